@@ -1,0 +1,562 @@
+//! Command-line interface. Every failure ends in one line on stderr that says what to do,
+//! and a documented exit code.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::{self, ScaledClock, SharedClock};
+use crate::connections::{Connection, ConnectionError, Connections, NewConnection};
+use crate::lightspeed::probe::{self, ScopeState};
+use crate::lightspeed::{ClientOptions, RetryPolicy};
+use crate::sim::{
+    self, DuplicateSale, Faults, RateLimit, RateScope, SimConfig, StoreSpec, TokenSpec,
+};
+use crate::store::{self, Store};
+
+/// Exit codes (also in the README).
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// The operation failed (store unreachable, token rejected, …).
+    pub const FAILURE: u8 = 1;
+    /// Bad command-line input or bad input file.
+    pub const USAGE: u8 = 2;
+    /// Partly done: some records failed (runs).
+    pub const PARTIAL: u8 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lsbridge",
+    version,
+    about = "Lightspeed Retail (X-Series) as a source: catalog, quantities and fulfillment requests, from the terminal",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Data directory (default: $LSBRIDGE_DATA_DIR, else the platform's data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log level for stderr: error, warn, info, debug, trace (or $LSBRIDGE_LOG).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Lightspeed X-Series simulator (for tests, demos and benchmarks).
+    Sim(SimArgs),
+    /// Manage store connections (domain prefix + personal token).
+    #[command(subcommand)]
+    Connection(ConnectionCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCmd {
+    /// Add a connection. The token may be given as env:VAR, or as - to read it from stdin.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The XXX of https://XXX.retail.lightspeed.app (a pasted URL is normalised).
+        #[arg(long)]
+        domain_prefix: String,
+        /// Personal token, env:VAR, or - to read one line from stdin.
+        #[arg(long)]
+        token: String,
+        /// API version segment.
+        #[arg(long, default_value = crate::lightspeed::DEFAULT_API_VERSION)]
+        api_version: String,
+        /// Send requests to this origin instead of the store (plain http only on loopback),
+        /// e.g. the simulator: http://127.0.0.1:7878
+        #[arg(long, value_name = "URL")]
+        api_root: Option<String>,
+    },
+    /// List connections (tokens masked).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test a connection: store name, outlets, registers, rate-limit headroom, scopes.
+    Test {
+        name: String,
+        #[arg(long)]
+        json: bool,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Remove a connection.
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// 0 picks a free port (printed on the first line).
+    #[arg(long, default_value_t = 7878)]
+    pub port: u16,
+    /// demo, empty, synthetic:N[:SEED] or dir:PATH
+    #[arg(long, default_value = "demo")]
+    pub store: String,
+    /// Accepted bearer token, optionally with scopes: TOKEN or TOKEN=scope1,scope2 (repeatable).
+    #[arg(long = "token", value_name = "TOKEN[=SCOPES]")]
+    pub tokens: Vec<String>,
+    /// Turn rate limiting off.
+    #[arg(long)]
+    pub no_rate_limit: bool,
+    /// Requests per window (default: 300 × registers + 50).
+    #[arg(long)]
+    pub rate_limit: Option<u64>,
+    /// per-token (current docs) or per-store (older docs).
+    #[arg(long, default_value = "per-token")]
+    pub rate_scope: String,
+    /// Simulated seconds per real second (e.g. 100 makes a 300 s window last 3 s).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Largest page_size honoured by list endpoints.
+    #[arg(long, default_value_t = 10_000)]
+    pub page_cap: u64,
+    /// Faults, e.g. p_5xx=0.1,p_reset=0.05,latency_ms=20,storm=5
+    #[arg(long, default_value = "")]
+    pub faults: String,
+    /// What re-POSTing an existing sale id does: update, conflict or existing.
+    #[arg(long, default_value = "update")]
+    pub duplicate_sale: String,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// A user-facing failure: one line and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(m: impl std::fmt::Display) -> Self {
+        Failure {
+            code: exit::USAGE,
+            message: m.to_string(),
+        }
+    }
+    pub fn failed(m: impl std::fmt::Display) -> Self {
+        Failure {
+            code: exit::FAILURE,
+            message: m.to_string(),
+        }
+    }
+}
+
+impl From<ConnectionError> for Failure {
+    fn from(e: ConnectionError) -> Self {
+        let code = match &e {
+            ConnectionError::Store(_) | ConnectionError::Api(_) => exit::FAILURE,
+            _ => exit::USAGE,
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<store::StoreError> for Failure {
+    fn from(e: store::StoreError) -> Self {
+        Failure::failed(e)
+    }
+}
+
+fn init_logging(level: Option<&str>) -> Result<(), Failure> {
+    let spec = level
+        .map(str::to_string)
+        .or_else(|| std::env::var("LSBRIDGE_LOG").ok())
+        .unwrap_or_else(|| "warn".to_string());
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(format!("lsbridge={spec},warn")).map_err(|_| {
+            Failure::usage(format!(
+                "log level {spec:?} is not one of error, warn, info, debug, trace"
+            ))
+        })?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+    Ok(())
+}
+
+/// Parses arguments and runs. Never panics on input; returns the process exit code.
+pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::from(
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        exit::USAGE
+                    } else {
+                        exit::OK
+                    },
+                );
+            }
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_string();
+            eprintln!("error: {first} (see lsbridge --help)");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message.replace('\n', " "));
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))
+}
+
+pub fn run(cli: Cli) -> Result<u8, Failure> {
+    let default_level = match &cli.command {
+        Some(Command::Sim(_)) => Some("info"),
+        _ => None,
+    };
+    init_logging(cli.log_level.as_deref().or(default_level))?;
+    match cli.command {
+        None => {
+            eprintln!("lsbridge: the full-screen terminal UI is not built yet; see `lsbridge --help` for the commands available");
+            Ok(exit::USAGE)
+        }
+        Some(Command::Sim(a)) => run_sim(a),
+        Some(Command::Connection(c)) => {
+            let dir = store::resolve_data_dir(cli.data_dir)?;
+            run_connection(c, &dir)
+        }
+    }
+}
+
+fn open_store(dir: &std::path::Path) -> Result<Store, Failure> {
+    Store::open(dir).map_err(Failure::from)
+}
+
+fn read_token_stdin() -> Result<String, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::usage(format!("cannot read the token from stdin: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
+fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failure> {
+    match cmd {
+        ConnectionCmd::Add {
+            name,
+            domain_prefix,
+            token,
+            api_version,
+            api_root,
+        } => {
+            let token = if token == "-" {
+                read_token_stdin()?
+            } else {
+                token
+            };
+            let (c, notices) = Connection::build(NewConnection {
+                name,
+                domain_prefix,
+                token,
+                api_version: Some(api_version),
+                api_root,
+            })?;
+            for n in notices {
+                eprintln!("note: {n}");
+            }
+            let store = open_store(dir)?;
+            Connections::open(&store)?.add(&c)?;
+            println!(
+                "added connection {:?} → {} (token {}); check it with: lsbridge connection test {}",
+                c.name,
+                c.endpoint(),
+                c.token.masked(),
+                shell_word(&c.name)
+            );
+            Ok(exit::OK)
+        }
+        ConnectionCmd::List { json } => {
+            let store = open_store(dir)?;
+            let list = Connections::open(&store)?.list()?;
+            if json {
+                let rows: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "name": c.name, "domain_prefix": c.domain_prefix,
+                            "endpoint": c.endpoint(), "token": c.token.masked(),
+                            "api_version": c.api_version,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else if list.is_empty() {
+                println!("no connections yet: add one with lsbridge connection add --name NAME --domain-prefix PREFIX --token env:VAR");
+            } else {
+                let w = list.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
+                println!("{:w$}  {:20}  {:8}  ENDPOINT", "NAME", "PREFIX", "TOKEN");
+                for c in &list {
+                    println!(
+                        "{:w$}  {:20}  {:8}  {}",
+                        c.name,
+                        c.domain_prefix,
+                        c.token.masked(),
+                        c.endpoint()
+                    );
+                }
+            }
+            Ok(exit::OK)
+        }
+        ConnectionCmd::Remove { name } => {
+            let store = open_store(dir)?;
+            Connections::open(&store)?.remove(&name)?;
+            println!("removed connection {name:?}");
+            Ok(exit::OK)
+        }
+        ConnectionCmd::Test {
+            name,
+            json,
+            timeout,
+        } => {
+            let store = open_store(dir)?;
+            let c = Connections::open(&store)?.get(&name)?;
+            drop(store);
+            let rt = runtime()?;
+            let opts = ClientOptions {
+                retry: RetryPolicy {
+                    max_attempts: 2,
+                    base: Duration::from_millis(200),
+                    max_delay: Duration::from_secs(2),
+                },
+                timeout: Duration::from_secs(timeout.max(1)),
+                ..ClientOptions::default()
+            };
+            let client = c.client(opts)?;
+            let report = rt
+                .block_on(async {
+                    tokio::time::timeout(
+                        Duration::from_secs(timeout.max(1)),
+                        probe::test_connection(&client),
+                    )
+                    .await
+                })
+                .map_err(|_| {
+                    Failure::failed(format!(
+                        "connection {name:?}: no answer from {} within {timeout}s: check the network or raise --timeout",
+                        c.endpoint()
+                    ))
+                })?
+                .map_err(|e| Failure::failed(format!("connection {name:?}: {e}")))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).unwrap_or_else(|_| "{}".into())
+                );
+            } else {
+                println!(
+                    "connected to {:?} ({}) at {}",
+                    report.store_name,
+                    report.domain_prefix.as_deref().unwrap_or(&c.domain_prefix),
+                    c.endpoint()
+                );
+                let n = |x: Option<usize>| x.map_or("?".to_string(), |v| v.to_string());
+                println!(
+                    "  outlets: {}   registers: {}",
+                    n(report.outlets),
+                    n(report.registers)
+                );
+                match (report.rate_remaining, report.rate_limit) {
+                    (Some(r), Some(l)) => {
+                        println!("  rate limit: {r} of {l} requests left in this 300 s window")
+                    }
+                    _ => println!("  rate limit: not reported by the store"),
+                }
+                for s in &report.scopes {
+                    let state = match s.state {
+                        ScopeState::Ok => "ok",
+                        ScopeState::Missing => "MISSING",
+                        ScopeState::NotChecked => "not checked (confirmed on first use)",
+                    };
+                    println!("  {:20} {:40} {}", s.scope, s.purpose, state);
+                }
+            }
+            let missing = report.missing_scopes();
+            if !missing.is_empty() {
+                return Err(Failure::failed(format!(
+                    "connection {name:?}: the token lacks {}: create a personal token for a user with those permissions and re-add the connection",
+                    missing.join(", ")
+                )));
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn shell_word(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn parse_token_spec(s: &str) -> Result<TokenSpec, Failure> {
+    let (token, scopes) = match s.split_once('=') {
+        Some((t, sc)) => (
+            t,
+            Some(
+                sc.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+        ),
+        None => (s, None),
+    };
+    if token.trim().is_empty() {
+        return Err(Failure::usage(
+            "--token needs a value: TOKEN or TOKEN=scope1,scope2",
+        ));
+    }
+    Ok(TokenSpec {
+        token: token.trim().to_string(),
+        scopes,
+    })
+}
+
+pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
+    let store: StoreSpec = a.store.parse().map_err(Failure::usage)?;
+    let mut faults = Faults::default();
+    faults.parse_kv(&a.faults).map_err(Failure::usage)?;
+    let duplicate_sale: DuplicateSale = a.duplicate_sale.parse().map_err(Failure::usage)?;
+    let scope = match a.rate_scope.as_str() {
+        "per-token" => RateScope::PerToken,
+        "per-store" => RateScope::PerStore,
+        other => {
+            return Err(Failure::usage(format!(
+                "--rate-scope {other:?}: expected per-token or per-store"
+            )))
+        }
+    };
+    if !(a.time_scale.is_finite() && a.time_scale > 0.0 && a.time_scale <= 100_000.0) {
+        return Err(Failure::usage(
+            "--time-scale must be a number above 0 and at most 100000",
+        ));
+    }
+    let clock: SharedClock = if (a.time_scale - 1.0).abs() < f64::EPSILON {
+        clock::system()
+    } else {
+        Arc::new(ScaledClock::new(SystemTime::now(), a.time_scale))
+    };
+    let mut tokens = Vec::new();
+    for t in &a.tokens {
+        tokens.push(parse_token_spec(t)?);
+    }
+    if tokens.is_empty() {
+        tokens.push(TokenSpec {
+            token: sim::config::DEFAULT_TOKEN.into(),
+            scopes: None,
+        });
+    }
+    Ok(SimConfig {
+        store,
+        tokens,
+        rate_limit: (!a.no_rate_limit).then(|| RateLimit {
+            limit: a.rate_limit,
+            scope,
+            ..RateLimit::default()
+        }),
+        page_size_cap: a.page_cap.max(1),
+        duplicate_sale,
+        faults,
+        clock,
+        seed: a.seed,
+        ..SimConfig::default()
+    })
+}
+
+fn run_sim(a: SimArgs) -> Result<u8, Failure> {
+    let cfg = sim_config(&a)?;
+    let ip: std::net::IpAddr = a
+        .bind
+        .parse()
+        .map_err(|_| Failure::usage(format!("--bind {:?} is not an IP address", a.bind)))?;
+    let addr = SocketAddr::new(ip, a.port);
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let store_desc = a.store.clone();
+        let handle = sim::SimHandle::start_on(cfg, addr)
+            .await
+            .map_err(Failure::failed)?;
+        let summary = handle.with_store(|s, _| s.summary());
+        // First line is machine-readable: tests and scripts read the origin from it.
+        println!("listening on {}", handle.origin());
+        println!(
+            "lsbridge sim: store {store_desc} ({} products, {} registers); API at {}/api/2026-07; Ctrl-C to stop",
+            summary["products"], summary["registers"], handle.origin()
+        );
+        let _ = std::io::stdout().flush();
+        wait_for_shutdown().await;
+        handle.stop().await;
+        Ok(exit::OK)
+    })
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Whether stdout is a terminal (progress bars) or a pipe (plain lines).
+pub fn stdout_is_tty() -> bool {
+    std::io::stdout().is_terminal()
+}

@@ -1,0 +1,13 @@
+//! lsbridge: Lightspeed Retail (X-Series) as a source, from the terminal.
+//!
+//! Data flows one way: [`lightspeed`] fetches, `mapping` transforms, [`store`] persists, and
+//! jobs emit events that the TUI renders. [`sim`] is a local, spec-faithful stand-in for a
+//! store, used by tests, benchmarks and the demo.
+
+pub mod cli;
+pub mod clock;
+pub mod connections;
+pub mod lightspeed;
+pub mod secret;
+pub mod sim;
+pub mod store;

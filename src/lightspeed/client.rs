@@ -1,0 +1,631 @@
+//! The HTTP client: auth header, rate-limit governor, retries with backoff and jitter for
+//! idempotent requests, and error classification. Non-idempotent requests (creating a sale
+//! or a customer) are never resent here: an unclear outcome comes back as
+//! [`ApiError::Ambiguous`] so the caller can reconcile first.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::api_root::ApiRoot;
+use super::error::{ApiError, ClientNotice};
+use super::governor::{resume_time, Governor};
+use super::models::{
+    Collection, Customer, InventoryRecord, Product, Retailer, Sale, SaleRequest, Single,
+};
+use super::scopes;
+use crate::clock::{self, SharedClock};
+use crate::secret::Token;
+
+pub type ClientEvent = ClientNotice;
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per request for transport errors, 5xx and bad bodies (429 waits do not count).
+    pub max_attempts: u32,
+    pub base: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            base: Duration::from_millis(250),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full-jitter exponential backoff: uniform in [d/2, d], d = min(max, base·2^(n-1)).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let d = exp.min(self.max_delay);
+        let lo = d / 2;
+        let span = (d - lo).as_micros() as u64;
+        let jitter = if span == 0 {
+            0
+        } else {
+            rand::thread_rng().gen_range(0..=span)
+        };
+        lo + Duration::from_micros(jitter)
+    }
+}
+
+#[derive(Clone)]
+pub struct ClientOptions {
+    pub retry: RetryPolicy,
+    /// Per-request timeout (wall time).
+    pub timeout: Duration,
+    pub clock: SharedClock,
+    /// Requested `page_size` for version-cursor lists; the store may cap it lower.
+    pub page_size: u64,
+    /// Requested `size` for `POST /inventory` (the spec allows up to 5000).
+    pub inventory_page_size: u64,
+    pub notices: Option<UnboundedSender<ClientNotice>>,
+    /// Share a governor with other clients of the same connection.
+    pub governor: Option<Arc<Governor>>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            clock: clock::system(),
+            page_size: 1000,
+            inventory_page_size: 5000,
+            notices: None,
+            governor: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One API request.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: Method,
+    /// Relative to the versioned root (`/products`) or absolute (`/api/2.0/inventory`).
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Safe to send again after an unclear outcome.
+    pub idempotent: bool,
+}
+
+impl Req {
+    pub fn get(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            idempotent: true,
+        }
+    }
+    pub fn query(mut self, k: &str, v: impl ToString) -> Self {
+        self.query.push((k.to_string(), v.to_string()));
+        self
+    }
+    pub fn json<B: Serialize>(mut self, method: Method, body: &B) -> Result<Self, ApiError> {
+        self.method = method;
+        self.body = Some(
+            serde_json::to_vec(body)
+                .map_err(|e| ApiError::Config(format!("cannot encode request: {e}")))?,
+        );
+        Ok(self)
+    }
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = yes;
+        self
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    root: ApiRoot,
+    token: Token,
+    governor: Arc<Governor>,
+    opts: ClientOptions,
+    requests: AtomicU64,
+}
+
+/// A store's API. Cheap to clone; clones share the governor and counters.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("root", &self.inner.root)
+            .field("token", &self.inner.token)
+            .finish()
+    }
+}
+
+/// How an exchange failed before a status arrived.
+enum Transport {
+    /// The request never left (connect refused, name lookup failed): safe to resend.
+    NotSent(ApiError),
+    /// Sent, then lost (timeout, reset, dropped body): the store may have acted on it.
+    Lost(ApiError),
+}
+
+fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
+    h.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get(name)?.to_str().ok().map(str::to_string)
+}
+
+/// The `error`/`message` of an error body, whatever its shape.
+fn error_detail(body: &[u8]) -> String {
+    let text = || {
+        let s = String::from_utf8_lossy(body);
+        let s = s.trim();
+        if s.is_empty() {
+            "no details".to_string()
+        } else {
+            s.chars().take(200).collect()
+        }
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return text();
+    };
+    let err = match v.get("error") {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Object(o)) => o
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_string),
+        _ => None,
+    };
+    let msg = v.get("message").and_then(|m| m.as_str());
+    match (err, msg) {
+        (Some(e), Some(m)) if e != m => format!("{e}: {m}"),
+        (Some(e), _) => e,
+        (None, Some(m)) => m.to_string(),
+        (None, None) => text(),
+    }
+}
+
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+impl Client {
+    pub fn new(root: ApiRoot, token: Token, opts: ClientOptions) -> Result<Client, ApiError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!(
+                "lsbridge/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/lsbridge)"
+            ))
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ApiError::Config(format!("cannot build HTTP client: {e}")))?;
+        let governor = opts
+            .governor
+            .clone()
+            .unwrap_or_else(|| Arc::new(Governor::new(opts.clock.clone())));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                root,
+                token,
+                governor,
+                opts,
+                requests: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    pub fn root(&self) -> &ApiRoot {
+        &self.inner.root
+    }
+    pub fn governor(&self) -> &Arc<Governor> {
+        &self.inner.governor
+    }
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.opts
+    }
+    /// HTTP exchanges attempted so far (including retries and 429s).
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    fn notify(&self, n: ClientNotice) {
+        if let Some(tx) = &self.inner.opts.notices {
+            let _ = tx.send(n);
+        }
+    }
+
+    fn host(&self) -> String {
+        self.inner.root.host()
+    }
+
+    async fn exchange(&self, req: &Req) -> Result<(u16, HeaderMap, bytes::Bytes), Transport> {
+        let url = self
+            .inner
+            .root
+            .url(&req.path)
+            .map_err(|e| Transport::NotSent(ApiError::Config(e.to_string())))?;
+        let token = self
+            .inner
+            .token
+            .reveal()
+            .map_err(|e| Transport::NotSent(ApiError::Config(e.to_string())))?;
+        let mut auth = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            Transport::NotSent(ApiError::Config(
+                "the personal token contains characters that cannot be sent in a header"
+                    .to_string(),
+            ))
+        })?;
+        // Keeps the token out of any Debug output of the request or its headers.
+        auth.set_sensitive(true);
+        let mut rb = self
+            .inner
+            .http
+            .request(req.method.clone(), url)
+            .header(AUTHORIZATION, auth)
+            .header("Accept", "application/json")
+            .timeout(self.inner.opts.timeout);
+        if !req.query.is_empty() {
+            rb = rb.query(&req.query);
+        }
+        if let Some(b) = &req.body {
+            rb = rb
+                .header("Content-Type", "application/json")
+                .body(b.clone());
+        }
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.classify_send_error(req, &e)),
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        match resp.bytes().await {
+            Ok(b) => Ok((status, headers, b)),
+            Err(e) => Err(Transport::Lost(ApiError::Network {
+                host: self.host(),
+                cause: format!(
+                    "connection lost while reading the answer to {} {}: {}",
+                    req.method,
+                    req.path,
+                    chain_text(&e)
+                ),
+            })),
+        }
+    }
+
+    fn classify_send_error(&self, req: &Req, e: &reqwest::Error) -> Transport {
+        let text = chain_text(e);
+        if e.is_timeout() {
+            return Transport::Lost(ApiError::Timeout {
+                method: req.method.to_string(),
+                path: req.path.clone(),
+                secs: self.inner.opts.timeout.as_secs(),
+            });
+        }
+        if e.is_connect() {
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("dns") || lower.contains("lookup") || lower.contains("resolve") {
+                return Transport::NotSent(ApiError::UnknownStore { host: self.host() });
+            }
+            let cause = if lower.contains("refused") {
+                "connection refused".to_string()
+            } else {
+                text
+            };
+            return Transport::NotSent(ApiError::Network {
+                host: self.host(),
+                cause,
+            });
+        }
+        Transport::Lost(ApiError::Network {
+            host: self.host(),
+            cause: text,
+        })
+    }
+
+    /// Send `req` with the governor and retry rules; decode a 2xx body as `T`.
+    pub async fn call<T: DeserializeOwned>(&self, req: Req) -> Result<T, ApiError> {
+        self.call_with_status(req).await.map(|(_, t)| t)
+    }
+
+    pub async fn call_with_status<T: DeserializeOwned>(
+        &self,
+        req: Req,
+    ) -> Result<(u16, T), ApiError> {
+        let policy = self.inner.opts.retry.clone();
+        let method = req.method.to_string();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome = {
+                let _slot = self
+                    .inner
+                    .governor
+                    .acquire(|until| self.notify(ClientNotice::WaitingForRateLimit { until }))
+                    .await;
+                self.exchange(&req).await
+            };
+            let retry_or = |err: ApiError, cause: String| -> Result<String, ApiError> {
+                if attempt >= policy.max_attempts {
+                    Err(err)
+                } else {
+                    Ok(cause)
+                }
+            };
+            let cause = match outcome {
+                Err(Transport::NotSent(e)) => {
+                    if matches!(e, ApiError::Config(_)) {
+                        return Err(e);
+                    }
+                    let c = e.to_string();
+                    retry_or(e, c)?
+                }
+                Err(Transport::Lost(e)) => {
+                    if !req.idempotent {
+                        return Err(ApiError::Ambiguous {
+                            method,
+                            path: req.path.clone(),
+                            cause: e.to_string(),
+                        });
+                    }
+                    let c = e.to_string();
+                    retry_or(e, c)?
+                }
+                Ok((status, headers, body)) => {
+                    let gov = &self.inner.governor;
+                    gov.observe(
+                        header_u64(&headers, "x-ratelimit-limit"),
+                        header_u64(&headers, "x-ratelimit-remaining"),
+                    );
+                    match status {
+                        200..=299 => match serde_json::from_slice::<T>(&body) {
+                            Ok(t) => return Ok((status, t)),
+                            Err(e) => {
+                                let detail = format!("{e}");
+                                if !req.idempotent {
+                                    return Err(ApiError::Ambiguous {
+                                        method,
+                                        path: req.path.clone(),
+                                        cause: format!(
+                                            "{status} with an unreadable body: {detail}"
+                                        ),
+                                    });
+                                }
+                                let err = ApiError::BadResponse {
+                                    method: method.clone(),
+                                    path: req.path.clone(),
+                                    attempts: attempt,
+                                    detail: detail.clone(),
+                                };
+                                retry_or(err, format!("unreadable body: {detail}"))?
+                            }
+                        },
+                        429 => {
+                            let until = resume_time(
+                                header_str(&headers, "retry-after").as_deref(),
+                                header_str(&headers, "date").as_deref(),
+                                gov.now(),
+                                Duration::from_secs(60),
+                            );
+                            gov.hold_until(until);
+                            tracing::info!(
+                                path = %req.path,
+                                until = %httpdate::fmt_http_date(until),
+                                "rate limited; waiting until the store's Retry-After"
+                            );
+                            if !req.idempotent {
+                                return Err(ApiError::Ambiguous {
+                                    method,
+                                    path: req.path.clone(),
+                                    cause: "429 Too Many Requests".to_string(),
+                                });
+                            }
+                            // Never give up on 429 and never count it as a failed attempt.
+                            attempt -= 1;
+                            continue;
+                        }
+                        401 => {
+                            return Err(ApiError::Unauthorized {
+                                detail: error_detail(&body),
+                            })
+                        }
+                        403 => {
+                            let path = req.path.split('?').next().unwrap_or("").to_string();
+                            return Err(ApiError::Forbidden {
+                                scope: scopes::required(&method, &path).to_string(),
+                                method,
+                                path,
+                            });
+                        }
+                        404 => {
+                            return Err(ApiError::NotFound {
+                                method,
+                                path: req.path.clone(),
+                                detail: error_detail(&body),
+                            })
+                        }
+                        500..=599 => {
+                            let detail = error_detail(&body);
+                            if !req.idempotent {
+                                return Err(ApiError::Ambiguous {
+                                    method,
+                                    path: req.path.clone(),
+                                    cause: format!("{status}: {detail}"),
+                                });
+                            }
+                            let err = ApiError::Server {
+                                method: method.clone(),
+                                path: req.path.clone(),
+                                status,
+                                attempts: attempt,
+                                detail: detail.clone(),
+                            };
+                            retry_or(err, format!("{status}: {detail}"))?
+                        }
+                        _ => {
+                            return Err(ApiError::Rejected {
+                                method,
+                                path: req.path.clone(),
+                                status,
+                                detail: error_detail(&body),
+                            })
+                        }
+                    }
+                }
+            };
+            self.notify(ClientNotice::Retrying {
+                what: format!("{} {}", req.method, req.path),
+                attempt,
+                cause: cause.clone(),
+            });
+            tracing::debug!(path = %req.path, attempt, %cause, "retrying");
+            self.inner.opts.clock.sleep(policy.delay(attempt)).await;
+        }
+    }
+
+    // ---- typed endpoints -------------------------------------------------------------
+
+    pub async fn retailer(&self) -> Result<Retailer, ApiError> {
+        Ok(self
+            .call::<Single<Retailer>>(Req::get("/retailer"))
+            .await?
+            .data)
+    }
+
+    /// One page of a version-cursor list, for probes (`page_size=1`).
+    pub async fn peek<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        page_size: u64,
+    ) -> Result<Collection<T>, ApiError> {
+        self.call(Req::get(path).query("page_size", page_size))
+            .await
+    }
+
+    pub async fn product(&self, id: &str) -> Result<Option<Product>, ApiError> {
+        match self
+            .call::<Single<Product>>(Req::get(format!("/products/{id}")))
+            .await
+        {
+            Ok(s) => Ok(Some(s.data)),
+            Err(ApiError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn products_by_sku(&self, sku: &str) -> Result<Vec<Product>, ApiError> {
+        Ok(self
+            .call::<Collection<Product>>(Req::get("/products").query("sku", sku))
+            .await?
+            .data)
+    }
+
+    pub async fn inventory_for_product(
+        &self,
+        product_id: &str,
+    ) -> Result<Vec<InventoryRecord>, ApiError> {
+        self.call(Req::get(format!("/inventory/{product_id}")))
+            .await
+    }
+
+    pub async fn find_customers_by_email(&self, email: &str) -> Result<Vec<Customer>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            #[serde(default)]
+            data: Vec<Customer>,
+        }
+        let r: R = self
+            .call(
+                Req::get("/search")
+                    .query("type", "customers")
+                    .query("email", email),
+            )
+            .await?;
+        Ok(r.data)
+    }
+
+    /// Not idempotent: an unclear outcome is returned as `Ambiguous`.
+    pub async fn create_customer(&self, c: &Customer) -> Result<Customer, ApiError> {
+        let req = Req::get("/customers")
+            .json(Method::POST, c)?
+            .idempotent(false);
+        Ok(self.call::<Single<Customer>>(req).await?.data)
+    }
+
+    /// `POST /sales`. The caller chooses `sale.id`, so a resend after reconciliation can
+    /// never create a second sale. Accepts `{data:Sale}` and the older `{data:"<id>"}`.
+    pub async fn create_sale(&self, sale: &SaleRequest) -> Result<Sale, ApiError> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Created {
+            Sale(Box<Sale>),
+            Id(String),
+        }
+        let req = Req::get("/sales")
+            .json(Method::POST, sale)?
+            .idempotent(false);
+        match self.call::<Single<Created>>(req).await?.data {
+            Created::Sale(s) => Ok(*s),
+            Created::Id(id) => Ok(Sale {
+                id,
+                ..Sale::default()
+            }),
+        }
+    }
+
+    pub async fn sale(&self, id: &str) -> Result<Option<Sale>, ApiError> {
+        match self
+            .call::<Single<Sale>>(Req::get(format!("/sales/{id}")))
+            .await
+        {
+            Ok(s) => Ok(Some(s.data)),
+            Err(ApiError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `PUT /sales/{id}` replaces the sale, so sending it twice is harmless.
+    pub async fn update_sale(&self, id: &str, sale: &SaleRequest) -> Result<Sale, ApiError> {
+        let mut body = sale.clone();
+        body.id = None;
+        let req = Req::get(format!("/sales/{id}")).json(Method::PUT, &body)?;
+        Ok(self.call::<Single<Sale>>(req).await?.data)
+    }
+}

@@ -1,0 +1,268 @@
+//! Cursor pagination, one page at a time, for the API's three cursor styles:
+//! version cursors with an envelope (`GET /products`), version cursors over a bare array
+//! (`POST /inventory`), and id cursors with `page_info` (`GET /product_categories`).
+//!
+//! Pages are pulled by the caller, so memory holds one page however big the catalog is, and
+//! the caller can commit a page before asking for the next. A page whose versions do not
+//! move past the cursor is retried a few times and then reported as an error: a stuck
+//! cursor must never turn into an endless loop.
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use super::client::{Client, Req};
+use super::error::ApiError;
+use super::models::{
+    CategoryPage, Collection, InventoryRecord, InventoryRequest, ProductCategory, Versioned,
+};
+
+/// Times a non-advancing page is asked for again before giving up.
+const STUCK_RETRIES: u32 = 3;
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor after this page (the highest version in it).
+    pub next_after: u64,
+}
+
+/// `GET <path>?after=&page_size=[&deleted=true]`, envelope `{data, version:{min,max}}`.
+pub struct VersionPager<T> {
+    client: Client,
+    path: String,
+    extra: Vec<(String, String)>,
+    after: u64,
+    page_size: u64,
+    done: bool,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned + Versioned> VersionPager<T> {
+    pub fn new(client: &Client, path: &str, after: u64) -> Self {
+        Self {
+            page_size: client.options().page_size,
+            client: client.clone(),
+            path: path.to_string(),
+            extra: Vec::new(),
+            after,
+            done: false,
+            _t: std::marker::PhantomData,
+        }
+    }
+    pub fn include_deleted(mut self, yes: bool) -> Self {
+        if yes {
+            self.extra.push(("deleted".into(), "true".into()));
+        }
+        self
+    }
+    pub fn page_size(mut self, n: u64) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+    pub fn after(&self) -> u64 {
+        self.after
+    }
+
+    /// The next page, or `None` once the store answers with an empty page.
+    pub async fn next_page(&mut self) -> Result<Option<Page<T>>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut stuck = 0;
+        loop {
+            let mut req = Req::get(self.path.clone())
+                .query("after", self.after)
+                .query("page_size", self.page_size);
+            for (k, v) in &self.extra {
+                req = req.query(k, v);
+            }
+            let page: Collection<T> = self.client.call(req).await?;
+            if page.data.is_empty() {
+                self.done = true;
+                return Ok(None);
+            }
+            let items_max = page.data.iter().map(Versioned::version).max().unwrap_or(0);
+            let env_max = page.version.and_then(|v| v.max).unwrap_or(0);
+            let max = items_max.max(env_max);
+            if max <= self.after {
+                stuck += 1;
+                if stuck > STUCK_RETRIES {
+                    return Err(ApiError::CursorStuck {
+                        path: self.path.clone(),
+                        after: self.after,
+                        times: stuck,
+                    });
+                }
+                tracing::warn!(path = %self.path, after = self.after, "page did not advance the cursor; asking again");
+                self.client
+                    .options()
+                    .clock
+                    .sleep(self.client.options().retry.delay(stuck))
+                    .await;
+                continue;
+            }
+            // Rows at or below the cursor were already delivered; a replayed row must not
+            // be delivered twice.
+            let after = self.after;
+            let items: Vec<T> = page
+                .data
+                .into_iter()
+                .filter(|t| t.version() > after)
+                .collect();
+            self.after = max;
+            return Ok(Some(Page {
+                items,
+                next_after: max,
+            }));
+        }
+    }
+
+    /// Every remaining row (for small collections: outlets, registers, taxes…).
+    pub async fn collect_all(mut self) -> Result<Vec<T>, ApiError> {
+        let mut out = Vec::new();
+        while let Some(p) = self.next_page().await? {
+            out.extend(p.items);
+        }
+        Ok(out)
+    }
+}
+
+/// `POST /inventory {after, size, sort_direction:"asc", include_deleted}` → bare array.
+/// The spec's default order is *descending*, which cannot be paged by `after`, so the
+/// direction is always sent explicitly.
+pub struct InventoryPager {
+    client: Client,
+    after: u64,
+    size: u64,
+    include_deleted: bool,
+    done: bool,
+}
+
+impl InventoryPager {
+    pub fn new(client: &Client, after: u64) -> Self {
+        Self {
+            size: client.options().inventory_page_size.clamp(1, 5000),
+            client: client.clone(),
+            after,
+            include_deleted: false,
+            done: false,
+        }
+    }
+    pub fn include_deleted(mut self, yes: bool) -> Self {
+        self.include_deleted = yes;
+        self
+    }
+    pub fn size(mut self, n: u64) -> Self {
+        self.size = n.clamp(1, 5000);
+        self
+    }
+    pub fn after(&self) -> u64 {
+        self.after
+    }
+
+    pub async fn next_page(&mut self) -> Result<Option<Page<InventoryRecord>>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut stuck = 0;
+        loop {
+            let body = InventoryRequest {
+                after: Some(self.after),
+                size: Some(self.size),
+                sort_direction: Some("asc".into()),
+                include_deleted: Some(self.include_deleted),
+                ..InventoryRequest::default()
+            };
+            let req = Req::get("/inventory").json(Method::POST, &body)?;
+            let data: Vec<InventoryRecord> = self.client.call(req).await?;
+            if data.is_empty() {
+                self.done = true;
+                return Ok(None);
+            }
+            let max = data.iter().map(|r| r.version).max().unwrap_or(0);
+            if max <= self.after {
+                stuck += 1;
+                if stuck > STUCK_RETRIES {
+                    return Err(ApiError::CursorStuck {
+                        path: "/inventory".into(),
+                        after: self.after,
+                        times: stuck,
+                    });
+                }
+                self.client
+                    .options()
+                    .clock
+                    .sleep(self.client.options().retry.delay(stuck))
+                    .await;
+                continue;
+            }
+            let after = self.after;
+            let items = data.into_iter().filter(|r| r.version > after).collect();
+            self.after = max;
+            return Ok(Some(Page {
+                items,
+                next_after: max,
+            }));
+        }
+    }
+}
+
+/// `GET /product_categories?after=<last id>&page_size=` with `page_info{has_next,last_seen}`.
+pub struct CategoryPager {
+    client: Client,
+    after: Option<String>,
+    page_size: u64,
+    done: bool,
+}
+
+impl CategoryPager {
+    pub fn new(client: &Client) -> Self {
+        Self {
+            client: client.clone(),
+            after: None,
+            page_size: 1000,
+            done: false,
+        }
+    }
+    pub fn page_size(mut self, n: u64) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    pub async fn next_page(&mut self) -> Result<Option<Vec<ProductCategory>>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut req = Req::get("/product_categories").query("page_size", self.page_size);
+        if let Some(a) = &self.after {
+            req = req.query("after", a);
+        }
+        let page: CategoryPage = self.client.call(req).await?;
+        let cats = page.data.categories;
+        match page.page_info.last_seen {
+            Some(last) if page.page_info.has_next => {
+                if self.after.as_deref() == Some(last.as_str()) {
+                    return Err(ApiError::CursorStuck {
+                        path: "/product_categories".into(),
+                        after: 0,
+                        times: 1,
+                    });
+                }
+                self.after = Some(last);
+            }
+            _ => self.done = true,
+        }
+        if cats.is_empty() && self.done {
+            return Ok(None);
+        }
+        Ok(Some(cats))
+    }
+
+    pub async fn collect_all(mut self) -> Result<Vec<ProductCategory>, ApiError> {
+        let mut out = Vec::new();
+        while let Some(p) = self.next_page().await? {
+            out.extend(p);
+        }
+        Ok(out)
+    }
+}

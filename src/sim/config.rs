@@ -1,0 +1,260 @@
+//! Simulator settings. Where the spec and docs leave a behaviour open, it is an option here
+//! so the client can be tested against each plausible answer.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{self, SharedClock};
+
+/// Which catalog the simulator serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// The committed demo store (`fixtures/stores/demo`, compiled in).
+    Demo,
+    /// `synthetic:N[:seed]`: N generated product rows, deterministic for a seed.
+    Synthetic { products: u64, seed: u64 },
+    /// A directory with the same files as the demo store.
+    Dir(PathBuf),
+    /// Reference data only, no products.
+    Empty,
+}
+
+impl std::str::FromStr for StoreSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s == "demo" {
+            return Ok(StoreSpec::Demo);
+        }
+        if s == "empty" {
+            return Ok(StoreSpec::Empty);
+        }
+        if let Some(rest) = s.strip_prefix("synthetic:") {
+            let mut parts = rest.split(':');
+            let n = parts.next().unwrap_or("").replace('_', "");
+            let products: u64 = n.parse().map_err(|_| {
+                format!("{s:?}: expected synthetic:N[:SEED] with N a whole number, e.g. synthetic:10000")
+            })?;
+            if products > 5_000_000 {
+                return Err(format!("{s:?}: at most 5000000 products"));
+            }
+            let seed = match parts.next() {
+                None => 1,
+                Some(x) => x
+                    .parse()
+                    .map_err(|_| format!("{s:?}: the seed must be a whole number"))?,
+            };
+            if parts.next().is_some() {
+                return Err(format!("{s:?}: expected synthetic:N[:SEED]"));
+            }
+            return Ok(StoreSpec::Synthetic { products, seed });
+        }
+        if let Some(dir) = s.strip_prefix("dir:") {
+            return Ok(StoreSpec::Dir(PathBuf::from(dir)));
+        }
+        Err(format!(
+            "{s:?} is not a store: use demo, empty, synthetic:N[:SEED] or dir:PATH"
+        ))
+    }
+}
+
+/// What a second `POST /sales` with an id that already exists does. The docs do not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateSale {
+    /// Treat it as an update of that sale (the legacy v0.9 semantics).
+    #[default]
+    Update,
+    /// Answer 409 Conflict.
+    Conflict,
+    /// Answer 200 with the existing sale, unchanged.
+    ReturnExisting,
+}
+
+impl std::str::FromStr for DuplicateSale {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "update" => Ok(Self::Update),
+            "conflict" => Ok(Self::Conflict),
+            "existing" | "return-existing" => Ok(Self::ReturnExisting),
+            _ => Err(format!(
+                "{s:?}: expected update, conflict or existing for --duplicate-sale"
+            )),
+        }
+    }
+}
+
+/// Whose requests share a rate-limit window. Current docs: per retailer per application;
+/// older docs: one bucket for the whole retailer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RateScope {
+    #[default]
+    PerToken,
+    PerStore,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// `None`: the documented `300 × registers + 50`.
+    pub limit: Option<u64>,
+    pub window: Duration,
+    pub scope: RateScope,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            limit: None,
+            window: Duration::from_secs(300),
+            scope: RateScope::PerToken,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSpec {
+    pub token: String,
+    /// `None`: every scope.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// One injected failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer with this 5xx status.
+    Status(u16),
+    /// Reset the TCP connection without answering.
+    Reset,
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// 200 with a JSON body cut in half (Content-Length matches the cut body).
+    Truncated,
+    /// Serve the page before the cursor again.
+    Stuck,
+    /// 429 regardless of budget.
+    TooMany,
+    /// `POST /sales`: commit the sale, then drop the connection without answering.
+    CommitDrop,
+}
+
+/// Failure injection. Probabilities are per request; `script` faults are used first, in
+/// order, one per matching request. Admin endpoints are never faulted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Faults {
+    pub latency_ms: u64,
+    pub p_5xx: f64,
+    pub p_reset: f64,
+    pub p_malformed: f64,
+    pub p_truncated: f64,
+    pub p_stuck: f64,
+    pub p_429: f64,
+    pub p_commit_drop: f64,
+    /// Answer the next N requests with 429 (a storm).
+    pub storm: u32,
+    /// Retry-After of injected 429s, in seconds of simulator time.
+    pub storm_retry_after_secs: u64,
+    /// Only requests whose path contains this are faulted.
+    pub only_path: Option<String>,
+    pub script: VecDeque<Fault>,
+}
+
+impl Faults {
+    pub fn none() -> Self {
+        Self::default()
+    }
+    pub fn is_quiet(&self) -> bool {
+        *self == Self::default()
+    }
+    /// Parses `k=v[,k=v…]`, e.g. `p_5xx=0.1,latency_ms=5,storm=3`.
+    pub fn parse_kv(&mut self, spec: &str) -> Result<(), String> {
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?}: expected key=value, e.g. p_5xx=0.1"))?;
+            let p = || -> Result<f64, String> {
+                let x: f64 = v
+                    .parse()
+                    .map_err(|_| format!("{k}={v}: expected a probability between 0 and 1"))?;
+                if (0.0..=1.0).contains(&x) {
+                    Ok(x)
+                } else {
+                    Err(format!("{k}={v}: expected a probability between 0 and 1"))
+                }
+            };
+            let n = || -> Result<u64, String> {
+                v.parse()
+                    .map_err(|_| format!("{k}={v}: expected a whole number"))
+            };
+            match k {
+                "latency_ms" => self.latency_ms = n()?,
+                "p_5xx" => self.p_5xx = p()?,
+                "p_reset" => self.p_reset = p()?,
+                "p_malformed" => self.p_malformed = p()?,
+                "p_truncated" => self.p_truncated = p()?,
+                "p_stuck" => self.p_stuck = p()?,
+                "p_429" => self.p_429 = p()?,
+                "p_commit_drop" => self.p_commit_drop = p()?,
+                "storm" => self.storm = n()? as u32,
+                "storm_retry_after_secs" => self.storm_retry_after_secs = n()?,
+                "only_path" => self.only_path = Some(v.to_string()),
+                _ => return Err(format!(
+                    "unknown fault {k:?}: use latency_ms, p_5xx, p_reset, p_malformed, p_truncated, p_stuck, p_429, p_commit_drop, storm, storm_retry_after_secs, only_path"
+                )),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub store: StoreSpec,
+    pub tokens: Vec<TokenSpec>,
+    /// `None`: no rate limiting.
+    pub rate_limit: Option<RateLimit>,
+    /// `page_size` used when a list request gives none (the 2.0 spec's default).
+    pub default_page_size: u64,
+    /// Largest `page_size` honoured by version-cursor lists; larger requests are clamped.
+    pub page_size_cap: u64,
+    /// Largest page for `GET /sales` (Vend's own client: 500).
+    pub sales_page_size_cap: u64,
+    pub duplicate_sale: DuplicateSale,
+    /// Versions advance by a random step in 1..=gap, so clients cannot assume +1.
+    pub version_gap: u64,
+    pub faults: Faults,
+    pub clock: SharedClock,
+    pub seed: u64,
+    /// Keep every exchange for inspection (tests). Costs memory on big runs.
+    pub record: bool,
+}
+
+pub const DEFAULT_TOKEN: &str = "sim-demo-token";
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            store: StoreSpec::Demo,
+            tokens: vec![TokenSpec {
+                token: DEFAULT_TOKEN.to_string(),
+                scopes: None,
+            }],
+            rate_limit: Some(RateLimit::default()),
+            default_page_size: 100,
+            page_size_cap: 10_000,
+            sales_page_size_cap: 500,
+            duplicate_sale: DuplicateSale::default(),
+            version_gap: 3,
+            faults: Faults::default(),
+            clock: clock::system(),
+            seed: 7,
+            record: false,
+        }
+    }
+}

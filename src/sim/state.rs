@@ -1,0 +1,394 @@
+//! The simulated store's data: one global version counter, versioned tables, and the live
+//! mutations tests use to change the catalog while a client is paging through it.
+
+use std::collections::HashMap;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+
+use super::table::{Row, Table};
+use crate::lightspeed::models::{InventoryRecord, Product};
+
+#[derive(Debug, Clone)]
+pub struct SimStore {
+    version: u64,
+    version_gap: u64,
+    pub retailer: Value,
+    pub outlets: Table<Value>,
+    pub registers: Table<Value>,
+    pub users: Table<Value>,
+    pub taxes: Table<Value>,
+    pub payment_types: Table<Value>,
+    pub brands: Table<Value>,
+    /// Sorted by full path, paged by id (`page_info`), not versioned.
+    pub categories: Vec<Value>,
+    pub products: Table<Product>,
+    pub inventory: Table<InventoryRecord>,
+    pub customers: Table<Value>,
+    pub sales: Table<Value>,
+    /// The last request body each sale was created or updated from.
+    pub sale_requests: HashMap<String, Value>,
+    inv_key: HashMap<(String, String), String>,
+    sku_index: HashMap<String, Vec<String>>,
+}
+
+/// Reference data and catalog before versions are assigned.
+#[derive(Debug, Default)]
+pub struct Seed {
+    pub retailer: Value,
+    pub outlets: Vec<Value>,
+    pub registers: Vec<Value>,
+    pub users: Vec<Value>,
+    pub taxes: Vec<Value>,
+    pub payment_types: Vec<Value>,
+    pub brands: Vec<Value>,
+    pub categories: Vec<Value>,
+    pub products: Vec<Product>,
+    pub inventory: Vec<InventoryRecord>,
+    pub customers: Vec<Value>,
+}
+
+/// What a random mutation did, so tests know what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mutation {
+    Stock {
+        product_id: String,
+        outlet_id: String,
+        level: f64,
+    },
+    Price {
+        product_id: String,
+        price: f64,
+    },
+    Added {
+        product_id: String,
+    },
+    Archived {
+        product_id: String,
+    },
+    Deleted {
+        product_id: String,
+    },
+}
+
+impl SimStore {
+    /// Versions are assigned in file order, starting well above zero like a real store.
+    pub fn from_seed(seed: Seed, version_gap: u64, rng: &mut ChaCha8Rng) -> SimStore {
+        let mut s = SimStore {
+            version: 1_000_000,
+            version_gap: version_gap.max(1),
+            retailer: seed.retailer,
+            outlets: Table::default(),
+            registers: Table::default(),
+            users: Table::default(),
+            taxes: Table::default(),
+            payment_types: Table::default(),
+            brands: Table::default(),
+            categories: seed.categories,
+            products: Table::default(),
+            inventory: Table::default(),
+            customers: Table::default(),
+            sales: Table::default(),
+            sale_requests: HashMap::new(),
+            inv_key: HashMap::new(),
+            sku_index: HashMap::new(),
+        };
+        s.categories.sort_by_key(path_key);
+        let gap = s.version_gap;
+        let mut v = s.version;
+        for (t, rows) in [
+            (&mut s.outlets, seed.outlets),
+            (&mut s.registers, seed.registers),
+            (&mut s.users, seed.users),
+            (&mut s.taxes, seed.taxes),
+            (&mut s.payment_types, seed.payment_types),
+            (&mut s.brands, seed.brands),
+            (&mut s.customers, seed.customers),
+        ] {
+            for r in rows {
+                v += rng.gen_range(1..=gap);
+                t.put(r, v);
+            }
+        }
+        s.version = v;
+        for p in seed.products {
+            let v = s.bump(rng);
+            s.index_sku(&p);
+            s.products.put(p, v);
+        }
+        for r in seed.inventory {
+            let v = s.bump(rng);
+            s.inv_key
+                .insert((r.product_id.clone(), r.outlet_id.clone()), r.id.clone());
+            s.inventory.put(r, v);
+        }
+        s
+    }
+
+    pub fn bump(&mut self, rng: &mut ChaCha8Rng) -> u64 {
+        self.version += rng.gen_range(1..=self.version_gap);
+        self.version
+    }
+
+    pub fn current_version(&self) -> u64 {
+        self.version
+    }
+
+    fn index_sku(&mut self, p: &Product) {
+        let ids = self.sku_index.entry(p.sku.to_lowercase()).or_default();
+        if !ids.contains(&p.id) {
+            ids.push(p.id.clone());
+        }
+    }
+
+    pub fn products_by_sku(&self, sku: &str) -> Vec<&Product> {
+        self.sku_index
+            .get(&sku.to_lowercase())
+            .map(|ids| ids.iter().filter_map(|id| self.products.get(id)).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn inventory_id(&self, product_id: &str, outlet_id: &str) -> Option<&String> {
+        self.inv_key
+            .get(&(product_id.to_string(), outlet_id.to_string()))
+    }
+
+    pub fn inventory_of(&self, product_id: &str) -> Vec<&InventoryRecord> {
+        let mut v: Vec<&InventoryRecord> = self
+            .outlets
+            .iter()
+            .filter_map(|o| self.inventory_id(product_id, o.row_id()))
+            .filter_map(|id| self.inventory.get(id))
+            .collect();
+        v.sort_by_key(|r| r.version);
+        v
+    }
+
+    pub fn register_count(&self) -> u64 {
+        self.registers.iter().filter(|r| !r.is_deleted()).count() as u64
+    }
+
+    /// Products that stock can live on (not family parents, not deleted).
+    fn stock_rows(&self) -> Vec<String> {
+        self.products
+            .iter()
+            .filter(|p| !p.is_deleted() && p.has_inventory && !p.is_family_parent())
+            .map(|p| p.id.clone())
+            .collect()
+    }
+
+    // ---- mutations -----------------------------------------------------------------
+
+    pub fn set_stock(
+        &mut self,
+        product_id: &str,
+        outlet_id: &str,
+        level: f64,
+        rng: &mut ChaCha8Rng,
+    ) -> bool {
+        let Some(id) = self.inventory_id(product_id, outlet_id).cloned() else {
+            return false;
+        };
+        let v = self.bump(rng);
+        self.inventory
+            .update(&id, v, |r| r.current_inventory_level = level)
+    }
+
+    pub fn adjust_stock(
+        &mut self,
+        product_id: &str,
+        outlet_id: &str,
+        delta: f64,
+        rng: &mut ChaCha8Rng,
+    ) {
+        if let Some(id) = self.inventory_id(product_id, outlet_id).cloned() {
+            let v = self.bump(rng);
+            self.inventory
+                .update(&id, v, |r| r.current_inventory_level += delta);
+        }
+    }
+
+    pub fn set_price(&mut self, product_id: &str, price: f64, rng: &mut ChaCha8Rng) -> bool {
+        let v = self.bump(rng);
+        let stamp = self.stamp();
+        self.products.update(product_id, v, |p| {
+            let ratio = p.price_including_tax.unwrap_or(0.0) / p.price_excluding_tax.max(0.01);
+            p.price_excluding_tax = price;
+            p.price_including_tax = Some(round2(price * if ratio > 0.0 { ratio } else { 1.0 }));
+            p.updated_at = Some(stamp);
+        })
+    }
+
+    /// Inactive: still listed, no longer sold.
+    pub fn archive(&mut self, product_id: &str, rng: &mut ChaCha8Rng) -> bool {
+        let v = self.bump(rng);
+        let stamp = self.stamp();
+        self.products.update(product_id, v, |p| {
+            p.active = false;
+            p.updated_at = Some(stamp);
+        })
+    }
+
+    /// Soft delete: hidden unless `deleted=true`; its inventory records follow.
+    pub fn delete(&mut self, product_id: &str, rng: &mut ChaCha8Rng) -> bool {
+        let v = self.bump(rng);
+        let stamp = self.stamp();
+        let ok = self.products.update(product_id, v, |p| {
+            p.deleted_at = Some(stamp.clone());
+            p.updated_at = Some(stamp.clone());
+        });
+        if ok {
+            let ids: Vec<String> = self
+                .inventory_of(product_id)
+                .iter()
+                .map(|r| r.id.clone())
+                .collect();
+            for id in ids {
+                let v = self.bump(rng);
+                let st = stamp.clone();
+                self.inventory.update(&id, v, |r| r.deleted_at = Some(st));
+            }
+        }
+        ok
+    }
+
+    /// Adds a simple product with stock at every outlet.
+    pub fn add_product(&mut self, mut p: Product, level: f64, rng: &mut ChaCha8Rng) -> String {
+        let v = self.bump(rng);
+        if p.created_at.is_none() {
+            p.created_at = Some(self.stamp());
+        }
+        let id = p.id.clone();
+        self.index_sku(&p);
+        let has_inventory = p.has_inventory && !p.is_family_parent();
+        self.products.put(p, v);
+        if has_inventory {
+            let outlets: Vec<String> = self
+                .outlets
+                .iter()
+                .map(|o| o.row_id().to_string())
+                .collect();
+            for o in outlets {
+                let v = self.bump(rng);
+                let rec = InventoryRecord {
+                    id: uuid::Uuid::new_v5(
+                        &uuid::Uuid::NAMESPACE_OID,
+                        format!("inv:{id}:{o}").as_bytes(),
+                    )
+                    .to_string(),
+                    product_id: id.clone(),
+                    outlet_id: o.clone(),
+                    current_inventory_level: level,
+                    ..InventoryRecord::default()
+                };
+                self.inv_key.insert((id.clone(), o), rec.id.clone());
+                self.inventory.put(rec, v);
+            }
+        }
+        id
+    }
+
+    /// One random change of the kind a busy store sees.
+    pub fn mutate_random(&mut self, rng: &mut ChaCha8Rng) -> Option<Mutation> {
+        let roll: u32 = rng.gen_range(0..100);
+        let rows = self.stock_rows();
+        if rows.is_empty() {
+            return None;
+        }
+        let pick = rows[rng.gen_range(0..rows.len())].clone();
+        match roll {
+            0..=59 => {
+                let outlets: Vec<String> = self
+                    .outlets
+                    .iter()
+                    .map(|o| o.row_id().to_string())
+                    .collect();
+                let o = outlets.get(rng.gen_range(0..outlets.len().max(1)))?.clone();
+                let level = rng.gen_range(0..60) as f64;
+                self.set_stock(&pick, &o, level, rng)
+                    .then_some(Mutation::Stock {
+                        product_id: pick,
+                        outlet_id: o,
+                        level,
+                    })
+            }
+            60..=79 => {
+                let price = round2(rng.gen_range(5.0..200.0));
+                self.set_price(&pick, price, rng)
+                    .then_some(Mutation::Price {
+                        product_id: pick,
+                        price,
+                    })
+            }
+            80..=89 => {
+                let n = self.products.len();
+                let id = uuid::Uuid::new_v5(
+                    &uuid::Uuid::NAMESPACE_OID,
+                    format!("sim-added:{n}:{}", self.version).as_bytes(),
+                )
+                .to_string();
+                let p = Product {
+                    id: id.clone(),
+                    name: format!("New Arrival {n}"),
+                    handle: format!("new-arrival-{n}"),
+                    sku: format!("NEW-{n}-{}", self.version),
+                    active: true,
+                    has_inventory: true,
+                    price_excluding_tax: 25.0,
+                    price_including_tax: Some(27.22),
+                    supply_price: Some(11.0),
+                    family_id: Some(id.clone()),
+                    source: Some("USER".into()),
+                    ..Product::default()
+                };
+                let level = rng.gen_range(1..30) as f64;
+                Some(Mutation::Added {
+                    product_id: self.add_product(p, level, rng),
+                })
+            }
+            90..=94 => self
+                .archive(&pick, rng)
+                .then_some(Mutation::Archived { product_id: pick }),
+            _ => self
+                .delete(&pick, rng)
+                .then_some(Mutation::Deleted { product_id: pick }),
+        }
+    }
+
+    fn stamp(&self) -> String {
+        // Deterministic, increasing timestamps derived from the version counter.
+        let secs = 1_767_225_600 + (self.version % 10_000_000) as i64;
+        chrono::DateTime::from_timestamp(secs, 0)
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%S+00:00").to_string())
+            .unwrap_or_else(|| "2026-01-01T00:00:00+00:00".into())
+    }
+
+    pub fn summary(&self) -> Value {
+        json!({
+            "version": self.version,
+            "products": self.products.len(),
+            "inventory_records": self.inventory.len(),
+            "outlets": self.outlets.len(),
+            "registers": self.register_count(),
+            "customers": self.customers.len(),
+            "sales": self.sales.len(),
+        })
+    }
+}
+
+fn path_key(c: &Value) -> String {
+    c.get("category_path")
+        .and_then(Value::as_array)
+        .map(|p| {
+            p.iter()
+                .filter_map(|x| x.get("name").and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
+        .unwrap_or_default()
+}
+
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

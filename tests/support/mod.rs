@@ -1,0 +1,3 @@
+//! Shared test helpers. Each integration test includes this with `mod support;`.
+pub mod schema;
+pub mod simkit;

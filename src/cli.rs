@@ -214,14 +214,7 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
                     },
                 );
             }
-            let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ")
-                .to_string();
-            eprintln!("error: {first} (see lsbridge --help)");
+            eprintln!("error: {} (see lsbridge --help)", clap_one_line(&e));
             return ExitCode::from(exit::USAGE);
         }
     };
@@ -232,6 +225,43 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// clap's error as one line. clap puts what matters on the lines after the first (the
+/// missing arguments, a "tip:" naming a similar flag), so those are kept; the usage line
+/// and the "For more information" hint are dropped.
+fn clap_one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let mut head = String::new();
+    let mut items = Vec::new();
+    let mut tips = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        if head.is_empty() {
+            head = line.trim_start_matches("error: ").to_string();
+        } else if line.starts_with("tip:") {
+            tips.push(line.to_string());
+        } else {
+            items.push(line.to_string());
+        }
+    }
+    if head.is_empty() {
+        head = "invalid arguments".to_string();
+    }
+    let mut out = head;
+    if !items.is_empty() {
+        out.push(' ');
+        out.push_str(&items.join(", "));
+    }
+    for t in tips {
+        out.push_str(&format!(" ({t})"));
+    }
+    out
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

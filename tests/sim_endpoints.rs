@@ -1,0 +1,465 @@
+//! Every endpoint the simulator serves, called through the client (or raw where the client
+//! would refuse), asserting behaviour and that every exchange matches the spec subset.
+
+mod support;
+
+use lsbridge::lightspeed::client::Req;
+use lsbridge::lightspeed::models::{
+    Brand, Collection, Customer, IdRef, InventoryRecord, LinePricing, LineTax, PaymentType,
+    PaymentTypeRef, Product, Register, SaleLineItem, SalePayment, SaleRequest, SaleSource, Single,
+    Tax, User,
+};
+use lsbridge::lightspeed::pager::{CategoryPager, VersionPager};
+use lsbridge::lightspeed::ApiError;
+use lsbridge::sim::{DuplicateSale, SimHandle, StoreSpec, TokenSpec};
+use reqwest::Method;
+use serde_json::{json, Value};
+use support::simkit;
+
+async fn demo() -> SimHandle {
+    let mut cfg = simkit::config(StoreSpec::Demo);
+    cfg.tokens.push(TokenSpec {
+        token: "catalog-only".into(),
+        scopes: Some(vec!["products:read".into()]),
+    });
+    SimHandle::start(cfg).await.expect("simulator")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_data_and_catalog() {
+    let sim = demo().await;
+    let c = simkit::default_client(&sim);
+    let r = c.retailer().await.unwrap();
+    assert_eq!(r.name.as_deref(), Some("Harbor & Pine Outfitters"));
+
+    let outlets: Vec<lsbridge::lightspeed::models::Outlet> = VersionPager::new(&c, "/outlets", 0)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(outlets.len(), 3);
+    let one: Single<Value> = c
+        .call(Req::get(format!("/outlets/{}", outlets[0].id)))
+        .await
+        .unwrap();
+    assert_eq!(one.data["id"], json!(outlets[0].id));
+    let registers: Vec<Register> = VersionPager::new(&c, "/registers", 0)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(registers.len(), 2);
+    let _: Single<Value> = c
+        .call(Req::get(format!("/registers/{}", registers[0].id)))
+        .await
+        .unwrap();
+    let users: Vec<User> = VersionPager::new(&c, "/users", 0)
+        .collect_all()
+        .await
+        .unwrap();
+    assert!(users.len() >= 3);
+    let me: Single<User> = c.call(Req::get("/user")).await.unwrap();
+    assert!(users.iter().any(|u| u.id == me.data.id));
+    let taxes: Vec<Tax> = VersionPager::new(&c, "/taxes", 0)
+        .collect_all()
+        .await
+        .unwrap();
+    assert!(taxes.iter().any(|t| t.name == "No Tax" && t.rate() == 0.0));
+    let pts: Vec<PaymentType> = VersionPager::new(&c, "/payment_types", 0)
+        .collect_all()
+        .await
+        .unwrap();
+    assert!(!pts.is_empty());
+    let live: Vec<Brand> = VersionPager::new(&c, "/brands", 0)
+        .collect_all()
+        .await
+        .unwrap();
+    let all: Vec<Brand> = VersionPager::new(&c, "/brands", 0)
+        .include_deleted(true)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), live.len() + 1, "one brand is soft-deleted");
+    assert!(all.iter().any(|b| b.deleted_at.is_some()));
+
+    // Categories page by id with page_info, two levels.
+    let cats = CategoryPager::new(&c)
+        .page_size(5)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(cats.len(), 35);
+    assert!(cats.iter().any(|c| c.category_path.len() == 2));
+
+    // Soft deletes only with deleted=true.
+    let live: Vec<Product> = VersionPager::new(&c, "/products", 0)
+        .collect_all()
+        .await
+        .unwrap();
+    let with_deleted: Vec<Product> = VersionPager::new(&c, "/products", 0)
+        .include_deleted(true)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(with_deleted.len(), 341);
+    assert_eq!(live.len(), 341 - 10);
+    assert!(live.iter().all(|p| p.deleted_at.is_none()));
+    // Variants are rows of their own, linked to the family parent.
+    let variant = live.iter().find(|p| p.variant_parent_id.is_some()).unwrap();
+    let parent = live
+        .iter()
+        .find(|p| Some(&p.id) == variant.variant_parent_id.as_ref())
+        .unwrap();
+    assert!(parent.has_variants);
+    assert_eq!(variant.family_id, parent.family_id);
+    assert!(!variant.variant_options.is_empty());
+
+    // sku= short-circuits, by id, 404 for unknown.
+    let by_sku = c
+        .products_by_sku(&variant.sku.to_lowercase())
+        .await
+        .unwrap();
+    assert_eq!(by_sku.len(), 1);
+    assert_eq!(by_sku[0].id, variant.id);
+    assert_eq!(
+        c.product(&variant.id).await.unwrap().unwrap().sku,
+        variant.sku
+    );
+    assert!(c
+        .product("00000000-0000-0000-0000-000000000000")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Inventory: one record per product and outlet; family lookup with variants=true.
+    let recs = c.inventory_for_product(&variant.id).await.unwrap();
+    assert_eq!(recs.len(), 3);
+    let fam: Vec<InventoryRecord> = c
+        .call(
+            Req::get("/inventory")
+                .json(
+                    Method::POST,
+                    &json!({"product_id": parent.id, "variants": true, "sort_direction": "asc"}),
+                )
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let n_variants = live
+        .iter()
+        .filter(|p| p.variant_parent_id.as_ref() == Some(&parent.id))
+        .count();
+    assert_eq!(fam.len(), 3 * n_variants);
+
+    // Search.
+    let found: Value = c
+        .call(
+            Req::get("/search")
+                .query("type", "products")
+                .query("sku", &variant.sku),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        simkit::assert_conformant(&sim.exchanges()),
+        sim.exchanges().len()
+    );
+}
+
+fn sale(sim: &SimHandle, id: Option<String>, qty: f64, state: &str) -> SaleRequest {
+    sim.with_store(|s, _| {
+        let user = s.users.iter().next().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let reg = s.registers.iter().next().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let tax = s.taxes.iter().find(|t| t["name"] == "No Tax").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let pay = s.payment_types.iter().next().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let product = s
+            .products
+            .iter()
+            .find(|p| {
+                p.active
+                    && p.has_inventory
+                    && !p.has_variants
+                    && p.deleted_at.is_none()
+                    && p.variant_parent_id.is_some()
+            })
+            .unwrap()
+            .id
+            .clone();
+        SaleRequest {
+            id,
+            source: SaleSource {
+                author_id: user,
+                register_id: Some(reg),
+                id: Some("FR-1001".into()),
+                kind: Some("lsbridge".into()),
+            },
+            state: state.into(),
+            note: Some("FR-1001".into()),
+            line_items: vec![SaleLineItem {
+                product: IdRef { id: product },
+                quantity: qty,
+                pricing: LinePricing {
+                    price: 20.0,
+                    ..LinePricing::default()
+                },
+                tax: LineTax {
+                    id: tax,
+                    amount: 0.0,
+                },
+                status: None,
+            }],
+            payments: vec![SalePayment {
+                amount: 20.0 * qty,
+                kind: PaymentTypeRef { config_id: pay },
+                date: None,
+            }],
+            ..SaleRequest::default()
+        }
+    })
+}
+
+/// Stock of `product` at the outlet of the sale's register.
+fn stock(sim: &SimHandle, product: &str, body: &SaleRequest) -> f64 {
+    sim.with_store(|s, _| {
+        let reg = s
+            .registers
+            .get(body.source.register_id.as_ref().unwrap())
+            .unwrap();
+        let outlet = reg["outlet_id"].as_str().unwrap().to_string();
+        s.inventory_of(product)
+            .iter()
+            .filter(|r| r.outlet_id == outlet)
+            .map(|r| r.current_inventory_level)
+            .sum()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_with_client_ids_never_duplicate() {
+    let sim = demo().await;
+    let c = simkit::default_client(&sim);
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, b"src:FR-1001").to_string();
+    let body = sale(&sim, Some(id.clone()), 2.0, "closed");
+    let product = body.line_items[0].product.id.clone();
+    let before = stock(&sim, &product, &body);
+
+    let created = c.create_sale(&body).await.unwrap();
+    assert_eq!(created.id, id);
+    assert!(created
+        .invoice_number
+        .as_deref()
+        .is_some_and(|n| !n.is_empty()));
+    assert_eq!(
+        stock(&sim, &product, &body),
+        before - 2.0,
+        "closing takes stock out"
+    );
+
+    // Re-POST (default: update semantics) — still one sale, stock moved once.
+    let again = c.create_sale(&body).await.unwrap();
+    assert_eq!(again.id, id);
+    assert_eq!(sim.with_store(|s, _| s.sales.len()), 1);
+    assert_eq!(stock(&sim, &product, &body), before - 2.0);
+
+    // 409 mode.
+    sim.set_duplicate_sale(DuplicateSale::Conflict);
+    let err = c.create_sale(&body).await.unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 409, .. }),
+        "{err}"
+    );
+    // Return-existing mode.
+    sim.set_duplicate_sale(DuplicateSale::ReturnExisting);
+    let mut changed = body.clone();
+    changed.note = Some("changed".into());
+    let same = c.create_sale(&changed).await.unwrap();
+    assert_eq!(same.note.as_deref(), Some("FR-1001"));
+    assert_eq!(sim.with_store(|s, _| s.sales.len()), 1);
+
+    // GET by id; unknown id is None.
+    assert_eq!(c.sale(&id).await.unwrap().unwrap().id, id);
+    assert!(c
+        .sale(&uuid::Uuid::nil().to_string())
+        .await
+        .unwrap()
+        .is_none());
+
+    // PUT: closed → voided puts the stock back; voided cannot change again.
+    let mut void = body.clone();
+    void.state = "voided".into();
+    let v = c.update_sale(&id, &void).await.unwrap();
+    assert_eq!(v.state.as_deref(), Some("voided"));
+    assert_eq!(stock(&sim, &product, &body), before);
+    let mut reopen = body.clone();
+    reopen.state = "parked".into();
+    let err = c.update_sale(&id, &reopen).await.unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 422, .. }),
+        "{err}"
+    );
+
+    // List and search by invoice number.
+    let list: Collection<Value> = c.call(Req::get("/sales")).await.unwrap();
+    assert_eq!(list.data.len(), 1);
+    let inv = created.invoice_number.unwrap();
+    let found: Value = c
+        .call(
+            Req::get("/search")
+                .query("type", "sales")
+                .query("invoice_number", &inv),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found["data"][0]["id"], json!(id));
+
+    // A sale for an unknown product is refused with 422 and creates nothing.
+    let mut bad = sale(&sim, None, 1.0, "parked");
+    bad.line_items[0].product.id = uuid::Uuid::nil().to_string();
+    let err = c.create_sale(&bad).await.unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 422, .. }),
+        "{err}"
+    );
+    assert_eq!(sim.with_store(|s, _| s.sales.len()), 1);
+    simkit::assert_conformant(&sim.exchanges());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_create_find_and_reuse() {
+    let sim = demo().await;
+    let c = simkit::default_client(&sim);
+    let created = c
+        .create_customer(&Customer {
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            email: Some("ada@example.com".into()),
+            physical_city: Some("London".into()),
+            ..Customer::default()
+        })
+        .await
+        .unwrap();
+    let id = created.id.clone().unwrap();
+    let found = c.find_customers_by_email("ADA@example.com").await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id.as_deref(), Some(id.as_str()));
+    let one: Single<Customer> = c.call(Req::get(format!("/customers/{id}"))).await.unwrap();
+    assert_eq!(one.data.physical_city.as_deref(), Some("London"));
+    let all: Vec<Value> = c.peek::<Value>("/customers", 1000).await.unwrap().data;
+    assert_eq!(
+        all.len(),
+        12 + 1 - 1,
+        "demo has 12 customers, one soft-deleted, plus ours"
+    );
+    simkit::assert_conformant(&sim.exchanges());
+    // Deliberately outside the request schema from here on.
+    // Missing last name: 422, nothing created.
+    let req = Req::get("/customers")
+        .json(Method::POST, &json!({"first_name": "Solo"}))
+        .unwrap()
+        .idempotent(false);
+    let err = c.call::<Value>(req).await.unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 422, .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_scopes_and_errors_have_the_spec_shapes() {
+    let sim = demo().await;
+    let http = reqwest::Client::new();
+    let base = format!("{}/api/2026-07", sim.origin());
+    // Missing and unknown tokens: 401 {"error": …}.
+    let r = http.get(format!("{base}/products")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http
+        .get(format!("{base}/products"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "Access token is not valid");
+    // Missing scope: 403, and the client names the scope.
+    let limited = simkit::client(&sim, "catalog-only", simkit::client_opts(sim.clock()));
+    assert!(limited.peek::<Value>("/products", 1).await.is_ok());
+    let err = limited.peek::<Value>("/sales", 1).await.unwrap_err();
+    match &err {
+        ApiError::Forbidden { scope, .. } => assert_eq!(scope, "sales:read"),
+        e => panic!("expected 403, got {e}"),
+    }
+    let r = http
+        .get(format!("{base}/search?type=customers&email=x"))
+        .bearer_auth("catalog-only")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Bad parameters: 400 with a message.
+    let c = simkit::default_client(&sim);
+    let err = c
+        .call::<Value>(Req::get("/products").query("page_size", "lots"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 400, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("page_size"));
+    let err = c.call::<Value>(Req::get("/search")).await.unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 400, .. }),
+        "{err}"
+    );
+    // Versions past end-of-life are served by the oldest supported one (docs); a segment
+    // that is no version at all is 404.
+    let r = http
+        .get(format!("{}/api/2024-01/retailer", sim.origin()))
+        .bearer_auth(simkit::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .get(format!("{}/api/latest/products", sim.origin()))
+        .bearer_auth(simkit::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .get(format!("{base}/not_a_thing"))
+        .bearer_auth(simkit::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // Every API answer is JSON with the budget headers when rate limiting is on (it is off
+    // here), and always a Date.
+    let r = http
+        .get(format!("{base}/retailer"))
+        .bearer_auth(simkit::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("date").is_some());
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let ex: Vec<_> = sim
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path.starts_with("/api/2026-07/") && !x.path.ends_with("/not_a_thing"))
+        .collect();
+    simkit::assert_conformant(&ex);
+}

@@ -55,6 +55,22 @@ pub enum Command {
     /// Manage store connections (domain prefix + personal token).
     #[command(subcommand)]
     Connection(ConnectionCmd),
+    /// Manage sources (a store used as a supplier) and their three integrations.
+    #[command(subcommand)]
+    Source(Box<crate::cli_sources::SourceCmd>),
+    /// Run an integration now.
+    #[command(subcommand)]
+    Run(crate::cli_run::RunCmd),
+    /// Write a source's pool (archived items included) as CSV or JSON lines.
+    Export {
+        #[arg(long)]
+        source: String,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: crate::cli_run::ExportFormat,
+        /// File to write (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,7 +80,8 @@ pub enum ConnectionCmd {
         #[arg(long)]
         name: String,
         /// The XXX of https://XXX.retail.lightspeed.app (a pasted URL is normalised).
-        #[arg(long)]
+        // A value starting with '-' is a bad prefix, not a flag: let validation explain it.
+        #[arg(long, allow_hyphen_values = true)]
         domain_prefix: String,
         /// Personal token, env:VAR, or - to read one line from stdin.
         #[arg(long)]
@@ -100,7 +117,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: String,
     /// 0 picks a free port (printed on the first line).
-    #[arg(long, default_value_t = 7878)]
+    #[arg(long, default_value_t = 7878, allow_negative_numbers = true)]
     pub port: u16,
     /// demo, empty, synthetic:N[:SEED] or dir:PATH
     #[arg(long, default_value = "demo")]
@@ -118,7 +135,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "per-token")]
     pub rate_scope: String,
     /// Simulated seconds per real second (e.g. 100 makes a 300 s window last 3 s).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub time_scale: f64,
     /// Largest page_size honoured by list endpoints.
     #[arg(long, default_value_t = 10_000)]
@@ -188,6 +205,8 @@ fn init_logging(level: Option<&str>) -> Result<(), Failure> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // No colour codes in a pipe or a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
     Ok(())
@@ -214,17 +233,28 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
                     },
                 );
             }
-            eprintln!("error: {} (see lsbridge --help)", clap_one_line(&e));
+            eprintln!(
+                "error: {} (see lsbridge --help)",
+                one_line(&clap_one_line(&e))
+            );
             return ExitCode::from(exit::USAGE);
         }
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {}", f.message.replace('\n', " "));
+            eprintln!("error: {}", one_line(&f.message));
             ExitCode::from(f.code)
         }
     }
+}
+
+/// One line whatever the message carries: a store's HTML error page has \r\n, and a bare
+/// \r would overwrite the start of the line on a terminal.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// clap's error as one line. clap puts what matters on the lines after the first (the
@@ -285,9 +315,51 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Sim(a)) => run_sim(a),
         Some(Command::Connection(c)) => {
             let dir = store::resolve_data_dir(cli.data_dir)?;
+            check_data_dir(&dir)?;
             run_connection(c, &dir)
         }
+        Some(Command::Source(c)) => crate::cli_sources::run(*c, &data_store(cli.data_dir)?),
+        Some(Command::Run(c)) => {
+            let store = data_store(cli.data_dir)?;
+            let rt = runtime()?;
+            crate::cli_run::run(c, &store, &rt)
+        }
+        Some(Command::Export {
+            source,
+            format,
+            out,
+        }) => crate::cli_run::export(&data_store(cli.data_dir)?, &source, format, out),
     }
+}
+
+/// Resolves, checks and opens the data dir.
+fn data_store(cli: Option<PathBuf>) -> Result<Store, Failure> {
+    let dir = store::resolve_data_dir(cli)?;
+    check_data_dir(&dir)?;
+    open_store(&dir)
+}
+
+/// A data dir that is (or lies under) a regular file cannot work: say which, instead of
+/// the OS's "File exists" / "Not a directory".
+fn check_data_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    for p in dir.ancestors().filter(|p| !p.as_os_str().is_empty()) {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => return Ok(()),
+            Ok(_) => {
+                let what = if p == dir {
+                    "is a file, not a directory".to_string()
+                } else {
+                    format!("is under {}, which is a file", p.display())
+                };
+                return Err(Failure::usage(format!(
+                    "the data dir {} {what}: pass --data-dir with a directory (it is created if missing)",
+                    dir.display()
+                )));
+            }
+            Err(_) => continue,
+        }
+    }
+    Ok(())
 }
 
 fn open_store(dir: &std::path::Path) -> Result<Store, Failure> {
@@ -384,73 +456,88 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
             let store = open_store(dir)?;
             let c = Connections::open(&store)?.get(&name)?;
             drop(store);
-            let rt = runtime()?;
-            let opts = ClientOptions {
-                retry: RetryPolicy {
-                    max_attempts: 2,
-                    base: Duration::from_millis(200),
-                    max_delay: Duration::from_secs(2),
-                },
-                timeout: Duration::from_secs(timeout.max(1)),
-                ..ClientOptions::default()
-            };
-            let client = c.client(opts)?;
-            let report = rt
-                .block_on(async {
-                    tokio::time::timeout(
-                        Duration::from_secs(timeout.max(1)),
-                        probe::test_connection(&client),
-                    )
-                    .await
-                })
-                .map_err(|_| {
-                    Failure::failed(format!(
-                        "connection {name:?}: no answer from {} within {timeout}s: check the network or raise --timeout",
+            let tested = (|| -> Result<u8, Failure> {
+                let rt = runtime()?;
+                let opts = ClientOptions {
+                    retry: RetryPolicy {
+                        max_attempts: 2,
+                        base: Duration::from_millis(200),
+                        max_delay: Duration::from_secs(2),
+                    },
+                    timeout: Duration::from_secs(timeout.max(1)),
+                    ..ClientOptions::default()
+                };
+                let client = c.client(opts)?;
+                let report = rt
+                    .block_on(async {
+                        tokio::time::timeout(
+                            Duration::from_secs(timeout.max(1)),
+                            probe::test_connection(&client),
+                        )
+                        .await
+                    })
+                    .map_err(|_| {
+                        Failure::failed(format!(
+                            "connection {name:?}: no answer from {} within {timeout}s: check the network or raise --timeout",
+                            c.endpoint()
+                        ))
+                    })?
+                    .map_err(|e| Failure::failed(format!("connection {name:?}: {e}")))?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&report).unwrap_or_else(|_| "{}".into())
+                    );
+                } else {
+                    println!(
+                        "connected to {:?} ({}) at {}",
+                        report.store_name,
+                        report.domain_prefix.as_deref().unwrap_or(&c.domain_prefix),
                         c.endpoint()
-                    ))
-                })?
-                .map_err(|e| Failure::failed(format!("connection {name:?}: {e}")))?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report).unwrap_or_else(|_| "{}".into())
-                );
-            } else {
-                println!(
-                    "connected to {:?} ({}) at {}",
-                    report.store_name,
-                    report.domain_prefix.as_deref().unwrap_or(&c.domain_prefix),
-                    c.endpoint()
-                );
-                let n = |x: Option<usize>| x.map_or("?".to_string(), |v| v.to_string());
-                println!(
-                    "  outlets: {}   registers: {}",
-                    n(report.outlets),
-                    n(report.registers)
-                );
-                match (report.rate_remaining, report.rate_limit) {
-                    (Some(r), Some(l)) => {
-                        println!("  rate limit: {r} of {l} requests left in this 300 s window")
+                    );
+                    let n = |x: Option<usize>| x.map_or("?".to_string(), |v| v.to_string());
+                    println!(
+                        "  outlets: {}   registers: {}",
+                        n(report.outlets),
+                        n(report.registers)
+                    );
+                    match (report.rate_remaining, report.rate_limit) {
+                        (Some(r), Some(l)) => {
+                            println!("  rate limit: {r} of {l} requests left in this 300 s window")
+                        }
+                        _ => println!("  rate limit: not reported by the store"),
                     }
-                    _ => println!("  rate limit: not reported by the store"),
+                    for s in &report.scopes {
+                        let state = match s.state {
+                            ScopeState::Ok => "ok",
+                            ScopeState::Missing => "MISSING",
+                            ScopeState::NotChecked => "not checked (confirmed on first use)",
+                        };
+                        println!("  {:20} {:40} {}", s.scope, s.purpose, state);
+                    }
                 }
-                for s in &report.scopes {
-                    let state = match s.state {
-                        ScopeState::Ok => "ok",
-                        ScopeState::Missing => "MISSING",
-                        ScopeState::NotChecked => "not checked (confirmed on first use)",
-                    };
-                    println!("  {:20} {:40} {}", s.scope, s.purpose, state);
+                let missing = report.missing_scopes();
+                if !missing.is_empty() {
+                    return Err(Failure::failed(format!(
+                        "connection {name:?}: the token lacks {}: create a personal token for a user with those permissions and re-add the connection",
+                        missing.join(", ")
+                    )));
                 }
-            }
-            let missing = report.missing_scopes();
-            if !missing.is_empty() {
-                return Err(Failure::failed(format!(
-                    "connection {name:?}: the token lacks {}: create a personal token for a user with those permissions and re-add the connection",
-                    missing.join(", ")
-                )));
-            }
-            Ok(exit::OK)
+                Ok(exit::OK)
+            })();
+            // The status page's "Connected" reads this.
+            let mut c = c;
+            c.last_test = Some(crate::connections::LastTest {
+                at: crate::clock::rfc3339(SystemTime::now()),
+                ok: tested.is_ok(),
+                summary: match &tested {
+                    Ok(_) => "passed".to_string(),
+                    Err(f) => f.message.clone(),
+                },
+            });
+            let store = open_store(dir)?;
+            Connections::open(&store)?.save(&c)?;
+            tested
         }
     }
 }
@@ -543,10 +630,12 @@ pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
 
 fn run_sim(a: SimArgs) -> Result<u8, Failure> {
     let cfg = sim_config(&a)?;
-    let ip: std::net::IpAddr = a
-        .bind
-        .parse()
-        .map_err(|_| Failure::usage(format!("--bind {:?} is not an IP address", a.bind)))?;
+    let ip: std::net::IpAddr = a.bind.parse().map_err(|_| {
+        Failure::usage(format!(
+            "--bind {:?} is not an IP address: use e.g. 127.0.0.1, 0.0.0.0 or ::1",
+            a.bind
+        ))
+    })?;
     let addr = SocketAddr::new(ip, a.port);
     let rt = runtime()?;
     rt.block_on(async move {

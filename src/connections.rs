@@ -22,6 +22,17 @@ pub struct Connection {
     pub api_root: Option<String>,
     #[serde(default)]
     pub created_at: String,
+    /// Outcome of the last Test Connection (the status page's "Connected").
+    #[serde(default)]
+    pub last_test: Option<LastTest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastTest {
+    pub at: String,
+    pub ok: bool,
+    /// One line: the store name, or what failed.
+    pub summary: String,
 }
 
 fn default_version() -> String {
@@ -87,6 +98,7 @@ impl Connection {
             api_version,
             api_root: n.api_root,
             created_at: clock::rfc3339(std::time::SystemTime::now()),
+            last_test: None,
         };
         // Validate the override now, not at first use.
         c.root()?;
@@ -148,6 +160,13 @@ impl Connections {
             out.push(row?.1);
         }
         Ok(out)
+    }
+
+    /// Replace a stored connection (e.g. to record a test outcome).
+    pub fn save(&self, c: &Connection) -> Result<(), ConnectionError> {
+        self.table.put(c.name.as_bytes(), c)?;
+        self.store.flush()?;
+        Ok(())
     }
 
     pub fn remove(&self, name: &str) -> Result<(), ConnectionError> {

@@ -5,9 +5,16 @@
 //! store, used by tests, benchmarks and the demo.
 
 pub mod cli;
+pub mod cli_run;
+pub mod cli_sources;
 pub mod clock;
 pub mod connections;
+pub mod jobs;
 pub mod lightspeed;
+pub mod mapping;
+pub mod pool;
 pub mod secret;
 pub mod sim;
+pub mod sources;
 pub mod store;
+pub mod templates;

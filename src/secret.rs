@@ -22,7 +22,8 @@ pub enum TokenError {
         "env:{0} names no set environment variable: export {0}=<token> first, or paste the token"
     )]
     EnvMissing(String),
-    #[error("\"env:\" must be followed by a variable name, e.g. env:LIGHTSPEED_TOKEN")]
+    // Never echoes what followed "env:": a shell may have expanded `env:$TOKEN` into the token.
+    #[error("\"env:\" must be followed by an environment variable name of letters, digits and _ only, e.g. env:LIGHTSPEED_TOKEN")]
     EnvName,
 }
 

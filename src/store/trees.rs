@@ -42,6 +42,15 @@ pub const MAPPING_SETS: TreeName = TreeName("mapping_sets");
 /// `scan_prefix(u64_prefix(source))` lists one source's variants ordered by SKU.
 pub const POOL: TreeName = TreeName("pool");
 
+/// Pool index by Lightspeed product id, so inventory records (which carry only the product id) find their
+/// variant. Key: source id BE + product id UTF-8; value: the SKU.
+pub const POOL_IDS: TreeName = TreeName("pool_ids");
+
+/// Last known stock per product and outlet, so a change at one outlet can be summed with the others
+/// without refetching. Key: source id BE + product id + `0xFF` + outlet id ([`keys::u64_str_prefix`](super::keys::u64_str_prefix)
+/// then the outlet id).
+pub const LEVELS: TreeName = TreeName("levels");
+
 /// Job runs. Key: run id BE (ids from `Store::generate_id`, monotonic → chronological order).
 pub const RUNS: TreeName = TreeName("runs");
 
@@ -67,6 +76,8 @@ pub const ALL: &[TreeName] = &[
     TEMPLATES,
     MAPPING_SETS,
     POOL,
+    POOL_IDS,
+    LEVELS,
     RUNS,
     RUN_LOGS,
     CHECKPOINTS,

@@ -1,0 +1,297 @@
+//! `lsbridge run primary|secondary` and `lsbridge export`: the inventory jobs from the command
+//! line. Progress goes to stderr as plain lines (one per committed page), the summary line to
+//! stdout; exit codes: 0 ok, 1 failed, 3 partly done (some records failed, or the archive
+//! safety valve stopped archiving).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Subcommand, ValueEnum};
+
+use crate::cli::{exit, Failure};
+use crate::connections::Connections;
+use crate::jobs::primary::{self, PrimaryOptions, RunSummary};
+use crate::jobs::secondary::{self, SecondaryOptions};
+use crate::jobs::{Events, JobCtx, JobEvent, Outcome};
+use crate::lightspeed::ClientOptions;
+use crate::mapping::{FieldValue, Integration};
+use crate::pool::Pool;
+use crate::sources::{Source, Sources};
+use crate::store::Store;
+use crate::templates::{TemplateError, Templates};
+
+#[derive(Debug, Subcommand)]
+pub enum RunCmd {
+    /// Get Inventory (Primary): the full catalog and quantities into the pool.
+    Primary {
+        #[arg(long)]
+        source: String,
+        /// Compute and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Archive even if more than the source's limit (default 20%) of the pool would go.
+        #[arg(long)]
+        confirm_archive: bool,
+        /// Dry run: how many changed records to show field by field.
+        #[arg(long, default_value_t = 20)]
+        diffs: usize,
+    },
+    /// Get Inventory (Secondary): quantities changed since the last run.
+    Secondary {
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value_t = 20)]
+        diffs: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+impl From<TemplateError> for Failure {
+    fn from(e: TemplateError) -> Self {
+        match e {
+            TemplateError::Store(_) => Failure::failed(e),
+            _ => Failure::usage(e),
+        }
+    }
+}
+
+fn outcome_code(o: Outcome) -> u8 {
+    match o {
+        Outcome::Ok => exit::OK,
+        Outcome::Partial => exit::PARTIAL,
+        Outcome::Running | Outcome::Failed | Outcome::Cancelled => exit::FAILURE,
+    }
+}
+
+fn print_summary(kind: &str, s: &RunSummary, dry_run: bool) {
+    for d in &s.diffs {
+        println!("  {} {}", d.kind, d.sku);
+        for (f, (old, new)) in &d.fields {
+            println!("      {f}: {} → {}", old.as_text(), new.as_text());
+        }
+    }
+    println!(
+        "{kind} run {}{}: {:?}: {} ({} requests){}",
+        s.run,
+        if dry_run { " (dry run)" } else { "" },
+        s.outcome,
+        s.message,
+        s.counts.requests,
+        if s.resumed {
+            "; resumed from a checkpoint"
+        } else {
+            ""
+        }
+    );
+}
+
+fn setup(store: &Store, name: &str) -> Result<(Source, crate::lightspeed::Client), Failure> {
+    let source = Sources::open(store)?.by_name(name)?;
+    let conn_name = source.connection.clone().ok_or_else(|| {
+        Failure::usage(format!(
+            "source {name:?} has no connection: lsbridge source set {name} --connection CONNECTION"
+        ))
+    })?;
+    let conn = Connections::open(store)?.get(&conn_name)?;
+    let client = conn.client(ClientOptions::default())?;
+    Ok((source, client))
+}
+
+/// Prints job events as plain progress lines on stderr.
+fn progress_printer(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last_phase = String::new();
+        while let Some(e) = rx.recv().await {
+            let line = match e {
+                JobEvent::Progress {
+                    phase,
+                    done,
+                    counts,
+                    ..
+                } => {
+                    last_phase.clone_from(&phase);
+                    format!("{phase}: {done} read; {}", counts.line())
+                }
+                JobEvent::WaitingForRateLimit { until, .. } => format!(
+                    "waiting for rate limit until {} UTC",
+                    chrono::DateTime::<chrono::Utc>::from(until).format("%H:%M:%S")
+                ),
+                JobEvent::Log { level, line, .. } => {
+                    format!("{level:?}: {line}").to_lowercase_first()
+                }
+                _ => continue,
+            };
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    })
+}
+
+trait LowerFirst {
+    fn to_lowercase_first(self) -> String;
+}
+impl LowerFirst for String {
+    fn to_lowercase_first(self) -> String {
+        let mut c = self.chars();
+        match c.next() {
+            Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+            None => self,
+        }
+    }
+}
+
+pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
+    let templates = Templates::open(store)?;
+    match cmd {
+        RunCmd::Primary {
+            source,
+            dry_run,
+            confirm_archive,
+            diffs,
+        } => {
+            let (source, client) = setup(store, &source)?;
+            let template =
+                templates.compiled(source.primary.template.as_deref(), Integration::Primary)?;
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let ctx = JobCtx::new(store.clone(), client, Events::new(tx));
+            let opts = PrimaryOptions {
+                dry_run,
+                confirm_archive,
+                diff_limit: if dry_run { diffs } else { 0 },
+            };
+            let summary = rt.block_on(async {
+                let printer = progress_printer(rx);
+                let r = primary::run(&ctx, &source, &template, &opts).await;
+                drop(ctx);
+                let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
+                r
+            });
+            let summary = summary.map_err(|e| Failure::failed(e.to_string()))?;
+            print_summary("primary", &summary, dry_run);
+            Ok(outcome_code(summary.outcome))
+        }
+        RunCmd::Secondary {
+            source,
+            dry_run,
+            diffs,
+        } => {
+            let (source, client) = setup(store, &source)?;
+            let template =
+                templates.compiled(source.secondary.template.as_deref(), Integration::Secondary)?;
+            let create = if source.secondary.allow_create_variant {
+                Some(templates.compiled(source.primary.template.as_deref(), Integration::Primary)?)
+            } else {
+                None
+            };
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let ctx = JobCtx::new(store.clone(), client, Events::new(tx));
+            let opts = SecondaryOptions {
+                dry_run,
+                diff_limit: if dry_run { diffs } else { 0 },
+            };
+            let summary = rt.block_on(async {
+                let printer = progress_printer(rx);
+                let r = secondary::run(&ctx, &source, &template, create.as_ref(), &opts).await;
+                drop(ctx);
+                let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
+                r
+            });
+            let summary = summary.map_err(|e| Failure::failed(e.to_string()))?;
+            print_summary("secondary", &summary, dry_run);
+            Ok(outcome_code(summary.outcome))
+        }
+    }
+}
+
+fn csv_cell(v: Option<&FieldValue>) -> String {
+    match v {
+        Some(FieldValue::List(items)) => items.join("|"),
+        Some(v) => v.as_text().into_owned(),
+        None => String::new(),
+    }
+}
+
+/// Writes the pool of a source, archived items included.
+pub fn export(
+    store: &Store,
+    source: &str,
+    format: ExportFormat,
+    out: Option<PathBuf>,
+) -> Result<u8, Failure> {
+    let source = Sources::open(store)?.by_name(source)?;
+    let pool = Pool::open(store)?;
+    let mut w: Box<dyn Write> = match &out {
+        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(
+            |e| Failure::usage(format!("cannot write {}: {e}", p.display())),
+        )?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let io = |e: std::io::Error| Failure::failed(format!("export failed while writing: {e}"));
+    // A reader that stops early (`| head`) is not an error.
+    let result = write_export(&pool, source.id, format, &mut w).and_then(|()| w.flush());
+    match result {
+        Ok(()) => Ok(exit::OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(io(e)),
+    }
+}
+
+fn write_export(
+    pool: &Pool,
+    source: u64,
+    format: ExportFormat,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let other = |e: String| std::io::Error::other(e);
+    match format {
+        ExportFormat::Jsonl => {
+            for item in pool.iter(source) {
+                let item = item.map_err(|e| other(e.to_string()))?;
+                let line = serde_json::to_string(&serde_json::json!({
+                    "sku": item.sku, "parent_sku": item.parent_sku, "product_id": item.product_id,
+                    "is_parent": item.is_parent, "archived": item.archived,
+                    "last_seen_run": item.last_seen_run, "fields": item.fields,
+                }))
+                .map_err(|e| other(e.to_string()))?;
+                writeln!(w, "{line}")?;
+            }
+        }
+        ExportFormat::Csv => {
+            // Columns: fixed ones, then every mapped field name seen, in a stable order.
+            let mut names = std::collections::BTreeSet::new();
+            for item in pool.iter(source) {
+                names.extend(
+                    item.map_err(|e| other(e.to_string()))?
+                        .fields
+                        .keys()
+                        .cloned(),
+                );
+            }
+            let mut cw = csv::Writer::from_writer(w);
+            let mut header = vec!["sku".to_string(), "parent_sku".into(), "archived".into()];
+            header.extend(names.iter().cloned());
+            cw.write_record(&header)?;
+            for item in pool.iter(source) {
+                let item = item.map_err(|e| other(e.to_string()))?;
+                let mut row = vec![
+                    item.sku.clone(),
+                    item.parent_sku.clone().unwrap_or_default(),
+                    item.archived.to_string(),
+                ];
+                row.extend(names.iter().map(|n| csv_cell(item.fields.get(n))));
+                cw.write_record(&row)?;
+            }
+            cw.flush()?;
+        }
+    }
+    Ok(())
+}

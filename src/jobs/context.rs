@@ -1,0 +1,96 @@
+//! What every job needs: the store, the source's API client, where to send events, and the
+//! run's log (kept in the store and streamed).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::events::{Events, JobEvent, Level};
+use super::runs::{LogLine, Runs};
+use crate::clock::{self, SharedClock};
+use crate::lightspeed::Client;
+use crate::store::{Store, StoreError};
+
+#[derive(Clone)]
+pub struct JobCtx {
+    pub store: Store,
+    pub client: Client,
+    pub events: Events,
+    pub clock: SharedClock,
+    /// Set to stop at the next page boundary (after committing it).
+    pub cancel: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl JobCtx {
+    pub fn new(store: Store, client: Client, events: Events) -> Self {
+        let clock = client.options().clock.clone();
+        Self {
+            store,
+            client,
+            events,
+            clock,
+            cancel: Arc::default(),
+        }
+    }
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Log lines of one run, numbered, stored and streamed.
+pub struct RunLog {
+    runs: Runs,
+    run: u64,
+    seq: AtomicU64,
+    events: Events,
+    clock: SharedClock,
+}
+
+impl RunLog {
+    pub fn new(
+        runs: Runs,
+        run: u64,
+        events: Events,
+        clock: SharedClock,
+    ) -> Result<Self, StoreError> {
+        let seq = runs.lines(run)?.len() as u64;
+        Ok(Self {
+            runs,
+            run,
+            seq: AtomicU64::new(seq),
+            events,
+            clock,
+        })
+    }
+
+    pub fn write(&self, level: Level, line: impl Into<String>) {
+        let line = line.into();
+        match level {
+            Level::Error => tracing::error!(run = self.run, "{line}"),
+            Level::Warn => tracing::warn!(run = self.run, "{line}"),
+            Level::Info => tracing::info!(run = self.run, "{line}"),
+        }
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let rec = LogLine {
+            at: clock::rfc3339(self.clock.now()),
+            level,
+            line: line.clone(),
+        };
+        if let Err(e) = self.runs.log(self.run, seq, &rec) {
+            tracing::error!("cannot store a log line: {e}");
+        }
+        self.events.send(JobEvent::Log {
+            run: self.run,
+            level,
+            line,
+        });
+    }
+    pub fn info(&self, l: impl Into<String>) {
+        self.write(Level::Info, l)
+    }
+    pub fn warn(&self, l: impl Into<String>) {
+        self.write(Level::Warn, l)
+    }
+    pub fn error(&self, l: impl Into<String>) {
+        self.write(Level::Error, l)
+    }
+}

@@ -1,0 +1,28 @@
+//! Jobs: Get Inventory (Primary) and (Secondary) so far. Jobs fetch through the client, map
+//! through a compiled template, persist to the store page by page with a checkpoint after
+//! each committed page, and report through events.
+
+pub mod checkpoint;
+pub mod context;
+pub mod counts;
+pub mod events;
+pub mod primary;
+pub mod runs;
+pub mod secondary;
+pub mod source_record;
+
+pub use context::JobCtx;
+pub use counts::Counts;
+pub use events::{Events, JobEvent};
+pub use runs::{Outcome, RunRecord, Runs};
+
+/// Why a job could not run or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Api(#[from] crate::lightspeed::ApiError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Setup(String),
+}

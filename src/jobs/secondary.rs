@@ -1,0 +1,284 @@
+//! Get Inventory (Secondary): incremental quantities. Reads the inventory change feed from the
+//! saved version (`POST /inventory` ascending, deleted records included), updates the stock
+//! index and the mapped Quantity of each touched variant, and saves the cursor only after its
+//! page is committed. Requests grow with the number of changes, not with the catalog.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::checkpoint::{Checkpoints, SecondaryCheckpoint};
+use super::context::{JobCtx, RunLog};
+use super::counts::Counts;
+use super::events::JobEvent;
+use super::primary::{Diff, RunSummary};
+use super::runs::{Outcome, RunRecord, Runs};
+use super::source_record::{inventory_record, product_record, Lookups};
+use super::JobError;
+use crate::clock;
+use crate::lightspeed::pager::InventoryPager;
+use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
+use crate::pool::{Levels, Pool, PoolItem};
+use crate::sources::{QuantityFrom, Source};
+
+#[derive(Debug, Clone, Default)]
+pub struct SecondaryOptions {
+    pub dry_run: bool,
+    pub diff_limit: usize,
+}
+
+fn apply_outcomes(
+    item: &mut PoolItem,
+    run: u64,
+    mapped: &MappedRecord,
+    diff: &mut BTreeMap<String, (FieldValue, FieldValue)>,
+) -> bool {
+    let mut changed = false;
+    for (target, outcome) in mapped.iter() {
+        let new = match outcome {
+            FieldOutcome::Set(v) => v.clone(),
+            FieldOutcome::Clear => FieldValue::Empty,
+            FieldOutcome::Keep => continue,
+        };
+        let old = item
+            .fields
+            .get(target)
+            .cloned()
+            .unwrap_or(FieldValue::Empty);
+        if item.set(run, target, new.clone()) {
+            diff.insert(target.to_string(), (old, new));
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Runs Get Inventory (Secondary). `create_with` is the Primary template, used to create a
+/// variant the pool does not know yet when Allow Create Variant is on.
+pub async fn run(
+    ctx: &JobCtx,
+    source: &Source,
+    template: &CompiledTemplate,
+    create_with: Option<&CompiledTemplate>,
+    opts: &SecondaryOptions,
+) -> Result<RunSummary, JobError> {
+    let runs = Runs::open(&ctx.store)?;
+    let checkpoints = Checkpoints::open(&ctx.store)?;
+    let pool = Pool::open(&ctx.store)?;
+    let levels = Levels::open(&ctx.store)?;
+    let run = ctx.store.generate_id()? + 1;
+    let mut record = RunRecord {
+        id: run,
+        kind: "secondary".into(),
+        source_id: source.id,
+        source: source.name.clone(),
+        dry_run: opts.dry_run,
+        started_at: clock::rfc3339(ctx.clock.now()),
+        ended_at: None,
+        outcome: Outcome::Running,
+        counts: Counts::default(),
+        message: String::new(),
+    };
+    runs.save(&record)?;
+    ctx.events.send(JobEvent::Started {
+        run,
+        kind: "secondary".into(),
+        source: source.name.clone(),
+        dry_run: opts.dry_run,
+    });
+    let log = RunLog::new(runs.clone(), run, ctx.events.clone(), ctx.clock.clone())?;
+    let start = checkpoints.secondary(source.id)?.unwrap_or_default().after;
+    if start == 0 {
+        log.warn("no saved position: reading every stock level (run Get Inventory (Primary) first to start from its position)");
+    }
+    log.info(format!(
+        "Get Inventory (Secondary) for {} from version {start}{}",
+        source.name,
+        if opts.dry_run {
+            " (dry run: nothing is written)"
+        } else {
+            ""
+        }
+    ));
+    let outlet = match &source.secondary.quantity_from {
+        QuantityFrom::AllOutlets => match &source.primary.quantity_from {
+            QuantityFrom::AllOutlets => None,
+            QuantityFrom::Outlet(o) => Some(o.clone()),
+        },
+        QuantityFrom::Outlet(o) => Some(o.clone()),
+    };
+    let mut counts = Counts::default();
+    let mut diffs: Vec<Diff> = Vec::new();
+    let mut mapped = MappedRecord::new();
+    let mut pager = InventoryPager::new(&ctx.client, start).include_deleted(true);
+    // Dry run: levels a real run would have stored, over the stored ones.
+    let mut overlay: HashMap<(String, String), Option<f64>> = HashMap::new();
+    let result: Result<(), JobError> = async {
+        while let Some(page) = pager.next_page().await? {
+            let mut touched: Vec<String> = Vec::new();
+            let mut deleted: HashMap<String, bool> = HashMap::new();
+            let mut b = levels.batch();
+            for r in &page.items {
+                let level = if r.deleted_at.is_some() { None } else { Some(r.current_inventory_level) };
+                if opts.dry_run {
+                    overlay.insert((r.product_id.clone(), r.outlet_id.clone()), level);
+                } else {
+                    levels.stage(&mut b, source.id, &r.product_id, &r.outlet_id, level)?;
+                }
+                let d = deleted.entry(r.product_id.clone()).or_insert(true);
+                *d &= r.deleted_at.is_some();
+                if !touched.contains(&r.product_id) {
+                    touched.push(r.product_id.clone());
+                }
+            }
+            if !opts.dry_run {
+                levels.apply(b)?;
+            }
+            let mut write = pool.write();
+            for pid in &touched {
+                let qty = if opts.dry_run {
+                    let stored = levels.quantity(source.id, pid, outlet.as_deref())?;
+                    let over: Vec<f64> = overlay
+                        .iter()
+                        .filter(|((p, o), _)| p == pid && outlet.as_deref().is_none_or(|x| x == o))
+                        .filter_map(|(_, l)| *l)
+                        .collect();
+                    if over.is_empty() { stored } else { Some(over.iter().sum()) }
+                } else {
+                    levels.quantity(source.id, pid, outlet.as_deref())?
+                };
+                let existing = match pool.sku_of(source.id, pid)? {
+                    Some(sku) => pool.get(source.id, &sku)?,
+                    None => None,
+                };
+                let mut diff = BTreeMap::new();
+                let (mut item, is_new) = match existing {
+                    Some(i) => (i, false),
+                    None => {
+                        if !source.secondary.allow_create_variant {
+                            counts.skipped += 1;
+                            log.warn(format!("product {pid} is not in the pool; skipped (turn on Allow Create Variant to create it)"));
+                            continue;
+                        }
+                        let Some(p) = ctx.client.product(pid).await? else {
+                            counts.skipped += 1;
+                            continue;
+                        };
+                        let (Some(t), false) = (create_with, p.is_deleted()) else {
+                            counts.skipped += 1;
+                            continue;
+                        };
+                        let parent = match &p.variant_parent_id {
+                            Some(id) => pool.sku_of(source.id, id)?,
+                            None => None,
+                        };
+                        let rec = product_record(&p, qty, parent.as_deref(), &Lookups::default());
+                        t.apply_into(&rec, &mut mapped);
+                        let sku = match mapped.get("SKU") {
+                            Some(FieldOutcome::Set(v)) if !v.is_blank() => v.as_text().trim().to_string(),
+                            _ => {
+                                counts.skipped += 1;
+                                continue;
+                            }
+                        };
+                        let mut item = PoolItem {
+                            sku,
+                            product_id: p.id.clone(),
+                            parent_sku: parent,
+                            is_parent: p.is_family_parent(),
+                            last_seen_run: run,
+                            ..PoolItem::default()
+                        };
+                        apply_outcomes(&mut item, run, &mapped, &mut diff);
+                        (item, true)
+                    }
+                };
+                let rec = inventory_record(&item.sku, pid, qty);
+                template.apply_into(&rec, &mut mapped);
+                if !mapped.is_ok() {
+                    counts.errors += 1;
+                    let errs: Vec<String> = mapped.errors().iter().map(|e| e.to_string()).collect();
+                    log.warn(format!("SKU {}: {}", item.sku, errs.join("; ")));
+                }
+                let mut changed = apply_outcomes(&mut item, run, &mapped, &mut diff);
+                let gone = deleted.get(pid).copied().unwrap_or(false);
+                let mut kind = if is_new { "new" } else if changed { "updated" } else { "unchanged" };
+                if source.secondary.archive_unarchive {
+                    if gone && !item.archived {
+                        item.archived = true;
+                        item.set(run, "Quantity", FieldValue::Number(0.0));
+                        counts.archived += 1;
+                        changed = true;
+                        kind = "archived";
+                    } else if !gone && item.archived {
+                        item.archived = false;
+                        counts.unarchived += 1;
+                        changed = true;
+                    }
+                }
+                match kind {
+                    "new" => counts.new += 1,
+                    "updated" => counts.updated += 1,
+                    "archived" => {}
+                    _ => counts.unchanged += 1,
+                }
+                if opts.dry_run {
+                    if (changed || is_new) && diffs.len() < opts.diff_limit {
+                        diffs.push(Diff { sku: item.sku.clone(), kind, fields: diff });
+                    }
+                } else if changed || is_new {
+                    pool.stage(&mut write, source.id, &item)?;
+                }
+            }
+            if !opts.dry_run {
+                pool.commit(write)?;
+                checkpoints.save_secondary(source.id, &SecondaryCheckpoint { after: page.next_after })?;
+            }
+            ctx.events.send(JobEvent::Progress {
+                run,
+                phase: "stock changes".into(),
+                done: counts.new + counts.updated + counts.unchanged + counts.archived,
+                counts,
+            });
+            if ctx.cancelled() {
+                return Err(JobError::Setup("cancelled".into()));
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let (outcome, message) = match result {
+        // Unknown products skipped with Allow Create Variant off are the setting working as
+        // documented, not a failure; mapping errors are.
+        Ok(()) if counts.errors > 0 => (Outcome::Partial, counts.line()),
+        Ok(()) => (Outcome::Ok, counts.line()),
+        Err(JobError::Setup(m)) if m == "cancelled" => (
+            Outcome::Cancelled,
+            "cancelled; the next run continues from the last committed page".into(),
+        ),
+        Err(e) => {
+            log.error(e.to_string());
+            (Outcome::Failed, e.to_string())
+        }
+    };
+    counts.requests = ctx.client.requests_sent();
+    record.counts = counts;
+    record.outcome = outcome;
+    record.message = message.clone();
+    record.ended_at = Some(clock::rfc3339(ctx.clock.now()));
+    runs.save(&record)?;
+    log.info(format!("finished: {outcome:?}: {message}"));
+    ctx.store.flush_async().await?;
+    ctx.events.send(JobEvent::Finished {
+        run,
+        outcome,
+        counts,
+        summary: message.clone(),
+    });
+    Ok(RunSummary {
+        run,
+        outcome,
+        counts,
+        message,
+        diffs,
+        resumed: false,
+    })
+}

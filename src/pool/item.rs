@@ -1,0 +1,71 @@
+//! One pool item and how an incoming mapped record updates it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::mapping::FieldValue;
+use crate::store::Record;
+
+/// How many field changes each item remembers.
+pub const HISTORY_LEN: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub run: u64,
+    pub field: String,
+    pub old: FieldValue,
+    pub new: FieldValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct PoolItem {
+    pub sku: String,
+    /// Lightspeed product id of the row this item came from.
+    pub product_id: String,
+    pub parent_sku: Option<String>,
+    /// A family parent (carries no stock of its own).
+    pub is_parent: bool,
+    /// Mapped target fields by target name (`Title`, `Cost`, `Option Name 1`, `Custom Field 7`…).
+    pub fields: BTreeMap<String, FieldValue>,
+    pub archived: bool,
+    pub last_seen_run: u64,
+    pub history: VecDeque<Change>,
+}
+
+impl Record for PoolItem {
+    const VERSION: u16 = 1;
+}
+
+impl PoolItem {
+    pub fn quantity(&self) -> Option<f64> {
+        match self.fields.get("Quantity") {
+            Some(FieldValue::Number(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Set `field` to `value`, recording the change. Returns whether anything changed.
+    pub fn set(&mut self, run: u64, field: &str, value: FieldValue) -> bool {
+        let old = self.fields.get(field).cloned().unwrap_or(FieldValue::Empty);
+        if old == value {
+            return false;
+        }
+        if value == FieldValue::Empty {
+            self.fields.remove(field);
+        } else {
+            self.fields.insert(field.to_string(), value.clone());
+        }
+        self.history.push_back(Change {
+            run,
+            field: field.to_string(),
+            old,
+            new: value,
+        });
+        while self.history.len() > HISTORY_LEN {
+            self.history.pop_front();
+        }
+        true
+    }
+}

@@ -1,0 +1,101 @@
+//! Reading and writing pool items in page-sized atomic batches.
+
+use crate::store::{keys, trees, Record, Store, StoreError, Table, TableBatch};
+
+use super::item::PoolItem;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SkuRef(pub String);
+
+impl Record for SkuRef {
+    const VERSION: u16 = 1;
+}
+
+#[derive(Clone, Debug)]
+pub struct Pool {
+    items: Table<PoolItem>,
+    ids: Table<SkuRef>,
+}
+
+/// Writes for one page, applied together.
+pub struct PoolWrite {
+    items: TableBatch<PoolItem>,
+    ids: TableBatch<SkuRef>,
+    pub len: usize,
+}
+
+impl Pool {
+    pub fn open(store: &Store) -> Result<Pool, StoreError> {
+        Ok(Pool {
+            items: store.table(trees::POOL)?,
+            ids: store.table(trees::POOL_IDS)?,
+        })
+    }
+
+    pub fn get(&self, source: u64, sku: &str) -> Result<Option<PoolItem>, StoreError> {
+        self.items.get(&keys::u64_str(source, sku))
+    }
+
+    pub fn sku_of(&self, source: u64, product_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .ids
+            .get(&keys::u64_str(source, product_id))?
+            .map(|s| s.0))
+    }
+
+    /// Every item of a source, in SKU order.
+    pub fn iter(&self, source: u64) -> impl Iterator<Item = Result<PoolItem, StoreError>> {
+        self.items
+            .scan_prefix(keys::u64_prefix(source))
+            .map(|r| r.map(|(_, v)| v))
+    }
+
+    pub fn count(&self, source: u64) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for k in self.items.scan_prefix(keys::u64_prefix(source)) {
+            k?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    pub fn write(&self) -> PoolWrite {
+        PoolWrite {
+            items: self.items.batch(),
+            ids: self.ids.batch(),
+            len: 0,
+        }
+    }
+
+    pub fn stage(&self, w: &mut PoolWrite, source: u64, item: &PoolItem) -> Result<(), StoreError> {
+        w.items.put(keys::u64_str(source, &item.sku), item)?;
+        if !item.product_id.is_empty() {
+            w.ids.put(
+                keys::u64_str(source, &item.product_id),
+                &SkuRef(item.sku.clone()),
+            )?;
+        }
+        w.len += 1;
+        Ok(())
+    }
+
+    /// Applies a page: the id index first, so an item is never visible without its index.
+    pub fn commit(&self, w: PoolWrite) -> Result<(), StoreError> {
+        self.ids.apply_batch(w.ids)?;
+        self.items.apply_batch(w.items)
+    }
+
+    /// Removes every item of a source (used when a source is removed).
+    pub fn clear(&self, source: u64) -> Result<u64, StoreError> {
+        let mut w = self.write();
+        let mut n = 0;
+        for row in self.items.scan_prefix(keys::u64_prefix(source)) {
+            let (k, v) = row?;
+            w.items.remove(k.to_vec());
+            w.ids.remove(keys::u64_str(source, &v.product_id));
+            n += 1;
+        }
+        self.commit(w)?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,451 @@
+//! Sources: a Lightspeed store used as a supplier. Everything the seed's source wizard asks
+//! for, plus the three integrations that share the source's one connection, each with its
+//! settings, mapping template and schedule, and the status page's Connected / Configured /
+//! Mapped checks that name the exact missing item.
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{keys, trees, Record, Store, StoreError, Table};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceType {
+    /// You send POs/FRs to Lightspeed so they ship directly to your customers (recommended).
+    #[default]
+    VendorWarehouse,
+    /// You stock items and ship from your own facility.
+    InternalWarehouse,
+    /// A 3PL or external partner ships your owned inventory.
+    ExternalWarehouse,
+    /// Content-only: enriches product details, no fulfillment.
+    ProductDataSource,
+}
+
+impl SourceType {
+    pub const ALL: [SourceType; 4] = [
+        SourceType::VendorWarehouse,
+        SourceType::InternalWarehouse,
+        SourceType::ExternalWarehouse,
+        SourceType::ProductDataSource,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceType::VendorWarehouse => "Vendor Warehouse (recommended)",
+            SourceType::InternalWarehouse => "Internal Warehouse",
+            SourceType::ExternalWarehouse => "External Warehouse",
+            SourceType::ProductDataSource => "Product Data Source",
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            SourceType::VendorWarehouse => "vendor-warehouse",
+            SourceType::InternalWarehouse => "internal-warehouse",
+            SourceType::ExternalWarehouse => "external-warehouse",
+            SourceType::ProductDataSource => "product-data-source",
+        }
+    }
+}
+
+impl std::str::FromStr for SourceType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SourceType::ALL
+            .into_iter()
+            .find(|t| t.key() == s)
+            .ok_or_else(|| {
+                format!("{s:?} is not a source type: use vendor-warehouse, internal-warehouse, external-warehouse or product-data-source")
+            })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoProcessing {
+    #[default]
+    UseGlobal,
+    AutoProcess,
+    DoNotAutoProcess,
+}
+
+impl std::str::FromStr for AutoProcessing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "use-global" => Ok(Self::UseGlobal),
+            "auto-process" => Ok(Self::AutoProcess),
+            "do-not-auto-process" => Ok(Self::DoNotAutoProcess),
+            _ => Err(format!(
+                "{s:?}: auto processing is use-global, auto-process or do-not-auto-process"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ShippingEstimation {
+    /// "Yes, Use Rate Shopping (Real-Time Estimates)"
+    #[default]
+    RateShopping,
+    /// "No, Set Up via Rules"
+    Rules,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Address {
+    pub address: String,
+    pub city: String,
+    /// State or state code.
+    pub state: String,
+    pub postal_code: String,
+    /// Country or country code.
+    pub country: String,
+    pub contact_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ShippingMethod {
+    pub name: String,
+    pub carrier: Option<String>,
+    pub code: Option<String>,
+}
+
+/// When an integration runs: an interval or a cron expression, evaluated in UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    EveryMinutes(u32),
+    Cron(String),
+}
+
+/// Which outlets' stock becomes the variant's quantity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum QuantityFrom {
+    #[default]
+    AllOutlets,
+    Outlet(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrimarySettings {
+    pub template: Option<String>,
+    pub archive_unarchive: bool,
+    pub quantity_from: QuantityFrom,
+    /// Refuse to archive more than this share of the pool in one run unless confirmed.
+    pub archive_limit_pct: u8,
+    pub schedule: Option<Schedule>,
+}
+
+impl Default for PrimarySettings {
+    fn default() -> Self {
+        Self {
+            template: Some(crate::mapping::defaults::PRIMARY_TEMPLATE_NAME.to_string()),
+            archive_unarchive: false,
+            quantity_from: QuantityFrom::AllOutlets,
+            archive_limit_pct: 20,
+            schedule: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecondarySettings {
+    pub template: Option<String>,
+    pub archive_unarchive: bool,
+    pub allow_create_variant: bool,
+    pub quantity_from: QuantityFrom,
+    pub schedule: Option<Schedule>,
+}
+
+impl Default for SecondarySettings {
+    fn default() -> Self {
+        Self {
+            template: Some(crate::mapping::defaults::SECONDARY_TEMPLATE_NAME.to_string()),
+            archive_unarchive: false,
+            allow_create_variant: false,
+            quantity_from: QuantityFrom::AllOutlets,
+            schedule: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct BusinessHours {
+    /// 0 = Monday … 6 = Sunday.
+    pub weekdays: Vec<u8>,
+    /// "09:00"
+    pub start: String,
+    /// "17:00"
+    pub end: String,
+    /// IANA zone, e.g. America/New_York.
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SendFrsSettings {
+    pub template: Option<String>,
+    pub register_id: Option<String>,
+    pub user_id: Option<String>,
+    pub tax_id: Option<String>,
+    /// Used when sales are sent closed.
+    pub payment_type_id: Option<String>,
+    pub hold_hours: u32,
+    pub business_hours: Option<BusinessHours>,
+    pub schedule: Option<Schedule>,
+}
+
+impl Default for SendFrsSettings {
+    fn default() -> Self {
+        Self {
+            template: Some(crate::mapping::defaults::SEND_FRS_TEMPLATE_NAME.to_string()),
+            register_id: None,
+            user_id: None,
+            tax_id: None,
+            payment_type_id: None,
+            hold_hours: 0,
+            business_hours: None,
+            schedule: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Source {
+    pub id: u64,
+    pub name: String,
+    pub source_type: SourceType,
+    pub fulfills_orders: bool,
+    pub auto_processing: AutoProcessing,
+    pub commit_stock: bool,
+    pub allow_backorders: bool,
+    pub cancel_unacknowledged_items: bool,
+    pub shipping_estimation: ShippingEstimation,
+    pub ship_from: Address,
+    pub shipping_methods: Vec<ShippingMethod>,
+    /// The one connection all three integrations use.
+    pub connection: Option<String>,
+    pub primary: PrimarySettings,
+    pub secondary: SecondarySettings,
+    pub send_frs: SendFrsSettings,
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Self {
+            id: 0,
+            name: String::new(),
+            source_type: SourceType::VendorWarehouse,
+            fulfills_orders: true,
+            auto_processing: AutoProcessing::UseGlobal,
+            commit_stock: false,
+            allow_backorders: false,
+            cancel_unacknowledged_items: false,
+            shipping_estimation: ShippingEstimation::RateShopping,
+            ship_from: Address::default(),
+            shipping_methods: Vec::new(),
+            connection: None,
+            primary: PrimarySettings::default(),
+            secondary: SecondarySettings::default(),
+            send_frs: SendFrsSettings::default(),
+        }
+    }
+}
+
+impl Record for Source {
+    const VERSION: u16 = 1;
+}
+
+pub use crate::mapping::Integration;
+
+/// Short machine name of an integration (CLI arguments, checkpoint keys).
+pub fn integration_key(i: Integration) -> &'static str {
+    match i {
+        Integration::Primary => "primary",
+        Integration::Secondary => "secondary",
+        Integration::SendFrs => "send_frs",
+    }
+}
+
+/// One row of the status page: each check, and what is missing when it fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntegrationStatus {
+    pub integration: Integration,
+    pub connected: Result<(), String>,
+    pub configured: Result<(), String>,
+    pub mapped: Result<(), String>,
+}
+
+impl IntegrationStatus {
+    pub fn ready(&self) -> bool {
+        self.connected.is_ok() && self.configured.is_ok() && self.mapped.is_ok()
+    }
+}
+
+/// Facts the status checks need that live outside the source.
+pub trait StatusFacts {
+    fn connection_exists(&self, name: &str) -> bool;
+    /// Whether the connection's last Test Connection passed (`None`: never tested).
+    fn connection_tested_ok(&self, name: &str) -> Option<bool>;
+    /// `Err(reason)` when the template is missing or does not validate for the integration.
+    fn template_ok(&self, name: &str, integration: Integration) -> Result<(), String>;
+}
+
+impl Source {
+    pub fn template(&self, i: Integration) -> Option<&str> {
+        match i {
+            Integration::Primary => self.primary.template.as_deref(),
+            Integration::Secondary => self.secondary.template.as_deref(),
+            Integration::SendFrs => self.send_frs.template.as_deref(),
+        }
+    }
+
+    pub fn status(&self, i: Integration, facts: &dyn StatusFacts) -> IntegrationStatus {
+        let connected = match &self.connection {
+            None => Err("no connection selected: pick one (lsbridge source set NAME --connection C)".to_string()),
+            Some(c) if !facts.connection_exists(c) => {
+                Err(format!("connection {c:?} does not exist: add it with lsbridge connection add"))
+            }
+            Some(c) => match facts.connection_tested_ok(c) {
+                Some(true) => Ok(()),
+                Some(false) => Err(format!("connection {c:?} failed its last Test Connection: run lsbridge connection test {c}")),
+                None => Err(format!("connection {c:?} has not passed Test Connection yet: run lsbridge connection test {c}")),
+            },
+        };
+        let configured = match i {
+            Integration::Primary | Integration::Secondary => Ok(()),
+            Integration::SendFrs => {
+                let s = &self.send_frs;
+                let missing: Vec<&str> = [
+                    ("Register ID", s.register_id.is_none()),
+                    ("User ID", s.user_id.is_none()),
+                    ("Tax ID", s.tax_id.is_none()),
+                ]
+                .into_iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| n)
+                .collect();
+                if !self.fulfills_orders {
+                    Err(
+                        "this source does not fulfill orders (set fulfills orders to yes)"
+                            .to_string(),
+                    )
+                } else if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("{} not set", missing.join(", ")))
+                }
+            }
+        };
+        let mapped = match self.template(i) {
+            None => Err("no mapping template selected".to_string()),
+            Some(t) => facts.template_ok(t, i),
+        };
+        IntegrationStatus {
+            integration: i,
+            connected,
+            configured,
+            mapped,
+        }
+    }
+
+    /// The seed's advice: archiving on both Primary and Secondary fights itself.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.primary.archive_unarchive && self.secondary.archive_unarchive {
+            w.push("Archive/Un-Archive is on for both Get Inventory (Primary) and (Secondary): we recommend enabling it on only one".to_string());
+        }
+        w
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("a source needs a name: pass --name")]
+    NameEmpty,
+    #[error("source name {0:?} is too long or has control characters: use up to 64 printable characters")]
+    NameBad(String),
+    #[error("a source named {0:?} already exists: pick another name")]
+    Exists(String),
+    #[error("no source named {0:?}: see lsbridge source list")]
+    Missing(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub fn check_name(name: &str) -> Result<String, SourceError> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(SourceError::NameEmpty);
+    }
+    if n.chars().count() > 64 || n.chars().any(char::is_control) {
+        return Err(SourceError::NameBad(n.to_string()));
+    }
+    Ok(n.to_string())
+}
+
+/// Typed access to the `sources` tree (key: source id, big-endian).
+#[derive(Clone, Debug)]
+pub struct Sources {
+    table: Table<Source>,
+    store: Store,
+}
+
+impl Sources {
+    pub fn open(store: &Store) -> Result<Sources, StoreError> {
+        Ok(Sources {
+            table: store.table(trees::SOURCES)?,
+            store: store.clone(),
+        })
+    }
+
+    pub fn list(&self) -> Result<Vec<Source>, SourceError> {
+        let mut v = Vec::new();
+        for row in self.table.iter() {
+            v.push(row?.1);
+        }
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+
+    pub fn by_name(&self, name: &str) -> Result<Source, SourceError> {
+        self.list()?
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| SourceError::Missing(name.to_string()))
+    }
+
+    /// Adds a new source (assigning its id) and returns it.
+    pub fn add(&self, mut s: Source) -> Result<Source, SourceError> {
+        s.name = check_name(&s.name)?;
+        if self.list()?.iter().any(|x| x.name == s.name) {
+            return Err(SourceError::Exists(s.name));
+        }
+        s.id = self.store.generate_id()? + 1;
+        self.table.put(&keys::u64_be(s.id), &s)?;
+        self.store.flush()?;
+        Ok(s)
+    }
+
+    pub fn save(&self, s: &Source) -> Result<(), SourceError> {
+        self.table.put(&keys::u64_be(s.id), s)?;
+        self.store.flush()?;
+        Ok(())
+    }
+
+    pub fn remove(&self, name: &str) -> Result<Source, SourceError> {
+        let s = self.by_name(name)?;
+        self.table.remove(&keys::u64_be(s.id))?;
+        self.store.flush()?;
+        Ok(s)
+    }
+}

@@ -1,0 +1,132 @@
+//! Stored mapping templates and mapping sets, by name. The seed's starter templates are
+//! installed on first use, so a new source can be mapped without writing one. A template is
+//! validated before it is saved; a job compiles it with the current mapping sets.
+
+use crate::mapping::{
+    default_template, default_templates, validate, CompiledTemplate, Integration, MappingSet,
+    Template, ValidationIssue,
+};
+use crate::store::{trees, Record, Store, StoreError, Table};
+
+impl Record for Template {
+    const VERSION: u16 = 1;
+}
+
+impl Record for MappingSet {
+    const VERSION: u16 = 1;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("no mapping template named {0:?}: see lsbridge template list")]
+    Missing(String),
+    #[error("template {name:?} is for {found}, not {wanted}: pick a {wanted} template")]
+    WrongIntegration {
+        name: String,
+        found: &'static str,
+        wanted: &'static str,
+    },
+    #[error("template {name:?} is not valid: {}", .issues.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        name: String,
+        issues: Vec<ValidationIssue>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Debug)]
+pub struct Templates {
+    templates: Table<Template>,
+    sets: Table<MappingSet>,
+    store: Store,
+}
+
+impl Templates {
+    /// Opens the tables and installs any missing starter template.
+    pub fn open(store: &Store) -> Result<Templates, StoreError> {
+        let t = Templates {
+            templates: store.table(trees::TEMPLATES)?,
+            sets: store.table(trees::MAPPING_SETS)?,
+            store: store.clone(),
+        };
+        for d in default_templates() {
+            if !t.templates.contains_key(d.name.as_bytes())? {
+                t.templates.put(d.name.as_bytes(), &d)?;
+            }
+        }
+        Ok(t)
+    }
+
+    pub fn list(&self) -> Result<Vec<Template>, StoreError> {
+        self.templates.iter().map(|r| r.map(|(_, v)| v)).collect()
+    }
+
+    pub fn get(&self, name: &str) -> Result<Template, TemplateError> {
+        self.templates
+            .get(name.as_bytes())?
+            .ok_or_else(|| TemplateError::Missing(name.to_string()))
+    }
+
+    pub fn sets(&self) -> Result<Vec<MappingSet>, StoreError> {
+        self.sets.iter().map(|r| r.map(|(_, v)| v)).collect()
+    }
+
+    pub fn save_set(&self, set: &MappingSet) -> Result<(), StoreError> {
+        self.sets.put(set.name.as_bytes(), set)?;
+        self.store.flush()
+    }
+
+    /// Validates, then saves. Nothing is saved when there is any issue.
+    pub fn save(&self, t: &Template) -> Result<(), TemplateError> {
+        let issues = validate(t, &self.sets()?);
+        if !issues.is_empty() {
+            return Err(TemplateError::Invalid {
+                name: t.name.clone(),
+                issues,
+            });
+        }
+        self.templates.put(t.name.as_bytes(), t)?;
+        self.store.flush()?;
+        Ok(())
+    }
+
+    pub fn remove(&self, name: &str) -> Result<(), TemplateError> {
+        if !self.templates.remove(name.as_bytes())? {
+            return Err(TemplateError::Missing(name.to_string()));
+        }
+        self.store.flush()?;
+        Ok(())
+    }
+
+    /// The template to run: the named one, or the starter template when none is selected.
+    pub fn compiled(
+        &self,
+        name: Option<&str>,
+        integration: Integration,
+    ) -> Result<CompiledTemplate, TemplateError> {
+        let t = match name {
+            Some(n) => self.get(n)?,
+            None => default_template(integration),
+        };
+        if t.integration != integration {
+            return Err(TemplateError::WrongIntegration {
+                name: t.name,
+                found: t.integration.label(),
+                wanted: integration.label(),
+            });
+        }
+        let sets = self.sets()?;
+        CompiledTemplate::compile(&t, &sets).map_err(|issues| TemplateError::Invalid {
+            name: t.name.clone(),
+            issues,
+        })
+    }
+
+    /// `Ok` when the named template exists, is for `integration` and validates.
+    pub fn check(&self, name: &str, integration: Integration) -> Result<(), String> {
+        self.compiled(Some(name), integration)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}

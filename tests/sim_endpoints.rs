@@ -463,3 +463,52 @@ async fn auth_scopes_and_errors_have_the_spec_shapes() {
         .collect();
     simkit::assert_conformant(&ex);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_then_drop_leaves_a_sale_the_client_must_reconcile() {
+    let sim = demo().await;
+    let c = simkit::default_client(&sim);
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, b"src:FR-2002").to_string();
+    let body = sale(&sim, Some(id.clone()), 1.0, "parked");
+    sim.set_faults(lsbridge::sim::Faults {
+        script: [lsbridge::sim::Fault::CommitDrop].into(),
+        ..Default::default()
+    });
+    let err = c.create_sale(&body).await.unwrap_err();
+    assert!(matches!(err, ApiError::Ambiguous { .. }), "{err}");
+    assert!(!err.certainly_not_applied());
+    // The store did commit it; a GET by the client-chosen id finds it, so nothing is resent.
+    let found = c
+        .sale(&id)
+        .await
+        .unwrap()
+        .expect("sale exists despite the dropped answer");
+    assert_eq!(found.id, id);
+    assert_eq!(sim.with_store(|s, _| s.sales.len()), 1);
+
+    // A 5xx on POST is ambiguous too (the client never resends a sale by itself) …
+    sim.set_faults(lsbridge::sim::Faults {
+        script: [lsbridge::sim::Fault::Status(503)].into(),
+        ..Default::default()
+    });
+    let other = sale(&sim, Some(uuid::Uuid::new_v4().to_string()), 1.0, "parked");
+    let err = c.create_sale(&other).await.unwrap_err();
+    assert!(matches!(err, ApiError::Ambiguous { .. }), "{err}");
+    // … and a connection reset before any answer is as well.
+    sim.set_faults(lsbridge::sim::Faults {
+        script: [lsbridge::sim::Fault::Reset].into(),
+        ..Default::default()
+    });
+    let err = c.create_sale(&other).await.unwrap_err();
+    assert!(matches!(err, ApiError::Ambiguous { .. }), "{err}");
+    // Idempotent reads under the same faults are simply retried.
+    sim.set_faults(lsbridge::sim::Faults {
+        script: [
+            lsbridge::sim::Fault::Reset,
+            lsbridge::sim::Fault::Status(502),
+        ]
+        .into(),
+        ..Default::default()
+    });
+    assert!(c.sale(&id).await.unwrap().is_some());
+}

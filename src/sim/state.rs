@@ -253,6 +253,38 @@ impl SimStore {
         ok
     }
 
+    /// Undoes a soft delete (as restoring from the store's trash would).
+    pub fn restore(&mut self, product_id: &str, rng: &mut ChaCha8Rng) -> bool {
+        let v = self.bump(rng);
+        let ok = self.products.update(product_id, v, |p| p.deleted_at = None);
+        if ok {
+            let ids: Vec<String> = self
+                .inventory_of(product_id)
+                .iter()
+                .map(|r| r.id.clone())
+                .collect();
+            for id in ids {
+                let v = self.bump(rng);
+                self.inventory.update(&id, v, |r| r.deleted_at = None);
+            }
+        }
+        ok
+    }
+
+    /// Changes a product's SKU (staff re-labelling, or a data-entry mistake).
+    pub fn set_sku(&mut self, product_id: &str, sku: &str, rng: &mut ChaCha8Rng) -> bool {
+        let v = self.bump(rng);
+        let ok = self
+            .products
+            .update(product_id, v, |p| p.sku = sku.to_string());
+        if ok {
+            if let Some(p) = self.products.get(product_id).cloned() {
+                self.index_sku(&p);
+            }
+        }
+        ok
+    }
+
     /// Adds a simple product with stock at every outlet.
     pub fn add_product(&mut self, mut p: Product, level: f64, rng: &mut ChaCha8Rng) -> String {
         let v = self.bump(rng);

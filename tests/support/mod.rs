@@ -1,3 +1,4 @@
 //! Shared test helpers. Each integration test includes this with `mod support;`.
+pub mod engine;
 pub mod schema;
 pub mod simkit;

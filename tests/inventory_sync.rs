@@ -1,0 +1,204 @@
+//! Get Inventory (Primary) and (Secondary) against the simulator: the seed's default
+//! templates import the demo store with zero errors; after live changes Secondary brings the
+//! pool back in line with the store using requests that grow with the changes, not the
+//! catalog; archive and un-archive follow the toggle; the safety valve holds; dry runs write
+//! nothing; duplicate SKUs are reported, never kept silently.
+
+mod support;
+
+use lsbridge::jobs::primary::PrimaryOptions;
+use lsbridge::jobs::Outcome;
+use lsbridge::sim::{SimHandle, StoreSpec};
+use support::engine::{self, assert_pool_matches, num};
+use support::simkit;
+
+async fn sim(store: StoreSpec) -> SimHandle {
+    let mut cfg = simkit::config(store);
+    cfg.record = false;
+    SimHandle::start(cfg).await.expect("simulator")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_templates_import_the_demo_store_with_zero_errors() {
+    let sim = sim(StoreSpec::Demo).await;
+    let e = engine::engine(&sim, |_| {});
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    assert_eq!(r.counts.errors, 0);
+    assert_eq!(r.counts.duplicates, 0);
+    assert_eq!(r.counts.skipped, 0);
+    assert_eq!(r.counts.new, 331, "341 rows, 10 soft-deleted");
+    let pool = e.pool();
+    assert_eq!(pool.len(), 331);
+    assert_pool_matches(&sim, &pool, true);
+    // Variants carry their parent SKU and options; parents carry no quantity.
+    let v = pool.values().find(|i| i.parent_sku.is_some()).unwrap();
+    let parent = &pool[v.parent_sku.as_ref().unwrap()];
+    assert!(parent.is_parent);
+    assert_eq!(num(parent, "Quantity"), None);
+    assert!(v.fields.contains_key("Option Name 1"));
+    // A second run changes nothing.
+    let r2 = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(
+        (r2.counts.new, r2.counts.updated, r2.counts.unchanged),
+        (0, 0, 331)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secondary_follows_changes_with_requests_that_grow_with_changes_not_catalog() {
+    let mut requests = Vec::new();
+    for n in [2_000u64, 8_000] {
+        let sim = sim(StoreSpec::Synthetic {
+            products: n,
+            seed: 3,
+        })
+        .await;
+        let e = engine::engine(&sim, |s| s.secondary.allow_create_variant = true);
+        let r = e.primary(PrimaryOptions::default()).await;
+        assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+        sim.mutate_random(60);
+        let before = e.ctx.client.requests_sent();
+        let r = e.secondary().await;
+        assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+        requests.push(e.ctx.client.requests_sent() - before);
+        assert!(r.counts.updated + r.counts.new > 0);
+        // Quantities now equal the store's (catalog fields are Primary's job).
+        assert_pool_matches(&sim, &e.pool(), false);
+        // Nothing new: one request that answers an empty page.
+        let before = e.ctx.client.requests_sent();
+        let r = e.secondary().await;
+        assert_eq!(r.counts.updated, 0);
+        assert_eq!(e.ctx.client.requests_sent() - before, 1);
+        // And a full Primary afterwards agrees field by field.
+        e.primary(PrimaryOptions::default()).await;
+        assert_pool_matches(&sim, &e.pool(), true);
+    }
+    // Same number of changes → same number of requests, at 4× the catalog size
+    // (the few extra are single-product fetches for variants created by Allow Create Variant).
+    assert!(requests[1] <= requests[0] + 8, "{requests:?}");
+    assert!(requests[1] < 20, "{requests:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archive_unarchive_and_the_safety_valve() {
+    let sim = sim(StoreSpec::Demo).await;
+    let e = engine::engine(&sim, |s| s.primary.archive_unarchive = true);
+    e.primary(PrimaryOptions::default()).await;
+    let victims: Vec<String> = sim.with_store(|s, _| {
+        s.products
+            .iter()
+            .filter(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
+            .take(5)
+            .map(|p| p.id.clone())
+            .collect()
+    });
+    sim.with_store(|s, rng| {
+        for id in &victims {
+            assert!(s.delete(id, rng));
+        }
+    });
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.counts.archived, 5, "{}", r.message);
+    let pool = e.pool();
+    let archived: Vec<_> = pool.values().filter(|i| i.archived).collect();
+    assert_eq!(archived.len(), 5);
+    assert!(archived.iter().all(|i| num(i, "Quantity") == Some(0.0)));
+    assert_eq!(pool.len(), 331, "archived items stay in the pool");
+    // Back in the feed: un-archived.
+    sim.with_store(|s, rng| {
+        for id in &victims {
+            assert!(s.restore(id, rng));
+        }
+    });
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.counts.unarchived, 5);
+    assert!(e.pool().values().all(|i| !i.archived));
+    assert_pool_matches(&sim, &e.pool(), true);
+
+    // Safety valve: a feed missing 30% of the pool archives nothing without confirmation.
+    let many: Vec<String> = sim.with_store(|s, _| {
+        s.products
+            .iter()
+            .filter(|p| p.deleted_at.is_none())
+            .take(100)
+            .map(|p| p.id.clone())
+            .collect()
+    });
+    sim.with_store(|s, rng| {
+        for id in &many {
+            s.delete(id, rng);
+        }
+    });
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Partial);
+    assert!(r.message.contains("safety valve"), "{}", r.message);
+    assert!(r.message.contains("--confirm-archive"));
+    assert_eq!(r.counts.archived, 0);
+    assert!(e.pool().values().all(|i| !i.archived));
+    let r = e
+        .primary(PrimaryOptions {
+            confirm_archive: true,
+            ..PrimaryOptions::default()
+        })
+        .await;
+    assert_eq!(r.counts.archived, 100);
+    assert_eq!(e.pool().values().filter(|i| i.archived).count(), 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_reports_diffs_and_writes_nothing() {
+    let sim = sim(StoreSpec::Demo).await;
+    let e = engine::engine(&sim, |_| {});
+    let r = e
+        .primary(PrimaryOptions {
+            dry_run: true,
+            diff_limit: 5,
+            ..PrimaryOptions::default()
+        })
+        .await;
+    assert_eq!(r.counts.new, 331);
+    assert_eq!(r.diffs.len(), 5);
+    assert!(r.diffs[0].fields.contains_key("Title"));
+    assert!(e.pool().is_empty(), "a dry run wrote to the pool");
+    // The real run afterwards starts from scratch and agrees with the dry run's counts.
+    let real = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(
+        real.counts,
+        lsbridge::jobs::Counts {
+            requests: real.counts.requests,
+            ..r.counts
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_skus_are_reported_by_sku_never_kept_silently() {
+    let sim = sim(StoreSpec::Demo).await;
+    let (a, b) = sim.with_store(|s, rng| {
+        let rows: Vec<(String, String)> = s
+            .products
+            .iter()
+            .filter(|p| p.deleted_at.is_none() && !p.has_variants && p.variant_parent_id.is_none())
+            .take(2)
+            .map(|p| (p.id.clone(), p.sku.clone()))
+            .collect();
+        s.set_sku(&rows[1].0, &rows[0].1, rng);
+        (rows[0].clone(), rows[1].clone())
+    });
+    let e = engine::engine(&sim, |_| {});
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.counts.duplicates, 1);
+    assert_eq!(r.outcome, Outcome::Partial);
+    let log = lsbridge::jobs::Runs::open(&e.store)
+        .unwrap()
+        .lines(r.run)
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|l| l.line.contains(&format!("duplicate SKU {}", a.1)) && l.line.contains(&b.0)),
+        "the duplicate is named in the run log"
+    );
+    // The first row keeps the SKU; the second is not written under it.
+    assert_eq!(e.pool()[&a.1].product_id, a.0);
+}

@@ -183,9 +183,10 @@ fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
 
 /// The `error`/`message` of an error body, whatever its shape.
 fn error_detail(body: &[u8]) -> String {
+    // Error pages may be multi-line HTML; a message is one line.
     let text = || {
         let s = String::from_utf8_lossy(body);
-        let s = s.trim();
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
         if s.is_empty() {
             "no details".to_string()
         } else {

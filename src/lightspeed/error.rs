@@ -12,7 +12,7 @@ pub enum ApiError {
         method: String,
         path: String,
     },
-    #[error("{method} {path}: not found (404: {detail})")]
+    #[error("{method} {path}: not found (404: {detail}); check the id, or that it was not deleted in Lightspeed")]
     NotFound {
         method: String,
         path: String,
@@ -30,7 +30,7 @@ pub enum ApiError {
         path: String,
         secs: u64,
     },
-    #[error("{method} {path} failed with {status} after {attempts} attempts: {detail}")]
+    #[error("{method} {path} failed with {status} after {attempts} attempts: {detail}; the store is having trouble, try again later")]
     Server {
         method: String,
         path: String,
@@ -38,14 +38,14 @@ pub enum ApiError {
         attempts: u32,
         detail: String,
     },
-    #[error("{method} {path} was rejected ({status}): {detail}")]
+    #[error("{method} {path} was rejected ({status}): {detail}; correct the request (see the message) and retry")]
     Rejected {
         method: String,
         path: String,
         status: u16,
         detail: String,
     },
-    #[error("{method} {path} answered with a body that is not the expected JSON after {attempts} attempts: {detail}")]
+    #[error("{method} {path} answered with a body that is not the expected JSON after {attempts} attempts: {detail}; try again later, and report it if it persists")]
     BadResponse {
         method: String,
         path: String,

@@ -22,8 +22,9 @@ pub struct VersionRange {
 
 /// `{data:[…], version:{min,max}}` — the envelope of every version-cursor list.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Collection<T> {
-    #[serde(default = "Vec::new")]
+    #[serde(default = "Vec::new", deserialize_with = "null_default")]
     pub data: Vec<T>,
     #[serde(default)]
     pub version: Option<VersionRange>,

@@ -67,6 +67,8 @@ pub(crate) struct CTransform {
     pub(crate) set: Option<Arc<SetIndex>>,
     pub(crate) on_miss: OnMiss,
     pub(crate) steps: Vec<CStep>,
+    /// Step names for error messages, so a failure says which step without formatting on success.
+    pub(crate) labels: Vec<&'static str>,
 }
 
 #[derive(Debug)]
@@ -343,10 +345,13 @@ impl Compiler<'_> {
         }
         self.check_kinds(source, flow, kind);
         if let OnMiss::Fallback(value) = on_miss {
-            if set.is_some() {
-                if let Err(e) = run_constant(value, &compiled, kind) {
-                    self.issue(format!("the fallback value {}: {e}", quoted(value)));
-                }
+            if set_name.is_none() {
+                self.issue(format!(
+                    "the fallback value {} is only used when a mapping set has no match; pick a mapping set or remove the fallback",
+                    quoted(value)
+                ));
+            } else if let Err(e) = run_constant(value, &compiled, kind) {
+                self.issue(format!("the fallback value {}: {e}", quoted(value)));
             }
         }
         if let (Some(set), Some(name)) = (&set, set_name) {
@@ -363,6 +368,7 @@ impl Compiler<'_> {
             set,
             on_miss: on_miss.clone(),
             steps: compiled,
+            labels: steps.iter().map(step_label).collect(),
         }))
     }
 

@@ -171,10 +171,10 @@ fn transform(t: &CTransform, record: &SourceRecord, kind: FieldKind) -> Result<F
         if value.is_blank() {
             break;
         }
-        value = Cow::Owned(
-            step.run(value.into_owned(), record)
-                .map_err(|e| format!("step {}: {e}", i + 1))?,
-        );
+        value = Cow::Owned(step.run(value.into_owned(), record).map_err(|e| {
+            let label = t.labels.get(i).copied().unwrap_or("step");
+            format!("step {} ({label}): {e}", i + 1)
+        })?);
     }
     coerce(value, kind)
 }
@@ -223,10 +223,18 @@ pub(crate) fn coerce(value: Cow<'_, FieldValue>, kind: FieldKind) -> Result<Fiel
             .as_number()?
             .map_or(FieldValue::Empty, |n| FieldValue::Number(n + 0.0))),
         FieldKind::Boolean => Ok(value.as_bool()?.map_or(FieldValue::Empty, FieldValue::Bool)),
-        FieldKind::List => Ok(FieldValue::List(match value.into_owned() {
-            // Blank entries (an image slot with no URL) are dropped rather than written.
-            FieldValue::List(items) => items.into_iter().filter(|s| !s.trim().is_empty()).collect(),
-            FieldValue::Text(s) => vec![s],
+        // Blank entries (an image slot with no URL) are dropped rather than written.
+        FieldKind::List => Ok(FieldValue::List(match value {
+            Cow::Borrowed(FieldValue::List(items)) => items
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .cloned()
+                .collect(),
+            Cow::Owned(FieldValue::List(mut items)) => {
+                items.retain(|s| !s.trim().is_empty());
+                items
+            }
+            Cow::Owned(FieldValue::Text(s)) => vec![s],
             other => vec![other.as_text().into_owned()],
         })),
     }

@@ -1,4 +1,4 @@
-//! The mapping engine shared by Get Inventory [Primary], Get Inventory [Secondary] and Send FRs.
+//! The mapping engine shared by Get Inventory \[Primary\], Get Inventory \[Secondary\] and Send FRs.
 //!
 //! A [`Template`] (plain data, edited in the TUI and exported as TOML) says, per target field, how to get
 //! its value from a [`SourceRecord`]: Match It, Set It, Transform It (mapping set + steps), Smart Rules,

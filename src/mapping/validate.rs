@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::compile::CompiledTemplate;
+use super::compile::{CompiledTemplate, MAX_RULE_DEPTH};
 use super::fields::target_fields;
 use super::mapping_set::MappingSet;
 use super::template::{Method, Template};
@@ -80,7 +80,7 @@ pub(crate) fn template_issues(template: &Template) -> Vec<ValidationIssue> {
             });
         }
         for method in rows {
-            if let Some(why) = leaves_unset(method) {
+            if let Some(why) = leaves_unset(method, 0) {
                 issues.push(ValidationIssue {
                     field: def.name.clone(),
                     message: format!("{job} requires this field, but {why}; map it to a value"),
@@ -92,16 +92,18 @@ pub(crate) fn template_issues(template: &Template) -> Vec<ValidationIssue> {
 }
 
 /// Where a required field's method can end in Skip It / Set to Empty, described for the user.
-fn leaves_unset(method: &Method) -> Option<String> {
+/// Stops at the nesting limit, which compilation reports on its own.
+fn leaves_unset(method: &Method, depth: usize) -> Option<String> {
     match method {
         Method::SkipIt | Method::SetToEmpty => Some(format!("it is set to {}", method.label())),
+        Method::SmartRules { .. } if depth > MAX_RULE_DEPTH => None,
         Method::SmartRules { rules, default } => {
             for (i, rule) in rules.iter().enumerate() {
-                if let Some(why) = leaves_unset(&rule.then) {
+                if let Some(why) = leaves_unset(&rule.then, depth + 1) {
                     return Some(format!("rule {}: {why}", i + 1));
                 }
             }
-            leaves_unset(default).map(|why| format!("the default: {why}"))
+            leaves_unset(default, depth + 1).map(|why| format!("the default: {why}"))
         }
         _ => None,
     }

@@ -61,6 +61,9 @@ pub enum Command {
     /// Run an integration now.
     #[command(subcommand)]
     Run(crate::cli_run::RunCmd),
+    /// Measure an integration against a simulator in another process; prints JSON figures.
+    #[command(subcommand)]
+    Bench(BenchCmd),
     /// Write a source's pool (archived items included) as CSV or JSON lines.
     Export {
         #[arg(long)]
@@ -71,6 +74,12 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Get Inventory (Primary) of synthetic:N, simulator in a separate process, rate limit off.
+    Primary(crate::cli_bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -329,6 +338,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             format,
             out,
         }) => crate::cli_run::export(&data_store(cli.data_dir)?, &source, format, out),
+        Some(Command::Bench(BenchCmd::Primary(a))) => crate::cli_bench::run(a, &runtime()?),
     }
 }
 
@@ -644,9 +654,12 @@ fn run_sim(a: SimArgs) -> Result<u8, Failure> {
             .await
             .map_err(Failure::failed)?;
         let summary = handle.with_store(|s, _| s.summary());
-        // First line is machine-readable: tests and scripts read the origin from it.
-        println!("listening on {}", handle.origin());
-        println!(
+        // First line is machine-readable: tests and scripts read the origin from it. A reader
+        // that closes the pipe after that line must not take the simulator down.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "listening on {}", handle.origin());
+        let _ = writeln!(
+            out,
             "lsbridge sim: store {store_desc} ({} products, {} registers); API at {}/api/2026-07; Ctrl-C to stop",
             summary["products"], summary["registers"], handle.origin()
         );

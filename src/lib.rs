@@ -5,6 +5,7 @@
 //! store, used by tests, benchmarks and the demo.
 
 pub mod cli;
+pub mod cli_bench;
 pub mod cli_run;
 pub mod cli_sources;
 pub mod clock;

@@ -47,6 +47,7 @@ impl Record for Checkpoint {
 pub struct Checkpoints {
     table: Table<Checkpoint>,
     store: Store,
+    last_flush: std::sync::Arc<std::sync::Mutex<std::time::Instant>>,
 }
 
 impl Checkpoints {
@@ -54,6 +55,7 @@ impl Checkpoints {
         Ok(Checkpoints {
             table: store.table(trees::CHECKPOINTS)?,
             store: store.clone(),
+            last_flush: std::sync::Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
         })
     }
 
@@ -71,13 +73,26 @@ impl Checkpoints {
         })
     }
 
-    /// Saved and flushed: a checkpoint is only worth anything once it is on disk.
+    /// Written after the page it describes. sled logs writes in order and recovers a prefix of
+    /// its log, so a checkpoint that survives a crash always has its page with it; callers
+    /// flush on a cadence ([`Checkpoints::flush_due`]) to bound how much work a crash loses,
+    /// instead of paying an fsync per page.
     pub fn save_primary(&self, source: u64, c: &PrimaryCheckpoint) -> Result<(), StoreError> {
         self.table.put(
             &keys::u64_str(source, "primary"),
             &Checkpoint::Primary(c.clone()),
         )?;
-        self.store.flush()
+        self.flush_due()
+    }
+
+    /// Flushes if the last flush was more than a second ago.
+    pub fn flush_due(&self) -> Result<(), StoreError> {
+        let mut last = self.last_flush.lock().unwrap_or_else(|p| p.into_inner());
+        if last.elapsed() >= std::time::Duration::from_secs(1) {
+            self.store.flush()?;
+            *last = std::time::Instant::now();
+        }
+        Ok(())
     }
 
     pub fn clear_primary(&self, source: u64) -> Result<(), StoreError> {
@@ -90,6 +105,6 @@ impl Checkpoints {
             &keys::u64_str(source, "secondary"),
             &Checkpoint::Secondary(c.clone()),
         )?;
-        self.store.flush()
+        self.flush_due()
     }
 }

@@ -51,7 +51,22 @@ impl Levels {
     }
 
     pub fn apply(&self, b: TableBatch<Level>) -> Result<(), StoreError> {
-        self.table.apply_batch(b)
+        self.table.apply_batch_uncounted(b)
+    }
+
+    /// Every stored level of a source as (product id, outlet id, level), in key order.
+    pub fn all(
+        &self,
+        source: u64,
+    ) -> impl Iterator<Item = Result<(String, String, f64), StoreError>> + '_ {
+        self.table.scan_prefix(keys::u64_prefix(source)).map(|r| {
+            let (k, v) = r?;
+            let rest = &k[8..];
+            let sep = rest.iter().position(|b| *b == 0xFF).unwrap_or(rest.len());
+            let product = String::from_utf8_lossy(&rest[..sep]).into_owned();
+            let outlet = String::from_utf8_lossy(rest.get(sep + 1..).unwrap_or(&[])).into_owned();
+            Ok((product, outlet, v.0))
+        })
     }
 
     /// Stock of `product`: the sum over outlets, or one outlet's.

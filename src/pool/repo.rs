@@ -81,8 +81,8 @@ impl Pool {
 
     /// Applies a page: the id index first, so an item is never visible without its index.
     pub fn commit(&self, w: PoolWrite) -> Result<(), StoreError> {
-        self.ids.apply_batch(w.ids)?;
-        self.items.apply_batch(w.items)
+        self.ids.apply_batch_uncounted(w.ids)?;
+        self.items.apply_batch_uncounted(w.items)
     }
 
     /// Removes every item of a source (used when a source is removed).

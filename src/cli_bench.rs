@@ -1,0 +1,142 @@
+//! `lsbridge bench primary`: imports `synthetic:N` from a simulator running as a separate
+//! process (rate limit off) into a fresh data dir, and prints one JSON line of figures:
+//! requests (all, and product pages), wall time, products per second, and this process's
+//! peak RSS (the importing process; the simulator's memory is not counted).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use clap::Args;
+
+use crate::cli::{exit, Failure};
+use crate::connections::{Connection, Connections, NewConnection};
+use crate::jobs::primary::{self, PrimaryOptions};
+use crate::jobs::{Events, JobCtx};
+use crate::lightspeed::ClientOptions;
+use crate::mapping::Integration;
+use crate::sources::{Source, Sources};
+use crate::store::Store;
+use crate::templates::Templates;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Products in the synthetic store.
+    #[arg(long, default_value_t = 100_000)]
+    pub products: u64,
+    /// page_size requested for products.
+    #[arg(long, default_value_t = 1000)]
+    pub page_size: u64,
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+struct SimChild(std::process::Child);
+
+impl Drop for SimChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::failed(format!("cannot find the lsbridge binary: {e}")))?;
+    let mut child = Command::new(exe)
+        .args(["sim", "--port", "0", "--no-rate-limit", "--store"])
+        .arg(format!("synthetic:{}", a.products))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| Failure::failed(format!("cannot start the simulator: {e}")))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| Failure::failed("simulator has no stdout"))?;
+    let child = SimChild(child);
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .map_err(|e| Failure::failed(format!("simulator did not start: {e}")))?;
+    let origin = first
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| Failure::failed(format!("unexpected simulator output {first:?}")))?
+        .to_string();
+
+    let dir = std::env::temp_dir().join(format!("lsbridge-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir)?;
+    let (conn, _) = Connection::build(NewConnection {
+        name: "bench".into(),
+        domain_prefix: "synthetic".into(),
+        token: crate::sim::config::DEFAULT_TOKEN.into(),
+        api_version: None,
+        api_root: Some(origin.clone()),
+    })?;
+    Connections::open(&store)?.add(&conn)?;
+    let source = Sources::open(&store)?
+        .add(Source {
+            name: "bench".into(),
+            connection: Some("bench".into()),
+            ..Source::default()
+        })
+        .map_err(Failure::from)?;
+    let template = Templates::open(&store)?.compiled(None, Integration::Primary)?;
+    let client = conn.client(ClientOptions {
+        page_size: a.page_size,
+        ..ClientOptions::default()
+    })?;
+    let ctx = JobCtx::new(store.clone(), client.clone(), Events::none());
+    let started = Instant::now();
+    let summary = rt
+        .block_on(primary::run(
+            &ctx,
+            &source,
+            &template,
+            &PrimaryOptions::default(),
+        ))
+        .map_err(|e| Failure::failed(e.to_string()))?;
+    let wall = started.elapsed().as_secs_f64();
+    let by_endpoint: serde_json::Value = rt
+        .block_on(async {
+            reqwest::get(format!("{origin}/__sim/summary"))
+                .await?
+                .json()
+                .await
+        })
+        .unwrap_or_default();
+    let product_requests = by_endpoint["counters"]["by_endpoint"]["products"]
+        .as_u64()
+        .unwrap_or(0);
+    let inventory_requests = by_endpoint["counters"]["by_endpoint"]["inventory"]
+        .as_u64()
+        .unwrap_or(0);
+    drop(child);
+    drop(ctx);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = serde_json::json!({
+        "bench": "primary",
+        "products": a.products,
+        "imported": summary.counts.new + summary.counts.updated + summary.counts.unchanged,
+        "page_size": a.page_size,
+        "requests": client.requests_sent(),
+        "product_requests": product_requests,
+        "product_requests_expected": a.products.div_ceil(a.page_size) + 1,
+        "inventory_requests": inventory_requests,
+        "wall_s": (wall * 1000.0).round() / 1000.0,
+        "products_per_s": (a.products as f64 / wall).round(),
+        "peak_rss_mb": peak_rss_bytes().map(|b| (b as f64 / 1048576.0).round()),
+        "outcome": format!("{:?}", summary.outcome),
+    });
+    println!("{out}");
+    Ok(exit::OK)
+}

@@ -61,6 +61,9 @@ pub enum Command {
     /// Run an integration now.
     #[command(subcommand)]
     Run(crate::cli_run::RunCmd),
+    /// Export or import the setup (sources, connections without tokens, templates, mapping sets) as TOML.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// Measure an integration against a simulator in another process; prints JSON figures.
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -74,6 +77,17 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Write the setup as TOML (stdout, or --out FILE). Tokens are never written.
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Read a setup written by export: everything is validated before anything is saved.
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -339,6 +353,34 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             out,
         }) => crate::cli_run::export(&data_store(cli.data_dir)?, &source, format, out),
         Some(Command::Bench(BenchCmd::Primary(a))) => crate::cli_bench::run(a, &runtime()?),
+        Some(Command::Config(c)) => run_config(c, &data_store(cli.data_dir)?),
+    }
+}
+
+fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {
+    use crate::config_file::{self, ConfigError};
+    let fail = |e: ConfigError| match e {
+        ConfigError::Store(_) => Failure::failed(e),
+        _ => Failure::usage(e),
+    };
+    match c {
+        ConfigCmd::Export { out } => {
+            let text = config_file::export(store).map_err(fail)?;
+            match out {
+                Some(p) => std::fs::write(&p, text)
+                    .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
+                None => print!("{text}"),
+            }
+            Ok(exit::OK)
+        }
+        ConfigCmd::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+            for line in config_file::import(store, &text).map_err(fail)? {
+                println!("{line}");
+            }
+            Ok(exit::OK)
+        }
     }
 }
 

@@ -105,33 +105,51 @@ fn setup(store: &Store, name: &str) -> Result<(Source, crate::lightspeed::Client
     Ok((source, client))
 }
 
-/// Prints job events as plain progress lines on stderr.
+/// Shows job events on stderr: a progress bar on a terminal, plain lines when piped.
 fn progress_printer(
     mut rx: tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
 ) -> tokio::task::JoinHandle<()> {
+    use std::io::IsTerminal;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b.enable_steady_tick(Duration::from_millis(200));
+        b
+    });
     tokio::spawn(async move {
-        let mut last_phase = String::new();
         while let Some(e) = rx.recv().await {
-            let line = match e {
+            let (line, is_progress) = match e {
                 JobEvent::Progress {
                     phase,
                     done,
                     counts,
                     ..
-                } => {
-                    last_phase.clone_from(&phase);
-                    format!("{phase}: {done} read; {}", counts.line())
-                }
-                JobEvent::WaitingForRateLimit { until, .. } => format!(
-                    "waiting for rate limit until {} UTC",
-                    chrono::DateTime::<chrono::Utc>::from(until).format("%H:%M:%S")
+                } => (format!("{phase}: {done} read; {}", counts.line()), true),
+                JobEvent::WaitingForRateLimit { until, .. } => (
+                    format!(
+                        "waiting for rate limit until {} UTC",
+                        chrono::DateTime::<chrono::Utc>::from(until).format("%H:%M:%S")
+                    ),
+                    true,
                 ),
                 JobEvent::Log { level, line, .. } => {
-                    format!("{level:?}: {line}").to_lowercase_first()
+                    (format!("{level:?}: {line}").to_lowercase_first(), false)
                 }
                 _ => continue,
             };
-            let _ = writeln!(std::io::stderr(), "{line}");
+            match &bar {
+                Some(b) if is_progress => b.set_message(line),
+                Some(b) => b.println(line),
+                None => {
+                    let _ = writeln!(std::io::stderr(), "{line}");
+                }
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
         }
     })
 }

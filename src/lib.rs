@@ -9,6 +9,7 @@ pub mod cli_bench;
 pub mod cli_run;
 pub mod cli_sources;
 pub mod clock;
+pub mod config_file;
 pub mod connections;
 pub mod jobs;
 pub mod lightspeed;

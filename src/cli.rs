@@ -61,6 +61,16 @@ pub enum Command {
     /// Run an integration now.
     #[command(subcommand)]
     Run(crate::cli_run::RunCmd),
+    /// Past runs: `runs` lists the latest, `runs ID` shows one with its log.
+    Runs {
+        /// A run id to show with its log lines.
+        id: Option<u64>,
+        /// Only this source's runs.
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Export or import the setup (sources, connections without tokens, templates, mapping sets) as TOML.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -354,7 +364,57 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         }) => crate::cli_run::export(&data_store(cli.data_dir)?, &source, format, out),
         Some(Command::Bench(BenchCmd::Primary(a))) => crate::cli_bench::run(a, &runtime()?),
         Some(Command::Config(c)) => run_config(c, &data_store(cli.data_dir)?),
+        Some(Command::Runs { id, source, limit }) => {
+            run_runs(&data_store(cli.data_dir)?, id, source.as_deref(), limit)
+        }
     }
+}
+
+fn run_runs(
+    store: &Store,
+    id: Option<u64>,
+    source: Option<&str>,
+    limit: usize,
+) -> Result<u8, Failure> {
+    let runs = crate::jobs::Runs::open(store)?;
+    let line = |r: &crate::jobs::RunRecord| {
+        format!(
+            "{:>10}  {:9}  {:12}  {}  {:?}{}  {}",
+            r.id,
+            r.kind,
+            r.source,
+            r.started_at,
+            r.outcome,
+            if r.dry_run { " (dry run)" } else { "" },
+            r.message
+        )
+    };
+    match id {
+        Some(id) => {
+            let r = runs
+                .get(id)?
+                .ok_or_else(|| Failure::usage(format!("no run {id}: see lsbridge runs")))?;
+            println!("{}", line(&r));
+            for l in runs.lines(id)? {
+                println!("  {} {:?} {}", l.at, l.level, l.line);
+            }
+        }
+        None => {
+            let list: Vec<_> = runs
+                .recent(usize::MAX)?
+                .into_iter()
+                .filter(|r| source.is_none_or(|s| r.source == s))
+                .take(limit)
+                .collect();
+            if list.is_empty() {
+                println!("no runs yet: start one with lsbridge run primary --source NAME");
+            }
+            for r in &list {
+                println!("{}", line(r));
+            }
+        }
+    }
+    Ok(exit::OK)
 }
 
 fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {

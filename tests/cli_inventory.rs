@@ -1,0 +1,127 @@
+//! The inventory commands end to end, as a user runs them: real `lsbridge` processes against
+//! a real `lsbridge sim` process.
+
+mod support;
+
+use support::procs::{self, SimProc};
+
+#[test]
+fn source_run_export_runs_and_config_from_the_command_line() {
+    let sim = SimProc::start(&["--store", "demo", "--no-rate-limit"]);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    procs::ok(
+        dir,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "demo",
+            "--domain-prefix",
+            "harborpine",
+            "--token",
+            "sim-demo-token",
+            "--api-root",
+            &sim.origin,
+        ],
+    );
+    procs::ok(
+        dir,
+        &[
+            "source",
+            "add",
+            "--name",
+            "harbor",
+            "--connection",
+            "demo",
+            "--primary-archive",
+            "yes",
+            "--ship-from-city",
+            "Portland",
+        ],
+    );
+
+    // Not connected until Test Connection passes; then the status page says exactly that.
+    let show: serde_json::Value =
+        serde_json::from_str(&procs::ok(dir, &["source", "show", "harbor", "--json"])).unwrap();
+    assert!(show["status"][0]["connected"]["Err"]
+        .as_str()
+        .unwrap()
+        .contains("has not passed Test Connection"));
+    procs::ok(dir, &["connection", "test", "demo"]);
+    let show: serde_json::Value =
+        serde_json::from_str(&procs::ok(dir, &["source", "show", "harbor", "--json"])).unwrap();
+    let primary = &show["status"][0];
+    assert!(primary["connected"].get("Ok").is_some(), "{primary}");
+    assert!(primary["mapped"].get("Ok").is_some(), "{primary}");
+    let send = &show["status"][2];
+    assert!(send["configured"]["Err"]
+        .as_str()
+        .unwrap()
+        .contains("Register ID, User ID, Tax ID"));
+    assert_eq!(show["source"]["ship_from"]["city"], "Portland");
+
+    let dry = procs::ok(
+        dir,
+        &[
+            "run",
+            "primary",
+            "--source",
+            "harbor",
+            "--dry-run",
+            "--diffs",
+            "2",
+        ],
+    );
+    assert!(
+        dry.contains("(dry run)") && dry.contains("new 331"),
+        "{dry}"
+    );
+    assert_eq!(
+        procs::ok(dir, &["export", "--source", "harbor", "--format", "jsonl"])
+            .lines()
+            .count(),
+        0
+    );
+
+    let out = procs::ok(dir, &["run", "primary", "--source", "harbor"]);
+    assert!(out.contains("Ok: new 331"), "{out}");
+    let csv = procs::ok(dir, &["export", "--source", "harbor", "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 332, "header + 331 items");
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("sku,parent_sku,archived,"));
+    let out = procs::ok(dir, &["run", "secondary", "--source", "harbor"]);
+    assert!(out.contains("secondary run") && out.contains("Ok"), "{out}");
+
+    let runs = procs::ok(dir, &["runs"]);
+    assert_eq!(runs.lines().count(), 3, "{runs}");
+    let id = runs
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let shown = procs::ok(dir, &["runs", &id]);
+    assert!(
+        shown.contains("Get Inventory (Primary) for harbor (dry run"),
+        "{shown}"
+    );
+
+    let cfg = procs::ok(dir, &["config", "export"]);
+    assert!(!cfg.contains("sim-demo-token"));
+    assert!(cfg.contains("name = \"harbor\""));
+
+    // Wrong names: one line, exit 2.
+    let o = procs::lsbridge(dir, &["run", "primary", "--source", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no source named \"nope\""));
+    let o = procs::lsbridge(dir, &["runs", "999"]);
+    assert_eq!(o.status.code(), Some(2));
+}

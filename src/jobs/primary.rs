@@ -266,26 +266,9 @@ impl Run<'_> {
             sku: sku.to_string(),
             ..PoolItem::default()
         });
-        let mut changed = false;
         let mut diff = BTreeMap::new();
-        for (target, outcome) in mapped.iter() {
-            let new = match outcome {
-                FieldOutcome::Set(v) => v.clone(),
-                FieldOutcome::Clear => FieldValue::Empty,
-                FieldOutcome::Keep => continue,
-            };
-            let old = item
-                .fields
-                .get(target)
-                .cloned()
-                .unwrap_or(FieldValue::Empty);
-            if item.set(run, target, new.clone()) {
-                changed = true;
-                if self.opts.dry_run && self.diffs.len() < self.opts.diff_limit {
-                    diff.insert(target.to_string(), (old, new));
-                }
-            }
-        }
+        let want_diff = self.opts.dry_run && self.diffs.len() < self.opts.diff_limit;
+        let mut changed = item.apply_mapped(run, mapped, want_diff.then_some(&mut diff));
         item.product_id = p.id.clone();
         item.is_parent = p.is_family_parent();
         if item.parent_sku != parent_sku {

@@ -25,32 +25,6 @@ pub struct SecondaryOptions {
     pub diff_limit: usize,
 }
 
-fn apply_outcomes(
-    item: &mut PoolItem,
-    run: u64,
-    mapped: &MappedRecord,
-    diff: &mut BTreeMap<String, (FieldValue, FieldValue)>,
-) -> bool {
-    let mut changed = false;
-    for (target, outcome) in mapped.iter() {
-        let new = match outcome {
-            FieldOutcome::Set(v) => v.clone(),
-            FieldOutcome::Clear => FieldValue::Empty,
-            FieldOutcome::Keep => continue,
-        };
-        let old = item
-            .fields
-            .get(target)
-            .cloned()
-            .unwrap_or(FieldValue::Empty);
-        if item.set(run, target, new.clone()) {
-            diff.insert(target.to_string(), (old, new));
-            changed = true;
-        }
-    }
-    changed
-}
-
 /// Runs Get Inventory (Secondary). `create_with` is the Primary template, used to create a
 /// variant the pool does not know yet when Allow Create Variant is on.
 pub async fn run(
@@ -187,7 +161,7 @@ pub async fn run(
                             last_seen_run: run,
                             ..PoolItem::default()
                         };
-                        apply_outcomes(&mut item, run, &mapped, &mut diff);
+                        item.apply_mapped(run, &mapped, Some(&mut diff));
                         (item, true)
                     }
                 };
@@ -198,7 +172,7 @@ pub async fn run(
                     let errs: Vec<String> = mapped.errors().iter().map(|e| e.to_string()).collect();
                     log.warn(format!("SKU {}: {}", item.sku, errs.join("; ")));
                 }
-                let mut changed = apply_outcomes(&mut item, run, &mapped, &mut diff);
+                let mut changed = item.apply_mapped(run, &mapped, Some(&mut diff));
                 let gone = deleted.get(pid).copied().unwrap_or(false);
                 let mut kind = if is_new { "new" } else if changed { "updated" } else { "unchanged" };
                 if source.secondary.archive_unarchive {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::mapping::FieldValue;
+use crate::mapping::{FieldValue, MappedRecord, Outcome};
 use crate::store::Record;
 
 /// How many field changes each item remembers.
@@ -44,6 +44,40 @@ impl PoolItem {
             Some(FieldValue::Number(n)) => Some(*n),
             _ => None,
         }
+    }
+
+    /// Applies a mapped record: Set writes, Clear empties, Keep (Skip It, or a field that failed)
+    /// leaves the stored value. Changed fields go to `diff` when given. Returns whether anything
+    /// changed.
+    pub fn apply_mapped(
+        &mut self,
+        run: u64,
+        mapped: &MappedRecord,
+        mut diff: Option<&mut BTreeMap<String, (FieldValue, FieldValue)>>,
+    ) -> bool {
+        let mut changed = false;
+        for (target, outcome) in mapped.iter() {
+            let new = match outcome {
+                Outcome::Set(v) => v.clone(),
+                Outcome::Clear => FieldValue::Empty,
+                Outcome::Keep => continue,
+            };
+            let old = match diff {
+                Some(_) => self
+                    .fields
+                    .get(target)
+                    .cloned()
+                    .unwrap_or(FieldValue::Empty),
+                None => FieldValue::Empty,
+            };
+            if self.set(run, target, new.clone()) {
+                changed = true;
+                if let Some(d) = diff.as_deref_mut() {
+                    d.insert(target.to_string(), (old, new));
+                }
+            }
+        }
+        changed
     }
 
     /// Set `field` to `value`, recording the change. Returns whether anything changed.

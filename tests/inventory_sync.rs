@@ -202,3 +202,43 @@ async fn duplicate_skus_are_reported_by_sku_never_kept_silently() {
     // The first row keeps the SKU; the second is not written under it.
     assert_eq!(e.pool()[&a.1].product_id, a.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variants_get_their_parent_sku_when_the_parent_comes_later_in_the_feed() {
+    let sim = sim(StoreSpec::Demo).await;
+    // Editing a family parent moves it after its variants in version order.
+    let parent = sim.with_store(|s, rng| {
+        let p = s
+            .products
+            .iter()
+            .find(|p| p.has_variants && p.deleted_at.is_none())
+            .unwrap()
+            .clone();
+        s.set_price(&p.id, 99.0, rng);
+        p
+    });
+    let mut e = engine::engine(&sim, |_| {});
+    // Pages of 50, so the variants are written pages before their parent arrives.
+    let mut opts = simkit::client_opts(sim.clock());
+    opts.page_size = 50;
+    let client = simkit::client(&sim, simkit::TOKEN, opts);
+    e.ctx = lsbridge::jobs::JobCtx::new(e.store.clone(), client, lsbridge::jobs::Events::none());
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    let pool = e.pool();
+    let variants: Vec<_> = pool
+        .values()
+        .filter(|i| i.parent_sku.as_deref() == Some(parent.sku.as_str()))
+        .collect();
+    assert!(
+        !variants.is_empty(),
+        "variants of {} lost their parent",
+        parent.sku
+    );
+    for v in variants {
+        assert_eq!(
+            support::engine::text(v, "Parent SKU").as_deref(),
+            Some(parent.sku.as_str())
+        );
+    }
+}

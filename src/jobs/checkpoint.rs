@@ -24,6 +24,9 @@ pub struct PrimaryCheckpoint {
     /// Highest inventory version seen: where Secondary starts after this Primary.
     pub inventory_version: u64,
     pub counts: Counts,
+    /// Variants mapped before their parent row was seen: (SKU, parent product id).
+    #[serde(default)]
+    pub pending_parents: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -176,6 +176,7 @@ impl Run<'_> {
                 phase,
                 inventory_version,
                 counts,
+                pending_parents: self.pending_parents.clone(),
             },
         )?;
         Ok(())
@@ -547,7 +548,10 @@ pub async fn run(
         diffs: Vec::new(),
         dry_levels: HashMap::new(),
         quantities: Quantities::default(),
-        pending_parents: Vec::new(),
+        pending_parents: resume
+            .as_ref()
+            .map(|c| c.pending_parents.clone())
+            .unwrap_or_default(),
     };
     if resumed {
         job.log

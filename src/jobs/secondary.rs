@@ -84,7 +84,7 @@ pub async fn run(
     let mut mapped = MappedRecord::new();
     let mut pager = InventoryPager::new(&ctx.client, start).include_deleted(true);
     // Dry run: levels a real run would have stored, over the stored ones.
-    let mut overlay: HashMap<(String, String), Option<f64>> = HashMap::new();
+    let mut overlay: HashMap<String, HashMap<String, Option<f64>>> = HashMap::new();
     let result: Result<(), JobError> = async {
         while let Some(page) = pager.next_page().await? {
             let mut touched: Vec<String> = Vec::new();
@@ -93,7 +93,10 @@ pub async fn run(
             for r in &page.items {
                 let level = if r.deleted_at.is_some() { None } else { Some(r.current_inventory_level) };
                 if opts.dry_run {
-                    overlay.insert((r.product_id.clone(), r.outlet_id.clone()), level);
+                    overlay
+                        .entry(r.product_id.clone())
+                        .or_default()
+                        .insert(r.outlet_id.clone(), level);
                 } else {
                     levels.stage(&mut b, source.id, &r.product_id, &r.outlet_id, level)?;
                 }
@@ -111,11 +114,17 @@ pub async fn run(
                 let qty = if opts.dry_run {
                     let stored = levels.quantity(source.id, pid, outlet.as_deref())?;
                     let over: Vec<f64> = overlay
-                        .iter()
-                        .filter(|((p, o), _)| p == pid && outlet.as_deref().is_none_or(|x| x == o))
+                        .get(pid)
+                        .into_iter()
+                        .flatten()
+                        .filter(|(o, _)| outlet.as_deref().is_none_or(|x| x == o.as_str()))
                         .filter_map(|(_, l)| *l)
                         .collect();
-                    if over.is_empty() { stored } else { Some(over.iter().sum()) }
+                    if over.is_empty() {
+                        stored
+                    } else {
+                        Some(over.iter().sum())
+                    }
                 } else {
                     levels.quantity(source.id, pid, outlet.as_deref())?
                 };

@@ -68,6 +68,11 @@ pub fn demo() -> Result<Seed, String> {
 pub fn from_dir(dir: &Path) -> Result<Seed, String> {
     build(|name| {
         std::fs::read_to_string(dir.join(name))
-            .map_err(|e| format!("{}: cannot read ({e})", dir.join(name).display()))
+            .map_err(|e| {
+                format!(
+                    "{}: cannot read ({e}): dir:PATH must hold the demo store's files (see fixtures/stores/demo)",
+                    dir.join(name).display()
+                )
+            })
     })
 }

@@ -134,7 +134,9 @@ impl SimHandle {
         .map_err(|e| format!("simulator start-up failed: {e}"))??;
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            .map_err(|e| {
+                format!("cannot listen on {addr}: {e}: use a free port (or --port 0) on an address of this machine, e.g. 127.0.0.1")
+            })?;
         let addr = listener
             .local_addr()
             .map_err(|e| format!("cannot read the listening address: {e}"))?;

@@ -61,6 +61,12 @@ pub enum Command {
     /// Run an integration now.
     #[command(subcommand)]
     Run(crate::cli_run::RunCmd),
+    /// Mapping templates: list, show, export and import (TOML).
+    #[command(subcommand)]
+    Template(crate::cli_templates::TemplateCmd),
+    /// Mapping sets (From → To lookups): list, show, import from CSV.
+    #[command(subcommand)]
+    MappingSet(crate::cli_templates::MappingSetCmd),
     /// Past runs: `runs` lists the latest, `runs ID` shows one with its log.
     Runs {
         /// A run id to show with its log lines.
@@ -364,6 +370,12 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         }) => crate::cli_run::export(&data_store(cli.data_dir)?, &source, format, out),
         Some(Command::Bench(BenchCmd::Primary(a))) => crate::cli_bench::run(a, &runtime()?),
         Some(Command::Config(c)) => run_config(c, &data_store(cli.data_dir)?),
+        Some(Command::Template(c)) => {
+            crate::cli_templates::run_template(c, &data_store(cli.data_dir)?)
+        }
+        Some(Command::MappingSet(c)) => {
+            crate::cli_templates::run_mapping_set(c, &data_store(cli.data_dir)?)
+        }
         Some(Command::Runs { id, source, limit }) => {
             run_runs(&data_store(cli.data_dir)?, id, source.as_deref(), limit)
         }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cli_bench;
 pub mod cli_run;
 pub mod cli_sources;
+pub mod cli_templates;
 pub mod clock;
 pub mod config_file;
 pub mod connections;

@@ -125,3 +125,98 @@ fn source_run_export_runs_and_config_from_the_command_line() {
     let o = procs::lsbridge(dir, &["runs", "999"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn templates_and_mapping_sets_from_the_command_line_drive_the_import() {
+    let sim = SimProc::start(&["--store", "demo", "--no-rate-limit"]);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    procs::ok(
+        dir,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "demo",
+            "--domain-prefix",
+            "harborpine",
+            "--token",
+            "sim-demo-token",
+            "--api-root",
+            &sim.origin,
+        ],
+    );
+
+    // A bad CSV is refused with its line numbers and saves nothing.
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "from,to\nHarbor & Pine,HP\n,empty from\nHarbor & Pine,dup\n",
+    )
+    .unwrap();
+    let o = procs::lsbridge(
+        dir,
+        &["mapping-set", "import", "brands", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("line 3") && err.contains("line 4"), "{err}");
+    assert!(procs::ok(dir, &["mapping-set", "list"]).trim().is_empty());
+
+    let good = dir.join("brands.csv");
+    std::fs::write(&good, "from,to\nHarbor & Pine,HP House Brand\n").unwrap();
+    let out = procs::ok(
+        dir,
+        &["mapping-set", "import", "brands", good.to_str().unwrap()],
+    );
+    assert!(out.contains("1 rows imported"), "{out}");
+
+    // Export the starter template, point Brand at the set, import it under a new name.
+    let name = "Lightspeed Retail (X Series) – Get Inventory [Primary]";
+    let toml = procs::ok(dir, &["template", "export", name]);
+    let edited = toml
+        .replacen(&format!("name = \"{name}\""), "name = \"house\"", 1)
+        .replacen(
+            "kind = \"match_it\"\nsource = \"Brand\"",
+            "kind = \"transform_it\"\nsource = \"Brand\"\nmapping_set = \"brands\"",
+            1,
+        );
+    assert_ne!(toml, edited, "the export's shape changed; update this test");
+    let file = dir.join("house.toml");
+    std::fs::write(&file, &edited).unwrap();
+    procs::ok(dir, &["template", "import", file.to_str().unwrap()]);
+    assert!(procs::ok(dir, &["template", "show", "house"]).contains("via set \"brands\""));
+
+    // A template that cannot work is refused, naming the field.
+    let broken = dir.join("broken.toml");
+    std::fs::write(
+        &broken,
+        edited.replace("source = \"Name\"", "source = \"Nmae\""),
+    )
+    .unwrap();
+    let o = procs::lsbridge(dir, &["template", "import", broken.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Title") && err.contains("Nmae"), "{err}");
+
+    procs::ok(
+        dir,
+        &[
+            "source",
+            "add",
+            "--name",
+            "harbor",
+            "--connection",
+            "demo",
+            "--primary-template",
+            "house",
+        ],
+    );
+    procs::ok(dir, &["run", "primary", "--source", "harbor"]);
+    let rows = procs::ok(dir, &["export", "--source", "harbor", "--format", "jsonl"]);
+    assert!(
+        rows.contains("\"HP House Brand\""),
+        "the mapping set was not applied"
+    );
+}

@@ -1,0 +1,172 @@
+//! `lsbridge template …` and `lsbridge mapping-set …`: list, show, import and export mapping
+//! templates (TOML, validated before saving, every problem named by field) and mapping sets
+//! (CSV import with line-numbered errors).
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::cli::{exit, Failure};
+use crate::mapping::{ImportMode, MappingSet, Method, Template};
+use crate::store::Store;
+use crate::templates::Templates;
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCmd {
+    /// List templates.
+    List,
+    /// Show one template: target field, method, source or value.
+    Show { name: String },
+    /// Write one template as TOML (stdout, or --out FILE), to edit and import back.
+    Export {
+        name: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Save a template from a TOML file (as written by export). Refused, with every problem
+    /// named by field, if it does not validate.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingSetCmd {
+    List,
+    /// Show a set's From → To rows.
+    Show {
+        name: String,
+    },
+    /// Create or replace a set from a CSV file (`from,to` rows; a header is optional).
+    Import {
+        name: String,
+        file: PathBuf,
+        /// Add to the existing rows instead of replacing them.
+        #[arg(long)]
+        append: bool,
+    },
+}
+
+fn describe(m: &Method) -> String {
+    match m {
+        Method::MatchIt { source } => format!("Match It ← {source}"),
+        Method::SetIt { value } => format!("Set It = {value:?}"),
+        Method::TransformIt {
+            source,
+            mapping_set,
+            steps,
+            ..
+        } => format!(
+            "Transform It ← {source}{}{}",
+            mapping_set
+                .as_ref()
+                .map(|s| format!(" via set {s:?}"))
+                .unwrap_or_default(),
+            if steps.is_empty() {
+                String::new()
+            } else {
+                format!(" then {} step(s)", steps.len())
+            }
+        ),
+        Method::SmartRules { rules, .. } => {
+            format!("Smart Rules ({} rule(s), then default)", rules.len())
+        }
+        Method::SkipIt => "Skip It".into(),
+        Method::SetToEmpty => "Set to Empty".into(),
+    }
+}
+
+fn read(file: &PathBuf) -> Result<String, Failure> {
+    std::fs::read_to_string(file)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))
+}
+
+pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
+    let t = Templates::open(store)?;
+    match cmd {
+        TemplateCmd::List => {
+            for tpl in t.list()? {
+                println!(
+                    "{}  [{}]  {} fields",
+                    tpl.name,
+                    tpl.integration.label(),
+                    tpl.fields.len()
+                );
+            }
+        }
+        TemplateCmd::Show { name } => {
+            let tpl = t.get(&name)?;
+            println!("{} [{}]", tpl.name, tpl.integration.label());
+            for f in &tpl.fields {
+                println!("  {:22} {}", f.target, describe(&f.method));
+            }
+        }
+        TemplateCmd::Export { name, out } => {
+            let tpl = t.get(&name)?;
+            let text = toml::to_string_pretty(&tpl)
+                .map_err(|e| Failure::failed(format!("cannot write TOML: {e}")))?;
+            match out {
+                Some(p) => std::fs::write(&p, text)
+                    .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
+                None => print!("{text}"),
+            }
+        }
+        TemplateCmd::Import { file } => {
+            let tpl: Template = toml::from_str(&read(&file)?).map_err(|e| {
+                Failure::usage(format!(
+                    "{} is not a template: {}",
+                    file.display(),
+                    e.to_string().replace('\n', " ")
+                ))
+            })?;
+            t.save(&tpl)?;
+            println!("saved template {:?}", tpl.name);
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure> {
+    let t = Templates::open(store)?;
+    match cmd {
+        MappingSetCmd::List => {
+            for s in t.sets()? {
+                println!("{}  {} rows", s.name, s.rows.len());
+            }
+        }
+        MappingSetCmd::Show { name } => {
+            let s = t
+                .sets()?
+                .into_iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| {
+                    Failure::usage(format!(
+                        "no mapping set named {name:?}: see lsbridge mapping-set list"
+                    ))
+                })?;
+            for r in &s.rows {
+                println!("{} → {}", r.from, r.to);
+            }
+        }
+        MappingSetCmd::Import { name, file, append } => {
+            let text = read(&file)?;
+            let mut set = t
+                .sets()?
+                .into_iter()
+                .find(|s| s.name == name)
+                .unwrap_or_else(|| MappingSet::new(name.clone()));
+            let mode = if append {
+                ImportMode::Append
+            } else {
+                ImportMode::Replace
+            };
+            let n = set.import_csv(&text, mode).map_err(|e| {
+                Failure::usage(format!("{}: {e}", file.display()).replace('\n', "; "))
+            })?;
+            t.save_set(&set)?;
+            println!(
+                "mapping set {name:?}: {n} rows imported, {} in all",
+                set.rows.len()
+            );
+        }
+    }
+    Ok(exit::OK)
+}

@@ -4,8 +4,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::counts::Counts;
 use super::events::{Events, JobEvent, Level};
-use super::runs::{LogLine, Runs};
+use super::runs::{LogLine, Outcome, RunRecord, Runs};
 use crate::clock::{self, SharedClock};
 use crate::lightspeed::Client;
 use crate::store::{Store, StoreError};
@@ -93,4 +94,31 @@ impl RunLog {
     pub fn error(&self, l: impl Into<String>) {
         self.write(Level::Error, l)
     }
+}
+
+/// Records how a run ended (record, log line, flush, event) and returns its final counts.
+pub(crate) async fn finish_run(
+    ctx: &JobCtx,
+    runs: &Runs,
+    log: &RunLog,
+    record: &mut RunRecord,
+    outcome: Outcome,
+    mut counts: Counts,
+    message: &str,
+) -> Result<Counts, StoreError> {
+    counts.requests = ctx.client.requests_sent();
+    record.counts = counts;
+    record.outcome = outcome;
+    record.message = message.to_string();
+    record.ended_at = Some(clock::rfc3339(ctx.clock.now()));
+    runs.save(record)?;
+    log.info(format!("finished: {outcome:?}: {message}"));
+    ctx.store.flush_async().await?;
+    ctx.events.send(JobEvent::Finished {
+        run: record.id,
+        outcome,
+        counts,
+        summary: message.to_string(),
+    });
+    Ok(counts)
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::checkpoint::{Checkpoints, PrimaryCheckpoint, PrimaryPhase, SecondaryCheckpoint};
-use super::context::{JobCtx, RunLog};
+use super::context::{finish_run, JobCtx, RunLog};
 use super::counts::Counts;
 use super::events::JobEvent;
 use super::runs::{Outcome, RunRecord, Runs};
@@ -588,21 +588,16 @@ pub async fn run(
             (Outcome::Failed, e.to_string())
         }
     };
-    let mut counts = job.counts;
-    counts.requests = ctx.client.requests_sent();
-    record.counts = counts;
-    record.outcome = outcome;
-    record.message = message.clone();
-    record.ended_at = Some(clock::rfc3339(ctx.clock.now()));
-    runs.save(&record)?;
-    job.log.info(format!("finished: {outcome:?}: {message}"));
-    ctx.store.flush_async().await?;
-    ctx.events.send(JobEvent::Finished {
-        run,
+    let counts = finish_run(
+        ctx,
+        &runs,
+        &job.log,
+        &mut record,
         outcome,
-        counts,
-        summary: message.clone(),
-    });
+        job.counts,
+        &message,
+    )
+    .await?;
     Ok(RunSummary {
         run,
         outcome,

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::checkpoint::{Checkpoints, SecondaryCheckpoint};
-use super::context::{JobCtx, RunLog};
+use super::context::{finish_run, JobCtx, RunLog};
 use super::counts::Counts;
 use super::events::JobEvent;
 use super::primary::{Diff, RunSummary};
@@ -242,20 +242,7 @@ pub async fn run(
             (Outcome::Failed, e.to_string())
         }
     };
-    counts.requests = ctx.client.requests_sent();
-    record.counts = counts;
-    record.outcome = outcome;
-    record.message = message.clone();
-    record.ended_at = Some(clock::rfc3339(ctx.clock.now()));
-    runs.save(&record)?;
-    log.info(format!("finished: {outcome:?}: {message}"));
-    ctx.store.flush_async().await?;
-    ctx.events.send(JobEvent::Finished {
-        run,
-        outcome,
-        counts,
-        summary: message.clone(),
-    });
+    let counts = finish_run(ctx, &runs, &log, &mut record, outcome, counts, &message).await?;
     Ok(RunSummary {
         run,
         outcome,

@@ -19,6 +19,36 @@ use super::models::{
 /// Times a non-advancing page is asked for again before giving up.
 const STUCK_RETRIES: u32 = 3;
 
+/// Whether a page whose highest version is `max` moved the cursor past `after`. If not, waits
+/// (backoff) and returns `Ok(false)` so the caller asks again, up to [`STUCK_RETRIES`] times,
+/// then gives up with [`ApiError::CursorStuck`].
+async fn advanced(
+    client: &Client,
+    path: &str,
+    after: u64,
+    max: u64,
+    stuck: &mut u32,
+) -> Result<bool, ApiError> {
+    if max > after {
+        return Ok(true);
+    }
+    *stuck += 1;
+    if *stuck > STUCK_RETRIES {
+        return Err(ApiError::CursorStuck {
+            path: path.to_string(),
+            after,
+            times: *stuck,
+        });
+    }
+    tracing::warn!(path, after, "page did not advance the cursor; asking again");
+    client
+        .options()
+        .clock
+        .sleep(client.options().retry.delay(*stuck))
+        .await;
+    Ok(false)
+}
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -84,21 +114,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
             let items_max = page.data.iter().map(Versioned::version).max().unwrap_or(0);
             let env_max = page.version.and_then(|v| v.max).unwrap_or(0);
             let max = items_max.max(env_max);
-            if max <= self.after {
-                stuck += 1;
-                if stuck > STUCK_RETRIES {
-                    return Err(ApiError::CursorStuck {
-                        path: self.path.clone(),
-                        after: self.after,
-                        times: stuck,
-                    });
-                }
-                tracing::warn!(path = %self.path, after = self.after, "page did not advance the cursor; asking again");
-                self.client
-                    .options()
-                    .clock
-                    .sleep(self.client.options().retry.delay(stuck))
-                    .await;
+            if !advanced(&self.client, &self.path, self.after, max, &mut stuck).await? {
                 continue;
             }
             // Rows at or below the cursor were already delivered; a replayed row must not
@@ -180,20 +196,7 @@ impl InventoryPager {
                 return Ok(None);
             }
             let max = data.iter().map(|r| r.version).max().unwrap_or(0);
-            if max <= self.after {
-                stuck += 1;
-                if stuck > STUCK_RETRIES {
-                    return Err(ApiError::CursorStuck {
-                        path: "/inventory".into(),
-                        after: self.after,
-                        times: stuck,
-                    });
-                }
-                self.client
-                    .options()
-                    .clock
-                    .sleep(self.client.options().retry.delay(stuck))
-                    .await;
+            if !advanced(&self.client, "/inventory", self.after, max, &mut stuck).await? {
                 continue;
             }
             let after = self.after;

@@ -114,7 +114,10 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
                 Failure::usage(format!(
                     "{} is not a template: {}",
                     file.display(),
-                    e.to_string().replace('\n', " ")
+                    e.to_string()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ))
             })?;
             t.save(&tpl)?;

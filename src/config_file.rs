@@ -69,7 +69,11 @@ pub fn export(store: &Store) -> Result<String, ConfigError> {
 /// What an import did, one line each.
 pub fn import(store: &Store, text: &str) -> Result<Vec<String>, ConfigError> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| {
-        let msg = e.to_string().replace('\n', " ");
+        let msg = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         ConfigError::Parse(format!("not a valid lsbridge config: {msg}"))
     })?;
     // Validate everything before writing anything.

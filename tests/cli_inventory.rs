@@ -5,13 +5,12 @@ mod support;
 
 use support::procs::{self, SimProc};
 
-#[test]
-fn source_run_export_runs_and_config_from_the_command_line() {
+/// A demo simulator process and a data dir with a connection "demo" to it.
+fn demo_with_connection() -> (SimProc, tempfile::TempDir) {
     let sim = SimProc::start(&["--store", "demo", "--no-rate-limit"]);
     let d = tempfile::tempdir().unwrap();
-    let dir = d.path();
     procs::ok(
-        dir,
+        d.path(),
         &[
             "connection",
             "add",
@@ -25,6 +24,13 @@ fn source_run_export_runs_and_config_from_the_command_line() {
             &sim.origin,
         ],
     );
+    (sim, d)
+}
+
+#[test]
+fn source_run_export_runs_and_config_from_the_command_line() {
+    let (_sim, d) = demo_with_connection();
+    let dir = d.path();
     procs::ok(
         dir,
         &[
@@ -128,24 +134,8 @@ fn source_run_export_runs_and_config_from_the_command_line() {
 
 #[test]
 fn templates_and_mapping_sets_from_the_command_line_drive_the_import() {
-    let sim = SimProc::start(&["--store", "demo", "--no-rate-limit"]);
-    let d = tempfile::tempdir().unwrap();
+    let (_sim, d) = demo_with_connection();
     let dir = d.path();
-    procs::ok(
-        dir,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "demo",
-            "--domain-prefix",
-            "harborpine",
-            "--token",
-            "sim-demo-token",
-            "--api-root",
-            &sim.origin,
-        ],
-    );
 
     // A bad CSV is refused with its line numbers and saves nothing.
     let bad = dir.join("bad.csv");

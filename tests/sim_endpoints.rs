@@ -425,35 +425,20 @@ async fn auth_scopes_and_errors_have_the_spec_shapes() {
     );
     // Versions past end-of-life are served by the oldest supported one (docs); a segment
     // that is no version at all is 404.
-    let r = http
-        .get(format!("{}/api/2024-01/retailer", sim.origin()))
-        .bearer_auth(simkit::TOKEN)
-        .send()
+    let get = |url: String| http.get(url).bearer_auth(simkit::TOKEN).send();
+    let r = get(format!("{}/api/2024-01/retailer", sim.origin()))
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = http
-        .get(format!("{}/api/latest/products", sim.origin()))
-        .bearer_auth(simkit::TOKEN)
-        .send()
+    let r = get(format!("{}/api/latest/products", sim.origin()))
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let r = http
-        .get(format!("{base}/not_a_thing"))
-        .bearer_auth(simkit::TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = get(format!("{base}/not_a_thing")).await.unwrap();
     assert_eq!(r.status(), 404);
     // Every API answer is JSON with the budget headers when rate limiting is on (it is off
     // here), and always a Date.
-    let r = http
-        .get(format!("{base}/retailer"))
-        .bearer_auth(simkit::TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = get(format!("{base}/retailer")).await.unwrap();
     assert!(r.headers().get("date").is_some());
     assert_eq!(r.headers()["content-type"], "application/json");
     let ex: Vec<_> = sim

@@ -96,6 +96,28 @@ impl RunLog {
     }
 }
 
+/// Marks `record` running, announces it, and opens its log (continuing a resumed run's).
+pub(crate) fn begin_run(
+    ctx: &JobCtx,
+    runs: &Runs,
+    record: &mut RunRecord,
+) -> Result<RunLog, StoreError> {
+    record.outcome = Outcome::Running;
+    runs.save(record)?;
+    ctx.events.send(JobEvent::Started {
+        run: record.id,
+        kind: record.kind.clone(),
+        source: record.source.clone(),
+        dry_run: record.dry_run,
+    });
+    RunLog::new(
+        runs.clone(),
+        record.id,
+        ctx.events.clone(),
+        ctx.clock.clone(),
+    )
+}
+
 /// Records how a run ended (record, log line, flush, event) and returns its final counts.
 pub(crate) async fn finish_run(
     ctx: &JobCtx,

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::checkpoint::{Checkpoints, PrimaryCheckpoint, PrimaryPhase, SecondaryCheckpoint};
-use super::context::{finish_run, JobCtx, RunLog};
+use super::context::{begin_run, finish_run, JobCtx, RunLog};
 use super::counts::Counts;
 use super::events::JobEvent;
 use super::runs::{Outcome, RunRecord, Runs};
@@ -508,31 +508,17 @@ pub async fn run(
         Some(c) => c.run,
         None => ctx.store.generate_id()? + 1,
     };
-    let started = clock::rfc3339(ctx.clock.now());
     let mut record = match runs.get(run)? {
         Some(r) => r,
-        None => RunRecord {
-            id: run,
-            kind: "primary".into(),
-            source_id: source.id,
-            source: source.name.clone(),
-            dry_run: opts.dry_run,
-            started_at: started,
-            ended_at: None,
-            outcome: Outcome::Running,
-            counts: Counts::default(),
-            message: String::new(),
-        },
+        None => RunRecord::new(
+            run,
+            "primary",
+            source,
+            opts.dry_run,
+            clock::rfc3339(ctx.clock.now()),
+        ),
     };
-    record.outcome = Outcome::Running;
-    runs.save(&record)?;
-    ctx.events.send(JobEvent::Started {
-        run,
-        kind: "primary".into(),
-        source: source.name.clone(),
-        dry_run: opts.dry_run,
-    });
-    let log = RunLog::new(runs.clone(), run, ctx.events.clone(), ctx.clock.clone())?;
+    let log = begin_run(ctx, &runs, &mut record)?;
     let mut job = Run {
         ctx,
         source,

@@ -31,6 +31,29 @@ pub struct RunRecord {
     pub message: String,
 }
 
+impl RunRecord {
+    pub fn new(
+        id: u64,
+        kind: &str,
+        source: &crate::sources::Source,
+        dry_run: bool,
+        started_at: String,
+    ) -> Self {
+        RunRecord {
+            id,
+            kind: kind.to_string(),
+            source_id: source.id,
+            source: source.name.clone(),
+            dry_run,
+            started_at,
+            ended_at: None,
+            outcome: Outcome::Running,
+            counts: Counts::default(),
+            message: String::new(),
+        }
+    }
+}
+
 impl Record for RunRecord {
     const VERSION: u16 = 1;
 }

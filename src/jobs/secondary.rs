@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::checkpoint::{Checkpoints, SecondaryCheckpoint};
-use super::context::{finish_run, JobCtx, RunLog};
+use super::context::{begin_run, finish_run, JobCtx};
 use super::counts::Counts;
 use super::events::JobEvent;
 use super::primary::{Diff, RunSummary};
@@ -39,26 +39,14 @@ pub async fn run(
     let pool = Pool::open(&ctx.store)?;
     let levels = Levels::open(&ctx.store)?;
     let run = ctx.store.generate_id()? + 1;
-    let mut record = RunRecord {
-        id: run,
-        kind: "secondary".into(),
-        source_id: source.id,
-        source: source.name.clone(),
-        dry_run: opts.dry_run,
-        started_at: clock::rfc3339(ctx.clock.now()),
-        ended_at: None,
-        outcome: Outcome::Running,
-        counts: Counts::default(),
-        message: String::new(),
-    };
-    runs.save(&record)?;
-    ctx.events.send(JobEvent::Started {
+    let mut record = RunRecord::new(
         run,
-        kind: "secondary".into(),
-        source: source.name.clone(),
-        dry_run: opts.dry_run,
-    });
-    let log = RunLog::new(runs.clone(), run, ctx.events.clone(), ctx.clock.clone())?;
+        "secondary",
+        source,
+        opts.dry_run,
+        clock::rfc3339(ctx.clock.now()),
+    );
+    let log = begin_run(ctx, &runs, &mut record)?;
     let start = checkpoints.secondary(source.id)?.unwrap_or_default().after;
     if start == 0 {
         log.warn("no saved position: reading every stock level (run Get Inventory (Primary) first to start from its position)");

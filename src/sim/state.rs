@@ -239,18 +239,29 @@ impl SimStore {
             p.updated_at = Some(stamp.clone());
         });
         if ok {
-            let ids: Vec<String> = self
-                .inventory_of(product_id)
-                .iter()
-                .map(|r| r.id.clone())
-                .collect();
-            for id in ids {
-                let v = self.bump(rng);
-                let st = stamp.clone();
-                self.inventory.update(&id, v, |r| r.deleted_at = Some(st));
-            }
+            self.set_inventory_deleted(product_id, Some(stamp), rng);
         }
         ok
+    }
+
+    /// Soft-deletes (or restores) every inventory record of a product, as the store does when
+    /// the product goes.
+    fn set_inventory_deleted(
+        &mut self,
+        product_id: &str,
+        at: Option<String>,
+        rng: &mut ChaCha8Rng,
+    ) {
+        let ids: Vec<String> = self
+            .inventory_of(product_id)
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+        for id in ids {
+            let v = self.bump(rng);
+            let at = at.clone();
+            self.inventory.update(&id, v, |r| r.deleted_at = at);
+        }
     }
 
     /// Undoes a soft delete (as restoring from the store's trash would).
@@ -258,15 +269,7 @@ impl SimStore {
         let v = self.bump(rng);
         let ok = self.products.update(product_id, v, |p| p.deleted_at = None);
         if ok {
-            let ids: Vec<String> = self
-                .inventory_of(product_id)
-                .iter()
-                .map(|r| r.id.clone())
-                .collect();
-            for id in ids {
-                let v = self.bump(rng);
-                self.inventory.update(&id, v, |r| r.deleted_at = None);
-            }
+            self.set_inventory_deleted(product_id, None, rng);
         }
         ok
     }

@@ -474,8 +474,8 @@ fn old_schema_is_migrated_and_data_kept() -> Result<(), StoreError> {
         )],
     );
     let store = Store::open(dir.path())?;
-    assert_eq!(store.schema_version()?, 1);
-    assert_eq!(store.meta().schema_version()?, Some(1));
+    assert_eq!(store.schema_version()?, CURRENT);
+    assert_eq!(store.meta().schema_version()?, Some(CURRENT));
     assert_eq!(
         store
             .table::<Conn>(trees::CONNECTIONS)?
@@ -483,9 +483,64 @@ fn old_schema_is_migrated_and_data_kept() -> Result<(), StoreError> {
         Some(conn("keep"))
     );
     drop(store);
-    // Persisted: a second open finds version 1 and migrates nothing.
+    // Persisted: a second open finds the current version and migrates nothing.
     let store = Store::open(dir.path())?;
-    assert_eq!(store.schema_version()?, 1);
+    assert_eq!(store.schema_version()?, CURRENT);
+    Ok(())
+}
+
+/// Version 1 kept one stock row per (product, outlet); version 2 keeps one per product. The
+/// upgrade drops the old rows and the inventory jobs' positions (so the next run rebuilds
+/// every level) and keeps everything else, including other checkpoints.
+#[test]
+fn v1_levels_are_dropped_with_inventory_positions() -> Result<(), StoreError> {
+    let dir = tmp();
+    let mut old_level = u64_str_prefix(7, "prod-1");
+    old_level.extend_from_slice(b"outlet-a");
+    write_raw_schema_version(
+        dir.path(),
+        1,
+        &[
+            ("levels", &old_level[..], b"\x00\x0112".to_vec()),
+            (
+                "checkpoints",
+                &u64_str(7, "secondary")[..],
+                b"\x00\x01{}".to_vec(),
+            ),
+            (
+                "checkpoints",
+                &u64_str(7, "primary")[..],
+                b"\x00\x01{}".to_vec(),
+            ),
+            (
+                "checkpoints",
+                &u64_str(7, "send_frs")[..],
+                b"\x00\x01{}".to_vec(),
+            ),
+            (
+                "connections",
+                &b"keep"[..],
+                codec::encode(&conn("keep"), 1).expect("encode"),
+            ),
+        ],
+    );
+    let store = Store::open(dir.path())?;
+    assert_eq!(store.schema_version()?, CURRENT);
+    assert!(store
+        .table::<Conn>(trees::CONNECTIONS)?
+        .get(str_key("keep"))?
+        .is_some());
+    drop(store);
+    let db = sled::open(dir.path()).expect("raw open");
+    assert_eq!(db.open_tree("levels").expect("tree").len(), 0);
+    let cps = db.open_tree("checkpoints").expect("tree");
+    let kinds: Vec<Vec<u8>> = cps
+        .iter()
+        .keys()
+        .map(|k| k.map(|k| k[8..].to_vec()))
+        .collect::<Result<_, _>>()
+        .expect("keys");
+    assert_eq!(kinds, vec![b"send_frs".to_vec()]);
     Ok(())
 }
 

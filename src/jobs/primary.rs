@@ -195,17 +195,16 @@ impl Run<'_> {
                         .insert(r.outlet_id.clone(), r.current_inventory_level);
                 }
             } else {
-                let mut b = self.levels.batch();
-                for r in &page.items {
-                    self.levels.stage(
-                        &mut b,
-                        self.source.id,
-                        &r.product_id,
-                        &r.outlet_id,
-                        Some(r.current_inventory_level),
-                    )?;
-                }
-                self.levels.apply(b)?;
+                self.levels.apply_page(
+                    self.source.id,
+                    page.items.iter().map(|r| {
+                        (
+                            r.product_id.as_str(),
+                            r.outlet_id.as_str(),
+                            Some(r.current_inventory_level),
+                        )
+                    }),
+                )?;
             }
             done += page.items.len() as u64;
             after = page.next_after;
@@ -243,8 +242,8 @@ impl Run<'_> {
         let outlet = outlet_filter(self.source).map(str::to_string);
         let mut q = Quantities::default();
         for row in self.levels.all(self.source.id) {
-            let (product, o, level) = row?;
-            if outlet.as_deref().is_none_or(|x| x == o) {
+            let (product, levels) = row?;
+            if let Some(level) = levels.quantity(outlet.as_deref()) {
                 q.add(&product, level);
             }
         }
@@ -270,6 +269,11 @@ impl Run<'_> {
         let mut diff = BTreeMap::new();
         let want_diff = self.opts.dry_run && self.diffs.len() < self.opts.diff_limit;
         let mut changed = item.apply_mapped(run, mapped, want_diff.then_some(&mut diff));
+        if is_new {
+            // History records changes; a variant's first values are not one, and twenty
+            // "empty → x" entries would double the size of every new item.
+            item.history.clear();
+        }
         item.product_id = p.id.clone();
         item.is_parent = p.is_family_parent();
         if item.parent_sku != parent_sku {

@@ -77,16 +77,15 @@ pub async fn run(
         while let Some(page) = pager.next_page().await? {
             let mut touched: Vec<String> = Vec::new();
             let mut deleted: HashMap<String, bool> = HashMap::new();
-            let mut b = levels.batch();
+            let level_of = |r: &crate::lightspeed::models::InventoryRecord| {
+                if r.deleted_at.is_some() { None } else { Some(r.current_inventory_level) }
+            };
             for r in &page.items {
-                let level = if r.deleted_at.is_some() { None } else { Some(r.current_inventory_level) };
                 if opts.dry_run {
                     overlay
                         .entry(r.product_id.clone())
                         .or_default()
-                        .insert(r.outlet_id.clone(), level);
-                } else {
-                    levels.stage(&mut b, source.id, &r.product_id, &r.outlet_id, level)?;
+                        .insert(r.outlet_id.clone(), level_of(r));
                 }
                 let d = deleted.entry(r.product_id.clone()).or_insert(true);
                 *d &= r.deleted_at.is_some();
@@ -95,7 +94,10 @@ pub async fn run(
                 }
             }
             if !opts.dry_run {
-                levels.apply(b)?;
+                levels.apply_page(
+                    source.id,
+                    page.items.iter().map(|r| (r.product_id.as_str(), r.outlet_id.as_str(), level_of(r))),
+                )?;
             }
             let mut write = pool.write();
             for pid in &touched {
@@ -159,6 +161,8 @@ pub async fn run(
                             ..PoolItem::default()
                         };
                         item.apply_mapped(run, &mapped, Some(&mut diff));
+                        // First values are not changes (see Primary).
+                        item.history.clear();
                         (item, true)
                     }
                 };

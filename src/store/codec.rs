@@ -30,9 +30,15 @@ pub trait Record: Serialize + DeserializeOwned {
 
     /// Decode a body written with record `version` (never greater than `Self::VERSION`; newer versions are
     /// rejected as `Corrupt` before this is called). The default ignores the version.
-    fn decode_body(version: u16, body: &[u8]) -> Result<Self, serde_json::Error> {
+    fn decode_body(version: u16, body: &[u8]) -> Result<Self, String> {
         let _ = version;
-        serde_json::from_slice(body)
+        serde_json::from_slice(body).map_err(|e| e.to_string())
+    }
+
+    /// Append the body for `Self::VERSION`. JSON unless a record overrides both this and
+    /// [`Record::decode_body`]; large hot records use a compact binary body instead.
+    fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        serde_json::to_writer(out, self).map_err(|e| e.to_string())
     }
 }
 
@@ -110,8 +116,13 @@ pub(crate) fn decode_record<V: Record>(
 
 /// Encode a value of record type `V` at `V::VERSION`.
 pub(crate) fn encode_record<V: Record>(tree: &str, value: &V) -> Result<Vec<u8>, StoreError> {
-    encode(value, V::VERSION).map_err(|e| StoreError::Encode {
-        tree: tree.to_owned(),
-        why: e.why,
-    })
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(&V::VERSION.to_be_bytes());
+    value
+        .encode_body(&mut out)
+        .map_err(|why| StoreError::Encode {
+            tree: tree.to_owned(),
+            why,
+        })?;
+    Ok(out)
 }

@@ -12,17 +12,34 @@ use super::meta::Meta;
 use super::trees;
 
 /// Schema version written by this build.
-pub const CURRENT: u32 = 1;
+pub const CURRENT: u32 = 2;
 
 /// A step upgrading the database to the version it is paired with.
 pub type Step = fn(&sled::Db) -> Result<(), StoreError>;
 
 /// `(version reached, step)`, ascending, contiguous, ending at [`CURRENT`].
-pub(crate) const STEPS: &[(u32, Step)] = &[(1, v1_initial_layout)];
+pub(crate) const STEPS: &[(u32, Step)] = &[(1, v1_initial_layout), (2, v2_levels_per_product)];
 
 /// 0 → 1: the initial layout — create every tree.
 fn v1_initial_layout(db: &sled::Db) -> Result<(), StoreError> {
     create_current_layout(db)
+}
+
+/// 1 → 2: stock levels moved from one row per (product, outlet) to one row per product.
+/// The old rows are dropped, and so are the inventory jobs' positions, so the next Primary
+/// (or a Secondary reading from the start) rebuilds every level: a Secondary that resumed
+/// without them would sum only the outlets that changed.
+fn v2_levels_per_product(db: &sled::Db) -> Result<(), StoreError> {
+    db.open_tree(trees::LEVELS.as_str())?.clear()?;
+    let checkpoints = db.open_tree(trees::CHECKPOINTS.as_str())?;
+    for row in checkpoints.iter() {
+        let (k, _) = row?;
+        let kind = k.get(8..).unwrap_or(&[]);
+        if kind == b"primary" || kind == b"secondary" {
+            checkpoints.remove(k)?;
+        }
+    }
+    Ok(())
 }
 
 fn create_current_layout(db: &sled::Db) -> Result<(), StoreError> {

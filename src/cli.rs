@@ -83,6 +83,9 @@ pub enum Command {
     /// Measure an integration against a simulator in another process; prints JSON figures.
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Fulfillment requests: import, inbox, list, show, cancel, retry, release.
+    #[command(subcommand)]
+    Fr(crate::cli_frs::FrCmd),
     /// Write a source's pool (archived items included) as CSV or JSON lines.
     Export {
         #[arg(long)]
@@ -376,6 +379,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::MappingSet(c)) => {
             crate::cli_templates::run_mapping_set(c, &data_store(cli.data_dir)?)
         }
+        Some(Command::Fr(c)) => crate::cli_frs::run(c, &data_store(cli.data_dir)?),
         Some(Command::Runs { id, source, limit }) => {
             run_runs(&data_store(cli.data_dir)?, id, source.as_deref(), limit)
         }

@@ -13,6 +13,7 @@ use crate::cli::{exit, Failure};
 use crate::connections::Connections;
 use crate::jobs::primary::{self, PrimaryOptions, RunSummary};
 use crate::jobs::secondary::{self, SecondaryOptions};
+use crate::jobs::send_frs::{self, SendOptions};
 use crate::jobs::{Events, JobCtx, JobEvent, Outcome};
 use crate::lightspeed::ClientOptions;
 use crate::mapping::{FieldValue, Integration};
@@ -36,6 +37,17 @@ pub enum RunCmd {
         /// Dry run: how many changed records to show field by field.
         #[arg(long, default_value_t = 20)]
         diffs: usize,
+    },
+    /// Send Fulfillment Requests: each due FR becomes one register sale, exactly once.
+    SendFrs {
+        #[arg(long)]
+        source: String,
+        /// Resolve, map and build the sales; send nothing, write nothing, print the bodies.
+        #[arg(long)]
+        dry_run: bool,
+        /// Dry run: how many sale bodies to print.
+        #[arg(long, default_value_t = 5)]
+        previews: usize,
     },
     /// Get Inventory (Secondary): quantities changed since the last run.
     Secondary {
@@ -127,6 +139,15 @@ fn progress_printer(
                     done,
                     counts,
                     ..
+                } if phase == "sending FRs" => (
+                    format!("{phase}: {done} done; {}", counts.send_line()),
+                    true,
+                ),
+                JobEvent::Progress {
+                    phase,
+                    done,
+                    counts,
+                    ..
                 } => (format!("{phase}: {done} read; {}", counts.line()), true),
                 JobEvent::WaitingForRateLimit { until, .. } => (
                     format!(
@@ -196,6 +217,50 @@ pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u
             let summary = summary.map_err(|e| Failure::failed(e.to_string()))?;
             print_summary("primary", &summary, dry_run);
             Ok(outcome_code(summary.outcome))
+        }
+        RunCmd::SendFrs {
+            source,
+            dry_run,
+            previews,
+        } => {
+            let (source, client) = setup(store, &source)?;
+            let template =
+                templates.compiled(source.send_frs.template.as_deref(), Integration::SendFrs)?;
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let ctx = JobCtx::new(store.clone(), client, Events::new(tx));
+            let opts = SendOptions {
+                dry_run,
+                preview_limit: if dry_run { previews } else { 0 },
+            };
+            let summary = rt.block_on(async {
+                let printer = progress_printer(rx);
+                let r = send_frs::run(&ctx, &source, &template, &opts).await;
+                drop(ctx);
+                let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
+                r
+            });
+            let s = summary.map_err(|e| match e {
+                crate::jobs::JobError::Setup(m) => Failure::usage(m),
+                e => Failure::failed(e.to_string()),
+            })?;
+            for p in &s.previews {
+                println!("  FR {}: {}", p.fr, p.note);
+                if let Some(sale) = &p.sale {
+                    println!(
+                        "      {}",
+                        serde_json::to_string(sale).unwrap_or_else(|e| format!("({e})"))
+                    );
+                }
+            }
+            println!(
+                "send-frs run {}{}: {:?}: {} ({} requests)",
+                s.run,
+                if dry_run { " (dry run)" } else { "" },
+                s.outcome,
+                s.message,
+                s.counts.requests
+            );
+            Ok(outcome_code(s.outcome))
         }
         RunCmd::Secondary {
             source,

@@ -1,13 +1,17 @@
 //! `lsbridge source …`: create, inspect, change and remove sources from the command line,
 //! with every setting the seed's source wizard asks for.
 
+use std::time::Duration;
+
 use clap::{Args, Subcommand};
 
 use crate::cli::{exit, Failure};
 use crate::connections::Connections;
+use crate::lightspeed::{Client, ClientOptions, RetryPolicy};
+use crate::send_settings::{self, SettingProblem, StoreOptions, ValidateError};
 use crate::sources::{
-    Address, AutoProcessing, Integration, QuantityFrom, ShippingEstimation, ShippingMethod, Source,
-    SourceError, SourceType, Sources, StatusFacts,
+    Address, AutoProcessing, BusinessHours, Integration, QuantityFrom, ShippingEstimation,
+    ShippingMethod, Source, SourceError, SourceType, Sources, StatusFacts,
 };
 use crate::store::Store;
 use crate::templates::Templates;
@@ -40,6 +44,14 @@ pub enum SourceCmd {
     },
     /// Remove a source.
     Remove { name: String },
+    /// List the store's registers, users, taxes and payment types (ids and names), read live
+    /// through the source's connection: the values --register-id, --user-id, --tax-id and
+    /// --payment-type-id take.
+    Options {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn yes_no(s: &str) -> Result<bool, String> {
@@ -110,6 +122,31 @@ pub struct SourceSettings {
     pub allow_create_variant: Option<bool>,
     #[arg(long)]
     pub send_frs_template: Option<String>,
+    /// Send FRs: the register sales are made on (see `lsbridge source options NAME`).
+    #[arg(long, value_name = "ID")]
+    pub register_id: Option<String>,
+    /// Send FRs: the user sales are made by.
+    #[arg(long, value_name = "ID")]
+    pub user_id: Option<String>,
+    /// Send FRs: the tax applied to sale lines.
+    #[arg(long, value_name = "ID")]
+    pub tax_id: Option<String>,
+    /// Send FRs: the payment type of sales sent closed ("" clears it).
+    #[arg(long, value_name = "ID")]
+    pub payment_type_id: Option<String>,
+    /// Send FRs: hold each FR this many hours before sending (0 = send at once).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=8760))]
+    pub hold_hours: Option<u32>,
+    /// Send FRs only during business hours: "DAYS HH:MM-HH:MM TIME_ZONE",
+    /// e.g. "mon-fri 09:00-17:00 America/New_York".
+    #[arg(long, value_name = "HOURS", conflicts_with = "no_business_hours")]
+    pub business_hours: Option<String>,
+    /// Send FRs at any time of day (clears --business-hours).
+    #[arg(long)]
+    pub no_business_hours: bool,
+    /// Save the send settings without checking the ids against the store.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 impl SourceSettings {
@@ -193,8 +230,195 @@ impl SourceSettings {
         if self.send_frs_template.is_some() {
             s.send_frs.template = self.send_frs_template.clone();
         }
+        let id = |v: &Option<String>, into: &mut Option<String>| {
+            if let Some(v) = v {
+                let v = v.trim();
+                *into = (!v.is_empty()).then(|| v.to_string());
+            }
+        };
+        let f = &mut s.send_frs;
+        id(&self.register_id, &mut f.register_id);
+        id(&self.user_id, &mut f.user_id);
+        id(&self.tax_id, &mut f.tax_id);
+        id(&self.payment_type_id, &mut f.payment_type_id);
+        set!(f.hold_hours, self.hold_hours);
+        if let Some(h) = &self.business_hours {
+            f.business_hours = Some(
+                BusinessHours::parse(h)
+                    .map_err(|e| Failure::usage(format!("--business-hours {h:?}: {e}")))?,
+            );
+        }
+        if self.no_business_hours {
+            f.business_hours = None;
+        }
         Ok(())
     }
+
+    /// Whether the send settings must be checked against the store before saving: an id
+    /// was given, or the connection changed under ids already set.
+    fn needs_send_check(&self, s: &Source) -> bool {
+        let ids_given = self.register_id.is_some()
+            || self.user_id.is_some()
+            || self.tax_id.is_some()
+            || self.payment_type_id.is_some();
+        let f = &s.send_frs;
+        let ids_set = f.register_id.is_some()
+            || f.user_id.is_some()
+            || f.tax_id.is_some()
+            || f.payment_type_id.is_some();
+        ids_given || (self.connection.is_some() && ids_set)
+    }
+}
+
+fn api_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))
+}
+
+/// A client for interactive commands: a couple of quick retries, then a clear failure.
+fn interactive_client(connections: &Connections, source: &Source) -> Result<Client, Failure> {
+    let name = source.connection.as_deref().ok_or_else(|| {
+        Failure::usage(format!(
+            "source {:?} has no connection: set one with lsbridge source set {} --connection C",
+            source.name,
+            shell_word(&source.name)
+        ))
+    })?;
+    let opts = ClientOptions {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base: Duration::from_millis(200),
+            max_delay: Duration::from_secs(2),
+        },
+        timeout: Duration::from_secs(30),
+        ..ClientOptions::default()
+    };
+    Ok(connections.get(name)?.client(opts)?)
+}
+
+/// Checks the source's Send FRs settings before they are saved. Invalid ids: every problem
+/// on its own `error:` line, then exit 2. The store cannot be asked: exit 1. Nothing is
+/// saved in either case. `--no-verify` skips the store (missing ids are still refused).
+fn check_send_settings(
+    s: &Source,
+    connections: &Connections,
+    no_verify: bool,
+) -> Result<(), Failure> {
+    let refuse = |problems: Vec<SettingProblem>| {
+        for p in &problems {
+            eprintln!("error: {}", p.message(&s.name));
+        }
+        Failure::usage(format!(
+            "nothing saved: {} send setting{} of source {:?} {} wrong (see above)",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            s.name,
+            if problems.len() == 1 { "is" } else { "are" },
+        ))
+    };
+    if no_verify {
+        let problems = send_settings::check_local(&s.send_frs);
+        if !problems.is_empty() {
+            return Err(refuse(problems));
+        }
+        eprintln!(
+            "warning: the send settings were saved without checking them against the store (--no-verify); compare them with lsbridge source options {}",
+            shell_word(&s.name)
+        );
+        return Ok(());
+    }
+    let client = interactive_client(connections, s).map_err(|f| Failure {
+        message: format!(
+            "{}; or pass --no-verify to save the send settings without checking them",
+            f.message
+        ),
+        ..f
+    })?;
+    let rt = api_runtime()?;
+    match rt.block_on(send_settings::validate(&client, &s.send_frs)) {
+        Ok(c) => {
+            let mut found = format!(
+                "send settings checked against the store: register {:?}, user {:?}, tax {:?}",
+                c.register, c.user, c.tax
+            );
+            if let Some(p) = c.payment_type {
+                found.push_str(&format!(", payment type {p:?}"));
+            }
+            eprintln!("{found}");
+            Ok(())
+        }
+        Err(ValidateError::Invalid(problems)) => Err(refuse(problems)),
+        Err(ValidateError::Store(e)) => Err(Failure::failed(format!(
+            "cannot check the send settings against the store through connection {:?}: {e}; nothing saved (pass --no-verify to save without checking)",
+            s.connection.as_deref().unwrap_or("")
+        ))),
+    }
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn print_options(o: &StoreOptions) {
+    println!("registers (--register-id):");
+    for r in &o.registers {
+        let outlet = r.outlet_name.as_deref().unwrap_or(&r.outlet_id);
+        println!("  {}  {}  (outlet {})", r.id, r.name, outlet);
+    }
+    println!("users (--user-id):");
+    for u in &o.users {
+        println!(
+            "  {}  {}  ({}, {})",
+            u.id, u.name, u.username, u.account_type
+        );
+    }
+    println!("taxes (--tax-id):");
+    for t in &o.taxes {
+        println!(
+            "  {}  {}  ({}%{})",
+            t.id,
+            t.name,
+            format_rate(t.rate),
+            if t.is_default { ", default" } else { "" }
+        );
+    }
+    println!("payment types (--payment-type-id, optional):");
+    for p in &o.payment_types {
+        println!(
+            "  {}  {}{}",
+            p.id,
+            p.name,
+            if p.disabled {
+                "  (disabled: cannot be used)"
+            } else {
+                ""
+            }
+        );
+    }
+    for (what, n) in [
+        ("registers", o.registers.len()),
+        ("users", o.users.len()),
+        ("taxes", o.taxes.len()),
+    ] {
+        if n == 0 {
+            println!("note: the store has no {what}: add one in Lightspeed first");
+        }
+    }
+}
+
+/// 0.08875 → "8.875"
+fn format_rate(rate: f64) -> String {
+    let s = format!("{:.4}", rate * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 impl From<SourceError> for Failure {
@@ -252,6 +476,13 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
             if let Some(c) = &s.connection {
                 connections.get(c)?;
             }
+            if sources.by_name(s.name.trim()).is_ok() {
+                // Say so before asking the store anything.
+                return Err(SourceError::Exists(s.name.trim().to_string()).into());
+            }
+            if settings.needs_send_check(&s) {
+                check_send_settings(&s, &connections, settings.no_verify)?;
+            }
             let s = sources.add(s)?;
             println!("added source {:?} (id {})", s.name, s.id);
             for w in s.warnings() {
@@ -264,6 +495,9 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
             settings.apply(&mut s)?;
             if let Some(c) = &s.connection {
                 connections.get(c)?;
+            }
+            if settings.needs_send_check(&s) {
+                check_send_settings(&s, &connections, settings.no_verify)?;
             }
             sources.save(&s)?;
             println!("updated source {:?}", s.name);
@@ -341,6 +575,22 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 "  connection: {}",
                 s.connection.as_deref().unwrap_or("(none)")
             );
+            let f = &s.send_frs;
+            let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
+            println!(
+                "  send FRs: register {}   user {}   tax {}   payment type {}",
+                v(&f.register_id),
+                v(&f.user_id),
+                v(&f.tax_id),
+                v(&f.payment_type_id)
+            );
+            println!(
+                "  send FRs: hold {} h   business hours {}",
+                f.hold_hours,
+                f.business_hours
+                    .as_ref()
+                    .map_or_else(|| "(any time)".to_string(), describe_hours)
+            );
             for i in Integration::ALL {
                 let st = s.status(i, &facts);
                 println!("  {}:", i.label());
@@ -358,5 +608,44 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
             println!("removed source {:?}", s.name);
             Ok(exit::OK)
         }
+        SourceCmd::Options { name, json } => {
+            let s = sources.by_name(&name)?;
+            let client = interactive_client(&connections, &s)?;
+            let rt = api_runtime()?;
+            let options = rt
+                .block_on(send_settings::store_options(&client))
+                .map_err(|e| {
+                    Failure::failed(format!(
+                        "cannot read the store's options through connection {:?}: {e}",
+                        s.connection.as_deref().unwrap_or("")
+                    ))
+                })?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&options).unwrap_or_else(|_| "{}".into())
+                );
+            } else {
+                print_options(&options);
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// Business hours with whether they are open right now (wall clock).
+fn describe_hours(h: &BusinessHours) -> String {
+    let now: chrono::DateTime<chrono::Utc> = crate::clock::system().now().into();
+    match h.validate() {
+        Ok(hours) if hours.is_open(now) => format!("{} (open now)", hours.describe()),
+        Ok(hours) => format!(
+            "{} (closed now; opens {})",
+            hours.describe(),
+            hours
+                .next_open(now)
+                .with_timezone(&hours.time_zone())
+                .format("%a %Y-%m-%d %H:%M %Z")
+        ),
+        Err(_) => h.describe(),
     }
 }

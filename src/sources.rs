@@ -176,6 +176,9 @@ impl Default for SecondarySettings {
     }
 }
 
+/// "Only Send During Business Hours": a daily window on chosen weekdays in a time zone. An
+/// end before the start is an overnight window (it wraps midnight). Parsing, checking and
+/// the open/next-open arithmetic are in [`crate::business_hours`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct BusinessHours {
@@ -183,7 +186,7 @@ pub struct BusinessHours {
     pub weekdays: Vec<u8>,
     /// "09:00"
     pub start: String,
-    /// "17:00"
+    /// "17:00" ("24:00" = the end of the day; before `start` = the next day).
     pub end: String,
     /// IANA zone, e.g. America/New_York.
     pub time_zone: String,
@@ -339,10 +342,16 @@ impl Source {
                         "this source does not fulfill orders (set fulfills orders to yes)"
                             .to_string(),
                     )
-                } else if missing.is_empty() {
-                    Ok(())
-                } else {
+                } else if !missing.is_empty() {
                     Err(format!("{} not set", missing.join(", ")))
+                } else if let Some(Err(e)) = s.business_hours.as_ref().map(|h| h.validate()) {
+                    Err(format!(
+                        "business hours are invalid ({e}): fix them with lsbridge source set {} --business-hours \"{}\" or --no-business-hours",
+                        self.name,
+                        crate::business_hours::EXAMPLE
+                    ))
+                } else {
+                    Ok(())
                 }
             }
         };

@@ -1,4 +1,4 @@
-//! Jobs: Get Inventory (Primary) and (Secondary) so far. Jobs fetch through the client, map
+//! Jobs: Get Inventory (Primary) and (Secondary), and Send FRs. Jobs fetch through the client, map
 //! through a compiled template, persist to the store page by page with a checkpoint after
 //! each committed page, and report through events.
 
@@ -9,6 +9,7 @@ pub mod events;
 pub mod primary;
 pub mod runs;
 pub mod secondary;
+pub mod send_frs;
 pub mod source_record;
 
 pub use context::JobCtx;

@@ -9,6 +9,7 @@ mod lenient;
 pub mod models;
 pub mod pager;
 pub mod probe;
+pub mod sale_state;
 pub mod scopes;
 
 pub use api_root::{ApiRoot, DEFAULT_API_VERSION};

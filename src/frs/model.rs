@@ -1,0 +1,416 @@
+//! The fulfillment request (FR) as lsbridge stores it: one order to be sent to the store as a
+//! register sale, with the seed's billing/shipping address fields, its lines, its place in the
+//! lifecycle (MISSION-ANCHORS §1.8) and what the send job learned about it.
+//!
+//! Every field is `#[serde(default)]` so records written by this version still decode after
+//! fields are added (see `store::codec`); times are RFC 3339 strings in UTC, as elsewhere in the
+//! store, so the stored JSON stays readable.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::mapping::{FieldValue, SourceRecord};
+use crate::store::Record;
+
+/// Where an FR is in its lifecycle. Stored as snake_case; shown with [`FrStatus::label`], the
+/// names Flxpoint's UI and API use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FrStatus {
+    /// Imported, waiting for someone (or auto-processing) to launch it.
+    #[default]
+    Unprocessed,
+    /// Launched: the next Send FRs run sends it (once its hold has passed).
+    Processing,
+    /// Sent: the store accepted the sale.
+    Processed,
+    /// Sent and every line confirmed by the store.
+    Acknowledged,
+    /// The send failed; `fr retry` puts it back to Processing.
+    Failed,
+    Canceled,
+    /// The send cannot proceed without a fix to the FR or the setup (e.g. a required address
+    /// field is blank); `fr retry` after fixing it.
+    AdditionalInfoRequired,
+    /// A second FR with an FR number already sent; never sent.
+    DuplicateFrNumber,
+}
+
+impl FrStatus {
+    pub const ALL: [FrStatus; 8] = [
+        FrStatus::Unprocessed,
+        FrStatus::Processing,
+        FrStatus::Processed,
+        FrStatus::Acknowledged,
+        FrStatus::Failed,
+        FrStatus::Canceled,
+        FrStatus::AdditionalInfoRequired,
+        FrStatus::DuplicateFrNumber,
+    ];
+
+    /// The display name (Flxpoint's spelling).
+    pub fn label(self) -> &'static str {
+        match self {
+            FrStatus::Unprocessed => "Unprocessed",
+            FrStatus::Processing => "Processing",
+            FrStatus::Processed => "Processed",
+            FrStatus::Acknowledged => "Acknowledged",
+            FrStatus::Failed => "Failed",
+            FrStatus::Canceled => "Canceled",
+            FrStatus::AdditionalInfoRequired => "Additional Info Required",
+            FrStatus::DuplicateFrNumber => "Duplicate FR #",
+        }
+    }
+
+    /// The kebab-case name for command-line filters (`--status additional-info-required`).
+    pub fn key(self) -> &'static str {
+        match self {
+            FrStatus::Unprocessed => "unprocessed",
+            FrStatus::Processing => "processing",
+            FrStatus::Processed => "processed",
+            FrStatus::Acknowledged => "acknowledged",
+            FrStatus::Failed => "failed",
+            FrStatus::Canceled => "canceled",
+            FrStatus::AdditionalInfoRequired => "additional-info-required",
+            FrStatus::DuplicateFrNumber => "duplicate-fr-number",
+        }
+    }
+
+    /// No transition leaves this status.
+    pub fn is_final(self) -> bool {
+        crate::frs::status::next_states(self).is_empty()
+    }
+}
+
+impl std::fmt::Display for FrStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Folds case and separators so "Duplicate FR #", "duplicate_fr_number" and
+/// "duplicate-fr-number" all read the same; "#" is the word "number" in Flxpoint's labels.
+fn fold(s: &str) -> String {
+    s.replace('#', "number")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+impl std::str::FromStr for FrStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let want = fold(s);
+        FrStatus::ALL
+            .into_iter()
+            .find(|st| fold(st.label()) == want || fold(st.key()) == want)
+            .ok_or_else(|| crate::frs::messages::unknown_status(s))
+    }
+}
+
+/// A billing or shipping address, with every field the seed lists. `address_line_3` exists on
+/// shipping addresses only; billing keeps it empty (one struct keeps intake and mapping simple).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct FrAddress {
+    pub address_line_1: String,
+    pub address_line_2: String,
+    pub address_line_3: String,
+    pub city: String,
+    pub company_name: String,
+    pub country: String,
+    pub country_code: String,
+    pub email: String,
+    pub first_name: String,
+    pub full_name: String,
+    pub last_name: String,
+    pub phone: String,
+    pub postal_code: String,
+    pub state: String,
+}
+
+impl FrAddress {
+    /// Field key (as in intake files: `city`, `address_line_1`, …) and the seed's label, in the
+    /// seed's alphabetical order. Intake, mapping and `fr show` all walk this one list.
+    pub const FIELDS: [(&'static str, &'static str); 14] = [
+        ("address_line_1", "Address Line 1"),
+        ("address_line_2", "Address Line 2"),
+        ("address_line_3", "Address Line 3"),
+        ("city", "City"),
+        ("company_name", "Company Name"),
+        ("country", "Country"),
+        ("country_code", "Country Code"),
+        ("email", "Email"),
+        ("first_name", "First Name"),
+        ("full_name", "Full Name"),
+        ("last_name", "Last Name"),
+        ("phone", "Phone"),
+        ("postal_code", "Postal Code"),
+        ("state", "State"),
+    ];
+
+    /// The field named by its key (`None` for an unknown key).
+    pub fn field(&self, key: &str) -> Option<&str> {
+        Some(match key {
+            "address_line_1" => &self.address_line_1,
+            "address_line_2" => &self.address_line_2,
+            "address_line_3" => &self.address_line_3,
+            "city" => &self.city,
+            "company_name" => &self.company_name,
+            "country" => &self.country,
+            "country_code" => &self.country_code,
+            "email" => &self.email,
+            "first_name" => &self.first_name,
+            "full_name" => &self.full_name,
+            "last_name" => &self.last_name,
+            "phone" => &self.phone,
+            "postal_code" => &self.postal_code,
+            "state" => &self.state,
+            _ => return None,
+        })
+    }
+
+    /// Mutable access by key, for intake.
+    pub fn field_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "address_line_1" => &mut self.address_line_1,
+            "address_line_2" => &mut self.address_line_2,
+            "address_line_3" => &mut self.address_line_3,
+            "city" => &mut self.city,
+            "company_name" => &mut self.company_name,
+            "country" => &mut self.country,
+            "country_code" => &mut self.country_code,
+            "email" => &mut self.email,
+            "first_name" => &mut self.first_name,
+            "full_name" => &mut self.full_name,
+            "last_name" => &mut self.last_name,
+            "phone" => &mut self.phone,
+            "postal_code" => &mut self.postal_code,
+            "state" => &mut self.state,
+            _ => return None,
+        })
+    }
+}
+
+/// What happened to one line when the FR was sent. A line marked `Sent` is never sent again,
+/// even when the FR is retried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LineState {
+    #[default]
+    Pending,
+    Sent,
+    /// Left out of the sale (unknown or inactive SKU, no stock without backorders, …).
+    NotSent {
+        reason: String,
+    },
+    Canceled {
+        reason: String,
+    },
+}
+
+impl LineState {
+    pub fn label(&self) -> Cow<'_, str> {
+        match self {
+            LineState::Pending => "pending".into(),
+            LineState::Sent => "sent".into(),
+            LineState::NotSent { reason } => format!("not sent: {reason}").into(),
+            LineState::Canceled { reason } => format!("canceled: {reason}").into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct FrItem {
+    pub sku: String,
+    /// Positive; fractional for items sold by weight or length.
+    pub quantity: f64,
+    /// Per unit, before tax; zero for free items.
+    pub unit_price: f64,
+    pub line: LineState,
+}
+
+/// One fulfillment request. Keyed by `(source, number)`: an FR number is unique per source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Fr {
+    /// The source (Lightspeed store) it is sent to.
+    pub source: u64,
+    /// The FR number (at most [`MAX_FR_NUMBER_LEN`] characters).
+    pub number: String,
+    pub payment_method: String,
+    pub billing: FrAddress,
+    pub shipping: FrAddress,
+    pub items: Vec<FrItem>,
+    pub shipping_method: String,
+    /// Order-level amounts, in the store's currency.
+    pub discount: f64,
+    pub shipping_cost: f64,
+    pub tax: f64,
+    /// When the order was placed (from the file), else when it was imported. RFC 3339, UTC.
+    pub created_at: String,
+    pub imported_at: String,
+    /// Not sent before this time: `imported_at` + the source's Hold for X hours; `fr release`
+    /// sets it to now.
+    pub earliest_send: String,
+    pub status: FrStatus,
+    /// Why it is in its status (the last transition's reason).
+    pub reason: String,
+    /// The Lightspeed sale id, once a send was attempted (chosen by the client, so a retry after
+    /// an unclear outcome can look the sale up instead of creating a second one).
+    pub sale_id: Option<String>,
+    /// The store's invoice number, once the sale exists.
+    pub invoice_number: Option<String>,
+    /// Send attempts so far (kept across retries).
+    pub attempts: u32,
+    pub updated_at: String,
+}
+
+impl Record for Fr {
+    const VERSION: u16 = 1;
+}
+
+/// Flxpoint's default "Max FR # length" (its strategies flag a longer number rather than trim it;
+/// here intake rejects it, naming the limit).
+pub const MAX_FR_NUMBER_LEN: usize = 50;
+
+/// Parses a stored RFC 3339 time; `None` if blank or malformed.
+pub fn parse_time(s: &str) -> Option<SystemTime> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| SystemTime::from(d.with_timezone(&chrono::Utc)))
+}
+
+impl Fr {
+    /// `earliest_send` as a time (`None` if unset or unreadable, which means "no hold").
+    pub fn earliest_send_time(&self) -> Option<SystemTime> {
+        parse_time(&self.earliest_send)
+    }
+
+    /// Whether the hold still keeps it from being sent at `now`.
+    pub fn is_held(&self, now: SystemTime) -> bool {
+        self.earliest_send_time().is_some_and(|t| t > now)
+    }
+
+    /// Processing and past its hold: what a Send FRs run picks up.
+    pub fn is_due(&self, now: SystemTime) -> bool {
+        self.status == FrStatus::Processing && !self.is_held(now)
+    }
+
+    /// Lines still to send.
+    pub fn pending_items(&self) -> impl Iterator<Item = (usize, &FrItem)> {
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.line == LineState::Pending)
+    }
+
+    /// Sum of quantity × unit price over all lines.
+    pub fn items_total(&self) -> f64 {
+        self.items.iter().map(|i| i.quantity * i.unit_price).sum()
+    }
+}
+
+/// Seed labels of the FR source fields (Send FRs templates read these).
+pub mod fields {
+    pub const FR_NUMBER: &str = "Fulfillment Request: Fulfillment Request Number";
+    pub const PAYMENT_METHOD: &str = "Fulfillment Request: Payment Method";
+    pub const ITEM_SKU: &str = "FR Item: SKU";
+    pub const ITEM_QUANTITY: &str = "FR Item: Quantity";
+    pub const ITEM_UNIT_PRICE: &str = "FR Item: Unit Price";
+    pub const SHIPPING_METHOD: &str = "Source Shipping Method: Method";
+    pub const BILLING_PREFIX: &str = "Billing Address: ";
+    pub const SHIPPING_PREFIX: &str = "Shipping Address: ";
+}
+
+fn text(s: &str) -> FieldValue {
+    if s.is_empty() {
+        FieldValue::Empty
+    } else {
+        FieldValue::Text(s.to_string())
+    }
+}
+
+/// The Send FRs source record for one line of `fr`: the order's fields (addresses, FR number,
+/// payment and shipping method) plus this line's SKU, quantity and unit price, named as in
+/// `mapping::fields` (FR_SOURCE). A template maps it to one sale line; the order-level fields are
+/// the same on every line of an FR. Billing has no Address Line 3 in the seed, so it is left out.
+pub fn fr_source_record(fr: &Fr, item: &FrItem) -> SourceRecord {
+    use fields::*;
+    let mut r = SourceRecord::with_capacity(2 * FrAddress::FIELDS.len() + 6);
+    for (key, label) in FrAddress::FIELDS {
+        if key == "address_line_3" {
+            continue;
+        }
+        r.insert(
+            format!("{BILLING_PREFIX}{label}"),
+            text(fr.billing.field(key).unwrap_or_default()),
+        );
+    }
+    r.insert(FR_NUMBER, text(&fr.number));
+    r.insert(PAYMENT_METHOD, text(&fr.payment_method));
+    r.insert(ITEM_SKU, text(&item.sku));
+    r.insert(ITEM_QUANTITY, FieldValue::Number(item.quantity));
+    r.insert(ITEM_UNIT_PRICE, FieldValue::Number(item.unit_price));
+    for (key, label) in FrAddress::FIELDS {
+        r.insert(
+            format!("{SHIPPING_PREFIX}{label}"),
+            text(fr.shipping.field(key).unwrap_or_default()),
+        );
+    }
+    r.insert(SHIPPING_METHOD, text(&fr.shipping_method));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::fields::source_fields;
+    use crate::mapping::{FieldKind, Integration};
+
+    #[test]
+    fn source_record_names_are_exactly_the_seed_fr_source_fields() {
+        let fr = Fr {
+            number: "1001".into(),
+            ..Fr::default()
+        };
+        let item = FrItem {
+            sku: "DW-R2P".into(),
+            quantity: 2.0,
+            unit_price: 349.0,
+            ..FrItem::default()
+        };
+        let rec = fr_source_record(&fr, &item);
+        let produced: Vec<&str> = rec.iter().map(|(k, _)| k).collect();
+        let catalog: Vec<&str> = source_fields(Integration::SendFrs)
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(produced, catalog);
+        for f in source_fields(Integration::SendFrs) {
+            if f.kind == FieldKind::Number {
+                assert!(
+                    matches!(rec.value(&f.name), FieldValue::Number(_)),
+                    "{}",
+                    f.name
+                );
+            }
+        }
+        assert_eq!(rec.text(fields::FR_NUMBER), "1001");
+    }
+
+    #[test]
+    fn status_names_parse_in_every_spelling() {
+        for s in FrStatus::ALL {
+            assert_eq!(s.label().parse::<FrStatus>(), Ok(s));
+            assert_eq!(s.key().parse::<FrStatus>(), Ok(s));
+            assert_eq!(s.key().replace('-', "_").parse::<FrStatus>(), Ok(s));
+            assert_eq!(s.label().to_uppercase().parse::<FrStatus>(), Ok(s));
+        }
+        assert!("shipped".parse::<FrStatus>().is_err());
+    }
+}

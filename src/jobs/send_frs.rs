@@ -1,0 +1,960 @@
+//! Send Fulfillment Requests: each due FR becomes one register sale, exactly once.
+//!
+//! Exactly once rests on a sale id the client chooses: UUIDv5 of (source name, FR number).
+//! It is stored and flushed, with the attempt count, before the first `POST /sales`. After an
+//! outcome that leaves the sale's existence unknown (timeout, dropped connection, 5xx, 429 on
+//! the POST, 409, or a crash of this process) the FR is reconciled with `GET /sales/{id}`
+//! before anything is sent again; a resend reuses the same id. One FR is never sent by two
+//! runs at once: sled lets one process open the store, and within it a source has at most one
+//! Send FRs run (see [`SendGuard`]).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{LazyLock, Mutex};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::context::{begin_run, finish_run, JobCtx, RunLog};
+use super::counts::Counts;
+use super::runs::{Outcome, RunRecord, Runs};
+use super::JobError;
+use crate::clock;
+use crate::frs::model::{fr_source_record, Fr, FrItem, FrStatus, LineState};
+use crate::frs::repo::{kind, Frs};
+use crate::frs::FrError;
+use crate::lightspeed::models::{
+    Customer, IdRef, LinePricing, LineTax, PaymentTypeRef, SaleLineItem, SalePayment, SaleRequest,
+    SaleSource,
+};
+use crate::lightspeed::sale_state::{self, SaleState};
+use crate::lightspeed::ApiError;
+use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
+use crate::pool::Pool;
+use crate::sources::Source;
+
+/// Sends of one FR within one run before it is left for the next run to reconcile.
+const MAX_SENDS_PER_RUN: u32 = 4;
+/// Processed FRs checked for acknowledgement per run (one `GET /sales/{id}` each).
+const ACK_CHECKS_PER_RUN: usize = 100;
+/// Written into every sale's `source.type`, so the store shows where it came from.
+pub const SALE_SOURCE_TYPE: &str = "lsbridge";
+
+/// Namespace of sale ids (a fixed, random UUID: changing it would re-send every FR).
+const SALE_ID_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6c73_6272_6964_4765_8a1d_53a1_e5f0_2026);
+
+/// The sale id of an FR: the same on every run, machine and reinstall, as long as the source
+/// keeps its name (names, not local ids, survive `config export|import` into a new data dir).
+pub fn sale_id(source_name: &str, fr_number: &str) -> String {
+    uuid::Uuid::new_v5(
+        &SALE_ID_NAMESPACE,
+        format!("{source_name}\u{1f}{fr_number}").as_bytes(),
+    )
+    .to_string()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SendOptions {
+    pub dry_run: bool,
+    /// Dry run: how many sale bodies to return.
+    pub preview_limit: usize,
+}
+
+/// What a dry run would send for one FR.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub fr: String,
+    pub sale: Option<SaleRequest>,
+    /// What would happen instead of a send (held, Additional Info Required, …).
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SendSummary {
+    pub run: u64,
+    pub outcome: Outcome,
+    pub counts: Counts,
+    pub message: String,
+    pub previews: Vec<Preview>,
+}
+
+/// Sources with a Send FRs run in progress in this process, by data dir.
+static RUNNING: LazyLock<Mutex<HashSet<(std::path::PathBuf, u64)>>> =
+    LazyLock::new(|| Mutex::new(HashSet::new()));
+
+/// Held while a Send FRs run is in progress; a second run for the same source is refused.
+struct SendGuard((std::path::PathBuf, u64));
+
+impl SendGuard {
+    fn claim(ctx: &JobCtx, source: &Source) -> Result<SendGuard, JobError> {
+        let key = (ctx.store.dir().to_path_buf(), source.id);
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        if !running.insert(key.clone()) {
+            return Err(JobError::Setup(format!(
+                "Send FRs for {} is already running; wait for it to finish",
+                source.name
+            )));
+        }
+        Ok(SendGuard(key))
+    }
+}
+
+impl Drop for SendGuard {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        running.remove(&self.0);
+    }
+}
+
+/// Settings a send needs, checked before anything is read.
+struct Ids {
+    register: String,
+    user: String,
+    tax: String,
+    payment_type: Option<String>,
+}
+
+fn required_ids(source: &Source) -> Result<Ids, JobError> {
+    let s = &source.send_frs;
+    let missing: Vec<&str> = [
+        ("Register ID", &s.register_id),
+        ("User ID", &s.user_id),
+        ("Tax ID", &s.tax_id),
+    ]
+    .iter()
+    .filter(|(_, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+    .map(|(n, _)| *n)
+    .collect();
+    if !missing.is_empty() {
+        return Err(JobError::Setup(format!(
+            "Send FRs for {} is not configured: {} missing; pick them from `lsbridge source options {}` and set them with `lsbridge source set`",
+            source.name,
+            missing.join(", "),
+            source.name
+        )));
+    }
+    Ok(Ids {
+        register: s.register_id.clone().unwrap_or_default(),
+        user: s.user_id.clone().unwrap_or_default(),
+        tax: s.tax_id.clone().unwrap_or_default(),
+        payment_type: s.payment_type_id.clone().filter(|p| !p.trim().is_empty()),
+    })
+}
+
+/// How one FR left this run.
+enum Done {
+    Sent {
+        reconciled: bool,
+    },
+    Held(String),
+    InfoRequired(String),
+    Failed(String),
+    Canceled(String),
+    /// The outcome is still unknown; the next run reconciles.
+    Unresolved(String),
+    /// Dry run.
+    Previewed,
+}
+
+struct Job<'a> {
+    ctx: &'a JobCtx,
+    source: &'a Source,
+    template: &'a CompiledTemplate,
+    opts: &'a SendOptions,
+    ids: Ids,
+    frs: Frs,
+    pool: Pool,
+    log: RunLog,
+    run: u64,
+    customers: HashMap<String, String>,
+    previews: Vec<Preview>,
+}
+
+/// A resolved line: the FR line's index and the store's product id.
+struct Line {
+    index: usize,
+    product_id: String,
+    /// Stock at the source when known.
+    stock: Option<f64>,
+}
+
+fn text_of(m: &MappedRecord, target: &str) -> String {
+    match m.get(target) {
+        Some(FieldOutcome::Set(v)) => v.as_text().trim().to_string(),
+        _ => String::new(),
+    }
+}
+
+fn number_of(m: &MappedRecord, target: &str) -> Result<Option<f64>, String> {
+    match m.get(target) {
+        Some(FieldOutcome::Set(FieldValue::Number(n))) => Ok(Some(*n)),
+        Some(FieldOutcome::Set(v)) if v.is_blank() => Ok(None),
+        Some(FieldOutcome::Set(v)) => v
+            .as_text()
+            .trim()
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| format!("{target} is {:?}, not a number", v.as_text())),
+        _ => Ok(None),
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Required customer fields (the seed marks them Required) and where they usually come from.
+const REQUIRED_CUSTOMER: [(&str, &str); 7] = [
+    ("Customer: First Name", "shipping First Name"),
+    ("Customer: Last Name", "shipping Last Name"),
+    ("Customer: Physical Address 1", "shipping Address Line 1"),
+    ("Customer: Physical City", "shipping City"),
+    ("Customer: Physical State", "shipping State"),
+    ("Customer: Physical Postcode", "shipping Postal Code"),
+    ("Customer: Physical Country Id", "shipping Country Code"),
+];
+
+impl Job<'_> {
+    fn now(&self) -> SystemTime {
+        self.ctx.clock.now()
+    }
+
+    fn event(&self, fr: &Fr, k: &str, reason: &str) -> Result<(), JobError> {
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        self.frs
+            .record_event(fr.source, &fr.number, k, reason, Some(self.run), self.now())
+            .map_err(fr_err)
+    }
+
+    fn to_status(&self, fr: &Fr, to: FrStatus, reason: &str) -> Result<Fr, JobError> {
+        if self.opts.dry_run {
+            return Ok(fr.clone());
+        }
+        self.frs
+            .transition_and_record(
+                fr.source,
+                &fr.number,
+                to,
+                reason,
+                Some(self.run),
+                self.now(),
+            )
+            .map_err(fr_err)
+    }
+
+    /// Changes the stored FR and records why, in one transaction.
+    fn update(
+        &self,
+        fr: &Fr,
+        k: &str,
+        change: impl Fn(&mut Fr) -> Result<String, FrError>,
+    ) -> Result<Fr, JobError> {
+        if self.opts.dry_run {
+            let mut f = fr.clone();
+            change(&mut f).map_err(fr_err)?;
+            return Ok(f);
+        }
+        self.frs
+            .update_with_event(fr.source, &fr.number, k, Some(self.run), self.now(), change)
+            .map_err(fr_err)
+    }
+
+    /// SKU → product id, from the pool or else the store. Unknown and inactive SKUs are named.
+    async fn resolve(&self, fr: &Fr) -> Result<Result<Vec<Line>, String>, JobError> {
+        let mut lines = Vec::new();
+        let mut problems = Vec::new();
+        for (index, item) in fr.pending_items() {
+            match self.pool.get(self.source.id, item.sku.trim())? {
+                Some(p) if p.archived => problems.push(format!(
+                    "SKU {} is archived in the pool (gone from the store's feed)",
+                    item.sku
+                )),
+                Some(p) if !p.product_id.is_empty() => lines.push(Line {
+                    index,
+                    product_id: p.product_id.clone(),
+                    stock: p.quantity(),
+                }),
+                _ => {
+                    let found = self.ctx.client.products_by_sku(item.sku.trim()).await?;
+                    let live: Vec<_> = found.iter().filter(|p| !p.is_deleted()).collect();
+                    match live.iter().find(|p| p.active) {
+                        Some(p) => {
+                            let stock = if p.has_inventory {
+                                let recs = self.ctx.client.inventory_for_product(&p.id).await?;
+                                Some(recs.iter().map(|r| r.current_inventory_level).sum())
+                            } else {
+                                None
+                            };
+                            lines.push(Line {
+                                index,
+                                product_id: p.id.clone(),
+                                stock,
+                            })
+                        }
+                        None if !live.is_empty() => {
+                            problems.push(format!("SKU {} is inactive in the store", item.sku))
+                        }
+                        None => problems
+                            .push(format!("SKU {} is not in the pool or the store", item.sku)),
+                    }
+                }
+            }
+        }
+        Ok(if problems.is_empty() {
+            Ok(lines)
+        } else {
+            Err(problems.join("; "))
+        })
+    }
+
+    /// Finds the customer by email, or creates them. An unclear create is reconciled by
+    /// searching again, so a retry does not make a second customer.
+    async fn customer(&mut self, m: &MappedRecord) -> Result<Result<String, String>, JobError> {
+        let email = text_of(m, "Customer: Email");
+        let key = email.to_ascii_lowercase();
+        if !key.is_empty() {
+            if let Some(id) = self.customers.get(&key) {
+                return Ok(Ok(id.clone()));
+            }
+            let found = self.ctx.client.find_customers_by_email(&email).await?;
+            if let Some(id) = found
+                .iter()
+                .find(|c| c.deleted_at.is_none())
+                .and_then(|c| c.id.clone())
+            {
+                self.customers.insert(key, id.clone());
+                return Ok(Ok(id));
+            }
+        }
+        if self.opts.dry_run {
+            return Ok(Ok("(new customer)".into()));
+        }
+        let opt = |t: &str| Some(text_of(m, t)).filter(|s| !s.is_empty());
+        let c = Customer {
+            first_name: opt("Customer: First Name"),
+            last_name: opt("Customer: Last Name"),
+            email: opt("Customer: Email"),
+            phone: opt("Customer: Phone"),
+            company_name: opt("Customer: Company Name"),
+            physical_address_1: opt("Customer: Physical Address 1"),
+            physical_address_2: opt("Customer: Physical Address 2"),
+            physical_city: opt("Customer: Physical City"),
+            physical_state: opt("Customer: Physical State"),
+            physical_postcode: opt("Customer: Physical Postcode"),
+            physical_country_id: opt("Customer: Physical Country Id"),
+            custom_field_1: opt("Customer: Custom Field 1"),
+            custom_field_2: opt("Customer: Custom Field 2"),
+            custom_field_3: opt("Customer: Custom Field 3"),
+            custom_field_4: opt("Customer: Custom Field 4"),
+            ..Customer::default()
+        };
+        match self.ctx.client.create_customer(&c).await {
+            Ok(c) => match c.id {
+                Some(id) => {
+                    if !key.is_empty() {
+                        self.customers.insert(key, id.clone());
+                    }
+                    Ok(Ok(id))
+                }
+                None => Ok(Err("the store created the customer but sent no id".into())),
+            },
+            Err(ApiError::Ambiguous { cause, .. }) if !key.is_empty() => {
+                let found = self.ctx.client.find_customers_by_email(&email).await?;
+                match found.iter().find_map(|c| c.id.clone()) {
+                    Some(id) => {
+                        self.customers.insert(key, id.clone());
+                        Ok(Ok(id))
+                    }
+                    None => Ok(Err(format!("creating the customer had no clear outcome ({cause})"))),
+                }
+            }
+            Err(ApiError::Ambiguous { cause, .. }) => Ok(Err(format!(
+                "creating the customer had no clear outcome ({cause})"
+            ))),
+            Err(ApiError::Rejected { status, detail, .. }) => Ok(Err(format!(
+                "the store refused the customer ({status}: {detail}); check the customer fields in the Send FRs template"
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Maps every line, builds the sale body, or says what is missing.
+    fn build(
+        &self,
+        fr: &Fr,
+        lines: &[Line],
+        mapped: &[MappedRecord],
+        customer_id: Option<String>,
+        id: &str,
+    ) -> Result<SaleRequest, String> {
+        let head = mapped.first().ok_or("no line to send")?;
+        let state: SaleState = sale_state::parse(&text_of(head, "Register Sale: Status"))?;
+        let mut line_items = Vec::new();
+        let mut values = Vec::new();
+        for (line, m) in lines.iter().zip(mapped) {
+            let item = &fr.items[line.index];
+            let price = number_of(m, "Register Sale Item: Price")?.ok_or_else(|| {
+                format!("SKU {}: Register Sale Item: Price is empty; map it (usually from FR Item: Unit Price)", item.sku)
+            })?;
+            let quantity = number_of(m, "Register Sale Item: Quantity")?.ok_or_else(|| {
+                format!("SKU {}: Register Sale Item: Quantity is empty; map it (usually from FR Item: Quantity)", item.sku)
+            })?;
+            if quantity <= 0.0 {
+                return Err(format!(
+                    "SKU {}: quantity {quantity} is not positive",
+                    item.sku
+                ));
+            }
+            let tax = number_of(m, "Register Sale Item: Tax")?;
+            values.push(price * quantity);
+            line_items.push(SaleLineItem {
+                product: IdRef {
+                    id: line.product_id.clone(),
+                },
+                quantity,
+                pricing: LinePricing {
+                    price,
+                    discount: None,
+                    cost: None,
+                },
+                tax: LineTax {
+                    id: self.ids.tax.clone(),
+                    amount: tax.unwrap_or(0.0),
+                },
+                status: None,
+            });
+        }
+        let total_value: f64 = values.iter().sum();
+        // Order-level discount and tax have no field of their own on a sale: they are spread
+        // over the lines by value, as unit amounts (the API's line discount and tax are per unit).
+        let spread =
+            |total: f64, li: &mut Vec<SaleLineItem>, set: &dyn Fn(&mut SaleLineItem, f64)| {
+                if total == 0.0 || total_value <= 0.0 {
+                    return;
+                }
+                for (l, v) in li.iter_mut().zip(&values) {
+                    let share = total * v / total_value;
+                    let q = l.quantity;
+                    set(l, round2(share / q));
+                }
+            };
+        let discount = number_of(head, "Adjustments: Total Discount")?.unwrap_or(0.0);
+        spread(discount, &mut line_items, &|l, unit| {
+            l.pricing.discount = Some(unit)
+        });
+        let item_tax_mapped = mapped
+            .iter()
+            .any(|m| matches!(m.get("Register Sale Item: Tax"), Some(FieldOutcome::Set(v)) if !v.is_blank()));
+        let total_tax = number_of(head, "Adjustments: Total Tax")?.unwrap_or(0.0);
+        if !item_tax_mapped {
+            spread(total_tax, &mut line_items, &|l, unit| l.tax.amount = unit);
+        }
+        // The API has no shipping charge on a register sale; it goes into the note (and the
+        // line totals stay what the store sells the items for).
+        let shipping = number_of(head, "Adjustments: Total Shipping Cost")?.unwrap_or(0.0);
+        let mut note = text_of(head, "Register Sale: Note");
+        if shipping != 0.0 || !fr.shipping_method.is_empty() {
+            let ship = format!(
+                "Shipping: {}{}",
+                if fr.shipping_method.is_empty() {
+                    ""
+                } else {
+                    fr.shipping_method.as_str()
+                },
+                if shipping != 0.0 {
+                    format!(" {shipping:.2}")
+                } else {
+                    String::new()
+                }
+            );
+            note = if note.is_empty() {
+                ship
+            } else {
+                format!("{note} | {ship}")
+            };
+        }
+        let payments = if state.is_closed() {
+            let Some(pt) = &self.ids.payment_type else {
+                return Err("the sale status is closed, which needs a payment: set a payment type with `lsbridge source set --payment-type-id`".into());
+            };
+            let paid: f64 = line_items
+                .iter()
+                .map(|l| {
+                    (l.pricing.price - l.pricing.discount.unwrap_or(0.0) + l.tax.amount)
+                        * l.quantity
+                })
+                .sum();
+            vec![SalePayment {
+                amount: round2(paid),
+                kind: PaymentTypeRef {
+                    config_id: pt.clone(),
+                },
+                date: None,
+            }]
+        } else {
+            Vec::new()
+        };
+        let source_id = Some(text_of(head, "Register Sale: Source Id")).filter(|s| !s.is_empty());
+        Ok(SaleRequest {
+            id: Some(id.to_string()),
+            source: SaleSource {
+                author_id: self.ids.user.clone(),
+                register_id: Some(self.ids.register.clone()),
+                id: Some(source_id.unwrap_or_else(|| fr.number.clone())),
+                kind: Some(SALE_SOURCE_TYPE.to_string()),
+            },
+            state: state.state,
+            attributes: state.attributes,
+            customer_id,
+            date: crate::frs::model::parse_time(&fr.created_at).map(clock::rfc3339),
+            note: Some(note).filter(|n| !n.is_empty()),
+            invoice_number: None,
+            line_items,
+            payments,
+        })
+    }
+
+    /// Stock check when backorders are off: returns the lines to send, or why the FR waits.
+    fn stock_check(&self, fr: &Fr, lines: Vec<Line>) -> (Vec<Line>, Vec<(usize, String)>) {
+        if self.source.allow_backorders {
+            return (lines, Vec::new());
+        }
+        let mut ok = Vec::new();
+        let mut short = Vec::new();
+        for l in lines {
+            let item: &FrItem = &fr.items[l.index];
+            match l.stock {
+                Some(s) if s < item.quantity => short.push((
+                    l.index,
+                    format!(
+                        "SKU {}: {} ordered, {} in stock at the source",
+                        item.sku, item.quantity, s
+                    ),
+                )),
+                _ => ok.push(l),
+            }
+        }
+        (ok, short)
+    }
+
+    async fn send_one(&mut self, fr: Fr) -> Result<Done, JobError> {
+        let mut fr = fr;
+        // A sale id and attempts mean an earlier send may have reached the store: ask first.
+        if let (Some(id), true) = (fr.sale_id.clone(), fr.attempts > 0) {
+            if let Some(done) = self.reconcile(&fr, &id).await? {
+                return Ok(done);
+            }
+        }
+        let lines = match self.resolve(&fr).await? {
+            Ok(l) => l,
+            Err(why) => {
+                self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
+                return Ok(Done::InfoRequired(why));
+            }
+        };
+        let (lines, short) = self.stock_check(&fr, lines);
+        if !short.is_empty() {
+            let why = short
+                .iter()
+                .map(|(_, r)| r.as_str())
+                .collect::<Vec<_>>()
+                .join("; ");
+            if !self.source.cancel_unacknowledged_items {
+                self.event(
+                    &fr,
+                    kind::NOTE,
+                    &format!("held: {why} (Allow Backorders is off)"),
+                )?;
+                return Ok(Done::Held(why));
+            }
+            fr = self.update(&fr, kind::NOTE, |f| {
+                for (i, r) in &short {
+                    if let Some(item) = f.items.get_mut(*i) {
+                        item.line = LineState::Canceled {
+                            reason: format!("{r} (Allow Backorders is off)"),
+                        };
+                    }
+                }
+                Ok(format!("canceled lines without stock: {why}"))
+            })?;
+            if lines.is_empty() {
+                let reason = format!("every line was canceled: {why}");
+                self.to_status(&fr, FrStatus::Canceled, &reason)?;
+                return Ok(Done::Canceled(reason));
+            }
+        }
+        let mut mapped = Vec::new();
+        let mut errors = Vec::new();
+        for l in &lines {
+            let mut m = MappedRecord::new();
+            self.template
+                .apply_into(&fr_source_record(&fr, &fr.items[l.index]), &mut m);
+            errors.extend(
+                m.errors()
+                    .iter()
+                    .map(|e| format!("SKU {}: {e}", fr.items[l.index].sku)),
+            );
+            mapped.push(m);
+        }
+        if let Some(head) = mapped.first() {
+            for (target, from) in REQUIRED_CUSTOMER {
+                if text_of(head, target).is_empty() {
+                    errors.push(format!(
+                        "{target} is empty: map it (usually from the {from}) or fill it in the FR"
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            let why = errors.join("; ");
+            self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
+            return Ok(Done::InfoRequired(why));
+        }
+        let id = fr
+            .sale_id
+            .clone()
+            .unwrap_or_else(|| sale_id(&self.source.name, &fr.number));
+        // Check the body before creating a customer, so a bad FR leaves nothing behind.
+        if let Err(why) = self.build(&fr, &lines, &mapped, None, &id) {
+            self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
+            return Ok(Done::InfoRequired(why));
+        }
+        let customer = match self.customer(&mapped[0]).await? {
+            Ok(c) => c,
+            Err(why) => {
+                self.event(&fr, kind::NOTE, &why)?;
+                return Ok(Done::Unresolved(why));
+            }
+        };
+        let body = match self.build(&fr, &lines, &mapped, Some(customer), &id) {
+            Ok(b) => b,
+            Err(why) => {
+                self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
+                return Ok(Done::InfoRequired(why));
+            }
+        };
+        if self.opts.dry_run {
+            if self.previews.len() < self.opts.preview_limit {
+                self.previews.push(Preview {
+                    fr: fr.number.clone(),
+                    sale: Some(body),
+                    note: "would be sent".into(),
+                });
+            }
+            return Ok(Done::Previewed);
+        }
+        let sent_lines: Vec<usize> = lines.iter().map(|l| l.index).collect();
+        for _ in 0..MAX_SENDS_PER_RUN {
+            // The id and the attempt are durable before the request leaves.
+            let sid = id.clone();
+            fr = self.update(&fr, kind::ATTEMPT, |f| {
+                f.sale_id = Some(sid.clone());
+                f.attempts += 1;
+                Ok(format!(
+                    "attempt {}: POST /sales with sale id {sid}",
+                    f.attempts
+                ))
+            })?;
+            self.ctx.store.flush_async().await?;
+            match self.ctx.client.create_sale(&body).await {
+                Ok(sale) => {
+                    return self
+                        .processed(&fr, &sent_lines, sale.invoice_number, false)
+                        .await;
+                }
+                Err(ApiError::Ambiguous { cause, .. }) => {
+                    self.event(
+                        &fr,
+                        kind::RECONCILE,
+                        &format!("outcome unknown ({cause}); checking GET /sales/{id}"),
+                    )?;
+                    if let Some(done) = self.reconcile(&fr, &id).await? {
+                        return Ok(done);
+                    }
+                    self.event(
+                        &fr,
+                        kind::RETRY,
+                        "the sale is not in the store; sending again with the same id",
+                    )?;
+                }
+                Err(ApiError::Rejected {
+                    status: 409,
+                    detail,
+                    ..
+                }) => {
+                    self.event(
+                        &fr,
+                        kind::RECONCILE,
+                        &format!("409 ({detail}): the id exists; checking GET /sales/{id}"),
+                    )?;
+                    if let Some(done) = self.reconcile(&fr, &id).await? {
+                        return Ok(done);
+                    }
+                    let why = format!("the store refused sale id {id} as taken, yet has no such sale; check the store");
+                    self.to_status(&fr, FrStatus::Failed, &why)?;
+                    return Ok(Done::Failed(why));
+                }
+                Err(ApiError::Rejected { status, detail, .. }) => {
+                    let why = format!(
+                        "the store refused the sale ({status}: {detail}); confirm the Register ID, User ID and Tax ID are valid (`lsbridge source options {}`) and the template's fields, then `lsbridge fr retry {}`",
+                        self.source.name, fr.number
+                    );
+                    self.to_status(&fr, FrStatus::Failed, &why)?;
+                    return Ok(Done::Failed(why));
+                }
+                Err(e @ (ApiError::Unauthorized { .. } | ApiError::Forbidden { .. })) => {
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    // Not sent at all (connection refused, …): safe to try again next run.
+                    let why = format!("not sent: {e}");
+                    self.event(&fr, kind::NOTE, &why)?;
+                    return Ok(Done::Unresolved(why));
+                }
+            }
+        }
+        let why = format!("outcome still unknown after {MAX_SENDS_PER_RUN} sends; the next run checks the store first");
+        self.event(&fr, kind::NOTE, &why)?;
+        Ok(Done::Unresolved(why))
+    }
+
+    /// `GET /sales/{id}`: if the sale is there, the FR is Processed (nothing is sent again).
+    async fn reconcile(&mut self, fr: &Fr, id: &str) -> Result<Option<Done>, JobError> {
+        match self.ctx.client.sale(id).await {
+            Ok(Some(sale)) => {
+                let lines: Vec<usize> = fr.pending_items().map(|(i, _)| i).collect();
+                self.processed(fr, &lines, sale.invoice_number, true)
+                    .await
+                    .map(Some)
+            }
+            Ok(None) => Ok(None),
+            Err(e @ (ApiError::Unauthorized { .. } | ApiError::Forbidden { .. })) => Err(e.into()),
+            Err(e) => {
+                let why = format!(
+                    "cannot check sale {id} ({e}); the next run checks again before sending"
+                );
+                self.event(fr, kind::RECONCILE, &why)?;
+                Ok(Some(Done::Unresolved(why)))
+            }
+        }
+    }
+
+    async fn processed(
+        &mut self,
+        fr: &Fr,
+        lines: &[usize],
+        invoice: Option<String>,
+        reconciled: bool,
+    ) -> Result<Done, JobError> {
+        let reason = match (&invoice, reconciled) {
+            (Some(i), false) => format!(
+                "sent: sale {} invoice {i}",
+                fr.sale_id.as_deref().unwrap_or("")
+            ),
+            (None, false) => format!("sent: sale {}", fr.sale_id.as_deref().unwrap_or("")),
+            (_, true) => format!(
+                "found sale {} in the store: already sent",
+                fr.sale_id.as_deref().unwrap_or("")
+            ),
+        };
+        let now = self.now();
+        let lines = lines.to_vec();
+        self.frs
+            .update_with_event(
+                fr.source,
+                &fr.number,
+                kind::STATUS,
+                Some(self.run),
+                now,
+                |f| {
+                    for i in &lines {
+                        if let Some(item) = f.items.get_mut(*i) {
+                            item.line = LineState::Sent;
+                        }
+                    }
+                    if invoice.is_some() {
+                        f.invoice_number = invoice.clone();
+                    }
+                    crate::frs::status::transition(f, FrStatus::Processed, &reason, now)?;
+                    Ok(reason.clone())
+                },
+            )
+            .map_err(fr_err)?;
+        self.ctx.store.flush_async().await?;
+        Ok(Done::Sent { reconciled })
+    }
+
+    /// Processed FRs whose sale the store has closed become Acknowledged.
+    async fn acknowledge(&mut self) -> Result<u64, JobError> {
+        let mut n = 0;
+        let done = self
+            .frs
+            .list(Some(self.source.id), Some(FrStatus::Processed))?;
+        for fr in done.into_iter().take(ACK_CHECKS_PER_RUN) {
+            let Some(id) = fr.sale_id.clone() else {
+                continue;
+            };
+            if let Ok(Some(sale)) = self.ctx.client.sale(&id).await {
+                if sale.state.as_deref() == Some("closed") {
+                    self.to_status(&fr, FrStatus::Acknowledged, "the store closed the sale")?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn fr_err(e: FrError) -> JobError {
+    match e {
+        FrError::Store(s) => JobError::Store(s),
+        other => JobError::Setup(other.to_string()),
+    }
+}
+
+/// Runs Send FRs for `source`: every due FR (Processing, past its hold), within business hours.
+pub async fn run(
+    ctx: &JobCtx,
+    source: &Source,
+    template: &CompiledTemplate,
+    opts: &SendOptions,
+) -> Result<SendSummary, JobError> {
+    let ids = required_ids(source)?;
+    let _guard = SendGuard::claim(ctx, source)?;
+    let runs = Runs::open(&ctx.store)?;
+    let run = ctx.store.generate_id()? + 1;
+    let mut record = RunRecord::new(
+        run,
+        "send-frs",
+        source,
+        opts.dry_run,
+        clock::rfc3339(ctx.clock.now()),
+    );
+    let log = begin_run(ctx, &runs, &mut record)?;
+    let mut job = Job {
+        ctx,
+        source,
+        template,
+        opts,
+        ids,
+        frs: Frs::open(&ctx.store)?,
+        pool: Pool::open(&ctx.store)?,
+        log,
+        run,
+        customers: HashMap::new(),
+        previews: Vec::new(),
+    };
+    let mut counts = Counts::default();
+    let result = drive(&mut job, &mut counts).await;
+    let (outcome, message) = match result {
+        Ok(msg) => {
+            let o = if counts.failed + counts.info_required + counts.unresolved > 0 {
+                Outcome::Partial
+            } else {
+                Outcome::Ok
+            };
+            (o, msg)
+        }
+        Err(JobError::Setup(m)) if m == "cancelled" => (
+            Outcome::Cancelled,
+            "cancelled; FRs not yet sent stay Processing for the next run".to_string(),
+        ),
+        Err(e) => {
+            job.log.error(e.to_string());
+            (Outcome::Failed, e.to_string())
+        }
+    };
+    let counts = finish_run(ctx, &runs, &job.log, &mut record, outcome, counts, &message).await?;
+    Ok(SendSummary {
+        run,
+        outcome,
+        counts,
+        message,
+        previews: job.previews,
+    })
+}
+
+async fn drive(job: &mut Job<'_>, counts: &mut Counts) -> Result<String, JobError> {
+    let now = job.now();
+    job.log.info(format!(
+        "Send FRs for {}{}",
+        job.source.name,
+        if job.opts.dry_run {
+            " (dry run: nothing is sent or written)"
+        } else {
+            ""
+        }
+    ));
+    let due = job.frs.due(job.source.id, now)?;
+    if let Some(hours) = &job.source.send_frs.business_hours {
+        let hours = hours.validate().map_err(|e| {
+            JobError::Setup(format!(
+                "Only Send During Business Hours is on but its hours are invalid ({e}); fix them with `lsbridge source set {} --business-hours`",
+                job.source.name
+            ))
+        })?;
+        let now_utc: chrono::DateTime<chrono::Utc> = now.into();
+        if !hours.is_open(now_utc) {
+            counts.held = due.len() as u64;
+            let msg = format!(
+                "outside business hours ({}); {} due FR(s) wait until {}",
+                hours.describe(),
+                due.len(),
+                hours.next_open(now_utc).format("%Y-%m-%d %H:%M UTC")
+            );
+            job.log.info(msg.clone());
+            return Ok(msg);
+        }
+    }
+    job.log.info(format!("{} FR(s) due", due.len()));
+    let mut by_status: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for fr in due {
+        let number = fr.number.clone();
+        let done = job.send_one(fr).await?;
+        let (label, line) = match &done {
+            Done::Sent { reconciled: false } => ("sent", None),
+            Done::Sent { reconciled: true } => ("reconciled", None),
+            Done::Held(w) => ("held", Some(w)),
+            Done::InfoRequired(w) => ("additional info required", Some(w)),
+            Done::Failed(w) => ("failed", Some(w)),
+            Done::Canceled(w) => ("canceled", Some(w)),
+            Done::Unresolved(w) => ("unresolved", Some(w)),
+            Done::Previewed => ("would send", None),
+        };
+        match done {
+            Done::Sent { reconciled } => {
+                counts.sent += 1;
+                if reconciled {
+                    counts.reconciled += 1;
+                }
+            }
+            Done::Held(_) => counts.held += 1,
+            Done::InfoRequired(_) => counts.info_required += 1,
+            Done::Failed(_) => counts.failed += 1,
+            Done::Canceled(_) => counts.canceled += 1,
+            Done::Unresolved(_) => counts.unresolved += 1,
+            Done::Previewed => counts.sent += 1,
+        }
+        *by_status.entry(label).or_default() += 1;
+        match line {
+            Some(w) if label == "held" => job.log.info(format!("FR {number}: {label}: {w}")),
+            Some(w) => job.log.warn(format!("FR {number}: {label}: {w}")),
+            None => job.log.info(format!("FR {number}: {label}")),
+        }
+        job.ctx.events.send(super::JobEvent::Progress {
+            run: job.run,
+            phase: "sending FRs".into(),
+            done: by_status.values().sum(),
+            counts: *counts,
+        });
+        if job.ctx.cancelled() {
+            return Err(JobError::Setup("cancelled".into()));
+        }
+    }
+    if !job.opts.dry_run {
+        counts.acknowledged = job.acknowledge().await?;
+    }
+    Ok(counts.send_line())
+}

@@ -63,14 +63,27 @@ pub enum ConnectionError {
     Api(#[from] ApiError),
 }
 
-/// What `connection add` is given, before validation.
-#[derive(Debug, Clone)]
+/// What `connection add` is given, before validation. Serialisable because an attached TUI
+/// sends it to the daemon over the owner-only socket; its `Debug` never shows the token.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewConnection {
     pub name: String,
     pub domain_prefix: String,
     pub token: String,
     pub api_version: Option<String>,
     pub api_root: Option<String>,
+}
+
+impl std::fmt::Debug for NewConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewConnection")
+            .field("name", &self.name)
+            .field("domain_prefix", &self.domain_prefix)
+            .field("token", &"<redacted>")
+            .field("api_version", &self.api_version)
+            .field("api_root", &self.api_root)
+            .finish()
+    }
 }
 
 impl Connection {

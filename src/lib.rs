@@ -14,6 +14,7 @@ pub mod cli_templates;
 pub mod clock;
 pub mod config_file;
 pub mod connections;
+pub mod engine;
 pub mod frs;
 pub mod jobs;
 pub mod lightspeed;

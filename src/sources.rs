@@ -280,7 +280,7 @@ pub fn integration_key(i: Integration) -> &'static str {
 }
 
 /// One row of the status page: each check, and what is missing when it fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationStatus {
     pub integration: Integration,
     pub connected: Result<(), String>,

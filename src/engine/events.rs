@@ -1,0 +1,80 @@
+//! What the engine tells its front ends. Serialisable, because the daemon streams the same
+//! events to attached clients.
+
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::JobEvent;
+
+/// The three integrations of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Primary,
+    Secondary,
+    SendFrs,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 3] = [JobKind::Primary, JobKind::Secondary, JobKind::SendFrs];
+
+    /// The seed's name of the integration.
+    pub fn label(self) -> &'static str {
+        match self {
+            JobKind::Primary => "Get Inventory (Primary)",
+            JobKind::Secondary => "Get Inventory (Secondary)",
+            JobKind::SendFrs => "Send Fulfillment Requests",
+        }
+    }
+
+    /// The name runs are recorded under (`RunRecord::kind`).
+    pub fn run_kind(self) -> &'static str {
+        match self {
+            JobKind::Primary => "primary",
+            JobKind::Secondary => "secondary",
+            JobKind::SendFrs => "send-frs",
+        }
+    }
+
+    pub fn from_run_kind(s: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|k| k.run_kind() == s)
+    }
+}
+
+/// A job in flight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunningJob {
+    pub source: u64,
+    pub kind: JobKind,
+    /// Known once the job has recorded its run.
+    pub run: Option<u64>,
+    pub started: SystemTime,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum EngineEvent {
+    /// A job's own event (started, progress, rate-limit wait, log line, finished).
+    Job {
+        source: u64,
+        kind: JobKind,
+        event: JobEvent,
+    },
+    /// A job could not start (already running, not configured, …) or failed before its run
+    /// was recorded.
+    Refused {
+        source: String,
+        kind: JobKind,
+        reason: String,
+    },
+    /// A job ended; the engine is idle for this integration again.
+    Idle { source: u64, kind: JobKind },
+    ConnectionTested {
+        name: String,
+        result: Result<String, String>,
+    },
+    /// Stored data changed outside a job (configuration, FR actions): views reload it.
+    DataChanged { what: String },
+}

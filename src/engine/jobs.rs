@@ -1,0 +1,208 @@
+//! Starting a job: claim the integration's slot, build a client that shares the connection's
+//! governor, run the job on its own task, and forward its events and the client's notices.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use super::events::{EngineEvent, JobKind};
+use super::{lock, Engine, JobRequest, Slot};
+use crate::connections::Connections;
+use crate::jobs::primary::{self, PrimaryOptions};
+use crate::jobs::secondary::{self, SecondaryOptions};
+use crate::jobs::send_frs::{self, SendOptions};
+use crate::jobs::{Events, JobCtx, JobEvent};
+use crate::lightspeed::error::ClientNotice;
+use crate::mapping::Integration;
+use crate::sources::{Source, Sources};
+use crate::templates::Templates;
+
+/// Why a job was not started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+/// Releases the integration's slot when the job task ends, however it ends.
+struct SlotGuard {
+    engine: Engine,
+    key: (u64, JobKind),
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        lock(&self.engine.inner.running).remove(&self.key);
+        self.engine.inner.busy.send_modify(|n| *n = n.saturating_sub(1));
+        self.engine.emit(EngineEvent::Idle {
+            source: self.key.0,
+            kind: self.key.1,
+        });
+    }
+}
+
+impl Engine {
+    /// Starts a job on its own task. Refused when the same integration of the source is
+    /// already running, or the source cannot run it (no connection, bad template).
+    pub fn start_job(&self, req: JobRequest) -> Result<(), Refusal> {
+        let refuse = |reason: String| {
+            self.emit(EngineEvent::Refused {
+                source: req.source.clone(),
+                kind: req.kind,
+                reason: reason.clone(),
+            });
+            Refusal(reason)
+        };
+        let store = self.store().clone();
+        let source = Sources::open(&store)
+            .map_err(|e| e.to_string())
+            .and_then(|s| s.by_name(&req.source).map_err(|e| e.to_string()))
+            .map_err(refuse)?;
+        let conn_name = source.connection.clone().ok_or_else(|| {
+            refuse(format!(
+                "source {} has no connection: pick one in its settings",
+                source.name
+            ))
+        })?;
+        let conn = Connections::open(&store)
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.get(&conn_name).map_err(|e| e.to_string()))
+            .map_err(refuse)?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        let key = (source.id, req.kind);
+        {
+            let mut running = lock(&self.inner.running);
+            if running.contains_key(&key) {
+                return Err(refuse(format!(
+                    "{} for {} is already running",
+                    req.kind.label(),
+                    source.name
+                )));
+            }
+            running.insert(
+                key,
+                Slot {
+                    run: None,
+                    started: self.clock().now(),
+                    dry_run: req.dry_run,
+                    cancel: cancel.clone(),
+                },
+            );
+            self.inner.busy.send_modify(|n| *n += 1);
+        }
+        let guard = SlotGuard {
+            engine: self.clone(),
+            key,
+        };
+        let (notice_tx, mut notice_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut opts = self.client_options(&conn_name);
+        opts.notices = Some(notice_tx);
+        let client = match conn.client(opts) {
+            Ok(c) => c,
+            Err(e) => {
+                drop(guard);
+                return Err(refuse(e.to_string()));
+            }
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<JobEvent>();
+        let mut ctx = JobCtx::new(store, client, Events::new(tx));
+        ctx.cancel = cancel;
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let _guard = guard;
+            let forward = {
+                let engine = engine.clone();
+                let source_id = source.id;
+                let kind = req.kind;
+                tokio::spawn(async move {
+                    let mut run = None;
+                    loop {
+                        tokio::select! {
+                            e = rx.recv() => {
+                                let Some(e) = e else { break };
+                                if let JobEvent::Started { run: r, .. } = &e {
+                                    run = Some(*r);
+                                    if let Some(s) = lock(&engine.inner.running).get_mut(&(source_id, kind)) {
+                                        s.run = Some(*r);
+                                    }
+                                }
+                                engine.emit(EngineEvent::Job { source: source_id, kind, event: e });
+                            }
+                            n = notice_rx.recv() => {
+                                // Only waits are shown; retries are in the run's log already.
+                                if let (Some(ClientNotice::WaitingForRateLimit { until }), Some(r)) = (n, run) {
+                                    engine.emit(EngineEvent::Job {
+                                        source: source_id,
+                                        kind,
+                                        event: JobEvent::WaitingForRateLimit { run: r, until },
+                                    });
+                                }
+                            }
+                        }
+                    }
+                })
+            };
+            let result = run_job(&ctx, &source, &req).await;
+            drop(ctx);
+            // The forwarder ends once the job's senders are gone; its events come first.
+            let _ = forward.await;
+            if let Err(reason) = result {
+                engine.emit(EngineEvent::Refused {
+                    source: source.name.clone(),
+                    kind: req.kind,
+                    reason,
+                });
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Runs one job to its end. Errors here are ones the job could not record as a run.
+async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), String> {
+    let templates = Templates::open(&ctx.store).map_err(|e| e.to_string())?;
+    let compiled = |name: Option<&str>, i: Integration| {
+        templates.compiled(name, i).map_err(|e| e.to_string())
+    };
+    match req.kind {
+        JobKind::Primary => {
+            let t = compiled(source.primary.template.as_deref(), Integration::Primary)?;
+            let opts = PrimaryOptions {
+                dry_run: req.dry_run,
+                confirm_archive: req.confirm_archive,
+                diff_limit: if req.dry_run { 20 } else { 0 },
+            };
+            primary::run(ctx, source, &t, &opts)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        JobKind::Secondary => {
+            let t = compiled(source.secondary.template.as_deref(), Integration::Secondary)?;
+            let create = if source.secondary.allow_create_variant {
+                Some(compiled(
+                    source.primary.template.as_deref(),
+                    Integration::Primary,
+                )?)
+            } else {
+                None
+            };
+            let opts = SecondaryOptions {
+                dry_run: req.dry_run,
+                diff_limit: if req.dry_run { 20 } else { 0 },
+            };
+            secondary::run(ctx, source, &t, create.as_ref(), &opts)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        JobKind::SendFrs => {
+            let t = compiled(source.send_frs.template.as_deref(), Integration::SendFrs)?;
+            let opts = SendOptions {
+                dry_run: req.dry_run,
+                preview_limit: if req.dry_run { 5 } else { 0 },
+            };
+            send_frs::run(ctx, source, &t, &opts)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+    }
+}

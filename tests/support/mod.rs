@@ -3,3 +3,4 @@ pub mod engine;
 pub mod procs;
 pub mod schema;
 pub mod simkit;
+pub mod tui;

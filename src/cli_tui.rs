@@ -1,0 +1,155 @@
+//! `lsbridge` (the TUI on the user's data dir) and `lsbridge demo` (the TUI on a fresh data
+//! dir with an embedded simulator and a demo source ready to run).
+
+use std::path::PathBuf;
+
+use crate::cli::{exit, Failure};
+use crate::connections::{Connection, Connections, NewConnection};
+use crate::engine::{Backend, Engine, EngineOptions};
+use crate::sim::{SimConfig, SimHandle, StoreSpec};
+use crate::sources::{Source, Sources};
+use crate::store::Store;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::{ColorMode, Theme};
+use crate::tui::TuiOptions;
+
+pub struct TuiArgs {
+    pub theme: Option<String>,
+    pub mouse: bool,
+}
+
+/// The sample FRs shipped with the demo (also `fixtures/frs/sample.json`).
+const SAMPLE_FRS: &str = include_str!("../fixtures/frs/sample.json");
+
+fn options(args: &TuiArgs, dir: Option<&std::path::Path>) -> Result<(TuiOptions, Vec<String>), Failure> {
+    let theme_name = args.theme.clone().unwrap_or_else(|| "default".into());
+    let theme = Theme::load(&theme_name, dir, ColorMode::detect()).map_err(Failure::usage)?;
+    let (keymap, problems) = match dir.map(|d| d.join("keys.toml")) {
+        Some(p) if p.exists() => match std::fs::read_to_string(&p) {
+            Ok(text) => Keymap::with_overrides(&text),
+            Err(e) => (
+                Keymap::default(),
+                vec![format!("cannot read {}: {e}; using the default keys", p.display())],
+            ),
+        },
+        _ => (Keymap::default(), Vec::new()),
+    };
+    Ok((
+        TuiOptions {
+            theme,
+            keymap,
+            mouse: args.mouse,
+        },
+        problems,
+    ))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))
+}
+
+fn interactive() -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "the TUI needs a terminal; for scripts use the commands in `lsbridge --help`",
+        ));
+    }
+    Ok(())
+}
+
+pub fn run_tui(data_dir: Option<PathBuf>, args: TuiArgs) -> Result<u8, Failure> {
+    interactive()?;
+    let store = crate::cli::data_store(data_dir)?;
+    let (opts, problems) = options(&args, Some(store.dir()))?;
+    let rt = runtime()?;
+    let engine = rt.block_on(async { Engine::new(store, EngineOptions::default()) });
+    let clock = engine.clock().clone();
+    rt.block_on(crate::tui::run_with_notes(Backend::Local(engine), clock, opts, problems))
+        .map_err(|e| Failure::failed(e.to_string()))?;
+    Ok(exit::OK)
+}
+
+/// A fresh demo data dir under the system temp dir.
+fn demo_dir() -> Result<PathBuf, Failure> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("lsbridge-demo-{}-{stamp}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// Sets up the demo store: a connection to the simulator, a source with every Send FRs
+/// setting filled from the simulator's own registers, users and taxes, and the sample FRs
+/// file in the data dir. Returns the source's name.
+pub async fn prepare_demo(store: &Store, sim: &SimHandle) -> Result<String, Failure> {
+    let (conn, _) = Connection::build(NewConnection {
+        name: "demo".into(),
+        domain_prefix: "harborpine".into(),
+        token: crate::sim::config::DEFAULT_TOKEN.into(),
+        api_version: None,
+        api_root: Some(sim.origin()),
+    })?;
+    Connections::open(store)?.add(&conn)?;
+    let (register, user, tax) = sim.with_store(|s, _| {
+        let first = |t: &crate::sim::table::Table<serde_json::Value>| {
+            t.iter()
+                .find(|v| v.get("deleted_at").is_none_or(|d| d.is_null()))
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
+        };
+        (first(&s.registers), first(&s.users), first(&s.taxes))
+    });
+    let mut s = Source {
+        name: "harbor".into(),
+        connection: Some("demo".into()),
+        allow_backorders: true,
+        ..Source::default()
+    };
+    s.primary.archive_unarchive = true;
+    s.send_frs.register_id = register;
+    s.send_frs.user_id = user;
+    s.send_frs.tax_id = tax;
+    Sources::open(store)?.add(s)?;
+    let _ = std::fs::write(store.dir().join("sample-frs.json"), SAMPLE_FRS);
+    Ok("harbor".into())
+}
+
+pub fn run_demo(args: TuiArgs) -> Result<u8, Failure> {
+    interactive()?;
+    let dir = demo_dir()?;
+    let store = Store::open(&dir)?;
+    let (opts, problems) = options(&args, Some(&dir))?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let sim = SimHandle::start(SimConfig {
+            store: StoreSpec::Demo,
+            ..SimConfig::default()
+        })
+        .await
+        .map_err(|e| Failure::failed(format!("cannot start the simulator: {e}")))?;
+        prepare_demo(&store, &sim).await?;
+        let engine = Engine::new(store, EngineOptions::default());
+        // So the status page shows Connected from the start.
+        let _ = engine.test_connection("demo").await;
+        let clock = engine.clock().clone();
+        let mut notes = problems;
+        notes.push(format!(
+            "demo: data in {}, simulator at {}; sample FRs: {}",
+            dir.display(),
+            sim.origin(),
+            dir.join("sample-frs.json").display()
+        ));
+        crate::tui::run_with_notes(Backend::Local(engine), clock, opts, notes)
+            .await
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        sim.stop().await;
+        Ok::<_, Failure>(())
+    })?;
+    Ok(exit::OK)
+}

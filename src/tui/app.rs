@@ -1,0 +1,398 @@
+//! The app: which pane is showing, the popups over it, and how an [`Action`] changes them.
+//! `update` is the only place state changes; rendering (view.rs) reads it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use tui_textarea::TextArea;
+
+use super::action::{Action, Effect};
+use super::command::Command;
+use super::keymap::{Context, Key, Keymap};
+use super::panes::{self, Confirm, Ctx, Pane, PaneId};
+use super::shared::Shared;
+use crate::engine::{EngineEvent, Response};
+
+/// A popup over the panes. Esc closes it and never changes anything.
+pub enum Popup {
+    Help { scroll: usize },
+    Palette { input: TextArea<'static>, selected: usize },
+    Confirm(Confirm),
+    QuitWhileRunning,
+}
+
+pub struct App {
+    pub(crate) panes: Vec<Box<dyn Pane>>,
+    pub(crate) current: usize,
+    pub shared: Shared,
+    pub(crate) popup: Option<Popup>,
+    pub keymap: Keymap,
+    dirty: bool,
+    quit: bool,
+}
+
+/// Palette rows: every command whose name or description contains the typed text.
+pub fn palette_matches(filter: &str) -> Vec<Command> {
+    let f = filter.trim().to_lowercase();
+    Command::ALL
+        .iter()
+        .copied()
+        .filter(|c| {
+            f.is_empty() || c.name().contains(&f) || c.describe().to_lowercase().contains(&f)
+        })
+        .collect()
+}
+
+impl App {
+    pub fn new(keymap: Keymap, mode: String) -> App {
+        App {
+            panes: panes::all(),
+            current: 0,
+            shared: Shared {
+                mode,
+                ..Shared::default()
+            },
+            popup: None,
+            keymap,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// Loads what the first pane and the shared state need.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let mut confirm = None;
+        for i in [self.current, PaneId::Sources.index()] {
+            let id = self.panes[i].id();
+            let mut ctx = Ctx {
+                shared: &mut self.shared,
+                effects: &mut effects,
+                confirm: &mut confirm,
+                pane: id,
+            };
+            self.panes[i].refresh(&mut ctx);
+        }
+        effects.dedup();
+        effects
+    }
+
+    pub fn current(&self) -> PaneId {
+        self.panes[self.current].id()
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Whether something changed since the last frame; clears the flag.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    pub fn popup(&self) -> Option<&Popup> {
+        self.popup.as_ref()
+    }
+
+    pub fn pane(&self, id: PaneId) -> &dyn Pane {
+        self.panes[id.index()].as_ref()
+    }
+
+    /// The keymap context of what has focus.
+    pub fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::Palette { .. }) => Context::Text,
+            Some(_) => Context::Popup,
+            None => self.panes[self.current].context(),
+        }
+    }
+
+    fn with_pane<R>(
+        &mut self,
+        id: PaneId,
+        effects: &mut Vec<Effect>,
+        f: impl FnOnce(&mut dyn Pane, &mut Ctx) -> R,
+    ) -> R {
+        let mut confirm = None;
+        let r = {
+            let mut ctx = Ctx {
+                shared: &mut self.shared,
+                effects,
+                confirm: &mut confirm,
+                pane: id,
+            };
+            f(self.panes[id.index()].as_mut(), &mut ctx)
+        };
+        if let Some(c) = confirm {
+            self.popup = Some(Popup::Confirm(c));
+        }
+        r
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match action {
+            Action::Key(k) => {
+                if k.kind == KeyEventKind::Press {
+                    self.key(k, &mut effects);
+                    self.dirty = true;
+                }
+            }
+            Action::Mouse(m) => {
+                if self.shared.mouse {
+                    let cmd = match m.kind {
+                        MouseEventKind::ScrollDown => Some(Command::Down),
+                        MouseEventKind::ScrollUp => Some(Command::Up),
+                        _ => None,
+                    };
+                    if let Some(c) = cmd {
+                        self.command(c, &mut effects);
+                        self.dirty = true;
+                    }
+                }
+            }
+            Action::Command(c) => {
+                self.command(c, &mut effects);
+                self.dirty = true;
+            }
+            Action::Engine(e) => self.engine(e, &mut effects),
+            Action::Lagged(n) => {
+                self.shared.flash(
+                    super::shared::Flash::Error,
+                    format!("the screen fell {n} events behind; reloading"),
+                );
+                let id = self.current();
+                self.with_pane(id, &mut effects, |p, ctx| p.refresh(ctx));
+                self.dirty = true;
+            }
+            Action::Reply { tag, response } => {
+                if tag.pane == PaneId::Sources || matches!(response, Response::Sources(_)) {
+                    if let Response::Sources(list) = &response {
+                        self.shared.sources = list.clone();
+                        if self.shared.current_source().is_none() {
+                            self.shared.source = list.first().map(|s| s.name.clone());
+                        }
+                    }
+                }
+                self.with_pane(tag.pane, &mut effects, |p, ctx| {
+                    p.reply(tag.what, response, ctx)
+                });
+                self.dirty = true;
+            }
+            Action::Resize(..) => self.dirty = true,
+            Action::Terminate => {
+                self.quit = true;
+                effects.push(Effect::Quit);
+            }
+        }
+        effects
+    }
+
+    fn engine(&mut self, e: EngineEvent, effects: &mut Vec<Effect>) {
+        if self.shared.apply(&e) {
+            effects.push(Effect::Bell);
+        }
+        for i in 0..self.panes.len() {
+            let id = self.panes[i].id();
+            self.with_pane(id, effects, |p, ctx| p.engine(&e, ctx));
+        }
+        // A frozen screen keeps its picture; the events are kept and shown on unfreeze.
+        let visible = !self.shared.frozen
+            && match &e {
+                EngineEvent::Job { event, .. } => !matches!(
+                    event,
+                    crate::jobs::JobEvent::Log { .. }
+                ) || matches!(self.current(), PaneId::Log | PaneId::Jobs),
+                _ => true,
+            };
+        if visible {
+            self.dirty = true;
+        }
+    }
+
+    fn key(&mut self, k: KeyEvent, effects: &mut Vec<Effect>) {
+        let ctx = self.context();
+        let key = Key::from_event(&k);
+        let cmd = self.keymap.lookup(ctx, key);
+        if let Some(Popup::Palette { input, selected }) = &mut self.popup {
+            match (cmd, k.code) {
+                (Some(Command::Back), _) => self.popup = None,
+                (Some(Command::Quit), _) => self.popup = None,
+                (_, KeyCode::Up) => *selected = selected.saturating_sub(1),
+                (_, KeyCode::Down) => *selected += 1,
+                (Some(Command::Select), _) => {
+                    let matches = palette_matches(&input.lines().join(""));
+                    let chosen = matches.get((*selected).min(matches.len().saturating_sub(1))).copied();
+                    self.popup = None;
+                    if let Some(c) = chosen {
+                        self.command(c, effects);
+                    }
+                }
+                _ => {
+                    input.input(k);
+                    *selected = 0;
+                }
+            }
+            return;
+        }
+        match cmd {
+            Some(c) => self.command(c, effects),
+            None if ctx == Context::Text => {
+                let id = self.current();
+                self.with_pane(id, effects, |p, ctx| p.text_key(k, ctx));
+            }
+            None => {
+                if let Some(Popup::Confirm(c)) = &self.popup {
+                    let (pane, token) = (c.pane, c.token);
+                    match k.code {
+                        KeyCode::Char('y') | KeyCode::Char('Y') => {
+                            self.popup = None;
+                            self.with_pane(pane, effects, |p, ctx| p.confirmed(token, ctx));
+                        }
+                        KeyCode::Char('n') | KeyCode::Char('N') => self.popup = None,
+                        _ => {}
+                    }
+                } else if let Some(Popup::QuitWhileRunning) = &self.popup {
+                    if let KeyCode::Char('y') | KeyCode::Char('Y') = k.code {
+                        self.quit = true;
+                        effects.push(Effect::Quit);
+                    } else if let KeyCode::Char('n') | KeyCode::Char('N') = k.code {
+                        self.popup = None;
+                    }
+                } else {
+                    let shown = self.keymap.key_for(Context::Global, Command::Help);
+                    self.shared.flash(
+                        super::shared::Flash::Info,
+                        format!(
+                            "{key} does nothing here; {} lists the keys",
+                            shown.map(|k| k.to_string()).unwrap_or_else(|| "?".into())
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn switch_to(&mut self, i: usize, effects: &mut Vec<Effect>) {
+        if i >= self.panes.len() {
+            return;
+        }
+        self.current = i;
+        let id = self.current();
+        self.with_pane(id, effects, |p, ctx| p.refresh(ctx));
+    }
+
+    fn command(&mut self, cmd: Command, effects: &mut Vec<Effect>) {
+        // Popups first: they own the keys while open.
+        match &mut self.popup {
+            Some(Popup::Help { scroll }) => {
+                match cmd {
+                    Command::Back | Command::Help | Command::Quit => self.popup = None,
+                    Command::Down => *scroll += 1,
+                    Command::Up => *scroll = scroll.saturating_sub(1),
+                    _ => {}
+                }
+                return;
+            }
+            Some(Popup::Confirm(c)) => {
+                let (pane, token) = (c.pane, c.token);
+                match cmd {
+                    Command::Select => {
+                        self.popup = None;
+                        self.with_pane(pane, effects, |p, ctx| p.confirmed(token, ctx));
+                    }
+                    Command::Back | Command::Quit => self.popup = None,
+                    _ => {}
+                }
+                return;
+            }
+            Some(Popup::QuitWhileRunning) => {
+                match cmd {
+                    Command::Select => {
+                        self.quit = true;
+                        effects.push(Effect::Quit);
+                    }
+                    Command::Back | Command::Quit => self.popup = None,
+                    _ => {}
+                }
+                return;
+            }
+            Some(Popup::Palette { .. }) | None => {}
+        }
+        // The pane gets the first say (its own meaning of Enter, /, Esc…).
+        let id = self.current();
+        if self.with_pane(id, effects, |p, ctx| p.command(cmd, ctx)) {
+            return;
+        }
+        match cmd {
+            Command::Quit => {
+                if self.shared.running_jobs() > 0 && self.shared.mode == "in-process" {
+                    self.popup = Some(Popup::QuitWhileRunning);
+                } else {
+                    self.quit = true;
+                    effects.push(Effect::Quit);
+                }
+            }
+            Command::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Command::Palette => {
+                self.popup = Some(Popup::Palette {
+                    input: TextArea::default(),
+                    selected: 0,
+                })
+            }
+            Command::NextPane => self.switch_to((self.current + 1) % self.panes.len(), effects),
+            Command::PrevPane => self.switch_to(
+                (self.current + self.panes.len() - 1) % self.panes.len(),
+                effects,
+            ),
+            Command::Pane1 => self.switch_to(0, effects),
+            Command::Pane2 => self.switch_to(1, effects),
+            Command::Pane3 => self.switch_to(2, effects),
+            Command::Pane4 => self.switch_to(3, effects),
+            Command::Pane5 => self.switch_to(4, effects),
+            Command::Pane6 => self.switch_to(5, effects),
+            Command::Pane7 => self.switch_to(6, effects),
+            Command::Pane8 => self.switch_to(7, effects),
+            Command::Pane9 => self.switch_to(8, effects),
+            Command::Refresh => {
+                self.shared.flash = None;
+                self.with_pane(id, effects, |p, ctx| p.refresh(ctx));
+            }
+            Command::Freeze => {
+                self.shared.frozen = !self.shared.frozen;
+                let msg = if self.shared.frozen {
+                    "frozen: live views hold still (f to unfreeze)"
+                } else {
+                    "live again"
+                };
+                self.shared.flash(super::shared::Flash::Info, msg);
+            }
+            Command::ToggleMouse => {
+                self.shared.mouse = !self.shared.mouse;
+                effects.push(Effect::SetMouse(self.shared.mouse));
+            }
+            Command::Back => self.shared.flash = None,
+            _ => {
+                let help = self
+                    .keymap
+                    .key_for(Context::Global, Command::Help)
+                    .map(|k| k.to_string())
+                    .unwrap_or_else(|| "?".into());
+                self.shared.flash(
+                    super::shared::Flash::Info,
+                    format!(
+                        "\"{}\" does not apply in {}; {help} lists what does",
+                        cmd.describe(),
+                        id.title()
+                    ),
+                );
+            }
+        }
+    }
+}

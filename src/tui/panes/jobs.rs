@@ -1,0 +1,260 @@
+//! Jobs: every integration of every source with its schedule, last run (outcome, counts,
+//! duration), next run, and — while running — progress and the rate-limit wait. Run now,
+//! dry run and cancel act on the selected row.
+
+use std::collections::BTreeMap;
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::Frame;
+
+use super::{Ctx, Pane, PaneId, Ui};
+use crate::engine::{EngineEvent, JobKind, Request, Response};
+use crate::jobs::runs::RunRecord;
+use crate::sources::Schedule;
+use crate::tui::command::Command;
+use crate::tui::view::pane_block;
+
+mod text {
+    pub const TITLE: &str = " Jobs ";
+    pub const EMPTY: &str = "No sources yet. Add one in Sources (1), then run its jobs here.";
+    pub const HEADER: [&str; 6] = ["source", "integration", "schedule", "last run", "now", "next"];
+    pub const IDLE: &str = "idle";
+    pub const NEVER: &str = "never run";
+    pub const MANUAL: &str = "manual";
+    pub const NO_ROW: &str = "no job selected";
+}
+
+const RUNS: u32 = 1;
+const START: u32 = 2;
+const CANCEL: u32 = 3;
+
+#[derive(Default)]
+pub struct JobsPane {
+    selected: usize,
+    /// Newest run per (source name, kind).
+    last: BTreeMap<(String, JobKind), RunRecord>,
+    error: Option<String>,
+}
+
+fn schedule_text(s: Option<&Schedule>) -> String {
+    match s {
+        None => text::MANUAL.to_string(),
+        Some(Schedule::EveryMinutes(m)) if m % 60 == 0 => format!("every {}h", m / 60),
+        Some(Schedule::EveryMinutes(m)) => format!("every {m}m"),
+        Some(Schedule::Cron(c)) => format!("cron {c}"),
+    }
+}
+
+fn duration(r: &RunRecord) -> String {
+    let (Some(a), Some(b)) = (
+        crate::frs::model::parse_time(&r.started_at),
+        r.ended_at.as_deref().and_then(crate::frs::model::parse_time),
+    ) else {
+        return String::new();
+    };
+    let s = b.duration_since(a).map(|d| d.as_secs()).unwrap_or(0);
+    if s >= 60 {
+        format!(" {}m{:02}s", s / 60, s % 60)
+    } else {
+        format!(" {s}s")
+    }
+}
+
+impl JobsPane {
+    fn rows<'a>(&self, ui_sources: &'a [crate::sources::Source]) -> Vec<(&'a crate::sources::Source, JobKind)> {
+        ui_sources
+            .iter()
+            .flat_map(|s| JobKind::ALL.into_iter().map(move |k| (s, k)))
+            .collect()
+    }
+
+    fn selected_row(&self, ctx: &Ctx) -> Option<(String, JobKind)> {
+        let rows = self.rows(&ctx.shared.sources);
+        rows.get(self.selected).map(|(s, k)| (s.name.clone(), *k))
+    }
+}
+
+impl Pane for JobsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Jobs
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        ctx.call_for(PaneId::Sources, 0, Request::ListSources);
+        ctx.call(
+            RUNS,
+            Request::Runs {
+                source: None,
+                limit: 500,
+            },
+        );
+    }
+
+    fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
+        let n = ctx.shared.sources.len() * 3;
+        match cmd {
+            Command::Up => self.selected = self.selected.saturating_sub(1),
+            Command::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Command::Top => self.selected = 0,
+            Command::Bottom => self.selected = n.saturating_sub(1),
+            Command::RunNow | Command::DryRun => {
+                let Some((source, kind)) = self.selected_row(ctx) else {
+                    ctx.error(text::NO_ROW);
+                    return true;
+                };
+                ctx.call(
+                    START,
+                    Request::StartJob {
+                        source: source.clone(),
+                        kind,
+                        dry_run: cmd == Command::DryRun,
+                        confirm_archive: false,
+                    },
+                );
+                ctx.info(format!(
+                    "starting {}{} for {source}",
+                    kind.label(),
+                    if cmd == Command::DryRun { " (dry run)" } else { "" }
+                ));
+            }
+            Command::Cancel => {
+                let Some((source, kind)) = self.selected_row(ctx) else {
+                    ctx.error(text::NO_ROW);
+                    return true;
+                };
+                ctx.call(CANCEL, Request::CancelJob { source, kind });
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        match (what, response) {
+            (RUNS, Response::Runs(runs)) => {
+                self.last.clear();
+                // Newest first: keep the first seen per integration.
+                for r in runs {
+                    if let Some(k) = JobKind::from_run_kind(&r.kind) {
+                        self.last.entry((r.source.clone(), k)).or_insert(r);
+                    }
+                }
+                self.error = None;
+            }
+            (_, Response::Error(e)) => {
+                self.error = Some(e.clone());
+                ctx.error(e);
+            }
+            (_, Response::Message(m)) => ctx.info(m),
+            _ => {}
+        }
+    }
+
+    fn engine(&mut self, event: &EngineEvent, ctx: &mut Ctx) {
+        match event {
+            EngineEvent::Idle { .. } => ctx.call(
+                RUNS,
+                Request::Runs {
+                    source: None,
+                    limit: 500,
+                },
+            ),
+            EngineEvent::Refused { reason, .. } => ctx.error(reason.clone()),
+            _ => {}
+        }
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let t = ui.theme;
+        let block = pane_block(text::TITLE, t);
+        let rows = self.rows(&ui.shared.sources);
+        if rows.is_empty() {
+            f.render_widget(Paragraph::new(text::EMPTY).style(t.dim).block(block), area);
+            return;
+        }
+        let inner_h = area.height.saturating_sub(3) as usize;
+        let first = self.selected.saturating_sub(inner_h.saturating_sub(1));
+        let table_rows: Vec<Row> = rows
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(inner_h)
+            .map(|(i, (s, k))| {
+                let sched = match k {
+                    JobKind::Primary => s.primary.schedule.as_ref(),
+                    JobKind::Secondary => s.secondary.schedule.as_ref(),
+                    JobKind::SendFrs => s.send_frs.schedule.as_ref(),
+                };
+                let last = self.last.get(&(s.name.clone(), *k));
+                let last_text = match last {
+                    None => Span::styled(text::NEVER, t.dim),
+                    Some(r) => {
+                        let st = match r.outcome {
+                            crate::jobs::Outcome::Ok => t.ok,
+                            crate::jobs::Outcome::Partial => t.warn,
+                            crate::jobs::Outcome::Running => t.accent,
+                            _ => t.error,
+                        };
+                        Span::styled(
+                            format!(
+                                "{:?} {}{} · {}",
+                                r.outcome,
+                                r.started_at.get(..16).unwrap_or(&r.started_at),
+                                duration(r),
+                                if *k == JobKind::SendFrs {
+                                    format!("sent {}", r.counts.sent)
+                                } else {
+                                    format!(
+                                        "new {} upd {} err {}",
+                                        r.counts.new, r.counts.updated, r.counts.errors
+                                    )
+                                }
+                            ),
+                            st,
+                        )
+                    }
+                };
+                let live = ui.shared.jobs.get(&(s.id, *k)).filter(|j| j.running());
+                let now = match live {
+                    None => Span::styled(text::IDLE, t.dim),
+                    Some(j) => match j.waiting_until {
+                        Some(u) => Span::styled(
+                            format!(
+                                "waiting for rate limit until {} UTC",
+                                chrono::DateTime::<chrono::Utc>::from(u).format("%H:%M:%S")
+                            ),
+                            t.warn,
+                        ),
+                        None => Span::styled(format!("{}: {}", j.phase, j.done), t.accent),
+                    },
+                };
+                let style = if i == self.selected { t.selected } else { t.text };
+                Row::new(vec![
+                    Cell::from(s.name.clone()),
+                    Cell::from(k.label()),
+                    Cell::from(schedule_text(sched)),
+                    Cell::from(Line::from(last_text)),
+                    Cell::from(Line::from(now)),
+                    Cell::from(""),
+                ])
+                .style(style)
+            })
+            .collect();
+        let table = Table::new(
+            table_rows,
+            [
+                Constraint::Length(14),
+                Constraint::Length(26),
+                Constraint::Length(14),
+                Constraint::Min(30),
+                Constraint::Length(24),
+                Constraint::Length(0),
+            ],
+        )
+        .header(Row::new(text::HEADER.map(Cell::from)).style(t.title))
+        .block(block);
+        f.render_widget(table, area);
+    }
+}

@@ -1,0 +1,188 @@
+//! The panes and what every pane can do. A pane owns its state, turns commands and replies
+//! into state changes and requests (through [`Ctx`]), and renders from `&self` only.
+
+pub mod connections;
+pub mod frs;
+pub mod jobs;
+pub mod log;
+pub mod mapping;
+pub mod pool;
+pub mod runs;
+pub mod sources;
+pub mod status;
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use super::action::{Effect, Tag};
+use super::command::Command;
+use super::keymap::{Context, Keymap};
+use super::shared::Shared;
+use super::theme::Theme;
+use crate::engine::{EngineEvent, Request, Response};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaneId {
+    Sources,
+    Connections,
+    Status,
+    Mapping,
+    Jobs,
+    Log,
+    Pool,
+    Frs,
+    Runs,
+}
+
+impl PaneId {
+    /// Tab order; `1`–`9` jump to these.
+    pub const ALL: [PaneId; 9] = [
+        PaneId::Sources,
+        PaneId::Connections,
+        PaneId::Status,
+        PaneId::Mapping,
+        PaneId::Jobs,
+        PaneId::Log,
+        PaneId::Pool,
+        PaneId::Frs,
+        PaneId::Runs,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Sources => "Sources",
+            PaneId::Connections => "Connections",
+            PaneId::Status => "Integrations",
+            PaneId::Mapping => "Mapping",
+            PaneId::Jobs => "Jobs",
+            PaneId::Log => "Log",
+            PaneId::Pool => "Pool",
+            PaneId::Frs => "FRs",
+            PaneId::Runs => "History",
+        }
+    }
+
+    pub fn context(self) -> Context {
+        match self {
+            PaneId::Sources => Context::Sources,
+            PaneId::Connections => Context::Connections,
+            PaneId::Status => Context::Status,
+            PaneId::Mapping => Context::Mapping,
+            PaneId::Jobs => Context::Jobs,
+            PaneId::Log => Context::Log,
+            PaneId::Pool => Context::Pool,
+            PaneId::Frs => Context::Frs,
+            PaneId::Runs => Context::Runs,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        PaneId::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// A question a pane asks before doing something destructive. The answer comes back as
+/// [`Pane::confirmed`] with the same token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub pane: PaneId,
+    pub token: u32,
+    pub prompt: String,
+}
+
+/// What a pane may touch while handling something: the shared state, and the way out.
+pub struct Ctx<'a> {
+    pub shared: &'a mut Shared,
+    pub(crate) effects: &'a mut Vec<Effect>,
+    pub(crate) confirm: &'a mut Option<Confirm>,
+    pub(crate) pane: PaneId,
+}
+
+impl Ctx<'_> {
+    /// Sends a request; the reply comes back to this pane's `reply` with `what`.
+    pub fn call(&mut self, what: u32, request: Request) {
+        self.effects.push(Effect::Call {
+            tag: Tag {
+                pane: self.pane,
+                what,
+            },
+            request,
+        });
+    }
+
+    /// Sends a request on behalf of another pane (e.g. Sources asks Status to reload).
+    pub fn call_for(&mut self, pane: PaneId, what: u32, request: Request) {
+        self.effects.push(Effect::Call {
+            tag: Tag { pane, what },
+            request,
+        });
+    }
+
+    pub fn info(&mut self, msg: impl Into<String>) {
+        self.shared.flash(super::shared::Flash::Info, msg);
+    }
+
+    pub fn error(&mut self, msg: impl Into<String>) {
+        self.shared.flash(super::shared::Flash::Error, msg);
+        self.effects.push(Effect::Bell);
+    }
+
+    pub fn confirm(&mut self, token: u32, prompt: impl Into<String>) {
+        *self.confirm = Some(Confirm {
+            pane: self.pane,
+            token,
+            prompt: prompt.into(),
+        });
+    }
+}
+
+/// What rendering may read.
+pub struct Ui<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub shared: &'a Shared,
+}
+
+pub trait Pane: Send {
+    fn id(&self) -> PaneId;
+
+    /// The keymap context right now: the pane's own, `Text` while one of its fields has
+    /// focus, `Popup` while it shows a detail popup.
+    fn context(&self) -> Context {
+        self.id().context()
+    }
+
+    /// The pane became visible (or Ctrl-r): load what it shows.
+    fn refresh(&mut self, ctx: &mut Ctx);
+
+    /// Returns whether the pane used the command (else the app applies its global meaning).
+    fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool;
+
+    /// A key with no binding while a text field has focus (typing).
+    fn text_key(&mut self, _key: KeyEvent, _ctx: &mut Ctx) {}
+
+    fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx);
+
+    fn engine(&mut self, _event: &EngineEvent, _ctx: &mut Ctx) {}
+
+    /// The user answered yes to [`Ctx::confirm`].
+    fn confirmed(&mut self, _token: u32, _ctx: &mut Ctx) {}
+
+    fn render(&self, f: &mut Frame, area: Rect, ui: &Ui);
+}
+
+/// Every pane, in tab order.
+pub fn all() -> Vec<Box<dyn Pane>> {
+    vec![
+        Box::new(sources::SourcesPane::default()),
+        Box::new(connections::ConnectionsPane::default()),
+        Box::new(status::StatusPane::default()),
+        Box::new(mapping::MappingPane::default()),
+        Box::new(jobs::JobsPane::default()),
+        Box::new(log::LogPane::default()),
+        Box::new(pool::PoolPane::default()),
+        Box::new(frs::FrsPane::default()),
+        Box::new(runs::RunsPane::default()),
+    ]
+}

@@ -153,3 +153,19 @@ pub fn run_demo(args: TuiArgs) -> Result<u8, Failure> {
     })?;
     Ok(exit::OK)
 }
+
+/// `lsbridge keys`: the keyboard reference as the TUI will use it (defaults plus the data
+/// dir's keys.toml), as a Markdown table.
+pub fn print_keys(data_dir: Option<PathBuf>) -> Result<u8, Failure> {
+    let dir = crate::store::resolve_data_dir(data_dir)?;
+    let path = dir.join("keys.toml");
+    let (keymap, problems) = match std::fs::read_to_string(&path) {
+        Ok(text) => Keymap::with_overrides(&text),
+        Err(_) => (Keymap::default(), Vec::new()),
+    };
+    for p in &problems {
+        eprintln!("warning: {p}");
+    }
+    print!("{}", keymap.markdown());
+    Ok(exit::OK)
+}

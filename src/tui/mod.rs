@@ -13,8 +13,6 @@ pub mod shared;
 pub mod theme;
 pub mod view;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, mpsc};
@@ -36,7 +34,9 @@ pub struct Driver {
     tx: mpsc::UnboundedSender<Action>,
     rx: mpsc::UnboundedReceiver<Action>,
     events: broadcast::Receiver<EngineEvent>,
-    in_flight: Arc<AtomicUsize>,
+    /// Requests sent whose reply has not been dispatched yet (counted here, not in the
+    /// task, so "no reply pending" is exact).
+    in_flight: usize,
     clock: SharedClock,
     /// Frames drawn (the idle test counts them).
     pub draws: u64,
@@ -55,7 +55,7 @@ impl Driver {
             tx,
             rx,
             events,
-            in_flight: Arc::default(),
+            in_flight: 0,
             clock,
             draws: 0,
             bells: 0,
@@ -76,12 +76,10 @@ impl Driver {
                 Effect::Call { tag, request } => {
                     let backend = self.backend.clone();
                     let tx = self.tx.clone();
-                    let in_flight = self.in_flight.clone();
-                    in_flight.fetch_add(1, Ordering::SeqCst);
+                    self.in_flight += 1;
                     tokio::spawn(async move {
                         let response = backend.call(request).await;
                         let _ = tx.send(Action::Reply { tag, response });
-                        in_flight.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
                 Effect::Bell => {
@@ -94,6 +92,9 @@ impl Driver {
     }
 
     pub fn dispatch(&mut self, a: Action) {
+        if let Action::Reply { .. } = a {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
         self.app.shared.now = crate::clock::rfc3339(self.clock.now());
         let effects = self.app.update(a);
         self.perform(effects);
@@ -138,7 +139,7 @@ impl Driver {
     }
 
     fn idle(&self) -> bool {
-        self.in_flight.load(Ordering::SeqCst) == 0
+        self.in_flight == 0
             && self
                 .backend
                 .local()

@@ -41,7 +41,11 @@ fn engine(store: Store) -> Engine {
 fn build(store: Store, sim: Option<SimHandle>) -> Tui {
     let engine = engine(store.clone());
     let app = App::new(Keymap::default(), "in-process".into());
-    let driver = Driver::new(app, Backend::Local(engine.clone()), lsbridge::clock::system());
+    let driver = Driver::new(
+        app,
+        Backend::Local(engine.clone()),
+        lsbridge::clock::system(),
+    );
     Tui {
         driver,
         engine,
@@ -83,8 +87,10 @@ impl Tui {
     }
 
     pub fn ctrl(&mut self, c: char) {
-        self.driver
-            .dispatch(Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)));
+        self.driver.dispatch(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )));
     }
 
     /// Each char is one key press (`"5r"` = go to Jobs, run).
@@ -122,6 +128,7 @@ pub fn filters() -> Vec<(&'static str, &'static str)> {
     vec![
         (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", "[time]"),
         (r"\b\d{2}:\d{2}:\d{2}\b", "[hh:mm:ss]"),
+        (r"\b\d{2}:\d{2}\b", "[hh:mm]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
         (r"/tmp/[^\s│]+", "[tmp]"),
         (r"\b\d{9,}\b", "[id]"),

@@ -19,7 +19,7 @@ use crate::tui::view::pane_block;
 mod text {
     pub const TITLE: &str = " Jobs ";
     pub const EMPTY: &str = "No sources yet. Add one in Sources (1), then run its jobs here.";
-    pub const HEADER: [&str; 6] = ["source", "integration", "schedule", "last run", "now", "next"];
+    pub const HEADER: [&str; 5] = ["source", "job", "schedule", "last run (UTC)", "now"];
     pub const IDLE: &str = "idle";
     pub const NEVER: &str = "never run";
     pub const MANUAL: &str = "manual";
@@ -36,6 +36,14 @@ pub struct JobsPane {
     /// Newest run per (source name, kind).
     last: BTreeMap<(String, JobKind), RunRecord>,
     error: Option<String>,
+}
+
+fn short_label(k: JobKind) -> &'static str {
+    match k {
+        JobKind::Primary => "Primary",
+        JobKind::Secondary => "Secondary",
+        JobKind::SendFrs => "Send FRs",
+    }
 }
 
 fn schedule_text(s: Option<&Schedule>) -> String {
@@ -199,9 +207,9 @@ impl Pane for JobsPane {
                         };
                         Span::styled(
                             format!(
-                                "{:?} {}{} · {}",
+                                "{:?} {}{} {}",
                                 r.outcome,
-                                r.started_at.get(..16).unwrap_or(&r.started_at),
+                                r.started_at.get(11..16).unwrap_or(&r.started_at),
                                 duration(r),
                                 if *k == JobKind::SendFrs {
                                     format!("sent {}", r.counts.sent)
@@ -233,11 +241,10 @@ impl Pane for JobsPane {
                 let style = if i == self.selected { t.selected } else { t.text };
                 Row::new(vec![
                     Cell::from(s.name.clone()),
-                    Cell::from(k.label()),
+                    Cell::from(short_label(*k)),
                     Cell::from(schedule_text(sched)),
                     Cell::from(Line::from(last_text)),
                     Cell::from(Line::from(now)),
-                    Cell::from(""),
                 ])
                 .style(style)
             })
@@ -245,12 +252,11 @@ impl Pane for JobsPane {
         let table = Table::new(
             table_rows,
             [
-                Constraint::Length(14),
-                Constraint::Length(26),
-                Constraint::Length(14),
-                Constraint::Min(30),
-                Constraint::Length(24),
-                Constraint::Length(0),
+                Constraint::Length(10),
+                Constraint::Length(9),
+                Constraint::Length(11),
+                Constraint::Fill(1),
+                Constraint::Length(42),
             ],
         )
         .header(Row::new(text::HEADER.map(Cell::from)).style(t.title))

@@ -44,14 +44,26 @@ pub struct Cli {
     /// Log level for stderr: error, warn, info, debug, trace (or $LSBRIDGE_LOG).
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// TUI colour theme: default, high-contrast, light, harbor, or NAME.toml in <data dir>/themes.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// TUI: capture the mouse (scroll wheel); off by default so terminal text selection works.
+    #[arg(long, global = true)]
+    pub mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the TUI on a fresh demo data dir, connected to an embedded simulator of the demo store.
+    Demo,
+    /// Print the TUI's keyboard reference (with the overrides in <data dir>/keys.toml).
+    Keys,
     /// Run the Lightspeed X-Series simulator (for tests, demos and benchmarks).
     Sim(SimArgs),
+    /// Run the engine and scheduler headless, serving the TUI on <data dir>/lsbridge.sock; stop with SIGTERM.
+    Daemon(crate::daemon::DaemonArgs),
     /// Manage store connections (domain prefix + personal token).
     #[command(subcommand)]
     Connection(ConnectionCmd),
@@ -346,15 +358,29 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     let default_level = match &cli.command {
         Some(Command::Sim(_)) => Some("info"),
+        // The daemon logs every run's lines itself (stdout and its log file): not again on
+        // stderr (under systemd both would land in the journal).
+        Some(Command::Daemon(_)) => Some("warn,lsbridge::jobs::context=off"),
         _ => None,
     };
-    init_logging(cli.log_level.as_deref().or(default_level))?;
+    // The TUI owns the terminal: nothing may log to stderr under it.
+    if !matches!(cli.command, None | Some(Command::Demo)) {
+        init_logging(cli.log_level.as_deref().or(default_level))?;
+    }
+    let tui_opts = crate::cli_tui::TuiArgs {
+        theme: cli.theme.clone(),
+        mouse: cli.mouse,
+    };
     match cli.command {
-        None => {
-            eprintln!("lsbridge: the full-screen terminal UI is not built yet; see `lsbridge --help` for the commands available");
-            Ok(exit::USAGE)
-        }
+        None => crate::cli_tui::run_tui(cli.data_dir, tui_opts),
+        Some(Command::Demo) => crate::cli_tui::run_demo(tui_opts),
+        Some(Command::Keys) => crate::cli_tui::print_keys(cli.data_dir),
         Some(Command::Sim(a)) => run_sim(a),
+        Some(Command::Daemon(a)) => {
+            let dir = store::resolve_data_dir(cli.data_dir)?;
+            check_data_dir(&dir)?;
+            crate::daemon::run_cli(a, &dir)
+        }
         Some(Command::Connection(c)) => {
             let dir = store::resolve_data_dir(cli.data_dir)?;
             check_data_dir(&dir)?;
@@ -461,7 +487,7 @@ fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {
 }
 
 /// Resolves, checks and opens the data dir.
-fn data_store(cli: Option<PathBuf>) -> Result<Store, Failure> {
+pub(crate) fn data_store(cli: Option<PathBuf>) -> Result<Store, Failure> {
     let dir = store::resolve_data_dir(cli)?;
     check_data_dir(&dir)?;
     open_store(&dir)
@@ -491,7 +517,14 @@ fn check_data_dir(dir: &std::path::Path) -> Result<(), Failure> {
 }
 
 fn open_store(dir: &std::path::Path) -> Result<Store, Failure> {
-    Store::open(dir).map_err(Failure::from)
+    Store::open(dir).map_err(|e| match e {
+        store::StoreError::Locked { .. } if crate::daemon::answers(dir) => Failure::failed(format!(
+            "the data dir {} is in use by the lsbridge daemon: stop the daemon (systemctl --user stop lsbridge, or kill -TERM {}) to use this command, or use the TUI (lsbridge), which attaches to the daemon",
+            dir.display(),
+            crate::daemon::running_pid(dir).map_or("its pid".to_string(), |p| p.to_string())
+        )),
+        e => Failure::from(e),
+    })
 }
 
 fn read_token_stdin() -> Result<String, Failure> {

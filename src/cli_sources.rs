@@ -54,6 +54,14 @@ pub enum SourceCmd {
     },
 }
 
+/// A `--…-schedule` value: a schedule, or `none` (`None`) to clear it.
+#[derive(Debug, Clone)]
+pub struct ScheduleArg(pub Option<crate::sources::Schedule>);
+
+fn schedule_arg(s: &str) -> Result<ScheduleArg, String> {
+    crate::engine::scheduler::parse(s).map(ScheduleArg)
+}
+
 fn yes_no(s: &str) -> Result<bool, String> {
     match s {
         "yes" | "y" | "true" | "on" => Ok(true),
@@ -122,6 +130,16 @@ pub struct SourceSettings {
     pub allow_create_variant: Option<bool>,
     #[arg(long)]
     pub send_frs_template: Option<String>,
+    /// Run Get Inventory (Primary) on a schedule, in UTC: "every 15m", "every 2h", a cron
+    /// expression such as "0 */2 * * *" (minute hour day month weekday), or "none".
+    #[arg(long, value_name = "SCHEDULE", value_parser = schedule_arg)]
+    pub primary_schedule: Option<ScheduleArg>,
+    /// Run Get Inventory (Secondary) on a schedule (UTC; same forms as --primary-schedule).
+    #[arg(long, value_name = "SCHEDULE", value_parser = schedule_arg)]
+    pub secondary_schedule: Option<ScheduleArg>,
+    /// Run Send FRs on a schedule (UTC; same forms as --primary-schedule).
+    #[arg(long, value_name = "SCHEDULE", value_parser = schedule_arg)]
+    pub send_frs_schedule: Option<ScheduleArg>,
     /// Send FRs: the register sales are made on (see `lsbridge source options NAME`).
     #[arg(long, value_name = "ID")]
     pub register_id: Option<String>,
@@ -250,6 +268,15 @@ impl SourceSettings {
         }
         if self.no_business_hours {
             f.business_hours = None;
+        }
+        for (arg, into) in [
+            (&self.primary_schedule, &mut s.primary.schedule),
+            (&self.secondary_schedule, &mut s.secondary.schedule),
+            (&self.send_frs_schedule, &mut s.send_frs.schedule),
+        ] {
+            if let Some(ScheduleArg(v)) = arg {
+                into.clone_from(v);
+            }
         }
         Ok(())
     }
@@ -597,6 +624,14 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 println!("    connected:  {}", check(&st.connected));
                 println!("    configured: {}", check(&st.configured));
                 println!("    mapped:     {}", check(&st.mapped));
+                let kind = crate::engine::scheduler::kind_of(i);
+                println!(
+                    "    schedule:   {}",
+                    crate::engine::scheduler::schedule_of(&s, kind).map_or_else(
+                        || "none (run manually)".to_string(),
+                        |sch| crate::engine::scheduler::describe(sch, crate::clock::system().now())
+                    )
+                );
             }
             for w in s.warnings() {
                 println!("  warning: {w}");

@@ -21,7 +21,10 @@ pub struct TuiArgs {
 /// The sample FRs shipped with the demo (also `fixtures/frs/sample.json`).
 const SAMPLE_FRS: &str = include_str!("../fixtures/frs/sample.json");
 
-fn options(args: &TuiArgs, dir: Option<&std::path::Path>) -> Result<(TuiOptions, Vec<String>), Failure> {
+fn options(
+    args: &TuiArgs,
+    dir: Option<&std::path::Path>,
+) -> Result<(TuiOptions, Vec<String>), Failure> {
     let theme_name = args.theme.clone().unwrap_or_else(|| "default".into());
     let theme = Theme::load(&theme_name, dir, ColorMode::detect()).map_err(Failure::usage)?;
     let (keymap, problems) = match dir.map(|d| d.join("keys.toml")) {
@@ -29,7 +32,10 @@ fn options(args: &TuiArgs, dir: Option<&std::path::Path>) -> Result<(TuiOptions,
             Ok(text) => Keymap::with_overrides(&text),
             Err(e) => (
                 Keymap::default(),
-                vec![format!("cannot read {}: {e}; using the default keys", p.display())],
+                vec![format!(
+                    "cannot read {}: {e}; using the default keys",
+                    p.display()
+                )],
             ),
         },
         _ => (Keymap::default(), Vec::new()),
@@ -63,13 +69,30 @@ fn interactive() -> Result<(), Failure> {
 
 pub fn run_tui(data_dir: Option<PathBuf>, args: TuiArgs) -> Result<u8, Failure> {
     interactive()?;
-    let store = crate::cli::data_store(data_dir)?;
-    let (opts, problems) = options(&args, Some(store.dir()))?;
+    let dir = crate::store::resolve_data_dir(data_dir)?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
+    let (opts, problems) = options(&args, Some(&dir))?;
     let rt = runtime()?;
-    let engine = rt.block_on(async { Engine::new(store, EngineOptions::default()) });
-    let clock = engine.clock().clone();
-    rt.block_on(crate::tui::run_with_notes(Backend::Local(engine), clock, opts, problems))
-        .map_err(|e| Failure::failed(e.to_string()))?;
+    rt.block_on(async move {
+        // A running daemon owns the store: attach to it. Otherwise run the engine (and its
+        // scheduler) here; closing the TUI then stops them.
+        let backend = crate::engine::backend::connect_backend(&dir, EngineOptions::default())
+            .await
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        let scheduler = backend
+            .local()
+            .map(|e| crate::engine::scheduler::Scheduler::start(e.clone()));
+        let clock = match &backend {
+            Backend::Local(e) => e.clock().clone(),
+            _ => crate::clock::system(),
+        };
+        let r = crate::tui::run_with_notes(backend, clock, opts, problems).await;
+        if let Some(s) = scheduler {
+            s.stop().await;
+        }
+        r.map_err(|e| Failure::failed(e.to_string()))
+    })?;
     Ok(exit::OK)
 }
 
@@ -137,6 +160,7 @@ pub fn run_demo(args: TuiArgs) -> Result<u8, Failure> {
         let engine = Engine::new(store, EngineOptions::default());
         // So the status page shows Connected from the start.
         let _ = engine.test_connection("demo").await;
+        let scheduler = crate::engine::scheduler::Scheduler::start(engine.clone());
         let clock = engine.clock().clone();
         let mut notes = problems;
         notes.push(format!(
@@ -145,9 +169,9 @@ pub fn run_demo(args: TuiArgs) -> Result<u8, Failure> {
             sim.origin(),
             dir.join("sample-frs.json").display()
         ));
-        crate::tui::run_with_notes(Backend::Local(engine), clock, opts, notes)
-            .await
-            .map_err(|e| Failure::failed(e.to_string()))?;
+        let r = crate::tui::run_with_notes(Backend::Local(engine), clock, opts, notes).await;
+        scheduler.stop().await;
+        r.map_err(|e| Failure::failed(e.to_string()))?;
         sim.stop().await;
         Ok::<_, Failure>(())
     })?;

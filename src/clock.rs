@@ -117,7 +117,13 @@ impl Clock for ManualClock {
             .unwrap_or(SystemTime::UNIX_EPOCH)
     }
     fn sleep(&self, d: Duration) -> SleepFuture {
-        let deadline = self.now() + d;
+        self.sleep_until(self.now() + d)
+    }
+    /// The deadline is `t` itself. (The trait's default turns `t` into a duration and back,
+    /// reading the clock twice, so an `advance` between the two reads would push the
+    /// deadline later by the advance and the sleeper would miss its wake-up.)
+    fn sleep_until(&self, t: SystemTime) -> SleepFuture {
+        let deadline = t;
         let mut rx = self.tx.subscribe();
         Box::pin(async move {
             loop {

@@ -37,7 +37,10 @@ async fn demo_tour_test_connection_run_primary_and_read_the_log() {
     // Not tested yet: the status page names the missing step.
     t.press("3").await;
     let before = t.screen(W, H);
-    assert!(before.contains("has not passed Test Connection yet"), "{before}");
+    assert!(
+        before.contains("has not passed Test Connection yet"),
+        "{before}"
+    );
     snap!("demo_integrations_untested", before);
     t.press("t").await;
     let after = t.screen(W, H);
@@ -62,7 +65,10 @@ async fn demo_tour_test_connection_run_primary_and_read_the_log() {
     t.key(KeyCode::Enter);
     t.settle().await;
     let run_log = t.screen(W, H);
-    assert!(run_log.contains("Get Inventory (Primary) for harbor"), "{run_log}");
+    assert!(
+        run_log.contains("Get Inventory (Primary) for harbor"),
+        "{run_log}"
+    );
     snap!("demo_history_run_log", run_log);
     t.key(KeyCode::Esc);
     t.settle().await;
@@ -137,7 +143,10 @@ async fn rate_limit_wait_refusals_and_tiny_terminals_are_shown() {
         },
     }));
     let screen = t.screen(W, H);
-    assert!(screen.contains("waiting for rate limit until 20:03:10 UTC"), "{screen}");
+    assert!(
+        screen.contains("waiting for rate limit until 20:03:10 UTC"),
+        "{screen}"
+    );
     snap!("jobs_waiting_for_rate_limit", screen);
     t.driver.dispatch(Action::Engine(EngineEvent::Refused {
         source: "harbor".into(),
@@ -175,7 +184,10 @@ fn readme_keyboard_reference_matches_the_registry() {
     let table = Keymap::default().markdown();
     let start = "<!-- keys:start -->\n";
     let end = "<!-- keys:end -->";
-    let a = readme.find(start).expect("README has the keys:start marker") + start.len();
+    let a = readme
+        .find(start)
+        .expect("README has the keys:start marker")
+        + start.len();
     let b = readme.find(end).expect("README has the keys:end marker");
     assert_eq!(
         &readme[a..b],

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::events::{JobKind, RunningJob};
+use super::scheduler::NextRun;
 use super::{Engine, JobRequest};
 use crate::connections::{Connection, Connections, NewConnection};
 use crate::frs::intake::import_file;
@@ -21,19 +22,50 @@ use crate::templates::Templates;
 pub enum Request {
     ListSources,
     /// The status page rows of a source's three integrations.
-    SourceStatus { source: String },
-    AddSource { source: Source },
-    SaveSource { source: Source },
-    RemoveSource { name: String },
+    SourceStatus {
+        source: String,
+    },
+    AddSource {
+        source: Source,
+    },
+    SaveSource {
+        source: Source,
+    },
+    RemoveSource {
+        name: String,
+    },
     ListConnections,
-    AddConnection { connection: NewConnection },
-    RemoveConnection { name: String },
-    TestConnection { name: String },
+    AddConnection {
+        connection: NewConnection,
+    },
+    RemoveConnection {
+        name: String,
+    },
+    TestConnection {
+        name: String,
+    },
     ListTemplates,
-    SaveTemplate { template: Template },
+    SaveTemplate {
+        template: Template,
+    },
     ListMappingSets,
-    SaveMappingSet { set: MappingSet },
-    PoolCount { source: String },
+    SaveMappingSet {
+        set: MappingSet,
+    },
+    /// A record to preview a template on: from the source's pool (or store) or its first
+    /// FR, else a built-in example (see [`SampleRecord`]).
+    SampleRecord {
+        source: String,
+        integration: Integration,
+    },
+    /// How many rows `PoolPage` has for this filter (all rows when both are unset).
+    PoolCount {
+        source: String,
+        #[serde(default)]
+        filter: Option<String>,
+        #[serde(default)]
+        archived: Option<bool>,
+    },
     /// Rows `offset..offset+limit` of a source's pool in SKU order, after the filter.
     PoolPage {
         source: String,
@@ -43,27 +75,43 @@ pub enum Request {
         filter: Option<String>,
         archived: Option<bool>,
     },
-    Runs { source: Option<String>, limit: usize },
-    RunLog { run: u64 },
+    Runs {
+        source: Option<String>,
+        limit: usize,
+    },
+    RunLog {
+        run: u64,
+    },
     Frs {
         source: Option<String>,
         status: Option<FrStatus>,
     },
-    FrTimeline { source: String, number: String },
+    FrTimeline {
+        source: String,
+        number: String,
+    },
     FrAction {
         source: String,
         number: String,
         action: FrAction,
     },
-    ImportFrs { source: String, path: String },
+    ImportFrs {
+        source: String,
+        path: String,
+    },
     StartJob {
         source: String,
         kind: JobKind,
         dry_run: bool,
         confirm_archive: bool,
     },
-    CancelJob { source: String, kind: JobKind },
+    CancelJob {
+        source: String,
+        kind: JobKind,
+    },
     Running,
+    /// The next run of every scheduled integration (UTC times), soonest first.
+    Schedules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +155,7 @@ pub enum Response {
     Connections(Vec<ConnectionView>),
     Templates(Vec<Template>),
     MappingSets(Vec<MappingSet>),
+    Record(SampleRecord),
     Count(usize),
     Pool(Vec<PoolItem>),
     Runs(Vec<RunRecord>),
@@ -114,6 +163,7 @@ pub enum Response {
     Frs(Vec<Fr>),
     Timeline(Vec<FrEvent>),
     Running(Vec<RunningJob>),
+    Schedules(Vec<NextRun>),
     /// The request could not be done; one line saying what to do.
     Error(String),
 }
@@ -135,6 +185,36 @@ impl StatusFacts for Facts<'_> {
     }
     fn template_ok(&self, name: &str, i: Integration) -> Result<(), String> {
         self.templates.check(name, i)
+    }
+}
+
+/// `PoolCount` and `PoolPage`'s filter: archived or not, and a case-insensitive substring of
+/// SKU or Title.
+struct PoolFilter {
+    needle: Option<String>,
+    archived: Option<bool>,
+}
+
+impl PoolFilter {
+    fn new(filter: Option<String>, archived: Option<bool>) -> PoolFilter {
+        PoolFilter {
+            needle: filter.map(|f| f.to_lowercase()).filter(|f| !f.is_empty()),
+            archived,
+        }
+    }
+
+    fn is_all(&self) -> bool {
+        self.needle.is_none() && self.archived.is_none()
+    }
+
+    fn matches(&self, i: &PoolItem) -> bool {
+        self.archived.is_none_or(|a| i.archived == a)
+            && self.needle.as_deref().is_none_or(|n| {
+                i.sku.to_lowercase().contains(n)
+                    || i.fields
+                        .get("Title")
+                        .is_some_and(|t| t.as_text().to_lowercase().contains(n))
+            })
     }
 }
 
@@ -172,9 +252,8 @@ impl Engine {
     async fn answer(&self, req: Request) -> Result<Response, String> {
         let store = self.store();
         let sources = || Sources::open(store).map_err(e);
-        let source_id = |name: &str| -> Result<u64, String> {
-            Ok(sources()?.by_name(name).map_err(e)?.id)
-        };
+        let source_id =
+            |name: &str| -> Result<u64, String> { Ok(sources()?.by_name(name).map_err(e)?.id) };
         Ok(match req {
             Request::ListSources => Response::Sources(sources()?.list().map_err(e)?),
             Request::SourceStatus { source } => {
@@ -246,12 +325,35 @@ impl Engine {
                 Response::MappingSets(Templates::open(store).map_err(e)?.sets().map_err(e)?)
             }
             Request::SaveMappingSet { set } => {
-                Templates::open(store).map_err(e)?.save_set(&set).map_err(e)?;
+                Templates::open(store)
+                    .map_err(e)?
+                    .save_set(&set)
+                    .map_err(e)?;
                 Response::Done
             }
-            Request::PoolCount { source } => {
+            Request::SampleRecord {
+                source,
+                integration,
+            } => Response::Record(self.sample_record(&source, integration).await?),
+            Request::PoolCount {
+                source,
+                filter,
+                archived,
+            } => {
                 let id = source_id(&source)?;
-                Response::Count(Pool::open(store).map_err(e)?.count(id).map_err(e)? as usize)
+                let pool = Pool::open(store).map_err(e)?;
+                let filter = PoolFilter::new(filter, archived);
+                if filter.is_all() {
+                    Response::Count(pool.count(id).map_err(e)? as usize)
+                } else {
+                    let mut n = 0;
+                    for item in pool.iter(id) {
+                        if filter.matches(&item.map_err(e)?) {
+                            n += 1;
+                        }
+                    }
+                    Response::Count(n)
+                }
             }
             Request::PoolPage {
                 source,
@@ -261,16 +363,8 @@ impl Engine {
                 archived,
             } => {
                 let id = source_id(&source)?;
-                let needle = filter.map(|f| f.to_lowercase()).filter(|f| !f.is_empty());
-                let matches = |i: &PoolItem| {
-                    archived.is_none_or(|a| i.archived == a)
-                        && needle.as_deref().is_none_or(|n| {
-                            i.sku.to_lowercase().contains(n)
-                                || i.fields
-                                    .get("Title")
-                                    .is_some_and(|t| t.as_text().to_lowercase().contains(n))
-                        })
-                };
+                let filter = PoolFilter::new(filter, archived);
+                let matches = |i: &PoolItem| filter.matches(i);
                 let mut out = Vec::new();
                 let mut skipped = 0;
                 for item in Pool::open(store).map_err(e)?.iter(id) {
@@ -290,7 +384,10 @@ impl Engine {
                 Response::Pool(out)
             }
             Request::Runs { source, limit } => {
-                let all = Runs::open(store).map_err(e)?.recent(usize::MAX).map_err(e)?;
+                let all = Runs::open(store)
+                    .map_err(e)?
+                    .recent(usize::MAX)
+                    .map_err(e)?;
                 Response::Runs(
                     all.into_iter()
                         .filter(|r| source.as_deref().is_none_or(|s| r.source == s))
@@ -336,8 +433,8 @@ impl Engine {
             }
             Request::ImportFrs { source, path } => {
                 let s = sources()?.by_name(&source).map_err(e)?;
-                let r = import_file(store, &s, std::path::Path::new(&path), self.clock())
-                    .map_err(e)?;
+                let r =
+                    import_file(store, &s, std::path::Path::new(&path), self.clock()).map_err(e)?;
                 Response::Message(r.summary())
             }
             Request::StartJob {
@@ -364,6 +461,210 @@ impl Engine {
                 }
             }
             Request::Running => Response::Running(self.running()),
+            Request::Schedules => Response::Schedules(self.schedules()?),
         })
+    }
+}
+
+/// A record to preview a mapping template on, and where it came from ("product HP-MUG
+/// from the store", "FR 1001, line 1", "built-in example").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRecord {
+    pub origin: String,
+    pub record: crate::mapping::SourceRecord,
+}
+
+/// How long a preview waits for the store before falling back to the example.
+const SAMPLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Engine {
+    /// Primary: the product of the source's first pool item, fetched from the store (or the
+    /// store's first product when the pool is empty). Secondary: the inventory record of the
+    /// first pool item. Send FRs: the first FR's first line. A built-in example otherwise,
+    /// with the reason in `origin`.
+    async fn sample_record(
+        &self,
+        source: &str,
+        integration: Integration,
+    ) -> Result<SampleRecord, String> {
+        use crate::jobs::source_record::{inventory_record, product_record, Lookups};
+        let store = self.store();
+        let s = Sources::open(store)
+            .map_err(e)?
+            .by_name(source)
+            .map_err(e)?;
+        if integration == Integration::SendFrs {
+            let frs = Frs::open(store)
+                .map_err(e)?
+                .list(Some(s.id), None)
+                .map_err(e)?;
+            return Ok(
+                match frs.iter().find_map(|fr| fr.items.first().map(|i| (fr, i))) {
+                    Some((fr, item)) => SampleRecord {
+                        origin: format!("FR {}, line 1", fr.number),
+                        record: crate::frs::model::fr_source_record(fr, item),
+                    },
+                    None => example_record(integration, "no FRs yet"),
+                },
+            );
+        }
+        let outlet = match &s.primary.quantity_from {
+            crate::sources::QuantityFrom::AllOutlets => None,
+            crate::sources::QuantityFrom::Outlet(o) => Some(o.clone()),
+        };
+        // A variant with stock reads better than a family parent.
+        let item = Pool::open(store)
+            .map_err(e)?
+            .iter(s.id)
+            .take(1000)
+            .filter_map(Result::ok)
+            .find(|i| !i.is_parent);
+        let levels = crate::pool::Levels::open(store).map_err(e)?;
+        let level = |product: &str| {
+            levels
+                .get(s.id, product)
+                .ok()
+                .flatten()
+                .and_then(|l| l.quantity(outlet.as_deref()))
+        };
+        if integration == Integration::Secondary {
+            return Ok(match item {
+                Some(i) => SampleRecord {
+                    origin: format!("inventory of {} from the pool", i.sku),
+                    record: inventory_record(&i.sku, &i.product_id, level(&i.product_id)),
+                },
+                None => example_record(integration, "the pool is empty"),
+            });
+        }
+        let Some(conn) = s.connection.clone() else {
+            return Ok(example_record(integration, "the source has no connection"));
+        };
+        let fetch = async {
+            let c = crate::connections::Connections::open(store)
+                .map_err(e)?
+                .get(&conn)
+                .map_err(e)?;
+            let client = c.client(self.client_options(&conn)).map_err(e)?;
+            let product = match &item {
+                Some(i) => client.product(&i.product_id).await.map_err(e)?,
+                // The first stocked variant reads better than the store's discount
+                // product or a family parent.
+                None => {
+                    let page = client
+                        .peek::<crate::lightspeed::models::Product>("/products", 50)
+                        .await
+                        .map_err(e)?
+                        .data;
+                    let stocked = page.iter().position(|p| {
+                        p.active
+                            && p.has_inventory
+                            && p.deleted_at.is_none()
+                            && !p.is_family_parent()
+                    });
+                    let mut page = page;
+                    match stocked {
+                        Some(i) => Some(page.swap_remove(i)),
+                        None => page.into_iter().next(),
+                    }
+                }
+            };
+            let Some(p) = product else {
+                return Ok(None);
+            };
+            let quantity = match &item {
+                Some(_) => level(&p.id),
+                None => {
+                    let rows = client.inventory_for_product(&p.id).await.map_err(e)?;
+                    let rows = rows
+                        .iter()
+                        .filter(|r| outlet.as_deref().is_none_or(|o| r.outlet_id == o));
+                    let mut sum = None;
+                    for r in rows {
+                        sum = Some(sum.unwrap_or(0.0) + r.current_inventory_level);
+                    }
+                    sum
+                }
+            };
+            let parent = item.as_ref().and_then(|i| i.parent_sku.clone());
+            let origin = match &item {
+                Some(_) => format!("product {} from the pool", p.sku),
+                None => format!("product {} from the store", p.sku),
+            };
+            Ok::<_, String>(Some(SampleRecord {
+                origin,
+                record: product_record(&p, quantity, parent.as_deref(), &Lookups::default()),
+            }))
+        };
+        Ok(match tokio::time::timeout(SAMPLE_TIMEOUT, fetch).await {
+            Ok(Ok(Some(sample))) => sample,
+            Ok(Ok(None)) => example_record(integration, "the store has no products"),
+            Ok(Err(why)) => example_record(integration, &why),
+            Err(_) => example_record(integration, "the store did not answer in time"),
+        })
+    }
+}
+
+/// The example a preview uses when there is nothing real to show (the seed's LS-12345).
+fn example_record(integration: Integration, why: &str) -> SampleRecord {
+    use crate::mapping::fields::source as f;
+    use crate::mapping::FieldValue as V;
+    let t = |s: &str| V::Text(s.to_string());
+    let record = match integration {
+        Integration::Primary => [
+            (f::BRAND, t("Harbor & Pine")),
+            (f::CATEGORY_1, t("Kitchen")),
+            (f::CATEGORY_2, t("Mugs")),
+            (f::DESCRIPTION, t("Stoneware mug, 12 oz")),
+            (f::DIMENSION_UNIT, t("inch")),
+            (f::HEIGHT, V::Number(4.0)),
+            (f::ID, t("example")),
+            (f::LENGTH, V::Number(3.5)),
+            (f::NAME, t("Harbor Mug")),
+            (f::PRICE_EXCLUDING_TAX, V::Number(16.0)),
+            (f::PRICE_INCLUDING_TAX, V::Number(17.2)),
+            (f::QUANTITY, V::Number(50.0)),
+            (f::SKU, t("LS-12345")),
+            (f::SUPPLY_PRICE, V::Number(6.5)),
+            (f::WEIGHT, V::Number(0.9)),
+            (f::WEIGHT_UNIT, t("pound")),
+            (f::WIDTH, V::Number(3.5)),
+        ]
+        .into_iter()
+        .collect(),
+        Integration::Secondary => {
+            crate::jobs::source_record::inventory_record("LS-12345", "example", Some(50.0))
+        }
+        Integration::SendFrs => {
+            let address = crate::frs::model::FrAddress {
+                address_line_1: "77 Harbor View Road".into(),
+                city: "Portland".into(),
+                country_code: "US".into(),
+                email: "dreyes@example.net".into(),
+                first_name: "Daniel".into(),
+                last_name: "Reyes".into(),
+                postal_code: "04101".into(),
+                state: "ME".into(),
+                ..Default::default()
+            };
+            let fr = Fr {
+                number: "WEB-10002".into(),
+                payment_method: "Credit Card".into(),
+                billing: address.clone(),
+                shipping: address,
+                shipping_method: "USPS Priority Mail".into(),
+                ..Fr::default()
+            };
+            let item = crate::frs::model::FrItem {
+                sku: "LS-12345".into(),
+                quantity: 4.0,
+                unit_price: 16.0,
+                ..Default::default()
+            };
+            crate::frs::model::fr_source_record(&fr, &item)
+        }
+    };
+    SampleRecord {
+        origin: format!("built-in example ({why})"),
+        record,
     }
 }

@@ -30,7 +30,10 @@ struct SlotGuard {
 impl Drop for SlotGuard {
     fn drop(&mut self) {
         lock(&self.engine.inner.running).remove(&self.key);
-        self.engine.inner.busy.send_modify(|n| *n = n.saturating_sub(1));
+        self.engine
+            .inner
+            .busy
+            .send_modify(|n| *n = n.saturating_sub(1));
         self.engine.emit(EngineEvent::Idle {
             source: self.key.0,
             kind: self.key.1,
@@ -158,9 +161,8 @@ impl Engine {
 /// Runs one job to its end. Errors here are ones the job could not record as a run.
 async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), String> {
     let templates = Templates::open(&ctx.store).map_err(|e| e.to_string())?;
-    let compiled = |name: Option<&str>, i: Integration| {
-        templates.compiled(name, i).map_err(|e| e.to_string())
-    };
+    let compiled =
+        |name: Option<&str>, i: Integration| templates.compiled(name, i).map_err(|e| e.to_string());
     match req.kind {
         JobKind::Primary => {
             let t = compiled(source.primary.template.as_deref(), Integration::Primary)?;

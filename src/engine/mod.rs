@@ -12,6 +12,8 @@ pub mod api;
 pub mod backend;
 mod events;
 mod jobs;
+mod retention;
+pub mod scheduler;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -87,6 +89,8 @@ struct Inner {
     events: broadcast::Sender<EngineEvent>,
     /// Number of jobs in flight; `wait_idle` watches it.
     busy: watch::Sender<usize>,
+    /// The running scheduler's next runs (`None`: no scheduler in this process).
+    schedules: Mutex<Option<Vec<scheduler::NextRun>>>,
 }
 
 #[derive(Clone)]
@@ -113,6 +117,7 @@ impl Engine {
                 running: Mutex::default(),
                 events,
                 busy,
+                schedules: Mutex::default(),
             }),
         }
     }
@@ -219,7 +224,10 @@ impl Engine {
         conns.save(&c).map_err(|e| e.to_string())?;
         self.emit(EngineEvent::ConnectionTested {
             name: name.to_string(),
-            result: outcome.as_ref().map(|r| r.store_name.clone()).map_err(Clone::clone),
+            result: outcome
+                .as_ref()
+                .map(|r| r.store_name.clone())
+                .map_err(Clone::clone),
         });
         outcome
     }

@@ -1,5 +1,8 @@
 //! Every run is recorded: kind, source, start, end, counts, outcome, and its log lines.
 
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
 use serde::{Deserialize, Serialize};
 
 use super::counts::Counts;
@@ -110,5 +113,199 @@ impl Runs {
             .scan_prefix(keys::u64_prefix(run))
             .map(|r| r.map(|(_, v)| v))
             .collect()
+    }
+
+    /// One small step of deleting run history past `policy`, oldest run first: at most
+    /// `batch` keys (a run's log lines, then its record). Call again until it returns
+    /// [`Pruned::is_empty`]; between calls other writers proceed, so jobs are never held up.
+    ///
+    /// Never deleted: runs still marked Running, and the newest non-dry run of each source
+    /// and kind (a checkpointed run resumes under its id, and the status page shows it).
+    pub fn prune(
+        &self,
+        policy: &Retention,
+        now: SystemTime,
+        batch: usize,
+    ) -> Result<Pruned, StoreError> {
+        let mut budget = batch.max(1);
+        let mut done = Pruned::default();
+        if policy.max_age.is_none() && policy.max_runs.is_none() {
+            return Ok(done);
+        }
+        let cutoff = policy.max_age.and_then(|a| now.checked_sub(a));
+        let mut newest = HashSet::new();
+        // Newest first; undecodable records are left alone.
+        let mut expired = Vec::new();
+        for (index, r) in self.runs.iter().rev().enumerate() {
+            let Ok((_, run)) = r else { continue };
+            let protected = run.outcome == Outcome::Running
+                || (!run.dry_run && newest.insert((run.source_id, run.kind.clone())));
+            if protected {
+                continue;
+            }
+            let too_many = policy.max_runs.is_some_and(|m| index >= m);
+            let too_old = cutoff.is_some_and(|c| {
+                chrono::DateTime::parse_from_rfc3339(&run.started_at)
+                    .is_ok_and(|t| SystemTime::from(t) < c)
+            });
+            if too_many || too_old {
+                expired.push(run.id);
+            }
+        }
+        for run in expired.into_iter().rev() {
+            let lines: Vec<_> = self
+                .logs
+                .raw_tree()
+                .scan_prefix(keys::u64_prefix(run))
+                .keys()
+                .take(budget)
+                .collect::<Result<_, _>>()?;
+            for k in &lines {
+                self.logs.remove(k)?;
+            }
+            done.lines += lines.len();
+            budget -= lines.len();
+            if budget == 0 {
+                break;
+            }
+            self.runs.remove(&keys::u64_be(run))?;
+            done.runs += 1;
+            budget -= 1;
+            if budget == 0 {
+                break;
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// How much run history to keep. Both limits apply when both are set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Runs that started longer ago are deleted.
+    pub max_age: Option<Duration>,
+    /// Only the newest this many runs are kept.
+    pub max_runs: Option<usize>,
+}
+
+/// What one [`Runs::prune`] step deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub runs: usize,
+    pub lines: usize,
+}
+
+impl Pruned {
+    pub fn is_empty(&self) -> bool {
+        self.runs == 0 && self.lines == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::Source;
+
+    fn at(days_ago: u64, now: SystemTime) -> String {
+        crate::clock::rfc3339(now - Duration::from_secs(days_ago * 86_400))
+    }
+
+    fn source(id: u64, name: &str) -> Source {
+        Source {
+            id,
+            name: name.into(),
+            ..Source::default()
+        }
+    }
+
+    /// Prunes to the end in steps of `batch`, returning the totals and the number of steps.
+    fn prune_all(
+        runs: &Runs,
+        policy: &Retention,
+        now: SystemTime,
+        batch: usize,
+    ) -> (Pruned, usize) {
+        let mut total = Pruned::default();
+        let mut steps = 0;
+        loop {
+            let p = runs.prune(policy, now, batch).unwrap();
+            assert!(p.runs + p.lines <= batch, "{p:?} over the batch of {batch}");
+            if p.is_empty() {
+                return (total, steps);
+            }
+            total.runs += p.runs;
+            total.lines += p.lines;
+            steps += 1;
+        }
+    }
+
+    #[test]
+    fn prune_deletes_old_runs_with_their_logs_in_small_batches() {
+        let store = Store::open_temporary().unwrap();
+        let runs = Runs::open(&store).unwrap();
+        let now = SystemTime::now();
+        let a = source(1, "a");
+        let b = source(2, "b");
+        // id, source, kind, days ago, outcome, dry run
+        let rows = [
+            (1, &a, "primary", 90, Outcome::Ok, false),
+            (2, &a, "primary", 80, Outcome::Failed, false),
+            (3, &b, "primary", 70, Outcome::Cancelled, false), // b's newest primary: kept
+            (4, &a, "secondary", 60, Outcome::Running, false), // running: kept
+            (5, &a, "primary", 50, Outcome::Ok, true),
+            (6, &a, "primary", 40, Outcome::Ok, false), // a's newest primary: kept
+            (7, &a, "secondary", 5, Outcome::Ok, false),
+            (8, &a, "secondary", 1, Outcome::Partial, false),
+        ];
+        for (id, src, kind, days, outcome, dry) in rows {
+            let mut r = RunRecord::new(id, kind, src, dry, at(days, now));
+            r.outcome = outcome;
+            runs.save(&r).unwrap();
+            for seq in 0..10 {
+                let line = LogLine {
+                    at: r.started_at.clone(),
+                    level: Level::Info,
+                    line: format!("run {id} line {seq}"),
+                };
+                runs.log(id, seq, &line).unwrap();
+            }
+        }
+        let ids = |runs: &Runs| -> Vec<u64> {
+            let mut v: Vec<u64> = runs.recent(100).unwrap().iter().map(|r| r.id).collect();
+            v.sort();
+            v
+        };
+        // Nothing to do without a limit, or when everything is young enough.
+        assert!(runs
+            .prune(&Retention::default(), now, 8)
+            .unwrap()
+            .is_empty());
+        let month = Retention {
+            max_age: Some(Duration::from_secs(100 * 86_400)),
+            max_runs: None,
+        };
+        assert!(runs.prune(&month, now, 8).unwrap().is_empty());
+
+        let policy = Retention {
+            max_age: Some(Duration::from_secs(30 * 86_400)),
+            max_runs: None,
+        };
+        let (total, steps) = prune_all(&runs, &policy, now, 4);
+        assert_eq!(total, Pruned { runs: 3, lines: 30 });
+        assert!(steps >= 33 / 4, "{steps} steps");
+        assert_eq!(ids(&runs), vec![3, 4, 6, 7, 8]);
+        for gone in [1, 2, 5] {
+            assert!(runs.lines(gone).unwrap().is_empty());
+        }
+        assert_eq!(runs.lines(7).unwrap().len(), 10);
+
+        // By count: the newest one, plus the protected ones.
+        let policy = Retention {
+            max_age: None,
+            max_runs: Some(1),
+        };
+        let (total, _) = prune_all(&runs, &policy, now, 100);
+        assert_eq!(total, Pruned { runs: 1, lines: 10 });
+        assert_eq!(ids(&runs), vec![3, 4, 6, 8]);
     }
 }

@@ -375,13 +375,33 @@ impl Client {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let outcome = {
-                let _slot = self
-                    .inner
-                    .governor
+            let gov = &self.inner.governor;
+            // The response's budget (and a 429's hold) is recorded while the request still
+            // holds its reservation, so no other client sharing the governor sees it as
+            // neither in flight nor counted.
+            let (outcome, hold) = {
+                let mut slot = gov
                     .acquire(|until| self.notify(ClientNotice::WaitingForRateLimit { until }))
                     .await;
-                self.exchange(&req).await
+                let outcome = self.exchange(&req).await;
+                let mut hold = None;
+                if let Ok((status, headers, _)) = &outcome {
+                    slot.observe(
+                        header_u64(headers, "x-ratelimit-limit"),
+                        header_u64(headers, "x-ratelimit-remaining"),
+                    );
+                    if *status == 429 {
+                        let until = resume_time(
+                            header_str(headers, "retry-after").as_deref(),
+                            header_str(headers, "date").as_deref(),
+                            gov.now(),
+                            Duration::from_secs(60),
+                        );
+                        slot.hold_until(until);
+                        hold = Some(until);
+                    }
+                }
+                (outcome, hold)
             };
             let retry_or = |err: ApiError, cause: String| -> Result<String, ApiError> {
                 if attempt >= policy.max_attempts {
@@ -409,12 +429,7 @@ impl Client {
                     let c = e.to_string();
                     retry_or(e, c)?
                 }
-                Ok((status, headers, body)) => {
-                    let gov = &self.inner.governor;
-                    gov.observe(
-                        header_u64(&headers, "x-ratelimit-limit"),
-                        header_u64(&headers, "x-ratelimit-remaining"),
-                    );
+                Ok((status, _, body)) => {
                     match status {
                         200..=299 => match serde_json::from_slice::<T>(&body) {
                             Ok(t) => return Ok((status, t)),
@@ -439,13 +454,7 @@ impl Client {
                             }
                         },
                         429 => {
-                            let until = resume_time(
-                                header_str(&headers, "retry-after").as_deref(),
-                                header_str(&headers, "date").as_deref(),
-                                gov.now(),
-                                Duration::from_secs(60),
-                            );
-                            gov.hold_until(until);
+                            let until = hold.unwrap_or_else(|| gov.now());
                             tracing::info!(
                                 path = %req.path,
                                 until = %httpdate::fmt_http_date(until),

@@ -22,10 +22,15 @@ pub enum Action {
     Engine(EngineEvent),
     /// Events were dropped because the app fell behind; views reload.
     Lagged(u64),
-    Reply { tag: Tag, response: Response },
+    Reply {
+        tag: Tag,
+        response: Response,
+    },
     Resize(u16, u16),
     /// SIGTERM / SIGHUP: quit without asking.
     Terminate,
+    /// The daemon this TUI was attached to went away (why).
+    Disconnected(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]

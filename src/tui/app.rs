@@ -13,8 +13,13 @@ use crate::engine::{EngineEvent, Response};
 
 /// A popup over the panes. Esc closes it and never changes anything.
 pub enum Popup {
-    Help { scroll: usize },
-    Palette { input: TextArea<'static>, selected: usize },
+    Help {
+        scroll: usize,
+    },
+    Palette {
+        input: TextArea<'static>,
+        selected: usize,
+    },
     Confirm(Confirm),
     QuitWhileRunning,
 }
@@ -186,6 +191,15 @@ impl App {
                 self.dirty = true;
             }
             Action::Resize(..) => self.dirty = true,
+            Action::Disconnected(why) => {
+                self.shared.mode = "disconnected".into();
+                self.shared.flash(
+                    super::shared::Flash::Error,
+                    format!("{why}; quit (q) and start lsbridge again"),
+                );
+                effects.push(Effect::Bell);
+                self.dirty = true;
+            }
             Action::Terminate => {
                 self.quit = true;
                 effects.push(Effect::Quit);
@@ -205,10 +219,10 @@ impl App {
         // A frozen screen keeps its picture; the events are kept and shown on unfreeze.
         let visible = !self.shared.frozen
             && match &e {
-                EngineEvent::Job { event, .. } => !matches!(
-                    event,
-                    crate::jobs::JobEvent::Log { .. }
-                ) || matches!(self.current(), PaneId::Log | PaneId::Jobs),
+                EngineEvent::Job { event, .. } => {
+                    !matches!(event, crate::jobs::JobEvent::Log { .. })
+                        || matches!(self.current(), PaneId::Log | PaneId::Jobs)
+                }
                 _ => true,
             };
         if visible {
@@ -228,7 +242,9 @@ impl App {
                 (_, KeyCode::Down) => *selected += 1,
                 (Some(Command::Select), _) => {
                     let matches = palette_matches(&input.lines().join(""));
-                    let chosen = matches.get((*selected).min(matches.len().saturating_sub(1))).copied();
+                    let chosen = matches
+                        .get((*selected).min(matches.len().saturating_sub(1)))
+                        .copied();
                     self.popup = None;
                     if let Some(c) = chosen {
                         self.command(c, effects);

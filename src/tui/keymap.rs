@@ -98,7 +98,8 @@ impl Key {
     /// Normalises what terminals send: shift is implied by an upper-case letter, and
     /// Shift-Tab arrives as BackTab.
     pub fn from_event(e: &KeyEvent) -> Key {
-        let mut mods = e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         if let KeyCode::Char(_) | KeyCode::BackTab = e.code {
             mods.remove(KeyModifiers::SHIFT);
         }
@@ -117,7 +118,10 @@ impl Key {
         let mut rest = s;
         loop {
             let lower = rest.to_ascii_lowercase();
-            if let Some(r) = lower.strip_prefix("ctrl-").or_else(|| lower.strip_prefix("c-")) {
+            if let Some(r) = lower
+                .strip_prefix("ctrl-")
+                .or_else(|| lower.strip_prefix("c-"))
+            {
                 mods |= KeyModifiers::CONTROL;
                 rest = &rest[rest.len() - r.len()..];
             } else if let Some(r) = lower.strip_prefix("alt-") {
@@ -150,7 +154,10 @@ impl Key {
             "delete" | "del" => Some(KeyCode::Delete),
             "backspace" => Some(KeyCode::Backspace),
             "space" => Some(KeyCode::Char(' ')),
-            f if f.len() >= 2 && f.starts_with('f') && f[1..].chars().all(|c| c.is_ascii_digit()) => {
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
                 f[1..].parse().ok().map(KeyCode::F)
             }
             _ => None,
@@ -265,7 +272,12 @@ impl Default for Keymap {
             b(X::Global, C::Up, &[c('k'), k(Up)], false),
             b(X::Global, C::Down, &[c('j'), k(Down)], false),
             b(X::Global, C::PageUp, &[k(PageUp), Key::ctrl('u')], false),
-            b(X::Global, C::PageDown, &[k(PageDown), Key::ctrl('d')], false),
+            b(
+                X::Global,
+                C::PageDown,
+                &[k(PageDown), Key::ctrl('d')],
+                false,
+            ),
             b(X::Global, C::Top, &[c('g'), k(Home)], false),
             b(X::Global, C::Bottom, &[c('G'), k(End)], false),
             b(X::Global, C::Left, &[c('h'), k(Left)], false),
@@ -331,7 +343,10 @@ impl Keymap {
             Err(e) => {
                 let first = e.to_string();
                 let first = first.lines().next().unwrap_or("").to_string();
-                return (map, vec![format!("keys.toml: {first}; using the default keys")]);
+                return (
+                    map,
+                    vec![format!("keys.toml: {first}; using the default keys")],
+                );
             }
         };
         for (ctx_name, commands) in parsed {
@@ -499,7 +514,11 @@ mod tests {
             ("f5", "F5"),
             ("space", "Space"),
         ] {
-            assert_eq!(Key::parse(s).map(|k| k.to_string()), Ok(shown.to_string()), "{s}");
+            assert_eq!(
+                Key::parse(s).map(|k| k.to_string()),
+                Ok(shown.to_string()),
+                "{s}"
+            );
         }
         assert!(Key::parse("ctrl-").is_err());
         assert!(Key::parse("hyper-x").is_err());
@@ -525,7 +544,10 @@ mod tests {
         let (m, problems) = Keymap::with_overrides(
             "[jobs]\nrun_now = [\"f5\"]\n[global]\nquit = [\"ctrl-q\"]\nwarp = [\"w\"]\n[nowhere]\nx = [\"x\"]\n",
         );
-        assert_eq!(m.lookup(Context::Jobs, Key::parse("f5").unwrap()), Some(Command::RunNow));
+        assert_eq!(
+            m.lookup(Context::Jobs, Key::parse("f5").unwrap()),
+            Some(Command::RunNow)
+        );
         assert_eq!(m.lookup(Context::Jobs, Key::ch('r')), None);
         assert_eq!(m.lookup(Context::Log, Key::ctrl('q')), Some(Command::Quit));
         assert_eq!(problems.len(), 2, "{problems:?}");

@@ -38,6 +38,8 @@ pub struct Driver {
     /// task, so "no reply pending" is exact).
     in_flight: usize,
     clock: SharedClock,
+    /// Set once the event stream closed (the daemon went away), so it is reported once.
+    closed: bool,
     /// Frames drawn (the idle test counts them).
     pub draws: u64,
     pub bells: u64,
@@ -56,6 +58,7 @@ impl Driver {
             rx,
             events,
             in_flight: 0,
+            closed: false,
             clock,
             draws: 0,
             bells: 0,
@@ -107,6 +110,14 @@ impl Driver {
             e = self.events.recv() => match e {
                 Ok(e) => Action::Engine(e),
                 Err(broadcast::error::RecvError::Lagged(n)) => Action::Lagged(n),
+                Err(broadcast::error::RecvError::Closed) if !self.closed => {
+                    self.closed = true;
+                    let why = match &self.backend {
+                        Backend::Remote(c) => c.closed_reason(),
+                        Backend::Local(_) => None,
+                    };
+                    Action::Disconnected(why.unwrap_or_else(|| "the daemon went away".into()))
+                }
                 Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
             },
         }
@@ -139,11 +150,7 @@ impl Driver {
     }
 
     fn idle(&self) -> bool {
-        self.in_flight == 0
-            && self
-                .backend
-                .local()
-                .is_none_or(|e| e.running().is_empty())
+        self.in_flight == 0 && self.backend.local().is_none_or(|e| e.running().is_empty())
     }
 
     /// Processes replies and events until no request is in flight, no job runs, and nothing
@@ -215,6 +222,138 @@ fn enter_terminal(mouse: bool) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Where frames and terminal effects go: the real terminal, or a `TestBackend` in tests.
+pub trait FrameSink {
+    /// Draws if the app is dirty.
+    fn frame(&mut self, driver: &mut Driver, theme: &Theme) -> std::io::Result<()>;
+    fn effect(&mut self, e: Effect) -> std::io::Result<()>;
+    fn suspend(&mut self) -> std::io::Result<()>;
+}
+
+impl FrameSink for ratatui::Terminal<ratatui::backend::TestBackend> {
+    fn frame(&mut self, driver: &mut Driver, theme: &Theme) -> std::io::Result<()> {
+        driver.render(self, theme).map(|_| ())
+    }
+    fn effect(&mut self, _e: Effect) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn suspend(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The real terminal: synchronized output around every frame.
+pub struct CrosstermSink {
+    term: ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::Stdout>>,
+    mouse: bool,
+}
+
+impl FrameSink for CrosstermSink {
+    fn frame(&mut self, driver: &mut Driver, theme: &Theme) -> std::io::Result<()> {
+        draw_synchronized(driver, &mut self.term, theme)
+    }
+    fn effect(&mut self, e: Effect) -> std::io::Result<()> {
+        if let Effect::SetMouse(on) = e {
+            self.mouse = on;
+        }
+        apply_terminal_effect(e, &mut self.term)
+    }
+    fn suspend(&mut self) -> std::io::Result<()> {
+        suspend(&mut self.term, self.mouse)
+    }
+}
+
+/// What reaches the loop from outside the app.
+#[derive(Debug)]
+pub enum Input {
+    Action(Action),
+    /// Ctrl-z.
+    Suspend,
+}
+
+/// The loop: actions in, frames out — drawn only when something changed, at most
+/// [`MAX_FPS`] a second, and never on a timer while idle. Ends when the app quits or the
+/// input closes.
+pub async fn event_loop<S: FrameSink>(
+    driver: &mut Driver,
+    sink: &mut S,
+    theme: &Theme,
+    input: &mut mpsc::UnboundedReceiver<Input>,
+) -> std::io::Result<()> {
+    let frame_gap = Duration::from_millis(1000 / MAX_FPS);
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        if driver.app.is_dirty() && last_draw.is_none_or(|t| t.elapsed() >= frame_gap) {
+            sink.frame(driver, theme)?;
+            last_draw = Some(Instant::now());
+        }
+        for e in std::mem::take(&mut driver.terminal_effects) {
+            sink.effect(e)?;
+        }
+        if driver.app.should_quit() {
+            return Ok(());
+        }
+        // Only a pending frame sets a deadline; idle waits on input alone.
+        let deadline = match (driver.app.is_dirty(), last_draw) {
+            (true, Some(t)) => Some(frame_gap.saturating_sub(t.elapsed())),
+            (true, None) => Some(Duration::ZERO),
+            (false, _) => None,
+        };
+        tokio::select! {
+            i = input.recv() => match i {
+                Some(Input::Action(a)) => driver.dispatch(a),
+                Some(Input::Suspend) => {
+                    sink.suspend()?;
+                    driver.app.mark_dirty();
+                }
+                None => return Ok(()),
+            },
+            a = driver.next() => driver.dispatch(a),
+            _ = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+        while let Some(a) = driver.try_next() {
+            driver.dispatch(a);
+        }
+    }
+}
+
+/// Keys, mouse, resizes and signals, as [`Input`]s.
+fn spawn_input() -> std::io::Result<mpsc::UnboundedReceiver<Input>> {
+    use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
+    use futures_util::StreamExt;
+    use tokio::signal::unix::{signal, SignalKind};
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut term_sig = signal(SignalKind::terminate())?;
+    let mut hup_sig = signal(SignalKind::hangup())?;
+    tokio::spawn(async move {
+        let mut keys = EventStream::new();
+        loop {
+            let input = tokio::select! {
+                ev = keys.next() => match ev {
+                    Some(Ok(Event::Key(k))) if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL) => Input::Suspend,
+                    Some(Ok(Event::Key(k))) => Input::Action(Action::Key(k)),
+                    Some(Ok(Event::Mouse(m))) => Input::Action(Action::Mouse(m)),
+                    Some(Ok(Event::Resize(w, h))) => Input::Action(Action::Resize(w, h)),
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => Input::Action(Action::Terminate),
+                },
+                _ = term_sig.recv() => Input::Action(Action::Terminate),
+                _ = hup_sig.recv() => Input::Action(Action::Terminate),
+            };
+            let last = matches!(input, Input::Action(Action::Terminate));
+            if tx.send(input).is_err() || last {
+                break;
+            }
+        }
+    });
+    Ok(rx)
+}
+
 /// Runs the TUI on the real terminal until the user quits or a signal arrives.
 pub async fn run(backend: Backend, clock: SharedClock, opts: TuiOptions) -> color_eyre::Result<()> {
     run_with_notes(backend, clock, opts, Vec::new()).await
@@ -227,10 +366,6 @@ pub async fn run_with_notes(
     opts: TuiOptions,
     notes: Vec<String>,
 ) -> color_eyre::Result<()> {
-    use crossterm::event::{Event, EventStream, KeyCode, KeyModifiers};
-    use futures_util::StreamExt;
-    use tokio::signal::unix::{signal, SignalKind};
-
     // crossterm's own NO_COLOR handling resets REVERSED/BOLD; the theme handles NO_COLOR.
     crossterm::style::Colored::set_ansi_color_disabled(false);
     let previous = std::panic::take_hook();
@@ -239,8 +374,13 @@ pub async fn run_with_notes(
         previous(info);
     }));
     enter_terminal(opts.mouse)?;
-    let mut term = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
     term.clear()?;
+    let mut sink = CrosstermSink {
+        term,
+        mouse: opts.mouse,
+    };
     let mut app = App::new(opts.keymap.clone(), backend.mode());
     app.shared.mouse = opts.mouse;
     if let Some(n) = notes.last() {
@@ -248,53 +388,10 @@ pub async fn run_with_notes(
     }
     app.shared.notes = notes;
     let mut driver = Driver::new(app, backend.clone(), clock);
-    let mut keys = EventStream::new();
-    let mut term_sig = signal(SignalKind::terminate())?;
-    let mut hup_sig = signal(SignalKind::hangup())?;
-    let frame_gap = Duration::from_millis(1000 / MAX_FPS);
-    let mut last_draw = Instant::now() - frame_gap;
-    loop {
-        // Draw at most MAX_FPS while changes stream in; nothing at all while idle.
-        if driver.app.is_dirty() {
-            let since = last_draw.elapsed();
-            if since >= frame_gap {
-                draw_synchronized(&mut driver, &mut term, &opts.theme)?;
-                last_draw = Instant::now();
-            }
-        }
-        for e in std::mem::take(&mut driver.terminal_effects) {
-            apply_terminal_effect(e, &mut term)?;
-        }
-        if driver.app.should_quit() {
-            break;
-        }
-        let wait = if driver.app.is_dirty() {
-            frame_gap.saturating_sub(last_draw.elapsed())
-        } else {
-            Duration::from_secs(3600 * 24)
-        };
-        tokio::select! {
-            ev = keys.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL) => {
-                    suspend(&mut term, driver.app.shared.mouse)?;
-                    driver.app.mark_dirty();
-                }
-                Some(Ok(Event::Key(k))) => driver.dispatch(Action::Key(k)),
-                Some(Ok(Event::Mouse(m))) => driver.dispatch(Action::Mouse(m)),
-                Some(Ok(Event::Resize(w, h))) => driver.dispatch(Action::Resize(w, h)),
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => driver.dispatch(Action::Terminate),
-            },
-            a = driver.next() => driver.dispatch(a),
-            _ = term_sig.recv() => driver.dispatch(Action::Terminate),
-            _ = hup_sig.recv() => driver.dispatch(Action::Terminate),
-            _ = tokio::time::sleep(wait) => {}
-        }
-        while let Some(a) = driver.try_next() {
-            driver.dispatch(a);
-        }
-    }
+    let mut input = spawn_input()?;
+    let r = event_loop(&mut driver, &mut sink, &opts.theme, &mut input).await;
     restore_terminal();
+    r?;
     // Jobs stop at their next page boundary (they checkpoint), then the store is flushed.
     if let Some(engine) = backend.local() {
         engine.cancel_all();

@@ -57,6 +57,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The front end's clock as of the last action (what "now" means for display).
+    pub fn clock_now(&self) -> std::time::SystemTime {
+        crate::frs::model::parse_time(&self.now).unwrap_or_else(std::time::SystemTime::now)
+    }
+
     pub fn flash(&mut self, kind: Flash, msg: impl Into<String>) {
         self.flash = Some((kind, msg.into()));
     }
@@ -147,7 +152,12 @@ impl Shared {
                     j.waiting_until = None;
                     j.finished = Some((*outcome, summary.clone()));
                 }
-                return matches!(outcome, Outcome::Failed | Outcome::Partial);
+                let bad = matches!(outcome, Outcome::Failed | Outcome::Partial);
+                self.flash(
+                    if bad { Flash::Error } else { Flash::Info },
+                    format!("{} for {name}: {outcome:?}: {summary}", kind.label()),
+                );
+                return bad;
             }
         }
         false

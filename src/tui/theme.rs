@@ -35,7 +35,10 @@ impl ColorMode {
 
 pub const BUILT_IN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("light", include_str!("../../themes/light.toml")),
     ("harbor", include_str!("../../themes/harbor.toml")),
 ];
@@ -224,7 +227,11 @@ impl Theme {
     }
 
     /// A theme by name: `<data dir>/themes/NAME.toml` first, then the built-in ones.
-    pub fn load(name: &str, data_dir: Option<&std::path::Path>, mode: ColorMode) -> Result<Theme, String> {
+    pub fn load(
+        name: &str,
+        data_dir: Option<&std::path::Path>,
+        mode: ColorMode,
+    ) -> Result<Theme, String> {
         if let Some(dir) = data_dir {
             let p = dir.join("themes").join(format!("{name}.toml"));
             if let Ok(text) = std::fs::read_to_string(&p) {
@@ -242,7 +249,12 @@ mod tests {
     #[test]
     fn every_built_in_theme_loads_in_every_mode() {
         for (name, _) in BUILT_IN {
-            for mode in [ColorMode::TrueColor, ColorMode::Ansi256, ColorMode::Ansi16, ColorMode::NoColor] {
+            for mode in [
+                ColorMode::TrueColor,
+                ColorMode::Ansi256,
+                ColorMode::Ansi16,
+                ColorMode::NoColor,
+            ] {
                 Theme::built_in(name, mode).unwrap_or_else(|e| panic!("{name} {mode:?}: {e}"));
             }
         }
@@ -251,7 +263,10 @@ mod tests {
     #[test]
     fn default_uses_only_the_16_ansi_colours() {
         let t = Theme::built_in("default", ColorMode::TrueColor).unwrap();
-        for s in [t.text, t.dim, t.accent, t.title, t.border, t.selected, t.ok, t.warn, t.error, t.key, t.bar] {
+        for s in [
+            t.text, t.dim, t.accent, t.title, t.border, t.selected, t.ok, t.warn, t.error, t.key,
+            t.bar,
+        ] {
             for c in [s.fg, s.bg].into_iter().flatten() {
                 assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?}");
             }
@@ -269,9 +284,14 @@ mod tests {
     fn truecolor_falls_back_to_256() {
         let t = Theme::built_in("harbor", ColorMode::Ansi256).unwrap();
         assert_eq!(t.accent.fg, Some(Color::Indexed(110)));
-        let err = Theme::parse("name='x'\n[colors]\naccent='#112233'\n", ColorMode::Ansi256).unwrap_err();
+        let err =
+            Theme::parse("name='x'\n[colors]\naccent='#112233'\n", ColorMode::Ansi256).unwrap_err();
         assert!(err.contains("fallback256"), "{err}");
-        assert!(Theme::parse("name='x'\n[colors]\naccent='purplish'\n", ColorMode::TrueColor).is_err());
+        assert!(Theme::parse(
+            "name='x'\n[colors]\naccent='purplish'\n",
+            ColorMode::TrueColor
+        )
+        .is_err());
         assert!(Theme::built_in("nope", ColorMode::Ansi16).is_err());
     }
 }

@@ -153,14 +153,14 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = vec![
         Span::styled(format!(" {} ", s.mode), theme.bar),
         Span::styled(
-            format!(
-                " source: {} ",
-                s.source.as_deref().unwrap_or("(none)")
-            ),
+            format!(" source: {} ", s.source.as_deref().unwrap_or("(none)")),
             theme.text,
         ),
         Span::styled(
-            format!(" {running} job{} running ", if running == 1 { "" } else { "s" }),
+            format!(
+                " {running} job{} running ",
+                if running == 1 { "" } else { "s" }
+            ),
             if running > 0 { theme.accent } else { theme.dim },
         ),
     ];

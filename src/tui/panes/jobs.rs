@@ -24,17 +24,22 @@ mod text {
     pub const NEVER: &str = "never run";
     pub const MANUAL: &str = "manual";
     pub const NO_ROW: &str = "no job selected";
+    pub const NO_SCHEDULE: &str =
+        "runs only when started (set a schedule in the source's settings)";
 }
 
 const RUNS: u32 = 1;
 const START: u32 = 2;
 const CANCEL: u32 = 3;
+const SCHEDULES: u32 = 4;
 
 #[derive(Default)]
 pub struct JobsPane {
     selected: usize,
     /// Newest run per (source name, kind).
     last: BTreeMap<(String, JobKind), RunRecord>,
+    /// Next scheduled run per (source name, kind).
+    next: BTreeMap<(String, JobKind), std::time::SystemTime>,
     error: Option<String>,
 }
 
@@ -58,7 +63,9 @@ fn schedule_text(s: Option<&Schedule>) -> String {
 fn duration(r: &RunRecord) -> String {
     let (Some(a), Some(b)) = (
         crate::frs::model::parse_time(&r.started_at),
-        r.ended_at.as_deref().and_then(crate::frs::model::parse_time),
+        r.ended_at
+            .as_deref()
+            .and_then(crate::frs::model::parse_time),
     ) else {
         return String::new();
     };
@@ -71,7 +78,10 @@ fn duration(r: &RunRecord) -> String {
 }
 
 impl JobsPane {
-    fn rows<'a>(&self, ui_sources: &'a [crate::sources::Source]) -> Vec<(&'a crate::sources::Source, JobKind)> {
+    fn rows<'a>(
+        &self,
+        ui_sources: &'a [crate::sources::Source],
+    ) -> Vec<(&'a crate::sources::Source, JobKind)> {
         ui_sources
             .iter()
             .flat_map(|s| JobKind::ALL.into_iter().map(move |k| (s, k)))
@@ -98,6 +108,7 @@ impl Pane for JobsPane {
                 limit: 500,
             },
         );
+        ctx.call(SCHEDULES, Request::Schedules);
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -124,7 +135,11 @@ impl Pane for JobsPane {
                 ctx.info(format!(
                     "starting {}{} for {source}",
                     kind.label(),
-                    if cmd == Command::DryRun { " (dry run)" } else { "" }
+                    if cmd == Command::DryRun {
+                        " (dry run)"
+                    } else {
+                        ""
+                    }
                 ));
             }
             Command::Cancel => {
@@ -151,6 +166,12 @@ impl Pane for JobsPane {
                 }
                 self.error = None;
             }
+            (SCHEDULES, Response::Schedules(list)) => {
+                self.next = list
+                    .into_iter()
+                    .map(|n| ((n.source, n.kind), n.at))
+                    .collect();
+            }
             (_, Response::Error(e)) => {
                 self.error = Some(e.clone());
                 ctx.error(e);
@@ -162,13 +183,17 @@ impl Pane for JobsPane {
 
     fn engine(&mut self, event: &EngineEvent, ctx: &mut Ctx) {
         match event {
-            EngineEvent::Idle { .. } => ctx.call(
-                RUNS,
-                Request::Runs {
-                    source: None,
-                    limit: 500,
-                },
-            ),
+            EngineEvent::Idle { .. } => {
+                ctx.call(
+                    RUNS,
+                    Request::Runs {
+                        source: None,
+                        limit: 500,
+                    },
+                );
+                ctx.call(SCHEDULES, Request::Schedules);
+            }
+            EngineEvent::DataChanged { .. } => ctx.call(SCHEDULES, Request::Schedules),
             EngineEvent::Refused { reason, .. } => ctx.error(reason.clone()),
             _ => {}
         }
@@ -225,8 +250,14 @@ impl Pane for JobsPane {
                     }
                 };
                 let live = ui.shared.jobs.get(&(s.id, *k)).filter(|j| j.running());
+                let next = self.next.get(&(s.name.clone(), *k)).map(|at| {
+                    format!(
+                        "next {} UTC",
+                        chrono::DateTime::<chrono::Utc>::from(*at).format("%m-%d %H:%M")
+                    )
+                });
                 let now = match live {
-                    None => Span::styled(text::IDLE, t.dim),
+                    None => Span::styled(next.unwrap_or_else(|| text::IDLE.to_string()), t.dim),
                     Some(j) => match j.waiting_until {
                         Some(u) => Span::styled(
                             format!(
@@ -238,7 +269,11 @@ impl Pane for JobsPane {
                         None => Span::styled(format!("{}: {}", j.phase, j.done), t.accent),
                     },
                 };
-                let style = if i == self.selected { t.selected } else { t.text };
+                let style = if i == self.selected {
+                    t.selected
+                } else {
+                    t.text
+                };
                 Row::new(vec![
                     Cell::from(s.name.clone()),
                     Cell::from(short_label(*k)),
@@ -262,5 +297,24 @@ impl Pane for JobsPane {
         .header(Row::new(text::HEADER.map(Cell::from)).style(t.title))
         .block(block);
         f.render_widget(table, area);
+        // The selected row's schedule in full: UTC and local time.
+        if let Some((s, k)) = rows.get(self.selected) {
+            let line = match crate::engine::scheduler::schedule_of(s, *k) {
+                Some(sched) => format!(
+                    " {} for {}: {} ",
+                    k.label(),
+                    s.name,
+                    crate::engine::scheduler::describe(sched, ui.shared.clock_now())
+                ),
+                None => format!(" {} for {}: {} ", k.label(), s.name, text::NO_SCHEDULE),
+            };
+            let footer = Rect {
+                x: area.x + 1,
+                y: area.y + area.height.saturating_sub(1),
+                width: area.width.saturating_sub(2),
+                height: 1,
+            };
+            f.render_widget(Paragraph::new(line).style(t.dim), footer);
+        }
     }
 }

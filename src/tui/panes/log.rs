@@ -20,7 +20,8 @@ mod text {
     pub const TITLE: &str = " Log ";
     pub const EMPTY: &str =
         "No log lines yet. Run a job in Jobs (5); its lines stream here. Past runs are in History (9).";
-    pub const NO_MATCH: &str = "No line matches the filters. Esc clears the search, v and J cycle level and job.";
+    pub const NO_MATCH: &str =
+        "No line matches the filters. Esc clears the search, v and J cycle level and job.";
     pub const NO_ERROR: &str = "no error below the cursor";
 }
 
@@ -232,12 +233,18 @@ impl Pane for LogPane {
         let title = format!(
             "{}{}{}{}{}",
             text::TITLE,
-            if self.follow { "· following " } else { "· paused " },
+            if self.follow {
+                "· following "
+            } else {
+                "· paused "
+            },
             match self.level {
                 LevelFilter::All => String::new(),
                 l => format!("· {l:?} and worse ").to_lowercase(),
             },
-            self.job.map(|k| format!("· {} ", k.label())).unwrap_or_default(),
+            self.job
+                .map(|k| format!("· {} ", k.label()))
+                .unwrap_or_default(),
             if self.search.is_empty() {
                 String::new()
             } else {
@@ -248,8 +255,7 @@ impl Pane for LogPane {
         let inner = block.inner(area);
         f.render_widget(block, area);
         let (list_area, field) = if self.editing.is_some() {
-            let [a, b] =
-                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
             (a, Some(b))
         } else {
             (inner, None)

@@ -2,6 +2,7 @@
 //! into state changes and requests (through [`Ctx`]), and renders from `&self` only.
 
 pub mod connections;
+pub mod form;
 pub mod frs;
 pub mod jobs;
 pub mod log;
@@ -9,6 +10,7 @@ pub mod mapping;
 pub mod pool;
 pub mod runs;
 pub mod sources;
+pub mod sources_wizard;
 pub mod status;
 
 use crossterm::event::KeyEvent;

@@ -17,7 +17,14 @@ use crate::tui::view::pane_block;
 mod text {
     pub const TITLE: &str = " History ";
     pub const EMPTY: &str = "No runs recorded yet. Run a job in Jobs (5).";
-    pub const HEADER: [&str; 6] = ["run", "kind", "source", "started (UTC)", "outcome", "summary"];
+    pub const HEADER: [&str; 6] = [
+        "run",
+        "kind",
+        "source",
+        "started (UTC)",
+        "outcome",
+        "summary",
+    ];
     pub const LOG_EMPTY: &str = "This run has no stored log lines.";
 }
 
@@ -108,7 +115,10 @@ impl Pane for RunsPane {
         if let Some((id, lines, scroll)) = &self.open {
             let block = pane_block(format!(" Run {id} log (Esc back) "), t);
             if lines.is_empty() {
-                f.render_widget(Paragraph::new(text::LOG_EMPTY).style(t.dim).block(block), area);
+                f.render_widget(
+                    Paragraph::new(text::LOG_EMPTY).style(t.dim).block(block),
+                    area,
+                );
                 return;
             }
             let h = area.height.saturating_sub(2) as usize;
@@ -153,9 +163,18 @@ impl Pane for RunsPane {
                 };
                 let row = Row::new(vec![
                     Cell::from(r.id.to_string()),
-                    Cell::from(format!("{}{}", r.kind, if r.dry_run { " (dry)" } else { "" })),
+                    Cell::from(format!(
+                        "{}{}",
+                        r.kind,
+                        if r.dry_run { " (dry)" } else { "" }
+                    )),
                     Cell::from(r.source.clone()),
-                    Cell::from(r.started_at.get(..19).unwrap_or(&r.started_at).replace('T', " ")),
+                    Cell::from(
+                        r.started_at
+                            .get(..19)
+                            .unwrap_or(&r.started_at)
+                            .replace('T', " "),
+                    ),
                     Cell::from(Span::styled(format!("{:?}", r.outcome), st)),
                     Cell::from(r.message.clone()),
                 ]);

@@ -16,7 +16,8 @@ use crate::tui::view::pane_block;
 mod text {
     pub const TITLE: &str = " Integrations ";
     pub const NO_SOURCE: &str = "No source selected. Pick or add one in Sources (1).";
-    pub const NO_CONNECTION: &str = "This source has no connection: pick one in Sources (1), e to edit.";
+    pub const NO_CONNECTION: &str =
+        "This source has no connection: pick one in Sources (1), e to edit.";
     pub const CHECKS: [&str; 3] = ["Connected", "Configured", "Mapped"];
 }
 
@@ -45,7 +46,11 @@ impl Pane for StatusPane {
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
         match cmd {
             Command::TestConnection => {
-                match ctx.shared.current_source().and_then(|s| s.connection.clone()) {
+                match ctx
+                    .shared
+                    .current_source()
+                    .and_then(|s| s.connection.clone())
+                {
                     Some(name) => {
                         ctx.info(format!("testing connection {name}…"));
                         ctx.call(TEST, Request::TestConnection { name });
@@ -91,7 +96,10 @@ impl Pane for StatusPane {
         };
         let block = pane_block(title, t);
         if ui.shared.source.is_none() {
-            f.render_widget(Paragraph::new(text::NO_SOURCE).style(t.dim).block(block), area);
+            f.render_widget(
+                Paragraph::new(text::NO_SOURCE).style(t.dim).block(block),
+                area,
+            );
             return;
         }
         let mut lines = Vec::new();
@@ -100,7 +108,10 @@ impl Pane for StatusPane {
         }
         for r in &self.rows {
             lines.push(Line::styled(r.integration.label(), t.title));
-            for (label, check) in text::CHECKS.iter().zip([&r.connected, &r.configured, &r.mapped]) {
+            for (label, check) in text::CHECKS
+                .iter()
+                .zip([&r.connected, &r.configured, &r.mapped])
+            {
                 lines.push(match check {
                     Ok(()) => Line::from(vec![
                         Span::styled("  ✔ ", t.ok),
@@ -116,7 +127,9 @@ impl Pane for StatusPane {
             lines.push(Line::default());
         }
         f.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(block),
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
             area,
         );
     }

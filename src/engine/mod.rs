@@ -216,8 +216,9 @@ impl Engine {
         c.last_test = Some(crate::connections::LastTest {
             at: crate::clock::rfc3339(self.inner.opts.clock.now()),
             ok: outcome.is_ok(),
+            // The store's name, so the list can say where a connection leads after a restart.
             summary: match &outcome {
-                Ok(_) => "passed".to_string(),
+                Ok(r) => r.store_name.clone(),
                 Err(e) => e.clone(),
             },
         });

@@ -208,7 +208,7 @@ impl Frs {
     /// that moment. `change` may run more than once (sled retries a transaction on conflict):
     /// no side effects inside. An `Err` from `change` writes nothing and is returned.
     ///
-    /// ```ignore
+    /// ```text
     /// frs.update_with_event(src, "1001", kind::STATUS, Some(run), now, |fr| {
     ///     fr.sale_id = Some(sale_id.clone());
     ///     fr.invoice_number = Some(invoice.clone());

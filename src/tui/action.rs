@@ -33,6 +33,9 @@ pub enum Action {
     Disconnected(String),
 }
 
+/// Effects live for one dispatch and are moved, never stored in bulk, so the size of the
+/// request variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Call { tag: Tag, request: Request },

@@ -17,7 +17,7 @@ pub enum Popup {
         scroll: usize,
     },
     Palette {
-        input: TextArea<'static>,
+        input: Box<TextArea<'static>>,
         selected: usize,
     },
     Confirm(Confirm),
@@ -358,7 +358,7 @@ impl App {
             Command::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Command::Palette => {
                 self.popup = Some(Popup::Palette {
-                    input: TextArea::default(),
+                    input: Box::default(),
                     selected: 0,
                 })
             }

@@ -5,7 +5,7 @@
 //! Include it from an integration test with
 //! `#[path = "support/schema.rs"] mod schema;` or through `tests/support/mod.rs` (`mod support;`).
 //!
-//! ```ignore
+//! ```text
 //! let book = schema::SchemaBook::shared();
 //! book.validate_response("GET", "/api/2026-07/products?page_size=5", 200, &body)?;
 //! book.validate_request("POST", "/api/2026-07/sales", &sale)?;

@@ -35,24 +35,28 @@ mod text {
     }
     pub const OK_MARK: &str = "✔ ";
     pub const FAIL_MARK: &str = "✘ ";
-    pub fn connected_to(store: &str) -> String {
-        format!("connected to {store}")
-    }
     pub fn remove_prompt(name: &str) -> String {
         format!("Remove connection {name}? Sources using it stop working until given another.")
     }
     pub const REMOVED: &str = "connection removed";
+    pub fn with_notice(notice: &str, msg: &str) -> String {
+        format!("{notice}; {msg}")
+    }
     pub fn saved(name: &str) -> String {
-        format!("connection {name} saved: Test Connection checks it (key in the last test column)")
+        format!("connection {name} saved: Test Connection checks the prefix and token")
     }
     pub const DETAIL: &str = " Selected ";
+    pub fn untested(test_key: &str) -> String {
+        format!("not tested yet: press {test_key} to Test Connection")
+    }
     pub const DOMAIN_PREFIX: &str = "domain prefix ";
     pub const ENDPOINT: &str = "endpoint ";
     pub const TOKEN: &str = "token ";
     pub const LAST_TEST: &str = "last Test Connection ";
 
     pub const FORM_TITLE: &str = " Add connection ";
-    pub const FORM_INTRO: &str = "One connection powers all Lightspeed operations: Get Inventory (Primary), (Secondary) and Send Fulfillment Requests.";
+    pub const FORM_INTRO: &str =
+        "One connection powers Get Inventory (Primary), (Secondary) and Send Fulfillment Requests.";
     pub const FORM_KEYS: &str =
         "Tab/↓ next field · Enter next field (saves on the last) · Ctrl-s save · Esc cancel";
     pub const SAVING: &str = "saving…";
@@ -132,7 +136,7 @@ pub struct ConnectionsPane {
     list: Vec<ConnectionView>,
     selected: usize,
     testing: Option<String>,
-    /// This session's Test Connection results: (passed, store name or reason).
+    /// This session's Test Connection results: (passed, the store's name or the reason).
     results: BTreeMap<String, (bool, String)>,
     form: Option<Form<C>>,
     /// The name being added (select it once the list reloads).
@@ -332,12 +336,8 @@ impl Pane for ConnectionsPane {
                         }
                         ctx.error(e);
                     }
-                    Response::Message(m) => {
-                        if let Some(n) = name {
-                            self.results.insert(n, (true, m.clone()));
-                        }
-                        ctx.info(m);
-                    }
+                    // The store's name arrives with the engine's ConnectionTested event.
+                    Response::Message(m) => ctx.info(m),
                     _ => {}
                 }
                 self.refresh(ctx);
@@ -360,7 +360,7 @@ impl Pane for ConnectionsPane {
                 if let Some(name) = self.adding.take() {
                     let mut msg = text::saved(&name);
                     if let Response::Message(notice) = r {
-                        msg = format!("{notice}; {msg}");
+                        msg = text::with_notice(&notice, &msg);
                     }
                     ctx.info(msg);
                     self.select_after = Some(name);
@@ -381,7 +381,7 @@ impl Pane for ConnectionsPane {
             EngineEvent::DataChanged { .. } => self.refresh(ctx),
             EngineEvent::ConnectionTested { name, result } => {
                 let r = match result {
-                    Ok(store) => (true, text::connected_to(store)),
+                    Ok(store) => (true, store.clone()),
                     Err(e) => (false, e.clone()),
                 };
                 self.results.insert(name.clone(), r);
@@ -484,7 +484,14 @@ impl Pane for ConnectionsPane {
                     Span::styled(text::TOKEN, t.dim),
                     Span::styled(c.token_masked.clone(), t.text),
                 ]),
-                Line::from(vec![Span::styled(text::LAST_TEST, t.dim), status(c)]),
+                Line::from(vec![
+                    Span::styled(text::LAST_TEST, t.dim),
+                    if self.testing.is_none() && self.test_text(c).is_none() {
+                        Span::styled(text::untested(&test_key), t.accent)
+                    } else {
+                        status(c)
+                    },
+                ]),
             ];
             // The full reason (the table cuts it).
             let mut lines = lines;

@@ -176,6 +176,19 @@ impl<I: Copy + PartialEq> Field<I> {
     }
 }
 
+/// One drawn row of a form.
+enum FormRow<'a> {
+    Line {
+        label: Option<Line<'a>>,
+        value: Line<'a>,
+    },
+    /// A non-empty text field: tui-textarea draws it (masked, with its cursor).
+    Text {
+        label: Line<'a>,
+        area: &'a TextArea<'static>,
+    },
+}
+
 /// The form: its fields, which one has focus, and a form-level error line.
 pub struct Form<I> {
     fields: Vec<Field<I>>,
@@ -497,131 +510,164 @@ impl<I: Copy + PartialEq> Form<I> {
         value + help + err
     }
 
-    /// Draws the focused section's fields into `area`.
+    /// The rows field `i` draws: its label with the value, then help and error lines.
+    fn rows<'a>(&'a self, i: usize, value_w: usize, theme: &Theme) -> Vec<FormRow<'a>> {
+        let Some(field) = self.fields.get(i) else {
+            return Vec::new();
+        };
+        let focused = i == self.focus;
+        let label = Line::from(vec![
+            Span::styled(
+                if focused { text::FOCUS } else { text::NO_FOCUS },
+                theme.accent,
+            ),
+            Span::styled(field.label, if focused { theme.accent } else { theme.text }),
+        ]);
+        let mut rows = Vec::new();
+        match &field.value {
+            Value::Text { area, .. } if !area.is_empty() => rows.push(FormRow::Text {
+                label,
+                area: area.as_ref(),
+            }),
+            Value::Text { placeholder, .. } => {
+                let mut spans = Vec::new();
+                if focused {
+                    spans.push(Span::styled(
+                        " ",
+                        Style::default().add_modifier(Modifier::REVERSED),
+                    ));
+                }
+                spans.push(Span::styled(*placeholder, theme.dim));
+                rows.push(FormRow::Line {
+                    label: Some(label),
+                    value: Line::from(spans),
+                });
+            }
+            Value::Choice { options, selected } => {
+                let mut label = Some(label);
+                for line in Self::option_lines(options, value_w) {
+                    let mut spans = Vec::new();
+                    for (n, oi) in line.iter().enumerate() {
+                        if n > 0 {
+                            spans.push(Span::raw("  "));
+                        }
+                        let Some(o) = options.get(*oi) else { continue };
+                        let on = *oi == *selected;
+                        let st = match (on, focused) {
+                            (true, true) => theme.selected,
+                            (true, false) => theme.accent,
+                            (false, _) => theme.dim,
+                        };
+                        spans.push(Span::styled(
+                            format!("{}{}", if on { text::ON } else { text::OFF }, o.label),
+                            st,
+                        ));
+                    }
+                    rows.push(FormRow::Line {
+                        label: label.take(),
+                        value: Line::from(spans),
+                    });
+                }
+            }
+        }
+        if let Some(h) = field.shown_help() {
+            for l in wrap(h, value_w) {
+                rows.push(FormRow::Line {
+                    label: None,
+                    value: Line::styled(l, theme.dim),
+                });
+            }
+        }
+        if let Some(e) = &field.error {
+            for l in wrap(&format!("{}{e}", text::ERROR), value_w) {
+                rows.push(FormRow::Line {
+                    label: None,
+                    value: Line::styled(l, theme.error),
+                });
+            }
+        }
+        rows
+    }
+
+    /// Draws the focused section's fields into `area`, scrolled so the focused field is
+    /// visible. Only the rows that fit are built.
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         if area.height == 0 || area.width == 0 {
             return;
         }
         let section = self.section();
         let label_w = self.label_width(section).min(area.width / 2);
-        let value_x = area.x + label_w;
         let value_w = area.width.saturating_sub(label_w).max(1);
         let in_section: Vec<usize> = (0..self.fields.len())
             .filter(|i| self.fields[*i].section == section)
             .collect();
-        let heights: Vec<usize> = in_section
-            .iter()
-            .map(|i| self.height(&self.fields[*i], value_w as usize))
-            .collect();
-        // Scroll so the focused field ends inside the area.
+        if in_section.is_empty() {
+            return;
+        }
         let avail = area.height as usize;
         let focus_pos = in_section
             .iter()
             .position(|i| *i == self.focus)
             .unwrap_or(0);
+        // Scroll: the first field such that everything up to the focused one fits, with
+        // rows for the "more above" and "more below" marks.
+        let heights: Vec<usize> = in_section
+            .iter()
+            .take(focus_pos + 1)
+            .map(|i| self.height(&self.fields[*i], value_w as usize))
+            .collect();
+        let more_after = usize::from(focus_pos + 1 < in_section.len());
+        let need = |first: usize| {
+            heights[first..=focus_pos].iter().sum::<usize>() + usize::from(first > 0) + more_after
+        };
         let mut first = 0;
-        while first < focus_pos
-            && heights[first..=focus_pos].iter().sum::<usize>() > avail.saturating_sub(1)
-        {
+        while first < focus_pos && need(first) > avail {
             first += 1;
         }
-        let mut y = area.y;
-        let bottom = area.y + area.height;
+        let mut rows: Vec<FormRow> = Vec::new();
         if first > 0 {
-            f.render_widget(
-                Paragraph::new(Line::styled(text::MORE_ABOVE, theme.dim)),
-                Rect::new(area.x, y, area.width, 1),
-            );
-            y += 1;
+            rows.push(FormRow::Line {
+                label: Some(Line::styled(text::MORE_ABOVE, theme.dim)),
+                value: Line::default(),
+            });
         }
-        for (pos, &i) in in_section.iter().enumerate().skip(first) {
-            let field = &self.fields[i];
-            if y as usize + heights[pos] > bottom as usize {
-                if y < bottom {
-                    f.render_widget(
-                        Paragraph::new(Line::styled(text::MORE_BELOW, theme.dim)),
-                        Rect::new(area.x, bottom - 1, area.width, 1),
-                    );
-                }
+        let mut more = false;
+        for &i in in_section.iter().skip(first) {
+            if rows.len() > avail {
+                more = true;
                 break;
             }
-            let focused = i == self.focus;
-            let (mark, label_style) = if focused {
-                (text::FOCUS, theme.accent)
-            } else {
-                (text::NO_FOCUS, theme.text)
-            };
-            f.render_widget(
-                Paragraph::new(Line::from(vec![
-                    Span::styled(mark, theme.accent),
-                    Span::styled(field.label, label_style),
-                ])),
-                Rect::new(area.x, y, label_w, 1),
-            );
-            match &field.value {
-                Value::Text {
-                    area: ta,
-                    placeholder,
-                } => {
-                    let r = Rect::new(value_x, y, value_w, 1);
-                    if ta.is_empty() {
-                        let mut spans = Vec::new();
-                        if focused {
-                            spans.push(Span::styled(
-                                " ",
-                                Style::default().add_modifier(Modifier::REVERSED),
-                            ));
-                        }
-                        spans.push(Span::styled(*placeholder, theme.dim));
-                        f.render_widget(Paragraph::new(Line::from(spans)), r);
-                    } else {
-                        f.render_widget(ta.as_ref(), r);
+            rows.extend(self.rows(i, value_w as usize, theme));
+        }
+        if rows.len() > avail {
+            more = true;
+            rows.truncate(avail.saturating_sub(1));
+        }
+        if more {
+            rows.push(FormRow::Line {
+                label: Some(Line::styled(text::MORE_BELOW, theme.dim)),
+                value: Line::default(),
+            });
+        }
+        for (n, row) in rows.into_iter().take(avail).enumerate() {
+            let y = area.y + n as u16;
+            let label_r = Rect::new(area.x, y, label_w, 1);
+            let value_r = Rect::new(area.x + label_w, y, value_w, 1);
+            match row {
+                FormRow::Line { label, value } => {
+                    if let Some(l) = label {
+                        let r = if value.width() == 0 {
+                            Rect::new(area.x, y, area.width, 1)
+                        } else {
+                            label_r
+                        };
+                        f.render_widget(Paragraph::new(l), r);
                     }
-                    y += 1;
+                    f.render_widget(Paragraph::new(value), value_r);
                 }
-                Value::Choice { options, selected } => {
-                    for line in Self::option_lines(options, value_w as usize) {
-                        let mut spans = Vec::new();
-                        for (n, oi) in line.iter().enumerate() {
-                            if n > 0 {
-                                spans.push(Span::raw("  "));
-                            }
-                            let Some(o) = options.get(*oi) else { continue };
-                            let on = *oi == *selected;
-                            let st = match (on, focused) {
-                                (true, true) => theme.selected,
-                                (true, false) => theme.accent,
-                                (false, _) => theme.dim,
-                            };
-                            spans.push(Span::styled(
-                                format!("{}{}", if on { text::ON } else { text::OFF }, o.label),
-                                st,
-                            ));
-                        }
-                        f.render_widget(
-                            Paragraph::new(Line::from(spans)),
-                            Rect::new(value_x, y, value_w, 1),
-                        );
-                        y += 1;
-                    }
-                }
-            }
-            if let Some(h) = field.shown_help() {
-                for l in wrap(h, value_w as usize) {
-                    f.render_widget(
-                        Paragraph::new(Line::styled(l, theme.dim)),
-                        Rect::new(value_x, y, value_w, 1),
-                    );
-                    y += 1;
-                }
-            }
-            if let Some(e) = &field.error {
-                for l in wrap(&format!("{}{e}", text::ERROR), value_w as usize) {
-                    f.render_widget(
-                        Paragraph::new(Line::styled(l, theme.error)),
-                        Rect::new(value_x, y, value_w, 1),
-                    );
-                    y += 1;
+                FormRow::Text { label, area } => {
+                    f.render_widget(Paragraph::new(label), label_r);
+                    f.render_widget(area, value_r);
                 }
             }
         }
@@ -729,6 +775,31 @@ mod tests {
         assert_eq!(f.section(), 1);
         assert!(!f.next_field());
         assert!(f.is_last_section() && f.is_last_field());
+    }
+
+    #[test]
+    fn renders_at_any_size_and_never_draws_a_masked_text() {
+        let theme =
+            Theme::built_in("default", crate::tui::theme::ColorMode::NoColor).expect("theme");
+        let mut f = form();
+        f.key(key(KeyCode::Down));
+        f.key(key(KeyCode::Down));
+        for c in "hunter2".chars() {
+            f.key(key(KeyCode::Char(c)));
+        }
+        f.set_error(F::A, "a long error message that wraps over several lines");
+        let empty: Form<F> = Form::new(Vec::new());
+        for (w, h) in [(0, 0), (1, 1), (3, 2), (20, 3), (80, 10)] {
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
+            term.draw(|fr| {
+                f.render(fr, fr.area(), &theme);
+                empty.render(fr, fr.area(), &theme);
+            })
+            .expect("draw");
+            let shown = format!("{:?}", term.backend().buffer());
+            assert!(!shown.contains("hunter"), "{shown}");
+        }
     }
 
     #[test]

@@ -636,14 +636,14 @@ impl Pane for FrsPane {
     }
 
     fn engine(&mut self, event: &EngineEvent, ctx: &mut Ctx) {
-        let reload = match event {
-            EngineEvent::DataChanged { .. } => true,
-            EngineEvent::Idle {
-                kind: JobKind::SendFrs,
-                ..
-            } => true,
-            _ => false,
-        };
+        let reload = matches!(
+            event,
+            EngineEvent::DataChanged { .. }
+                | EngineEvent::Idle {
+                    kind: JobKind::SendFrs,
+                    ..
+                }
+        );
         if reload && !ctx.shared.frozen && self.source.is_some() {
             self.load(ctx);
         }

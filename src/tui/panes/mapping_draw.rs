@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::edit::{
-    lines, method_summary, on_miss_label, quote, source_of, step_params, Editor, EditorKind, Input,
-    Kind, Line, Overlay, Pick,
+    cells, lines, method_summary, on_miss_label, quote, source_of, step_params, Editor, EditorKind,
+    Input, Kind, Line, Overlay, Pick,
 };
 use super::grid::Grid;
 use super::sets::SetsEditor;
@@ -363,7 +363,7 @@ fn editor(
     // Lines to draw: (index of the focusable line, its text) plus notes in between.
     let mut drawn: Vec<(Option<usize>, TextLine)> = Vec::new();
     for (i, l) in ls.iter().enumerate() {
-        let focus = (i == cur).then_some(ed.cell);
+        let focus = (i == cur).then(|| ed.cell.min(cells(*l, m).saturating_sub(1)));
         drawn.push((Some(i), editor_line(*l, m, focus, sample, t)));
         if let (Line::Rule(r), Method::SmartRules { rules, .. }) = (l, m) {
             if rules.get(*r).is_some_and(|x| x.conditions.is_empty()) {

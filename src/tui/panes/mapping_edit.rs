@@ -95,7 +95,10 @@ impl Kind {
     }
 
     pub fn detail(self) -> &'static str {
-        text::METHOD_DETAIL[self.index()]
+        text::METHOD_DETAIL
+            .get(self.index())
+            .copied()
+            .unwrap_or_default()
     }
 }
 

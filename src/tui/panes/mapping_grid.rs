@@ -1042,7 +1042,7 @@ impl Grid {
                         PickItem::new(
                             i.to_string(),
                             crate::mapping::op_label(*op),
-                            text::OP_DETAIL[i],
+                            text::OP_DETAIL.get(i).copied().unwrap_or_default(),
                         )
                     })
                     .collect();
@@ -1149,7 +1149,13 @@ impl Grid {
                 let items = step_kinds()
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| PickItem::new(i.to_string(), step_label(s), text::STEP_DETAIL[i]))
+                    .map(|(i, s)| {
+                        PickItem::new(
+                            i.to_string(),
+                            step_label(s),
+                            text::STEP_DETAIL.get(i).copied().unwrap_or_default(),
+                        )
+                    })
                     .collect();
                 Overlay::Pick(Pick::new(
                     text::PICK_STEP.to_string(),

@@ -8,9 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
+use super::form::wrap;
 use super::sources_wizard::Wizard;
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, Request, Response};
+use crate::engine::{scheduler, EngineEvent, Request, Response};
 use crate::sources::{AutoProcessing, QuantityFrom, Schedule, ShippingEstimation, Source};
 use crate::tui::action::Effect;
 use crate::tui::command::Command;
@@ -68,15 +69,6 @@ mod text {
     }
     pub const ANY_TIME: &str = "any time";
     pub const NO_TEMPLATE: &str = "no template";
-    pub fn every_minutes(m: u32) -> String {
-        format!("every {m}m")
-    }
-    pub fn every_hours(h: u32) -> String {
-        format!("every {h}h")
-    }
-    pub fn cron(c: &str) -> String {
-        format!("cron {c}")
-    }
 }
 
 pub(crate) const LIST: u32 = 0;
@@ -105,12 +97,7 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 fn schedule(s: Option<&Schedule>) -> String {
-    match s {
-        None => text::MANUAL.to_string(),
-        Some(Schedule::EveryMinutes(m)) if *m > 0 && m % 60 == 0 => text::every_hours(m / 60),
-        Some(Schedule::EveryMinutes(m)) => text::every_minutes(*m),
-        Some(Schedule::Cron(c)) => text::cron(c),
-    }
+    s.map_or(text::MANUAL.to_string(), scheduler::text)
 }
 
 /// The selected source's settings, one line per group.
@@ -438,7 +425,13 @@ impl Pane for SourcesPane {
         }
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let details = self.selected_source(ui).map(settings_lines);
+        // The settings, wrapped to the width (only what fits is drawn).
+        let details: Option<Vec<String>> = self.selected_source(ui).map(|s| {
+            settings_lines(s)
+                .iter()
+                .flat_map(|l| wrap(l, inner.width as usize))
+                .collect()
+        });
         let detail_h = details.as_ref().map_or(0, |d| d.len() as u16 + 1);
         let [list, detail] = Layout::vertical([
             Constraint::Min(2),

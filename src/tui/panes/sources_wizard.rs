@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::form::{Choice, Field, Form};
 use super::Ui;
-use crate::engine::ConnectionView;
+use crate::engine::{scheduler, ConnectionView};
 use crate::mapping::{Integration, Template};
 use crate::sources::{
     Address, AutoProcessing, BusinessHours, QuantityFrom, Schedule, ShippingEstimation,
@@ -27,7 +27,7 @@ pub(crate) mod text {
     /// Breadcrumb names of the steps, and their full titles.
     pub const STEPS: [&str; 8] = [
         "Source",
-        "Order processing",
+        "Processing",
         "Shipping",
         "Ship From",
         "Connection",
@@ -64,6 +64,7 @@ pub(crate) mod text {
     pub const KEYS_LAST: &str =
         "Tab/↓ next field · ←/→/Space choose · Enter saves · PgUp previous step · Ctrl-s save · Esc cancel";
     pub const SAVING: &str = "saving…";
+    pub const ERROR_MARK: &str = "✘ ";
 
     // Labels, in the seed's words.
     pub const NAME: &str = "Name";
@@ -125,12 +126,12 @@ pub(crate) mod text {
     pub const METHODS_PLACEHOLDER: &str = "empty = skip for now";
     pub const METHODS_HELP: &str = "name[, carrier[, code]]; … e.g. Ground, UPS, GND; Local pickup";
     pub const OPTIONAL: &str = "optional";
+    pub const REQUIRED: &str = "required";
+    pub const REQUIRED_TO_SEND: &str = "required to send FRs";
     pub const CONNECTION_HELP_NONE: &str =
-        "No connection yet: add one in Connections (2), then come back (the wizard keeps its place).";
+        "No connection yet: save without one and pick it later (e edits the source), or leave the wizard (Esc) and add one in Connections (2) first.";
     pub const CONNECTION_UNTESTED: &str = "not tested yet: Test Connection (t) in Connections (2)";
-    pub fn connection_ok(summary: &str) -> String {
-        format!("✔ last Test Connection passed ({summary})")
-    }
+    pub const CONNECTION_OK: &str = "✔ passed its last Test Connection";
     pub fn connection_failed(summary: &str) -> String {
         format!("✘ last Test Connection failed: {summary}")
     }
@@ -142,7 +143,7 @@ pub(crate) mod text {
     pub const LIMIT_HELP: &str = "Refuse to archive more than this share of the pool in one run.";
     pub const SCHEDULE_PLACEHOLDER: &str = "empty = run manually";
     pub const SCHEDULE_HELP: &str =
-        "every 15m, every 2h, or a cron expression (min hour day month weekday)";
+        "every 15m, every 2h, every 1d, or a cron expression in UTC (min hour day month weekday)";
     pub const CREATE_VARIANT_HELP: &str =
         "Create variants that appear between Primary runs. No unless you expect new variants.";
     pub const IDS_HELP: &str = "The valid id in Lightspeed (see lsbridge source options NAME).";
@@ -162,14 +163,6 @@ pub(crate) mod text {
     pub const METHOD_NAME: &str =
         "Each method needs a name: name[, carrier[, code]]; separate methods with ;";
     pub const METHOD_PARTS: &str = "At most three parts per method: name, carrier, code.";
-    pub const SCHEDULE_BAD: &str =
-        "Write \"every 15m\", \"every 2h\", a 5-field cron expression such as \"*/15 * * * *\", or leave it empty.";
-    pub const EVERY_BAD: &str =
-        "\"every\" takes a positive number of minutes or hours: every 15m, every 2h.";
-    pub fn cron_field(which: &str, value: &str, range: &str) -> String {
-        format!("Cron {which} {value:?} is not valid: use *, a number {range}, a-b, lists a,b and steps */n.")
-    }
-    pub const CRON_FIELDS: [&str; 5] = ["minute", "hour", "day-of-month", "month", "weekday"];
     pub fn renamed_clash(name: &str) -> String {
         format!("A source named {name:?} already exists: pick another name.")
     }
@@ -224,12 +217,7 @@ const AUTO: [AutoProcessing; 3] = [
 ];
 
 fn schedule_text(s: Option<&Schedule>) -> String {
-    match s {
-        None => String::new(),
-        Some(Schedule::EveryMinutes(m)) if *m > 0 && m % 60 == 0 => format!("every {}h", m / 60),
-        Some(Schedule::EveryMinutes(m)) => format!("every {m}m"),
-        Some(Schedule::Cron(c)) => c.clone(),
-    }
+    s.map(scheduler::text).unwrap_or_default()
 }
 
 fn methods_text(m: &[ShippingMethod]) -> String {
@@ -296,71 +284,15 @@ fn opt(s: String) -> Option<String> {
     }
 }
 
-/// A schedule as typed: empty (or "manual") = run manually, `every Nm` / `every Nh`, or a
-/// 5-field cron expression (minute hour day-of-month month weekday, UTC).
+/// A schedule as typed: empty (or "manual" / "none") = run manually, else what the
+/// scheduler reads ([`scheduler::parse`]: `every 15m`, `every 2h`, `every 1d`, or a
+/// 5-field cron expression in UTC), so the wizard accepts exactly what will run.
 pub fn parse_schedule(s: &str) -> Result<Option<Schedule>, String> {
     let t = s.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("manual") {
         return Ok(None);
     }
-    let lower = t.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("every") {
-        let rest = rest.trim();
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        let unit = rest[digits.len()..].trim();
-        let n: u32 = digits.parse().map_err(|_| text::EVERY_BAD.to_string())?;
-        let minutes = match unit {
-            "m" | "min" | "mins" | "minute" | "minutes" => Some(n),
-            "h" | "hr" | "hrs" | "hour" | "hours" => n.checked_mul(60),
-            _ => None,
-        };
-        return match minutes {
-            Some(m) if m > 0 => Ok(Some(Schedule::EveryMinutes(m))),
-            _ => Err(text::EVERY_BAD.to_string()),
-        };
-    }
-    let fields: Vec<&str> = t.split_whitespace().collect();
-    if fields.len() != 5 {
-        return Err(text::SCHEDULE_BAD.to_string());
-    }
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-    let bounds: [(u32, u32, &[&str], u32); 5] = [
-        (0, 59, &[], 0),
-        (0, 23, &[], 0),
-        (1, 31, &[], 0),
-        (1, 12, &MONTHS, 1),
-        (0, 7, &DAYS, 0),
-    ];
-    for (i, (field, (lo, hi, names, base))) in fields.iter().zip(bounds).enumerate() {
-        let value = |v: &str| -> Option<u32> {
-            let v = v.to_ascii_lowercase();
-            if let Some(p) = names.iter().position(|n| *n == v) {
-                return u32::try_from(p).ok().map(|p| p + base);
-            }
-            v.parse::<u32>().ok().filter(|n| (lo..=hi).contains(n))
-        };
-        let ok = field.split(',').all(|part| {
-            let (range, step) = match part.split_once('/') {
-                Some((r, s)) => (r, Some(s)),
-                None => (part, None),
-            };
-            let step_ok = step.is_none_or(|s| s.parse::<u32>().is_ok_and(|n| n > 0));
-            let range_ok = range == "*"
-                || match range.split_once('-') {
-                    Some((a, b)) => matches!((value(a), value(b)), (Some(a), Some(b)) if a <= b),
-                    None => value(range).is_some(),
-                };
-            step_ok && range_ok
-        });
-        if !ok {
-            let which = text::CRON_FIELDS.get(i).copied().unwrap_or("field");
-            return Err(text::cron_field(which, field, &format!("{lo}-{hi}")));
-        }
-    }
-    Ok(Some(Schedule::Cron(fields.join(" "))))
+    scheduler::parse(t)
 }
 
 pub struct Wizard {
@@ -426,7 +358,7 @@ impl Wizard {
             .unwrap_or_default();
         let fields = vec![
             // 1 Source
-            Field::text(W::Name, 0, text::NAME, &s.name),
+            Field::text(W::Name, 0, text::NAME, &s.name).placeholder(text::REQUIRED),
             Field::choice(W::Type, 0, text::TYPE, type_options, type_sel),
             Field::choice(
                 W::Fulfills,
@@ -558,9 +490,12 @@ impl Wizard {
                 text::REGISTER,
                 f.register_id.as_deref().unwrap_or(""),
             )
+            .placeholder(text::REQUIRED_TO_SEND)
             .help(text::IDS_HELP),
-            Field::text(W::User, 7, text::USER, f.user_id.as_deref().unwrap_or("")),
-            Field::text(W::Tax, 7, text::TAX, f.tax_id.as_deref().unwrap_or("")),
+            Field::text(W::User, 7, text::USER, f.user_id.as_deref().unwrap_or(""))
+                .placeholder(text::REQUIRED_TO_SEND),
+            Field::text(W::Tax, 7, text::TAX, f.tax_id.as_deref().unwrap_or(""))
+                .placeholder(text::REQUIRED_TO_SEND),
             Field::text(
                 W::Payment,
                 7,
@@ -659,7 +594,7 @@ impl Wizard {
                 .find(|c| c.name == conn)
                 .map(|c| match &c.last_test {
                     None => text::CONNECTION_UNTESTED.to_string(),
-                    Some((true, m)) => text::connection_ok(m),
+                    Some((true, _)) => text::CONNECTION_OK.to_string(),
                     Some((false, m)) => text::connection_failed(m.lines().next().unwrap_or("")),
                 })
         };
@@ -847,6 +782,7 @@ impl Wizard {
     /// when the whole source should be saved.
     pub fn next_step(&mut self, others: &[Source]) -> bool {
         let step = self.form.section();
+        self.form.error = None;
         let shown = self.show_errors(others, |f| f.section == step);
         if shown > 0 {
             self.form.focus_first_error();
@@ -958,7 +894,8 @@ impl Wizard {
         if inner.height < 4 {
             return;
         }
-        let [crumbs, heading, _, fields, error, keys] = Layout::vertical([
+        let [crumbs, heading, intro, _, fields, error, keys] = Layout::vertical([
+            Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
@@ -969,49 +906,58 @@ impl Wizard {
         .areas(inner);
         let step = self.form.section();
         let n = self.form.sections();
-        // The steps, the current one highlighted, those with errors marked.
-        let mut spans = Vec::new();
-        for (i, name) in text::STEPS.iter().enumerate().take(n) {
-            if i > 0 {
-                spans.push(Span::styled(text::SEP, t.dim));
+        // The steps, the current one highlighted, those with errors marked; when they do
+        // not fit, the others by number only.
+        let crumb_line = |names: bool| {
+            let mut spans = Vec::new();
+            for (i, name) in text::STEPS.iter().enumerate().take(n) {
+                if i > 0 {
+                    spans.push(Span::styled(text::SEP, t.dim));
+                }
+                let st = if i == step {
+                    t.selected
+                } else if i < step {
+                    t.text
+                } else {
+                    t.dim
+                };
+                let label = if names || i == step {
+                    (*name).to_string()
+                } else {
+                    (i + 1).to_string()
+                };
+                spans.push(Span::styled(label, st));
+                if self.form.section_has_errors(i) {
+                    spans.push(Span::styled(text::STEP_ERROR, t.error));
+                }
             }
-            let st = if i == step {
-                t.selected
-            } else if i < step {
-                t.text
-            } else {
-                t.dim
-            };
-            spans.push(Span::styled(format!("{} {name}", i + 1), st));
-            if self.form.section_has_errors(i) {
-                spans.push(Span::styled(text::STEP_ERROR, t.error));
-            }
-        }
-        let line = Line::from(spans);
+            Line::from(spans)
+        };
+        let line = crumb_line(true);
         let line = if line.width() > crumbs.width as usize {
-            Line::styled(
-                text::step_heading(step, n, text::STEPS.get(step).copied().unwrap_or("")),
-                t.selected,
-            )
+            crumb_line(false)
         } else {
             line
         };
         f.render_widget(Paragraph::new(line), crumbs);
         let title = text::STEP_TITLES.get(step).copied().unwrap_or("");
-        let intro = text::STEP_INTROS.get(step).copied().unwrap_or("");
         f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(text::step_heading(step, n, title), t.title),
-                Span::styled(format!(" — {intro}"), t.dim),
-            ])),
+            Paragraph::new(Line::styled(text::step_heading(step, n, title), t.title)),
             heading,
+        );
+        f.render_widget(
+            Paragraph::new(Line::styled(
+                text::STEP_INTROS.get(step).copied().unwrap_or(""),
+                t.dim,
+            )),
+            intro,
         );
         self.form.render(f, fields, t);
         if self.saving {
             f.render_widget(Paragraph::new(Line::styled(text::SAVING, t.accent)), error);
         } else if let Some(e) = &self.form.error {
             f.render_widget(
-                Paragraph::new(Line::styled(format!("✘ {e}"), t.error)),
+                Paragraph::new(Line::styled(format!("{}{e}", text::ERROR_MARK), t.error)),
                 error,
             );
         }
@@ -1059,11 +1005,7 @@ mod tests {
             "every 99999999999h",
             "60 * * * *",
             "* 24 * * *",
-            "* * 0 * *",
             "* * * 13 *",
-            "* * * * 8",
-            "*/0 * * * *",
-            "5-1 * * * *",
             "* * * *",
             "hourly",
         ] {

@@ -195,3 +195,36 @@ fn readme_keyboard_reference_matches_the_registry() {
         "README keyboard reference is stale; replace it with Keymap::default().markdown()"
     );
 }
+
+/// The TUI saves sources through the engine, which checks Send FRs ids against the live
+/// store as the CLI does: a wrong id is refused, naming which, and nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_ids_saved_from_the_tui_are_checked_against_the_store() {
+    use lsbridge::engine::{Request, Response};
+    let t = tui::demo().await;
+    let mut source = t.driver.app.shared.sources[0].clone();
+    let good = source.send_frs.register_id.clone();
+    source.send_frs.register_id = Some("00000000-0000-4000-8000-000000000000".into());
+    match t
+        .engine
+        .handle(Request::SaveSource {
+            source: source.clone(),
+        })
+        .await
+    {
+        Response::Error(e) => assert!(e.contains("Register ID"), "{e}"),
+        other => panic!("a wrong register id was accepted: {other:?}"),
+    }
+    let stored = match t.engine.handle(Request::ListSources).await {
+        Response::Sources(s) => s,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(stored[0].send_frs.register_id, good, "nothing was saved");
+    // Other changes with unchanged, valid ids save as before.
+    source.send_frs.register_id = good;
+    source.send_frs.hold_hours = 3;
+    assert_eq!(
+        t.engine.handle(Request::SaveSource { source }).await,
+        Response::Done
+    );
+}

@@ -223,6 +223,60 @@ fn e<E: std::fmt::Display>(x: E) -> String {
 }
 
 impl Engine {
+    /// Send FRs ids given or changed in the TUI are checked against the live store, as the
+    /// CLI does: a wrong register, user, tax or payment type id is refused, naming which.
+    /// Ids not set yet are the status page's business, not an error here. When the store
+    /// cannot be asked, the source is saved with a warning (the send job checks again).
+    async fn check_send_ids(
+        &self,
+        source: &Source,
+        previous: Option<&Source>,
+    ) -> Result<Option<String>, String> {
+        let ids = |s: &Source| {
+            let f = &s.send_frs;
+            (
+                f.register_id.clone(),
+                f.user_id.clone(),
+                f.tax_id.clone(),
+                f.payment_type_id.clone(),
+                s.connection.clone(),
+            )
+        };
+        let f = &source.send_frs;
+        let any = [&f.register_id, &f.user_id, &f.tax_id, &f.payment_type_id]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+        if !any || previous.is_some_and(|p| ids(p) == ids(source)) {
+            return Ok(None);
+        }
+        let Some(conn_name) = &source.connection else {
+            return Ok(None);
+        };
+        let conn = Connections::open(self.store())
+            .map_err(e)?
+            .get(conn_name)
+            .map_err(e)?;
+        let client = conn.client(self.client_options(conn_name)).map_err(e)?;
+        match crate::send_settings::validate(&client, f).await {
+            Ok(_) => Ok(None),
+            Err(crate::send_settings::ValidateError::Invalid(problems)) => {
+                let wrong: Vec<String> = problems
+                    .iter()
+                    .filter(|p| !matches!(p.problem, crate::send_settings::Problem::Missing))
+                    .map(|p| p.message(&source.name))
+                    .collect();
+                if wrong.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(wrong.join("; "))
+                }
+            }
+            Err(other) => Ok(Some(format!(
+                "saved, but the Send FRs ids could not be checked against the store ({other})"
+            ))),
+        }
+    }
+
     /// Answers one request. Never panics; failures are [`Response::Error`].
     pub async fn handle(&self, req: Request) -> Response {
         let changed = matches!(
@@ -272,12 +326,16 @@ impl Engine {
                 )
             }
             Request::AddSource { source } => {
+                let warning = self.check_send_ids(&source, None).await?;
                 sources()?.add(source).map_err(e)?;
-                Response::Done
+                warning.map_or(Response::Done, Response::Message)
             }
             Request::SaveSource { source } => {
+                let before = sources()?.list().map_err(e)?;
+                let previous = before.iter().find(|s| s.id == source.id);
+                let warning = self.check_send_ids(&source, previous).await?;
                 sources()?.save(&source).map_err(e)?;
-                Response::Done
+                warning.map_or(Response::Done, Response::Message)
             }
             Request::RemoveSource { name } => {
                 sources()?.remove(&name).map_err(e)?;

@@ -362,7 +362,7 @@ impl Pane for SourcesPane {
                 }
                 None => ctx.error(e),
             },
-            (SAVE, _) => {
+            (SAVE, response) => {
                 let edit = self.wizard.as_ref().is_some_and(Wizard::is_edit);
                 self.wizard = None;
                 if let Some(name) = self.saving.take() {
@@ -372,6 +372,10 @@ impl Pane for SourcesPane {
                         text::added(&name)
                     });
                     ctx.shared.source = Some(name);
+                }
+                // Saved with a caveat (e.g. the store could not be asked about the ids).
+                if let Response::Message(m) = response {
+                    ctx.error(m);
                 }
                 self.refresh(ctx);
             }

@@ -228,3 +228,24 @@ async fn send_ids_saved_from_the_tui_are_checked_against_the_store() {
         Response::Done
     );
 }
+
+/// Quitting with an open, changed editor asks first; `n` goes back with the edit intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_with_unsaved_changes_asks_first() {
+    let mut t = tui::demo().await;
+    t.press("1a").await;
+    t.keys("new-source");
+    t.ctrl('c');
+    let screen = t.screen(W, H);
+    assert!(
+        screen.contains("Unsaved changes in the source wizard"),
+        "{screen}"
+    );
+    snap!("popup_quit_unsaved", screen);
+    t.keys("n");
+    assert!(!t.driver.app.should_quit());
+    assert!(t.screen(W, H).contains("new-source"));
+    t.ctrl('c');
+    t.keys("y");
+    assert!(t.driver.app.should_quit());
+}

@@ -22,6 +22,8 @@ pub enum Popup {
     },
     Confirm(Confirm),
     QuitWhileRunning,
+    /// Quitting would drop changes in these editors.
+    QuitUnsaved(Vec<&'static str>),
 }
 
 pub struct App {
@@ -274,7 +276,7 @@ impl App {
                         KeyCode::Char('n') | KeyCode::Char('N') => self.popup = None,
                         _ => {}
                     }
-                } else if let Some(Popup::QuitWhileRunning) = &self.popup {
+                } else if let Some(Popup::QuitWhileRunning | Popup::QuitUnsaved(_)) = &self.popup {
                     if let KeyCode::Char('y') | KeyCode::Char('Y') = k.code {
                         self.quit = true;
                         effects.push(Effect::Quit);
@@ -328,7 +330,7 @@ impl App {
                 }
                 return;
             }
-            Some(Popup::QuitWhileRunning) => {
+            Some(Popup::QuitWhileRunning | Popup::QuitUnsaved(_)) => {
                 match cmd {
                     Command::Select => {
                         self.quit = true;
@@ -348,7 +350,11 @@ impl App {
         }
         match cmd {
             Command::Quit => {
-                if self.shared.running_jobs() > 0 && self.shared.mode == "in-process" {
+                let unsaved: Vec<&'static str> =
+                    self.panes.iter().filter_map(|p| p.unsaved()).collect();
+                if !unsaved.is_empty() {
+                    self.popup = Some(Popup::QuitUnsaved(unsaved));
+                } else if self.shared.running_jobs() > 0 && self.shared.mode == "in-process" {
                     self.popup = Some(Popup::QuitWhileRunning);
                 } else {
                     self.quit = true;

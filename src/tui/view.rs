@@ -25,6 +25,12 @@ mod text {
     pub const PALETTE_TITLE: &str = " Command (Enter runs, Esc closes) ";
     pub const CONFIRM_TITLE: &str = " Confirm ";
     pub const FROZEN: &str = " FROZEN ";
+    pub fn quit_unsaved(what: &[&str]) -> String {
+        format!(
+            "Unsaved changes in {}. Quit and drop them? (n goes back; Ctrl-s saves)",
+            what.join(" and ")
+        )
+    }
 }
 
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -105,6 +111,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         }
         Some(Popup::Confirm(c)) => draw_question(f, theme, &c.prompt, area),
         Some(Popup::QuitWhileRunning) => draw_question(f, theme, text::QUIT_RUNNING, area),
+        Some(Popup::QuitUnsaved(what)) => draw_question(f, theme, &text::quit_unsaved(what), area),
         None => {}
     }
 }

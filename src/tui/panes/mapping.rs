@@ -111,6 +111,7 @@ mod text {
     pub const SAVING: &str = "saving…";
     pub const STILL_SAVING: &str = "still saving the last change";
     pub const UNSAVED: &str = "● unsaved changes: Ctrl-s saves them; Esc asks before leaving";
+    pub const QUIT_UNSAVED: &str = "the template grid in Mapping (4)";
     pub const ALL_SAVED: &str = "✔ saved and valid";
     pub const SKIP_SUMMARY: &str = "—";
     pub const EMPTY_SUMMARY: &str = "(cleared on every sync)";
@@ -620,6 +621,13 @@ impl MappingPane {
 }
 
 impl Pane for MappingPane {
+    fn unsaved(&self) -> Option<&'static str> {
+        self.grid
+            .as_ref()
+            .is_some_and(|g| g.dirty())
+            .then_some(text::QUIT_UNSAVED)
+    }
+
     fn id(&self) -> PaneId {
         PaneId::Mapping
     }

@@ -168,6 +168,11 @@ pub trait Pane: Send {
 
     fn engine(&mut self, _event: &EngineEvent, _ctx: &mut Ctx) {}
 
+    /// What quitting now would throw away (an open, changed editor), for the quit question.
+    fn unsaved(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The user answered yes to [`Ctx::confirm`].
     fn confirmed(&mut self, _token: u32, _ctx: &mut Ctx) {}
 

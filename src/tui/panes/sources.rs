@@ -19,6 +19,7 @@ use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 
 mod text {
+    pub const QUIT_UNSAVED: &str = "the source wizard in Sources (1)";
     pub const TITLE: &str = " Sources ";
     pub fn empty(add_key: &str) -> String {
         format!("No sources yet. Press {add_key} to add one with the wizard: source type, order processing, shipping, Ship From, connection, and the three integrations.")
@@ -255,6 +256,13 @@ impl SourcesPane {
 }
 
 impl Pane for SourcesPane {
+    fn unsaved(&self) -> Option<&'static str> {
+        self.wizard
+            .as_ref()
+            .is_some_and(|w| w.changed())
+            .then_some(text::QUIT_UNSAVED)
+    }
+
     fn id(&self) -> PaneId {
         PaneId::Sources
     }

@@ -11,7 +11,7 @@ use crate::lightspeed::{Client, ClientOptions, RetryPolicy};
 use crate::send_settings::{self, SettingProblem, StoreOptions, ValidateError};
 use crate::sources::{
     Address, AutoProcessing, BusinessHours, Integration, QuantityFrom, ShippingEstimation,
-    ShippingMethod, Source, SourceError, SourceType, Sources, StatusFacts,
+    ShippingMethod, Source, SourceError, SourceType, Sources,
 };
 use crate::store::Store;
 use crate::templates::Templates;
@@ -457,27 +457,6 @@ impl From<SourceError> for Failure {
     }
 }
 
-/// Status facts read from the store.
-struct Facts<'a> {
-    connections: &'a Connections,
-    templates: &'a Templates,
-}
-
-impl StatusFacts for Facts<'_> {
-    fn connection_exists(&self, name: &str) -> bool {
-        self.connections.get(name).is_ok()
-    }
-    fn connection_tested_ok(&self, name: &str) -> Option<bool> {
-        self.connections
-            .get(name)
-            .ok()
-            .and_then(|c| c.last_test.map(|t| t.ok))
-    }
-    fn template_ok(&self, name: &str, i: Integration) -> Result<(), String> {
-        self.templates.check(name, i)
-    }
-}
-
 fn check(r: &Result<(), String>) -> String {
     match r {
         Ok(()) => "yes".into(),
@@ -489,7 +468,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
     let sources = Sources::open(store)?;
     let connections = Connections::open(store)?;
     let templates = Templates::open(store)?;
-    let facts = Facts {
+    let facts = crate::sources::StoreFacts {
         connections: &connections,
         templates: &templates,
     };

@@ -50,13 +50,6 @@ fn options(
     ))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))
-}
-
 fn interactive() -> Result<(), Failure> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -73,7 +66,7 @@ pub fn run_tui(data_dir: Option<PathBuf>, args: TuiArgs) -> Result<u8, Failure> 
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
     let (opts, problems) = options(&args, Some(&dir))?;
-    let rt = runtime()?;
+    let rt = crate::cli::runtime()?;
     rt.block_on(async move {
         // A running daemon owns the store: attach to it. Otherwise run the engine (and its
         // scheduler) here; closing the TUI then stops them.
@@ -148,7 +141,7 @@ pub fn run_demo(args: TuiArgs) -> Result<u8, Failure> {
     let dir = demo_dir()?;
     let store = Store::open(&dir)?;
     let (opts, problems) = options(&args, Some(&dir))?;
-    let rt = runtime()?;
+    let rt = crate::cli::runtime()?;
     rt.block_on(async move {
         let sim = SimHandle::start(SimConfig {
             store: StoreSpec::Demo,

@@ -303,6 +303,28 @@ pub trait StatusFacts {
     fn template_ok(&self, name: &str, integration: Integration) -> Result<(), String>;
 }
 
+/// The status facts as the store holds them (the CLI's `source show` and the engine's
+/// status page both read these).
+pub struct StoreFacts<'a> {
+    pub connections: &'a crate::connections::Connections,
+    pub templates: &'a crate::templates::Templates,
+}
+
+impl StatusFacts for StoreFacts<'_> {
+    fn connection_exists(&self, name: &str) -> bool {
+        self.connections.get(name).is_ok()
+    }
+    fn connection_tested_ok(&self, name: &str) -> Option<bool> {
+        self.connections
+            .get(name)
+            .ok()
+            .and_then(|c| c.last_test.map(|t| t.ok))
+    }
+    fn template_ok(&self, name: &str, i: Integration) -> Result<(), String> {
+        self.templates.check(name, i)
+    }
+}
+
 impl Source {
     pub fn template(&self, i: Integration) -> Option<&str> {
         match i {

@@ -14,7 +14,7 @@ use crate::frs::{Fr, FrEvent, FrStatus, Frs};
 use crate::jobs::runs::{LogLine, RunRecord, Runs};
 use crate::mapping::{Integration, MappingSet, Template};
 use crate::pool::{Pool, PoolItem};
-use crate::sources::{IntegrationStatus, Source, Sources, StatusFacts};
+use crate::sources::{IntegrationStatus, Source, Sources};
 use crate::templates::Templates;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -168,26 +168,6 @@ pub enum Response {
     Error(String),
 }
 
-struct Facts<'a> {
-    connections: &'a Connections,
-    templates: &'a Templates,
-}
-
-impl StatusFacts for Facts<'_> {
-    fn connection_exists(&self, name: &str) -> bool {
-        self.connections.get(name).is_ok()
-    }
-    fn connection_tested_ok(&self, name: &str) -> Option<bool> {
-        self.connections
-            .get(name)
-            .ok()
-            .and_then(|c| c.last_test.map(|t| t.ok))
-    }
-    fn template_ok(&self, name: &str, i: Integration) -> Result<(), String> {
-        self.templates.check(name, i)
-    }
-}
-
 /// `PoolCount` and `PoolPage`'s filter: archived or not, and a case-insensitive substring of
 /// SKU or Title.
 struct PoolFilter {
@@ -314,7 +294,7 @@ impl Engine {
                 let s = sources()?.by_name(&source).map_err(e)?;
                 let connections = Connections::open(store).map_err(e)?;
                 let templates = Templates::open(store).map_err(e)?;
-                let facts = Facts {
+                let facts = crate::sources::StoreFacts {
                     connections: &connections,
                     templates: &templates,
                 };

@@ -93,6 +93,7 @@ fn pool_item(i: usize) -> PoolItem {
         archived: i % 50 == 0,
         last_seen_run: 3,
         history: Default::default(),
+        stock: Default::default(),
     }
 }
 

@@ -27,6 +27,14 @@ pub struct BenchArgs {
     /// page_size requested for products.
     #[arg(long, default_value_t = 1000)]
     pub page_size: u64,
+    /// Use a simulator that is already running (`lsbridge sim --no-rate-limit --store
+    /// synthetic:N`) at this origin instead of starting one; handy for profiling the importer
+    /// alone.
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// Fetch and map but write nothing (isolates the cost of persisting).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Peak resident set size of this process, from /proc (Linux).
@@ -46,12 +54,13 @@ impl Drop for SimChild {
     }
 }
 
-pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
+/// Starts `lsbridge sim` for `synthetic:N` on a free port; returns its origin.
+fn start_sim(products: u64) -> Result<(String, SimChild), Failure> {
     let exe = std::env::current_exe()
         .map_err(|e| Failure::failed(format!("cannot find the lsbridge binary: {e}")))?;
     let mut child = Command::new(exe)
         .args(["sim", "--port", "0", "--no-rate-limit", "--store"])
-        .arg(format!("synthetic:{}", a.products))
+        .arg(format!("synthetic:{products}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -70,7 +79,17 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
         .strip_prefix("listening on ")
         .ok_or_else(|| Failure::failed(format!("unexpected simulator output {first:?}")))?
         .to_string();
+    Ok((origin, child))
+}
 
+pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
+    let (origin, child) = match &a.origin {
+        Some(o) => (o.trim_end_matches('/').to_string(), None),
+        None => {
+            let (o, c) = start_sim(a.products)?;
+            (o, Some(c))
+        }
+    };
     let dir = std::env::temp_dir().join(format!("lsbridge-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Store::open(&dir)?;
@@ -101,7 +120,10 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
             &ctx,
             &source,
             &template,
-            &PrimaryOptions::default(),
+            &PrimaryOptions {
+                dry_run: a.dry_run,
+                ..PrimaryOptions::default()
+            },
         ))
         .map_err(|e| Failure::failed(e.to_string()))?;
     let wall = started.elapsed().as_secs_f64();
@@ -122,7 +144,9 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
     drop(child);
     drop(ctx);
     drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("LSBRIDGE_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let out = serde_json::json!({
         "bench": "primary",
         "products": a.products,

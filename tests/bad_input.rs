@@ -585,7 +585,7 @@ async fn unreadable_bodies_are_bad_response_after_retries() {
         (
             "version of the wrong type",
             reply(200, r#"{"data":[{"id":"p1","version":{"n":1}}]}"#),
-            "did not match any variant",
+            "invalid type: map, expected a version number",
         ),
         (
             "version range not a number",

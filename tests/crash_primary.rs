@@ -92,9 +92,10 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Kill after a random number of committed pages (progress lines), i.e. somewhere in
-        // the stock phase, the product phase, or mid-page right after a commit.
-        let target = rng.gen_range(1..=6);
+        // Kill after a random number of progress lines: somewhere in the stock read (12
+        // pages of 5,000 records, held in memory), or in the product phase (20 pages, each
+        // committed by the writer thread while the next is mapped).
+        let target = rng.gen_range(1..=30);
         let stderr = child.stderr.take().unwrap();
         let mut seen = 0;
         for line in BufReader::new(stderr).lines() {

@@ -809,3 +809,82 @@ fn every_error_displays_on_one_line() {
         assert!(!msg.contains('\n') && !msg.contains('\r'), "{msg:?}");
     }
 }
+
+/// Schema 3 keeps stock per outlet in the pool items: the `levels` tree is dropped with the
+/// inventory jobs' positions (as in schema 2, so the next run fills the stock again), the
+/// product id index is re-keyed to its compact form, and items written as version 2 (names
+/// as text, no stock) still read.
+#[test]
+fn v2_levels_tree_goes_ids_are_rekeyed_and_v2_items_still_read() -> Result<(), StoreError> {
+    use lsbridge::mapping::FieldValue;
+    use lsbridge::pool::{Pool, PoolItem};
+    use std::collections::{BTreeMap, VecDeque};
+
+    let dir = tmp();
+    let pid = "0a0b0c0d-1111-4222-8333-444455556666";
+    let mut fields = BTreeMap::new();
+    fields.insert("Title".to_string(), FieldValue::Text("Tee".into()));
+    fields.insert("Quantity".to_string(), FieldValue::Number(3.0));
+    let history: VecDeque<lsbridge::pool::Change> = VecDeque::new();
+    // Version 2 body: postcard of the item as it was (field names as text, no stock).
+    let mut v2 = vec![0u8, 2];
+    v2.extend(
+        postcard::to_stdvec(&(
+            "SKU-1",
+            pid,
+            None::<String>,
+            false,
+            &fields,
+            false,
+            4u64,
+            &history,
+        ))
+        .expect("postcard"),
+    );
+    write_raw_schema_version(
+        dir.path(),
+        2,
+        &[
+            ("pool", &u64_str(7, "SKU-1")[..], v2),
+            (
+                "pool_ids",
+                &u64_str(7, pid)[..],
+                b"\x00\x01\"SKU-1\"".to_vec(),
+            ),
+            (
+                "pool_ids",
+                &u64_str(7, "legacy-id")[..],
+                b"\x00\x01\"SKU-2\"".to_vec(),
+            ),
+            ("levels", &u64_str(7, pid)[..], b"\x00\x02\x00".to_vec()),
+            (
+                "checkpoints",
+                &u64_str(7, "secondary")[..],
+                b"\x00\x01{}".to_vec(),
+            ),
+        ],
+    );
+    let store = Store::open(dir.path())?;
+    assert_eq!(store.schema_version()?, CURRENT);
+    let pool = Pool::open(&store)?;
+    let item: PoolItem = pool.get(7, "SKU-1")?.expect("item kept");
+    assert_eq!(item.fields, fields);
+    assert_eq!(item.last_seen_run, 4);
+    assert!(item.stock.0.is_empty());
+    assert_eq!(pool.sku_of(7, pid)?.as_deref(), Some("SKU-1"));
+    assert_eq!(pool.sku_of(7, "legacy-id")?.as_deref(), Some("SKU-2"));
+    // Written back in the current form, read back the same.
+    let mut w = pool.write();
+    pool.stage(&mut w, 7, &item)?;
+    pool.commit(w)?;
+    assert_eq!(pool.get(7, "SKU-1")?, Some(item));
+    drop(pool);
+    drop(store);
+    let db = sled::open(dir.path()).expect("raw open");
+    assert!(!db.tree_names().iter().any(|n| &n[..] == b"levels"));
+    assert_eq!(db.open_tree("checkpoints").expect("tree").len(), 0);
+    let ids = db.open_tree("pool_ids").expect("tree");
+    assert_eq!(ids.len(), 2);
+    assert!(ids.iter().keys().all(|k| k.expect("key")[0] >= 0xA0));
+    Ok(())
+}

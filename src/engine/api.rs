@@ -557,19 +557,15 @@ impl Engine {
             .take(1000)
             .filter_map(Result::ok)
             .find(|i| !i.is_parent);
-        let levels = crate::pool::Levels::open(store).map_err(e)?;
-        let level = |product: &str| {
-            levels
-                .get(s.id, product)
-                .ok()
-                .flatten()
-                .and_then(|l| l.quantity(outlet.as_deref()))
-        };
         if integration == Integration::Secondary {
             return Ok(match item {
                 Some(i) => SampleRecord {
                     origin: format!("inventory of {} from the pool", i.sku),
-                    record: inventory_record(&i.sku, &i.product_id, level(&i.product_id)),
+                    record: inventory_record(
+                        &i.sku,
+                        &i.product_id,
+                        i.stock.quantity(outlet.as_deref()),
+                    ),
                 },
                 None => example_record(integration, "the pool is empty"),
             });
@@ -610,7 +606,7 @@ impl Engine {
                 return Ok(None);
             };
             let quantity = match &item {
-                Some(_) => level(&p.id),
+                Some(i) => i.stock.quantity(outlet.as_deref()),
                 None => {
                     let rows = client.inventory_for_product(&p.id).await.map_err(e)?;
                     let rows = rows

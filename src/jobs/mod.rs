@@ -6,10 +6,12 @@ pub mod checkpoint;
 pub mod context;
 pub mod counts;
 pub mod events;
+mod page_writer;
 pub mod primary;
 pub mod runs;
 pub mod secondary;
 pub mod send_frs;
+mod sku_filter;
 pub mod source_record;
 
 pub use context::JobCtx;

@@ -1,14 +1,17 @@
 //! Get Inventory (Primary): the full catalog and quantities into the pool.
 //!
-//! Phases, each resumable from the checkpoint saved after every committed page:
-//! 1. stock levels (`POST /inventory`, ascending) into the levels index;
+//! Phases:
+//! 1. stock levels (`POST /inventory`, ascending), read whole into memory ([`StockMap`]):
+//!    nothing is written for them until their product is, which halves the writes of a
+//!    first import;
 //! 2. products (`GET /products`), mapped through the template, diffed against the pool and
-//!    written a page at a time;
+//!    written a page at a time, each item with its stock per outlet; a checkpoint follows
+//!    every committed page;
 //! 3. archiving, only after every page of a complete, successful run, and only within the
 //!    safety valve's limit.
 //!
-//! A crash or kill anywhere resumes at the last committed page of the same run; a partial
-//! run never archives anything.
+//! A crash or kill anywhere resumes at the last committed page of the same run (reading the
+//! stock feed again first); a partial run never archives anything.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,14 +21,16 @@ use super::checkpoint::{Checkpoints, PrimaryCheckpoint, PrimaryPhase, SecondaryC
 use super::context::{begin_run, finish_run, JobCtx, RunLog};
 use super::counts::Counts;
 use super::events::JobEvent;
+use super::page_writer::{PageWriter, IN_FLIGHT};
 use super::runs::{Outcome, RunRecord, Runs};
+use super::sku_filter::SkuFilter;
 use super::source_record::{product_record, Lookups};
 use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::{Brand, Product};
-use crate::lightspeed::pager::{CategoryPager, InventoryPager, VersionPager};
+use crate::lightspeed::pager::{CategoryPager, InventoryPager, StockRecord, VersionPager};
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
-use crate::pool::{Levels, Pool, PoolItem};
+use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
 use crate::sources::{QuantityFrom, Source};
 
 /// Most per-record problems written to the run log one by one; the rest are counted.
@@ -57,30 +62,6 @@ pub struct RunSummary {
     pub message: String,
     pub diffs: Vec<Diff>,
     pub resumed: bool,
-}
-
-/// Quantity per product for the products phase, built by one sequential scan of the stored
-/// levels (so a resumed run sees exactly what an uninterrupted one would). Product ids are
-/// UUIDs in practice and are kept as 16 bytes: about 30 MB at a million products.
-#[derive(Default)]
-struct Quantities {
-    by_uuid: HashMap<u128, f64>,
-    other: HashMap<String, f64>,
-}
-
-impl Quantities {
-    fn add(&mut self, product: &str, level: f64) {
-        match uuid::Uuid::parse_str(product) {
-            Ok(u) => *self.by_uuid.entry(u.as_u128()).or_default() += level,
-            Err(_) => *self.other.entry(product.to_string()).or_default() += level,
-        }
-    }
-    fn get(&self, product: &str) -> Option<f64> {
-        match uuid::Uuid::parse_str(product) {
-            Ok(u) => self.by_uuid.get(&u.as_u128()).copied(),
-            Err(_) => self.other.get(product).copied(),
-        }
-    }
 }
 
 /// Fetches the next page while the current one is processed.
@@ -116,22 +97,69 @@ fn prefetch<T: Send + 'static, P: Send + 'static>(
     rx
 }
 
+/// Items of the pages not yet surely committed (the current one included), newest first:
+/// the pool does not show them yet, and a SKU or parent seen again must find them.
+#[derive(Default)]
+struct Recent {
+    pages: std::collections::VecDeque<RecentPage>,
+}
+
+#[derive(Default)]
+struct RecentPage {
+    items: HashMap<String, PoolItem>,
+    /// product id → SKU
+    ids: HashMap<String, String>,
+}
+
+impl Recent {
+    fn start_page(&mut self) {
+        // The current page plus the ones the writer may still hold.
+        if self.pages.len() > IN_FLIGHT {
+            self.pages.pop_back();
+        }
+        self.pages.push_front(RecentPage::default());
+    }
+
+    /// The newest in-run version of `sku`, removed (it comes back through `put`).
+    fn take(&mut self, sku: &str) -> Option<PoolItem> {
+        self.pages.iter_mut().find_map(|p| p.items.remove(sku))
+    }
+
+    fn put(&mut self, item: PoolItem) {
+        if let Some(p) = self.pages.front_mut() {
+            if !item.product_id.is_empty() {
+                p.ids.insert(item.product_id.clone(), item.sku.clone());
+            }
+            p.items.insert(item.sku.clone(), item);
+        }
+    }
+
+    fn sku_of(&self, product_id: &str) -> Option<&str> {
+        self.pages
+            .iter()
+            .find_map(|p| p.ids.get(product_id).map(String::as_str))
+    }
+}
+
 struct Run<'a> {
     ctx: &'a JobCtx,
     source: &'a Source,
     template: &'a CompiledTemplate,
     opts: &'a PrimaryOptions,
     pool: Pool,
-    levels: Levels,
     checkpoints: Checkpoints,
     log: RunLog,
     run: u64,
     counts: Counts,
     problems: u64,
     diffs: Vec<Diff>,
-    /// Dry run only: quantities that a real run would have stored in the levels index.
-    dry_levels: HashMap<String, HashMap<String, f64>>,
-    quantities: Quantities,
+    /// The stock feed, read in full before the products (in memory: nothing of it is written
+    /// until its product is).
+    stock: StockMap,
+    /// When the run began on an empty pool (and was not resumed): the SKUs it has staged, so
+    /// that a SKU it has not staged is known to be new without asking sled (whose reads,
+    /// racing the writer thread, cost about as much as the writes).
+    staged: Option<SkuFilter>,
     /// Variants whose parent row had not been seen when they were mapped.
     pending_parents: Vec<(String, String)>,
 }
@@ -163,92 +191,58 @@ impl Run<'_> {
         });
     }
 
+    fn checkpoint_record(&self, phase: PrimaryPhase, inventory_version: u64) -> PrimaryCheckpoint {
+        let mut counts = self.counts;
+        counts.requests = self.ctx.client.requests_sent();
+        PrimaryCheckpoint {
+            run: self.run,
+            phase,
+            inventory_version,
+            counts,
+            pending_parents: self.pending_parents.clone(),
+        }
+    }
+
     fn checkpoint(&self, phase: PrimaryPhase, inventory_version: u64) -> Result<(), JobError> {
         if self.opts.dry_run {
             return Ok(());
         }
-        let mut counts = self.counts;
-        counts.requests = self.ctx.client.requests_sent();
-        self.checkpoints.save_primary(
-            self.source.id,
-            &PrimaryCheckpoint {
-                run: self.run,
-                phase,
-                inventory_version,
-                counts,
-                pending_parents: self.pending_parents.clone(),
-            },
-        )?;
+        let record = self.checkpoint_record(phase, inventory_version);
+        self.checkpoints.save_primary(self.source.id, &record)?;
         Ok(())
     }
 
-    async fn stock(&mut self, mut after: u64, mut inventory_version: u64) -> Result<u64, JobError> {
-        let pager = InventoryPager::new(&self.ctx.client, after);
-        let mut pages = prefetch(pager, |p: &mut InventoryPager| Box::pin(p.next_page()));
+    /// Reads the whole stock feed into memory. Returns the highest inventory version seen.
+    async fn stock(&mut self) -> Result<u64, JobError> {
+        let pager = InventoryPager::new(&self.ctx.client, 0).records::<StockRecord>();
+        let mut pages = prefetch(pager, |p: &mut InventoryPager<StockRecord>| {
+            Box::pin(p.next_page())
+        });
         let mut done = 0u64;
+        let mut version = 0u64;
         while let Some(page) = pages.recv().await.transpose()?.flatten() {
-            if self.opts.dry_run {
-                for r in &page.items {
-                    self.dry_levels
-                        .entry(r.product_id.clone())
-                        .or_default()
-                        .insert(r.outlet_id.clone(), r.current_inventory_level);
-                }
-            } else {
-                self.levels.apply_page(
-                    self.source.id,
-                    page.items.iter().map(|r| {
-                        (
-                            r.product_id.as_str(),
-                            r.outlet_id.as_str(),
-                            Some(r.current_inventory_level),
-                        )
-                    }),
-                )?;
+            for r in &page.items {
+                let level = (!r.is_deleted()).then_some(r.current_inventory_level);
+                self.stock.set(&r.product_id, &r.outlet_id, level);
             }
             done += page.items.len() as u64;
-            after = page.next_after;
-            inventory_version = inventory_version.max(after);
-            self.checkpoint(PrimaryPhase::Inventory { after }, inventory_version)?;
+            version = version.max(page.next_after);
             self.progress("stock levels", done);
             if self.ctx.cancelled() {
                 return Err(JobError::Setup("cancelled".into()));
             }
         }
-        Ok(inventory_version)
+        Ok(version)
     }
 
-    fn quantity(&self, p: &Product) -> Result<Option<f64>, JobError> {
+    /// A product's stock, and its quantity as the source's setting reads it.
+    fn quantity(&self, p: &Product) -> (StockLevels, Option<f64>) {
         if p.is_family_parent() || !p.has_inventory {
-            return Ok(None);
+            return (StockLevels::default(), None);
         }
-        let outlet = outlet_filter(self.source);
-        if self.opts.dry_run {
-            let Some(m) = self.dry_levels.get(&p.id) else {
-                return Ok(None);
-            };
-            return Ok(match outlet {
-                Some(o) => m.get(o).copied(),
-                None => Some(m.values().sum()),
-            });
-        }
-        Ok(self.quantities.get(&p.id))
-    }
-
-    fn load_quantities(&mut self) -> Result<(), JobError> {
-        if self.opts.dry_run {
-            return Ok(());
-        }
-        let outlet = outlet_filter(self.source).map(str::to_string);
-        let mut q = Quantities::default();
-        for row in self.levels.all(self.source.id) {
-            let (product, levels) = row?;
-            if let Some(level) = levels.quantity(outlet.as_deref()) {
-                q.add(&product, level);
-            }
-        }
-        self.quantities = q;
-        Ok(())
+        let levels = self.stock.get(&p.id);
+        let qty = levels.quantity(outlet_filter(self.source));
+        (levels, qty)
     }
 
     /// Applies one mapped record to the pool item it belongs to.
@@ -259,6 +253,7 @@ impl Run<'_> {
         parent_sku: Option<String>,
         existing: Option<PoolItem>,
         sku: &str,
+        stock: StockLevels,
     ) -> (PoolItem, &'static str) {
         let run = self.run;
         let is_new = existing.is_none();
@@ -268,14 +263,21 @@ impl Run<'_> {
         });
         let mut diff = BTreeMap::new();
         let want_diff = self.opts.dry_run && self.diffs.len() < self.opts.diff_limit;
-        let mut changed = item.apply_mapped(run, mapped, want_diff.then_some(&mut diff));
+        let mut changed = if is_new && !want_diff {
+            item.fill_new(mapped);
+            true
+        } else {
+            item.apply_mapped(run, mapped, want_diff.then_some(&mut diff))
+        };
         if is_new {
-            // History records changes; a variant's first values are not one, and twenty
-            // "empty → x" entries would double the size of every new item.
+            // First values are not changes (see `PoolItem::fill_new`).
             item.history.clear();
         }
         item.product_id = p.id.clone();
         item.is_parent = p.is_family_parent();
+        // Stock per outlet is kept for Secondary; a change that leaves the mapped quantity as
+        // it was is written but is not an update.
+        item.stock = stock;
         if item.parent_sku != parent_sku {
             item.parent_sku = parent_sku;
             changed = true;
@@ -306,7 +308,6 @@ impl Run<'_> {
     }
 
     async fn products(&mut self, after: u64, inventory_version: u64) -> Result<(), JobError> {
-        self.load_quantities()?;
         let pager = VersionPager::<Product>::new(&self.ctx.client, "/products", after);
         let mut done = 0u64;
         // Product rows embed their brand and category; these fill in when a row has only ids.
@@ -319,102 +320,127 @@ impl Run<'_> {
             Box::pin(p.next_page())
         });
         let mut mapped = MappedRecord::new();
-        while let Some(page) = pages.recv().await.transpose()?.flatten() {
-            let mut write = self.pool.write();
-            // SKUs claimed in this page, by product id (not yet visible in the pool).
-            let mut page_skus: HashMap<String, String> = HashMap::new();
-            let mut page_parents: HashMap<String, String> = HashMap::new();
-            for p in &page.items {
-                if p.is_family_parent() {
-                    page_parents.insert(p.id.clone(), p.sku.clone());
-                }
-            }
-            for p in &page.items {
-                if p.is_deleted() {
-                    continue;
-                }
-                let parent_sku = match &p.variant_parent_id {
-                    None => None,
-                    Some(pid) => match page_parents.get(pid) {
-                        Some(s) => Some(s.clone()),
-                        None => self.pool.sku_of(self.source.id, pid)?,
-                    },
-                };
-                let qty = self.quantity(p)?;
-                let record = product_record(p, qty, parent_sku.as_deref(), &lookups);
-                self.template.apply_into(&record, &mut mapped);
-                if !mapped.is_ok() {
-                    self.counts.errors += 1;
-                    let errs: Vec<String> = mapped.errors().iter().map(|e| e.to_string()).collect();
-                    self.problem(format!("SKU {}: {}", p.sku, errs.join("; ")));
-                }
-                let sku = match mapped.get("SKU") {
-                    Some(FieldOutcome::Set(v)) if !v.is_blank() => v.as_text().trim().to_string(),
-                    _ => {
-                        self.counts.skipped += 1;
-                        self.problem(format!(
-                            "product {} ({:?}) has no SKU after mapping; skipped",
-                            p.id, p.name
-                        ));
-                        continue;
-                    }
-                };
-                if let Some(other) = page_skus.get(&sku) {
-                    if other != &p.id {
-                        self.counts.duplicates += 1;
-                        self.problem(format!(
-                            "duplicate SKU {sku}: products {other} and {}; kept the first",
-                            p.id
-                        ));
-                        continue;
-                    }
-                }
-                let existing = self.pool.get(self.source.id, &sku)?;
-                if let Some(e) = &existing {
-                    if e.last_seen_run == self.run
-                        && e.product_id != p.id
-                        && !e.product_id.is_empty()
-                    {
-                        self.counts.duplicates += 1;
-                        self.problem(format!(
-                            "duplicate SKU {sku}: products {} and {}; kept the first",
-                            e.product_id, p.id
-                        ));
-                        continue;
-                    }
-                }
-                if p.variant_parent_id.is_some() && parent_sku.is_none() {
-                    if let Some(pid) = &p.variant_parent_id {
-                        self.pending_parents.push((sku.clone(), pid.clone()));
-                    }
-                }
-                page_skus.insert(sku.clone(), p.id.clone());
-                let (item, kind) = self.merge(p, &mapped, parent_sku, existing, &sku);
-                match kind {
-                    "new" => self.counts.new += 1,
-                    "updated" => self.counts.updated += 1,
-                    _ => self.counts.unchanged += 1,
-                }
-                if !self.opts.dry_run {
-                    self.pool.stage(&mut write, self.source.id, &item)?;
-                }
-            }
-            if !self.opts.dry_run {
-                self.pool.commit(write)?;
-            }
-            done += page.items.len() as u64;
-            self.checkpoint(
-                PrimaryPhase::Products {
+        let mut writer = (!self.opts.dry_run).then(|| {
+            PageWriter::spawn(self.pool.clone(), self.checkpoints.clone(), self.source.id)
+        });
+        let mut recent = Recent::default();
+        let result = async {
+            while let Some(page) = pages.recv().await.transpose()?.flatten() {
+                let write = self.page(&page.items, &lookups, &mut mapped, &mut recent)?;
+                done += page.items.len() as u64;
+                let phase = PrimaryPhase::Products {
                     after: page.next_after,
-                },
-                inventory_version,
-            )?;
-            self.progress("products", done);
-            if self.ctx.cancelled() {
-                return Err(JobError::Setup("cancelled".into()));
+                };
+                if let Some(w) = writer.as_mut() {
+                    w.send(write, self.checkpoint_record(phase, inventory_version))
+                        .await?;
+                }
+                self.progress("products", done);
+                if self.ctx.cancelled() {
+                    return Err(JobError::Setup("cancelled".into()));
+                }
+            }
+            Ok(())
+        }
+        .await;
+        // Every page sent is committed (or the writer's error known) before returning, so a
+        // cancelled run's checkpoint matches the pool.
+        let flushed = match writer.as_mut() {
+            Some(w) => w.finish().await,
+            None => Ok(()),
+        };
+        result.and(flushed)
+    }
+
+    /// Maps one page into a write (empty in a dry run). Items stay in `recent` until their page
+    /// is surely committed, for lookups the pool cannot answer yet.
+    fn page(
+        &mut self,
+        items: &[Product],
+        lookups: &Lookups,
+        mapped: &mut MappedRecord,
+        recent: &mut Recent,
+    ) -> Result<PoolWrite, JobError> {
+        let mut write = self.pool.write();
+        let mut page_parents: HashMap<&str, &str> = HashMap::new();
+        for p in items {
+            if p.is_family_parent() {
+                page_parents.insert(&p.id, &p.sku);
             }
         }
-        Ok(())
+        recent.start_page();
+        for p in items {
+            if p.is_deleted() {
+                continue;
+            }
+            let parent_sku = match &p.variant_parent_id {
+                None => None,
+                Some(pid) => match page_parents.get(pid.as_str()) {
+                    Some(s) => Some(s.to_string()),
+                    None => match recent.sku_of(pid) {
+                        Some(s) => Some(s.to_string()),
+                        None => self.pool.sku_of(self.source.id, pid)?,
+                    },
+                },
+            };
+            let (stock, qty) = self.quantity(p);
+            let record = product_record(p, qty, parent_sku.as_deref(), lookups);
+            self.template.apply_into(&record, mapped);
+            if !mapped.is_ok() {
+                self.counts.errors += 1;
+                let errs: Vec<String> = mapped.errors().iter().map(|e| e.to_string()).collect();
+                self.problem(format!("SKU {}: {}", p.sku, errs.join("; ")));
+            }
+            let sku = match mapped.get("SKU") {
+                Some(FieldOutcome::Set(v)) if !v.is_blank() => v.as_text().trim().to_string(),
+                _ => {
+                    self.counts.skipped += 1;
+                    self.problem(format!(
+                        "product {} ({:?}) has no SKU after mapping; skipped",
+                        p.id, p.name
+                    ));
+                    continue;
+                }
+            };
+            let existing = match recent.take(&sku) {
+                Some(i) => Some(i),
+                None if self.staged.as_ref().is_some_and(|s| !s.maybe(&sku)) => None,
+                None => self.pool.get(self.source.id, &sku)?,
+            };
+            if let Some(s) = self.staged.as_mut() {
+                s.insert(&sku);
+            }
+            if let Some(e) = &existing {
+                if e.last_seen_run == self.run && e.product_id != p.id && !e.product_id.is_empty() {
+                    self.counts.duplicates += 1;
+                    self.problem(format!(
+                        "duplicate SKU {sku}: products {} and {}; kept the first",
+                        e.product_id, p.id
+                    ));
+                    // The first stays as it was mapped.
+                    if let Some(e) = existing {
+                        recent.put(e);
+                    }
+                    continue;
+                }
+            }
+            if p.variant_parent_id.is_some() && parent_sku.is_none() {
+                if let Some(pid) = &p.variant_parent_id {
+                    self.pending_parents.push((sku.clone(), pid.clone()));
+                }
+            }
+            let (item, kind) = self.merge(p, mapped, parent_sku, existing, &sku, stock);
+            match kind {
+                "new" => self.counts.new += 1,
+                "updated" => self.counts.updated += 1,
+                _ => self.counts.unchanged += 1,
+            }
+            if !self.opts.dry_run {
+                self.pool.stage(&mut write, self.source.id, &item)?;
+            }
+            recent.put(item);
+        }
+        Ok(write)
     }
 
     /// Variants whose parent came later in the feed get their parent SKU now.
@@ -529,15 +555,14 @@ pub async fn run(
         template,
         opts,
         pool: Pool::open(&ctx.store)?,
-        levels: Levels::open(&ctx.store)?,
         checkpoints: checkpoints.clone(),
         log,
         run,
         counts: resume.as_ref().map(|c| c.counts).unwrap_or_default(),
         problems: 0,
         diffs: Vec::new(),
-        dry_levels: HashMap::new(),
-        quantities: Quantities::default(),
+        stock: StockMap::default(),
+        staged: None,
         pending_parents: resume
             .as_ref()
             .map(|c| c.pending_parents.clone())
@@ -602,15 +627,36 @@ async fn drive(
     job: &mut Run<'_>,
     resume: Option<PrimaryCheckpoint>,
 ) -> Result<Option<String>, JobError> {
-    let (phase, mut inventory_version) = match resume {
+    let fresh = resume.is_none();
+    let (phase, saved_version) = match resume {
         Some(c) => (c.phase, c.inventory_version),
         None => (PrimaryPhase::Inventory { after: 0 }, 0),
     };
-    if let PrimaryPhase::Inventory { after } = phase {
-        inventory_version = job.stock(after, inventory_version).await?;
-        job.checkpoint(PrimaryPhase::Products { after: 0 }, inventory_version)?;
-        job.products(0, inventory_version).await?;
-    } else if let PrimaryPhase::Products { after } = phase {
+    let mut inventory_version = saved_version;
+    let products_after = match phase {
+        PrimaryPhase::Inventory { .. } => Some(0),
+        PrimaryPhase::Products { after } => Some(after),
+        PrimaryPhase::Archive => None,
+    };
+    if fresh && job.pool.iter(job.source.id).next().is_none() {
+        job.staged = Some(SkuFilter::default());
+    }
+    if fresh && !job.opts.dry_run {
+        // Marks the run as begun (flushed at once), so a kill during the stock read resumes
+        // this run instead of leaving it open.
+        job.checkpoint(PrimaryPhase::Inventory { after: 0 }, 0)?;
+        job.ctx.store.flush_async().await?;
+    }
+    if let Some(after) = products_after {
+        // The stock feed is read whole on every start, resumed or not: it lives in memory.
+        // A resumed run keeps the version its first read reached, so Secondary re-applies
+        // (as absolute levels, harmlessly) whatever changed since then, including changes to
+        // products committed before the interruption.
+        let read = job.stock().await?;
+        if saved_version == 0 {
+            inventory_version = read;
+        }
+        job.checkpoint(PrimaryPhase::Products { after }, inventory_version)?;
         job.products(after, inventory_version).await?;
     }
     job.checkpoint(PrimaryPhase::Archive, inventory_version)?;

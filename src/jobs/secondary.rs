@@ -1,6 +1,6 @@
 //! Get Inventory (Secondary): incremental quantities. Reads the inventory change feed from the
 //! saved version (`POST /inventory` ascending, deleted records included), updates the stock
-//! index and the mapped Quantity of each touched variant, and saves the cursor only after its
+//! per outlet and the mapped Quantity of each touched variant, and saves the cursor only after its
 //! page is committed. Requests grow with the number of changes, not with the catalog.
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,8 +16,12 @@ use super::JobError;
 use crate::clock;
 use crate::lightspeed::pager::InventoryPager;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
-use crate::pool::{Levels, Pool, PoolItem};
+use crate::pool::{Pool, PoolItem, StockLevels};
 use crate::sources::{QuantityFrom, Source};
+
+/// One product a page touches: its id, its (outlet, level) changes in feed order (`None` =
+/// deleted), and whether every record of it in the page is a deletion.
+type Touched<'a> = (&'a str, Vec<(&'a str, Option<f64>)>, bool);
 
 #[derive(Debug, Clone, Default)]
 pub struct SecondaryOptions {
@@ -37,7 +41,6 @@ pub async fn run(
     let runs = Runs::open(&ctx.store)?;
     let checkpoints = Checkpoints::open(&ctx.store)?;
     let pool = Pool::open(&ctx.store)?;
-    let levels = Levels::open(&ctx.store)?;
     let run = ctx.store.generate_id()? + 1;
     let mut record = RunRecord::new(
         run,
@@ -71,53 +74,25 @@ pub async fn run(
     let mut diffs: Vec<Diff> = Vec::new();
     let mut mapped = MappedRecord::new();
     let mut pager = InventoryPager::new(&ctx.client, start).include_deleted(true);
-    // Dry run: levels a real run would have stored, over the stored ones.
-    let mut overlay: HashMap<String, HashMap<String, Option<f64>>> = HashMap::new();
+    // Dry run: the stock a real run would have stored, for products touched again later.
+    let mut overlay: HashMap<String, StockLevels> = HashMap::new();
     let result: Result<(), JobError> = async {
         while let Some(page) = pager.next_page().await? {
-            let mut touched: Vec<String> = Vec::new();
-            let mut deleted: HashMap<String, bool> = HashMap::new();
-            let level_of = |r: &crate::lightspeed::models::InventoryRecord| {
-                if r.deleted_at.is_some() { None } else { Some(r.current_inventory_level) }
-            };
+            // Each touched product with its changes in feed order, and whether every record
+            // of it in this page is a deletion.
+            let mut touched: Vec<Touched> = Vec::new();
+            let mut at: HashMap<&str, usize> = HashMap::new();
             for r in &page.items {
-                if opts.dry_run {
-                    overlay
-                        .entry(r.product_id.clone())
-                        .or_default()
-                        .insert(r.outlet_id.clone(), level_of(r));
-                }
-                let d = deleted.entry(r.product_id.clone()).or_insert(true);
-                *d &= r.deleted_at.is_some();
-                if !touched.contains(&r.product_id) {
-                    touched.push(r.product_id.clone());
-                }
-            }
-            if !opts.dry_run {
-                levels.apply_page(
-                    source.id,
-                    page.items.iter().map(|r| (r.product_id.as_str(), r.outlet_id.as_str(), level_of(r))),
-                )?;
+                let level = if r.deleted_at.is_some() { None } else { Some(r.current_inventory_level) };
+                let i = *at.entry(r.product_id.as_str()).or_insert_with(|| {
+                    touched.push((r.product_id.as_str(), Vec::new(), true));
+                    touched.len() - 1
+                });
+                touched[i].1.push((r.outlet_id.as_str(), level));
+                touched[i].2 &= r.deleted_at.is_some();
             }
             let mut write = pool.write();
-            for pid in &touched {
-                let qty = if opts.dry_run {
-                    let stored = levels.quantity(source.id, pid, outlet.as_deref())?;
-                    let over: Vec<f64> = overlay
-                        .get(pid)
-                        .into_iter()
-                        .flatten()
-                        .filter(|(o, _)| outlet.as_deref().is_none_or(|x| x == o.as_str()))
-                        .filter_map(|(_, l)| *l)
-                        .collect();
-                    if over.is_empty() {
-                        stored
-                    } else {
-                        Some(over.iter().sum())
-                    }
-                } else {
-                    levels.quantity(source.id, pid, outlet.as_deref())?
-                };
+            for (pid, changes, gone) in touched {
                 let existing = match pool.sku_of(source.id, pid)? {
                     Some(sku) => pool.get(source.id, &sku)?,
                     None => None,
@@ -143,6 +118,14 @@ pub async fn run(
                             Some(id) => pool.sku_of(source.id, id)?,
                             None => None,
                         };
+                        // Every outlet's level, not only the ones this page changed.
+                        let mut stock = StockLevels::default();
+                        for r in ctx.client.inventory_for_product(pid).await? {
+                            if r.deleted_at.is_none() {
+                                stock.set(&r.outlet_id, Some(r.current_inventory_level));
+                            }
+                        }
+                        let qty = stock.quantity(outlet.as_deref());
                         let rec = product_record(&p, qty, parent.as_deref(), &Lookups::default());
                         t.apply_into(&rec, &mut mapped);
                         let sku = match mapped.get("SKU") {
@@ -158,6 +141,7 @@ pub async fn run(
                             parent_sku: parent,
                             is_parent: p.is_family_parent(),
                             last_seen_run: run,
+                            stock,
                             ..PoolItem::default()
                         };
                         item.apply_mapped(run, &mapped, Some(&mut diff));
@@ -166,6 +150,21 @@ pub async fn run(
                         (item, true)
                     }
                 };
+                let mut stock = match overlay.get(pid) {
+                    Some(s) => s.clone(),
+                    None => item.stock.clone(),
+                };
+                if !is_new {
+                    for (outlet, level) in &changes {
+                        stock.set(outlet, *level);
+                    }
+                }
+                let qty = stock.quantity(outlet.as_deref());
+                let stock_changed = stock != item.stock;
+                if opts.dry_run {
+                    overlay.insert(pid.to_string(), stock.clone());
+                }
+                item.stock = stock;
                 let rec = inventory_record(&item.sku, pid, qty);
                 template.apply_into(&rec, &mut mapped);
                 if !mapped.is_ok() {
@@ -174,7 +173,6 @@ pub async fn run(
                     log.warn(format!("SKU {}: {}", item.sku, errs.join("; ")));
                 }
                 let mut changed = item.apply_mapped(run, &mapped, Some(&mut diff));
-                let gone = deleted.get(pid).copied().unwrap_or(false);
                 let mut kind = if is_new { "new" } else if changed { "updated" } else { "unchanged" };
                 if source.secondary.archive_unarchive {
                     if gone && !item.archived {
@@ -199,7 +197,7 @@ pub async fn run(
                     if (changed || is_new) && diffs.len() < opts.diff_limit {
                         diffs.push(Diff { sku: item.sku.clone(), kind, fields: diff });
                     }
-                } else if changed || is_new {
+                } else if changed || is_new || stock_changed {
                     pool.stage(&mut write, source.id, &item)?;
                 }
             }

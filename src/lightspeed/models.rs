@@ -269,6 +269,38 @@ pub struct InventoryRecord {
 }
 versioned!(InventoryRecord);
 
+/// The fields of an [`InventoryRecord`] a stock read needs; the others are skipped unparsed.
+#[derive(Debug, Deserialize)]
+pub struct StockRecord {
+    #[serde(deserialize_with = "null_default")]
+    pub product_id: String,
+    #[serde(deserialize_with = "null_default")]
+    pub outlet_id: String,
+    #[serde(default, deserialize_with = "f64_or_zero")]
+    pub current_inventory_level: f64,
+    /// Present and not null on a deleted product's record; its value is not needed.
+    #[serde(default)]
+    pub deleted_at: Option<serde::de::IgnoredAny>,
+    #[serde(default, deserialize_with = "u64_lenient")]
+    pub version: u64,
+}
+
+impl StockRecord {
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+}
+
+/// A stock record has no id of its own here (it is not read); its product's stands in.
+impl Versioned for StockRecord {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn id(&self) -> &str {
+        &self.product_id
+    }
+}
+
 /// Body of `POST /inventory` (a read, done by POST).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InventoryRequest {

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::client::{Client, Req};
 use super::error::ApiError;
+pub use super::models::StockRecord;
 use super::models::{
     CategoryPage, Collection, InventoryRecord, InventoryRequest, ProductCategory, Versioned,
 };
@@ -146,12 +147,16 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
 /// `POST /inventory {after, size, sort_direction:"asc", include_deleted}` → bare array.
 /// The spec's default order is *descending*, which cannot be paged by `after`, so the
 /// direction is always sent explicitly.
-pub struct InventoryPager {
+/// `T` is [`InventoryRecord`], or a leaner type such as [`StockRecord`] when only the
+/// level is wanted (a catalog's stock is several records per product, and parsing fields
+/// nobody reads is most of the cost).
+pub struct InventoryPager<T = InventoryRecord> {
     client: Client,
     after: u64,
     size: u64,
     include_deleted: bool,
     done: bool,
+    _t: std::marker::PhantomData<fn() -> T>,
 }
 
 impl InventoryPager {
@@ -162,8 +167,24 @@ impl InventoryPager {
             after,
             include_deleted: false,
             done: false,
+            _t: std::marker::PhantomData,
         }
     }
+
+    /// The same pager, delivering records as `U`.
+    pub fn records<U>(self) -> InventoryPager<U> {
+        InventoryPager {
+            client: self.client,
+            after: self.after,
+            size: self.size,
+            include_deleted: self.include_deleted,
+            done: self.done,
+            _t: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
     pub fn include_deleted(mut self, yes: bool) -> Self {
         self.include_deleted = yes;
         self
@@ -176,7 +197,7 @@ impl InventoryPager {
         self.after
     }
 
-    pub async fn next_page(&mut self) -> Result<Option<Page<InventoryRecord>>, ApiError> {
+    pub async fn next_page(&mut self) -> Result<Option<Page<T>>, ApiError> {
         if self.done {
             return Ok(None);
         }
@@ -190,17 +211,17 @@ impl InventoryPager {
                 ..InventoryRequest::default()
             };
             let req = Req::get("/inventory").json(Method::POST, &body)?;
-            let data: Vec<InventoryRecord> = self.client.call(req).await?;
+            let data: Vec<T> = self.client.call(req).await?;
             if data.is_empty() {
                 self.done = true;
                 return Ok(None);
             }
-            let max = data.iter().map(|r| r.version).max().unwrap_or(0);
+            let max = data.iter().map(Versioned::version).max().unwrap_or(0);
             if !advanced(&self.client, "/inventory", self.after, max, &mut stuck).await? {
                 continue;
             }
             let after = self.after;
-            let items = data.into_iter().filter(|r| r.version > after).collect();
+            let items = data.into_iter().filter(|r| r.version() > after).collect();
             self.after = max;
             return Ok(Some(Page {
                 items,

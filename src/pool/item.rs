@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::levels::StockLevels;
 use crate::mapping::{FieldValue, MappedRecord, Outcome};
 use crate::store::Record;
 
@@ -32,25 +33,26 @@ pub struct PoolItem {
     pub archived: bool,
     pub last_seen_run: u64,
     pub history: VecDeque<Change>,
+    /// Stock per outlet as last read, so a change at one outlet can be summed with the
+    /// others without asking the store again.
+    pub stock: StockLevels,
 }
 
-/// Version 1 bodies were JSON. Version 2 is postcard: the pool is the largest and hottest
-/// tree, sled copies a whole leaf on every insert, so a smaller value is a faster import.
-/// Postcard has no field names, so any change to `PoolItem`'s fields needs a version bump
-/// and a decoder for the old shape here.
+/// Version 1 bodies were JSON, version 2 postcard with field names as text and no stock.
+/// Version 3 is the compact form in [`super::wire`]: the pool is the largest and hottest
+/// tree, and sled's cost per write grows with the bytes written.
 impl Record for PoolItem {
-    const VERSION: u16 = 2;
+    const VERSION: u16 = 3;
 
     fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), String> {
-        postcard::to_io(self, out)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        super::wire::encode(self, out)
     }
 
     fn decode_body(version: u16, body: &[u8]) -> Result<Self, String> {
         match version {
             1 => serde_json::from_slice(body).map_err(|e| e.to_string()),
-            _ => postcard::from_bytes(body).map_err(|e| e.to_string()),
+            2 => super::wire::decode_v2(body),
+            _ => super::wire::decode(body),
         }
     }
 }
@@ -95,6 +97,23 @@ impl PoolItem {
             }
         }
         changed
+    }
+
+    /// Fills a new item from a mapped record: the same fields as [`PoolItem::apply_mapped`],
+    /// without history (a variant's first values are not changes, and twenty "empty → x"
+    /// entries would double the size of every new item).
+    pub fn fill_new(&mut self, mapped: &MappedRecord) {
+        for (target, outcome) in mapped.iter() {
+            match outcome {
+                Outcome::Set(v) if *v != FieldValue::Empty => {
+                    self.fields.insert(target.to_string(), v.clone());
+                }
+                Outcome::Set(_) | Outcome::Clear => {
+                    self.fields.remove(target);
+                }
+                Outcome::Keep => {}
+            }
+        }
     }
 
     /// Set `field` to `value`, recording the change. Returns whether anything changed.

@@ -1,15 +1,12 @@
-//! Stock per product and outlet, kept so a change reported for one outlet can be summed with
-//! the others without asking the store again.
-//!
-//! One row per product holds all of its outlets. A store has a handful of outlets and
-//! hundreds of thousands of products, so this is a third of the writes of one row per
-//! (product, outlet), and sled's cost is per write.
+//! Stock per product and outlet. Each pool item keeps its product's levels (so a change
+//! reported for one outlet can be summed with the others without asking the store again);
+//! [`StockMap`] holds them in memory while Get Inventory (Primary) reads the stock feed.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{keys, trees, Record, Store, StoreError, Table};
+use crate::store::keys::canonical_uuid;
 
 /// A product's stock: (outlet id, level), sorted by outlet id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -41,92 +38,92 @@ impl StockLevels {
     }
 }
 
-/// Version 1 was one JSON number per (product, outlet) key; migration 2 dropped those rows.
-/// Version 2 is postcard, like pool items: small values keep sled's leaf copies cheap.
-impl Record for StockLevels {
-    const VERSION: u16 = 2;
-
-    fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), String> {
-        postcard::to_io(self, out)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-
-    fn decode_body(version: u16, body: &[u8]) -> Result<Self, String> {
-        match version {
-            2 => postcard::from_bytes(body).map_err(|e| e.to_string()),
-            v => Err(format!("stock levels v{v} predate the per-product layout")),
-        }
-    }
+/// Stock read by Get Inventory (Primary), held in memory between its two phases: the stock
+/// feed and the product feed come in unrelated orders, and nothing of it is written until
+/// the product it belongs to is. Product ids are UUIDs in practice and are kept as 16 bytes,
+/// with one fixed-width row of levels per product (one slot per outlet seen): about 70 bytes
+/// per product, so 70 MB at a million.
+#[derive(Default)]
+pub struct StockMap {
+    outlets: Vec<String>,
+    by_uuid: HashMap<u128, u32>,
+    other: HashMap<String, u32>,
+    /// `rows × outlets.len()` levels; NaN = no record for that outlet.
+    levels: Vec<f64>,
+    rows: usize,
 }
 
-#[derive(Clone, Debug)]
-pub struct Levels {
-    table: Table<StockLevels>,
-}
-
-/// One incoming stock record: product, outlet, and the level (`None` = deleted).
-pub type LevelChange<'a> = (&'a str, &'a str, Option<f64>);
-
-impl Levels {
-    pub fn open(store: &Store) -> Result<Levels, StoreError> {
-        Ok(Levels {
-            table: store.table(trees::LEVELS)?,
-        })
-    }
-
-    pub fn get(&self, source: u64, product: &str) -> Result<Option<StockLevels>, StoreError> {
-        self.table.get(&keys::u64_str(source, product))
-    }
-
-    /// Applies a page of changes: each touched product is read, merged and written once.
-    pub fn apply_page<'a>(
-        &self,
-        source: u64,
-        changes: impl IntoIterator<Item = LevelChange<'a>>,
-    ) -> Result<(), StoreError> {
-        let mut by_product: BTreeMap<&str, Vec<(&str, Option<f64>)>> = BTreeMap::new();
-        for (product, outlet, level) in changes {
-            by_product.entry(product).or_default().push((outlet, level));
+impl StockMap {
+    fn outlet(&mut self, id: &str) -> usize {
+        if let Some(i) = self.outlets.iter().position(|o| o == id) {
+            return i;
         }
-        let mut b = self.table.batch();
-        for (product, changes) in by_product {
-            let key = keys::u64_str(source, product);
-            let mut row = self.table.get(&key)?.unwrap_or_default();
-            for (outlet, level) in changes {
-                row.set(outlet, level);
-            }
-            if row.0.is_empty() {
-                b.remove(key);
-            } else {
-                b.put(key, &row)?;
-            }
+        // A new outlet widens every row; outlets are few and all appear early in the feed.
+        let old = self.outlets.len();
+        let mut wider = Vec::with_capacity(self.rows * (old + 1));
+        for r in 0..self.rows {
+            wider.extend_from_slice(&self.levels[r * old..(r + 1) * old]);
+            wider.push(f64::NAN);
         }
-        self.table.apply_batch_uncounted(b)
+        self.levels = wider;
+        self.outlets.push(id.to_string());
+        old
     }
 
-    /// Every stored row of a source as (product id, levels), in key order.
-    pub fn all(
-        &self,
-        source: u64,
-    ) -> impl Iterator<Item = Result<(String, StockLevels), StoreError>> + '_ {
-        self.table.scan_prefix(keys::u64_prefix(source)).map(|r| {
-            let (k, v) = r?;
-            let product = String::from_utf8_lossy(k.get(8..).unwrap_or(&[])).into_owned();
-            Ok((product, v))
-        })
+    fn row(&self, product: &str) -> Option<usize> {
+        let r = match canonical_uuid(product) {
+            Some(u) => self.by_uuid.get(&u),
+            None => self.other.get(product),
+        };
+        r.map(|r| *r as usize)
     }
 
-    /// Stock of `product`: the sum over outlets, or one outlet's.
-    pub fn quantity(
-        &self,
-        source: u64,
-        product: &str,
-        outlet: Option<&str>,
-    ) -> Result<Option<f64>, StoreError> {
-        Ok(self
-            .get(source, product)?
-            .and_then(|row| row.quantity(outlet)))
+    /// Records one (product, outlet) level; `None` forgets it (a deleted record).
+    pub fn set(&mut self, product: &str, outlet: &str, level: Option<f64>) {
+        let o = self.outlet(outlet);
+        let row = match self.row(product) {
+            Some(r) => r,
+            None => {
+                if level.is_none() {
+                    return;
+                }
+                let r = self.rows;
+                match canonical_uuid(product) {
+                    Some(u) => self.by_uuid.insert(u, r as u32),
+                    None => self.other.insert(product.to_string(), r as u32),
+                };
+                self.rows += 1;
+                let width = self.outlets.len();
+                self.levels.resize(self.rows * width, f64::NAN);
+                r
+            }
+        };
+        let width = self.outlets.len();
+        self.levels[row * width + o] = level.unwrap_or(f64::NAN);
+    }
+
+    /// A product's stock, sorted by outlet id (empty when the feed had none).
+    pub fn get(&self, product: &str) -> StockLevels {
+        let Some(row) = self.row(product) else {
+            return StockLevels::default();
+        };
+        let width = self.outlets.len();
+        let mut out: Vec<(String, f64)> = self.levels[row * width..(row + 1) * width]
+            .iter()
+            .zip(&self.outlets)
+            .filter(|(l, _)| !l.is_nan())
+            .map(|(l, o)| (o.clone(), *l))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        StockLevels(out)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
     }
 }
 
@@ -149,5 +146,25 @@ mod tests {
         s.set("a", None);
         s.set("b", None);
         assert_eq!(s.quantity(None), None);
+    }
+
+    #[test]
+    fn stock_map_widens_for_new_outlets_and_forgets_deleted_records() {
+        let p1 = "0a0b0c0d-1111-4222-8333-444455556666";
+        let mut m = StockMap::default();
+        m.set(p1, "o2", Some(2.0));
+        m.set("legacy", "o2", Some(7.0));
+        m.set(p1, "o1", Some(1.0));
+        m.set(p1, "o3", Some(4.0));
+        m.set(p1, "o3", None);
+        m.set("absent", "o1", None);
+        assert_eq!(m.len(), 2);
+        assert_eq!(
+            m.get(p1).0,
+            vec![("o1".to_string(), 1.0), ("o2".to_string(), 2.0)]
+        );
+        assert_eq!(m.get("legacy").0, vec![("o2".to_string(), 7.0)]);
+        assert!(m.get("absent").0.is_empty());
+        assert_eq!(m.get(p1).quantity(None), Some(3.0));
     }
 }

@@ -39,7 +39,7 @@ impl Pool {
     pub fn sku_of(&self, source: u64, product_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .ids
-            .get(&keys::u64_str(source, product_id))?
+            .get(&keys::product_key(source, product_id))?
             .map(|s| s.0))
     }
 
@@ -71,7 +71,7 @@ impl Pool {
         w.items.put(keys::u64_str(source, &item.sku), item)?;
         if !item.product_id.is_empty() {
             w.ids.put(
-                keys::u64_str(source, &item.product_id),
+                keys::product_key(source, &item.product_id),
                 &SkuRef(item.sku.clone()),
             )?;
         }
@@ -92,7 +92,7 @@ impl Pool {
         for row in self.items.scan_prefix(keys::u64_prefix(source)) {
             let (k, v) = row?;
             w.items.remove(k.to_vec());
-            w.ids.remove(keys::u64_str(source, &v.product_id));
+            w.ids.remove(keys::product_key(source, &v.product_id));
             n += 1;
         }
         self.commit(w)?;

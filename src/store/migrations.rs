@@ -8,17 +8,22 @@
 //! Steps must be idempotent (a crash after a step's writes but before its version write re-runs it).
 
 use super::error::StoreError;
+use super::keys;
 use super::meta::Meta;
 use super::trees;
 
 /// Schema version written by this build.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 
 /// A step upgrading the database to the version it is paired with.
 pub type Step = fn(&sled::Db) -> Result<(), StoreError>;
 
 /// `(version reached, step)`, ascending, contiguous, ending at [`CURRENT`].
-pub(crate) const STEPS: &[(u32, Step)] = &[(1, v1_initial_layout), (2, v2_levels_per_product)];
+pub(crate) const STEPS: &[(u32, Step)] = &[
+    (1, v1_initial_layout),
+    (2, v2_levels_per_product),
+    (3, v3_stock_in_pool_items),
+];
 
 /// 0 → 1: the initial layout — create every tree.
 fn v1_initial_layout(db: &sled::Db) -> Result<(), StoreError> {
@@ -31,6 +36,33 @@ fn v1_initial_layout(db: &sled::Db) -> Result<(), StoreError> {
 /// without them would sum only the outlets that changed.
 fn v2_levels_per_product(db: &sled::Db) -> Result<(), StoreError> {
     db.open_tree(trees::LEVELS.as_str())?.clear()?;
+    forget_inventory_positions(db)
+}
+
+/// 2 → 3: stock per outlet moved into the pool items (a first import writes half as much).
+/// The `levels` tree is dropped, and with it the inventory jobs' positions, as in step 2: the
+/// next Primary, or a Secondary reading from the start, fills every item's stock again.
+/// The product id index is re-keyed to [`keys::product_key`] (smaller keys, cheaper writes).
+fn v3_stock_in_pool_items(db: &sled::Db) -> Result<(), StoreError> {
+    db.drop_tree(trees::LEVELS.as_str())?;
+    let ids = db.open_tree(trees::POOL_IDS.as_str())?;
+    for row in ids.iter() {
+        let (k, v) = row?;
+        if matches!(
+            k.first(),
+            Some(&keys::PRODUCT_KEY_UUID) | Some(&keys::PRODUCT_KEY_TEXT)
+        ) {
+            continue;
+        }
+        if let Some((source, product)) = keys::split_u64_str(&k) {
+            ids.insert(keys::product_key(source, product), v)?;
+        }
+        ids.remove(k)?;
+    }
+    forget_inventory_positions(db)
+}
+
+fn forget_inventory_positions(db: &sled::Db) -> Result<(), StoreError> {
     let checkpoints = db.open_tree(trees::CHECKPOINTS.as_str())?;
     for row in checkpoints.iter() {
         let (k, _) = row?;

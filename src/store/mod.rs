@@ -37,7 +37,7 @@ pub use trees::TreeName;
 /// ~1M variants (hundreds of MB on disk) but is read and written in streaming passes, so it gains little
 /// from a big cache; 64 MiB keeps the small, hot trees (connections, sources, templates, runs) and the
 /// pages of the current sync batch cached while leaving a TUI + daemon comfortable on a small VPS.
-pub const CACHE_CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
+pub const CACHE_CAPACITY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Background flush interval (sled's default, made explicit): at most ~0.5 s of writes lost on a crash
 /// between explicit flush points.

@@ -14,9 +14,6 @@ use super::keys::display_key;
 use super::meta::Meta;
 use super::trees::TreeName;
 
-/// Keys per sled batch in [`Table::apply_batch_uncounted`].
-pub const BULK_CHUNK: usize = 128;
-
 /// A typed tree. Cheap to clone (sled handles are `Arc`s).
 ///
 /// Keys are raw bytes built with [`keys`](super::keys). Rows come back in key byte order; for a string-keyed
@@ -167,28 +164,23 @@ impl<V: Record> Table<V> {
         self.meta.add_count(self.name.as_str(), delta)
     }
 
-    /// For bulk trees (pool, stock levels) written a page at a time: no row counter (the extra
-    /// lookup per key costs more than the write, and nobody reads the count; see
-    /// [`Table::recount`]), and applied in chunks of [`BULK_CHUNK`] keys rather than atomically.
-    /// sled copies a leaf on every insert and frees the old copies only when the batch's epoch
-    /// ends, so one 5,000-key batch holds megabytes of garbage; small chunks keep the peak down.
-    /// Callers make re-applying a page harmless (checkpoints are written after the page).
+    /// For bulk trees (the pool and its index) written a page at a time: no row counter (the
+    /// extra lookup per key costs more than the write, and nobody reads the count; see
+    /// [`Table::recount`]), and applied key by key rather than atomically. A `sled::Batch`
+    /// seals and rolls sled's 512 KiB log buffer before and after every batch (sled 0.34
+    /// `PageCache::pin_log`), so batches of a page cost a fresh buffer, a write and page
+    /// faults each; single inserts share the buffer. Callers make re-applying a page harmless
+    /// (checkpoints are written after the page).
     pub fn apply_batch_uncounted(&self, batch: TableBatch<V>) -> Result<(), StoreError> {
-        let mut raw = sled::Batch::default();
-        let mut n = 0;
         for (key, op) in batch.ops {
             match op {
-                Some(bytes) => raw.insert(key, bytes),
-                None => raw.remove(key),
+                Some(bytes) => {
+                    self.tree.insert(key, bytes)?;
+                }
+                None => {
+                    self.tree.remove(key)?;
+                }
             }
-            n += 1;
-            if n == BULK_CHUNK {
-                self.tree.apply_batch(std::mem::take(&mut raw))?;
-                n = 0;
-            }
-        }
-        if n > 0 {
-            self.tree.apply_batch(raw)?;
         }
         Ok(())
     }

@@ -46,9 +46,8 @@ pub const POOL: TreeName = TreeName("pool");
 /// variant. Key: source id BE + product id UTF-8; value: the SKU.
 pub const POOL_IDS: TreeName = TreeName("pool_ids");
 
-/// Last known stock per product and outlet, so a change at one outlet can be summed with the others
-/// without refetching. Key: source id BE + product id + `0xFF` + outlet id ([`keys::u64_str_prefix`](super::keys::u64_str_prefix)
-/// then the outlet id).
+/// Retired in schema 3 (stock per outlet now lives in each pool item); named only by the
+/// migrations that clear and drop it.
 pub const LEVELS: TreeName = TreeName("levels");
 
 /// Job runs. Key: run id BE (ids from `Store::generate_id`, monotonic → chronological order).
@@ -77,7 +76,6 @@ pub const ALL: &[TreeName] = &[
     MAPPING_SETS,
     POOL,
     POOL_IDS,
-    LEVELS,
     RUNS,
     RUN_LOGS,
     CHECKPOINTS,

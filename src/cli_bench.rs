@@ -82,6 +82,20 @@ fn start_sim(products: u64) -> Result<(String, SimChild), Failure> {
     Ok((origin, child))
 }
 
+/// (products, inventory) requests the simulator has served so far.
+fn endpoint_counts(rt: &tokio::runtime::Runtime, origin: &str) -> (u64, u64) {
+    let summary: serde_json::Value = rt
+        .block_on(async {
+            reqwest::get(format!("{origin}/__sim/summary"))
+                .await?
+                .json()
+                .await
+        })
+        .unwrap_or_default();
+    let count = |k: &str| summary["counters"]["by_endpoint"][k].as_u64().unwrap_or(0);
+    (count("products"), count("inventory"))
+}
+
 pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
     let (origin, child) = match &a.origin {
         Some(o) => (o.trim_end_matches('/').to_string(), None),
@@ -114,6 +128,8 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
         ..ClientOptions::default()
     })?;
     let ctx = JobCtx::new(store.clone(), client.clone(), Events::none());
+    // Counted as differences, so a simulator given with --origin may have served before.
+    let before = endpoint_counts(rt, &origin);
     let started = Instant::now();
     let summary = rt
         .block_on(primary::run(
@@ -127,20 +143,9 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
         ))
         .map_err(|e| Failure::failed(e.to_string()))?;
     let wall = started.elapsed().as_secs_f64();
-    let by_endpoint: serde_json::Value = rt
-        .block_on(async {
-            reqwest::get(format!("{origin}/__sim/summary"))
-                .await?
-                .json()
-                .await
-        })
-        .unwrap_or_default();
-    let product_requests = by_endpoint["counters"]["by_endpoint"]["products"]
-        .as_u64()
-        .unwrap_or(0);
-    let inventory_requests = by_endpoint["counters"]["by_endpoint"]["inventory"]
-        .as_u64()
-        .unwrap_or(0);
+    let after = endpoint_counts(rt, &origin);
+    let product_requests = after.0.saturating_sub(before.0);
+    let inventory_requests = after.1.saturating_sub(before.1);
     drop(child);
     drop(ctx);
     drop(store);

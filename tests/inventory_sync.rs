@@ -242,3 +242,50 @@ async fn variants_get_their_parent_sku_when_the_parent_comes_later_in_the_feed()
         );
     }
 }
+
+/// A Primary cancelled part-way through its products and resumed after the stock changed
+/// leaves every quantity right once Secondary has run: the resumed run reads the stock feed
+/// again but keeps the version its first read reached, so Secondary re-reads what changed in
+/// between, including for products committed before the interruption.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_primary_then_secondary_leaves_every_quantity_right() {
+    use lsbridge::jobs::{Events, JobCtx, JobEvent};
+    use std::sync::atomic::Ordering;
+
+    let sim = sim(StoreSpec::Synthetic {
+        products: 3_000,
+        seed: 9,
+    })
+    .await;
+    let mut e = engine::engine(&sim, |_| {});
+    let mut opts = simkit::client_opts(sim.clock());
+    opts.page_size = 100;
+    let client = simkit::client(&sim, simkit::TOKEN, opts);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    e.ctx = JobCtx::new(e.store.clone(), client, Events::new(tx));
+    // Cancel as soon as the first product page is reported (30 pages in all).
+    let cancel = e.ctx.cancel.clone();
+    let watcher = tokio::spawn(async move {
+        while let Some(ev) = rx.recv().await {
+            if matches!(&ev, JobEvent::Progress { phase, .. } if phase == "products") {
+                cancel.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Cancelled, "{}", r.message);
+    let committed = e.pool().len();
+    assert!(committed > 0 && committed < 3_000, "{committed} items");
+
+    let changes = sim.mutate_random(300);
+    assert!(!changes.is_empty());
+    e.ctx.cancel.store(false, Ordering::SeqCst);
+    // Only the resumed run now: no more cancelling.
+    watcher.abort();
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert!(r.resumed);
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    assert_pool_matches(&sim, &e.pool(), false);
+}

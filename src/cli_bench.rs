@@ -149,9 +149,7 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
     drop(child);
     drop(ctx);
     drop(store);
-    if std::env::var_os("LSBRIDGE_BENCH_KEEP").is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    let _ = std::fs::remove_dir_all(&dir);
     let out = serde_json::json!({
         "bench": "primary",
         "products": a.products,

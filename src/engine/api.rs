@@ -609,14 +609,7 @@ impl Engine {
                 Some(i) => i.stock.quantity(outlet.as_deref()),
                 None => {
                     let rows = client.inventory_for_product(&p.id).await.map_err(e)?;
-                    let rows = rows
-                        .iter()
-                        .filter(|r| outlet.as_deref().is_none_or(|o| r.outlet_id == o));
-                    let mut sum = None;
-                    for r in rows {
-                        sum = Some(sum.unwrap_or(0.0) + r.current_inventory_level);
-                    }
-                    sum
+                    crate::jobs::source_record::stock_levels(&rows).quantity(outlet.as_deref())
                 }
             };
             let parent = item.as_ref().and_then(|i| i.parent_sku.clone());

@@ -267,12 +267,14 @@ impl Run<'_> {
             item.fill_new(mapped);
             true
         } else {
-            item.apply_mapped(run, mapped, want_diff.then_some(&mut diff))
+            let changed = item.apply_mapped(run, mapped, want_diff.then_some(&mut diff));
+            if is_new {
+                // First values are not changes (see `PoolItem::fill_new`); only the dry run's
+                // diff wanted them recorded.
+                item.history.clear();
+            }
+            changed
         };
-        if is_new {
-            // First values are not changes (see `PoolItem::fill_new`).
-            item.history.clear();
-        }
         item.product_id = p.id.clone();
         item.is_parent = p.is_family_parent();
         // Stock per outlet is kept for Secondary; a change that leaves the mapped quantity as
@@ -402,7 +404,7 @@ impl Run<'_> {
                     continue;
                 }
             };
-            let existing = match recent.take(&sku) {
+            let mut existing = match recent.take(&sku) {
                 Some(i) => Some(i),
                 None if self.staged.as_ref().is_some_and(|s| !s.maybe(&sku)) => None,
                 None => self.pool.get(self.source.id, &sku)?,
@@ -410,19 +412,18 @@ impl Run<'_> {
             if let Some(s) = self.staged.as_mut() {
                 s.insert(&sku);
             }
-            if let Some(e) = &existing {
-                if e.last_seen_run == self.run && e.product_id != p.id && !e.product_id.is_empty() {
-                    self.counts.duplicates += 1;
-                    self.problem(format!(
-                        "duplicate SKU {sku}: products {} and {}; kept the first",
-                        e.product_id, p.id
-                    ));
-                    // The first stays as it was mapped.
-                    if let Some(e) = existing {
-                        recent.put(e);
-                    }
-                    continue;
-                }
+            let run = self.run;
+            if let Some(first) = existing.take_if(|e| {
+                e.last_seen_run == run && e.product_id != p.id && !e.product_id.is_empty()
+            }) {
+                self.counts.duplicates += 1;
+                self.problem(format!(
+                    "duplicate SKU {sku}: products {} and {}; kept the first",
+                    first.product_id, p.id
+                ));
+                // The first stays as it was mapped.
+                recent.put(first);
+                continue;
             }
             if p.variant_parent_id.is_some() && parent_sku.is_none() {
                 if let Some(pid) = &p.variant_parent_id {

@@ -11,7 +11,7 @@ use super::counts::Counts;
 use super::events::JobEvent;
 use super::primary::{Diff, RunSummary};
 use super::runs::{Outcome, RunRecord, Runs};
-use super::source_record::{inventory_record, product_record, Lookups};
+use super::source_record::{inventory_record, product_record, stock_levels, Lookups};
 use super::JobError;
 use crate::clock;
 use crate::lightspeed::pager::InventoryPager;
@@ -119,12 +119,7 @@ pub async fn run(
                             None => None,
                         };
                         // Every outlet's level, not only the ones this page changed.
-                        let mut stock = StockLevels::default();
-                        for r in ctx.client.inventory_for_product(pid).await? {
-                            if r.deleted_at.is_none() {
-                                stock.set(&r.outlet_id, Some(r.current_inventory_level));
-                            }
-                        }
+                        let stock = stock_levels(&ctx.client.inventory_for_product(pid).await?);
                         let qty = stock.quantity(outlet.as_deref());
                         let rec = product_record(&p, qty, parent.as_deref(), &Lookups::default());
                         t.apply_into(&rec, &mut mapped);

@@ -22,22 +22,20 @@ impl Default for SkuFilter {
 }
 
 impl SkuFilter {
-    /// Bit positions by double hashing one 64-bit hash.
-    fn positions(&self, sku: &str) -> impl Iterator<Item = usize> {
-        let h = self.hasher.hash_one(sku);
-        let (a, b) = (h & 0xffff_ffff, (h >> 32) | 1);
+    /// Bit positions for a SKU's hash, by double hashing one 64-bit hash.
+    fn positions(hash: u64) -> impl Iterator<Item = usize> {
+        let (a, b) = (hash & 0xffff_ffff, (hash >> 32) | 1);
         (0..HASHES).map(move |i| (a.wrapping_add(i.wrapping_mul(b)) as usize) % BITS)
     }
 
     pub(super) fn insert(&mut self, sku: &str) {
-        let pos: Vec<usize> = self.positions(sku).collect();
-        for p in pos {
+        for p in Self::positions(self.hasher.hash_one(sku)) {
             self.words[p / 64] |= 1 << (p % 64);
         }
     }
 
     pub(super) fn maybe(&self, sku: &str) -> bool {
-        self.positions(sku)
+        Self::positions(self.hasher.hash_one(sku))
             .all(|p| self.words[p / 64] & (1 << (p % 64)) != 0)
     }
 }

@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::lightspeed::models::{Brand, Product, ProductCategory};
+use crate::lightspeed::models::{Brand, InventoryRecord, Product, ProductCategory};
 use crate::mapping::fields::{option_name_field, option_value_field, source as f};
 use crate::mapping::{FieldValue, SourceRecord};
+use crate::pool::StockLevels;
 
 /// Names the product row refers to by id.
 #[derive(Debug, Default, Clone)]
@@ -156,6 +157,16 @@ pub fn product_record(
         }
     }
     r
+}
+
+/// A product's stock from its inventory records (as `GET /inventory/{id}` returns them);
+/// deleted records are left out.
+pub fn stock_levels(records: &[InventoryRecord]) -> StockLevels {
+    let mut s = StockLevels::default();
+    for r in records.iter().filter(|r| r.deleted_at.is_none()) {
+        s.set(&r.outlet_id, Some(r.current_inventory_level));
+    }
+    s
 }
 
 /// The Secondary source record: the seed's "Lightspeed X Series Inventory: Inventory Level".

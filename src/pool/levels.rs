@@ -70,8 +70,8 @@ impl StockMap {
         old
     }
 
-    fn row(&self, product: &str) -> Option<usize> {
-        let r = match canonical_uuid(product) {
+    fn row(&self, product: &str, uuid: Option<u128>) -> Option<usize> {
+        let r = match uuid {
             Some(u) => self.by_uuid.get(&u),
             None => self.other.get(product),
         };
@@ -81,14 +81,15 @@ impl StockMap {
     /// Records one (product, outlet) level; `None` forgets it (a deleted record).
     pub fn set(&mut self, product: &str, outlet: &str, level: Option<f64>) {
         let o = self.outlet(outlet);
-        let row = match self.row(product) {
+        let uuid = canonical_uuid(product);
+        let row = match self.row(product, uuid) {
             Some(r) => r,
             None => {
                 if level.is_none() {
                     return;
                 }
                 let r = self.rows;
-                match canonical_uuid(product) {
+                match uuid {
                     Some(u) => self.by_uuid.insert(u, r as u32),
                     None => self.other.insert(product.to_string(), r as u32),
                 };
@@ -104,7 +105,7 @@ impl StockMap {
 
     /// A product's stock, sorted by outlet id (empty when the feed had none).
     pub fn get(&self, product: &str) -> StockLevels {
-        let Some(row) = self.row(product) else {
+        let Some(row) = self.row(product, canonical_uuid(product)) else {
             return StockLevels::default();
         };
         let width = self.outlets.len();

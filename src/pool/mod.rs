@@ -1,6 +1,7 @@
 //! The Global Inventory Pool: one item per (source, SKU), parents and variants alike, with
 //! every mapped field, the archived flag, the run that last saw it, and a short history of
-//! field changes. Also the index the sync jobs need (product id → SKU), and each item's stock per outlet.
+//! field changes and its stock per outlet. Also the index the sync jobs need (product id →
+//! SKU).
 
 mod item;
 mod levels;

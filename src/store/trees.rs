@@ -43,7 +43,8 @@ pub const MAPPING_SETS: TreeName = TreeName("mapping_sets");
 pub const POOL: TreeName = TreeName("pool");
 
 /// Pool index by Lightspeed product id, so inventory records (which carry only the product id) find their
-/// variant. Key: source id BE + product id UTF-8; value: the SKU.
+/// variant. Key: [`keys::product_key`](super::keys::product_key) (source id + product id, 22 bytes
+/// for a UUID); value: the SKU.
 pub const POOL_IDS: TreeName = TreeName("pool_ids");
 
 /// Retired in schema 3 (stock per outlet now lives in each pool item); named only by the

@@ -15,7 +15,7 @@ use crate::connections::{Connection, ConnectionError, Connections, NewConnection
 use crate::lightspeed::probe::{self, ScopeState};
 use crate::lightspeed::{ClientOptions, RetryPolicy};
 use crate::sim::{
-    self, DuplicateSale, Faults, RateLimit, RateScope, SimConfig, StoreSpec, TokenSpec,
+    self, BeforeBound, DuplicateSale, Faults, RateLimit, RateScope, SimConfig, StoreSpec, TokenSpec,
 };
 use crate::store::{self, Store};
 
@@ -200,6 +200,10 @@ pub struct SimArgs {
     /// What re-POSTing an existing sale id does: update, conflict or existing.
     #[arg(long, default_value = "update")]
     pub duplicate_sale: String,
+    /// Whether a list's `before` includes that version: inclusive or exclusive (the spec
+    /// does not say).
+    #[arg(long, default_value = "inclusive")]
+    pub before_bound: String,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
@@ -743,6 +747,7 @@ pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
     let mut faults = Faults::default();
     faults.parse_kv(&a.faults).map_err(Failure::usage)?;
     let duplicate_sale: DuplicateSale = a.duplicate_sale.parse().map_err(Failure::usage)?;
+    let before_bound: BeforeBound = a.before_bound.parse().map_err(Failure::usage)?;
     let scope = match a.rate_scope.as_str() {
         "per-token" => RateScope::PerToken,
         "per-store" => RateScope::PerStore,
@@ -782,6 +787,7 @@ pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
         }),
         page_size_cap: a.page_cap.max(1),
         duplicate_sale,
+        before_bound,
         faults,
         clock,
         seed: a.seed,

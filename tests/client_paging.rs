@@ -8,9 +8,9 @@ mod support;
 use std::collections::{BTreeMap, HashMap};
 
 use lsbridge::lightspeed::models::{InventoryRecord, Product};
-use lsbridge::lightspeed::pager::{InventoryPager, VersionPager};
+use lsbridge::lightspeed::pager::{inventory_ranges, InventoryPager, VersionPager};
 use lsbridge::lightspeed::ApiError;
-use lsbridge::sim::{Faults, SimHandle, StoreSpec};
+use lsbridge::sim::{BeforeBound, Faults, SimHandle, StoreSpec};
 use support::simkit;
 
 const N: u64 = 10_000;
@@ -338,4 +338,75 @@ async fn inventory_default_order_is_descending_as_the_spec_says() {
         matches!(err, ApiError::Rejected { status: 400, .. }),
         "{err}"
     );
+}
+
+/// The stock feed read as four version ranges side by side (as Primary reads it), with the
+/// store changing during the read: merged by range rank, every record ends at the store's
+/// version, whichever way the server reads `before`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
+    for bound in [BeforeBound::Inclusive, BeforeBound::Exclusive] {
+        let mut cfg = simkit::config(StoreSpec::Synthetic {
+            products: N,
+            seed: 42,
+        });
+        cfg.before_bound = bound;
+        let sim = SimHandle::start(cfg).await.expect("simulator");
+        let mut opts = simkit::client_opts(sim.clock());
+        opts.inventory_page_size = 1_000;
+        let client = simkit::client(&sim, simkit::TOKEN, opts);
+        let ranges = inventory_ranges(&client, 4, true).await.expect("ranges");
+        assert_eq!(ranges.len(), 4, "{bound:?}: {ranges:?}");
+        assert_eq!(ranges[3].1, None, "the last range is open");
+        let mut pagers: Vec<_> = ranges
+            .iter()
+            .map(|(a, b)| {
+                InventoryPager::new(&client, *a)
+                    .include_deleted(true)
+                    .before(*b)
+            })
+            .collect();
+        let mut open = vec![true; pagers.len()];
+        // id → (rank, version) of the delivery that wins.
+        let mut merged: HashMap<String, (usize, u64)> = HashMap::new();
+        let mut steps = 0;
+        while open.iter().any(|o| *o) {
+            for (rank, pager) in pagers.iter_mut().enumerate() {
+                if !open[rank] {
+                    continue;
+                }
+                let Some(page) = pager.next_page().await.expect("page") else {
+                    open[rank] = false;
+                    continue;
+                };
+                for r in &page.items {
+                    if let Some((lo, hi)) = ranges.get(rank).map(|(a, b)| (*a, *b)) {
+                        assert!(r.version > lo, "{bound:?}: range {rank} sent {}", r.version);
+                        assert!(
+                            hi.is_none_or(|h| r.version <= h),
+                            "{bound:?}: range {rank} sent {} past {hi:?}",
+                            r.version
+                        );
+                    }
+                    let e = merged.entry(r.id.clone()).or_insert((rank, r.version));
+                    if (rank, r.version) > *e {
+                        *e = (rank, r.version);
+                    }
+                }
+                steps += 1;
+                if steps <= 8 {
+                    sim.mutate_random(40);
+                }
+            }
+        }
+        let truth = inventory_truth(&sim);
+        assert_eq!(merged.len(), truth.len(), "{bound:?}: records read");
+        for (id, v) in &truth {
+            assert_eq!(
+                merged.get(id).map(|m| m.1),
+                Some(*v),
+                "{bound:?}: {id} ends at the store's version"
+            );
+        }
+    }
 }

@@ -8,7 +8,8 @@ mod support;
 
 use lsbridge::jobs::primary::PrimaryOptions;
 use lsbridge::jobs::Outcome;
-use lsbridge::sim::{SimHandle, StoreSpec};
+use lsbridge::jobs::{Events, JobCtx};
+use lsbridge::sim::{BeforeBound, SimHandle, StoreSpec};
 use support::engine::{self, assert_pool_matches, num};
 use support::simkit;
 
@@ -288,4 +289,40 @@ async fn a_resumed_primary_then_secondary_leaves_every_quantity_right() {
     let r = e.secondary().await;
     assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
     assert_pool_matches(&sim, &e.pool(), false);
+}
+
+/// Primary reads the stock feed as version ranges side by side; the pool is right whichever
+/// way the store reads `before` (the spec does not say).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn primary_reads_stock_in_ranges_whichever_way_before_is_read() {
+    for bound in [BeforeBound::Inclusive, BeforeBound::Exclusive] {
+        let mut cfg = simkit::config(StoreSpec::Synthetic {
+            products: 3_000,
+            seed: 11,
+        });
+        cfg.before_bound = bound;
+        let sim = SimHandle::start(cfg).await.expect("simulator");
+        let mut e = engine::engine(&sim, |_| {});
+        let mut opts = simkit::client_opts(sim.clock());
+        opts.inventory_page_size = 500;
+        e.ctx = JobCtx::new(
+            e.store.clone(),
+            simkit::client(&sim, simkit::TOKEN, opts),
+            Events::none(),
+        );
+        let r = e.primary(PrimaryOptions::default()).await;
+        assert_eq!(r.outcome, Outcome::Ok, "{bound:?}: {}", r.message);
+        assert_pool_matches(&sim, &e.pool(), true);
+        let bounded = sim
+            .exchanges()
+            .iter()
+            .filter(|x| x.path.ends_with("/inventory"))
+            .filter(|x| {
+                x.request_body
+                    .as_ref()
+                    .is_some_and(|b| b.get("before").is_some())
+            })
+            .count();
+        assert!(bounded >= 3, "{bound:?}: {bounded} bounded requests");
+    }
 }

@@ -28,10 +28,15 @@ use super::source_record::{product_record, Lookups};
 use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::{Brand, Product};
-use crate::lightspeed::pager::{CategoryPager, InventoryPager, StockRecord, VersionPager};
+use crate::lightspeed::pager::{
+    inventory_ranges, CategoryPager, InventoryPager, StockRecord, VersionPager,
+};
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
 use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
 use crate::sources::{QuantityFrom, Source};
+
+/// Version ranges of the stock feed read side by side (see [`inventory_ranges`]).
+const STOCK_RANGES: u64 = 4;
 
 /// Most per-record problems written to the run log one by one; the rest are counted.
 const LOGGED_PROBLEMS: u64 = 200;
@@ -212,18 +217,42 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Reads the whole stock feed into memory. Returns the highest inventory version seen.
+    /// Reads the whole stock feed into memory, as [`STOCK_RANGES`] version ranges side by
+    /// side. Returns the highest inventory version seen.
     async fn stock(&mut self) -> Result<u64, JobError> {
-        let pager = InventoryPager::new(&self.ctx.client, 0).records::<StockRecord>();
-        let mut pages = prefetch(pager, |p: &mut InventoryPager<StockRecord>| {
-            Box::pin(p.next_page())
-        });
+        let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
+        for (rank, (after, before)) in ranges.iter().enumerate() {
+            let mut pager = InventoryPager::new(&self.ctx.client, *after)
+                .before(*before)
+                .records::<StockRecord>();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let r = pager.next_page().await;
+                    let more = matches!(r, Ok(Some(_)));
+                    if tx.send((rank as u8, r)).await.is_err() || !more {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut open = ranges.len();
         let mut done = 0u64;
         let mut version = 0u64;
-        while let Some(page) = pages.recv().await.transpose()?.flatten() {
+        while open > 0 {
+            let Some((rank, page)) = rx.recv().await else {
+                break;
+            };
+            let Some(page) = page? else {
+                open -= 1;
+                continue;
+            };
             for r in &page.items {
                 let level = (!r.is_deleted()).then_some(r.current_inventory_level);
-                self.stock.set(&r.product_id, &r.outlet_id, level);
+                self.stock
+                    .set_ranked(rank, &r.product_id, &r.outlet_id, level);
             }
             done += page.items.len() as u64;
             version = version.max(page.next_after);

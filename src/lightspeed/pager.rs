@@ -153,6 +153,8 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
 pub struct InventoryPager<T = InventoryRecord> {
     client: Client,
     after: u64,
+    /// Upper version bound of a range read ([`inventory_ranges`]).
+    before: Option<u64>,
     size: u64,
     include_deleted: bool,
     done: bool,
@@ -165,6 +167,7 @@ impl InventoryPager {
             size: client.options().inventory_page_size.clamp(1, 5000),
             client: client.clone(),
             after,
+            before: None,
             include_deleted: false,
             done: false,
             _t: std::marker::PhantomData,
@@ -176,6 +179,7 @@ impl InventoryPager {
         InventoryPager {
             client: self.client,
             after: self.after,
+            before: self.before,
             size: self.size,
             include_deleted: self.include_deleted,
             done: self.done,
@@ -193,6 +197,14 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
         self.size = n.clamp(1, 5000);
         self
     }
+    /// Reads only versions up to `before` (sent as the request's `before`). The spec does
+    /// not say whether the bound is inclusive, so ranges from [`inventory_ranges`] overlap
+    /// by one version; a server that ignored the bound would be noticed by a version past
+    /// it, and the read ends there.
+    pub fn before(mut self, before: Option<u64>) -> Self {
+        self.before = before;
+        self
+    }
     pub fn after(&self) -> u64 {
         self.after
     }
@@ -205,6 +217,7 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
         loop {
             let body = InventoryRequest {
                 after: Some(self.after),
+                before: self.before,
                 size: Some(self.size),
                 sort_direction: Some("asc".into()),
                 include_deleted: Some(self.include_deleted),
@@ -223,12 +236,70 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
             let after = self.after;
             let items = data.into_iter().filter(|r| r.version() > after).collect();
             self.after = max;
+            if self.before.is_some_and(|b| max > b) {
+                self.done = true;
+            }
             return Ok(Some(Page {
                 items,
                 next_after: max,
             }));
         }
     }
+}
+
+/// The highest (or with `desc == false`, lowest) version in the stock feed, from one
+/// single-record request; `None` when the feed is empty.
+async fn inventory_edge(
+    client: &Client,
+    desc: bool,
+    include_deleted: bool,
+) -> Result<Option<u64>, ApiError> {
+    let body = InventoryRequest {
+        size: Some(1),
+        sort_direction: Some(if desc { "desc" } else { "asc" }.into()),
+        include_deleted: Some(include_deleted),
+        ..InventoryRequest::default()
+    };
+    let req = Req::get("/inventory").json(Method::POST, &body)?;
+    let data: Vec<StockRecord> = client.call(req).await?;
+    Ok(data.iter().map(|r| r.version).max())
+}
+
+/// Splits a whole read of the stock feed into up to `n` version ranges `(after, before)`
+/// that can be read at the same time, each with [`InventoryPager::before`]. A catalog's
+/// stock is several records per product, and a cursor can only be followed one page at a
+/// time; reading ranges side by side lets the store serve one while another is parsed (and,
+/// against a distant store, overlaps the round trips). Costs two single-record requests to
+/// find the feed's first and last versions; the ranges are equal slices of that span, and
+/// the last has no upper bound, so whatever changes during the read is still read. Adjacent
+/// ranges share one version, whichever way the server reads `before`, so a record read
+/// twice must be harmless to the caller (the later range's read wins).
+pub async fn inventory_ranges(
+    client: &Client,
+    n: u64,
+    include_deleted: bool,
+) -> Result<Vec<(u64, Option<u64>)>, ApiError> {
+    let size = client.options().inventory_page_size.clamp(1, 5000);
+    let (Some(lo), Some(hi)) = (
+        inventory_edge(client, false, include_deleted).await?,
+        inventory_edge(client, true, include_deleted).await?,
+    ) else {
+        return Ok(vec![(0, None)]);
+    };
+    // Versions are not dense (they are global to the store), so a span is only a guess at
+    // a count; a small span is not worth splitting.
+    let span = hi.saturating_sub(lo);
+    let n = n.clamp(1, (span / size).max(1));
+    let step = span / n;
+    let mut ranges = Vec::new();
+    let mut after = 0;
+    for i in 1..n {
+        let cut = lo + step * i;
+        ranges.push((after, Some(cut + 1)));
+        after = cut;
+    }
+    ranges.push((after, None));
+    Ok(ranges)
 }
 
 /// `GET /product_categories?after=<last id>&page_size=` with `page_info{has_next,last_seen}`.

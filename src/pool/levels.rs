@@ -50,6 +50,8 @@ pub struct StockMap {
     other: HashMap<String, u32>,
     /// `rows × outlets.len()` levels; NaN = no record for that outlet.
     levels: Vec<f64>,
+    /// Per level: the rank of the range read that set it (see [`StockMap::set_ranked`]).
+    ranks: Vec<u8>,
     rows: usize,
 }
 
@@ -61,11 +63,15 @@ impl StockMap {
         // A new outlet widens every row; outlets are few and all appear early in the feed.
         let old = self.outlets.len();
         let mut wider = Vec::with_capacity(self.rows * (old + 1));
+        let mut ranks = Vec::with_capacity(self.rows * (old + 1));
         for r in 0..self.rows {
             wider.extend_from_slice(&self.levels[r * old..(r + 1) * old]);
             wider.push(f64::NAN);
+            ranks.extend_from_slice(&self.ranks[r * old..(r + 1) * old]);
+            ranks.push(0);
         }
         self.levels = wider;
+        self.ranks = ranks;
         self.outlets.push(id.to_string());
         old
     }
@@ -80,12 +86,21 @@ impl StockMap {
 
     /// Records one (product, outlet) level; `None` forgets it (a deleted record).
     pub fn set(&mut self, product: &str, outlet: &str, level: Option<f64>) {
+        self.set_ranked(0, product, outlet, level)
+    }
+
+    /// [`StockMap::set`] for a feed read as version ranges side by side: `rank` is the
+    /// range's place in version order. A record that changed during the read can be met in
+    /// two ranges, and the higher range holds the newer version, so a level set from a
+    /// higher range is never overwritten from a lower one.
+    pub fn set_ranked(&mut self, rank: u8, product: &str, outlet: &str, level: Option<f64>) {
         let o = self.outlet(outlet);
         let uuid = canonical_uuid(product);
         let row = match self.row(product, uuid) {
             Some(r) => r,
             None => {
-                if level.is_none() {
+                // A forgotten level needs a row only to keep a lower range from setting it.
+                if level.is_none() && rank == 0 {
                     return;
                 }
                 let r = self.rows;
@@ -96,11 +111,16 @@ impl StockMap {
                 self.rows += 1;
                 let width = self.outlets.len();
                 self.levels.resize(self.rows * width, f64::NAN);
+                self.ranks.resize(self.rows * width, 0);
                 r
             }
         };
-        let width = self.outlets.len();
-        self.levels[row * width + o] = level.unwrap_or(f64::NAN);
+        let slot = row * self.outlets.len() + o;
+        if self.ranks[slot] > rank {
+            return;
+        }
+        self.ranks[slot] = rank;
+        self.levels[slot] = level.unwrap_or(f64::NAN);
     }
 
     /// A product's stock, sorted by outlet id (empty when the feed had none).
@@ -167,5 +187,26 @@ mod tests {
         assert_eq!(m.get("legacy").0, vec![("o2".to_string(), 7.0)]);
         assert!(m.get("absent").0.is_empty());
         assert_eq!(m.get(p1).quantity(None), Some(3.0));
+    }
+
+    #[test]
+    fn a_lower_range_never_overwrites_a_higher_ones_level() {
+        let p = "0a0b0c0d-1111-4222-8333-444455556666";
+        let mut m = StockMap::default();
+        m.set_ranked(1, p, "o1", Some(5.0));
+        m.set_ranked(0, p, "o1", Some(9.0));
+        m.set_ranked(1, p, "o2", None);
+        m.set_ranked(0, p, "o2", Some(3.0));
+        m.set_ranked(0, p, "o3", Some(1.0));
+        m.set_ranked(2, p, "o3", Some(2.0));
+        m.set_ranked(2, p, "o3", Some(4.0));
+        let q = "legacy-id";
+        m.set_ranked(1, q, "o1", None);
+        m.set_ranked(0, q, "o1", Some(8.0));
+        assert!(m.get(q).0.is_empty());
+        assert_eq!(
+            m.get(p).0,
+            vec![("o1".to_string(), 5.0), ("o3".to_string(), 4.0)]
+        );
     }
 }

@@ -88,6 +88,41 @@ impl std::str::FromStr for DuplicateSale {
     }
 }
 
+/// How a list's `before` bounds versions. The spec calls it the "upper limit" and does not
+/// say whether a row at exactly that version is included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BeforeBound {
+    /// `version <= before`.
+    #[default]
+    Inclusive,
+    /// `version < before`.
+    Exclusive,
+}
+
+impl BeforeBound {
+    /// The highest version a list bounded by `before` includes.
+    pub fn upper(self, before: Option<u64>) -> Option<u64> {
+        match self {
+            BeforeBound::Inclusive => before,
+            BeforeBound::Exclusive => before.map(|b| b.saturating_sub(1)),
+        }
+    }
+}
+
+impl std::str::FromStr for BeforeBound {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "inclusive" => Ok(Self::Inclusive),
+            "exclusive" => Ok(Self::Exclusive),
+            _ => Err(format!(
+                "{s:?}: expected inclusive or exclusive for --before-bound"
+            )),
+        }
+    }
+}
+
 /// Whose requests share a rate-limit window. Current docs: per retailer per application;
 /// older docs: one bucket for the whole retailer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -226,6 +261,7 @@ pub struct SimConfig {
     /// Largest page for `GET /sales` (Vend's own client: 500).
     pub sales_page_size_cap: u64,
     pub duplicate_sale: DuplicateSale,
+    pub before_bound: BeforeBound,
     /// Versions advance by a random step in 1..=gap, so clients cannot assume +1.
     pub version_gap: u64,
     pub faults: Faults,
@@ -250,6 +286,7 @@ impl Default for SimConfig {
             page_size_cap: 10_000,
             sales_page_size_cap: 500,
             duplicate_sale: DuplicateSale::default(),
+            before_bound: BeforeBound::default(),
             version_gap: 3,
             faults: Faults::default(),
             clock: clock::system(),

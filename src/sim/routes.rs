@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::config::DuplicateSale;
+use super::config::{BeforeBound, DuplicateSale};
 use super::reply::{Params, Reply};
 use super::sales;
 use super::state::SimStore;
@@ -21,6 +21,7 @@ pub struct Settings {
     pub page_size_cap: u64,
     pub sales_page_size_cap: u64,
     pub duplicate_sale: DuplicateSale,
+    pub before_bound: BeforeBound,
 }
 
 pub struct Ctx<'a> {
@@ -59,7 +60,8 @@ fn envelope<T: Row + Serialize>(rows: Vec<&T>) -> Reply {
     })
 }
 
-/// A version-cursor list: `after < version ≤ before`, ascending, capped page size.
+/// A version-cursor list: `after < version ≤ before` (or `< before`, see [`BeforeBound`]),
+/// ascending, capped page size.
 fn list<T: Row + Serialize>(
     t: &Table<T>,
     q: &Params,
@@ -68,7 +70,7 @@ fn list<T: Row + Serialize>(
     deleted_param: bool,
 ) -> Result<Reply, Reply> {
     let after = q.u64("after")?.unwrap_or(0);
-    let before = q.u64("before")?;
+    let before = ctx.settings.before_bound.upper(q.u64("before")?);
     let size = q
         .u64("page_size")?
         .unwrap_or(ctx.settings.default_page_size);
@@ -266,6 +268,7 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
         }
     };
     let after = req.after.unwrap_or(0);
+    let before = ctx.settings.before_bound.upper(req.before);
     let deleted = req.include_deleted.unwrap_or(false);
     let limit = size as usize;
     let t = &ctx.store.inventory;
@@ -274,7 +277,7 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
         let mut v: Vec<&InventoryRecord> = ids
             .iter()
             .flat_map(|id| ctx.store.inventory_of(id))
-            .filter(|r| r.version > after && req.before.is_none_or(|b| r.version <= b))
+            .filter(|r| r.version > after && before.is_none_or(|b| r.version <= b))
             .filter(|r| deleted || r.deleted_at.is_none())
             .collect();
         v.sort_by_key(|r| r.version);
@@ -286,9 +289,9 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
     } else if ctx.stuck && after > 0 && !desc {
         t.page_ending_at(after, limit, deleted)
     } else if desc {
-        t.page_desc(after, req.before, limit, deleted)
+        t.page_desc(after, before, limit, deleted)
     } else {
-        t.page(after, req.before, limit, deleted)
+        t.page(after, before, limit, deleted)
     };
     Ok(Reply::ok(&rows))
 }
@@ -316,7 +319,7 @@ fn inventory_of(ctx: &Ctx, pid: &str, q: &Params) -> Result<Reply, Reply> {
         return Err(Reply::bad_request("page_size must be between 1 and 5000"));
     }
     let after = q.u64("after")?.unwrap_or(0);
-    let before = q.u64("before")?;
+    let before = ctx.settings.before_bound.upper(q.u64("before")?);
     let deleted = q.bool("include_deleted")?;
     let desc = match q.get("order_direction") {
         None | Some("asc") => false,

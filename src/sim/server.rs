@@ -149,6 +149,7 @@ impl SimHandle {
                 page_size_cap: cfg.page_size_cap.max(1),
                 sales_page_size_cap: cfg.sales_page_size_cap.max(1),
                 duplicate_sale: cfg.duplicate_sale,
+                before_bound: cfg.before_bound,
             }),
             tokens: cfg.tokens.clone(),
             rate: cfg.rate_limit.clone(),

@@ -61,27 +61,27 @@ fn log_line(i: usize) -> LogEntry {
 fn pool_item(i: usize) -> PoolItem {
     let mut fields = BTreeMap::new();
     fields.insert(
-        "Title".to_string(),
+        "Title".into(),
         FieldValue::Text(format!(
             "Synthetic product {i} – trail edition, size {}",
             i % 13
         )),
     );
-    fields.insert("Quantity".to_string(), FieldValue::Number((i % 250) as f64));
+    fields.insert("Quantity".into(), FieldValue::Number((i % 250) as f64));
     fields.insert(
-        "Cost".to_string(),
+        "Cost".into(),
         FieldValue::Number(4.5 + (i % 900) as f64 / 7.0),
     );
     fields.insert(
-        "MSRP".to_string(),
+        "MSRP".into(),
         FieldValue::Number(9.99 + (i % 900) as f64 / 3.0),
     );
     fields.insert(
-        "Brand".to_string(),
+        "Brand".into(),
         FieldValue::Text(format!("Brand {}", i % 40)),
     );
     fields.insert(
-        "Description".to_string(),
+        "Description".into(),
         FieldValue::Text("A long description that the table never shows.".repeat(4)),
     );
     PoolItem {

@@ -361,7 +361,7 @@ fn write_export(
             }
             let mut cw = csv::Writer::from_writer(w);
             let mut header = vec!["sku".to_string(), "parent_sku".into(), "archived".into()];
-            header.extend(names.iter().cloned());
+            header.extend(names.iter().map(|n| n.to_string()));
             cw.write_record(&header)?;
             for item in pool.iter(source) {
                 let item = item.map_err(|e| other(e.to_string()))?;

@@ -13,8 +13,9 @@
 //! A crash or kill anywhere resumes at the last committed page of the same run (reading the
 //! stock feed again first); a partial run never archives anything.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::checkpoint::{Checkpoints, PrimaryCheckpoint, PrimaryPhase, SecondaryCheckpoint};
@@ -24,7 +25,7 @@ use super::events::JobEvent;
 use super::page_writer::{PageWriter, IN_FLIGHT};
 use super::runs::{Outcome, RunRecord, Runs};
 use super::sku_filter::SkuFilter;
-use super::source_record::{product_record, Lookups};
+use super::source_record::{product_record_taking, Lookups};
 use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::{Brand, Product};
@@ -111,9 +112,9 @@ struct Recent {
 
 #[derive(Default)]
 struct RecentPage {
-    items: HashMap<String, PoolItem>,
-    /// product id → SKU
-    ids: HashMap<String, String>,
+    items: FxHashMap<String, PoolItem>,
+    /// product id → SKU, of family parents
+    ids: FxHashMap<String, String>,
 }
 
 impl Recent {
@@ -132,7 +133,8 @@ impl Recent {
 
     fn put(&mut self, item: PoolItem) {
         if let Some(p) = self.pages.front_mut() {
-            if !item.product_id.is_empty() {
+            // Only parents are looked up by product id (by their variants).
+            if item.is_parent && !item.product_id.is_empty() {
                 p.ids.insert(item.product_id.clone(), item.sku.clone());
             }
             p.items.insert(item.sku.clone(), item);
@@ -278,7 +280,7 @@ impl Run<'_> {
     fn merge(
         &mut self,
         p: &Product,
-        mapped: &MappedRecord,
+        mapped: &mut MappedRecord,
         parent_sku: Option<String>,
         existing: Option<PoolItem>,
         sku: &str,
@@ -357,7 +359,8 @@ impl Run<'_> {
         let mut recent = Recent::default();
         let result = async {
             while let Some(page) = pages.recv().await.transpose()?.flatten() {
-                let write = self.page(&page.items, &lookups, &mut mapped, &mut recent)?;
+                let mut page = page;
+                let write = self.page(&mut page.items, &lookups, &mut mapped, &mut recent)?;
                 done += page.items.len() as u64;
                 let phase = PrimaryPhase::Products {
                     after: page.next_after,
@@ -387,18 +390,17 @@ impl Run<'_> {
     /// is surely committed, for lookups the pool cannot answer yet.
     fn page(
         &mut self,
-        items: &[Product],
+        items: &mut [Product],
         lookups: &Lookups,
         mapped: &mut MappedRecord,
         recent: &mut Recent,
     ) -> Result<PoolWrite, JobError> {
         let mut write = self.pool.write();
-        let mut page_parents: HashMap<&str, &str> = HashMap::new();
-        for p in items {
-            if p.is_family_parent() {
-                page_parents.insert(&p.id, &p.sku);
-            }
-        }
+        let page_parents: FxHashMap<String, String> = items
+            .iter()
+            .filter(|p| p.is_family_parent())
+            .map(|p| (p.id.clone(), p.sku.clone()))
+            .collect();
         recent.start_page();
         for p in items {
             if p.is_deleted() {
@@ -415,7 +417,7 @@ impl Run<'_> {
                 },
             };
             let (stock, qty) = self.quantity(p);
-            let record = product_record(p, qty, parent_sku.as_deref(), lookups);
+            let record = product_record_taking(p, qty, parent_sku.as_deref(), lookups);
             self.template.apply_into(&record, mapped);
             if !mapped.is_ok() {
                 self.counts.errors += 1;

@@ -78,36 +78,54 @@ pub fn product_record(
     parent_sku: Option<&str>,
     lk: &Lookups,
 ) -> SourceRecord {
+    product_record_taking(&mut p.clone(), quantity, parent_sku, lk)
+}
+
+/// [`product_record`] that moves the row's descriptive text (brand, categories, description,
+/// images, options…) into the record instead of copying it: an import builds one record per
+/// product and drops the row right after. What identifies the row (id, SKU, name, parent,
+/// flags) is left in place.
+pub fn product_record_taking(
+    p: &mut Product,
+    quantity: Option<f64>,
+    parent_sku: Option<&str>,
+    lk: &Lookups,
+) -> SourceRecord {
+    let take = std::mem::take::<String>;
     let mut r = SourceRecord::with_capacity(32);
     let brand = p
         .brand
-        .as_ref()
-        .map(|b| b.name.clone())
+        .as_mut()
+        .map(|b| take(&mut b.name))
         .filter(|n| !n.is_empty())
         .or_else(|| {
             p.brand_id
                 .as_ref()
                 .and_then(|id| lk.brands.get(id).cloned())
         });
-    r.insert(f::BRAND, text(&brand));
-    let path: Vec<String> = match &p.product_category {
-        Some(c) if !c.category_path.is_empty() => {
-            c.category_path.iter().map(|x| x.name.clone()).collect()
-        }
+    r.insert(f::BRAND, owned_text(brand));
+    let mut path: Vec<String> = match &mut p.product_category {
+        Some(c) if !c.category_path.is_empty() => c
+            .category_path
+            .iter_mut()
+            .map(|x| take(&mut x.name))
+            .collect(),
         Some(c) => lk
             .categories
             .get(&c.id)
             .cloned()
-            .unwrap_or_else(|| vec![c.name.clone()]),
+            .unwrap_or_else(|| vec![take(&mut c.name)]),
         None => Vec::new(),
     };
-    for (i, name) in [f::CATEGORY_1, f::CATEGORY_2, f::CATEGORY_3]
-        .iter()
-        .enumerate()
+    path.truncate(3);
+    path.resize(3, String::new());
+    for (name, value) in [f::CATEGORY_1, f::CATEGORY_2, f::CATEGORY_3]
+        .into_iter()
+        .zip(path)
     {
-        r.insert(*name, text(&path.get(i).cloned()));
+        r.insert(name, owned_text(Some(value)));
     }
-    r.insert(f::DESCRIPTION, text(&p.description));
+    r.insert(f::DESCRIPTION, owned_text(p.description.take()));
     r.insert(
         f::DIMENSION_UNIT,
         text(&p.dimensions_unit.as_deref().map(dimension_unit_name)),
@@ -125,9 +143,9 @@ pub fn product_record(
     r.insert(f::PRICE_INCLUDING_TAX, num(p.price_including_tax));
     r.insert(f::QUANTITY, num(quantity));
     r.insert(f::SKU, FieldValue::Text(p.sku.clone()));
-    r.insert(f::SOURCE, text(&p.source));
+    r.insert(f::SOURCE, owned_text(p.source.take()));
     r.insert(f::SUPPLY_PRICE, num(p.supply_price));
-    r.insert(f::VARIANT_NAME, text(&p.variant_name));
+    r.insert(f::VARIANT_NAME, owned_text(p.variant_name.take()));
     r.insert(f::WEIGHT, num(p.weight));
     r.insert(
         f::WEIGHT_UNIT,
@@ -137,9 +155,9 @@ pub fn product_record(
     // Variant images first: they show the variant itself.
     let images: Vec<String> = p
         .sku_images
-        .iter()
-        .chain(p.images.iter())
-        .map(|i| i.url.clone())
+        .iter_mut()
+        .chain(p.images.iter_mut())
+        .map(|i| take(&mut i.url))
         .filter(|u| !u.is_empty())
         .collect();
     r.insert(
@@ -150,13 +168,20 @@ pub fn product_record(
             FieldValue::List(images)
         },
     );
-    for (i, o) in p.variant_options.iter().enumerate().take(10) {
+    for (i, o) in p.variant_options.iter_mut().enumerate().take(10) {
         if let (Some(n), Some(v)) = (option_name_field(i + 1), option_value_field(i + 1)) {
-            r.insert(n, FieldValue::Text(o.name.clone()));
-            r.insert(v, FieldValue::Text(o.value.clone()));
+            r.insert(n, FieldValue::Text(take(&mut o.name)));
+            r.insert(v, FieldValue::Text(take(&mut o.value)));
         }
     }
     r
+}
+
+fn owned_text(v: Option<String>) -> FieldValue {
+    match v {
+        Some(s) if !s.is_empty() => FieldValue::Text(s),
+        _ => FieldValue::Empty,
+    }
 }
 
 /// A product's stock from its inventory records (as `GET /inventory/{id}` returns them);

@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use super::conditions::CCondition;
 use super::eval::coerce;
-use super::fields::{source_field, source_fields, target_field, FieldKind, Integration};
+use super::fields::{
+    field_name, source_field, source_fields, target_field, FieldKind, FieldName, Integration,
+};
 use super::mapping_set::{MappingSet, SetIndex};
 use super::record::SourceRecord;
 use super::steps::{compile_step, step_label, CStep};
@@ -95,7 +97,7 @@ pub(crate) struct CompiledField {
 pub struct CompiledTemplate {
     pub(crate) name: String,
     pub(crate) integration: Integration,
-    pub(crate) targets: Arc<[String]>,
+    pub(crate) targets: Arc<[FieldName]>,
     pub(crate) fields: Vec<CompiledField>,
     pub(crate) issues: Vec<ValidationIssue>,
 }
@@ -151,7 +153,11 @@ impl CompiledTemplate {
         CompiledTemplate {
             name: template.name.clone(),
             integration: template.integration,
-            targets: template.fields.iter().map(|f| f.target.clone()).collect(),
+            targets: template
+                .fields
+                .iter()
+                .map(|f| field_name(&f.target))
+                .collect(),
             fields,
             issues: c.issues,
         }
@@ -166,7 +172,7 @@ impl CompiledTemplate {
     }
 
     /// Target names, in template order; [`super::MappedRecord`] outcomes line up with these.
-    pub fn targets(&self) -> &[String] {
+    pub fn targets(&self) -> &[FieldName] {
         &self.targets
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::compile::{CMethod, CRules, CTransform, CompiledTemplate};
-use super::fields::FieldKind;
+use super::fields::{FieldKind, FieldName};
 use super::mapping_set::SetIndex;
 use super::record::SourceRecord;
 use super::template::{Join, OnMiss};
@@ -49,7 +49,7 @@ impl std::error::Error for MapError {}
 /// entry in `errors`; the other fields are unaffected.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct MappedRecord {
-    targets: Arc<[String]>,
+    targets: Arc<[FieldName]>,
     outcomes: Vec<Outcome>,
     errors: Vec<MapError>,
 }
@@ -63,8 +63,19 @@ impl MappedRecord {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Outcome)> {
         self.targets
             .iter()
-            .map(String::as_str)
+            .map(|t| t.as_ref())
             .zip(self.outcomes.iter())
+    }
+
+    /// Takes the outcomes out (the record reads as empty afterwards, until the next
+    /// `apply_into`), for a caller that keeps the values: moving them saves a copy of each.
+    pub fn drain_named(&mut self) -> impl Iterator<Item = (&FieldName, Outcome)> {
+        self.targets.iter().zip(self.outcomes.drain(..))
+    }
+
+    /// [`MappedRecord::iter`] with names that clone without allocating.
+    pub fn iter_named(&self) -> impl Iterator<Item = (&FieldName, &Outcome)> {
+        self.targets.iter().zip(self.outcomes.iter())
     }
 
     /// The outcome of the last row for `target` (a template should not map a field twice, but if it does
@@ -109,7 +120,11 @@ impl CompiledTemplate {
                 Err(reason) => {
                     out.outcomes.push(Outcome::Keep);
                     out.errors.push(MapError {
-                        field: self.targets.get(i).cloned().unwrap_or_default(),
+                        field: self
+                            .targets
+                            .get(i)
+                            .map(|t| t.to_string())
+                            .unwrap_or_default(),
                         reason,
                     });
                 }
@@ -127,7 +142,7 @@ impl CompiledTemplate {
         let target = self.targets.get(index)?;
         Some(
             eval(&field.method, record, field.kind).map_err(|reason| MapError {
-                field: target.clone(),
+                field: target.to_string(),
                 reason,
             }),
         )

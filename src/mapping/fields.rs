@@ -4,6 +4,7 @@
 //! included) because they are also the keys builders put in [`super::SourceRecord`]s; validation suggests
 //! the right spelling when only the case differs.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,28 @@ pub mod source {
     pub const WIDTH: &str = "Width";
     pub const ALL_IMAGES: &str = "All Images";
     pub const INVENTORY_LEVEL: &str = "Inventory Level";
+}
+
+/// A target field's name as pool items and mapped records hold it: the catalog's names are
+/// borrowed from its static list, so a million items do not each allocate thirty copies of
+/// "Title" and "Option Value 3". Other names (read from older data) are owned.
+pub type FieldName = Cow<'static, str>;
+
+static TARGET_NAMES: LazyLock<rustc_hash::FxHashMap<&'static str, &'static str>> =
+    LazyLock::new(|| {
+        Integration::ALL
+            .iter()
+            .flat_map(|i| target_fields(*i).iter())
+            .map(|f| (f.name.as_str(), f.name.as_str()))
+            .collect()
+    });
+
+/// `name` as a [`FieldName`], borrowed when it is a target field of any integration.
+pub fn field_name(name: &str) -> FieldName {
+    match TARGET_NAMES.get(name) {
+        Some(s) => Cow::Borrowed(*s),
+        None => Cow::Owned(name.to_string()),
+    }
 }
 
 /// `n` is 1-based; `None` outside 1..=10.

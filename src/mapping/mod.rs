@@ -26,7 +26,7 @@ pub use conditions::op_label;
 pub use csv_import::{CsvImportError, CsvLineError, ImportMode};
 pub use defaults::{default_template, default_templates};
 pub use eval::{MapError, MappedRecord, Outcome};
-pub use fields::{FieldDef, FieldKind, Integration};
+pub use fields::{field_name, FieldDef, FieldKind, FieldName, Integration};
 pub use mapping_set::{MappingRow, MappingSet, MappingSetError};
 pub use preview::{preview, preview_compiled};
 pub use record::SourceRecord;

@@ -25,6 +25,6 @@ pub fn preview_compiled(
         .targets()
         .iter()
         .enumerate()
-        .filter_map(|(i, target)| Some((target.clone(), compiled.apply_field(i, record)?)))
+        .filter_map(|(i, target)| Some((target.to_string(), compiled.apply_field(i, record)?)))
         .collect()
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::levels::StockLevels;
-use crate::mapping::{FieldValue, MappedRecord, Outcome};
+use crate::mapping::{field_name, FieldName, FieldValue, MappedRecord, Outcome};
 use crate::store::Record;
 
 /// How many field changes each item remembers.
@@ -29,7 +29,7 @@ pub struct PoolItem {
     /// A family parent (carries no stock of its own).
     pub is_parent: bool,
     /// Mapped target fields by target name (`Title`, `Cost`, `Option Name 1`, `Custom Field 7`…).
-    pub fields: BTreeMap<String, FieldValue>,
+    pub fields: BTreeMap<FieldName, FieldValue>,
     pub archived: bool,
     pub last_seen_run: u64,
     pub history: VecDeque<Change>,
@@ -102,14 +102,15 @@ impl PoolItem {
     /// Fills a new item from a mapped record: the same fields as [`PoolItem::apply_mapped`],
     /// without history (a variant's first values are not changes, and twenty "empty → x"
     /// entries would double the size of every new item).
-    pub fn fill_new(&mut self, mapped: &MappedRecord) {
-        for (target, outcome) in mapped.iter() {
+    /// The values are moved out of `mapped` (see [`MappedRecord::drain_named`]).
+    pub fn fill_new(&mut self, mapped: &mut MappedRecord) {
+        for (target, outcome) in mapped.drain_named() {
             match outcome {
-                Outcome::Set(v) if *v != FieldValue::Empty => {
-                    self.fields.insert(target.to_string(), v.clone());
+                Outcome::Set(v) if v != FieldValue::Empty => {
+                    self.fields.insert(target.clone(), v);
                 }
                 Outcome::Set(_) | Outcome::Clear => {
-                    self.fields.remove(target);
+                    self.fields.remove(target.as_ref());
                 }
                 Outcome::Keep => {}
             }
@@ -125,7 +126,7 @@ impl PoolItem {
         if value == FieldValue::Empty {
             self.fields.remove(field);
         } else {
-            self.fields.insert(field.to_string(), value.clone());
+            self.fields.insert(field_name(field), value.clone());
         }
         self.history.push_back(Change {
             run,

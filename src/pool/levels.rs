@@ -2,7 +2,7 @@
 //! reported for one outlet can be summed with the others without asking the store again);
 //! [`StockMap`] holds them in memory while Get Inventory (Primary) reads the stock feed.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,8 +46,8 @@ impl StockLevels {
 #[derive(Default)]
 pub struct StockMap {
     outlets: Vec<String>,
-    by_uuid: HashMap<u128, u32>,
-    other: HashMap<String, u32>,
+    by_uuid: FxHashMap<u128, u32>,
+    other: FxHashMap<String, u32>,
     /// `rows × outlets.len()` levels; NaN = no record for that outlet.
     levels: Vec<f64>,
     /// Per level: the rank of the range read that set it (see [`StockMap::set_ranked`]).

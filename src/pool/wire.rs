@@ -10,14 +10,14 @@
 //! [`FIELD_CODES`] is append-only: a code, once written, names the same field forever.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
 use super::item::{Change, PoolItem};
 use super::levels::StockLevels;
-use crate::mapping::FieldValue;
+use crate::mapping::{field_name, FieldName, FieldValue};
 use crate::store::keys::canonical_uuid;
 
 /// Field names by code. Append only.
@@ -54,7 +54,7 @@ static FIELD_CODES: LazyLock<Vec<String>> = LazyLock::new(|| {
     v
 });
 
-static CODE_OF: LazyLock<HashMap<&'static str, u16>> = LazyLock::new(|| {
+static CODE_OF: LazyLock<rustc_hash::FxHashMap<&'static str, u16>> = LazyLock::new(|| {
     FIELD_CODES
         .iter()
         .enumerate()
@@ -75,13 +75,13 @@ impl<'a> Name<'a> {
             None => Name::Text(Cow::Borrowed(s)),
         }
     }
-    fn into_string(self) -> Result<String, String> {
+    fn into_name(self) -> Result<FieldName, String> {
         match self {
             Name::Code(c) => FIELD_CODES
                 .get(usize::from(c))
-                .cloned()
+                .map(|s| Cow::Borrowed(s.as_str()))
                 .ok_or_else(|| format!("unknown field code {c}")),
-            Name::Text(t) => Ok(t.into_owned()),
+            Name::Text(t) => Ok(field_name(&t)),
         }
     }
 }
@@ -164,13 +164,13 @@ pub(super) fn decode(body: &[u8]) -> Result<PoolItem, String> {
     let w: WireItem = postcard::from_bytes(body).map_err(|e| e.to_string())?;
     let mut fields = BTreeMap::new();
     for (k, v) in w.fields {
-        fields.insert(k.into_string()?, v.into_owned());
+        fields.insert(k.into_name()?, v.into_owned());
     }
     let mut history = VecDeque::with_capacity(w.history.len());
     for c in w.history {
         history.push_back(Change {
             run: c.run,
-            field: c.field.into_string()?,
+            field: c.field.into_name()?.into_owned(),
             old: c.old.into_owned(),
             new: c.new.into_owned(),
         });
@@ -213,7 +213,11 @@ pub(super) fn decode_v2(body: &[u8]) -> Result<PoolItem, String> {
         product_id: o.product_id,
         parent_sku: o.parent_sku,
         is_parent: o.is_parent,
-        fields: o.fields,
+        fields: o
+            .fields
+            .into_iter()
+            .map(|(k, v)| (field_name(&k), v))
+            .collect(),
         archived: o.archived,
         last_seen_run: o.last_seen_run,
         history: o.history,
@@ -227,11 +231,11 @@ mod tests {
 
     fn sample() -> PoolItem {
         let mut fields = BTreeMap::new();
-        fields.insert("Title".to_string(), FieldValue::Text("Tee".into()));
-        fields.insert("Quantity".to_string(), FieldValue::Number(4.5));
-        fields.insert("Custom Field 100".to_string(), FieldValue::Bool(true));
+        fields.insert("Title".into(), FieldValue::Text("Tee".into()));
+        fields.insert("Quantity".into(), FieldValue::Number(4.5));
+        fields.insert("Custom Field 100".into(), FieldValue::Bool(true));
         fields.insert(
-            "Not A Pool Field".to_string(),
+            "Not A Pool Field".into(),
             FieldValue::List(vec!["a".into()]),
         );
         PoolItem {

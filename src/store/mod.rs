@@ -35,10 +35,11 @@ pub use trees::TreeName;
 /// sled's page cache budget. sled's default is 1 GiB, and the budget counts *on-disk* bytes of cached pages
 /// — real RSS is several times that (sled#986, #1410; zebra and matrix-sdk hit OOMs). The pool tree can hold
 /// ~1M variants (hundreds of MB on disk) but is read and written in streaming passes, so it gains little
-/// from a big cache: a 100k-product import measured the same at 16, 32, 64 and 128 MiB, and 16 MiB
-/// resident about 20 MB less than 32. It still holds the small, hot trees (connections, sources,
-/// templates, runs) and the pages being written, and leaves a TUI + daemon comfortable on a small VPS.
-pub const CACHE_CAPACITY_BYTES: u64 = 16 * 1024 * 1024;
+/// from a big cache: a 100k-product import measured the same at 8, 16, 32, 64 and 128 MiB, and at 8 MiB
+/// its peak RSS was 130–136 MB where 16 MiB gave 155–191 MB (1M products: 246 MB against 276 MB, at the
+/// same speed). It still holds the small, hot trees (connections, sources, templates, runs) and the pages
+/// being written, and leaves a TUI + daemon comfortable on a small VPS.
+pub const CACHE_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Background flush interval (sled's default, made explicit): at most ~0.5 s of writes lost on a crash
 /// between explicit flush points.

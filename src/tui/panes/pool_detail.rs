@@ -129,7 +129,7 @@ fn content(item: &PoolItem) -> Vec<DLine> {
     let mut images: Vec<String> = Vec::new();
     let mut plain: Vec<DLine> = Vec::new();
     for (name, value) in &item.fields {
-        match (name.as_str(), slot(name)) {
+        match (name.as_ref(), slot(name)) {
             ("Title" | "SKU", _) => {}
             ("Images", _) => match value {
                 FieldValue::List(l) => images.extend(l.iter().cloned()),

@@ -28,10 +28,11 @@ use super::sku_filter::SkuFilter;
 use super::source_record::{product_record_taking, Lookups};
 use super::JobError;
 use crate::clock;
-use crate::lightspeed::models::{Brand, Product};
+use crate::lightspeed::models::Brand;
 use crate::lightspeed::pager::{
     inventory_ranges, CategoryPager, InventoryPager, StockRecord, VersionPager,
 };
+use crate::lightspeed::product_row::ProductRow;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
 use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
 use crate::sources::{QuantityFrom, Source};
@@ -267,7 +268,7 @@ impl Run<'_> {
     }
 
     /// A product's stock, and its quantity as the source's setting reads it.
-    fn quantity(&self, p: &Product) -> (StockLevels, Option<f64>) {
+    fn quantity(&self, p: &ProductRow) -> (StockLevels, Option<f64>) {
         if p.is_family_parent() || !p.has_inventory {
             return (StockLevels::default(), None);
         }
@@ -279,7 +280,7 @@ impl Run<'_> {
     /// Applies one mapped record to the pool item it belongs to.
     fn merge(
         &mut self,
-        p: &Product,
+        p: &ProductRow,
         mapped: &mut MappedRecord,
         parent_sku: Option<String>,
         existing: Option<PoolItem>,
@@ -341,7 +342,7 @@ impl Run<'_> {
     }
 
     async fn products(&mut self, after: u64, inventory_version: u64) -> Result<(), JobError> {
-        let pager = VersionPager::<Product>::new(&self.ctx.client, "/products", after);
+        let pager = VersionPager::<ProductRow>::new(&self.ctx.client, "/products", after);
         let mut done = 0u64;
         // Product rows embed their brand and category; these fill in when a row has only ids.
         let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", 0)
@@ -349,7 +350,7 @@ impl Run<'_> {
             .await?;
         let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
         let lookups = Lookups::new(&brands, &cats);
-        let mut pages = prefetch(pager, |p: &mut VersionPager<Product>| {
+        let mut pages = prefetch(pager, |p: &mut VersionPager<ProductRow>| {
             Box::pin(p.next_page())
         });
         let mut mapped = MappedRecord::new();
@@ -390,7 +391,7 @@ impl Run<'_> {
     /// is surely committed, for lookups the pool cannot answer yet.
     fn page(
         &mut self,
-        items: &mut [Product],
+        items: &mut [ProductRow],
         lookups: &Lookups,
         mapped: &mut MappedRecord,
         recent: &mut Recent,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::lightspeed::models::{Brand, InventoryRecord, Product, ProductCategory};
+use crate::lightspeed::product_row::ProductRow;
 use crate::mapping::fields::{option_name_field, option_value_field, source as f};
 use crate::mapping::{FieldValue, SourceRecord};
 use crate::pool::StockLevels;
@@ -78,7 +79,7 @@ pub fn product_record(
     parent_sku: Option<&str>,
     lk: &Lookups,
 ) -> SourceRecord {
-    product_record_taking(&mut p.clone(), quantity, parent_sku, lk)
+    product_record_taking(&mut ProductRow::from(p.clone()), quantity, parent_sku, lk)
 }
 
 /// [`product_record`] that moves the row's descriptive text (brand, categories, description,
@@ -86,7 +87,7 @@ pub fn product_record(
 /// product and drops the row right after. What identifies the row (id, SKU, name, parent,
 /// flags) is left in place.
 pub fn product_record_taking(
-    p: &mut Product,
+    p: &mut ProductRow,
     quantity: Option<f64>,
     parent_sku: Option<&str>,
     lk: &Lookups,

@@ -9,6 +9,7 @@ mod lenient;
 pub mod models;
 pub mod pager;
 pub mod probe;
+pub mod product_row;
 pub mod sale_state;
 pub mod scopes;
 

@@ -326,3 +326,50 @@ async fn primary_reads_stock_in_ranges_whichever_way_before_is_read() {
         assert!(bounded >= 3, "{bound:?}: {bounded} bounded requests");
     }
 }
+
+/// Primary writes a product's id index entry only when the index does not already name the
+/// item's SKU; a product whose SKU goes A → B → A must still be found under A by Secondary
+/// (item A kept its product id while the index moved to B).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sku_changed_and_changed_back_is_still_found_by_secondary() {
+    let sim = sim(StoreSpec::Demo).await;
+    let e = engine::engine(&sim, |_| {});
+    e.primary(PrimaryOptions::default()).await;
+    let (id, sku_a, outlet) = sim.with_store(|s, _| {
+        let p = s
+            .products
+            .iter()
+            .find(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
+            .cloned()
+            .expect("a simple product");
+        let outlet = s.inventory_of(&p.id)[0].outlet_id.clone();
+        (p.id, p.sku, outlet)
+    });
+    sim.with_store(|s, rng| assert!(s.set_sku(&id, "RELABELLED-1", rng)));
+    e.primary(PrimaryOptions::default()).await;
+    sim.with_store(|s, rng| assert!(s.set_sku(&id, &sku_a, rng)));
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    let ids = lsbridge::pool::Pool::open(&e.store).unwrap();
+    assert_eq!(
+        ids.sku_of(e.source.id, &id).unwrap().as_deref(),
+        Some(sku_a.as_str())
+    );
+    sim.with_store(|s, rng| assert!(s.set_stock(&id, &outlet, 777.0, rng)));
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    assert_pool_matches(&sim, &e.pool(), false);
+    // Every item the store still has is found through the index under its own SKU.
+    for item in e.pool().values().filter(|i| i.sku != "RELABELLED-1") {
+        if !item.product_id.is_empty() {
+            assert_eq!(
+                ids.sku_of(e.source.id, &item.product_id)
+                    .unwrap()
+                    .as_deref(),
+                Some(item.sku.as_str()),
+                "index entry of {}",
+                item.sku
+            );
+        }
+    }
+}

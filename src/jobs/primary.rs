@@ -462,6 +462,17 @@ impl Run<'_> {
                     self.pending_parents.push((sku.clone(), pid.clone()));
                 }
             }
+            // The id index needs writing unless it already names this SKU for this product:
+            // a read is cheaper than a write, and a catalog imported again every run is
+            // otherwise rewritten key for key. (The check reads the index, not the item: a
+            // product whose SKU went A → B → A left item A with the right id while the index
+            // moved on to B.)
+            let indexed = match &existing {
+                Some(e) if e.product_id == p.id && !p.id.is_empty() => {
+                    self.pool.sku_of(self.source.id, &p.id)?.as_deref() == Some(sku.as_str())
+                }
+                _ => false,
+            };
             let (item, kind) = self.merge(p, mapped, parent_sku, existing, &sku, stock);
             match kind {
                 "new" => self.counts.new += 1,
@@ -469,7 +480,8 @@ impl Run<'_> {
                 _ => self.counts.unchanged += 1,
             }
             if !self.opts.dry_run {
-                self.pool.stage(&mut write, self.source.id, &item)?;
+                self.pool
+                    .stage_with(&mut write, self.source.id, &item, !indexed)?;
             }
             recent.put(item);
         }

@@ -68,8 +68,22 @@ impl Pool {
     }
 
     pub fn stage(&self, w: &mut PoolWrite, source: u64, item: &PoolItem) -> Result<(), StoreError> {
+        self.stage_with(w, source, item, true)
+    }
+
+    /// [`Pool::stage`], writing the id index entry only when `index`: a caller that read the
+    /// item back under the same product id knows the entry is there already (it was written
+    /// before the item, in the same or an earlier page), and on a catalog that is imported
+    /// again every run, skipping it halves the keys written.
+    pub fn stage_with(
+        &self,
+        w: &mut PoolWrite,
+        source: u64,
+        item: &PoolItem,
+        index: bool,
+    ) -> Result<(), StoreError> {
         w.items.put(keys::u64_str(source, &item.sku), item)?;
-        if !item.product_id.is_empty() {
+        if index && !item.product_id.is_empty() {
             w.ids.put(
                 keys::product_key(source, &item.product_id),
                 &SkuRef(item.sku.clone()),

@@ -46,7 +46,10 @@ impl StockLevels {
 #[derive(Default)]
 pub struct StockMap {
     outlets: Vec<String>,
-    by_uuid: FxHashMap<u128, u32>,
+    /// Keyed by the UUID's bytes, not a `u128`: a `u128` is 16-byte aligned, which pads each
+    /// entry to 32 bytes where these take 20; a million products need 2M buckets (the table
+    /// doubles), so that is about 25 MB.
+    by_uuid: FxHashMap<[u8; 16], u32>,
     other: FxHashMap<String, u32>,
     /// `rows × outlets.len()` levels; NaN = no record for that outlet.
     levels: Vec<f64>,
@@ -78,7 +81,7 @@ impl StockMap {
 
     fn row(&self, product: &str, uuid: Option<u128>) -> Option<usize> {
         let r = match uuid {
-            Some(u) => self.by_uuid.get(&u),
+            Some(u) => self.by_uuid.get(&u.to_be_bytes()),
             None => self.other.get(product),
         };
         r.map(|r| *r as usize)
@@ -105,7 +108,7 @@ impl StockMap {
                 }
                 let r = self.rows;
                 match uuid {
-                    Some(u) => self.by_uuid.insert(u, r as u32),
+                    Some(u) => self.by_uuid.insert(u.to_be_bytes(), r as u32),
                     None => self.other.insert(product.to_string(), r as u32),
                 };
                 self.rows += 1;

@@ -341,8 +341,11 @@ async fn inventory_default_order_is_descending_as_the_spec_says() {
 }
 
 /// The stock feed read as four version ranges side by side (as Primary reads it), with the
-/// store changing during the read: merged by range rank, every record ends at the store's
-/// version, whichever way the server reads `before`.
+/// store changing during the read, in the worst order: the open top range ends first, then
+/// records in the lower ranges' spans change (they move past the top range's end), then the
+/// lower ranges are read, changing more as they go. Merged by range rank, plus one more pass
+/// from where the top range ended, every record ends at the store's version, whichever way
+/// the server reads `before`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
     for bound in [BeforeBound::Inclusive, BeforeBound::Exclusive] {
@@ -358,28 +361,11 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
         let ranges = inventory_ranges(&client, 4, true).await.expect("ranges");
         assert_eq!(ranges.len(), 4, "{bound:?}: {ranges:?}");
         assert_eq!(ranges[3].1, None, "the last range is open");
-        let mut pagers: Vec<_> = ranges
-            .iter()
-            .map(|(a, b)| {
-                InventoryPager::new(&client, *a)
-                    .include_deleted(true)
-                    .before(*b)
-            })
-            .collect();
-        let mut open = vec![true; pagers.len()];
         // id → (rank, version) of the delivery that wins.
         let mut merged: HashMap<String, (usize, u64)> = HashMap::new();
-        let mut steps = 0;
-        while open.iter().any(|o| *o) {
-            for (rank, pager) in pagers.iter_mut().enumerate() {
-                if !open[rank] {
-                    continue;
-                }
-                let Some(page) = pager.next_page().await.expect("page") else {
-                    open[rank] = false;
-                    continue;
-                };
-                for r in &page.items {
+        let take =
+            |merged: &mut HashMap<String, (usize, u64)>, rank: usize, items: &[InventoryRecord]| {
+                for r in items {
                     if let Some((lo, hi)) = ranges.get(rank).map(|(a, b)| (*a, *b)) {
                         assert!(r.version > lo, "{bound:?}: range {rank} sent {}", r.version);
                         assert!(
@@ -393,13 +379,52 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
                         *e = (rank, r.version);
                     }
                 }
+            };
+        let mut pagers: Vec<_> = ranges
+            .iter()
+            .map(|(a, b)| {
+                InventoryPager::new(&client, *a)
+                    .include_deleted(true)
+                    .before(*b)
+            })
+            .collect();
+        let mut top_after = ranges[3].0;
+        while let Some(page) = pagers[3].next_page().await.expect("page") {
+            top_after = page.next_after;
+            take(&mut merged, 3, &page.items);
+        }
+        sim.mutate_random(40);
+        let mut open = [true, true, true];
+        let mut steps = 0;
+        while open.iter().any(|o| *o) {
+            for rank in 0..3 {
+                if !open[rank] {
+                    continue;
+                }
+                let Some(page) = pagers[rank].next_page().await.expect("page") else {
+                    open[rank] = false;
+                    continue;
+                };
+                take(&mut merged, rank, &page.items);
                 steps += 1;
-                if steps <= 8 {
+                if steps <= 6 {
                     sim.mutate_random(40);
                 }
             }
         }
         let truth = inventory_truth(&sim);
+        let missed = truth
+            .iter()
+            .filter(|(id, v)| merged.get(*id).map(|m| m.1) != Some(**v))
+            .count();
+        assert!(
+            missed > 0,
+            "{bound:?}: the scenario must move records past the top range"
+        );
+        let mut catch_up = InventoryPager::new(&client, top_after).include_deleted(true);
+        while let Some(page) = catch_up.next_page().await.expect("page") {
+            take(&mut merged, 3, &page.items);
+        }
         assert_eq!(merged.len(), truth.len(), "{bound:?}: records read");
         for (id, v) in &truth {
             assert_eq!(

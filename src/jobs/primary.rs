@@ -104,6 +104,25 @@ fn prefetch<T: Send + 'static, P: Send + 'static>(
     rx
 }
 
+type StockPage =
+    Result<Option<crate::lightspeed::pager::Page<StockRecord>>, crate::lightspeed::ApiError>;
+
+/// Reads one version range of the stock feed into `tx`, tagged with its rank; stops at the
+/// range's end, at an error, or when the reader has gone.
+async fn read_range(
+    rank: u8,
+    mut pager: InventoryPager<StockRecord>,
+    tx: tokio::sync::mpsc::Sender<(u8, StockPage)>,
+) {
+    loop {
+        let r = pager.next_page().await;
+        let more = matches!(r, Ok(Some(_)));
+        if tx.send((rank, r)).await.is_err() || !more {
+            break;
+        }
+    }
+}
+
 /// Items of the pages not yet surely committed (the current one included), newest first:
 /// the pool does not show them yet, and a SKU or parent seen again must find them.
 #[derive(Default)]
@@ -114,7 +133,7 @@ struct Recent {
 #[derive(Default)]
 struct RecentPage {
     items: FxHashMap<String, PoolItem>,
-    /// product id → SKU, of family parents
+    /// product id → SKU
     ids: FxHashMap<String, String>,
 }
 
@@ -134,8 +153,7 @@ impl Recent {
 
     fn put(&mut self, item: PoolItem) {
         if let Some(p) = self.pages.front_mut() {
-            // Only parents are looked up by product id (by their variants).
-            if item.is_parent && !item.product_id.is_empty() {
+            if !item.product_id.is_empty() {
                 p.ids.insert(item.product_id.clone(), item.sku.clone());
             }
             p.items.insert(item.sku.clone(), item);
@@ -224,47 +242,66 @@ impl Run<'_> {
     /// side. Returns the highest inventory version seen.
     async fn stock(&mut self) -> Result<u64, JobError> {
         let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
+        let top = ranges.len().saturating_sub(1) as u8;
         let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
         for (rank, (after, before)) in ranges.iter().enumerate() {
-            let mut pager = InventoryPager::new(&self.ctx.client, *after)
+            let pager = InventoryPager::new(&self.ctx.client, *after)
                 .before(*before)
                 .records::<StockRecord>();
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                loop {
-                    let r = pager.next_page().await;
-                    let more = matches!(r, Ok(Some(_)));
-                    if tx.send((rank as u8, r)).await.is_err() || !more {
-                        break;
-                    }
-                }
-            });
+            tokio::spawn(read_range(rank as u8, pager, tx.clone()));
         }
         drop(tx);
         let mut open = ranges.len();
+        // Where the open-ended top range got to.
+        let mut top_after = ranges.last().map_or(0, |r| r.0);
         let mut done = 0u64;
         let mut version = 0u64;
         while open > 0 {
             let Some((rank, page)) = rx.recv().await else {
-                break;
+                return Err(JobError::Setup(
+                    "the stock read stopped before its end; run again to resume".into(),
+                ));
             };
             let Some(page) = page? else {
                 open -= 1;
                 continue;
             };
-            for r in &page.items {
-                let level = (!r.is_deleted()).then_some(r.current_inventory_level);
-                self.stock
-                    .set_ranked(rank, &r.product_id, &r.outlet_id, level);
+            if rank == top {
+                top_after = top_after.max(page.next_after);
             }
-            done += page.items.len() as u64;
-            version = version.max(page.next_after);
-            self.progress("stock levels", done);
-            if self.ctx.cancelled() {
-                return Err(JobError::Setup("cancelled".into()));
-            }
+            self.apply_stock(rank, &page.items, &mut done, &mut version)?;
+        }
+        // The top range can end while a lower one still reads. A record changed after that
+        // left the lower range's span and landed past the top range's end: one more pass
+        // over the top range (one empty page when nothing changed) reads it, as a single
+        // cursor would have.
+        let mut catch_up =
+            InventoryPager::new(&self.ctx.client, top_after).records::<StockRecord>();
+        while let Some(page) = catch_up.next_page().await? {
+            self.apply_stock(top, &page.items, &mut done, &mut version)?;
         }
         Ok(version)
+    }
+
+    fn apply_stock(
+        &mut self,
+        rank: u8,
+        items: &[StockRecord],
+        done: &mut u64,
+        version: &mut u64,
+    ) -> Result<(), JobError> {
+        for r in items {
+            let level = (!r.is_deleted()).then_some(r.current_inventory_level);
+            self.stock
+                .set_ranked(rank, &r.product_id, &r.outlet_id, level);
+            *version = (*version).max(r.version);
+        }
+        *done += items.len() as u64;
+        self.progress("stock levels", *done);
+        if self.ctx.cancelled() {
+            return Err(JobError::Setup("cancelled".into()));
+        }
+        Ok(())
     }
 
     /// A product's stock, and its quantity as the source's setting reads it.
@@ -469,7 +506,14 @@ impl Run<'_> {
             // moved on to B.)
             let indexed = match &existing {
                 Some(e) if e.product_id == p.id && !p.id.is_empty() => {
-                    self.pool.sku_of(self.source.id, &p.id)?.as_deref() == Some(sku.as_str())
+                    match recent.sku_of(&p.id) {
+                        // An in-flight page's entry is written before this page's.
+                        Some(s) => s == sku,
+                        None => {
+                            self.pool.sku_of(self.source.id, &p.id)?.as_deref()
+                                == Some(sku.as_str())
+                        }
+                    }
                 }
                 _ => false,
             };

@@ -234,9 +234,15 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 continue;
             }
             let after = self.after;
-            let items = data.into_iter().filter(|r| r.version() > after).collect();
+            // Past the bound only when the server ignored it: those records are the next
+            // range's, which reads them as newer.
+            let before = self.before.unwrap_or(u64::MAX);
+            let items = data
+                .into_iter()
+                .filter(|r| r.version() > after && r.version() <= before)
+                .collect();
             self.after = max;
-            if self.before.is_some_and(|b| max > b) {
+            if max > before {
                 self.done = true;
             }
             return Ok(Some(Page {
@@ -271,9 +277,11 @@ async fn inventory_edge(
 /// time; reading ranges side by side lets the store serve one while another is parsed (and,
 /// against a distant store, overlaps the round trips). Costs two single-record requests to
 /// find the feed's first and last versions; the ranges are equal slices of that span, and
-/// the last has no upper bound, so whatever changes during the read is still read. Adjacent
+/// the last has no upper bound. Adjacent
 /// ranges share one version, whichever way the server reads `before`, so a record read
-/// twice must be harmless to the caller (the later range's read wins).
+/// twice must be harmless to the caller (the later range's read wins). The last range can
+/// end while an earlier one still reads; a record changed after that has left the earlier
+/// range's span, so the caller reads on from where the last range ended once all are done.
 pub async fn inventory_ranges(
     client: &Client,
     n: u64,

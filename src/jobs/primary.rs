@@ -30,9 +30,10 @@ use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::Brand;
 use crate::lightspeed::pager::{
-    inventory_ranges, CategoryPager, InventoryPager, StockRecord, VersionPager,
+    inventory_ranges, CategoryPager, InventoryPager, Page, Pager, StockRecord, VersionPager,
 };
 use crate::lightspeed::product_row::ProductRow;
+use crate::lightspeed::ApiError;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
 use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
 use crate::sources::{QuantityFrom, Source};
@@ -71,56 +72,30 @@ pub struct RunSummary {
     pub resumed: bool,
 }
 
-/// Fetches the next page while the current one is processed.
-fn prefetch<T: Send + 'static, P: Send + 'static>(
+type PageResult<T> = Result<Option<Page<T>>, ApiError>;
+
+/// Pulls `pager`'s pages into `tx`, each wrapped by `tag`, so the next page is fetched while
+/// the current one is processed; stops after the last page, at an error, or when the
+/// receiver has gone.
+async fn pump<P: Pager, M>(
     mut pager: P,
-    next: impl for<'a> Fn(
-            &'a mut P,
-        ) -> std::pin::Pin<
-            Box<
-                dyn std::future::Future<
-                        Output = Result<
-                            Option<crate::lightspeed::pager::Page<T>>,
-                            crate::lightspeed::ApiError,
-                        >,
-                    > + Send
-                    + 'a,
-            >,
-        > + Send
-        + 'static,
-) -> tokio::sync::mpsc::Receiver<
-    Result<Option<crate::lightspeed::pager::Page<T>>, crate::lightspeed::ApiError>,
-> {
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
-    tokio::spawn(async move {
-        loop {
-            let r = next(&mut pager).await;
-            let more = matches!(r, Ok(Some(_)));
-            if tx.send(r).await.is_err() || !more {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-type StockPage =
-    Result<Option<crate::lightspeed::pager::Page<StockRecord>>, crate::lightspeed::ApiError>;
-
-/// Reads one version range of the stock feed into `tx`, tagged with its rank; stops at the
-/// range's end, at an error, or when the reader has gone.
-async fn read_range(
-    rank: u8,
-    mut pager: InventoryPager<StockRecord>,
-    tx: tokio::sync::mpsc::Sender<(u8, StockPage)>,
+    tx: tokio::sync::mpsc::Sender<M>,
+    tag: impl Fn(PageResult<P::Item>) -> M,
 ) {
     loop {
         let r = pager.next_page().await;
         let more = matches!(r, Ok(Some(_)));
-        if tx.send((rank, r)).await.is_err() || !more {
+        if tx.send(tag(r)).await.is_err() || !more {
             break;
         }
     }
+}
+
+/// Fetches the next page while the current one is processed.
+fn prefetch<P: Pager>(pager: P) -> tokio::sync::mpsc::Receiver<PageResult<P::Item>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(pump(pager, tx, |r| r));
+    rx
 }
 
 /// Items of the pages not yet surely committed (the current one included), newest first:
@@ -248,7 +223,8 @@ impl Run<'_> {
             let pager = InventoryPager::new(&self.ctx.client, *after)
                 .before(*before)
                 .records::<StockRecord>();
-            tokio::spawn(read_range(rank as u8, pager, tx.clone()));
+            let rank = rank as u8;
+            tokio::spawn(pump(pager, tx.clone(), move |r| (rank, r)));
         }
         drop(tx);
         let mut open = ranges.len();
@@ -302,6 +278,15 @@ impl Run<'_> {
             return Err(JobError::Setup("cancelled".into()));
         }
         Ok(())
+    }
+
+    /// The SKU the id index gives `product_id`, counting the pages still in flight (written
+    /// after the committed ones, so theirs is the newer entry).
+    fn sku_of(&self, recent: &Recent, product_id: &str) -> Result<Option<String>, JobError> {
+        Ok(match recent.sku_of(product_id) {
+            Some(s) => Some(s.to_string()),
+            None => self.pool.sku_of(self.source.id, product_id)?,
+        })
     }
 
     /// A product's stock, and its quantity as the source's setting reads it.
@@ -387,9 +372,7 @@ impl Run<'_> {
             .await?;
         let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
         let lookups = Lookups::new(&brands, &cats);
-        let mut pages = prefetch(pager, |p: &mut VersionPager<ProductRow>| {
-            Box::pin(p.next_page())
-        });
+        let mut pages = prefetch(pager);
         let mut mapped = MappedRecord::new();
         let mut writer = (!self.opts.dry_run).then(|| {
             PageWriter::spawn(self.pool.clone(), self.checkpoints.clone(), self.source.id)
@@ -448,10 +431,7 @@ impl Run<'_> {
                 None => None,
                 Some(pid) => match page_parents.get(pid.as_str()) {
                     Some(s) => Some(s.to_string()),
-                    None => match recent.sku_of(pid) {
-                        Some(s) => Some(s.to_string()),
-                        None => self.pool.sku_of(self.source.id, pid)?,
-                    },
+                    None => self.sku_of(recent, pid)?,
                 },
             };
             let (stock, qty) = self.quantity(p);
@@ -506,14 +486,7 @@ impl Run<'_> {
             // moved on to B.)
             let indexed = match &existing {
                 Some(e) if e.product_id == p.id && !p.id.is_empty() => {
-                    match recent.sku_of(&p.id) {
-                        // An in-flight page's entry is written before this page's.
-                        Some(s) => s == sku,
-                        None => {
-                            self.pool.sku_of(self.source.id, &p.id)?.as_deref()
-                                == Some(sku.as_str())
-                        }
-                    }
+                    self.sku_of(recent, &p.id)?.as_deref() == Some(sku.as_str())
                 }
                 _ => false,
             };

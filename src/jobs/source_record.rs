@@ -39,9 +39,9 @@ impl Lookups {
     }
 }
 
-fn text(v: &Option<String>) -> FieldValue {
+fn text(v: Option<String>) -> FieldValue {
     match v {
-        Some(s) if !s.is_empty() => FieldValue::Text(s.clone()),
+        Some(s) if !s.is_empty() => FieldValue::Text(s),
         _ => FieldValue::Empty,
     }
 }
@@ -104,7 +104,7 @@ pub fn product_record_taking(
                 .as_ref()
                 .and_then(|id| lk.brands.get(id).cloned())
         });
-    r.insert(f::BRAND, owned_text(brand));
+    r.insert(f::BRAND, text(brand));
     let mut path: Vec<String> = match &mut p.product_category {
         Some(c) if !c.category_path.is_empty() => c
             .category_path
@@ -124,19 +124,19 @@ pub fn product_record_taking(
         .into_iter()
         .zip(path)
     {
-        r.insert(name, owned_text(Some(value)));
+        r.insert(name, text(Some(value)));
     }
-    r.insert(f::DESCRIPTION, owned_text(p.description.take()));
+    r.insert(f::DESCRIPTION, text(p.description.take()));
     r.insert(
         f::DIMENSION_UNIT,
-        text(&p.dimensions_unit.as_deref().map(dimension_unit_name)),
+        text(p.dimensions_unit.as_deref().map(dimension_unit_name)),
     );
     r.insert(f::HEIGHT, num(p.height));
     r.insert(f::ID, FieldValue::Text(p.id.clone()));
     r.insert(f::LENGTH, num(p.length));
     r.insert(f::LOYALTY_AMOUNT, num(p.loyalty_amount));
     r.insert(f::NAME, FieldValue::Text(p.name.clone()));
-    r.insert(f::PARENT_SKU, text(&parent_sku.map(str::to_string)));
+    r.insert(f::PARENT_SKU, text(parent_sku.map(str::to_string)));
     r.insert(
         f::PRICE_EXCLUDING_TAX,
         FieldValue::Number(p.price_excluding_tax),
@@ -144,13 +144,13 @@ pub fn product_record_taking(
     r.insert(f::PRICE_INCLUDING_TAX, num(p.price_including_tax));
     r.insert(f::QUANTITY, num(quantity));
     r.insert(f::SKU, FieldValue::Text(p.sku.clone()));
-    r.insert(f::SOURCE, owned_text(p.source.take()));
+    r.insert(f::SOURCE, text(p.source.take()));
     r.insert(f::SUPPLY_PRICE, num(p.supply_price));
-    r.insert(f::VARIANT_NAME, owned_text(p.variant_name.take()));
+    r.insert(f::VARIANT_NAME, text(p.variant_name.take()));
     r.insert(f::WEIGHT, num(p.weight));
     r.insert(
         f::WEIGHT_UNIT,
-        text(&p.weight_unit.as_deref().map(weight_unit_name)),
+        text(p.weight_unit.as_deref().map(weight_unit_name)),
     );
     r.insert(f::WIDTH, num(p.width));
     // Variant images first: they show the variant itself.
@@ -176,13 +176,6 @@ pub fn product_record_taking(
         }
     }
     r
-}
-
-fn owned_text(v: Option<String>) -> FieldValue {
-    match v {
-        Some(s) if !s.is_empty() => FieldValue::Text(s),
-        _ => FieldValue::Empty,
-    }
 }
 
 /// A product's stock from its inventory records (as `GET /inventory/{id}` returns them);

@@ -50,6 +50,32 @@ async fn advanced(
     Ok(false)
 }
 
+/// What the version-cursor pagers share, for callers that pull pages on a task of their own.
+pub trait Pager: Send + 'static {
+    type Item: Send + 'static;
+    fn next_page(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<Page<Self::Item>>, ApiError>> + Send;
+}
+
+impl<T: DeserializeOwned + Versioned + Send + 'static> Pager for VersionPager<T> {
+    type Item = T;
+    fn next_page(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<Page<T>>, ApiError>> + Send {
+        VersionPager::next_page(self)
+    }
+}
+
+impl<T: DeserializeOwned + Versioned + Send + 'static> Pager for InventoryPager<T> {
+    type Item = T;
+    fn next_page(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<Page<T>>, ApiError>> + Send {
+        InventoryPager::next_page(self)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -164,7 +190,7 @@ pub struct InventoryPager<T = InventoryRecord> {
 impl InventoryPager {
     pub fn new(client: &Client, after: u64) -> Self {
         Self {
-            size: client.options().inventory_page_size.clamp(1, 5000),
+            size: inventory_size(client),
             client: client.clone(),
             after,
             before: None,
@@ -199,8 +225,8 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
     }
     /// Reads only versions up to `before` (sent as the request's `before`). The spec does
     /// not say whether the bound is inclusive, so ranges from [`inventory_ranges`] overlap
-    /// by one version; a server that ignored the bound would be noticed by a version past
-    /// it, and the read ends there.
+    /// by one version; records a server sends past the bound (one that ignored it) are
+    /// dropped, and the read ends there.
     pub fn before(mut self, before: Option<u64>) -> Self {
         self.before = before;
         self
@@ -253,6 +279,11 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
     }
 }
 
+/// The client's inventory page size, within the spec's 1..=5000.
+fn inventory_size(client: &Client) -> u64 {
+    client.options().inventory_page_size.clamp(1, 5000)
+}
+
 /// The highest (or with `desc == false`, lowest) version in the stock feed, from one
 /// single-record request; `None` when the feed is empty.
 async fn inventory_edge(
@@ -277,17 +308,17 @@ async fn inventory_edge(
 /// time; reading ranges side by side lets the store serve one while another is parsed (and,
 /// against a distant store, overlaps the round trips). Costs two single-record requests to
 /// find the feed's first and last versions; the ranges are equal slices of that span, and
-/// the last has no upper bound. Adjacent
-/// ranges share one version, whichever way the server reads `before`, so a record read
-/// twice must be harmless to the caller (the later range's read wins). The last range can
-/// end while an earlier one still reads; a record changed after that has left the earlier
-/// range's span, so the caller reads on from where the last range ended once all are done.
+/// the last has no upper bound. Adjacent ranges share one version, whichever way the server
+/// reads `before`, so a record read twice must be harmless to the caller (the later range's
+/// read wins). The last range can end while an earlier one still reads; a record changed
+/// after that has left the earlier range's span, so the caller reads on from where the last
+/// range ended once all are done.
 pub async fn inventory_ranges(
     client: &Client,
     n: u64,
     include_deleted: bool,
 ) -> Result<Vec<(u64, Option<u64>)>, ApiError> {
-    let size = client.options().inventory_page_size.clamp(1, 5000);
+    let size = inventory_size(client);
     let (Some(lo), Some(hi)) = (
         inventory_edge(client, false, include_deleted).await?,
         inventory_edge(client, true, include_deleted).await?,

@@ -211,3 +211,55 @@ async fn a_stale_socket_is_replaced_and_connect_backend_picks_the_mode() {
         Response::Sources(vec![])
     );
 }
+
+/// 64 sockets that connect and never say hello: the oldest are dropped as soon as more than
+/// 16 wait, so a real client is served at once, long before any idle socket's hello timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sockets_never_keep_a_real_client_waiting() {
+    use lsbridge::daemon::HELLO_TIMEOUT;
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemon = DaemonProc::start(dir.path()).await;
+    let socket = daemon.socket.clone();
+    let opened = std::time::Instant::now();
+    let mut idle = Vec::new();
+    for _ in 0..64 {
+        idle.push(UnixStream::connect(&socket).await.unwrap());
+    }
+    let client = RemoteClient::connect(dir.path()).await.unwrap();
+    assert_eq!(
+        client.call(Request::ListSources).await,
+        Response::Sources(vec![])
+    );
+    let served = opened.elapsed();
+    // The newest idle sockets are still open, waiting: nothing timed out to make room.
+    let newest = idle.last_mut().unwrap();
+    let mut byte = [0u8; 1];
+    assert!(
+        matches!(newest.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the newest idle socket is still waiting for its hello"
+    );
+    assert!(
+        served < HELLO_TIMEOUT,
+        "served after {served:?}, the hello timeout is {HELLO_TIMEOUT:?}"
+    );
+    // The oldest were dropped with a reason, not left to time out.
+    let e = read_frame(&mut idle[0]).await;
+    assert!(
+        matches!(&e, Some(DaemonMsg::Error { message }) if message.contains("newer connections were waiting")),
+        "{e:?}"
+    );
+    // The last ones waiting time out in their turn, and the client is still served.
+    let last = idle.len() - 1;
+    let e = read_frame(&mut idle[last]).await;
+    assert!(
+        matches!(&e, Some(DaemonMsg::Error { message }) if message.contains("no hello within")),
+        "{e:?}"
+    );
+    assert_eq!(
+        client.call(Request::ListSources).await,
+        Response::Sources(vec![])
+    );
+    drop(client);
+    drop(idle);
+    assert_eq!(daemon.stop(30).await.code(), Some(0));
+}

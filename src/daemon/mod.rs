@@ -27,6 +27,7 @@ use tokio::task::JoinSet;
 pub use client::{ConnectError, RemoteClient};
 pub use config::DaemonConfig;
 pub use notify::RunSummary;
+pub use server::{HELLO_TIMEOUT, MAX_WAITING_FOR_HELLO};
 
 use crate::cli::{exit, Failure};
 use crate::engine::scheduler::{self, Scheduler, SchedulerHandle};

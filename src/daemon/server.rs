@@ -2,14 +2,15 @@
 //! through [`Engine::handle`] and streams engine events to subscribers. A bad client gets one
 //! error frame and is disconnected; nothing it sends can stop the daemon or other clients.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
 use tokio::net::unix::OwnedWriteHalf;
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{broadcast, mpsc, watch, Semaphore};
+use tokio::sync::{broadcast, mpsc, oneshot, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::codec::FramedRead;
 
@@ -17,9 +18,13 @@ use super::logfile::DaemonLog;
 use super::protocol::{self, ClientMsg, DaemonMsg, FrameWriter, HelloCheck, PROTOCOL};
 use crate::engine::{Engine, Response};
 
-/// A client must say hello within this long.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Clients connected at once; more are told so and disconnected.
+/// A client must say hello within this long. Short, because a connection that has not said
+/// hello yet holds a place that a real client (the TUI, the CLI) may be waiting for.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(2);
+/// Connections waiting for their hello at once; when another arrives, the oldest waiting one
+/// is dropped, so idle sockets can never keep a real client out.
+pub const MAX_WAITING_FOR_HELLO: usize = 16;
+/// Clients attached (hello done) at once; more are told so and disconnected.
 const MAX_CLIENTS: usize = 64;
 /// Calls of one client answered at once; more are refused with a [`Response::Error`].
 const MAX_CALLS_IN_FLIGHT: usize = 32;
@@ -40,6 +45,7 @@ pub(crate) async fn serve(
 ) {
     let mut clients = JoinSet::new();
     let connected = Arc::new(AtomicUsize::new(0));
+    let waiting = Arc::new(Waiting::default());
     let mut next_id = 0u64;
     let for_clients = stop.clone();
     loop {
@@ -56,21 +62,19 @@ pub(crate) async fn serve(
                 };
                 next_id += 1;
                 let id = next_id;
-                let guard = Connected::new(connected.clone());
+                let evicted = waiting.join(id);
                 let (engine, log, stop) = (engine.clone(), log.clone(), for_clients.clone());
+                let (connected, waiting) = (connected.clone(), waiting.clone());
                 clients.spawn(async move {
-                    let _guard = guard;
-                    if _guard.count > MAX_CLIENTS {
-                        refuse(stream, format!("too many clients ({MAX_CLIENTS}) are attached: close one"), &log, id).await;
-                        return;
-                    }
                     // The socket is owner-only already; this also holds if its mode is loosened.
                     let peer = stream.peer_cred().map(|c| c.uid()).ok();
                     if owner_uid.is_some_and(|o| peer != Some(o)) {
+                        waiting.leave(id);
                         refuse(stream, "only the user running the daemon may attach".into(), &log, id).await;
                         return;
                     }
-                    client(stream, id, engine, log, stop).await;
+                    let gate = Gate { id, evicted, waiting, connected };
+                    client(stream, gate, engine, log, stop).await;
                 });
             }
             Some(_) = clients.join_next(), if !clients.is_empty() => {}
@@ -86,7 +90,40 @@ pub(crate) async fn serve(
     clients.abort_all();
 }
 
-/// Counts connected clients.
+/// Connections that have not said hello yet, oldest first, each with the switch that drops it.
+#[derive(Default)]
+struct Waiting(Mutex<VecDeque<(u64, oneshot::Sender<()>)>>);
+
+impl Waiting {
+    /// Registers a new connection, dropping the oldest waiting ones beyond the limit; the
+    /// receiver fires (or closes) when this one is dropped in turn.
+    fn join(&self, id: u64) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        while q.len() >= MAX_WAITING_FOR_HELLO {
+            if let Some((_, old)) = q.pop_front() {
+                let _ = old.send(());
+            }
+        }
+        q.push_back((id, tx));
+        rx
+    }
+
+    fn leave(&self, id: u64) {
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        q.retain(|(i, _)| *i != id);
+    }
+}
+
+/// What one connection needs to pass from waiting to attached.
+struct Gate {
+    id: u64,
+    evicted: oneshot::Receiver<()>,
+    waiting: Arc<Waiting>,
+    connected: Arc<AtomicUsize>,
+}
+
+/// Counts attached clients.
 struct Connected {
     n: Arc<AtomicUsize>,
     count: usize,
@@ -172,11 +209,17 @@ async fn forward_events(
 /// One client, from hello to goodbye.
 async fn client(
     stream: UnixStream,
-    id: u64,
+    gate: Gate,
     engine: Engine,
     log: DaemonLog,
     mut stop: watch::Receiver<bool>,
 ) {
+    let Gate {
+        id,
+        mut evicted,
+        waiting,
+        connected,
+    } = gate;
     let (r, w) = stream.into_split();
     let mut frames = FramedRead::new(r, protocol::codec());
     let (out, out_rx) = mpsc::channel(OUT_QUEUE);
@@ -184,15 +227,27 @@ async fn client(
 
     // The hello.
     let first = tokio::select! {
-        f = tokio::time::timeout(HELLO_TIMEOUT, frames.next()) => f,
-        _ = super::stopped(&mut stop) => Ok(None),
+        f = tokio::time::timeout(HELLO_TIMEOUT, frames.next()) => f.map(Some),
+        _ = &mut evicted => Ok(None),
+        _ = super::stopped(&mut stop) => Ok(Some(None)),
     };
+    waiting.leave(id);
     let refusal = match first {
         Err(_) => Some(format!("no hello within {} s", HELLO_TIMEOUT.as_secs())),
-        Ok(None) => None,
-        Ok(Some(Err(e))) => Some(protocol::describe_read_error(&e)),
-        Ok(Some(Ok(frame))) => match protocol::check_hello(&frame) {
+        Ok(None) => Some(format!(
+            "no hello yet while {MAX_WAITING_FOR_HELLO} newer connections were waiting for theirs: connect and say hello at once"
+        )),
+        Ok(Some(None)) => None,
+        Ok(Some(Some(Err(e)))) => Some(protocol::describe_read_error(&e)),
+        Ok(Some(Some(Ok(frame)))) => match protocol::check_hello(&frame) {
             HelloCheck::Ok { client } => {
+                let attached = Connected::new(connected);
+                if attached.count > MAX_CLIENTS {
+                    let m = format!("too many clients ({MAX_CLIENTS}) are attached: close one");
+                    log.line(format!("client {id} refused: {m}"));
+                    goodbye(out, writer, Some(m)).await;
+                    return;
+                }
                 let _ = out
                     .send(DaemonMsg::Hello {
                         protocol: PROTOCOL,

@@ -1178,4 +1178,12 @@ async fn customer_addresses_and_dispatch_details() {
         .filter(|x| x.path == "/api/2026-07/sales")
         .collect();
     simkit::assert_conformant(&sales);
+    // The address answers match the spec's CustomerAddress schemas (the refused bodies above
+    // are outside CustomerAddressBase on purpose; a 204 has no body to check).
+    let addresses: Vec<_> = sim
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path.contains("/addresses") && x.status < 300 && x.method != "DELETE")
+        .collect();
+    assert_eq!(simkit::assert_conformant(&addresses), 4);
 }

@@ -1009,6 +1009,9 @@ async fn sales_the_store_would_refuse_are_422_naming_the_field() {
             b["line_items"][0]["pricing"]["adjustments"] =
                 json!([{"type": "DISCOUNT", "target": {"method": "SINGLE"}}])
         }),
+        ("payments[0].billing_address_id: address not found", |b| {
+            b["payments"][0]["billing_address_id"] = json!("4100999")
+        }),
         ("attributes: onaccount/layby and pickup/delivery are mutually exclusive", |b| {
             b["attributes"] = json!(["pickup", "delivery"])
         }),
@@ -1251,4 +1254,41 @@ async fn tax_on_sale_level_adjustments_is_an_option() {
             .collect();
         simkit::assert_conformant(&api);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_discount_reading_is_an_option() {
+    let sim = store(StoreSpec::Demo).await;
+    let body = |id: &str| {
+        let mut l = line(MUG, 2.0, json!("16"), NY_TAX, json!("1.2425"));
+        l["pricing"]["discount"] = json!("2");
+        sale_body(id, "parked", vec![l], vec![])
+    };
+    // Default: price is the list price, the line is charged price − discount.
+    let id = new_id();
+    let (status, s) = call(&sim, Method::POST, "/sales", Some(&body(&id))).await;
+    assert_eq!(status, 200, "{s}");
+    let l = &s["data"]["line_items"][0];
+    assert_eq!(
+        (
+            cents(&l["pricing"]["total"]),
+            cents(&l["pricing"]["discount_total"]),
+            cents(&l["tax"]["total"])
+        ),
+        (2800, 400, 249)
+    );
+    let m = money_of(&sim, &id).await;
+    assert_eq!((m.total_cents, m.discount_cents), (3049, 400));
+    // The other reading: price is already the discounted price.
+    sim.set_line_discount(lsbridge::sim::LineDiscount::Informational);
+    let id = new_id();
+    assert_eq!(
+        call(&sim, Method::POST, "/sales", Some(&body(&id))).await.0,
+        200
+    );
+    let m = money_of(&sim, &id).await;
+    assert_eq!(
+        (m.price_cents, m.total_cents, m.discount_cents),
+        (3200, 3449, 400)
+    );
 }

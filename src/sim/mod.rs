@@ -3,11 +3,14 @@
 //! clock, switchable faults and live mutations. Runs in-process (tests, `lsbridge demo`) or
 //! as `lsbridge sim`.
 
+pub mod addresses;
 pub mod config;
 pub mod fixtures;
+pub mod money;
 pub mod ratelimit;
 pub mod reply;
 pub mod routes;
+pub mod sale_money;
 pub mod sales;
 pub mod server;
 pub mod state;
@@ -15,8 +18,9 @@ pub mod synthetic;
 pub mod table;
 
 pub use config::{
-    BeforeBound, DuplicateSale, Fault, Faults, RateLimit, RateScope, SimConfig, StoreSpec,
-    TokenSpec,
+    AdjustmentTax, BeforeBound, DuplicateSale, Fault, Faults, InclusivePricing, LineDiscount,
+    RateLimit, RateScope, SimConfig, StoreSpec, TokenSpec,
 };
+pub use sale_money::{AdjustmentMoney, LineMoney, PaymentMoney, SaleMoney};
 pub use server::{Exchange, SimHandle};
 pub use state::{Mutation, SimStore};

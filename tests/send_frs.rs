@@ -634,6 +634,78 @@ async fn reconciliation_trusts_only_the_frs_own_sale() {
     assert_eq!(sales_of(&sim, "L-0").len(), 1);
 }
 
+/// `POST /sales` answered 201 about another sale: the outcome is unknown, so the FR is
+/// reconciled by its own id, never Processed on the strength of that answer.
+#[tokio::test]
+async fn a_create_answered_about_another_sale_is_reconciled() {
+    let (sim, liar, e) = lying_store().await;
+    import(
+        &e,
+        &json!([fr("P-0", "p@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    assert_eq!(send(&e, false).await.counts.sent, 1);
+    let other = sales_of(&sim, "P-0").pop().unwrap();
+
+    // The store made the sale but answered about P-0's: found by its id, Processed.
+    let theirs = other.clone();
+    liar.rewrite("made, answered about another", move |a, _| {
+        a.is("POST", "/sales")
+            .then(|| Answer::json(201, &json!({ "data": theirs })))
+    });
+    import(
+        &e,
+        &json!([fr("P-1", "p@example.com", &[("SF-FLD", 1.0, 4.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("made, answered about another"), 1);
+    assert_eq!(
+        (s.counts.sent, s.counts.reconciled),
+        (1, 1),
+        "{}",
+        s.message
+    );
+    assert_eq!(status_of(&e, "P-1"), FrStatus::Processed);
+    let mine = sales_of(&sim, "P-1");
+    assert_eq!(mine.len(), 1);
+    let f = Frs::open(&e.store)
+        .unwrap()
+        .get(e.source.id, "P-1")
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        f.invoice_number,
+        other["invoice_number"].as_str().map(str::to_string)
+    );
+    assert!(timeline(&e, "P-1")
+        .iter()
+        .any(|ev| ev.kind == "reconcile" && ev.reason.contains("not about the sale sent")));
+
+    // The store never saw it, and answered about P-0's: not Processed, sent again under
+    // the same id until the run gives up; then the truth sends it once.
+    liar.honest();
+    let theirs = other.clone();
+    liar.intercept("not made, answered about another", move |a| {
+        a.is("POST", "/sales")
+            .then(|| Answer::json(201, &json!({ "data": theirs })))
+    });
+    import(
+        &e,
+        &json!([fr("P-2", "p@example.com", &[("SF-FLD", 1.0, 4.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert!(liar.told("not made, answered about another") >= 1);
+    assert_eq!(s.counts.unresolved, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "P-2"), FrStatus::Processing);
+    assert!(sales_of(&sim, "P-2").is_empty());
+    liar.honest();
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let mine = sales_of(&sim, "P-2");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["id"], json!(send_frs::sale_id("hp", "P-2")));
+    assert_eq!(sales_of(&sim, "P-0").len(), 1);
+}
+
 /// A Processed FR is Acknowledged only when its own sale is closed, not on an answer about
 /// another sale that is.
 #[tokio::test]

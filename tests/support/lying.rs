@@ -102,6 +102,7 @@ impl Answer {
 type Before = Arc<dyn Fn(&Asked) -> Option<Answer> + Send + Sync>;
 type After = Arc<dyn Fn(&Asked, &Upstream) -> Option<Answer> + Send + Sync>;
 
+#[derive(Clone)]
 enum When {
     /// Answered without asking the simulator (it never sees the request).
     Instead(Before),
@@ -201,18 +202,12 @@ impl Drop for LyingStore {
     }
 }
 
-/// The first lie of `lies` (of the kind `pick` selects) that has an answer, counted.
+/// The first lie (of the kind `pick` runs) that has an answer; it is counted as told.
 fn first_answer(shared: &Shared, pick: impl Fn(&When) -> Option<Answer>) -> Option<Answer> {
     let lies: Vec<(usize, When)> = lock(&shared.lies)
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            let w = match &l.when {
-                When::Instead(f) => When::Instead(f.clone()),
-                When::After(f) => When::After(f.clone()),
-            };
-            (i, w)
-        })
+        .map(|(i, l)| (i, l.when.clone()))
         .collect();
     // The closures run without the lock: they may read the simulator.
     for (i, w) in lies {

@@ -794,52 +794,30 @@ fn records_read_by_id_must_carry_the_id_asked_for() {
         tax_id: Some(NY_TAX.into()),
         ..SendFrsSettings::default()
     };
-    let by_id = |path: &str, body: Value| {
-        let path = path.to_string();
-        move |a: &support::lying::Asked, _: &support::lying::Upstream| {
-            a.is("GET", &path).then(|| Answer::ok(&body))
-        }
-    };
     let popup = env
         .sim()
         .with_store(|s, _| s.registers.get(POPUP_REGISTER).cloned().unwrap());
-    let lies: Vec<(&str, Box<dyn Fn(&LyingStore)>)> = vec![
+    let lies = [
         (
             "another register",
-            Box::new(move |l: &LyingStore| {
-                l.rewrite(
-                    "lie",
-                    by_id(
-                        &format!("/registers/{MAIN_REGISTER}"),
-                        json!({ "data": popup }),
-                    ),
-                )
-            }),
+            format!("/registers/{MAIN_REGISTER}"),
+            json!({ "data": popup }),
         ),
         (
             "a user with no id",
-            Box::new(|l: &LyingStore| {
-                l.rewrite(
-                    "lie",
-                    by_id(&format!("/users/{MAYA}"), json!({ "data": {} })),
-                )
-            }),
+            format!("/users/{MAYA}"),
+            json!({ "data": {} }),
         ),
         (
             "another tax",
-            Box::new(|l: &LyingStore| {
-                l.rewrite(
-                    "lie",
-                    by_id(
-                        &format!("/taxes/{NY_TAX}"),
-                        json!({ "data": { "id": NJ_TAX, "name": "NJ Sales Tax" } }),
-                    ),
-                )
-            }),
+            format!("/taxes/{NY_TAX}"),
+            json!({ "data": { "id": NJ_TAX, "name": "NJ Sales Tax" } }),
         ),
     ];
-    for (what, lie) in lies {
-        lie(&liar);
+    for (what, path, body) in lies {
+        liar.rewrite("lie", move |a, _| {
+            a.is("GET", &path).then(|| Answer::ok(&body))
+        });
         match env.rt.block_on(send_settings::validate(&client, &good)) {
             Err(ValidateError::Store(e)) => {
                 assert!(

@@ -907,12 +907,14 @@ fn several_products(sku: &str, products: &[&Product]) -> String {
         .iter()
         .take(NAMED)
         .map(|p| {
+            // Names and SKUs come from the store: quoted short.
+            let short = |s: &str| s.trim().chars().take(60).collect::<String>();
             let how = if p.sku.trim().eq_ignore_ascii_case(sku.trim()) {
-                format!("SKU {}", p.sku.trim())
+                format!("SKU {}", short(&p.sku))
             } else {
-                format!("SKU {}, by product code", p.sku.trim())
+                format!("SKU {}, by product code", short(&p.sku))
             };
-            format!("{:?} ({how}, id {})", p.name, p.id)
+            format!("{:?} ({how}, id {})", short(&p.name), short(&p.id))
         })
         .collect();
     if products.len() > NAMED {

@@ -703,6 +703,24 @@ async fn a_create_answered_about_another_sale_is_reconciled() {
     let mine = sales_of(&sim, "P-2");
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["id"], json!(send_frs::sale_id("hp", "P-2")));
+
+    // Made, and answered with an HTML page: found by its id, Processed once.
+    liar.rewrite("made, answered with HTML", |a, _| {
+        a.is("POST", "/sales").then(Answer::html)
+    });
+    import(
+        &e,
+        &json!([fr("P-3", "p@example.com", &[("SF-FLD", 1.0, 4.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("made, answered with HTML"), 1);
+    assert_eq!(
+        (s.counts.sent, s.counts.reconciled),
+        (1, 1),
+        "{}",
+        s.message
+    );
+    assert_eq!(sales_of(&sim, "P-3").len(), 1);
     assert_eq!(sales_of(&sim, "P-0").len(), 1);
 }
 
@@ -996,6 +1014,21 @@ async fn a_customer_is_reused_only_on_its_exact_email() {
     assert_eq!(fourth.len(), 1);
     assert_eq!(sales_of(&sim, "E-4")[0]["customer_id"], fourth[0]["id"]);
 
+    // A search answered with HTML: nothing is taken from it and nobody is created; the
+    // run fails with one line and the FR waits.
+    liar.rewrite("html", |a, _| a.is("GET", "/search").then(Answer::html));
+    import(
+        &e,
+        &json!([fr("E-5", "fifth@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert!(liar.told("html") >= 1);
+    assert_eq!(s.outcome, Outcome::Failed, "{}", s.message);
+    assert!(s.message.contains("not the expected JSON"), "{}", s.message);
+    assert_eq!(status_of(&e, "E-5"), FrStatus::Processing);
+    assert!(customers_with_email(&sim, "fifth@example.com").is_empty());
+    assert!(sales_of(&sim, "E-5").is_empty());
+
     // No sale anywhere went to Elena.
     assert!(sales(&sim).iter().all(|s| s["customer_id"] != elena["id"]));
 }
@@ -1059,6 +1092,31 @@ async fn a_sale_the_store_refuses_fails_with_the_stores_reason() {
     assert!(timeline(&e, "X-1")
         .iter()
         .any(|ev| ev.status == "Failed" && ev.reason.contains("payment type not found")));
+    assert!(sales(&sim).is_empty());
+
+    // A 400 with the store's JSON error, as a store that checks what the simulator does
+    // not would send: Failed with its message.
+    let liar = LyingStore::start(&sim.origin()).await;
+    let e = engine_at(&sim, &liar.origin(), configured);
+    liar.intercept("400", |a| {
+        a.is("POST", "/sales").then(|| {
+            Answer::json(
+                400,
+                &json!({"error": "Bad Request", "message": "line_items[0].pricing.price: below the product's minimum price"}),
+            )
+        })
+    });
+    import(
+        &e,
+        &json!([fr("X-2", "x@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("400"), 1);
+    assert_eq!(s.counts.failed, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "X-2"), FrStatus::Failed);
+    assert!(timeline(&e, "X-2").iter().any(|ev| ev.status == "Failed"
+        && ev.reason.contains("400")
+        && ev.reason.contains("below the product's minimum price")));
     assert!(sales(&sim).is_empty());
 }
 

@@ -70,6 +70,8 @@ pub async fn run(
         },
         QuantityFrom::Outlet(o) => Some(o.clone()),
     };
+    // Commit Stock: a sale the store had before this read began is in the stock it reads.
+    let stock_seq = ctx.store.generate_id()?;
     let mut counts = Counts::default();
     let mut diffs: Vec<Diff> = Vec::new();
     let mut mapped = MappedRecord::new();
@@ -213,6 +215,12 @@ pub async fn run(
         Ok(())
     }
     .await;
+    let result = match result {
+        Ok(()) if !opts.dry_run => checkpoints
+            .save_stock_read(source.id, stock_seq)
+            .map_err(JobError::from),
+        other => other,
+    };
     let (outcome, message) = match result {
         // Unknown products skipped with Allow Create Variant off are the setting working as
         // documented, not a failure; mapping errors are.

@@ -88,6 +88,32 @@ impl std::str::FromStr for DuplicateSale {
     }
 }
 
+/// When a sale takes its lines' stock out of the register's outlet. The docs do not say
+/// whether a pending sale (awaiting dispatch or pickup, layby, on account) moves stock when
+/// it is created or only when it is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StockMoves {
+    /// Only a closed sale holds its lines out of stock.
+    #[default]
+    OnClose,
+    /// A pending sale holds them out from its creation (closing it changes nothing more).
+    OnCreate,
+}
+
+impl std::str::FromStr for StockMoves {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "on-close" => Ok(Self::OnClose),
+            "on-create" => Ok(Self::OnCreate),
+            _ => Err(format!(
+                "{s:?}: expected on-close or on-create for --stock-moves"
+            )),
+        }
+    }
+}
+
 /// How a list's `before` bounds versions. The spec calls it the "upper limit" and does not
 /// say whether a row at exactly that version is included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -262,6 +288,7 @@ pub struct SimConfig {
     pub sales_page_size_cap: u64,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
+    pub stock_moves: StockMoves,
     /// Versions advance by a random step in 1..=gap, so clients cannot assume +1.
     pub version_gap: u64,
     pub faults: Faults,
@@ -287,6 +314,7 @@ impl Default for SimConfig {
             sales_page_size_cap: 500,
             duplicate_sale: DuplicateSale::default(),
             before_bound: BeforeBound::default(),
+            stock_moves: StockMoves::default(),
             version_gap: 3,
             faults: Faults::default(),
             clock: clock::system(),

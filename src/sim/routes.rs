@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::config::{BeforeBound, DuplicateSale};
+use super::config::{BeforeBound, DuplicateSale, StockMoves};
 use super::reply::{Params, Reply};
 use super::sales;
 use super::state::SimStore;
@@ -22,6 +22,7 @@ pub struct Settings {
     pub sales_page_size_cap: u64,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
+    pub stock_moves: StockMoves,
 }
 
 pub struct Ctx<'a> {

@@ -150,6 +150,7 @@ impl SimHandle {
                 sales_page_size_cap: cfg.sales_page_size_cap.max(1),
                 duplicate_sale: cfg.duplicate_sale,
                 before_bound: cfg.before_bound,
+                stock_moves: cfg.stock_moves,
             }),
             tokens: cfg.tokens.clone(),
             rate: cfg.rate_limit.clone(),
@@ -189,6 +190,9 @@ impl SimHandle {
     }
     pub fn set_duplicate_sale(&self, d: super::config::DuplicateSale) {
         lock(&self.inner.settings).duplicate_sale = d;
+    }
+    pub fn set_stock_moves(&self, m: super::config::StockMoves) {
+        lock(&self.inner.settings).stock_moves = m;
     }
     pub fn set_page_size_cap(&self, cap: u64) {
         lock(&self.inner.settings).page_size_cap = cap.max(1);

@@ -35,9 +35,9 @@ pub struct SecondaryCheckpoint {
     pub after: u64,
 }
 
-/// How recent the pool's stock is, for Commit Stock: the store sequence number
-/// ([`Store::generate_id`]) taken when the last complete stock read (a Primary that was not
-/// resumed, or a Secondary) began. An FR whose release was recorded at a lower number has its
+/// How recent the pool's stock is, for Commit Stock: a store sequence number
+/// ([`Store::generate_id`]) taken before the last complete stock read (a Primary that was not
+/// resumed, or a Secondary) began: its run id. An FR whose release was recorded at a lower number has its
 /// sale in the stock the pool holds; one released later is still committed, since the pool's
 /// quantity does not show the sale yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -743,13 +743,11 @@ async fn drive(
         job.checkpoint(PrimaryPhase::Inventory { after: 0 }, 0)?;
         job.ctx.store.flush_async().await?;
     }
-    // A resumed run wrote its first pages from an earlier read: only a fresh run's read says
-    // how recent the pool's stock is (Commit Stock).
-    let stock_seq = if fresh && !job.opts.dry_run {
-        Some(job.ctx.store.generate_id()?)
-    } else {
-        None
-    };
+    // Commit Stock: how recent the pool's stock is. The run id, taken from the store's
+    // sequence before the stock read began, stands for the read's start (a sale recorded
+    // later counts as not yet read). A resumed run wrote its first pages from an earlier
+    // read, so only a fresh run says.
+    let stock_seq = (fresh && !job.opts.dry_run).then_some(job.run);
     if let Some(after) = products_after {
         // The stock feed is read whole on every start, resumed or not: it lives in memory.
         // A resumed run keeps the version its first read reached, so Secondary re-applies

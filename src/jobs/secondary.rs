@@ -70,8 +70,6 @@ pub async fn run(
         },
         QuantityFrom::Outlet(o) => Some(o.clone()),
     };
-    // Commit Stock: a sale the store had before this read began is in the stock it reads.
-    let stock_seq = ctx.store.generate_id()?;
     let mut counts = Counts::default();
     let mut diffs: Vec<Diff> = Vec::new();
     let mut mapped = MappedRecord::new();
@@ -216,8 +214,10 @@ pub async fn run(
     }
     .await;
     let result = match result {
+        // Commit Stock: a sale recorded before this run's id was taken is in the stock it
+        // read (see `StockRead`).
         Ok(()) if !opts.dry_run => checkpoints
-            .save_stock_read(source.id, stock_seq)
+            .save_stock_read(source.id, run)
             .map_err(JobError::from),
         other => other,
     };

@@ -122,8 +122,7 @@ pub(crate) mod text {
     pub const FULFILLS_YES: &str = "You can route orders here.";
     pub const FULFILLS_NO: &str =
         "Routing/Shipping steps won't apply; Send FRs stays unconfigured.";
-    pub const COMMIT_HELP: &str =
-        "Available = the store's quantity − units of FRs imported and not yet released.";
+    pub const COMMIT_HELP: &str = "Available = store quantity − units of FRs not yet released.";
     pub const COMMIT_RELEASE_HELP: [&str; 2] = [
         "The store takes stock out when a sale is created: FRs release once sent.",
         "The store takes stock out when a sale is closed: FRs release once acknowledged.",
@@ -202,11 +201,11 @@ pub enum W {
     Connection,
     PTemplate,
     PArchive,
-    PNotStock,
     PQtyFrom,
     POutlet,
     PLimit,
     PSchedule,
+    PNotStock,
     STemplate,
     SArchive,
     SCreate,
@@ -463,13 +462,6 @@ impl Wizard {
             tpl(W::PTemplate, 5, s.primary.template.as_deref()),
             yes_no(W::PArchive, 5, text::ARCHIVE, s.primary.archive_unarchive)
                 .help(text::ARCHIVE_HELP),
-            yes_no(
-                W::PNotStock,
-                5,
-                text::NOT_STOCK,
-                s.primary.include_not_stock,
-            )
-            .help(text::NOT_STOCK_HELP),
             Field::choice(
                 W::PQtyFrom,
                 5,
@@ -496,6 +488,13 @@ impl Wizard {
             )
             .placeholder(text::SCHEDULE_PLACEHOLDER)
             .help(text::SCHEDULE_HELP),
+            yes_no(
+                W::PNotStock,
+                5,
+                text::NOT_STOCK,
+                s.primary.include_not_stock,
+            )
+            .help(text::NOT_STOCK_HELP),
             // 7 Secondary
             tpl(W::STemplate, 6, s.secondary.template.as_deref()),
             yes_no(W::SArchive, 6, text::ARCHIVE, s.secondary.archive_unarchive),

@@ -45,6 +45,8 @@ pub struct StockRead {
     pub seq: u64,
 }
 
+// A stored record, decoded one at a time: the size of the small variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Checkpoint {

@@ -10,11 +10,15 @@ use std::time::{Duration, SystemTime};
 use lsbridge::clock::{Clock, ManualClock, SharedClock};
 use lsbridge::frs::intake::import_bytes;
 use lsbridge::frs::{FrStatus, Frs};
+use lsbridge::jobs::commit::Commitments;
+use lsbridge::jobs::primary::PrimaryOptions;
 use lsbridge::jobs::send_frs::{self, SendOptions, SendSummary};
 use lsbridge::jobs::Outcome;
+use lsbridge::lightspeed::models::SaleRequest;
 use lsbridge::mapping::Integration;
-use lsbridge::sim::{DuplicateSale, Faults, SimHandle, StoreSpec};
-use lsbridge::sources::{BusinessHours, Source};
+use lsbridge::pool::Pool;
+use lsbridge::sim::{DuplicateSale, Faults, SimHandle, StockMoves, StoreSpec};
+use lsbridge::sources::{BusinessHours, CommitRelease, Source, Sources};
 use lsbridge::templates::Templates;
 use serde_json::{json, Value};
 
@@ -335,6 +339,137 @@ async fn hold_and_business_hours_follow_the_clock() {
         .release(e.source.id, "H-2", clock.now())
         .unwrap();
     assert_eq!(send(&e, false).await.counts.sent, 1);
+}
+
+// ---- Commit Stock -------------------------------------------------------------------------
+
+/// Quantity, Committed and Available of `sku` as the Pool pane and export show them.
+fn stock_view(e: &Engine, sku: &str) -> (f64, f64, f64) {
+    let source = Sources::open(&e.store).unwrap().by_name("hp").unwrap();
+    let commitments = Commitments::load(&e.store, &source).unwrap();
+    let mut item = Pool::open(&e.store)
+        .unwrap()
+        .get(e.source.id, sku)
+        .unwrap()
+        .expect("in the pool");
+    commitments.apply(&mut item);
+    (
+        item.quantity().unwrap(),
+        item.committed,
+        item.available().unwrap(),
+    )
+}
+
+/// The store's own stock of `sku`, summed over outlets.
+fn store_stock(sim: &SimHandle, sku: &str) -> f64 {
+    sim.with_store(|s, _| {
+        let p = s.products.iter().find(|p| p.sku == sku).unwrap().clone();
+        s.inventory_of(&p.id)
+            .iter()
+            .map(|r| r.current_inventory_level)
+            .sum()
+    })
+}
+
+/// The store's staff close (dispatch) the sale: the same sale, state closed.
+async fn close_sale(e: &Engine, sim: &SimHandle, id: &str) {
+    let raw = sim.with_store(|s, _| s.sale_requests.get(id).cloned().expect("sale"));
+    let mut req: SaleRequest = serde_json::from_value(raw).unwrap();
+    req.state = "closed".into();
+    e.ctx.client.update_sale(id, &req).await.expect("closed");
+}
+
+/// FR imported → committed; canceled → released; sent → still committed until a stock read
+/// shows the sale, at the release point the source names, with the simulator moving stock at
+/// that point. Available stays the same at every step.
+async fn commit_stock_cycle(release: CommitRelease, moves: StockMoves) {
+    const SKU: &str = "HP-MUG";
+    let mut cfg = simkit::config(StoreSpec::Demo);
+    cfg.stock_moves = moves;
+    let sim = SimHandle::start(cfg).await.expect("sim starts");
+    let e = engine(&sim, |s| {
+        configured(s);
+        s.commit_stock = true;
+        s.commit_release = release;
+    });
+    e.primary(PrimaryOptions::default()).await;
+    let q = store_stock(&sim, SKU);
+    assert!(q >= 3.0, "{q}");
+    assert_eq!(stock_view(&e, SKU), (q, 0.0, q));
+
+    import(
+        &e,
+        &json!([
+            fr("K-1", "k1@example.com", &[(SKU, 2.0, 18.0)]),
+            fr("K-2", "k2@example.com", &[(SKU, 1.0, 18.0)]),
+        ]),
+    );
+    assert_eq!(
+        stock_view(&e, SKU),
+        (q, 3.0, q - 3.0),
+        "imported: committed"
+    );
+    // Commit Stock off: nothing is committed.
+    let mut off = e.source.clone();
+    off.commit_stock = false;
+    assert_eq!(Commitments::load(&e.store, &off).unwrap().of(SKU), 0.0);
+
+    let frs = Frs::open(&e.store).unwrap();
+    frs.cancel(e.source.id, "K-2", None, e.ctx.clock.now())
+        .unwrap();
+    assert_eq!(stock_view(&e, SKU), (q, 2.0, q - 2.0), "canceled: released");
+
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "K-1"), FrStatus::Processed);
+    let moved = match moves {
+        StockMoves::OnCreate => q - 2.0,
+        StockMoves::OnClose => q,
+    };
+    assert_eq!(store_stock(&sim, SKU), moved);
+    // Sent, but no stock read has shown the sale yet: still committed.
+    assert_eq!(stock_view(&e, SKU), (q, 2.0, q - 2.0), "sent, not yet read");
+
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    match release {
+        CommitRelease::SaleCreated => {
+            assert_eq!(stock_view(&e, SKU), (q - 2.0, 0.0, q - 2.0), "released")
+        }
+        CommitRelease::SaleClosed => {
+            assert_eq!(stock_view(&e, SKU), (q, 2.0, q - 2.0), "open sale")
+        }
+    }
+
+    // The store closes the sale; the next Send FRs run sees it (Acknowledged).
+    let id = frs
+        .get(e.source.id, "K-1")
+        .unwrap()
+        .unwrap()
+        .sale_id
+        .unwrap();
+    close_sale(&e, &sim, &id).await;
+    assert_eq!(store_stock(&sim, SKU), q - 2.0);
+    send(&e, false).await;
+    assert_eq!(status_of(&e, "K-1"), FrStatus::Acknowledged);
+    let before_read = match release {
+        CommitRelease::SaleCreated => (q - 2.0, 0.0, q - 2.0),
+        CommitRelease::SaleClosed => (q, 2.0, q - 2.0),
+    };
+    assert_eq!(stock_view(&e, SKU), before_read, "closed, not yet read");
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    assert_eq!(stock_view(&e, SKU), (q - 2.0, 0.0, q - 2.0), "released");
+}
+
+#[tokio::test]
+async fn commit_stock_released_when_the_sale_is_created() {
+    commit_stock_cycle(CommitRelease::SaleCreated, StockMoves::OnCreate).await;
+}
+
+#[tokio::test]
+async fn commit_stock_released_when_the_sale_is_closed() {
+    commit_stock_cycle(CommitRelease::SaleClosed, StockMoves::OnClose).await;
 }
 
 #[tokio::test]

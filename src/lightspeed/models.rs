@@ -454,6 +454,8 @@ pub struct Retailer {
     pub domain_prefix: Option<String>,
     pub timezone: Option<String>,
     pub tax_exclusive: Option<bool>,
+    /// The product the store uses for sale-level discounts (not a stock item).
+    pub discount_product_id: Option<String>,
 }
 
 /// `GET /product_categories` answers `{data:{categories:[…]}, page_info:{has_next,last_seen}}`.

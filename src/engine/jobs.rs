@@ -1,8 +1,11 @@
 //! Starting a job: claim the integration's slot, build a client that shares the connection's
 //! governor, run the job on its own task, and forward its events and the client's notices.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+
+use futures_util::FutureExt;
 
 use super::events::{EngineEvent, JobKind};
 use super::{lock, Engine, JobRequest, Slot};
@@ -142,7 +145,17 @@ impl Engine {
                     }
                 })
             };
-            let result = run_job(&ctx, &source, &req).await;
+            // Jobs record their own panics as Failed runs; one outside a run's body (before
+            // its record exists) must still not pass silently.
+            let result = AssertUnwindSafe(run_job(&ctx, &source, &req))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|p| {
+                    Err(format!(
+                        "stopped on an internal error ({}); run again, and report it if it repeats",
+                        crate::jobs::context::panic_message(&*p)
+                    ))
+                });
             drop(ctx);
             // The forwarder ends once the job's senders are gone; its events come first.
             let _ = forward.await;

@@ -18,7 +18,21 @@ pub enum Outcome {
     Partial,
     Failed,
     Cancelled,
+    /// The process running it ended (killed, crashed, power lost) before it finished. Shown
+    /// for a run left Running by another process; the next run resumes it.
+    Interrupted,
 }
+
+/// This process's mark on the runs it starts. The store admits one process at a time, so a
+/// run marked Running by another process is one whose process died.
+pub fn process_instance() -> u64 {
+    static INSTANCE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *INSTANCE.get_or_init(|| rand::random::<u64>() | 1)
+}
+
+/// What an interrupted run's record says.
+pub const INTERRUPTED: &str =
+    "interrupted: the process running it ended before it finished; run again to resume";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -32,6 +46,9 @@ pub struct RunRecord {
     pub outcome: Outcome,
     pub counts: Counts,
     pub message: String,
+    /// The [`process_instance`] that runs it (0 in records from before it was kept).
+    #[serde(default)]
+    pub owner: u64,
 }
 
 impl RunRecord {
@@ -53,7 +70,18 @@ impl RunRecord {
             outcome: Outcome::Running,
             counts: Counts::default(),
             message: String::new(),
+            owner: process_instance(),
         }
+    }
+
+    /// The record as it stands: a run left Running by a process that is gone reads
+    /// Interrupted.
+    fn settled(mut self) -> Self {
+        if self.outcome == Outcome::Running && self.owner != process_instance() {
+            self.outcome = Outcome::Interrupted;
+            self.message = INTERRUPTED.to_string();
+        }
+        self
     }
 }
 
@@ -90,17 +118,18 @@ impl Runs {
         self.runs.put(&keys::u64_be(r.id), r).map(|_| ())
     }
 
+    /// A run; one left Running by a process that has gone reads Interrupted.
     pub fn get(&self, id: u64) -> Result<Option<RunRecord>, StoreError> {
-        self.runs.get(&keys::u64_be(id))
+        Ok(self.runs.get(&keys::u64_be(id))?.map(RunRecord::settled))
     }
 
-    /// Newest first.
+    /// Newest first; runs left Running by a process that has gone read Interrupted.
     pub fn recent(&self, n: usize) -> Result<Vec<RunRecord>, StoreError> {
         self.runs
             .iter()
             .rev()
             .take(n)
-            .map(|r| r.map(|(_, v)| v))
+            .map(|r| r.map(|(_, v)| v.settled()))
             .collect()
     }
 
@@ -119,7 +148,7 @@ impl Runs {
     /// `batch` keys (a run's log lines, then its record). Call again until it returns
     /// [`Pruned::is_empty`]; between calls other writers proceed, so jobs are never held up.
     ///
-    /// Never deleted: runs still marked Running, and the newest non-dry run of each source
+    /// Never deleted: runs still running, and the newest non-dry run of each source
     /// and kind (a checkpointed run resumes under its id, and the status page shows it).
     pub fn prune(
         &self,
@@ -138,6 +167,7 @@ impl Runs {
         let mut expired = Vec::new();
         for (index, r) in self.runs.iter().rev().enumerate() {
             let Ok((_, run)) = r else { continue };
+            let run = run.settled();
             let protected = run.outcome == Outcome::Running
                 || (!run.dry_run && newest.insert((run.source_id, run.kind.clone())));
             if protected {

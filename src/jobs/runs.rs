@@ -338,4 +338,58 @@ mod tests {
         assert_eq!(total, Pruned { runs: 1, lines: 10 });
         assert_eq!(ids(&runs), vec![3, 4, 6, 8]);
     }
+
+    #[test]
+    fn a_run_left_running_by_another_process_reads_interrupted_and_can_be_pruned() {
+        let store = Store::open_temporary().unwrap();
+        let runs = Runs::open(&store).unwrap();
+        let now = SystemTime::now();
+        let a = source(1, "a");
+        // A record as an older build stored it, by a process that is gone (no owner).
+        let old = serde_json::json!({
+            "id": 1, "kind": "primary", "source_id": 1, "source": "a", "dry_run": false,
+            "started_at": at(40, now), "ended_at": null, "outcome": "running",
+            "counts": {}, "message": ""
+        });
+        let mut dead: RunRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(dead.owner, 0);
+        runs.save(&dead).unwrap();
+        // This process's own running run, and a newer finished one of the same kind.
+        let mut mine = RunRecord::new(2, "primary", &a, false, at(30, now));
+        mine.outcome = Outcome::Running;
+        runs.save(&mine).unwrap();
+        let mut newest = RunRecord::new(3, "primary", &a, false, at(1, now));
+        newest.outcome = Outcome::Ok;
+        runs.save(&newest).unwrap();
+
+        let got = runs.get(1).unwrap().unwrap();
+        assert_eq!(got.outcome, Outcome::Interrupted);
+        assert!(
+            got.message.contains("run again to resume"),
+            "{}",
+            got.message
+        );
+        assert_eq!(runs.get(2).unwrap().unwrap().outcome, Outcome::Running);
+        let listed: Vec<Outcome> = runs.recent(10).unwrap().iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            listed,
+            [Outcome::Ok, Outcome::Running, Outcome::Interrupted]
+        );
+
+        // Retention prunes the interrupted run, never the running one.
+        let policy = Retention {
+            max_age: Some(Duration::from_secs(7 * 86_400)),
+            max_runs: None,
+        };
+        let (total, _) = prune_all(&runs, &policy, now, 100);
+        assert_eq!(total.runs, 1);
+        assert!(runs.get(1).unwrap().is_none());
+        assert!(runs.get(2).unwrap().is_some());
+
+        // Resumed by this process, it is running again (and its own).
+        dead.outcome = Outcome::Running;
+        dead.owner = process_instance();
+        runs.save(&dead).unwrap();
+        assert_eq!(runs.get(1).unwrap().unwrap().outcome, Outcome::Running);
+    }
 }

@@ -435,3 +435,78 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
         }
     }
 }
+
+/// A loopback server that answers every request with `reply`, counting the requests.
+fn tiny_server(reply: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    (origin, hits)
+}
+
+/// The API does not redirect, so the client follows no redirect (the token would go with
+/// it): a 302 to another origin is an error naming its target, and the target never hears
+/// from us.
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_names_its_target() {
+    use std::sync::atomic::Ordering;
+    let (elsewhere, elsewhere_hits) = tiny_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"data\":{}}"
+            .to_string(),
+    );
+    let target = format!("{elsewhere}/api/2026-07/retailer");
+    for status in [
+        "302 Found",
+        "301 Moved Permanently",
+        "307 Temporary Redirect",
+    ] {
+        let (origin, hits) = tiny_server(format!(
+            "HTTP/1.1 {status}\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        let root = lsbridge::lightspeed::ApiRoot::with_origin(&origin, "2026-07").unwrap();
+        let client = lsbridge::lightspeed::Client::new(
+            root,
+            lsbridge::secret::Token::parse(simkit::TOKEN).unwrap(),
+            simkit::client_opts(lsbridge::clock::system()),
+        )
+        .unwrap();
+        let err = client.retailer().await.expect_err("a redirect is an error");
+        assert!(
+            matches!(err, ApiError::Redirected { .. }),
+            "{status}: {err:?}"
+        );
+        let line = err.to_string();
+        assert!(
+            line.contains(&target) && line.contains("not followed") && !line.contains('\n'),
+            "{status}: {line}"
+        );
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "{status}: asked once, not retried"
+        );
+    }
+    assert_eq!(
+        elsewhere_hits.load(Ordering::SeqCst),
+        0,
+        "the redirect's target was contacted"
+    );
+}

@@ -13,9 +13,7 @@ use serde::de::DeserializeOwned;
 use super::client::{Client, Req};
 use super::error::ApiError;
 pub use super::models::StockRecord;
-use super::models::{
-    CategoryPage, Collection, InventoryRecord, InventoryRequest, ProductCategory, Versioned,
-};
+use super::models::{CategoryPage, InventoryRecord, InventoryRequest, ProductCategory, Versioned};
 
 /// Times a non-advancing page is asked for again before giving up.
 const STUCK_RETRIES: u32 = 3;
@@ -81,6 +79,23 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor after this page (the highest version in it).
     pub next_after: u64,
+    /// Rows that were `null` (left out of `items`): the store sent something it should not
+    /// have, and the caller must not treat the read as complete.
+    pub null_rows: u64,
+    /// The store answered `{"data": null}` (no list at all): the read ends here, and is not
+    /// a complete one. Such a page has no items.
+    pub null_data: bool,
+}
+
+/// A version-cursor envelope as sent, so that `data: null` and null rows can be told apart
+/// from an empty list (which ends the read).
+#[derive(serde::Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct RawCollection<T> {
+    #[serde(default)]
+    data: Option<Vec<Option<T>>>,
+    #[serde(default)]
+    version: Option<super::models::VersionRange>,
 }
 
 /// `GET <path>?after=&page_size=[&deleted=true]`, envelope `{data, version:{min,max}}`.
@@ -133,29 +148,56 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
             for (k, v) in &self.extra {
                 req = req.query(k, v);
             }
-            let page: Collection<T> = self.client.call(req).await?;
-            if page.data.is_empty() {
+            let page: RawCollection<T> = self.client.call(req).await?;
+            let Some(data) = page.data else {
+                self.done = true;
+                return Ok(Some(Page {
+                    items: Vec::new(),
+                    next_after: self.after,
+                    null_rows: 0,
+                    null_data: true,
+                }));
+            };
+            if data.is_empty() {
                 self.done = true;
                 return Ok(None);
             }
-            let items_max = page.data.iter().map(Versioned::version).max().unwrap_or(0);
+            let null_rows = data.iter().filter(|r| r.is_none()).count() as u64;
+            let items_max = data
+                .iter()
+                .flatten()
+                .map(Versioned::version)
+                .max()
+                .unwrap_or(0);
             let env_max = page.version.and_then(|v| v.max).unwrap_or(0);
             let max = items_max.max(env_max);
+            if null_rows > 0 && max <= self.after {
+                // Nothing but null rows, and no version to move on to: the read ends here.
+                self.done = true;
+                return Ok(Some(Page {
+                    items: Vec::new(),
+                    next_after: self.after,
+                    null_rows,
+                    null_data: false,
+                }));
+            }
             if !advanced(&self.client, &self.path, self.after, max, &mut stuck).await? {
                 continue;
             }
             // Rows at or below the cursor were already delivered; a replayed row must not
             // be delivered twice.
             let after = self.after;
-            let items: Vec<T> = page
-                .data
+            let items: Vec<T> = data
                 .into_iter()
+                .flatten()
                 .filter(|t| t.version() > after)
                 .collect();
             self.after = max;
             return Ok(Some(Page {
                 items,
                 next_after: max,
+                null_rows,
+                null_data: false,
             }));
         }
     }
@@ -274,6 +316,8 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
             return Ok(Some(Page {
                 items,
                 next_after: max,
+                null_rows: 0,
+                null_data: false,
             }));
         }
     }

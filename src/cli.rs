@@ -19,6 +19,63 @@ use crate::sim::{
 };
 use crate::store::{self, Store};
 
+/// Set once stdout is found closed (`lsbridge fr list | head -1`): later output is dropped.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// A write to stdout that failed for another reason (a full disk): reported at exit.
+static STDOUT_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// What `outln!`/`out!` call. A reader that stops early is not an error: once stdout is
+/// closed, the rest of the output is dropped quietly and the command finishes as it would
+/// have (its writes to the store are not cut short). Other write errors end the command with
+/// exit 1 at the end.
+pub(crate) fn write_out(args: std::fmt::Arguments, newline: bool) {
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut o = std::io::stdout().lock();
+    let r = o
+        .write_fmt(args)
+        .and_then(|()| if newline { o.write_all(b"\n") } else { Ok(()) });
+    if let Err(e) = r {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            if let Ok(mut slot) = STDOUT_ERROR.lock() {
+                slot.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+}
+
+/// `eprintln!` that never panics (stderr may be closed too).
+pub(crate) fn write_err(args: std::fmt::Arguments) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_fmt(args).and_then(|()| e.write_all(b"\n"));
+}
+
+/// `println!` for command output: see [`write_out`].
+macro_rules! outln {
+    () => {
+        $crate::cli::write_out(format_args!(""), true)
+    };
+    ($($t:tt)*) => {
+        $crate::cli::write_out(format_args!($($t)*), true)
+    };
+}
+/// `print!` for command output: see [`write_out`].
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::cli::write_out(format_args!($($t)*), false)
+    };
+}
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    ($($t:tt)*) => {
+        $crate::cli::write_err(format_args!($($t)*))
+    };
+}
+pub(crate) use {errln, out, outln};
+
 /// Exit codes (also in the README).
 pub mod exit {
     pub const OK: u8 = 0;
@@ -28,6 +85,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Partly done: some records failed (runs).
     pub const PARTIAL: u8 = 3;
+    /// A run stopped by Ctrl-C (128 + SIGINT, as shells report it); run again to resume.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, Parser)]
@@ -86,7 +145,7 @@ pub enum Command {
         /// Only this source's runs.
         #[arg(long)]
         source: Option<String>,
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
         limit: usize,
     },
     /// Export or import the setup (sources, connections without tokens, templates, mapping sets) as TOML.
@@ -159,7 +218,7 @@ pub enum ConnectionCmd {
         #[arg(long)]
         json: bool,
         /// Give up after this many seconds.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
     },
     /// Remove a connection.
@@ -183,7 +242,7 @@ pub struct SimArgs {
     #[arg(long)]
     pub no_rate_limit: bool,
     /// Requests per window (default: 300 × registers + 50).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub rate_limit: Option<u64>,
     /// per-token (current docs) or per-store (older docs).
     #[arg(long, default_value = "per-token")]
@@ -192,7 +251,7 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub time_scale: f64,
     /// Largest page_size honoured by list endpoints.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub page_cap: u64,
     /// Faults, e.g. p_5xx=0.1,p_reset=0.05,latency_ms=20,storm=5
     #[arg(long, default_value = "")]
@@ -291,20 +350,34 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
                     },
                 );
             }
-            eprintln!(
+            errln!(
                 "error: {} (see lsbridge --help)",
-                one_line(&clap_one_line(&e))
+                error_line(&clap_one_line(&e))
             );
             return ExitCode::from(exit::USAGE);
         }
     };
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
+    let code = match run(cli) {
+        Ok(code) => code,
         Err(f) => {
-            eprintln!("error: {}", one_line(&f.message));
-            ExitCode::from(f.code)
+            errln!("error: {}", error_line(&f.message));
+            f.code
         }
+    };
+    let write_error = STDOUT_ERROR.lock().ok().and_then(|mut e| e.take());
+    match write_error {
+        Some(e) if code == exit::OK => {
+            errln!("error: cannot write the output: {e}");
+            ExitCode::from(exit::FAILURE)
+        }
+        _ => ExitCode::from(code),
     }
+}
+
+/// The error line: one line, and capped, since a message may quote input (each place that
+/// quotes input cuts it to an excerpt; this is the net under all of them).
+fn error_line(s: &str) -> String {
+    crate::excerpt::cap_line(&one_line(s), 1000).into_owned()
 }
 
 /// One line whatever the message carries: a store's HTML error page has \r\n, and a bare
@@ -440,9 +513,9 @@ fn run_runs(
             let r = runs
                 .get(id)?
                 .ok_or_else(|| Failure::usage(format!("no run {id}: see lsbridge runs")))?;
-            println!("{}", line(&r));
+            outln!("{}", line(&r));
             for l in runs.lines(id)? {
-                println!("  {} {:?} {}", l.at, l.level, l.line);
+                outln!("  {} {:?} {}", l.at, l.level, l.line);
             }
         }
         None => {
@@ -453,10 +526,10 @@ fn run_runs(
                 .take(limit)
                 .collect();
             if list.is_empty() {
-                println!("no runs yet: start one with lsbridge run primary --source NAME");
+                outln!("no runs yet: start one with lsbridge run primary --source NAME");
             }
             for r in &list {
-                println!("{}", line(r));
+                outln!("{}", line(r));
             }
         }
     }
@@ -475,7 +548,7 @@ fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {
             match out {
                 Some(p) => std::fs::write(&p, text)
                     .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
-                None => print!("{text}"),
+                None => out!("{text}"),
             }
             Ok(exit::OK)
         }
@@ -483,7 +556,7 @@ fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
             for line in config_file::import(store, &text).map_err(fail)? {
-                println!("{line}");
+                outln!("{line}");
             }
             Ok(exit::OK)
         }
@@ -562,11 +635,11 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                 api_root,
             })?;
             for n in notices {
-                eprintln!("note: {n}");
+                errln!("note: {n}");
             }
             let store = open_store(dir)?;
             Connections::open(&store)?.add(&c)?;
-            println!(
+            outln!(
                 "added connection {:?} → {} (token {}); check it with: lsbridge connection test {}",
                 c.name,
                 c.endpoint(),
@@ -589,14 +662,14 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                         })
                     })
                     .collect();
-                println!("{}", serde_json::Value::Array(rows));
+                outln!("{}", serde_json::Value::Array(rows));
             } else if list.is_empty() {
-                println!("no connections yet: add one with lsbridge connection add --name NAME --domain-prefix PREFIX --token env:VAR");
+                outln!("no connections yet: add one with lsbridge connection add --name NAME --domain-prefix PREFIX --token env:VAR");
             } else {
                 let w = list.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
-                println!("{:w$}  {:20}  {:8}  ENDPOINT", "NAME", "PREFIX", "TOKEN");
+                outln!("{:w$}  {:20}  {:8}  ENDPOINT", "NAME", "PREFIX", "TOKEN");
                 for c in &list {
-                    println!(
+                    outln!(
                         "{:w$}  {:20}  {:8}  {}",
                         c.name,
                         c.domain_prefix,
@@ -610,7 +683,7 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
         ConnectionCmd::Remove { name } => {
             let store = open_store(dir)?;
             Connections::open(&store)?.remove(&name)?;
-            println!("removed connection {name:?}");
+            outln!("removed connection {name:?}");
             Ok(exit::OK)
         }
         ConnectionCmd::Test {
@@ -649,28 +722,28 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                     })?
                     .map_err(|e| Failure::failed(format!("connection {name:?}: {e}")))?;
                 if json {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string(&report).unwrap_or_else(|_| "{}".into())
                     );
                 } else {
-                    println!(
+                    outln!(
                         "connected to {:?} ({}) at {}",
                         report.store_name,
                         report.domain_prefix.as_deref().unwrap_or(&c.domain_prefix),
                         c.endpoint()
                     );
                     let n = |x: Option<usize>| x.map_or("?".to_string(), |v| v.to_string());
-                    println!(
+                    outln!(
                         "  outlets: {}   registers: {}",
                         n(report.outlets),
                         n(report.registers)
                     );
                     match (report.rate_remaining, report.rate_limit) {
                         (Some(r), Some(l)) => {
-                            println!("  rate limit: {r} of {l} requests left in this 300 s window")
+                            outln!("  rate limit: {r} of {l} requests left in this 300 s window")
                         }
-                        _ => println!("  rate limit: not reported by the store"),
+                        _ => outln!("  rate limit: not reported by the store"),
                     }
                     for s in &report.scopes {
                         let state = match s.state {
@@ -678,7 +751,7 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                             ScopeState::Missing => "MISSING",
                             ScopeState::NotChecked => "not checked (confirmed on first use)",
                         };
-                        println!("  {:20} {:40} {}", s.scope, s.purpose, state);
+                        outln!("  {:20} {:40} {}", s.scope, s.purpose, state);
                     }
                 }
                 let missing = report.missing_scopes();

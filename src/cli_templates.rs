@@ -2,6 +2,7 @@
 //! templates (TOML, validated before saving, every problem named by field) and mapping sets
 //! (CSV import with line-numbered errors).
 
+use crate::cli::{out, outln};
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -84,7 +85,7 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
     match cmd {
         TemplateCmd::List => {
             for tpl in t.list()? {
-                println!(
+                outln!(
                     "{}  [{}]  {} fields",
                     tpl.name,
                     tpl.integration.label(),
@@ -94,9 +95,9 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
         }
         TemplateCmd::Show { name } => {
             let tpl = t.get(&name)?;
-            println!("{} [{}]", tpl.name, tpl.integration.label());
+            outln!("{} [{}]", tpl.name, tpl.integration.label());
             for f in &tpl.fields {
-                println!("  {:22} {}", f.target, describe(&f.method));
+                outln!("  {:22} {}", f.target, describe(&f.method));
             }
         }
         TemplateCmd::Export { name, out } => {
@@ -106,7 +107,7 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
             match out {
                 Some(p) => std::fs::write(&p, text)
                     .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
-                None => print!("{text}"),
+                None => out!("{text}"),
             }
         }
         TemplateCmd::Import { file } => {
@@ -121,7 +122,7 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
                 ))
             })?;
             t.save(&tpl)?;
-            println!("saved template {:?}", tpl.name);
+            outln!("saved template {:?}", tpl.name);
         }
     }
     Ok(exit::OK)
@@ -132,7 +133,7 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
     match cmd {
         MappingSetCmd::List => {
             for s in t.sets()? {
-                println!("{}  {} rows", s.name, s.rows.len());
+                outln!("{}  {} rows", s.name, s.rows.len());
             }
         }
         MappingSetCmd::Show { name } => {
@@ -146,7 +147,7 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
                     ))
                 })?;
             for r in &s.rows {
-                println!("{} → {}", r.from, r.to);
+                outln!("{} → {}", r.from, r.to);
             }
         }
         MappingSetCmd::Import { name, file, append } => {
@@ -165,7 +166,7 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
                 Failure::usage(format!("{}: {e}", file.display()).replace('\n', "; "))
             })?;
             t.save_set(&set)?;
-            println!(
+            outln!(
                 "mapping set {name:?}: {n} rows imported, {} in all",
                 set.rows.len()
             );

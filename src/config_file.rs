@@ -66,15 +66,98 @@ pub fn export(store: &Store) -> Result<String, ConfigError> {
         .map_err(|e| ConfigError::Invalid(format!("cannot write TOML: {e}")))
 }
 
+/// The one source validation ([`crate::source_validate`]) of every source in the file, before
+/// anything is written: settings that cannot work are refused; ids that changed (Send FRs
+/// ids, quantity outlets) are checked against the store through the source's connection
+/// (stored, or added by this file). A store that cannot be asked does not stop the import,
+/// as in the TUI: the report says what was not checked.
+fn check_sources(
+    store: &Store,
+    file: &ConfigFile,
+    connections: &Connections,
+) -> Result<Vec<String>, ConfigError> {
+    use crate::source_validate::{self as v, StoreCheckError, StoreChecks};
+    let mut notes = Vec::new();
+    let sources = Sources::open(store)?;
+    for s in &file.sources {
+        let issues = v::check_local(s);
+        if !issues.is_empty() {
+            return Err(ConfigError::Invalid(format!(
+                "source {}: {}; nothing imported",
+                crate::excerpt::quoted(&s.name),
+                v::join(&issues)
+            )));
+        }
+        let previous = sources.by_name(&s.name).ok();
+        let checks = StoreChecks::needed(s, previous.as_ref());
+        let Some(conn_name) = s.connection.as_deref().filter(|_| checks.any()) else {
+            continue;
+        };
+        let conn = match connections.get(conn_name) {
+            Ok(c) => Some(c),
+            Err(_) => file
+                .connections
+                .iter()
+                .find(|c| c.name == conn_name)
+                .and_then(|c| {
+                    let token = c.token.clone()?;
+                    Connection::build(NewConnection {
+                        name: c.name.clone(),
+                        domain_prefix: c.domain_prefix.clone(),
+                        token,
+                        api_version: Some(c.api_version.clone()),
+                        api_root: c.api_root.clone(),
+                    })
+                    .ok()
+                    .map(|(c, _)| c)
+                }),
+        };
+        let checked = match conn.map(|c| c.client(v::quick_client_options())) {
+            Some(Ok(client)) => v::check_store_blocking(&client, s, checks),
+            Some(Err(e)) => Err(StoreCheckError::Unavailable(e.to_string())),
+            None => Err(StoreCheckError::Unavailable(format!(
+                "connection {conn_name:?} is not available"
+            ))),
+        };
+        match checked {
+            Ok(_) => {}
+            Err(StoreCheckError::Invalid(issues)) => {
+                let wrong: Vec<_> = issues.into_iter().filter(|i| !i.missing).collect();
+                if !wrong.is_empty() {
+                    return Err(ConfigError::Invalid(format!(
+                        "source {}: {}; nothing imported",
+                        crate::excerpt::quoted(&s.name),
+                        v::join(&wrong)
+                    )));
+                }
+            }
+            Err(e) => notes.push(format!(
+                "source {:?}: its store ids were not checked against the store ({}): check them with lsbridge source show {}",
+                s.name,
+                crate::excerpt::excerpt_n(&e.to_string(), 300),
+                s.name
+            )),
+        }
+    }
+    Ok(notes)
+}
+
 /// What an import did, one line each.
 pub fn import(store: &Store, text: &str) -> Result<Vec<String>, ConfigError> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| {
-        let msg = e
-            .to_string()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        ConfigError::Parse(format!("not a valid lsbridge config: {msg}"))
+        // toml quotes the offending line, which can be megabytes long.
+        let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        let at = e
+            .span()
+            .map(|sp| {
+                let line = text[..sp.start.min(text.len())].matches('\n').count() + 1;
+                format!(" (line {line})")
+            })
+            .unwrap_or_default();
+        ConfigError::Parse(format!(
+            "not a valid lsbridge config{at}: {}: fix it and import it again",
+            crate::excerpt::excerpt(&msg)
+        ))
     })?;
     // Validate everything before writing anything.
     let templates = Templates::open(store)?;
@@ -88,14 +171,14 @@ pub fn import(store: &Store, text: &str) -> Result<Vec<String>, ConfigError> {
         if !issues.is_empty() {
             let list: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
             return Err(ConfigError::Invalid(format!(
-                "template {:?} is not valid: {}",
-                t.name,
-                list.join("; ")
+                "template {} is not valid: {}",
+                crate::excerpt::quoted(&t.name),
+                crate::excerpt::excerpt_n(&list.join("; "), 600)
             )));
         }
     }
-    let mut report = Vec::new();
     let connections = Connections::open(store)?;
+    let mut report = check_sources(store, &file, &connections)?;
     for c in &file.connections {
         if connections.get(&c.name).is_ok() {
             report.push(format!(

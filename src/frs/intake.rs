@@ -152,7 +152,13 @@ pub fn import_parsed(
     now: SystemTime,
 ) -> Result<ImportReport, IntakeError> {
     let auto = auto_processes(source.auto_processing);
-    let hold = Duration::from_secs(u64::from(source.send_frs.hold_hours) * 3600);
+    // Capped: a hold stored before settings were validated (a config file could hold any
+    // u32) would put the earliest send past the calendar's end.
+    let hold_hours = source
+        .send_frs
+        .hold_hours
+        .min(crate::source_validate::MAX_HOLD_HOURS);
+    let hold = Duration::from_secs(u64::from(hold_hours) * 3600);
     let imported_at = rfc3339(now);
     let earliest = rfc3339(now.checked_add(hold).unwrap_or(now));
     let (status, status_reason) = if auto {
@@ -426,9 +432,10 @@ fn parse_json(file: &str, text: &str) -> Result<Parsed, IntakeError> {
         }
     };
     let starts = element_starts(text, under_key);
+    let mut lines = LineCounter::new(text);
     let mut out = Parsed::default();
     for (i, v) in elements.iter().enumerate() {
-        let line = starts.get(i).map(|&off| line_of(text, off)).unwrap_or(1);
+        let line = starts.get(i).map(|&off| lines.line_at(off)).unwrap_or(1);
         match fr_from_json(v) {
             Ok((fr, created_at)) => out.frs.push(FrInput {
                 line,
@@ -452,12 +459,36 @@ fn strip_position(s: &str) -> String {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Line numbers of increasing offsets, counting each newline once (counting from the start
+/// for every element made a large import quadratic).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of `offset`; offsets must not decrease between calls (a smaller one
+    /// gets the line of the last).
+    fn line_at(&mut self, offset: usize) -> usize {
+        let to = offset.min(self.bytes.len());
+        if to > self.offset {
+            self.line += self.bytes[self.offset..to]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = to;
+        }
+        self.line
+    }
 }
 
 /// Byte offsets where the elements of the FR array start: the top-level array, or (with

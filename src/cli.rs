@@ -177,7 +177,13 @@ pub enum ConfigCmd {
         out: Option<PathBuf>,
     },
     /// Read a setup written by export: everything is validated before anything is saved.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// Import a file with keys this version does not know (each is named) instead of
+        /// refusing it.
+        #[arg(long)]
+        allow_unknown: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +278,10 @@ pub struct SimArgs {
 pub struct Failure {
     pub code: u8,
     pub message: String,
+    /// Under `--json`: members the failure document carries besides `ok`, `error` and
+    /// `exit_code` (e.g. the report of a connection test that found scopes missing), so a
+    /// failed command still prints one document with everything it learned.
+    pub json: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Failure {
@@ -279,12 +289,60 @@ impl Failure {
         Failure {
             code: exit::USAGE,
             message: m.to_string(),
+            json: None,
         }
     }
     pub fn failed(m: impl std::fmt::Display) -> Self {
         Failure {
             code: exit::FAILURE,
             message: m.to_string(),
+            json: None,
+        }
+    }
+    /// Adds members to the `--json` failure document.
+    pub fn with_json(mut self, members: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.json = Some(members);
+        self
+    }
+}
+
+/// The one document a `--json` command prints on stdout when it fails:
+/// `{"ok": false, "error": <the stderr line>, "exit_code": N, …}`.
+fn failure_document(
+    message: &str,
+    code: u8,
+    extra: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> serde_json::Value {
+    let mut doc = serde_json::Map::new();
+    doc.insert("ok".into(), false.into());
+    doc.insert("error".into(), message.into());
+    doc.insert("exit_code".into(), code.into());
+    for (k, v) in extra.into_iter().flatten() {
+        doc.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    serde_json::Value::Object(doc)
+}
+
+/// `--json` among the arguments (before a `--`): for failures clap reports before the
+/// command is known.
+fn args_ask_for_json(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| a.as_os_str() != "--")
+        .any(|a| a.as_os_str() == "--json")
+}
+
+impl Command {
+    /// Whether the command was asked for machine output: then its failures are printed on
+    /// stdout as a JSON document too (see [`failure_document`]).
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Command::Connection(
+                ConnectionCmd::List { json } | ConnectionCmd::Test { json, .. },
+            ) => *json,
+            Command::Source(c) => c.wants_json(),
+            Command::Fr(c) => c.wants_json(),
+            _ => false,
         }
     }
 }
@@ -298,6 +356,7 @@ impl From<ConnectionError> for Failure {
         Failure {
             code,
             message: e.to_string(),
+            json: None,
         }
     }
 }
@@ -308,11 +367,39 @@ impl From<store::StoreError> for Failure {
     }
 }
 
+/// A log level as given (`--log-level` or $LSBRIDGE_LOG): a level, optionally followed by
+/// `,target=level` directives. An empty one is refused rather than passed on: the filter
+/// would read `lsbridge=` as "everything".
+fn check_log_level(spec: &str, from: &str) -> Result<(), Failure> {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let mut parts = spec.split(',').map(str::trim);
+    let first = parts.next().unwrap_or_default();
+    if first.is_empty() && spec.trim().is_empty() {
+        return Err(Failure::usage(format!(
+            "{from} is empty: give one of error, warn, info, debug, trace (or leave it out for warn)"
+        )));
+    }
+    if !LEVELS.contains(&first.to_ascii_lowercase().as_str()) || parts.any(str::is_empty) {
+        return Err(Failure::usage(format!(
+            "log level {spec:?} is not one of error, warn, info, debug, trace"
+        )));
+    }
+    Ok(())
+}
+
 fn init_logging(level: Option<&str>) -> Result<(), Failure> {
-    let spec = level
-        .map(str::to_string)
-        .or_else(|| std::env::var("LSBRIDGE_LOG").ok())
-        .unwrap_or_else(|| "warn".to_string());
+    let spec = match level {
+        Some(l) => l.to_string(),
+        None => match std::env::var("LSBRIDGE_LOG") {
+            // Set but empty (`LSBRIDGE_LOG= lsbridge …`) reads as unset.
+            Ok(v) if v.trim().is_empty() => "warn".to_string(),
+            Ok(v) => {
+                check_log_level(&v, "$LSBRIDGE_LOG")?;
+                v
+            }
+            Err(_) => "warn".to_string(),
+        },
+    };
     let filter =
         tracing_subscriber::EnvFilter::try_new(format!("lsbridge={spec},warn")).map_err(|_| {
             Failure::usage(format!(
@@ -331,6 +418,7 @@ fn init_logging(level: Option<&str>) -> Result<(), Failure> {
 
 /// Parses arguments and runs. Never panics on input; returns the process exit code.
 pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let json_asked = args_ask_for_json(&args);
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -350,17 +438,23 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
                     },
                 );
             }
-            errln!(
-                "error: {} (see lsbridge --help)",
-                error_line(&clap_one_line(&e))
-            );
+            let line = format!("{} (see lsbridge --help)", error_line(&clap_one_line(&e)));
+            if json_asked {
+                outln!("{}", failure_document(&line, exit::USAGE, None));
+            }
+            errln!("error: {line}");
             return ExitCode::from(exit::USAGE);
         }
     };
+    let json = cli.command.as_ref().is_some_and(Command::wants_json);
     let code = match run(cli) {
         Ok(code) => code,
         Err(f) => {
-            errln!("error: {}", error_line(&f.message));
+            let line = error_line(&f.message);
+            if json {
+                outln!("{}", failure_document(&line, f.code, f.json.as_ref()));
+            }
+            errln!("error: {line}");
             f.code
         }
     };
@@ -440,6 +534,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Daemon(_)) => Some("warn,lsbridge::jobs::context=off"),
         _ => None,
     };
+    if let Some(l) = &cli.log_level {
+        check_log_level(l, "--log-level")?;
+    }
     // The TUI owns the terminal: nothing may log to stderr under it.
     if !matches!(cli.command, None | Some(Command::Demo)) {
         init_logging(cli.log_level.as_deref().or(default_level))?;
@@ -552,10 +649,13 @@ fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {
             }
             Ok(exit::OK)
         }
-        ConfigCmd::Import { file } => {
+        ConfigCmd::Import {
+            file,
+            allow_unknown,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-            for line in config_file::import(store, &text).map_err(fail)? {
+            for line in config_file::import_with(store, &text, allow_unknown).map_err(fail)? {
                 outln!("{line}");
             }
             Ok(exit::OK)
@@ -696,6 +796,9 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
             drop(store);
             let tested = (|| -> Result<u8, Failure> {
                 let rt = runtime()?;
+                // What the client is doing when the time is up: waiting out a 429 is not
+                // the same as a store that does not answer.
+                let (notices, mut heard) = tokio::sync::mpsc::unbounded_channel();
                 let opts = ClientOptions {
                     retry: RetryPolicy {
                         max_attempts: 2,
@@ -703,6 +806,7 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                         max_delay: Duration::from_secs(2),
                     },
                     timeout: Duration::from_secs(timeout.max(1)),
+                    notices: Some(notices),
                     ..ClientOptions::default()
                 };
                 let client = c.client(opts)?;
@@ -715,17 +819,35 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                         .await
                     })
                     .map_err(|_| {
+                        let mut last = None;
+                        while let Ok(n) = heard.try_recv() {
+                            last = Some(n);
+                        }
                         Failure::failed(format!(
-                            "connection {name:?}: no answer from {} within {timeout}s: check the network or raise --timeout",
-                            c.endpoint()
+                            "connection {name:?}: {}",
+                            say_out_of_time(last, &c.endpoint(), timeout, SystemTime::now())
                         ))
                     })?
                     .map_err(|e| Failure::failed(format!("connection {name:?}: {e}")))?;
+                let missing = report.missing_scopes();
+                let lacks = (!missing.is_empty()).then(|| {
+                    format!(
+                        "connection {name:?}: the token lacks {}: create a personal token for a user with those permissions and re-add the connection",
+                        missing.join(", ")
+                    )
+                });
                 if json {
-                    outln!(
-                        "{}",
-                        serde_json::to_string(&report).unwrap_or_else(|_| "{}".into())
-                    );
+                    let mut doc = match serde_json::to_value(&report) {
+                        Ok(serde_json::Value::Object(m)) => m,
+                        _ => serde_json::Map::new(),
+                    };
+                    if let Some(lacks) = lacks {
+                        // One document: the report inside the failure.
+                        return Err(Failure::failed(lacks).with_json(doc));
+                    }
+                    doc.insert("ok".into(), true.into());
+                    outln!("{}", serde_json::Value::Object(doc));
+                    return Ok(exit::OK);
                 } else {
                     outln!(
                         "connected to {:?} ({}) at {}",
@@ -754,14 +876,10 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                         outln!("  {:20} {:40} {}", s.scope, s.purpose, state);
                     }
                 }
-                let missing = report.missing_scopes();
-                if !missing.is_empty() {
-                    return Err(Failure::failed(format!(
-                        "connection {name:?}: the token lacks {}: create a personal token for a user with those permissions and re-add the connection",
-                        missing.join(", ")
-                    )));
+                match lacks {
+                    Some(lacks) => Err(Failure::failed(lacks)),
+                    None => Ok(exit::OK),
                 }
-                Ok(exit::OK)
             })();
             // The status page's "Connected" reads this.
             let mut c = c;
@@ -777,6 +895,31 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
             Connections::open(&store)?.save(&c)?;
             tested
         }
+    }
+}
+
+/// Why `connection test` ran out of time, from the client's last notice: still waiting out a
+/// store's 429 (or having just done so) is "rate limited", anything else a timeout.
+fn say_out_of_time(
+    last: Option<crate::lightspeed::error::ClientNotice>,
+    endpoint: &str,
+    timeout: u64,
+    now: SystemTime,
+) -> String {
+    use crate::lightspeed::error::ClientNotice;
+    // A wait that ended this recently means the request after it is the store's quick next
+    // answer in flight, not a store that fell silent.
+    const JUST_ENDED: Duration = Duration::from_secs(2);
+    match last {
+        Some(ClientNotice::WaitingForRateLimit { until }) if until + JUST_ENDED > now => {
+            let t = chrono::DateTime::<chrono::Utc>::from(until).format("%H:%M:%S UTC");
+            format!(
+                "rate limited until {t}: the store at {endpoint} answered, but its rate limit holds requests until then and {timeout}s were up; try again after that, or raise --timeout"
+            )
+        }
+        _ => format!(
+            "no answer from {endpoint} within {timeout}s (timed out): check the network or raise --timeout"
+        ),
     }
 }
 

@@ -75,6 +75,16 @@ pub enum FrCmd {
     },
 }
 
+impl FrCmd {
+    /// `--json` was given (see `Command::wants_json`).
+    pub fn wants_json(&self) -> bool {
+        match self {
+            FrCmd::List { json, .. } | FrCmd::Show { json, .. } => *json,
+            _ => false,
+        }
+    }
+}
+
 /// This command's own wording (the domain's is in `frs::messages`).
 mod say {
     pub fn not_found(number: &str, source: &str) -> String {
@@ -91,6 +101,23 @@ mod say {
     }
     pub fn cannot_start_watch(e: &std::io::Error) -> String {
         format!("cannot start watching: {e}")
+    }
+    /// Every record of the file rejected: all their reasons, on one line.
+    pub fn nothing_imported(file: &std::path::Path, rejected: &[crate::frs::Rejection]) -> String {
+        let reasons: Vec<String> = rejected
+            .iter()
+            .map(|r| format!("line {}: {}", r.line, r.reason))
+            .collect();
+        let what = if rejected.len() == 1 {
+            "its record was rejected".to_string()
+        } else {
+            format!("all {} records were rejected", rejected.len())
+        };
+        format!(
+            "nothing imported from {}, {what}: {}; fix the file and import it again",
+            file.display(),
+            reasons.join("; ")
+        )
     }
     pub fn inbox_not_dir(dir: &std::path::Path) -> String {
         format!(
@@ -135,6 +162,13 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
         FrCmd::Import { file, source } => {
             let source = sources.by_name(&source)?;
             let report = frs::import_file(store, &source, &file, &clock)?;
+            if report.imported == 0 && report.duplicates == 0 && !report.rejected.is_empty() {
+                // Nothing was done: that is bad input, not a partial import.
+                return Err(Failure::usage(say::nothing_imported(
+                    &file,
+                    &report.rejected,
+                )));
+            }
             outln!("{}", report.summary());
             for r in &report.rejected {
                 outln!("line {}: {}", r.line, r.reason);

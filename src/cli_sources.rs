@@ -56,6 +56,18 @@ pub enum SourceCmd {
     },
 }
 
+impl SourceCmd {
+    /// `--json` was given (see `Command::wants_json`).
+    pub fn wants_json(&self) -> bool {
+        match self {
+            SourceCmd::List { json }
+            | SourceCmd::Show { json, .. }
+            | SourceCmd::Options { json, .. } => *json,
+            _ => false,
+        }
+    }
+}
+
 /// A `--…-schedule` value: a schedule, or `none` (`None`) to clear it.
 #[derive(Debug, Clone)]
 pub struct ScheduleArg(pub Option<crate::sources::Schedule>);

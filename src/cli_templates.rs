@@ -26,7 +26,13 @@ pub enum TemplateCmd {
     },
     /// Save a template from a TOML file (as written by export). Refused, with every problem
     /// named by field, if it does not validate.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// Import a file with keys this version does not know (each is named) instead of
+        /// refusing it.
+        #[arg(long)]
+        allow_unknown: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,8 +116,12 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
                 None => out!("{text}"),
             }
         }
-        TemplateCmd::Import { file } => {
-            let tpl: Template = toml::from_str(&read(&file)?).map_err(|e| {
+        TemplateCmd::Import {
+            file,
+            allow_unknown,
+        } => {
+            let text = read(&file)?;
+            let tpl: Template = toml::from_str(&text).map_err(|e| {
                 Failure::usage(format!(
                     "{} is not a template: {}",
                     file.display(),
@@ -121,6 +131,19 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
                         .join(" ")
                 ))
             })?;
+            let unknown = crate::config_file::unknown_keys::<Template>(&text);
+            if !unknown.is_empty() {
+                if !allow_unknown {
+                    return Err(Failure::usage(format!(
+                        "{}: {}",
+                        file.display(),
+                        crate::config_file::unknown_keys_error("template", &unknown)
+                    )));
+                }
+                for k in &unknown {
+                    errln!("note: ignored unknown key {} (line {})", k.path, k.line);
+                }
+            }
             t.save(&tpl)?;
             outln!("saved template {:?}", tpl.name);
         }
@@ -151,6 +174,7 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
             }
         }
         MappingSetCmd::Import { name, file, append } => {
+            crate::templates::check_set_name(&name)?;
             let text = read(&file)?;
             let mut set = t
                 .sets()?

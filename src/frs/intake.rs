@@ -22,7 +22,10 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use super::messages::{self as msg, IntakeError};
-use super::model::{Fr, FrAddress, FrItem, FrStatus, MAX_FR_NUMBER_LEN};
+use super::model::{
+    is_invisible_format, round_half_even, Fr, FrAddress, FrItem, FrStatus, MAX_AMOUNT,
+    MAX_FR_NUMBER_LEN, MAX_SKU_LEN, MAX_TEXT_LEN, MONEY_DECIMALS, QUANTITY_DECIMALS,
+};
 use super::repo::{kind, FrEvent, Frs};
 use crate::clock::{rfc3339, SharedClock};
 use crate::sources::{AutoProcessing, Source};
@@ -108,6 +111,8 @@ pub struct FrInput {
     pub fr: Fr,
     /// Normalised RFC 3339, if the file gave one.
     pub created_at: Option<String>,
+    /// What intake changed on the way in (amounts rounded), noted on the FR's timeline.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -192,6 +197,9 @@ pub fn import_parsed(
             run: None,
         };
         if frs.insert_new(&fr, &event)? {
+            for note in &input.notes {
+                frs.record_event(source.id, &fr.number, kind::NOTE, note, None, now)?;
+            }
             report.imported += 1;
             report.imported_numbers.push(fr.number);
         } else {
@@ -291,7 +299,7 @@ impl<'a> Raw<'a> {
     fn shown(&self) -> String {
         match self {
             Raw::Missing => "\"\"".into(),
-            Raw::Text(s) => format!("{s:?}"),
+            Raw::Text(s) => crate::excerpt::quoted(s.trim()),
             Raw::Number(n) => n.to_string(),
             Raw::Other(k) => (*k).to_string(),
         }
@@ -334,32 +342,95 @@ fn fr_number(field: &str, raw: &Raw) -> Result<String, String> {
     if n.chars().any(char::is_control) {
         return Err(msg::fr_number_control());
     }
+    if let Some(c) = n.chars().find(|c| is_invisible_format(*c)) {
+        return Err(msg::fr_number_invisible(c));
+    }
     Ok(n)
 }
 
-fn quantity(raw: &Raw) -> Result<f64, String> {
+/// Free text (address fields, payment and shipping method): at most [`MAX_TEXT_LEN`].
+fn free_text(field: &str, raw: &Raw) -> Result<String, String> {
+    let t = text(field, raw)?;
+    check_length(field, &t)?;
+    Ok(t)
+}
+
+fn check_length(field: &str, t: &str) -> Result<(), String> {
+    let chars = t.chars().count();
+    if chars > MAX_TEXT_LEN {
+        return Err(msg::text_too_long(field, chars));
+    }
+    Ok(())
+}
+
+fn sku(raw: &Raw) -> Result<String, String> {
+    let s = text("sku", raw)?;
+    if s.is_empty() {
+        return Err(msg::missing_sku());
+    }
+    let chars = s.chars().count();
+    if chars > MAX_SKU_LEN {
+        return Err(msg::sku_too_long(chars));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(msg::sku_control());
+    }
+    Ok(s)
+}
+
+/// A number as read, and the timeline note when it had to be rounded.
+type Rounded = (f64, Option<String>);
+
+/// `what` names the value in the rounding note, e.g. "item 2 (SKU X) quantity".
+fn quantity(raw: &Raw, what: &str) -> Result<Rounded, String> {
     match number(raw) {
         Some(None) => Err(msg::missing_quantity()),
-        Some(Some(q)) if q > 0.0 => Ok(q),
+        Some(Some(q)) if q > MAX_AMOUNT => Err(msg::quantity_out_of_range(&raw.shown())),
+        Some(Some(q)) if q > 0.0 => {
+            let (r, changed) = round_half_even(q, QUANTITY_DECIMALS);
+            if r <= 0.0 {
+                return Err(msg::quantity_rounds_to_zero(&raw.shown()));
+            }
+            Ok((
+                r,
+                changed.then(|| msg::rounded(what, &raw.shown(), r, false)),
+            ))
+        }
         _ => Err(msg::bad_quantity(&raw.shown())),
     }
 }
 
-fn unit_price(raw: &Raw) -> Result<f64, String> {
+fn money(field: &str, raw: &Raw, a: f64, what: &str) -> Result<Rounded, String> {
+    if a > MAX_AMOUNT {
+        return Err(msg::amount_out_of_range(field, &raw.shown()));
+    }
+    let (r, changed) = round_half_even(a, MONEY_DECIMALS);
+    Ok((
+        r,
+        changed.then(|| msg::rounded(what, &raw.shown(), r, true)),
+    ))
+}
+
+fn unit_price(raw: &Raw, what: &str) -> Result<Rounded, String> {
     match number(raw) {
         Some(None) => Err(msg::missing_unit_price()),
-        Some(Some(p)) if p >= 0.0 => Ok(p),
+        Some(Some(p)) if p >= 0.0 => money("unit_price", raw, p, what),
         _ => Err(msg::bad_amount("unit_price", &raw.shown())),
     }
 }
 
 /// An optional order amount (discount, shipping_cost, tax): blank is 0.
-fn amount(field: &str, raw: &Raw) -> Result<f64, String> {
+fn amount(field: &str, raw: &Raw) -> Result<Rounded, String> {
     match number(raw) {
-        Some(None) => Ok(0.0),
-        Some(Some(a)) if a >= 0.0 => Ok(a),
+        Some(None) => Ok((0.0, None)),
+        Some(Some(a)) if a >= 0.0 => money(field, raw, a, field),
         _ => Err(msg::bad_amount(field, &raw.shown())),
     }
+}
+
+/// "item 2 (SKU X) quantity": names a line's value in a rounding note.
+fn item_value(n: usize, sku: &str, field: &str) -> String {
+    msg::in_item(n, sku, field)
 }
 
 /// RFC 3339 (any offset) or a bare date (midnight UTC), normalised to RFC 3339 UTC.
@@ -388,6 +459,12 @@ fn date(raw: &Raw) -> Result<Option<String>, String> {
 struct Problems(Vec<String>);
 
 impl Problems {
+    /// A rounded number: the value, its note (if any) added to `notes`.
+    fn take_rounded(&mut self, r: Result<Rounded, String>, notes: &mut Vec<String>) -> f64 {
+        let (v, note) = self.take(r);
+        notes.extend(note);
+        v
+    }
     fn take<T: Default>(&mut self, r: Result<T, String>) -> T {
         r.unwrap_or_else(|e| {
             self.0.push(e);
@@ -437,10 +514,11 @@ fn parse_json(file: &str, text: &str) -> Result<Parsed, IntakeError> {
     for (i, v) in elements.iter().enumerate() {
         let line = starts.get(i).map(|&off| lines.line_at(off)).unwrap_or(1);
         match fr_from_json(v) {
-            Ok((fr, created_at)) => out.frs.push(FrInput {
+            Ok((fr, created_at, notes)) => out.frs.push(FrInput {
                 line,
                 fr,
                 created_at,
+                notes,
             }),
             Err(reason) => out.rejected.push(Rejection {
                 line,
@@ -557,7 +635,7 @@ fn element_starts(text: &str, under_key: bool) -> Vec<usize> {
     starts
 }
 
-fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
+fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>, Vec<String>), String> {
     let Value::Object(o) = v else {
         return Err(msg::not_object("the FR"));
     };
@@ -573,11 +651,12 @@ fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
         number: number.clone(),
         ..Fr::default()
     };
-    fr.payment_method = p.take(text("payment_method", &field("payment_method")));
-    fr.shipping_method = p.take(text("shipping_method", &field("shipping_method")));
-    fr.discount = p.take(amount("discount", &field("discount")));
-    fr.shipping_cost = p.take(amount("shipping_cost", &field("shipping_cost")));
-    fr.tax = p.take(amount("tax", &field("tax")));
+    let mut notes = Vec::new();
+    fr.payment_method = p.take(free_text("payment_method", &field("payment_method")));
+    fr.shipping_method = p.take(free_text("shipping_method", &field("shipping_method")));
+    fr.discount = p.take_rounded(amount("discount", &field("discount")), &mut notes);
+    fr.shipping_cost = p.take_rounded(amount("shipping_cost", &field("shipping_cost")), &mut notes);
+    fr.tax = p.take_rounded(amount("tax", &field("tax")), &mut notes);
     let created_at = p.take(date(&field("created_at")));
     fr.billing = p.take(address_from_json("billing", o.get("billing")));
     fr.shipping = p.take(address_from_json("shipping", o.get("shipping")));
@@ -586,7 +665,7 @@ fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
         Some(Value::Array(items)) if items.is_empty() => p.push(msg::no_items()),
         Some(Value::Array(items)) => {
             for (n, item) in items.iter().enumerate() {
-                match item_from_json(item) {
+                match item_from_json(n + 1, item, &mut notes) {
                     Ok(it) => fr.items.push(it),
                     Err((sku, e)) => p.push(msg::in_item(n + 1, &sku, &e)),
                 }
@@ -595,7 +674,7 @@ fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
         Some(_) => p.push(msg::items_not_list()),
     }
     if p.is_empty() {
-        Ok((fr, created_at))
+        Ok((fr, created_at, notes))
     } else {
         Err(msg::in_fr(&number, &p.join()))
     }
@@ -612,7 +691,7 @@ fn address_from_json(side: &str, v: Option<&Value>) -> Result<FrAddress, String>
     for (k, v) in o {
         let label = format!("{side}.{k}");
         match a.field_mut(k) {
-            Some(slot) => *slot = p.take(text(&label, &Raw::json(Some(v)))),
+            Some(slot) => *slot = p.take(free_text(&label, &Raw::json(Some(v)))),
             None => p.push(msg::unknown_address_field(side, k)),
         }
     }
@@ -623,18 +702,32 @@ fn address_from_json(side: &str, v: Option<&Value>) -> Result<FrAddress, String>
     }
 }
 
-/// On error: the SKU (if any, to name the item) and the problems.
-fn item_from_json(v: &Value) -> Result<FrItem, (String, String)> {
+/// On error: the SKU (if it is valid, to name the item) and the problems. Rounding notes go
+/// to `notes`.
+fn item_from_json(
+    n: usize,
+    v: &Value,
+    notes: &mut Vec<String>,
+) -> Result<FrItem, (String, String)> {
     let Value::Object(o) = v else {
         return Err((String::new(), msg::not_object("the item")));
     };
     let mut p = Problems::default();
-    let sku = p.take(text("sku", &Raw::json(o.get("sku"))));
-    if sku.is_empty() && p.is_empty() {
-        p.push(msg::missing_sku());
-    }
-    let quantity = p.take(quantity(&Raw::json(o.get("quantity"))));
-    let unit_price = p.take(unit_price(&Raw::json(o.get("unit_price"))));
+    let sku = p.take(sku(&Raw::json(o.get("sku"))));
+    let quantity = p.take_rounded(
+        quantity(
+            &Raw::json(o.get("quantity")),
+            &item_value(n, &sku, "quantity"),
+        ),
+        notes,
+    );
+    let unit_price = p.take_rounded(
+        unit_price(
+            &Raw::json(o.get("unit_price")),
+            &item_value(n, &sku, "unit_price"),
+        ),
+        notes,
+    );
     if !p.is_empty() {
         return Err((sku, p.join()));
     }
@@ -706,6 +799,8 @@ struct Group {
     /// Order-level column → (value, line it came from).
     order: HashMap<Col, (String, usize)>,
     items: Vec<FrItem>,
+    /// Rounding notes of its rows.
+    notes: Vec<String>,
     bad: bool,
 }
 
@@ -807,6 +902,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
                 first_line: line,
                 order: HashMap::new(),
                 items: Vec::new(),
+                notes: Vec::new(),
                 bad: false,
             });
             groups.len() - 1
@@ -832,7 +928,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
                     amount(f, &Raw::cell(v)).map(|_| ())
                 }
                 Col::Order("created_at") => date(&Raw::cell(v)).map(|_| ()),
-                _ => Ok(()),
+                _ => check_length(&col_name(*c), v),
             };
             if let Err(e) = checked {
                 p.push(e);
@@ -848,13 +944,25 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
                 }
             }
         }
-        let sku = cell(Col::Sku).trim().to_string();
-        if sku.is_empty() {
-            p.push(msg::missing_sku());
-        }
-        let quantity = p.take(quantity(&Raw::cell(cell(Col::Quantity))));
-        let unit_price = p.take(unit_price(&Raw::cell(cell(Col::UnitPrice))));
+        let sku = p.take(sku(&Raw::cell(cell(Col::Sku))));
+        let n = g.items.len() + 1;
+        let mut notes = Vec::new();
+        let quantity = p.take_rounded(
+            quantity(
+                &Raw::cell(cell(Col::Quantity)),
+                &item_value(n, &sku, "quantity"),
+            ),
+            &mut notes,
+        );
+        let unit_price = p.take_rounded(
+            unit_price(
+                &Raw::cell(cell(Col::UnitPrice)),
+                &item_value(n, &sku, "unit_price"),
+            ),
+            &mut notes,
+        );
         if p.is_empty() {
+            g.notes.extend(notes);
             g.items.push(FrItem {
                 sku,
                 quantity,
@@ -873,17 +981,26 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
             items: g.items,
             ..Fr::default()
         };
+        let mut notes = g.notes;
         let mut created_at = None;
-        for (c, (v, _)) in &g.order {
+        // Values were checked row by row above; only the rounding note is new here.
+        let mut money = |f: &str, v: &str| match amount(f, &Raw::cell(v)) {
+            Ok((a, note)) => {
+                notes.extend(note);
+                a
+            }
+            Err(_) => 0.0,
+        };
+        // In column order, so the notes come out in a stable order.
+        let mut order: Vec<_> = g.order.iter().collect();
+        order.sort_by_key(|(c, _)| cols.iter().position(|x| x == *c));
+        for (c, (v, _)) in order {
             match c {
                 Col::Order("payment_method") => fr.payment_method = v.clone(),
                 Col::Order("shipping_method") => fr.shipping_method = v.clone(),
-                // Values were checked row by row above.
-                Col::Order("discount") => fr.discount = amount("", &Raw::cell(v)).unwrap_or(0.0),
-                Col::Order("shipping_cost") => {
-                    fr.shipping_cost = amount("", &Raw::cell(v)).unwrap_or(0.0)
-                }
-                Col::Order("tax") => fr.tax = amount("", &Raw::cell(v)).unwrap_or(0.0),
+                Col::Order("discount") => fr.discount = money("discount", v),
+                Col::Order("shipping_cost") => fr.shipping_cost = money("shipping_cost", v),
+                Col::Order("tax") => fr.tax = money("tax", v),
                 Col::Order("created_at") => created_at = date(&Raw::cell(v)).unwrap_or(None),
                 Col::Billing(k) => {
                     if let Some(slot) = fr.billing.field_mut(k) {
@@ -902,6 +1019,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
             line: g.first_line,
             fr,
             created_at,
+            notes,
         });
     }
     Ok(out)

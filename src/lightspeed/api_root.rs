@@ -20,6 +20,9 @@ pub enum RootError {
         "plain http is only allowed to loopback (127.0.0.1, ::1, localhost); use https for {0}"
     )]
     InsecureRemote(String),
+    /// Holds the origin with the user-info removed: the password is never shown.
+    #[error("the API root {0} must not carry a user name or password (user:…@): lsbridge sends only the personal token; give the origin alone, e.g. {0}")]
+    UserInfo(String),
 }
 
 /// The origin requests go to plus the version segment.
@@ -139,6 +142,19 @@ impl ApiRoot {
         }
         if url.host().is_none() {
             return Err(RootError::BadUrl(origin.to_string()));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            // Credentials in the URL would be stored and listed in clear, and sent to the
+            // origin on every request beside the token.
+            let mut shown = url.clone();
+            let _ = shown.set_username("");
+            let _ = shown.set_password(None);
+            shown.set_path("");
+            shown.set_query(None);
+            shown.set_fragment(None);
+            return Err(RootError::UserInfo(
+                shown.as_str().trim_end_matches('/').to_string(),
+            ));
         }
         let mut origin = url;
         origin.set_path("");

@@ -261,6 +261,181 @@ fn fr_number_limit_is_fifty_characters() {
     assert_eq!((fr.items[0].quantity, fr.items[0].unit_price), (1.5, 16.0));
 }
 
+/// Quantities keep 4 decimal places and money 2, rounded half to even on the decimals as
+/// written; each rounding is noted on the FR's timeline. CSV and JSON alike.
+#[test]
+fn quantities_and_money_are_rounded_half_even_with_a_timeline_note() {
+    let e = env();
+    let r = e
+        .import_text(
+            "round.json",
+            r#"[{"number": "R-1", "discount": 0.125, "tax": 1.5,
+                 "items": [{"sku": "HP-MUG", "quantity": 2.00005, "unit_price": 1.005},
+                           {"sku": "HP-CUP", "quantity": "2.00015", "unit_price": "19.99"},
+                           {"sku": "HP-JAR", "quantity": 3, "unit_price": 0.015}]}]"#,
+        )
+        .unwrap();
+    assert_eq!((r.imported, r.rejected.len()), (1, 0), "{r:?}");
+    let fr = e.frs().get(e.source.id, "R-1").unwrap().unwrap();
+    let got: Vec<(f64, f64)> = fr
+        .items
+        .iter()
+        .map(|i| (i.quantity, i.unit_price))
+        .collect();
+    assert_eq!(got, [(2.0, 1.0), (2.0002, 19.99), (3.0, 0.02)]);
+    assert_eq!((fr.discount, fr.tax), (0.12, 1.5));
+    let notes: Vec<String> = e
+        .frs()
+        .timeline(e.source.id, "R-1")
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "note")
+        .map(|t| t.reason)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "discount 0.125 rounded to 0.12 (amounts keep 2 decimal places, rounded half to even)",
+            "item 1 (SKU HP-MUG): quantity 2.00005 rounded to 2 (quantities keep 4 decimal places, rounded half to even)",
+            "item 1 (SKU HP-MUG): unit_price 1.005 rounded to 1.00 (amounts keep 2 decimal places, rounded half to even)",
+            "item 2 (SKU HP-CUP): quantity \"2.00015\" rounded to 2.0002 (quantities keep 4 decimal places, rounded half to even)",
+            "item 3 (SKU HP-JAR): unit_price 0.015 rounded to 0.02 (amounts keep 2 decimal places, rounded half to even)",
+        ]
+    );
+
+    let r = e
+        .import_text(
+            "round.csv",
+            "fr_number,sku,quantity,unit_price,shipping_cost\nR-2,HP-MUG,0.33335,2.675,4.445\nR-2,HP-CUP,1,3,\n",
+        )
+        .unwrap();
+    assert_eq!((r.imported, r.rejected.len()), (1, 0), "{r:?}");
+    let fr = e.frs().get(e.source.id, "R-2").unwrap().unwrap();
+    assert_eq!(
+        (fr.items[0].quantity, fr.items[0].unit_price),
+        (0.3334, 2.68)
+    );
+    assert_eq!(fr.shipping_cost, 4.44);
+    let notes = e
+        .frs()
+        .timeline(e.source.id, "R-2")
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "note")
+        .count();
+    assert_eq!(notes, 3);
+
+    // Nothing to round: no note.
+    e.import_text(
+        "exact.json",
+        r#"[{"number": "R-3", "items": [{"sku": "HP-MUG", "quantity": 1.5, "unit_price": 16.25}]}]"#,
+    )
+    .unwrap();
+    let kinds: Vec<String> = e
+        .frs()
+        .timeline(e.source.id, "R-3")
+        .unwrap()
+        .into_iter()
+        .map(|t| t.kind)
+        .collect();
+    assert_eq!(kinds, ["imported"]);
+}
+
+/// Each limit of an FR record is its own reason, and the record is not imported.
+#[test]
+fn fr_field_limits_reject_the_record_with_a_reason_each() {
+    let e = env();
+    let item = |sku: &str, q: &str, p: &str| {
+        format!(r#"{{"sku": {sku}, "quantity": {q}, "unit_price": {p}}}"#)
+    };
+    let fr = |number: &str, extra: &str, items: &str| {
+        format!(r#"{{"number": {number}, {extra} "items": [{items}]}}"#)
+    };
+    let ok_item = item("\"HP-MUG\"", "1", "2");
+    let long_sku = format!("\"{}\"", "S".repeat(256));
+    let mb = "x".repeat(1 << 20);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            fr("\"A-\u{202e}1\"", "", &ok_item),
+            "FR number has an invisible formatting character (U+202E",
+        ),
+        (fr("\"A-\u{2066}1\"", "", &ok_item), "(U+2066"),
+        (fr("\"A-\u{200f}1\"", "", &ok_item), "(U+200F"),
+        (
+            fr("\"L-1\"", "", &item(&long_sku, "1", "2")),
+            "item 1: SKU is 256 characters long: the maximum is 255",
+        ),
+        (
+            fr("\"L-2\"", "", &item("\"A\\nB,C\"", "1", "2")),
+            "item 1: SKU has control characters",
+        ),
+        (
+            fr(
+                "\"L-3\"",
+                &format!(r#""billing": {{"city": "{mb}"}},"#),
+                &ok_item,
+            ),
+            "billing.city is 1048576 characters long: the maximum is 1000",
+        ),
+        (
+            fr(
+                "\"L-4\"",
+                &format!(r#""payment_method": "{}","#, "p".repeat(1001)),
+                &ok_item,
+            ),
+            "payment_method is 1001 characters long: the maximum is 1000",
+        ),
+        (
+            fr("\"L-5\"", "", &item("\"HP-MUG\"", "1e26", "2")),
+            "quantity 1e+26 is out of range: use a number above 0 and at most 1000000000",
+        ),
+        (
+            fr("\"L-6\"", "", &item("\"HP-MUG\"", "0.00001", "2")),
+            "quantity 0.00001 is 0 at 4 decimal places",
+        ),
+        (
+            fr("\"L-7\"", "", &item("\"HP-MUG\"", "1", "1000000000.01")),
+            "unit_price 1000000000.01 is out of range: use an amount from 0 to 1000000000",
+        ),
+        (
+            fr("\"L-8\"", r#""tax": "2e9","#, &ok_item),
+            "tax \"2e9\" is out of range",
+        ),
+        (
+            fr("\"L-9\"", "", &item("\"HP-MUG\"", "\"inf\"", "2")),
+            "quantity \"inf\" is not a positive number",
+        ),
+    ];
+    for (text, says) in cases {
+        let r = e.import_text("limits.json", &format!("[{text}]")).unwrap();
+        assert_eq!((r.imported, r.rejected.len()), (0, 1), "{says}: {r:?}");
+        let reason = &r.rejected[0].reason;
+        assert!(reason.contains(says), "{says:?} not in {reason:?}");
+        assert!(!reason.contains('\n'), "{reason:?}");
+        assert!(reason.chars().count() < 600, "{}", reason.chars().count());
+    }
+    assert!(e.numbers().is_empty(), "{:?}", e.numbers());
+
+    // The same limits in a CSV: a SKU cell with a line break and commas (quoted), a 1 MB
+    // address cell.
+    let csv = format!(
+        "fr_number,sku,quantity,unit_price,shipping_city\nC-1,\"A\nB,C\",1,2,\nC-2,HP-MUG,1,2,{mb}\n"
+    );
+    let r = e.import_text("limits.csv", &csv).unwrap();
+    assert_eq!(r.imported, 0, "{r:?}");
+    let reasons: Vec<&str> = r.rejected.iter().map(|x| x.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("FR C-1: SKU has control characters"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].starts_with("FR C-2: shipping_city is 1048576 characters long"),
+        "{reasons:?}"
+    );
+    assert!(e.numbers().is_empty());
+}
+
 #[test]
 fn duplicates_within_a_file_and_across_imports_are_never_imported_twice() {
     let e = env();

@@ -372,7 +372,7 @@ pub fn unknown_keys<T: serde::de::DeserializeOwned>(text: &str) -> Vec<UnknownKe
                     let is_known = match known.get(&cache) {
                         Some(b) => *b,
                         None => {
-                            let b = probe_known::<T>(&mut doc, &p, v);
+                            let b = probe_known::<T>(&doc, &p, v);
                             known.insert(cache, b);
                             b
                         }
@@ -406,9 +406,10 @@ pub fn unknown_keys<T: serde::de::DeserializeOwned>(text: &str) -> Vec<UnknownKe
 }
 
 /// Whether `T` reads the key at `path`: with its value swapped for one of another shape,
-/// reading must fail.
+/// reading must fail. The read is of the document cut down to the path (other arrays
+/// emptied), so a file with a 100,000-row mapping set is not read again for every key.
 fn probe_known<T: serde::de::DeserializeOwned>(
-    doc: &mut toml::Value,
+    doc: &toml::Value,
     path: &[Seg],
     original: &toml::Value,
 ) -> bool {
@@ -420,15 +421,72 @@ fn probe_known<T: serde::de::DeserializeOwned>(
             toml::Value::Table(t)
         }
     };
-    let Some(slot) = value_at(doc, path) else {
-        return true;
+    let reads = |v: toml::Value| v.try_into::<T>().is_ok();
+    let (mut small, small_path) = cut_to(doc, path);
+    let probe = |d: &mut toml::Value, p: &[Seg]| match value_at(d, p) {
+        Some(slot) => {
+            *slot = poison.clone();
+            !reads(d.clone())
+        }
+        None => true,
     };
-    let kept = std::mem::replace(slot, poison);
-    let known = doc.clone().try_into::<T>().is_err();
-    if let Some(slot) = value_at(doc, path) {
-        *slot = kept;
+    if reads(small.clone()) {
+        probe(&mut small, &small_path)
+    } else {
+        // Emptied arrays do not read (a custom deserializer wants items): probe it whole.
+        probe(&mut doc.clone(), path)
     }
-    known
+}
+
+/// `doc` with every array emptied except along `path`, where only the path's element is
+/// kept; and `path` with its indices adjusted to that (all 0).
+fn cut_to(doc: &toml::Value, path: &[Seg]) -> (toml::Value, Vec<Seg>) {
+    fn empty_arrays(v: &toml::Value) -> toml::Value {
+        match v {
+            toml::Value::Array(_) => toml::Value::Array(Vec::new()),
+            toml::Value::Table(t) => toml::Value::Table(
+                t.iter()
+                    .map(|(k, v)| (k.clone(), empty_arrays(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    fn go(v: &toml::Value, path: &[Seg], out: &mut Vec<Seg>) -> toml::Value {
+        let Some((seg, rest)) = path.split_first() else {
+            return empty_arrays(v);
+        };
+        match (seg, v) {
+            (Seg::Key(k), toml::Value::Table(t)) => {
+                out.push(Seg::Key(k.clone()));
+                let mut sub = Vec::new();
+                let t: toml::Table = t
+                    .iter()
+                    .map(|(key, val)| {
+                        let val = if key == k {
+                            go(val, rest, &mut sub)
+                        } else {
+                            empty_arrays(val)
+                        };
+                        (key.clone(), val)
+                    })
+                    .collect();
+                out.extend(sub);
+                toml::Value::Table(t)
+            }
+            (Seg::Index(i), toml::Value::Array(a)) => match a.get(*i) {
+                Some(e) => {
+                    out.push(Seg::Index(0));
+                    toml::Value::Array(vec![go(e, rest, out)])
+                }
+                None => empty_arrays(v),
+            },
+            _ => empty_arrays(v),
+        }
+    }
+    let mut out = Vec::new();
+    let cut = go(doc, path, &mut out);
+    (cut, out)
 }
 
 /// Byte offset of the key at `path` in the parsed document.

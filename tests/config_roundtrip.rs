@@ -123,3 +123,110 @@ fn a_bad_file_is_one_line_and_changes_nothing() {
     assert!(err.contains("is not valid"), "{err}");
     assert!(Sources::open(&b).unwrap().list().unwrap().is_empty());
 }
+
+/// An exported setup has no unknown keys; misspelt or foreign keys anywhere (top level, a
+/// source's table, a template's method, a mapping set's row) are refused, each named with its
+/// line, and nothing is written, unless the import allows them (then each is reported).
+#[test]
+fn unknown_keys_are_refused_with_their_line_unless_allowed() {
+    let a = setup();
+    let text = config_file::export(&a).unwrap();
+    assert_eq!(
+        config_file::unknown_keys::<config_file::ConfigFile>(&text),
+        [],
+        "an export reads back with no unknown key"
+    );
+    let text = format!("colour = \"blue\"\n{text}")
+        .replacen(
+            "[sources.ship_from]\n",
+            "[sources.ship_from]\nzip = \"05401\"\n",
+            1,
+        )
+        .replacen(
+            "kind = \"match_it\"\n",
+            "kind = \"match_it\"\nsorce = \"Sku\"\n",
+            1,
+        )
+        .replacen(
+            "[[mapping_sets.rows]]\n",
+            "[[mapping_sets.rows]]\nnote = \"x\"\n",
+            1,
+        )
+        .replacen("op = ", "operator = \"is\"\nop = ", 1);
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.starts_with(needle))
+            .unwrap_or_else(|| panic!("{needle} not in the file"))
+            + 1
+    };
+    let found = config_file::unknown_keys::<config_file::ConfigFile>(&text);
+    let got: Vec<(&str, usize)> = found.iter().map(|k| (k.path.as_str(), k.line)).collect();
+    let mut want = vec![
+        ("colour", 1),
+        ("sources[0].ship_from.zip", line_of("zip = ")),
+        ("mapping_sets[0].rows[0].note", line_of("note = ")),
+        ("templates[0].fields[0].method.sorce", line_of("sorce = ")),
+    ];
+    // The condition's index depends on where the custom template sorts among the starters.
+    let cond = found
+        .iter()
+        .find(|k| k.path.ends_with(".operator"))
+        .expect("the condition's unknown key is found");
+    assert!(
+        cond.path.starts_with("templates[")
+            && cond.path.contains(".method.rules[0].conditions[0]."),
+        "{cond:?}"
+    );
+    want.push((cond.path.as_str(), line_of("operator = ")));
+    want.sort_by_key(|w| w.1);
+    assert_eq!(got, want);
+
+    let b = Store::open_temporary().unwrap();
+    let err = config_file::import(&b, &text).unwrap_err().to_string();
+    assert!(
+        err.starts_with("the config has 5 unknown keys: colour (line 1), "),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("fix their spelling or remove them, or pass --allow-unknown to ignore them; nothing imported"),
+        "{err}"
+    );
+    assert!(Sources::open(&b).unwrap().list().unwrap().is_empty());
+    assert!(Templates::open(&b).unwrap().sets().unwrap().is_empty());
+
+    let report = config_file::import_with(&b, &text, true).unwrap();
+    assert!(
+        report.contains(&"ignored unknown key colour (line 1)".to_string()),
+        "{report:?}"
+    );
+    assert_eq!(
+        report
+            .iter()
+            .filter(|l| l.starts_with("ignored unknown key"))
+            .count(),
+        5
+    );
+    assert_eq!(Sources::open(&b).unwrap().list().unwrap().len(), 1);
+}
+
+/// A mapping set needs a name: a file with a blank one is refused before anything is written.
+#[test]
+fn a_mapping_set_without_a_name_is_refused() {
+    let b = Store::open_temporary().unwrap();
+    let err = config_file::import(
+        &b,
+        "[[sources]]\nname = \"x\"\n\n[[mapping_sets]]\nname = \"  \"\n\n[[mapping_sets.rows]]\nfrom = \"a\"\nto = \"b\"\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("a mapping set needs a name: give one"),
+        "{err}"
+    );
+    assert!(Sources::open(&b).unwrap().list().unwrap().is_empty());
+    assert!(Templates::open(&b).unwrap().sets().unwrap().is_empty());
+    let t = Templates::open(&b).unwrap();
+    assert!(t.save_set(&MappingSet::new("")).is_err());
+    assert!(t.save_set(&MappingSet::new("a\nb")).is_err());
+    assert!(t.sets().unwrap().is_empty());
+}

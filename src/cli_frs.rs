@@ -102,6 +102,12 @@ mod say {
     pub fn cannot_start_watch(e: &std::io::Error) -> String {
         format!("cannot start watching: {e}")
     }
+    pub fn reason_too_long(chars: usize) -> String {
+        format!(
+            "--reason is {chars} characters long: the maximum is {}; shorten it",
+            crate::frs::model::MAX_TEXT_LEN
+        )
+    }
     /// Every record of the file rejected: all their reasons, on one line.
     pub fn nothing_imported(file: &std::path::Path, rejected: &[crate::frs::Rejection]) -> String {
         let reasons: Vec<String> = rejected
@@ -291,6 +297,12 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
             source,
             reason,
         } => {
+            if let Some(r) = &reason {
+                let chars = r.chars().count();
+                if chars > frs::model::MAX_TEXT_LEN {
+                    return Err(Failure::usage(say::reason_too_long(chars)));
+                }
+            }
             let src = sources.by_name(&source)?;
             let before = require(&frs, &src, &number)?;
             let fr = frs.cancel(src.id, &number, reason.as_deref(), clock.now())?;

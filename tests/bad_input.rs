@@ -432,6 +432,335 @@ fn malformed_command_lines_are_one_clear_line() {
     assert_eq!((out.code, out.stdout.trim()), (0, "[]"), "{out:?}");
 }
 
+/// Issue 16 item 6: every input limit, through the commands a user types. Each case ends
+/// with exit 2 and one line saying what to fix, and nothing is stored: the lists read the
+/// same afterwards as before.
+#[test]
+fn input_limits_are_one_line_exit_2_and_nothing_stored() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let d = data.to_string_lossy().into_owned();
+    let at = |rest: &[&str]| {
+        let mut a = strings(&["--data-dir", &d]);
+        a.extend(strings(rest));
+        a
+    };
+    let run = |args: &[String]| lsb(args, &[], None);
+    let out = run(&at(&["source", "add", "--name", "harbor"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let file = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_string_lossy().into_owned()
+    };
+    let fr_json = |name: &str, number: &str, extra: &str, item: &str| {
+        file(
+            name,
+            &format!(r#"[{{"number": {number}, {extra} "items": [{item}]}}]"#),
+        )
+    };
+    let item = |sku: &str, q: &str, p: &str| {
+        format!(r#"{{"sku": {sku}, "quantity": {q}, "unit_price": {p}}}"#)
+    };
+    let mug = item("\"HP-MUG\"", "1", "2");
+    let mb = "x".repeat(1 << 20);
+    let import = |path: String| at(&["fr", "import", &path, "--source", "harbor"]);
+
+    // What the lists say before: nothing must change.
+    let lists = [
+        at(&["fr", "list", "--json"]),
+        at(&["connection", "list", "--json"]),
+        at(&["mapping-set", "list"]),
+        at(&["template", "list"]),
+        at(&["source", "show", "harbor", "--json"]),
+    ];
+    let snapshot = || -> Vec<String> {
+        lists
+            .iter()
+            .map(|a| {
+                let o = run(a);
+                assert_eq!(o.code, 0, "{a:?}: {o:?}");
+                o.stdout
+            })
+            .collect()
+    };
+    let before = snapshot();
+    assert_eq!(before[0].trim(), "[]");
+    assert_eq!(before[1].trim(), "[]");
+
+    let template_name = before[3]
+        .lines()
+        .next()
+        .and_then(|l| l.split("  [").next())
+        .expect("a starter template")
+        .to_string();
+    let exported = run(&at(&["template", "export", &template_name]));
+    assert_eq!(exported.code, 0, "{exported:?}");
+    let config = run(&at(&["config", "export"]));
+    assert_eq!(config.code, 0, "{config:?}");
+
+    let cases = vec![
+        // FR numbers.
+        case(
+            "FR number of 51 characters",
+            import(fr_json("n51.json", &format!("\"{}\"", "N".repeat(51)), "", &mug)),
+            2,
+            &["FR number is 51 characters long: the maximum is 50"],
+        ),
+        case(
+            "FR number with a right-to-left override",
+            import(fr_json("rlo.json", "\"WEB-\u{202E}1001\"", "", &mug)),
+            2,
+            &["FR number has an invisible formatting character (U+202E"],
+        ),
+        case(
+            "FR number with a left-to-right isolate",
+            import(fr_json("lri.json", "\"WEB-\u{2066}1001\"", "", &mug)),
+            2,
+            &["(U+2066"],
+        ),
+        // SKUs.
+        case(
+            "SKU of 256 characters",
+            import(fr_json(
+                "sku256.json",
+                "\"S-1\"",
+                "",
+                &item(&format!("\"{}\"", "S".repeat(256)), "1", "2"),
+            )),
+            2,
+            &["item 1: SKU is 256 characters long: the maximum is 255"],
+        ),
+        case(
+            "SKU of 1 MB",
+            import(fr_json(
+                "sku1mb.json",
+                "\"S-2\"",
+                "",
+                &item(&format!("\"{mb}\""), "1", "2"),
+            )),
+            2,
+            &["item 1: SKU is 1048576 characters long"],
+        ),
+        case(
+            "SKU with a line break and commas",
+            import(file(
+                "sku-newline.csv",
+                "fr_number,sku,quantity,unit_price\nS-3,\"A\nB,C\",1,2\n",
+            )),
+            2,
+            &["FR S-3: SKU has control characters (tabs, line breaks): remove them"],
+        ),
+        // Free text.
+        case(
+            "address line of 1 MB",
+            import(fr_json(
+                "addr.json",
+                "\"T-1\"",
+                &format!(r#""billing": {{"address_line_1": "{mb}"}},"#),
+                &mug,
+            )),
+            2,
+            &["billing.address_line_1 is 1048576 characters long: the maximum is 1000"],
+        ),
+        case(
+            "shipping name of 1001 characters in a CSV",
+            import(file(
+                "name.csv",
+                &format!(
+                    "fr_number,sku,quantity,unit_price,shipping_full_name\nT-2,HP-MUG,1,2,{}\n",
+                    "n".repeat(1001)
+                ),
+            )),
+            2,
+            &["shipping_full_name is 1001 characters long: the maximum is 1000"],
+        ),
+        case(
+            "payment method of 1001 characters",
+            import(fr_json(
+                "pay.json",
+                "\"T-3\"",
+                &format!(r#""payment_method": "{}","#, "p".repeat(1001)),
+                &mug,
+            )),
+            2,
+            &["payment_method is 1001 characters long"],
+        ),
+        case(
+            "cancel reason of 1001 characters",
+            at(&[
+                "fr",
+                "cancel",
+                "T-4",
+                "--source",
+                "harbor",
+                "--reason",
+                &"r".repeat(1001),
+            ]),
+            2,
+            &["--reason is 1001 characters long: the maximum is 1000"],
+        ),
+        // Quantities and money.
+        case(
+            "quantity 1e26",
+            import(fr_json("q.json", "\"Q-1\"", "", &item("\"HP-MUG\"", "1e26", "2"))),
+            2,
+            &["quantity 1e+26 is out of range: use a number above 0 and at most 1000000000"],
+        ),
+        case(
+            "quantity inf in a CSV",
+            import(file(
+                "q.csv",
+                "fr_number,sku,quantity,unit_price\nQ-2,HP-MUG,inf,2\n",
+            )),
+            2,
+            &["quantity \"inf\" is not a positive number"],
+        ),
+        case(
+            "quantity that is 0 at 4 decimal places",
+            import(fr_json("q0.json", "\"Q-3\"", "", &item("\"HP-MUG\"", "0.00004", "2"))),
+            2,
+            &["quantity 0.00004 is 0 at 4 decimal places"],
+        ),
+        case(
+            "unit price above 1e9",
+            import(fr_json("p.json", "\"Q-4\"", "", &item("\"HP-MUG\"", "1", "1e10"))),
+            2,
+            &["is out of range: use an amount from 0 to 1000000000"],
+        ),
+        case(
+            "tax above 1e9",
+            import(fr_json("tax.json", "\"Q-5\"", r#""tax": "1000000000.01","#, &mug)),
+            2,
+            &["tax \"1000000000.01\" is out of range"],
+        ),
+        // URLs.
+        case(
+            "API root with user and password",
+            add_args(
+                &data,
+                "harborpine",
+                TOKEN,
+                &["--api-root", "http://user:secret@127.0.0.1:7878"],
+            ),
+            2,
+            &["the API root http://127.0.0.1:7878 must not carry a user name or password"],
+        ),
+        case(
+            "API root with a user name",
+            add_args(
+                &data,
+                "harborpine",
+                TOKEN,
+                &["--api-root", "https://admin@proxy.example.com/"],
+            ),
+            2,
+            &["the API root https://proxy.example.com must not carry a user name or password"],
+        ),
+        case(
+            "API root with user-info in a config file",
+            at(&[
+                "config",
+                "import",
+                &file(
+                    "conn.toml",
+                    "[[connections]]\nname = \"c\"\ndomain_prefix = \"harborpine\"\napi_version = \"2026-07\"\napi_root = \"http://u:secret@127.0.0.1:9\"\ntoken = \"env:LS_TOKEN\"\n",
+                ),
+            ]),
+            2,
+            &["connection \"c\": the API root http://127.0.0.1:9 must not carry"],
+        ),
+        // Empty values.
+        case(
+            "empty log level",
+            at(&["--log-level", "", "connection", "list"]),
+            2,
+            &["--log-level is empty: give one of error, warn, info, debug, trace"],
+        ),
+        case(
+            "log level of a comma",
+            at(&["--log-level", ",debug", "connection", "list"]),
+            2,
+            &["log level \",debug\" is not one of error, warn, info, debug, trace"],
+        ),
+        case(
+            "empty mapping-set name",
+            at(&["mapping-set", "import", "", &file("set.csv", "a,b\n")]),
+            2,
+            &["a mapping set needs a name: give one, e.g. brands"],
+        ),
+        case(
+            "blank mapping-set name in a config file",
+            at(&[
+                "config",
+                "import",
+                &file(
+                    "set.toml",
+                    "[[mapping_sets]]\nname = \"\"\n\n[[mapping_sets.rows]]\nfrom = \"a\"\nto = \"b\"\n",
+                ),
+            ]),
+            2,
+            &["a mapping set needs a name"],
+        ),
+        // Unknown keys.
+        case(
+            "config file with a misspelt key",
+            at(&[
+                "config",
+                "import",
+                &file(
+                    "typo.toml",
+                    &config.stdout.replacen("fulfills_orders", "fulfils_orders", 1),
+                ),
+            ]),
+            2,
+            &[
+                "the config has an unknown key sources[0].fulfils_orders (line ",
+                "pass --allow-unknown to ignore it; nothing imported",
+            ],
+        ),
+        case(
+            "template file with an unknown key",
+            at(&[
+                "template",
+                "import",
+                &file("tpl.toml", &format!("colour = \"blue\"\n{}", exported.stdout)),
+            ]),
+            2,
+            &["tpl.toml: the template has an unknown key colour (line 1)"],
+        ),
+    ];
+    let n = cases.len();
+    for c in cases {
+        let out = run(&c.args);
+        assert_one_error_line(c.what, &out, c.code, c.says);
+        assert!(
+            out.stderr.chars().count() < 1200,
+            "{}: a {} character line",
+            c.what,
+            out.stderr.chars().count()
+        );
+        assert!(!out.stderr.contains("secret"), "{}: {out:?}", c.what);
+    }
+    assert!(n >= 20, "{n} cases");
+    assert_eq!(snapshot(), before, "something was stored");
+
+    // The same files pass with --allow-unknown (and the key is named), so the refusal was
+    // about the key alone.
+    let out = run(&at(&[
+        "template",
+        "import",
+        &tmp.path().join("tpl.toml").to_string_lossy(),
+        "--allow-unknown",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("note: ignored unknown key colour (line 1)"),
+        "{out:?}"
+    );
+}
+
 // ============================== API responses ========================================
 
 /// One canned answer.

@@ -25,6 +25,7 @@ use super::messages::{self as msg, IntakeError};
 use super::model::{Fr, FrAddress, FrItem, FrStatus, MAX_FR_NUMBER_LEN};
 use super::repo::{kind, FrEvent, Frs};
 use crate::clock::{rfc3339, SharedClock};
+use crate::excerpt::excerpt;
 use crate::sources::{AutoProcessing, Source};
 use crate::store::Store;
 
@@ -291,7 +292,7 @@ impl<'a> Raw<'a> {
     fn shown(&self) -> String {
         match self {
             Raw::Missing => "\"\"".into(),
-            Raw::Text(s) => format!("{s:?}"),
+            Raw::Text(s) => crate::excerpt::quoted(s),
             Raw::Number(n) => n.to_string(),
             Raw::Other(k) => (*k).to_string(),
         }
@@ -588,7 +589,7 @@ fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
             for (n, item) in items.iter().enumerate() {
                 match item_from_json(item) {
                     Ok(it) => fr.items.push(it),
-                    Err((sku, e)) => p.push(msg::in_item(n + 1, &sku, &e)),
+                    Err((sku, e)) => p.push(msg::in_item(n + 1, &excerpt(&sku), &e)),
                 }
             }
         }
@@ -613,7 +614,7 @@ fn address_from_json(side: &str, v: Option<&Value>) -> Result<FrAddress, String>
         let label = format!("{side}.{k}");
         match a.field_mut(k) {
             Some(slot) => *slot = p.take(text(&label, &Raw::json(Some(v)))),
-            None => p.push(msg::unknown_address_field(side, k)),
+            None => p.push(msg::unknown_address_field(side, &excerpt(k))),
         }
     }
     if p.is_empty() {
@@ -688,9 +689,9 @@ fn column(name: &str) -> Result<Col, String> {
             if let Some(c) = ORDER_COLUMNS.iter().find(|c| **c == n) {
                 Col::Order(c)
             } else if let Some(rest) = n.strip_prefix("billing_") {
-                Col::Billing(addr(rest).ok_or_else(|| msg::csv_unknown_column(name))?)
+                Col::Billing(addr(rest).ok_or_else(|| msg::csv_unknown_column(&excerpt(name)))?)
             } else if let Some(rest) = n.strip_prefix("shipping_") {
-                Col::Shipping(addr(rest).ok_or_else(|| msg::csv_unknown_column(name))?)
+                Col::Shipping(addr(rest).ok_or_else(|| msg::csv_unknown_column(&excerpt(name)))?)
             } else {
                 // Other columns (order notes, channel ids) are not part of an FR.
                 Col::Ignored
@@ -739,7 +740,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
     for h in headers.iter() {
         let c = column(h).map_err(header_err)?;
         if c != Col::Ignored && cols.contains(&c) {
-            return Err(header_err(msg::csv_repeated_column(h.trim())));
+            return Err(header_err(msg::csv_repeated_column(&excerpt(h.trim()))));
         }
         cols.push(c);
     }
@@ -840,7 +841,12 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
             }
             match g.order.get(c) {
                 Some((earlier, at)) if earlier != v => {
-                    p.push(msg::csv_conflict(&col_name(*c), v, *at, earlier));
+                    p.push(msg::csv_conflict(
+                        &col_name(*c),
+                        &excerpt(v),
+                        *at,
+                        &excerpt(earlier),
+                    ));
                 }
                 Some(_) => {}
                 None => {

@@ -344,9 +344,15 @@ fn check_settings(
         for i in issues {
             errln!("error: {}", i.message);
         }
+        let send_only = issues.iter().all(|i| {
+            send_settings::SendSetting::ALL
+                .iter()
+                .any(|s| s.label() == i.setting)
+        });
         Failure::usage(format!(
-            "nothing saved: {} setting{} of source {:?} {} wrong (see above)",
+            "nothing saved: {} {}setting{} of source {:?} {} wrong (see above)",
             issues.len(),
+            if send_only { "send " } else { "" },
             if issues.len() == 1 { "" } else { "s" },
             s.name,
             if issues.len() == 1 { "is" } else { "are" },

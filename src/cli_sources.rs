@@ -193,7 +193,8 @@ impl SourceSettings {
                 "rules" => ShippingEstimation::Rules,
                 _ => {
                     return Err(Failure::usage(format!(
-                        "--shipping-estimation {e:?}: expected rate-shopping or rules"
+                        "--shipping-estimation {}: expected rate-shopping or rules",
+                        crate::excerpt::quoted(e)
                     )))
                 }
             };
@@ -213,7 +214,8 @@ impl SourceSettings {
         if let Some(e) = &self.ship_from_email {
             if !e.contains('@') {
                 return Err(Failure::usage(format!(
-                    "--ship-from-email {e:?} is not an email address"
+                    "--ship-from-email {} is not an email address",
+                    crate::excerpt::quoted(e)
                 )));
             }
             a.email = Some(e.clone());
@@ -263,10 +265,13 @@ impl SourceSettings {
         id(&self.payment_type_id, &mut f.payment_type_id);
         set!(f.hold_hours, self.hold_hours);
         if let Some(h) = &self.business_hours {
-            f.business_hours = Some(
-                BusinessHours::parse(h)
-                    .map_err(|e| Failure::usage(format!("--business-hours {h:?}: {e}")))?,
-            );
+            f.business_hours = Some(BusinessHours::parse(h).map_err(|e| {
+                Failure::usage(format!(
+                    "--business-hours {}: {}",
+                    crate::excerpt::quoted(h),
+                    crate::excerpt::excerpt_n(&e, 400)
+                ))
+            })?);
         }
         if self.no_business_hours {
             f.business_hours = None;

@@ -205,7 +205,8 @@ impl SourceSettings {
                 "rules" => ShippingEstimation::Rules,
                 _ => {
                     return Err(Failure::usage(format!(
-                        "--shipping-estimation {e:?}: expected rate-shopping or rules"
+                        "--shipping-estimation {}: expected rate-shopping or rules",
+                        crate::excerpt::quoted(e)
                     )))
                 }
             };
@@ -225,7 +226,8 @@ impl SourceSettings {
         if let Some(e) = &self.ship_from_email {
             if !e.contains('@') {
                 return Err(Failure::usage(format!(
-                    "--ship-from-email {e:?} is not an email address"
+                    "--ship-from-email {} is not an email address",
+                    crate::excerpt::quoted(e)
                 )));
             }
             a.email = Some(e.clone());
@@ -275,10 +277,13 @@ impl SourceSettings {
         id(&self.payment_type_id, &mut f.payment_type_id);
         set!(f.hold_hours, self.hold_hours);
         if let Some(h) = &self.business_hours {
-            f.business_hours = Some(
-                BusinessHours::parse(h)
-                    .map_err(|e| Failure::usage(format!("--business-hours {h:?}: {e}")))?,
-            );
+            f.business_hours = Some(BusinessHours::parse(h).map_err(|e| {
+                Failure::usage(format!(
+                    "--business-hours {}: {}",
+                    crate::excerpt::quoted(h),
+                    crate::excerpt::excerpt_n(&e, 400)
+                ))
+            })?);
         }
         if self.no_business_hours {
             f.business_hours = None;
@@ -356,9 +361,15 @@ fn check_settings(
         for i in issues {
             errln!("error: {}", i.message);
         }
+        let send_only = issues.iter().all(|i| {
+            send_settings::SendSetting::ALL
+                .iter()
+                .any(|s| s.label() == i.setting)
+        });
         Failure::usage(format!(
-            "nothing saved: {} setting{} of source {:?} {} wrong (see above)",
+            "nothing saved: {} {}setting{} of source {:?} {} wrong (see above)",
             issues.len(),
+            if send_only { "send " } else { "" },
             if issues.len() == 1 { "" } else { "s" },
             s.name,
             if issues.len() == 1 { "is" } else { "are" },

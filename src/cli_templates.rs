@@ -123,12 +123,9 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
             let text = read(&file)?;
             let tpl: Template = toml::from_str(&text).map_err(|e| {
                 Failure::usage(format!(
-                    "{} is not a template: {}",
+                    "{} is not a template ({}): fix it and import it again",
                     file.display(),
-                    e.to_string()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    crate::excerpt::toml_error(&text, &e)
                 ))
             })?;
             let unknown = crate::config_file::unknown_keys::<Template>(&text);
@@ -187,7 +184,11 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
                 ImportMode::Replace
             };
             let n = set.import_csv(&text, mode).map_err(|e| {
-                Failure::usage(format!("{}: {e}", file.display()).replace('\n', "; "))
+                Failure::usage(format!(
+                    "{}: {}",
+                    file.display(),
+                    crate::excerpt::excerpt_n(&e.to_string().replace('\n', "; "), 600)
+                ))
             })?;
             t.save_set(&set)?;
             outln!(

@@ -155,18 +155,9 @@ pub fn import_with(
     allow_unknown: bool,
 ) -> Result<Vec<String>, ConfigError> {
     let file: ConfigFile = toml::from_str(text).map_err(|e| {
-        // toml quotes the offending line, which can be megabytes long.
-        let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
-        let at = e
-            .span()
-            .map(|sp| {
-                let line = text[..sp.start.min(text.len())].matches('\n').count() + 1;
-                format!(" (line {line})")
-            })
-            .unwrap_or_default();
         ConfigError::Parse(format!(
-            "not a valid lsbridge config{at}: {}: fix it and import it again",
-            crate::excerpt::excerpt(&msg)
+            "not a valid lsbridge config ({}): fix it and import it again",
+            crate::excerpt::toml_error(text, &e)
         ))
     })?;
     // Validate everything before writing anything.

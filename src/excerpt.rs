@@ -48,6 +48,22 @@ pub fn cap_line(s: &str, max: usize) -> Cow<'_, str> {
     ))
 }
 
+/// A TOML parse error as one short line: toml's own message (without the source line it
+/// quotes, which can be megabytes long), cut to an excerpt, and the line it is on.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match e.span() {
+        Some(sp) => {
+            let line = text
+                .get(..sp.start.min(text.len()))
+                .map_or(0, |head| head.matches('\n').count())
+                + 1;
+            format!("line {line}: {}", excerpt(&msg))
+        }
+        None => excerpt(&msg).into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

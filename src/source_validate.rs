@@ -147,7 +147,8 @@ pub fn check_local(s: &Source) -> Vec<Issue> {
             out.push(issue(
                 "Only Send During Business Hours",
                 format!(
-                    "business hours are invalid ({e}): give them as \"{}\" (--business-hours) or turn them off (--no-business-hours)",
+                    "business hours are invalid ({}): give them as \"{}\" (--business-hours) or turn them off (--no-business-hours)",
+                    crate::excerpt::excerpt_n(&e, 300),
                     crate::business_hours::EXAMPLE
                 ),
             ));
@@ -174,7 +175,7 @@ pub fn check_local(s: &Source) -> Vec<Issue> {
             if let Err(e) = sch.validate() {
                 out.push(issue(
                     setting,
-                    format!("{setting} cannot run ({e}): use every 15m, every 2h, a cron expression such as \"0 */2 * * *\", or none ({flag})"),
+                    format!("{setting} cannot run ({}): use every 15m, every 2h, a cron expression such as \"0 */2 * * *\", or none ({flag})", crate::excerpt::excerpt_n(&e, 300)),
                 ));
             }
         }

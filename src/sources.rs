@@ -442,7 +442,7 @@ impl Source {
 pub enum SourceError {
     #[error("a source needs a name: pass --name")]
     NameEmpty,
-    #[error("source name {0:?} is too long or has control characters: use up to 64 printable characters")]
+    #[error("source name {} is too long or has control characters: use up to 64 printable characters", crate::excerpt::quoted(.0))]
     NameBad(String),
     #[error("a source named {0:?} already exists: pick another name")]
     Exists(String),

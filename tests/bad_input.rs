@@ -398,6 +398,64 @@ fn malformed_command_lines_are_one_clear_line() {
             2,
             &["--token needs a value: TOKEN or TOKEN=scope1,scope2"],
         ),
+        // Numeric arguments have ranges: refused by the parser, before anything runs.
+        case(
+            "bench page size 0",
+            strings(&["bench", "primary", "--page-size", "0"]),
+            2,
+            &["invalid value '0' for '--page-size <PAGE_SIZE>': 0 is not in 1..=10000"],
+        ),
+        case(
+            "bench products 0",
+            strings(&["bench", "primary", "--products", "0"]),
+            2,
+            &["0 is not in 1..=10000000"],
+        ),
+        case(
+            "sim page cap 0",
+            sim_args(&["--page-cap", "0"]),
+            2,
+            &["0 is not in 1..=1000000"],
+        ),
+        case(
+            "sim rate limit 0",
+            sim_args(&["--rate-limit", "0"]),
+            2,
+            &["0 is not in 1..=1000000000"],
+        ),
+        case(
+            "runs limit 0",
+            in_dir(&data, &["runs", "--limit", "0"]),
+            2,
+            &["0 is not in 1..=1000000"],
+        ),
+        case(
+            "connection test timeout 0",
+            in_dir(&data, &["connection", "test", "shop", "--timeout", "0"]),
+            2,
+            &["0 is not in 1..=3600"],
+        ),
+        case(
+            "hold hours past a year",
+            in_dir(&data, &["source", "set", "x", "--hold-hours", "4294967295"]),
+            2,
+            &["4294967295 is not in 0..=8760"],
+        ),
+        case(
+            "daemon stop timeout past a day",
+            in_dir(&data, &["daemon", "--stop-timeout", "18446744073709551615"]),
+            2,
+            &["is not in 0..=86400"],
+        ),
+        case(
+            "dry-run diffs past the range",
+            in_dir(
+                &data,
+                &["run", "primary", "--source", "x", "--diffs", "99999999999"],
+            ),
+            2,
+            &["99999999999 is not in 0..=100000"],
+        ),
     ];
 
     // `--token -` with nothing on stdin.
@@ -529,7 +587,7 @@ fn input_limits_are_one_line_exit_2_and_nothing_stored() {
                 &item(&format!("\"{}\"", "S".repeat(256)), "1", "2"),
             )),
             2,
-            &["item 1: SKU is 256 characters long: the maximum is 255"],
+            &["item 1: SKU \"SSSS", "(256 chars) is longer than 255 characters"],
         ),
         case(
             "SKU of 1 MB",
@@ -540,7 +598,7 @@ fn input_limits_are_one_line_exit_2_and_nothing_stored() {
                 &item(&format!("\"{mb}\""), "1", "2"),
             )),
             2,
-            &["item 1: SKU is 1048576 characters long"],
+            &["item 1: SKU \"xxxx", "(1048576 chars) is longer than 255 characters"],
         ),
         case(
             "SKU with a line break and commas",

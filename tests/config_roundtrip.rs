@@ -230,3 +230,55 @@ fn a_mapping_set_without_a_name_is_refused() {
     assert!(t.save_set(&MappingSet::new("a\nb")).is_err());
     assert!(t.sets().unwrap().is_empty());
 }
+
+/// `config import` runs the one source validation: a hold past a year, an archive limit
+/// past 100 %, a schedule that never fires and a malformed outlet id are each refused,
+/// naming the setting, and nothing is written. A huge bad value is quoted as an excerpt.
+#[test]
+fn out_of_range_settings_are_refused_and_nothing_is_written() {
+    let a = setup();
+    let text = config_file::export(&a).unwrap();
+    assert!(text.contains("hold_hours = 0"), "{text}");
+    assert!(text.contains("archive_limit_pct = 20"), "{text}");
+    let huge = "x ".repeat(500_000);
+    for (from, to, says) in [
+        (
+            "hold_hours = 0",
+            "hold_hours = 4294967295".to_string(),
+            "hold hours 4294967295 is too long: use 0 to 8760",
+        ),
+        (
+            "archive_limit_pct = 20",
+            "archive_limit_pct = 250".to_string(),
+            "archive limit 250% is not a share of the pool",
+        ),
+        (
+            "hold_hours = 0",
+            "hold_hours = 0\nschedule = { cron = \"0 0 30 2 *\" }".to_string(),
+            "Send FRs Schedule cannot run (it never fires)",
+        ),
+        (
+            "quantity_from = \"all_outlets\"",
+            format!("quantity_from = {{ outlet = \"{huge}\" }}"),
+            "is not an outlet id",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}: {text}");
+        let b = Store::open_temporary().unwrap();
+        let err = config_file::import(&b, &text.replacen(from, &to, 1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(says), "{}", &err[..err.len().min(2000)]);
+        assert!(err.contains("nothing imported"), "{err}");
+        assert!(err.len() < 1000, "{} chars", err.len());
+        assert!(Sources::open(&b).unwrap().list().unwrap().is_empty());
+        assert!(Templates::open(&b).unwrap().sets().unwrap().is_empty());
+    }
+    // A huge syntax error is an excerpt too.
+    let b = Store::open_temporary().unwrap();
+    let err = config_file::import(&b, &format!("sources = [ {{name = \"{huge}"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("not a valid lsbridge config"), "{err}");
+    assert!(err.len() < 1000, "{} chars", err.len());
+}

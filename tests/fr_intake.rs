@@ -236,6 +236,74 @@ fn bad_json_rejects_each_bad_element_with_its_line_and_imports_the_rest() {
     );
 }
 
+/// A hold stored before settings were validated (a config file could hold any u32) is
+/// capped at a year when FRs are imported, instead of overflowing the calendar and
+/// panicking; the import still works and the hold still shows on the timeline.
+#[test]
+fn a_stored_out_of_range_hold_is_capped_and_never_panics_the_import() {
+    let mut e = env();
+    e.source.send_frs.hold_hours = u32::MAX;
+    // Straight to the store, as an older version would have saved it.
+    Sources::open(&e.store).unwrap().save(&e.source).unwrap();
+    let r = e.import("sample.json");
+    assert_eq!(r.rejected, vec![], "{}", r.summary());
+    assert!(r.imported > 0, "{}", r.summary());
+    let fr = e
+        .frs()
+        .get(e.source.id, &r.imported_numbers[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        fr.earliest_send, "2027-03-10T12:00:00+00:00",
+        "now + 8760 h"
+    );
+    let timeline = e.frs().timeline(e.source.id, &fr.number).unwrap();
+    assert!(
+        timeline[0]
+            .reason
+            .contains("held until 2027-03-10T12:00:00+00:00"),
+        "{:?}",
+        timeline[0]
+    );
+}
+
+/// Rejection reasons quote at most an excerpt of the bad value (about 200 characters), however
+/// large it is, in JSON values, JSON keys, SKUs, CSV columns and CSV cells.
+#[test]
+fn rejection_reasons_quote_only_an_excerpt_of_huge_bad_input() {
+    let e = env();
+    let huge = "9x".repeat(500_000);
+    let json = format!(
+        r#"[{{"number": "A-1", "items": [{{"sku": "S", "quantity": "{huge}", "unit_price": 1}}]}},
+{{"number": "A-2", "items": [{{"sku": "{huge}", "quantity": 0, "unit_price": 1}}]}},
+{{"number": "A-3", "billing": {{"{huge}": "x"}}, "items": [{{"sku": "S", "quantity": 1, "unit_price": 1}}]}},
+{{"number": "A-4", "created_at": "{huge}", "items": [{{"sku": "S", "quantity": 1, "unit_price": 1}}]}}]"#
+    );
+    let r = e.import_text("huge.json", &json).unwrap();
+    assert_eq!(r.rejected.len(), 4, "{r:?}");
+    for rej in &r.rejected {
+        assert!(
+            rej.reason.len() < 700,
+            "line {}: {} chars",
+            rej.line,
+            rej.reason.len()
+        );
+        assert!(rej.reason.contains("(1000000 chars)"), "{}", rej.reason);
+    }
+    let csv = format!("fr_number,sku,quantity,unit_price,tax\nC-1,S,1,1,1\nC-1,S,1,1,{huge}\n");
+    let r = e.import_text("huge.csv", &csv).unwrap();
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    assert!(
+        r.rejected[0].reason.len() < 700,
+        "{}",
+        r.rejected[0].reason.len()
+    );
+    let csv = format!("fr_number,sku,quantity,unit_price,billing_{huge}\nC-2,S,1,1,x\n");
+    let err = e.import_text("header.csv", &csv).unwrap_err().to_string();
+    assert!(err.len() < 1000, "{} chars", err.len());
+    assert!(err.contains("unknown column"), "{}", &err[..200]);
+}
+
 #[test]
 fn fr_number_limit_is_fifty_characters() {
     let e = env();
@@ -363,7 +431,7 @@ fn fr_field_limits_reject_the_record_with_a_reason_each() {
         (fr("\"A-\u{200f}1\"", "", &ok_item), "(U+200F"),
         (
             fr("\"L-1\"", "", &item(&long_sku, "1", "2")),
-            "item 1: SKU is 256 characters long: the maximum is 255",
+            "(256 chars) is longer than 255 characters: check the sku field",
         ),
         (
             fr("\"L-2\"", "", &item("\"A\\nB,C\"", "1", "2")),

@@ -28,6 +28,7 @@ use super::model::{
 };
 use super::repo::{kind, FrEvent, Frs};
 use crate::clock::{rfc3339, SharedClock};
+use crate::excerpt::excerpt;
 use crate::sources::{AutoProcessing, Source};
 use crate::store::Store;
 
@@ -368,9 +369,8 @@ fn sku(raw: &Raw) -> Result<String, String> {
     if s.is_empty() {
         return Err(msg::missing_sku());
     }
-    let chars = s.chars().count();
-    if chars > MAX_SKU_LEN {
-        return Err(msg::sku_too_long(chars));
+    if s.chars().count() > MAX_SKU_LEN {
+        return Err(msg::sku_too_long(&s));
     }
     if s.chars().any(char::is_control) {
         return Err(msg::sku_control());
@@ -667,7 +667,7 @@ fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>, Vec<String>), String> 
             for (n, item) in items.iter().enumerate() {
                 match item_from_json(n + 1, item, &mut notes) {
                     Ok(it) => fr.items.push(it),
-                    Err((sku, e)) => p.push(msg::in_item(n + 1, &sku, &e)),
+                    Err((sku, e)) => p.push(msg::in_item(n + 1, &excerpt(&sku), &e)),
                 }
             }
         }
@@ -692,7 +692,7 @@ fn address_from_json(side: &str, v: Option<&Value>) -> Result<FrAddress, String>
         let label = format!("{side}.{k}");
         match a.field_mut(k) {
             Some(slot) => *slot = p.take(free_text(&label, &Raw::json(Some(v)))),
-            None => p.push(msg::unknown_address_field(side, k)),
+            None => p.push(msg::unknown_address_field(side, &excerpt(k))),
         }
     }
     if p.is_empty() {
@@ -781,9 +781,9 @@ fn column(name: &str) -> Result<Col, String> {
             if let Some(c) = ORDER_COLUMNS.iter().find(|c| **c == n) {
                 Col::Order(c)
             } else if let Some(rest) = n.strip_prefix("billing_") {
-                Col::Billing(addr(rest).ok_or_else(|| msg::csv_unknown_column(name))?)
+                Col::Billing(addr(rest).ok_or_else(|| msg::csv_unknown_column(&excerpt(name)))?)
             } else if let Some(rest) = n.strip_prefix("shipping_") {
-                Col::Shipping(addr(rest).ok_or_else(|| msg::csv_unknown_column(name))?)
+                Col::Shipping(addr(rest).ok_or_else(|| msg::csv_unknown_column(&excerpt(name)))?)
             } else {
                 // Other columns (order notes, channel ids) are not part of an FR.
                 Col::Ignored
@@ -834,7 +834,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
     for h in headers.iter() {
         let c = column(h).map_err(header_err)?;
         if c != Col::Ignored && cols.contains(&c) {
-            return Err(header_err(msg::csv_repeated_column(h.trim())));
+            return Err(header_err(msg::csv_repeated_column(&excerpt(h.trim()))));
         }
         cols.push(c);
     }
@@ -936,7 +936,12 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
             }
             match g.order.get(c) {
                 Some((earlier, at)) if earlier != v => {
-                    p.push(msg::csv_conflict(&col_name(*c), v, *at, earlier));
+                    p.push(msg::csv_conflict(
+                        &col_name(*c),
+                        &excerpt(v),
+                        *at,
+                        &excerpt(earlier),
+                    ));
                 }
                 Some(_) => {}
                 None => {

@@ -173,8 +173,11 @@ pub(crate) fn fr_number_invisible(c: char) -> String {
     )
 }
 
-pub(crate) fn sku_too_long(chars: usize) -> String {
-    format!("SKU is {chars} characters long: the maximum is {MAX_SKU_LEN}; check the sku field")
+pub(crate) fn sku_too_long(sku: &str) -> String {
+    format!(
+        "SKU {} is longer than {MAX_SKU_LEN} characters: check the sku field",
+        crate::excerpt::quoted(sku)
+    )
 }
 
 pub(crate) fn sku_control() -> String {

@@ -819,6 +819,267 @@ fn input_limits_are_one_line_exit_2_and_nothing_stored() {
     );
 }
 
+/// The `--json` failure document: one line on stdout that parses, `ok: false`, the same
+/// error as the stderr line and the same exit code as without `--json`.
+fn assert_json_failure(what: &str, plain: &Out, json: &Out) -> serde_json::Value {
+    assert_ne!(plain.code, 0, "{what}: did not fail: {plain:?}");
+    assert_eq!(
+        json.code, plain.code,
+        "{what}: exit code with --json: {json:?}"
+    );
+    let lines: Vec<&str> = json.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{what}: not one stdout line: {json:?}");
+    let doc: serde_json::Value = serde_json::from_str(lines[0])
+        .unwrap_or_else(|e| panic!("{what}: stdout is not JSON ({e}): {json:?}"));
+    let err_line = json.stderr.trim_end();
+    assert_eq!(err_line.lines().count(), 1, "{what}: {json:?}");
+    assert_eq!(doc["ok"], false, "{what}: {doc}");
+    assert_eq!(
+        doc["error"]
+            .as_str()
+            .map(|e| format!("error: {e}"))
+            .as_deref(),
+        Some(err_line),
+        "{what}: the document's error is the stderr line"
+    );
+    assert_eq!(doc["exit_code"], json.code, "{what}: {doc}");
+    // Digits masked: a "rate limited until" time moves between the two runs.
+    let masked = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect()
+    };
+    assert_eq!(
+        masked(&json.stderr),
+        masked(&plain.stderr),
+        "{what}: stderr differs with --json"
+    );
+    doc
+}
+
+/// Issue 16 item 4: every command that takes `--json` prints one JSON document on stdout when
+/// it fails too, with the exit code it has without `--json`.
+#[test]
+fn json_commands_print_one_document_on_failure() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let d = data.to_string_lossy().into_owned();
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "not a dir").expect("write");
+    let f = file.to_string_lossy().into_owned();
+    let at = |dir: &str, rest: &[&str]| {
+        let mut a = strings(&["--data-dir", dir]);
+        a.extend(strings(rest));
+        a
+    };
+    let ok = |args: Vec<String>| {
+        let out = lsb(&args, &[], None);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+    };
+    ok(at(&d, &["source", "add", "--name", "harbor"]));
+    // A connection to a port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let mut add = add_args(&data, "harborpine", TOKEN, &[]);
+    add.extend(strings(&["--api-root", &format!("http://{closed}")]));
+    ok(add);
+    ok(at(
+        &d,
+        &["source", "add", "--name", "linked", "--connection", "shop"],
+    ));
+
+    let cases: Vec<(&str, Vec<String>, i32)> = vec![
+        (
+            "connection list, data dir a file",
+            at(&f, &["connection", "list"]),
+            2,
+        ),
+        (
+            "connection test of no connection",
+            at(&d, &["connection", "test", "nosuch"]),
+            2,
+        ),
+        (
+            "connection test, store unreachable",
+            at(&d, &["connection", "test", "shop", "--timeout", "10"]),
+            1,
+        ),
+        (
+            "source list, data dir a file",
+            at(&f, &["source", "list"]),
+            2,
+        ),
+        (
+            "source show of no source",
+            at(&d, &["source", "show", "nosuch"]),
+            2,
+        ),
+        (
+            "source options of no source",
+            at(&d, &["source", "options", "nosuch"]),
+            2,
+        ),
+        (
+            "source options, store unreachable",
+            at(&d, &["source", "options", "linked"]),
+            1,
+        ),
+        (
+            "fr list with a bad status",
+            at(&d, &["fr", "list", "--status", "shipped"]),
+            2,
+        ),
+        (
+            "fr list of no source",
+            at(&d, &["fr", "list", "--source", "nosuch"]),
+            2,
+        ),
+        (
+            "fr show of no FR",
+            at(&d, &["fr", "show", "X-1", "--source", "harbor"]),
+            2,
+        ),
+        ("an unknown flag", at(&d, &["fr", "list", "--bogus"]), 2),
+        (
+            "empty log level",
+            at(&d, &["--log-level", "", "source", "list"]),
+            2,
+        ),
+    ];
+    for (what, args, code) in cases {
+        let plain = lsb(&args, &[], None);
+        assert_eq!(plain.code, code, "{what}: {plain:?}");
+        let mut json_args = args.clone();
+        json_args.push("--json".into());
+        let json = lsb(&json_args, &[], None);
+        assert_json_failure(what, &plain, &json);
+        assert!(plain.stdout.is_empty(), "{what}: {plain:?}");
+    }
+}
+
+/// A server that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Issue 16 item 6, timeouts: a store that keeps answering 429 is "rate limited until …",
+/// one that does not answer is a timeout, never one as the other; with `--json` too.
+#[tokio::test]
+async fn connection_test_tells_rate_limited_from_timed_out() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data").to_string_lossy().into_owned();
+    let too_many = |retry_after: &str| {
+        let mut r = reply(429, r#"{"error":"Too Many Requests"}"#);
+        r.headers.push(("retry-after", retry_after.to_string()));
+        r
+    };
+    let (stream, stream_hits) = serve(vec![too_many("1")]).await;
+    let (long, long_hits) = serve(vec![too_many("120")]).await;
+    let silent = silent_server().await;
+    for (name, origin) in [("stream", &stream), ("long", &long), ("silent", &silent)] {
+        let args = strings(&[
+            "--data-dir",
+            &data,
+            "connection",
+            "add",
+            "--name",
+            name,
+            "--domain-prefix",
+            "harborpine",
+            "--token",
+            TOKEN,
+            "--api-root",
+            origin,
+        ]);
+        let out = lsb_async(&args, &[], None).await;
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let test = |name: &str, timeout: &str, json: bool| {
+        let mut a = strings(&[
+            "--data-dir",
+            &data,
+            "connection",
+            "test",
+            name,
+            "--timeout",
+            timeout,
+        ]);
+        if json {
+            a.push("--json".into());
+        }
+        a
+    };
+    // A stream of 429s with Retry-After: 1, for longer than the timeout.
+    let out = lsb_async(&test("stream", "3", false), &[], None).await;
+    assert_one_error_line(
+        "stream of 429s",
+        &out,
+        1,
+        &[
+            "connection \"stream\": rate limited until ",
+            " UTC: the store at http://127.0.0.1:",
+            "answered, but its rate limit holds requests until then and 3s were up",
+        ],
+    );
+    assert!(
+        !out.stderr.contains("no answer") && !out.stderr.contains("timed out"),
+        "{out:?}"
+    );
+    assert!(
+        stream_hits.load(Ordering::SeqCst) >= 2,
+        "the store answered more than once"
+    );
+    let json = lsb_async(&test("stream", "3", true), &[], None).await;
+    let doc = assert_json_failure("stream of 429s", &out, &json);
+    assert!(
+        doc["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("rate limited until")),
+        "{doc}"
+    );
+
+    // One 429 that asks for two minutes: rate limited until then, said at once when the time is up.
+    let started = Instant::now();
+    let out = lsb_async(&test("long", "2", false), &[], None).await;
+    assert_one_error_line("long Retry-After", &out, 1, &["rate limited until "]);
+    let until = chrono::Utc::now() + chrono::Duration::seconds(118);
+    let shown = until.format("%H:%M").to_string();
+    assert!(
+        out.stderr.contains(&shown)
+            || out.stderr.contains(
+                &(until + chrono::Duration::seconds(60))
+                    .format("%H:%M")
+                    .to_string()
+            ),
+        "{shown}: {out:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(long_hits.load(Ordering::SeqCst), 1, "held, not retried");
+
+    // A store that accepts and never answers: a timeout.
+    let out = lsb_async(&test("silent", "2", false), &[], None).await;
+    assert_one_error_line("silent store", &out, 1, &["timed out"]);
+    assert!(!out.stderr.contains("rate limited"), "{out:?}");
+    let json = lsb_async(&test("silent", "2", true), &[], None).await;
+    assert_json_failure("silent store", &out, &json);
+}
+
 // ============================== API responses ========================================
 
 /// One canned answer.

@@ -208,6 +208,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_origin_with_user_info_is_refused_without_showing_the_password() {
+        for (origin, shown) in [
+            ("http://user:secret@127.0.0.1:7878", "http://127.0.0.1:7878"),
+            ("https://admin@proxy.example.com/x?y", "https://proxy.example.com"),
+            ("http://:secret@localhost:9", "http://localhost:9"),
+        ] {
+            let e = ApiRoot::with_origin(origin, DEFAULT_API_VERSION).unwrap_err();
+            assert_eq!(e, RootError::UserInfo(shown.to_string()), "{origin}");
+            assert!(!e.to_string().contains("secret"), "{e}");
+            assert!(!e.to_string().contains("admin"), "{e}");
+        }
+        assert!(ApiRoot::with_origin("http://127.0.0.1:7878", DEFAULT_API_VERSION).is_ok());
+    }
+
+    #[test]
     fn prefixes() {
         assert_eq!(normalize_prefix("mystore").unwrap().prefix, "mystore");
         assert!(normalize_prefix("mystore").unwrap().notice.is_none());

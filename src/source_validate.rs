@@ -70,6 +70,7 @@ pub fn check_local(s: &Source) -> Vec<Issue> {
     if let Err(e) = crate::sources::check_name(name) {
         out.push(issue("Name", e.to_string()));
     }
+    out.extend(text_lengths(s));
     if let Some(e) = &s.ship_from.email {
         if !e.trim().is_empty() && !e.contains('@') {
             out.push(issue(
@@ -397,6 +398,59 @@ pub fn check_store_blocking(
                 ))
             })
     })
+}
+
+/// The longest free-text setting (address fields, contact, shipping method names), as for
+/// the free-text fields of an FR.
+pub const MAX_TEXT_LEN: usize = 1000;
+
+/// Free-text settings over [`MAX_TEXT_LEN`] characters.
+fn text_lengths(s: &Source) -> Vec<Issue> {
+    let a = &s.ship_from;
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut fields: Vec<(&'static str, &'static str, String)> = vec![
+        (
+            "Ship From Address",
+            "--ship-from-address",
+            a.address.clone(),
+        ),
+        ("Ship From City", "--ship-from-city", a.city.clone()),
+        ("Ship From State", "--ship-from-state", a.state.clone()),
+        (
+            "Ship From Postal Code",
+            "--ship-from-postal-code",
+            a.postal_code.clone(),
+        ),
+        (
+            "Ship From Country",
+            "--ship-from-country",
+            a.country.clone(),
+        ),
+        (
+            "Ship From Contact",
+            "--ship-from-contact",
+            opt(&a.contact_name),
+        ),
+        ("Ship From Phone", "--ship-from-phone", opt(&a.phone)),
+        ("Ship From Email", "--ship-from-email", opt(&a.email)),
+    ];
+    for m in &s.shipping_methods {
+        fields.push(("Shipping Methods", "--shipping-method", m.name.clone()));
+    }
+    fields
+        .into_iter()
+        .filter_map(|(setting, flag, v)| {
+            let chars = v.chars().count();
+            (chars > MAX_TEXT_LEN).then(|| {
+                issue(
+                    setting,
+                    format!(
+                        "{setting} is {chars} characters long: the maximum is {MAX_TEXT_LEN}; shorten it ({flag})"
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

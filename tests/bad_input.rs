@@ -801,6 +801,21 @@ fn input_limits_are_one_line_exit_2_and_nothing_stored() {
         assert!(!out.stderr.contains("secret"), "{}: {out:?}", c.what);
     }
     assert!(n >= 20, "{n} cases");
+    // Source settings are refused by the one source validation, which lists each wrong
+    // setting on its own line before its "nothing saved" line.
+    let out = run(&at(&[
+        "source",
+        "set",
+        "harbor",
+        "--ship-from-address",
+        &"a".repeat(1001),
+    ]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.lines().next(),
+        Some("error: Ship From Address is 1001 characters long: the maximum is 1000; shorten it (--ship-from-address)"),
+        "{out:?}"
+    );
     assert_eq!(snapshot(), before, "something was stored");
 
     // The same files pass with --allow-unknown (and the key is named), so the refusal was

@@ -211,7 +211,10 @@ mod tests {
     fn an_origin_with_user_info_is_refused_without_showing_the_password() {
         for (origin, shown) in [
             ("http://user:secret@127.0.0.1:7878", "http://127.0.0.1:7878"),
-            ("https://admin@proxy.example.com/x?y", "https://proxy.example.com"),
+            (
+                "https://admin@proxy.example.com/x?y",
+                "https://proxy.example.com",
+            ),
             ("http://:secret@localhost:9", "http://localhost:9"),
         ] {
             let e = ApiRoot::with_origin(origin, DEFAULT_API_VERSION).unwrap_err();

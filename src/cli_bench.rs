@@ -3,6 +3,7 @@
 //! requests (all, and product pages), wall time, products per second, and this process's
 //! peak RSS (the importing process; the simulator's memory is not counted).
 
+use crate::cli::outln;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -22,10 +23,10 @@ use crate::templates::Templates;
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Products in the synthetic store.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub products: u64,
     /// page_size requested for products.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub page_size: u64,
     /// Use a simulator that is already running (`lsbridge sim --no-rate-limit --store
     /// synthetic:N`) at this origin instead of starting one; handy for profiling the importer
@@ -180,6 +181,6 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
         "outcome": format!("{:?}", summary.outcome),
         "again": rerun,
     });
-    println!("{out}");
+    outln!("{out}");
     Ok(exit::OK)
 }

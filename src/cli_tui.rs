@@ -1,6 +1,7 @@
 //! `lsbridge` (the TUI on the user's data dir) and `lsbridge demo` (the TUI on a fresh data
 //! dir with an embedded simulator and a demo source ready to run).
 
+use crate::cli::{errln, out};
 use std::path::PathBuf;
 
 use crate::cli::{exit, Failure};
@@ -181,8 +182,8 @@ pub fn print_keys(data_dir: Option<PathBuf>) -> Result<u8, Failure> {
         Err(_) => (Keymap::default(), Vec::new()),
     };
     for p in &problems {
-        eprintln!("warning: {p}");
+        errln!("warning: {p}");
     }
-    print!("{}", keymap.markdown());
+    out!("{}", keymap.markdown());
     Ok(exit::OK)
 }

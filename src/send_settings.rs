@@ -240,24 +240,24 @@ impl SettingProblem {
     pub fn message(&self, source: &str) -> String {
         let label = self.setting.label();
         let what = self.setting.record();
-        let v = self.value.as_deref().unwrap_or("");
+        let v = crate::excerpt::quoted(self.value.as_deref().unwrap_or(""));
         let options = format!("lsbridge source options {}", shell_word(source));
         match &self.problem {
             Problem::Missing => {
                 format!("{label} is required: pick one from `{options}`")
             }
             Problem::Malformed => format!(
-                "{label} {v:?} is not a Lightspeed id (letters, digits, - and _ only): pick one from `{options}`"
+                "{label} {v} is not a Lightspeed id (letters, digits, - and _ only): pick one from `{options}`"
             ),
             Problem::Unknown => format!(
-                "{label} {v:?} is not a {what} in this store: pick one from `{options}`"
+                "{label} {v} is not a {what} in this store: pick one from `{options}`"
             ),
             Problem::Deleted { name } => format!(
-                "{label} {v:?} is a deleted {what}{}: pick a current one from `{options}`",
+                "{label} {v} is a deleted {what}{}: pick a current one from `{options}`",
                 named(name)
             ),
             Problem::Disabled { name } => format!(
-                "{label} {v:?} is a disabled {what}{}: enable it in Lightspeed or pick another from `{options}`",
+                "{label} {v} is a disabled {what}{}: enable it in Lightspeed or pick another from `{options}`",
                 named(name)
             ),
         }
@@ -334,7 +334,7 @@ pub fn check_local(s: &SendFrsSettings) -> Vec<SettingProblem> {
 
 /// Ids are UUIDs in current stores, numbers in some older ones; anything else (a slash, a
 /// space, a quote) would change the request path rather than name a record.
-fn well_formed(id: &str) -> bool {
+pub(crate) fn well_formed(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && id
@@ -441,7 +441,7 @@ pub async fn validate(client: &Client, s: &SendFrsSettings) -> Result<Checked, V
 /// `GET /{collection}/{id}`: `None` when the store says there is no such record (404, or
 /// 400/422 for an id it cannot parse). An answer about another record, or with no id, is
 /// [`ApiError::Unclear`]: the setting is then not judged, never taken as valid.
-async fn by_id<T: serde::de::DeserializeOwned + Versioned>(
+pub(crate) async fn by_id<T: serde::de::DeserializeOwned + Versioned>(
     client: &Client,
     collection: &str,
     id: &str,

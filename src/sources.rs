@@ -167,6 +167,45 @@ pub enum Schedule {
     Cron(String),
 }
 
+/// The longest schedule interval: a year.
+pub const MAX_EVERY_MINUTES: u32 = 366 * 24 * 60;
+
+impl Schedule {
+    /// Why a stored schedule cannot run (a config file may hold anything), as a short reason.
+    pub fn validate(&self) -> Result<(), String> {
+        use chrono::TimeZone;
+        match self {
+            Schedule::EveryMinutes(n) if (1..=MAX_EVERY_MINUTES).contains(n) => Ok(()),
+            Schedule::EveryMinutes(_) => Err("the interval is between 1 minute and a year".into()),
+            Schedule::Cron(expr) => {
+                let cron = parse_cron(expr)?;
+                // A pattern such as "0 0 30 2 *" parses but never fires.
+                let reference = chrono::Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single();
+                match reference.map(|r| cron.find_next_occurrence(&r, false)) {
+                    Some(Ok(_)) => Ok(()),
+                    _ => Err("it never fires".into()),
+                }
+            }
+        }
+    }
+}
+
+/// A five-field cron expression (or an `@daily` style nickname), with croner's reason when
+/// it is not one.
+pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
+    let fields = expr.split_whitespace().count();
+    if !expr.trim_start().starts_with('@') && fields != 5 {
+        return Err(format!(
+            "a cron expression has 5 fields (minute hour day month weekday), this has {fields}"
+        ));
+    }
+    croner::Cron::new(expr).parse().map_err(|e| {
+        let e = e.to_string();
+        let e = e.trim_end_matches('.');
+        e.strip_prefix("Component error: ").unwrap_or(e).to_string()
+    })
+}
+
 /// Which outlets' stock becomes the variant's quantity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -457,7 +496,7 @@ impl Source {
 pub enum SourceError {
     #[error("a source needs a name: pass --name")]
     NameEmpty,
-    #[error("source name {0:?} is too long or has control characters: use up to 64 printable characters")]
+    #[error("source name {} is too long or has control characters: use up to 64 printable characters", crate::excerpt::quoted(.0))]
     NameBad(String),
     #[error("a source named {0:?} already exists: pick another name")]
     Exists(String),

@@ -31,8 +31,36 @@ pub enum TemplateError {
         name: String,
         issues: Vec<ValidationIssue>,
     },
+    #[error("{0}")]
+    BadSetName(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The longest mapping-set name (it is shown in lists and named in templates).
+pub const MAX_SET_NAME_LEN: usize = 100;
+
+/// A mapping set's name must be something a template can name: not blank, no control
+/// characters, at most [`MAX_SET_NAME_LEN`] characters.
+pub fn check_set_name(name: &str) -> Result<(), TemplateError> {
+    let bad = |why: &str| Err(TemplateError::BadSetName(why.to_string()));
+    if name.trim().is_empty() {
+        return bad("a mapping set needs a name: give one, e.g. brands");
+    }
+    if name.chars().any(char::is_control) {
+        return bad(&format!(
+            "mapping set name {} has control characters (tabs, line breaks): remove them",
+            crate::excerpt::quoted(name)
+        ));
+    }
+    let chars = name.chars().count();
+    if chars > MAX_SET_NAME_LEN {
+        return bad(&format!(
+            "mapping set name {} is {chars} characters long: the maximum is {MAX_SET_NAME_LEN}",
+            crate::excerpt::quoted(name)
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Clone, Debug)]
@@ -72,9 +100,12 @@ impl Templates {
         self.sets.iter().map(|r| r.map(|(_, v)| v)).collect()
     }
 
-    pub fn save_set(&self, set: &MappingSet) -> Result<(), StoreError> {
+    /// Saves a set under its name, after [`check_set_name`].
+    pub fn save_set(&self, set: &MappingSet) -> Result<(), TemplateError> {
+        check_set_name(&set.name)?;
         self.sets.put(set.name.as_bytes(), set)?;
-        self.store.flush()
+        self.store.flush()?;
+        Ok(())
     }
 
     /// Validates, then saves. Nothing is saved when there is any issue.

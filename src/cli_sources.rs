@@ -603,6 +603,9 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 println!("    connected:  {}", check(&st.connected));
                 println!("    configured: {}", check(&st.configured));
                 println!("    mapped:     {}", check(&st.mapped));
+                for n in &st.notes {
+                    println!("    note:       {n}");
+                }
                 let kind = crate::engine::scheduler::kind_of(i);
                 println!(
                     "    schedule:   {}",

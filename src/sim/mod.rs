@@ -3,6 +3,7 @@
 //! clock, switchable faults and live mutations. Runs in-process (tests, `lsbridge demo`) or
 //! as `lsbridge sim`.
 
+pub mod addresses;
 pub mod config;
 pub mod fixtures;
 pub mod ratelimit;

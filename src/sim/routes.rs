@@ -147,6 +147,8 @@ fn dispatch(ctx: &mut Ctx, call: &Call) -> Result<Reply, Reply> {
         ("GET", ["customers"]) => list(&ctx.store.customers, q, ctx, cap, true),
         ("POST", ["customers"]) => create_customer(ctx, call.body),
         ("GET", ["customers", id]) => Ok(single(ctx.store.customers.get(id), "customer")),
+        ("GET", ["customers", id, "addresses"]) => super::addresses::list(ctx, id),
+        ("POST", ["customers", id, "addresses"]) => super::addresses::create(ctx, id, call.body),
         ("GET", ["search"]) => search(ctx, q),
         ("GET", ["sales"]) => {
             let cap = ctx.settings.sales_page_size_cap;

@@ -26,6 +26,8 @@ pub struct SimStore {
     pub products: Table<Product>,
     pub inventory: Table<InventoryRecord>,
     pub customers: Table<Value>,
+    /// Customer addresses (`/customers/{id}/addresses`), in creation order.
+    pub customer_addresses: Vec<Value>,
     pub sales: Table<Value>,
     /// The last request body each sale was created or updated from.
     pub sale_requests: HashMap<String, Value>,
@@ -89,6 +91,7 @@ impl SimStore {
             products: Table::default(),
             inventory: Table::default(),
             customers: Table::default(),
+            customer_addresses: Vec::new(),
             sales: Table::default(),
             sale_requests: HashMap::new(),
             inv_key: HashMap::new(),

@@ -80,7 +80,7 @@ fn source_run_export_runs_and_config_from_the_command_line() {
         ],
     );
     assert!(
-        dry.contains("(dry run)") && dry.contains("new 331"),
+        dry.contains("(dry run)") && dry.contains("new 332"),
         "{dry}"
     );
     assert_eq!(
@@ -91,9 +91,9 @@ fn source_run_export_runs_and_config_from_the_command_line() {
     );
 
     let out = procs::ok(dir, &["run", "primary", "--source", "harbor"]);
-    assert!(out.contains("Ok: new 331"), "{out}");
+    assert!(out.contains("Ok: new 332"), "{out}");
     let csv = procs::ok(dir, &["export", "--source", "harbor", "--format", "csv"]);
-    assert_eq!(csv.lines().count(), 332, "header + 331 items");
+    assert_eq!(csv.lines().count(), 333, "header + 332 items");
     assert!(csv
         .lines()
         .next()

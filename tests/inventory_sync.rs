@@ -28,9 +28,12 @@ async fn default_templates_import_the_demo_store_with_zero_errors() {
     assert_eq!(r.counts.errors, 0);
     assert_eq!(r.counts.duplicates, 0);
     assert_eq!(r.counts.skipped, 0);
-    assert_eq!(r.counts.new, 331, "341 rows, 10 soft-deleted");
+    assert_eq!(
+        r.counts.new, 332,
+        "342 rows (341 and the Shipping service), 10 soft-deleted"
+    );
     let pool = e.pool();
-    assert_eq!(pool.len(), 331);
+    assert_eq!(pool.len(), 332);
     assert_pool_matches(&sim, &pool, true);
     // Variants carry their parent SKU and options; parents carry no quantity.
     let v = pool.values().find(|i| i.parent_sku.is_some()).unwrap();
@@ -42,7 +45,7 @@ async fn default_templates_import_the_demo_store_with_zero_errors() {
     let r2 = e.primary(PrimaryOptions::default()).await;
     assert_eq!(
         (r2.counts.new, r2.counts.updated, r2.counts.unchanged),
-        (0, 0, 331)
+        (0, 0, 332)
     );
 }
 
@@ -105,7 +108,7 @@ async fn archive_unarchive_and_the_safety_valve() {
     let archived: Vec<_> = pool.values().filter(|i| i.archived).collect();
     assert_eq!(archived.len(), 5);
     assert!(archived.iter().all(|i| num(i, "Quantity") == Some(0.0)));
-    assert_eq!(pool.len(), 331, "archived items stay in the pool");
+    assert_eq!(pool.len(), 332, "archived items stay in the pool");
     // Back in the feed: un-archived.
     sim.with_store(|s, rng| {
         for id in &victims {
@@ -158,7 +161,7 @@ async fn dry_run_reports_diffs_and_writes_nothing() {
             ..PrimaryOptions::default()
         })
         .await;
-    assert_eq!(r.counts.new, 331);
+    assert_eq!(r.counts.new, 332);
     assert_eq!(r.diffs.len(), 5);
     assert!(r.diffs[0].fields.contains_key("Title"));
     assert!(e.pool().is_empty(), "a dry run wrote to the pool");

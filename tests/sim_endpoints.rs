@@ -11,7 +11,7 @@ use lsbridge::lightspeed::models::{
 };
 use lsbridge::lightspeed::pager::{CategoryPager, VersionPager};
 use lsbridge::lightspeed::ApiError;
-use lsbridge::sim::{DuplicateSale, SimHandle, StoreSpec, TokenSpec};
+use lsbridge::sim::{DuplicateSale, InclusivePricing, SimHandle, StoreSpec, TokenSpec};
 use reqwest::Method;
 use serde_json::{json, Value};
 use support::simkit;
@@ -99,8 +99,12 @@ async fn reference_data_and_catalog() {
         .collect_all()
         .await
         .unwrap();
-    assert_eq!(with_deleted.len(), 341);
-    assert_eq!(live.len(), 341 - 10);
+    assert_eq!(
+        with_deleted.len(),
+        342,
+        "341 products and the Shipping service"
+    );
+    assert_eq!(live.len(), 342 - 10);
     assert!(live.iter().all(|p| p.deleted_at.is_none()));
     // Variants are rows of their own, linked to the family parent.
     let variant = live.iter().find(|p| p.variant_parent_id.is_some()).unwrap();
@@ -496,4 +500,682 @@ async fn commit_then_drop_leaves_a_sale_the_client_must_reconcile() {
         ..Default::default()
     });
     assert!(c.sale(&id).await.unwrap().is_some());
+}
+
+// ---- sale money, refusals, addresses ---------------------------------------------------
+//
+// Bodies are raw JSON, as the spec and the docs shape them (money as numeric strings where
+// the docs' sales_101 example sends strings), so these tests do not depend on the client's
+// request model.
+
+// The demo store (fixtures/stores/demo); demo-inclusive has the same ids.
+const MAIN_REGISTER: &str = "4372d80f-c820-5aaa-9268-14f03f6f643e";
+const MAYA: &str = "4b8b8288-fe37-584b-b1c8-b60bf9d0b2c9";
+const LUIS: &str = "9e738f21-1e34-5f9e-b376-30cf7ca2e14b";
+const NO_TAX: &str = "8a90642b-e8d4-5ea4-b1ac-4e1122bf6d9d";
+const NY_TAX: &str = "26bc762a-15e1-510d-8dce-cfb5f80720f6";
+const NJ_TAX: &str = "665d33db-91c5-540c-baaf-6889356d67dc";
+const CASH: &str = "384be9a1-1683-57da-a5e1-91aee9225b0b";
+const CREDIT_CARD: &str = "884cf03f-7148-5d83-8465-976ce0a625c0";
+const GIFT_CARD: &str = "39dface4-7e58-5398-b423-465c15facf49";
+/// Disabled in the demo store.
+const CHECK: &str = "072ac531-a8d9-5854-b2eb-ef1daf6a3186";
+const SPORK: &str = "0dd84083-684c-53ea-ab37-ac996b50777d";
+const MUG: &str = "3cf667f4-9aeb-5334-89a2-47b40a6253c5";
+/// `sku: SHIPPING`, not tracked.
+const SHIPPING: &str = "4ccad2cd-c787-548f-aab8-e03644d744b5";
+/// `retailer.discount_product_id`.
+const DISCOUNT: &str = "7ac69e25-8bd2-53cb-bf2e-cfea1875d260";
+/// Soft-deleted in the demo store.
+const DELETED_PRODUCT: &str = "33f32f70-e7db-5676-a9d0-b9f3f971ae7a";
+const ELENA: &str = "e0ae9e3c-a9ec-5712-a2c3-83ca2b6d5d9d";
+const DARNELL: &str = "fe282948-fedf-5f56-836d-ec84388ef1d4";
+const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
+async fn store(spec: StoreSpec) -> SimHandle {
+    SimHandle::start(simkit::config(spec))
+        .await
+        .expect("simulator")
+}
+
+/// One request over loopback; the status and the JSON body (`null` when there is none).
+async fn call(sim: &SimHandle, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let url = if path.starts_with("/__sim/") {
+        format!("{}{path}", sim.origin())
+    } else {
+        format!("{}/api/2026-07{path}", sim.origin())
+    };
+    let mut req = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(simkit::TOKEN);
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let r = req.send().await.expect("simulator answers");
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    let v = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).expect("JSON body")
+    };
+    (status, v)
+}
+
+fn line(product: &str, qty: f64, price: Value, tax: &str, amount: Value) -> Value {
+    json!({
+        "product": {"id": product}, "quantity": qty,
+        "pricing": {"price": price}, "tax": {"id": tax, "amount": amount}
+    })
+}
+
+fn sale_body(id: &str, state: &str, lines: Vec<Value>, payments: Vec<Value>) -> Value {
+    json!({
+        "id": id, "state": state,
+        "source": {"author_id": MAYA, "register_id": MAIN_REGISTER, "id": "WEB-1", "type": "lsbridge"},
+        "line_items": lines, "payments": payments
+    })
+}
+
+fn pay(config_id: &str, amount: &str) -> Value {
+    json!({"type": {"config_id": config_id}, "amount": amount})
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The sale's money as the simulator reports it over HTTP; it must equal the in-process
+/// report and agree with the figures recomputed from its parts.
+async fn money_of(sim: &SimHandle, id: &str) -> lsbridge::sim::SaleMoney {
+    let (status, body) = call(sim, Method::GET, &format!("/__sim/sales/{id}/money"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let m: lsbridge::sim::SaleMoney = serde_json::from_value(body["data"].clone()).unwrap();
+    assert_eq!(Some(&m), sim.sale_money(id).as_ref());
+    assert_eq!(
+        m.recomputed(),
+        (m.price_cents, m.tax_cents, m.total_cents, m.balance_cents)
+    );
+    m
+}
+
+fn cents(v: &Value) -> i64 {
+    (v.as_f64().unwrap_or_else(|| panic!("not a number: {v}")) * 100.0).round() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sale_totals_in_a_tax_exclusive_store() {
+    let sim = store(StoreSpec::Demo).await;
+    let (_, r) = call(&sim, Method::GET, "/retailer", None).await;
+    assert_eq!(r["data"]["tax_exclusive"], json!(true));
+    assert_eq!(r["data"]["discount_product_id"], json!(DISCOUNT));
+    let (_, p) = call(&sim, Method::GET, "/products?sku=SHIPPING", None).await;
+    assert_eq!(p["data"][0]["id"], json!(SHIPPING));
+    assert_eq!(p["data"][0]["has_inventory"], json!(false));
+
+    // The docs' own example (sales_101): strings, price 22 + tax 3.3 paid with 25.3.
+    let id = new_id();
+    let body = sale_body(
+        &id,
+        "closed",
+        vec![line(MUG, 1.0, json!("22"), NY_TAX, json!("3.3"))],
+        vec![pay(CASH, "25.3")],
+    );
+    let (status, s) = call(&sim, Method::POST, "/sales", Some(&body)).await;
+    assert_eq!(status, 200, "{s}");
+    let t = &s["data"]["totals"];
+    assert_eq!(
+        (
+            cents(&t["price"]),
+            cents(&t["tax"]),
+            cents(&t["price_incl_tax"])
+        ),
+        (2200, 330, 2530)
+    );
+    assert_eq!(money_of(&sim, &id).await.balance_cents, 0);
+
+    // Two sporks, a mug, shipping, a discount line, a sale-level discount and a 2 % fee,
+    // part paid.
+    let id = new_id();
+    let mut body = sale_body(
+        &id,
+        "pending",
+        vec![
+            line(SPORK, 2.0, json!("12.00"), NY_TAX, json!("1.065")),
+            line(MUG, 1.0, json!(16), NY_TAX, json!(1.42)),
+            line(SHIPPING, 1.0, json!("12.50"), NO_TAX, json!("0")),
+            line(DISCOUNT, 1.0, json!("-5.00"), NO_TAX, json!("0")),
+        ],
+        vec![pay(CREDIT_CARD, "30.00"), pay(CASH, "5")],
+    );
+    body["pricing"] = json!({"adjustments": [
+        {"type": "DISCOUNT", "name": "WELCOME10", "amount": {"type": "FIXED", "value": "10.00"}},
+        {"type": "NON_CASH_FEE", "name": "Card fee", "amount": {"type": "PERCENT", "value": "2"}}
+    ]});
+    let (status, s) = call(&sim, Method::POST, "/sales", Some(&body)).await;
+    assert_eq!(status, 200, "{s}");
+    let sale = &s["data"];
+    // Lines: 24.00 + 2.13 tax, 16.00 + 1.42, 12.50, -5.00.
+    let totals: Vec<(i64, i64)> = sale["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (cents(&l["pricing"]["total"]), cents(&l["tax"]["total"])))
+        .collect();
+    assert_eq!(totals, vec![(2400, 213), (1600, 142), (1250, 0), (-500, 0)]);
+    // Lines 47.50; fee 2 % of 47.50 = 0.95; discount 10: price 38.45, tax 3.55.
+    let t = &sale["totals"];
+    assert_eq!(
+        (
+            cents(&t["price"]),
+            cents(&t["tax"]),
+            cents(&t["price_incl_tax"])
+        ),
+        (3845, 355, 4200)
+    );
+    let taxes: Vec<(String, i64)> = sale["taxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["id"].as_str().unwrap().to_string(), cents(&x["tax"])))
+        .collect();
+    assert!(taxes.contains(&(NY_TAX.to_string(), 355)), "{taxes:?}");
+    let adj: Vec<(String, i64)> = sale["adjustments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["adjustment_type"].as_str().unwrap().to_string(),
+                cents(&a["total"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        adj,
+        vec![
+            ("DISCOUNT".to_string(), 1000),
+            ("NON_CASH_FEE".to_string(), 95)
+        ]
+    );
+    assert_eq!(cents(&sale["payments"][0]["amount"]), 3000);
+
+    let m = money_of(&sim, &id).await;
+    assert!(m.tax_exclusive);
+    assert_eq!(
+        (m.price_cents, m.tax_cents, m.total_cents),
+        (3845, 355, 4200)
+    );
+    assert_eq!((m.paid_cents, m.balance_cents), (3500, 700));
+    assert_eq!(m.discount_cents, 1000 + 500);
+    let ship: Vec<_> = m.lines_of(SHIPPING).collect();
+    assert_eq!((ship.len(), ship[0].total_cents), (1, 1250));
+    assert!(m.lines_of(DISCOUNT).all(|l| l.is_discount_product));
+    assert_eq!(
+        m.adjustments
+            .iter()
+            .map(|a| a.effect_cents)
+            .collect::<Vec<_>>(),
+        vec![-1000, 95]
+    );
+    assert_eq!(m.payments[0].name, "Credit Card");
+
+    // PUT with the rest paid: recomputed, balance 0; stock left once when closed.
+    let before = sim.with_store(|s, _| {
+        s.inventory_of(SPORK)
+            .iter()
+            .map(|r| r.current_inventory_level)
+            .sum::<f64>()
+    });
+    body["state"] = json!("closed");
+    body["payments"] = json!([pay(CREDIT_CARD, "30.00"), pay(CASH, "12")]);
+    body.as_object_mut().unwrap().remove("id");
+    let (status, s) = call(&sim, Method::PUT, &format!("/sales/{id}"), Some(&body)).await;
+    assert_eq!(status, 200, "{s}");
+    let m = money_of(&sim, &id).await;
+    assert_eq!(
+        (m.total_cents, m.paid_cents, m.balance_cents),
+        (4200, 4200, 0)
+    );
+    let after = sim.with_store(|s, _| {
+        s.inventory_of(SPORK)
+            .iter()
+            .map(|r| r.current_inventory_level)
+            .sum::<f64>()
+    });
+    assert_eq!(after, before - 2.0);
+
+    // Voiding deletes the payments (docs: sales_statuses); nothing is owed.
+    body["state"] = json!("voided");
+    let (status, s) = call(&sim, Method::PUT, &format!("/sales/{id}"), Some(&body)).await;
+    assert_eq!(status, 200, "{s}");
+    assert!(s["data"]["payments"][0]["deleted_at"].is_string());
+    let m = money_of(&sim, &id).await;
+    assert_eq!((m.paid_cents, m.balance_cents), (0, 0));
+    assert!(m.payments.iter().all(|p| p.deleted));
+
+    let api: Vec<_> = sim
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path.starts_with("/api/"))
+        .collect();
+    simkit::assert_conformant(&api);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sale_totals_in_a_tax_inclusive_store() {
+    let sim = store(StoreSpec::DemoInclusive).await;
+    let (_, r) = call(&sim, Method::GET, "/retailer", None).await;
+    assert_eq!(r["data"]["tax_exclusive"], json!(false));
+    let (_, o) = call(&sim, Method::GET, "/outlets", None).await;
+    assert!(o["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["display_prices"] == "inclusive"));
+    let (_, p) = call(&sim, Method::GET, "/products?sku=SHIPPING", None).await;
+    assert_eq!(
+        p["data"][0]["id"],
+        json!(SHIPPING),
+        "same catalog as the demo"
+    );
+
+    // Default reading: price before tax, tax on top; the tax-inclusive line total is the
+    // one rounded. 9.185 + 0.815 = 10.00 exactly (a tax-exclusive store rounds each: 10.01).
+    let id = new_id();
+    let mut body = sale_body(
+        &id,
+        "closed",
+        vec![
+            line(SPORK, 1.0, json!("9.185"), NY_TAX, json!("0.815")),
+            line(DISCOUNT, 1.0, json!("-2.00"), NO_TAX, json!("0")),
+        ],
+        vec![pay(CASH, "7.00")],
+    );
+    body["pricing"] = json!({"adjustments": [
+        {"type": "DISCOUNT", "amount": {"type": "PERCENT", "value": "10"}}
+    ]});
+    let (status, s) = call(&sim, Method::POST, "/sales", Some(&body)).await;
+    assert_eq!(status, 200, "{s}");
+    // Lines: 10.00 incl (tax 0.82, so 9.18 excl) and -2.00; 10 % of 8.00 incl = 0.80 off.
+    let t = &s["data"]["totals"];
+    assert_eq!(
+        (
+            cents(&t["price"]),
+            cents(&t["tax"]),
+            cents(&t["price_incl_tax"])
+        ),
+        (638, 82, 720)
+    );
+    let m = money_of(&sim, &id).await;
+    assert!(!m.tax_exclusive);
+    assert_eq!(
+        m.lines
+            .iter()
+            .map(|l| (l.price_cents, l.tax_cents, l.total_cents))
+            .collect::<Vec<_>>(),
+        vec![(918, 82, 1000), (-200, 0, -200)]
+    );
+    assert_eq!((m.discount_cents, m.balance_cents), (200 + 80, 20));
+
+    // The same line in the tax-exclusive demo rounds price and tax separately.
+    let excl = store(StoreSpec::Demo).await;
+    let id2 = new_id();
+    let b2 = sale_body(
+        &id2,
+        "parked",
+        vec![line(SPORK, 1.0, json!("9.185"), NY_TAX, json!("0.815"))],
+        vec![],
+    );
+    assert_eq!(call(&excl, Method::POST, "/sales", Some(&b2)).await.0, 200);
+    let m2 = money_of(&excl, &id2).await;
+    assert_eq!(
+        (m2.price_cents, m2.tax_cents, m2.total_cents),
+        (919, 82, 1001)
+    );
+
+    // The other reading, as an option: price includes the tax in a tax-inclusive store.
+    sim.set_inclusive_pricing(InclusivePricing::PriceIncludesTax);
+    let id3 = new_id();
+    let b3 = sale_body(
+        &id3,
+        "closed",
+        vec![line(SPORK, 3.0, json!("10.00"), NY_TAX, json!("0.815"))],
+        vec![pay(CASH, "30")],
+    );
+    let (status, s) = call(&sim, Method::POST, "/sales", Some(&b3)).await;
+    assert_eq!(status, 200, "{s}");
+    let m3 = money_of(&sim, &id3).await;
+    // 30.00 incl, tax 2.445 -> 2.45, so 27.55 excl; paid in full.
+    assert_eq!(
+        (
+            m3.price_cents,
+            m3.tax_cents,
+            m3.total_cents,
+            m3.balance_cents
+        ),
+        (2755, 245, 3000, 0)
+    );
+    // A tax-exclusive store reads price as before tax whatever the option.
+    excl.set_inclusive_pricing(InclusivePricing::PriceIncludesTax);
+    let id4 = new_id();
+    let b4 = sale_body(
+        &id4,
+        "parked",
+        vec![line(SPORK, 3.0, json!("10.00"), NY_TAX, json!("0.8875"))],
+        vec![],
+    );
+    assert_eq!(call(&excl, Method::POST, "/sales", Some(&b4)).await.0, 200);
+    assert_eq!(money_of(&excl, &id4).await.total_cents, 3266);
+
+    // Switching the store's mode at run time (as its owner could) takes effect for new sales.
+    excl.set_tax_exclusive(false);
+    let (_, r) = call(&excl, Method::GET, "/retailer", None).await;
+    assert_eq!(r["data"]["tax_exclusive"], json!(false));
+    let api: Vec<_> = sim
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path.starts_with("/api/"))
+        .collect();
+    simkit::assert_conformant(&api);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_sale_paid_in_full_is_an_option() {
+    let sim = store(StoreSpec::Demo).await;
+    let body = |id: &str, state: &str, paid: &str| {
+        sale_body(
+            id,
+            state,
+            vec![line(MUG, 1.0, json!("16"), NY_TAX, json!("1.42"))],
+            vec![pay(CASH, paid)],
+        )
+    };
+    // Default (undocumented either way): accepted, with a balance.
+    let id = new_id();
+    let (status, _) = call(
+        &sim,
+        Method::POST,
+        "/sales",
+        Some(&body(&id, "closed", "10")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(money_of(&sim, &id).await.balance_cents, 742);
+
+    sim.set_closed_sale_paid_in_full(true);
+    let id = new_id();
+    let (status, e) = call(
+        &sim,
+        Method::POST,
+        "/sales",
+        Some(&body(&id, "closed", "17.41")),
+    )
+    .await;
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(e["error"], "payments: a closed sale must be paid in full");
+    assert_eq!(e["message"], "total 17.42, paid 17.41, balance 0.01");
+    assert!(sim.sale_money(&id).is_none(), "nothing recorded");
+    // Paid in full, or not closed: accepted.
+    let (status, _) = call(
+        &sim,
+        Method::POST,
+        "/sales",
+        Some(&body(&id, "closed", "17.42")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(money_of(&sim, &id).await.balance_cents, 0);
+    let id = new_id();
+    let (status, _) = call(
+        &sim,
+        Method::POST,
+        "/sales",
+        Some(&body(&id, "pending", "5")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Closing it later without the rest is refused; the pending sale is unchanged.
+    let (status, _) = call(
+        &sim,
+        Method::PUT,
+        &format!("/sales/{id}"),
+        Some(&body(&id, "closed", "5")),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(money_of(&sim, &id).await.state, "pending");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_the_store_would_refuse_are_422_naming_the_field() {
+    let sim = store(StoreSpec::Demo).await;
+    // Things the store's staff deleted.
+    sim.with_store(|s, rng| {
+        let stamp = json!("2026-06-01T00:00:00+00:00");
+        let v = s.bump(rng);
+        s.taxes
+            .update(NJ_TAX, v, |t| t["deleted_at"] = stamp.clone());
+        let v = s.bump(rng);
+        s.payment_types
+            .update(GIFT_CARD, v, |t| t["deleted_at"] = stamp.clone());
+        let v = s.bump(rng);
+        s.users.update(LUIS, v, |t| t["deleted_at"] = stamp.clone());
+    });
+    let good = || {
+        let mut b = sale_body(
+            &new_id(),
+            "parked",
+            vec![line(MUG, 1.0, json!("16"), NY_TAX, json!("1.42"))],
+            vec![pay(CASH, "17.42")],
+        );
+        b["customer_id"] = json!(ELENA);
+        b
+    };
+    let (status, e) = call(&sim, Method::POST, "/sales", Some(&good())).await;
+    assert_eq!(status, 200, "{e}");
+
+    type Edit = fn(&mut Value);
+    let cases: Vec<(&str, Edit)> = vec![
+        ("line_items[0].tax.id: tax not found", |b| b["line_items"][0]["tax"]["id"] = json!(NIL)),
+        ("line_items[0].tax.id: tax is deleted", |b| b["line_items"][0]["tax"]["id"] = json!(NJ_TAX)),
+        ("line_items[0].product.id: product not found", |b| b["line_items"][0]["product"]["id"] = json!(NIL)),
+        ("line_items[0].product.id: product is deleted", |b| {
+            b["line_items"][0]["product"]["id"] = json!(DELETED_PRODUCT)
+        }),
+        ("payments[0].type.config_id: payment type not found", |b| {
+            b["payments"][0]["type"]["config_id"] = json!(NIL)
+        }),
+        ("payments[0].type.config_id: payment type is disabled", |b| {
+            b["payments"][0]["type"]["config_id"] = json!(CHECK)
+        }),
+        ("payments[0].type.config_id: payment type is deleted", |b| {
+            b["payments"][0]["type"]["config_id"] = json!(GIFT_CARD)
+        }),
+        ("source.register_id: register not found", |b| b["source"]["register_id"] = json!(NIL)),
+        ("source.author_id: user not found", |b| b["source"]["author_id"] = json!(NIL)),
+        ("source.author_id: user is deleted", |b| b["source"]["author_id"] = json!(LUIS)),
+        ("customer_id: customer not found", |b| b["customer_id"] = json!(NIL)),
+        ("fulfillment_details[0].shipping_address_id: a DISPATCH fulfillment needs a shipping address", |b| {
+            b["fulfillment_details"] = json!([{"type": "DISPATCH"}])
+        }),
+        ("fulfillment_details[0].shipping_address_id: address not found", |b| {
+            b["fulfillment_details"] = json!([{"type": "DISPATCH", "shipping_address_id": "999"}])
+        }),
+        ("fulfillment_details[0].shipping_address_token: address token not found", |b| {
+            b["fulfillment_details"] = json!([{"type": "DISPATCH", "shipping_address_token": "nope"}])
+        }),
+        ("line_items[0].pricing.adjustments: line-level adjustments are not supported by this simulator", |b| {
+            b["line_items"][0]["pricing"]["adjustments"] =
+                json!([{"type": "DISCOUNT", "target": {"method": "SINGLE"}}])
+        }),
+        ("attributes: onaccount/layby and pickup/delivery are mutually exclusive", |b| {
+            b["attributes"] = json!(["pickup", "delivery"])
+        }),
+    ];
+    for (want, edit) in cases {
+        let mut b = good();
+        edit(&mut b);
+        let (status, e) = call(&sim, Method::POST, "/sales", Some(&b)).await;
+        assert_eq!(status, 422, "{want}: {e}");
+        assert_eq!(e["error"], json!(want), "{e}");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+    }
+    // Shapes the spec rules out are 400, naming the field.
+    let bad: Vec<(&str, Edit)> = vec![
+        ("line_items[0].pricing.price", |b| {
+            b["line_items"][0]["pricing"]["price"] = json!("12,50")
+        }),
+        ("line_items[0].tax.amount", |b| {
+            b["line_items"][0]["tax"]
+                .as_object_mut()
+                .unwrap()
+                .remove("amount");
+        }),
+        ("payments[0].amount", |b| {
+            b["payments"][0]["amount"] = json!(true)
+        }),
+        (
+            "pricing.adjustments[0].type",
+            |b| b["pricing"] = json!({"adjustments": [{"type": "GIFT", "amount": {"type": "FIXED", "value": "1"}}]}),
+        ),
+        (
+            "pricing.adjustments[0].amount.value",
+            |b| b["pricing"] = json!({"adjustments": [{"type": "DISCOUNT", "amount": {"type": "FIXED", "value": "ten"}}]}),
+        ),
+    ];
+    for (field, edit) in bad {
+        let mut b = good();
+        edit(&mut b);
+        let (status, e) = call(&sim, Method::POST, "/sales", Some(&b)).await;
+        assert_eq!(status, 400, "{field}: {e}");
+        assert!(e["error"].as_str().unwrap().starts_with(field), "{e}");
+    }
+    assert_eq!(
+        sim.with_store(|s, _| s.sales.len()),
+        1,
+        "no refused sale was kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_addresses_and_dispatch_details() {
+    let sim = store(StoreSpec::Demo).await;
+    let base = format!("/customers/{ELENA}/addresses");
+    let addr = json!({
+        "address_line_1": "12 Harbor St", "city": "Brooklyn", "state": "New York",
+        "state_code": "NY", "postcode": "11201", "country_code": "US", "type": "SHIPPING"
+    });
+    let (status, c) = call(&sim, Method::POST, &base, Some(&addr)).await;
+    assert_eq!(status, 201, "{c}");
+    let a = &c["data"];
+    let id = a["id"].as_u64().expect("int64 id");
+    let token = a["id_token"].as_str().unwrap().to_string();
+    assert_eq!(a["customer_id"], json!(ELENA));
+    assert_eq!(a["country_name"], json!("United States"));
+    let (status, l) = call(&sim, Method::GET, &base, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(l["data"].as_array().unwrap().len(), 1);
+    let mut moved = addr.clone();
+    moved["address_line_1"] = json!("14 Harbor St");
+    let (status, u) = call(&sim, Method::PUT, &format!("{base}/{id}"), Some(&moved)).await;
+    assert_eq!(status, 200, "{u}");
+    let (_, g) = call(&sim, Method::GET, &format!("{base}/{id}"), None).await;
+    assert_eq!(g["data"]["address_line_1"], json!("14 Harbor St"));
+    assert_eq!(g["data"]["created_at"], a["created_at"]);
+
+    // The spec's validation rules: 400 naming the field; unknown customer or address 404.
+    for (edit, field) in [
+        (json!({"city": null}), "city"),
+        (json!({"state_code": null}), "state_code"),
+        (json!({"state_code": "ZZ"}), "state_code"),
+        (json!({"type": "HOME"}), "type"),
+        (json!({"country_code": "USA"}), "country_code"),
+        (json!({"postcode": "1120"}), "postcode"),
+        (json!({"address_line_1": "x".repeat(51)}), "address_line_1"),
+    ] {
+        let mut b = addr.clone();
+        for (k, v) in edit.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (status, e) = call(&sim, Method::POST, &base, Some(&b)).await;
+        assert_eq!(status, 400, "{field}: {e}");
+        assert!(e["error"].as_str().unwrap().starts_with(field), "{e}");
+    }
+    let (status, _) = call(
+        &sim,
+        Method::POST,
+        &format!("/customers/{NIL}/addresses"),
+        Some(&addr),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &sim,
+        Method::GET,
+        &format!("/customers/{DARNELL}/addresses/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "another customer's address");
+
+    // A dispatch sale names the address by id (or by the token create returned).
+    let sale = |customer: &str, detail: Value| {
+        let mut b = sale_body(
+            &new_id(),
+            "pending",
+            vec![line(MUG, 1.0, json!("16"), NY_TAX, json!("1.42"))],
+            vec![],
+        );
+        b["customer_id"] = json!(customer);
+        b["attributes"] = json!(["delivery"]);
+        b["fulfillment_details"] = json!([detail]);
+        b
+    };
+    let by_id =
+        json!({"type": "DISPATCH", "shipping_address_id": id.to_string(), "note": "leave at door"});
+    let (status, s) = call(
+        &sim,
+        Method::POST,
+        "/sales",
+        Some(&sale(ELENA, by_id.clone())),
+    )
+    .await;
+    assert_eq!(status, 200, "{s}");
+    let by_token = json!({"type": "DISPATCH", "shipping_address_token": token});
+    let (status, s) = call(&sim, Method::POST, "/sales", Some(&sale(ELENA, by_token))).await;
+    assert_eq!(status, 200, "{s}");
+    let (status, e) = call(
+        &sim,
+        Method::POST,
+        "/sales",
+        Some(&sale(DARNELL, by_id.clone())),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        e["error"],
+        "fulfillment_details[0].shipping_address_id: address belongs to another customer"
+    );
+    let mut no_customer = sale(ELENA, by_id.clone());
+    no_customer.as_object_mut().unwrap().remove("customer_id");
+    let (status, e) = call(&sim, Method::POST, "/sales", Some(&no_customer)).await;
+    assert_eq!(status, 422, "{e}");
+
+    let (status, d) = call(&sim, Method::DELETE, &format!("{base}/{id}"), None).await;
+    assert_eq!((status, d), (204, Value::Null));
+    let (status, _) = call(&sim, Method::GET, &format!("{base}/{id}"), None).await;
+    assert_eq!(status, 404);
+    let (status, e) = call(&sim, Method::POST, "/sales", Some(&sale(ELENA, by_id))).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        e["error"],
+        "fulfillment_details[0].shipping_address_id: address not found"
+    );
+    let sales: Vec<_> = sim
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path == "/api/2026-07/sales")
+        .collect();
+    simkit::assert_conformant(&sales);
 }

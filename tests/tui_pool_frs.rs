@@ -44,16 +44,16 @@ async fn pool_browse_filter_archived_and_detail_with_history() {
     t.press("5r").await;
     t.press("7").await;
     let screen = t.screen(W, H);
-    assert!(screen.contains("331 items"), "{screen}");
+    assert!(screen.contains("332 items"), "{screen}");
     snap!("pool_normal", screen);
 
     // Scrolling reaches every row (windows are fetched as needed).
     t.press("G").await;
     let bottom = t.screen(W, H);
-    assert!(bottom.contains("row 331 of 331"), "{bottom}");
+    assert!(bottom.contains("row 332 of 332"), "{bottom}");
     t.key(KeyCode::PageUp);
     t.press("g").await;
-    assert!(t.screen(W, H).contains("row 1 of 331"));
+    assert!(t.screen(W, H).contains("row 1 of 332"));
 
     // Filter by SKU or title.
     t.press("/").await;
@@ -67,7 +67,7 @@ async fn pool_browse_filter_archived_and_detail_with_history() {
     snap!("pool_filtered", filtered);
     t.key(KeyCode::Esc);
     t.settle().await;
-    assert!(t.screen(W, H).contains("331 items"));
+    assert!(t.screen(W, H).contains("332 items"));
 
     // Archive five products in the store; Primary archives them in the pool.
     let sim = t.sim.as_ref().expect("sim");
@@ -102,9 +102,9 @@ async fn pool_browse_filter_archived_and_detail_with_history() {
     t.press("A").await;
     let hidden = t.screen(W, H);
     assert!(hidden.contains("archived hidden"), "{hidden}");
-    assert!(hidden.contains("326 items"), "{hidden}");
+    assert!(hidden.contains("327 items"), "{hidden}");
     t.press("A").await;
-    assert!(t.screen(W, H).contains("331 items"));
+    assert!(t.screen(W, H).contains("332 items"));
 
     // The changed variant's detail shows its history.
     t.press("/").await;

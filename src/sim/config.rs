@@ -12,8 +12,11 @@ use crate::clock::{self, SharedClock};
 /// Which catalog the simulator serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreSpec {
-    /// The committed demo store (`fixtures/stores/demo`, compiled in).
+    /// The committed demo store (`fixtures/stores/demo`, compiled in). Tax-exclusive.
     Demo,
+    /// `demo-inclusive`: the same store set up tax-inclusive (`fixtures/stores/demo-inclusive`
+    /// holds the retailer and outlets that differ; every other file is the demo's).
+    DemoInclusive,
     /// `synthetic:N[:seed]`: N generated product rows, deterministic for a seed.
     Synthetic { products: u64, seed: u64 },
     /// A directory with the same files as the demo store.
@@ -28,6 +31,9 @@ impl std::str::FromStr for StoreSpec {
         let s = s.trim();
         if s == "demo" {
             return Ok(StoreSpec::Demo);
+        }
+        if s == "demo-inclusive" {
+            return Ok(StoreSpec::DemoInclusive);
         }
         if s == "empty" {
             return Ok(StoreSpec::Empty);
@@ -56,7 +62,7 @@ impl std::str::FromStr for StoreSpec {
             return Ok(StoreSpec::Dir(PathBuf::from(dir)));
         }
         Err(format!(
-            "{s:?} is not a store: use demo, empty, synthetic:N[:SEED] or dir:PATH"
+            "{s:?} is not a store: use demo, empty, synthetic:N[:SEED] or dir:PATH (or demo-inclusive, the demo store set up tax-inclusive)"
         ))
     }
 }
@@ -83,6 +89,67 @@ impl std::str::FromStr for DuplicateSale {
             "existing" | "return-existing" => Ok(Self::ReturnExisting),
             _ => Err(format!(
                 "{s:?}: expected update, conflict or existing for --duplicate-sale"
+            )),
+        }
+    }
+}
+
+/// How a sale line's `pricing.price` and `tax.amount` relate in a tax-inclusive store
+/// (`Retailer.tax_exclusive: false`). The spec calls `price` the "unit price" and
+/// `tax.amount` "the unit tax value" without saying whether the price holds the tax there.
+/// In a tax-exclusive store both readings agree: price is before tax, tax is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum InclusivePricing {
+    /// `price` is before tax in every store and `tax.amount` is added on top. The docs'
+    /// only sale example comes from a GST store (NZ, 15 %) and sends price 22, tax 3.3 and a
+    /// payment of 25.3; `SaleTotals.price` is "tax exclusive"; price books "always" return
+    /// tax-exclusive prices. The store's mode only decides which figure is rounded: the
+    /// tax-inclusive line total (price + tax) × quantity is the figure of record, and the
+    /// tax-exclusive total is that minus the rounded tax.
+    #[default]
+    PriceExcludesTax,
+    /// `price` already includes `tax.amount` (Retailer.tax_exclusive: "Whether Prices should
+    /// be interpreted as Tax-Exclusive"): the line's tax-inclusive total is price × quantity
+    /// and its tax-exclusive total is that minus the tax.
+    PriceIncludesTax,
+}
+
+impl std::str::FromStr for InclusivePricing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "excludes-tax" | "price-excludes-tax" => Ok(Self::PriceExcludesTax),
+            "includes-tax" | "price-includes-tax" => Ok(Self::PriceIncludesTax),
+            _ => Err(format!(
+                "{s:?}: expected excludes-tax or includes-tax for --inclusive-pricing"
+            )),
+        }
+    }
+}
+
+/// What a line's `pricing.discount` means. The spec: "Discount value of the line item", and
+/// the response's `discount_total` is `discount` × `quantity`; whether `price` is before or
+/// after that discount is not said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LineDiscount {
+    /// `price` is the list price; the line is charged `price − discount` per unit.
+    #[default]
+    Subtract,
+    /// `price` is already the discounted unit price; `discount` only records how much was
+    /// taken off (as the legacy register_sale_products `price` was).
+    Informational,
+}
+
+impl std::str::FromStr for LineDiscount {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "subtract" => Ok(Self::Subtract),
+            "informational" => Ok(Self::Informational),
+            _ => Err(format!(
+                "{s:?}: expected subtract or informational for --line-discount"
             )),
         }
     }
@@ -262,6 +329,13 @@ pub struct SimConfig {
     pub sales_page_size_cap: u64,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
+    /// See [`InclusivePricing`]; only matters in a tax-inclusive store.
+    pub inclusive_pricing: InclusivePricing,
+    /// See [`LineDiscount`].
+    pub line_discount: LineDiscount,
+    /// Refuse (422) a sale saved `closed` whose payments do not cover its total. The docs do
+    /// not say a store requires this; by default a closed sale is accepted with a balance.
+    pub closed_sale_paid_in_full: bool,
     /// Versions advance by a random step in 1..=gap, so clients cannot assume +1.
     pub version_gap: u64,
     pub faults: Faults,
@@ -287,6 +361,9 @@ impl Default for SimConfig {
             sales_page_size_cap: 500,
             duplicate_sale: DuplicateSale::default(),
             before_bound: BeforeBound::default(),
+            inclusive_pricing: InclusivePricing::default(),
+            line_discount: LineDiscount::default(),
+            closed_sale_paid_in_full: false,
             version_gap: 3,
             faults: Faults::default(),
             clock: clock::system(),

@@ -35,6 +35,24 @@ const DEMO: [(&str, &str); 11] = [
     demo_file!("customers.json"),
 ];
 
+/// The files in which `demo-inclusive` differs from the demo store.
+const DEMO_INCLUSIVE: [(&str, &str); 2] = [
+    (
+        "retailer.json",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/stores/demo-inclusive/retailer.json"
+        )),
+    ),
+    (
+        "outlets.json",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/stores/demo-inclusive/outlets.json"
+        )),
+    ),
+];
+
 fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| format!("{name}: not a valid store file ({e})"))
 }
@@ -61,6 +79,18 @@ pub fn demo() -> Result<Seed, String> {
             .find(|(n, _)| *n == name)
             .map(|(_, t)| t.to_string())
             .ok_or_else(|| format!("{name}: missing from the demo store"))
+    })
+}
+
+/// The demo store set up tax-inclusive: its own retailer and outlets, the demo's catalog.
+pub fn demo_inclusive() -> Result<Seed, String> {
+    build(|name| {
+        DEMO_INCLUSIVE
+            .iter()
+            .chain(DEMO.iter())
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.to_string())
+            .ok_or_else(|| format!("{name}: missing from the demo-inclusive store"))
     })
 }
 

@@ -6,9 +6,11 @@
 pub mod addresses;
 pub mod config;
 pub mod fixtures;
+pub mod money;
 pub mod ratelimit;
 pub mod reply;
 pub mod routes;
+pub mod sale_money;
 pub mod sales;
 pub mod server;
 pub mod state;
@@ -16,8 +18,9 @@ pub mod synthetic;
 pub mod table;
 
 pub use config::{
-    BeforeBound, DuplicateSale, Fault, Faults, RateLimit, RateScope, SimConfig, StoreSpec,
-    TokenSpec,
+    BeforeBound, DuplicateSale, Fault, Faults, InclusivePricing, LineDiscount, RateLimit,
+    RateScope, SimConfig, StoreSpec, TokenSpec,
 };
+pub use sale_money::{AdjustmentMoney, LineMoney, PaymentMoney, SaleMoney};
 pub use server::{Exchange, SimHandle};
 pub use state::{Mutation, SimStore};

@@ -7,7 +7,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::config::{BeforeBound, DuplicateSale};
+use super::addresses;
+use super::config::{BeforeBound, DuplicateSale, InclusivePricing, LineDiscount};
 use super::reply::{Params, Reply};
 use super::sales;
 use super::state::SimStore;
@@ -22,6 +23,9 @@ pub struct Settings {
     pub sales_page_size_cap: u64,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
+    pub inclusive_pricing: InclusivePricing,
+    pub line_discount: LineDiscount,
+    pub closed_sale_paid_in_full: bool,
 }
 
 pub struct Ctx<'a> {
@@ -147,8 +151,11 @@ fn dispatch(ctx: &mut Ctx, call: &Call) -> Result<Reply, Reply> {
         ("GET", ["customers"]) => list(&ctx.store.customers, q, ctx, cap, true),
         ("POST", ["customers"]) => create_customer(ctx, call.body),
         ("GET", ["customers", id]) => Ok(single(ctx.store.customers.get(id), "customer")),
-        ("GET", ["customers", id, "addresses"]) => super::addresses::list(ctx, id),
-        ("POST", ["customers", id, "addresses"]) => super::addresses::create(ctx, id, call.body),
+        ("GET", ["customers", id, "addresses"]) => addresses::list(ctx, id),
+        ("POST", ["customers", id, "addresses"]) => addresses::create(ctx, id, call.body),
+        ("GET", ["customers", id, "addresses", a]) => addresses::get(ctx, id, a),
+        ("PUT", ["customers", id, "addresses", a]) => addresses::update(ctx, id, a, call.body),
+        ("DELETE", ["customers", id, "addresses", a]) => addresses::delete(ctx, id, a),
         ("GET", ["search"]) => search(ctx, q),
         ("GET", ["sales"]) => {
             let cap = ctx.settings.sales_page_size_cap;

@@ -106,6 +106,7 @@ pub struct SimHandle {
 fn load_seed(spec: &StoreSpec, registers: usize) -> Result<super::state::Seed, String> {
     match spec {
         StoreSpec::Demo => fixtures::demo(),
+        StoreSpec::DemoInclusive => fixtures::demo_inclusive(),
         StoreSpec::Dir(d) => fixtures::from_dir(d),
         StoreSpec::Synthetic { products, seed } => {
             Ok(synthetic::generate(*products, *seed, registers))
@@ -150,6 +151,9 @@ impl SimHandle {
                 sales_page_size_cap: cfg.sales_page_size_cap.max(1),
                 duplicate_sale: cfg.duplicate_sale,
                 before_bound: cfg.before_bound,
+                inclusive_pricing: cfg.inclusive_pricing,
+                line_discount: cfg.line_discount,
+                closed_sale_paid_in_full: cfg.closed_sale_paid_in_full,
             }),
             tokens: cfg.tokens.clone(),
             rate: cfg.rate_limit.clone(),
@@ -189,6 +193,27 @@ impl SimHandle {
     }
     pub fn set_duplicate_sale(&self, d: super::config::DuplicateSale) {
         lock(&self.inner.settings).duplicate_sale = d;
+    }
+    /// See [`InclusivePricing`](super::config::InclusivePricing).
+    pub fn set_inclusive_pricing(&self, p: super::config::InclusivePricing) {
+        lock(&self.inner.settings).inclusive_pricing = p;
+    }
+    /// See [`LineDiscount`](super::config::LineDiscount).
+    pub fn set_line_discount(&self, d: super::config::LineDiscount) {
+        lock(&self.inner.settings).line_discount = d;
+    }
+    /// Refuse a sale saved `closed` that is not paid in full (default off).
+    pub fn set_closed_sale_paid_in_full(&self, on: bool) {
+        lock(&self.inner.settings).closed_sale_paid_in_full = on;
+    }
+    /// Switches the store between tax-exclusive and tax-inclusive (retailer and outlets).
+    pub fn set_tax_exclusive(&self, on: bool) {
+        self.with_store(|s, rng| s.set_tax_exclusive(on, rng));
+    }
+    /// The money of sale `id` as the simulator recorded it: lines, adjustments, payments,
+    /// totals and balance, in cents. `None` if there is no such sale.
+    pub fn sale_money(&self, id: &str) -> Option<super::sale_money::SaleMoney> {
+        lock(&self.inner.data).store.sale_money.get(id).cloned()
     }
     pub fn set_page_size_cap(&self, cap: u64) {
         lock(&self.inner.settings).page_size_cap = cap.max(1);
@@ -282,7 +307,10 @@ fn json_response(r: &Reply, extra: &[(&'static str, String)]) -> Response<Body> 
     *resp.status_mut() =
         StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = resp.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/json"));
+    // A 204 has no body, so no content type.
+    if !r.body.is_empty() {
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+    }
     for (k, v) in extra {
         if let Ok(v) = HeaderValue::from_str(v) {
             h.insert(*k, v);
@@ -592,6 +620,17 @@ async fn admin(
             let d = lock(&sim.data);
             let sales: Vec<&Value> = d.store.sales.iter().collect();
             Reply::ok(&json!({ "data": sales }))
+        }
+        // The simulator's own report of a sale's money (the spec's Sale has no balance).
+        ("GET", path) if path.starts_with("sales/") && path.ends_with("/money") => {
+            let id = path
+                .trim_start_matches("sales/")
+                .trim_end_matches("/money")
+                .to_lowercase();
+            match lock(&sim.data).store.sale_money.get(&id) {
+                Some(m) => Reply::ok(&json!({ "data": m })),
+                None => Reply::not_found("sale"),
+            }
         }
         _ => Reply::not_found("admin endpoint"),
     };

@@ -1,12 +1,13 @@
 //! The simulated store's data: one global version counter, versioned tables, and the live
 //! mutations tests use to change the catalog while a client is paging through it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
+use super::sale_money::SaleMoney;
 use super::table::{Row, Table};
 use crate::lightspeed::models::{InventoryRecord, Product};
 
@@ -26,11 +27,17 @@ pub struct SimStore {
     pub products: Table<Product>,
     pub inventory: Table<InventoryRecord>,
     pub customers: Table<Value>,
-    /// Customer addresses (`/customers/{id}/addresses`), in creation order.
-    pub customer_addresses: Vec<Value>,
     pub sales: Table<Value>,
     /// The last request body each sale was created or updated from.
     pub sale_requests: HashMap<String, Value>,
+    /// Each sale's money as last computed (see [`SaleMoney`]).
+    pub sale_money: HashMap<String, SaleMoney>,
+    /// `CustomerAddress` rows by their int64 id.
+    pub customer_addresses: BTreeMap<u64, Value>,
+    /// `id_token` (returned when an address is created) → address id, for
+    /// `fulfillment_details[].shipping_address_token`.
+    pub address_tokens: HashMap<String, u64>,
+    next_address_id: u64,
     inv_key: HashMap<(String, String), String>,
     sku_index: HashMap<String, Vec<String>>,
 }
@@ -91,9 +98,12 @@ impl SimStore {
             products: Table::default(),
             inventory: Table::default(),
             customers: Table::default(),
-            customer_addresses: Vec::new(),
             sales: Table::default(),
             sale_requests: HashMap::new(),
+            sale_money: HashMap::new(),
+            customer_addresses: BTreeMap::new(),
+            address_tokens: HashMap::new(),
+            next_address_id: 4_100_000,
             inv_key: HashMap::new(),
             sku_index: HashMap::new(),
         };
@@ -166,6 +176,37 @@ impl SimStore {
             .collect();
         v.sort_by_key(|r| r.version);
         v
+    }
+
+    /// A fresh `CustomerAddress.id`.
+    pub fn new_address_id(&mut self) -> u64 {
+        self.next_address_id += 1;
+        self.next_address_id
+    }
+
+    /// `Retailer.tax_exclusive`; a store file without it is tax-exclusive (the demo's mode).
+    pub fn tax_exclusive(&self) -> bool {
+        self.retailer
+            .get("tax_exclusive")
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    }
+
+    /// Switches the store between tax-exclusive and tax-inclusive, as its owner would in the
+    /// store's settings: the retailer's `tax_exclusive` and every outlet's `display_prices`.
+    pub fn set_tax_exclusive(&mut self, on: bool, rng: &mut ChaCha8Rng) {
+        self.retailer["tax_exclusive"] = json!(on);
+        let ids: Vec<String> = self
+            .outlets
+            .iter()
+            .map(|o| o.row_id().to_string())
+            .collect();
+        for id in ids {
+            let v = self.bump(rng);
+            self.outlets.update(&id, v, |o| {
+                o["display_prices"] = json!(if on { "exclusive" } else { "inclusive" });
+            });
+        }
     }
 
     pub fn register_count(&self) -> u64 {

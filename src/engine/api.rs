@@ -219,13 +219,20 @@ impl Engine {
                 f.user_id.clone(),
                 f.tax_id.clone(),
                 f.payment_type_id.clone(),
+                f.shipping_product_id.clone(),
                 s.connection.clone(),
             )
         };
         let f = &source.send_frs;
-        let any = [&f.register_id, &f.user_id, &f.tax_id, &f.payment_type_id]
-            .iter()
-            .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+        let any = [
+            &f.register_id,
+            &f.user_id,
+            &f.tax_id,
+            &f.payment_type_id,
+            &f.shipping_product_id,
+        ]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
         if !any || previous.is_some_and(|p| ids(p) == ids(source)) {
             return Ok(None);
         }

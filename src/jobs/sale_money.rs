@@ -2,12 +2,14 @@
 //! exactly the order's money before it is sent.
 //!
 //! How each part is represented (spec `openapi-2026-07.json`, see README "Money on sales"):
-//! - Items: one `line_items[]` entry per FR line; `pricing.price` is the unit price and
-//!   `tax.amount` the unit tax (`LineItemPricing.price`, `LineItemTax.amount`: "unit").
-//!   In a tax-exclusive store (`Retailer.tax_exclusive`) the price excludes tax and the line
-//!   costs (price + tax) × quantity; in a tax-inclusive store the price includes the unit
-//!   tax (the documented rule for prices in such stores: "tax inclusive if your store is
-//!   tax inclusive") and the line costs price × quantity, of which tax × quantity is tax.
+//! - Items: one `line_items[]` entry per FR line; `pricing.price` is the unit price before
+//!   tax and `tax.amount` the unit tax (`LineItemPricing.price`, `LineItemTax.amount`:
+//!   "unit"), so a line costs (price + tax) × quantity. That holds in a tax-inclusive store
+//!   too (`Retailer.tax_exclusive: false`): the docs' only create-sale example (sales_101)
+//!   comes from a GST store and sends price 22, tax 3.3 and a payment of 25.3, and
+//!   `SaleTotals.price` is "tax exclusive". A store that read the price as tax-inclusive
+//!   would record a different total; the send job compares the store's totals with the
+//!   order's after the POST and fails the FR, with both figures, if they differ.
 //! - Tax: the order's tax is allocated over the item lines by value in cents, the remainder
 //!   to the largest line. Because `tax.amount` is per unit, a line whose tax does not divide
 //!   by its (whole) quantity is split into two lines of the same product: q − r units at
@@ -82,7 +84,6 @@ pub struct MoneyPlan {
     pub discount: Cents,
     /// Shipping product and cost; a cost of zero adds no line.
     pub shipping: Option<(String, Cents)>,
-    pub tax_exclusive: bool,
     /// Payment type id; `None` sends the sale unpaid.
     pub payment_type: Option<String>,
     pub payment_date: Option<String>,
@@ -200,12 +201,7 @@ impl MoneyPlan {
                 _ => split_tax(l.quantity, *t),
             };
             for (q, unit_tax) in parts {
-                let price = if self.tax_exclusive {
-                    l.unit_price
-                } else {
-                    l.unit_price + unit_tax
-                };
-                line_items.push(line(&l.product_id, q, price, &self.tax_id, unit_tax));
+                line_items.push(line(&l.product_id, q, l.unit_price, &self.tax_id, unit_tax));
             }
         }
         if let Some((product, cost)) = &self.shipping {
@@ -235,13 +231,7 @@ impl MoneyPlan {
             payments: Vec::new(),
         };
         if let Some(pt) = &self.payment_type {
-            let total = SaleMoney::of(
-                &parts.line_items,
-                parts.pricing.as_ref(),
-                &[],
-                self.tax_exclusive,
-            )?
-            .total;
+            let total = SaleMoney::of(&parts.line_items, parts.pricing.as_ref(), &[])?.total;
             if total > 0 {
                 parts.payments.push(SalePayment {
                     amount: amount(total),
@@ -259,7 +249,7 @@ impl MoneyPlan {
 /// A sale's money as the docs define it, read back from a body: what the check compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SaleMoney {
-    /// Σ price × quantity of the item and shipping lines, excluding tax.
+    /// Σ (price − discount) × quantity of the item and shipping lines, before tax.
     pub lines: Cents,
     pub tax: Cents,
     /// Sale-level DISCOUNT adjustments.
@@ -272,20 +262,14 @@ pub struct SaleMoney {
 }
 
 impl SaleMoney {
-    pub fn of_request(sale: &SaleRequest, tax_exclusive: bool) -> Result<SaleMoney, String> {
-        SaleMoney::of(
-            &sale.line_items,
-            sale.pricing.as_ref(),
-            &sale.payments,
-            tax_exclusive,
-        )
+    pub fn of_request(sale: &SaleRequest) -> Result<SaleMoney, String> {
+        SaleMoney::of(&sale.line_items, sale.pricing.as_ref(), &sale.payments)
     }
 
     pub fn of(
         lines: &[SaleLineItem],
         pricing: Option<&SalePricing>,
         payments: &[SalePayment],
-        tax_exclusive: bool,
     ) -> Result<SaleMoney, String> {
         let mut m = SaleMoney::default();
         for l in lines {
@@ -296,7 +280,7 @@ impl SaleMoney {
             let value = value_of(unit_price - unit_discount, l.quantity)?;
             let tax = value_of(unit_tax, l.quantity)?;
             m.tax += tax;
-            m.lines += if tax_exclusive { value } else { value - tax };
+            m.lines += value;
         }
         for a in pricing
             .map(|p| p.adjustments.as_slice())
@@ -408,7 +392,7 @@ mod tests {
         assert_eq!(parts.iter().map(|(q, u)| *q as i64 * u).sum::<i64>(), 1001);
     }
 
-    fn plan(tax_exclusive: bool) -> MoneyPlan {
+    fn plan() -> MoneyPlan {
         MoneyPlan {
             lines: vec![
                 ItemLine {
@@ -431,14 +415,13 @@ mod tests {
             no_tax_id: "n".into(),
             discount: 500,
             shipping: Some(("ship".into(), 750)),
-            tax_exclusive,
             payment_type: Some("card".into()),
             payment_date: None,
         }
     }
 
     #[test]
-    fn the_body_carries_the_order_in_both_kinds_of_store() {
+    fn the_body_carries_the_order_to_the_cent() {
         let order = OrderMoney {
             items: 3 * 1299 + 500,
             discount: 500,
@@ -446,15 +429,19 @@ mod tests {
             tax: 461,
             paid: true,
         };
-        for exclusive in [true, false] {
-            let p = plan(exclusive).build().unwrap();
-            let m =
-                SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments, exclusive).unwrap();
-            check(&m, &order).unwrap();
-            assert_eq!(m.paid, order.total());
-        }
-        let p = plan(true).build().unwrap();
-        let mut m = SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments, true).unwrap();
+        let p = plan().build().unwrap();
+        let m = SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments).unwrap();
+        check(&m, &order).unwrap();
+        assert_eq!(m.paid, order.total());
+        // A's share of the tax is 4.09 over 3 units = 3 × 1.36 + 0.01: split 2 × 1.36, 1 × 1.37.
+        let a: Vec<(f64, f64)> = p
+            .line_items
+            .iter()
+            .filter(|l| l.product.id == "pa")
+            .map(|l| (l.quantity, l.tax.amount))
+            .collect();
+        assert_eq!(a, vec![(2.0, 1.36), (1.0, 1.37)]);
+        let mut m = SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments).unwrap();
         m.tax -= 1;
         m.total -= 1;
         let e = check(&m, &order).unwrap_err();

@@ -287,9 +287,40 @@ fn shipping_address(fr: &Fr) -> Result<CustomerAddress, String> {
     })
 }
 
+/// A figure of the store's `totals` (number or numeric string) in cents.
+fn total_cents(totals: &serde_json::Value, key: &str) -> Option<Cents> {
+    let v = totals.get(key)?;
+    let x = v
+        .as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))?;
+    sale_money::cents(x)
+}
+
+/// `Some(why)` when the created sale's `totals` (tax-inclusive total and tax) differ from
+/// what was sent by a cent or more. A store that reports no totals is taken at its word.
+fn store_totals_differ(
+    sale: &crate::lightspeed::models::Sale,
+    body: &SaleRequest,
+) -> Option<String> {
+    let totals = sale.totals.as_ref()?;
+    let sent = SaleMoney::of_request(body).ok()?;
+    let total = total_cents(totals, "price_incl_tax");
+    let tax = total_cents(totals, "tax");
+    let off = total.is_some_and(|t| t != sent.total) || tax.is_some_and(|t| t != sent.tax);
+    off.then(|| {
+        format!(
+            "the store recorded sale {} with total {} (tax {}) but the order totals {} (tax {}); correct or void it in Lightspeed, then `lsbridge fr retry`",
+            sale.id,
+            total.map_or("?".into(), show),
+            tax.map_or("?".into(), show),
+            show(sent.total),
+            show(sent.tax)
+        )
+    })
+}
+
 /// What the money needs from the store, read once per run.
 struct StoreMoney {
-    tax_exclusive: bool,
     /// The retailer's 0 % tax, for untaxed lines (shipping).
     no_tax_id: String,
     /// Live, enabled payment types.
@@ -575,17 +606,11 @@ impl Job<'_> {
             no_tax_id: facts.no_tax_id.clone(),
             discount,
             shipping: shipping_line,
-            tax_exclusive: facts.tax_exclusive,
             payment_type: payment_type.clone(),
             payment_date: date.clone(),
         };
         let parts = plan.build()?;
-        let body_money = SaleMoney::of(
-            &parts.line_items,
-            parts.pricing.as_ref(),
-            &parts.payments,
-            facts.tax_exclusive,
-        )?;
+        let body_money = SaleMoney::of(&parts.line_items, parts.pricing.as_ref(), &parts.payments)?;
         let order_tax = match tax {
             TaxFrom::Total(t) => t,
             // The template chose the rate or per-line tax: the lines are the intended tax.
@@ -690,11 +715,13 @@ impl Job<'_> {
             return Ok(());
         }
         let r = self.ctx.client.retailer().await?;
-        let Some(tax_exclusive) = r.tax_exclusive else {
-            return Err(JobError::Setup(
-                "the store did not say whether its prices are tax-exclusive (GET /retailer has no tax_exclusive); sale prices cannot be sent right".into(),
-            ));
-        };
+        // Prices go out before tax either way (see `sale_money`); the store's totals are
+        // compared with the order's after each POST.
+        self.log.info(match r.tax_exclusive {
+            Some(true) => "the store is tax-exclusive".to_string(),
+            Some(false) => "the store is tax-inclusive: sale prices are sent before tax with the unit tax, as in the docs' GST example, and the store's totals are checked".to_string(),
+            None => "the store does not say whether it is tax-exclusive; the store's totals are checked after each sale".to_string(),
+        });
         let payment_types = crate::lightspeed::pager::VersionPager::<
             crate::lightspeed::models::PaymentType,
         >::new(&self.ctx.client, "/payment_types", 0)
@@ -713,7 +740,6 @@ impl Job<'_> {
             .await?;
         let tax_rate = (tax.data.id == self.ids.tax).then(|| tax.data.rate());
         self.store_money = Some(StoreMoney {
-            tax_exclusive,
             no_tax_id: r
                 .no_tax_group_id
                 .filter(|t| !t.trim().is_empty())
@@ -979,6 +1005,11 @@ impl Job<'_> {
             self.ctx.store.flush_async().await?;
             match self.ctx.client.create_sale(&body).await {
                 Ok(sale) => {
+                    if let Some(why) = store_totals_differ(&sale, &body) {
+                        return self
+                            .sent_wrong(&fr, &sent_lines, sale.invoice_number, why)
+                            .await;
+                    }
                     return self
                         .processed(&fr, &sent_lines, sale.invoice_number, false)
                         .await;
@@ -1058,6 +1089,42 @@ impl Job<'_> {
                 Ok(Some(Done::Unresolved(why)))
             }
         }
+    }
+
+    /// The store made the sale but recorded other money than was sent: Failed, naming both
+    /// figures, never Processed. `fr retry` after the sale is corrected in the store finds it.
+    async fn sent_wrong(
+        &mut self,
+        fr: &Fr,
+        lines: &[usize],
+        invoice: Option<String>,
+        why: String,
+    ) -> Result<Done, JobError> {
+        let now = self.now();
+        let lines = lines.to_vec();
+        self.frs
+            .update_with_event(
+                fr.source,
+                &fr.number,
+                kind::STATUS,
+                Some(self.run),
+                now,
+                |f| {
+                    for i in &lines {
+                        if let Some(item) = f.items.get_mut(*i) {
+                            item.line = LineState::Sent;
+                        }
+                    }
+                    if invoice.is_some() {
+                        f.invoice_number = invoice.clone();
+                    }
+                    crate::frs::status::transition(f, FrStatus::Failed, &why, now)?;
+                    Ok(why.clone())
+                },
+            )
+            .map_err(fr_err)?;
+        self.ctx.store.flush_async().await?;
+        Ok(Done::Failed(why))
     }
 
     async fn processed(

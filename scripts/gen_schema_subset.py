@@ -52,6 +52,8 @@ ENDPOINTS = [
     "GET /customers",
     "POST /customers",
     "GET /customers/{customer_id}",
+    "GET /customers/{customer_id}/addresses",
+    "POST /customers/{customer_id}/addresses",
     "GET /search",
     "POST /sales",
     "PUT /sales/{sale_id}",

@@ -25,12 +25,27 @@ const REGISTER: &str = "4372d80f-c820-5aaa-9268-14f03f6f643e";
 const USER: &str = "4b8b8288-fe37-584b-b1c8-b60bf9d0b2c9";
 const TAX: &str = "26bc762a-15e1-510d-8dce-cfb5f80720f6";
 const CARD: &str = "884cf03f-7148-5d83-8465-976ce0a625c0";
+const WEB_ORDER: &str = "e377a737-d0ec-5c95-8c86-c06069ba9035";
+/// The demo store's shipping service (SKU SHIPPING).
+const SHIPPING: &str = "4ccad2cd-c787-548f-aab8-e03644d744b5";
 
 fn configured(s: &mut Source) {
     s.send_frs.register_id = Some(REGISTER.into());
     s.send_frs.user_id = Some(USER.into());
     s.send_frs.tax_id = Some(TAX.into());
+    s.send_frs.shipping_product_id = Some(SHIPPING.into());
     s.allow_backorders = true;
+}
+
+/// Item lines of a recorded sale (the shipping product's line left out).
+fn item_lines(sale: &Value) -> Vec<Value> {
+    sale["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["product"]["id"] != json!(SHIPPING) && l["product_id"] != json!(SHIPPING))
+        .cloned()
+        .collect()
 }
 
 async fn sim_with(clock: Option<SharedClock>) -> SimHandle {
@@ -105,7 +120,11 @@ fn status_of(e: &Engine, number: &str) -> FrStatus {
 #[tokio::test]
 async fn sample_file_is_sent_once_with_the_chosen_ids() {
     let sim = sim_with(None).await;
-    let e = engine(&sim, configured);
+    // PayPal is no payment type in the demo store: those FRs are paid as Web Order.
+    let e = engine(&sim, |s| {
+        configured(s);
+        s.send_frs.payment_type_id = Some(WEB_ORDER.into());
+    });
     let bytes = std::fs::read("fixtures/frs/sample.json").unwrap();
     let r = import_bytes(
         &e.store,
@@ -134,9 +153,13 @@ async fn sample_file_is_sent_once_with_the_chosen_ids() {
             .expect("sale with the FR's id");
         assert_eq!(sale["source"]["id"], json!(f.number));
         assert!(f.invoice_number.is_some());
-        let lines = sale["line_items"].as_array().unwrap();
-        assert_eq!(lines.len(), f.items.len());
-        // Shipping has no field on a sale: it is in the note.
+        // Every FR line is sold in full (a line may be split in two to carry its tax to
+        // the cent, so quantities are summed per product).
+        let lines = item_lines(sale);
+        assert!(lines.len() >= f.items.len());
+        let sold: f64 = lines.iter().map(|l| l["quantity"].as_f64().unwrap()).sum();
+        assert_eq!(sold, f.items.iter().map(|i| i.quantity).sum::<f64>());
+        // The shipping method is in the note; the cost is a line of the shipping product.
         assert!(sale["note"].as_str().unwrap_or("").contains("Shipping"));
     }
     // Nothing is due any more: a second run sends nothing.
@@ -371,7 +394,7 @@ async fn backorders_off_holds_or_cancels_lines_without_stock() {
     ));
     let all = sales(&sim);
     assert_eq!(all.len(), 1);
-    assert_eq!(all[0]["line_items"].as_array().unwrap().len(), 1);
+    assert_eq!(item_lines(&all[0]).len(), 1);
 }
 
 #[tokio::test]
@@ -413,10 +436,10 @@ async fn closed_sales_carry_a_payment_and_need_a_payment_type() {
     );
     Templates::open(&e.store).unwrap().save(&t).unwrap();
     e.source.send_frs.template = Some("closed".into());
-    import(
-        &e,
-        &json!([fr("P-1", "p@example.com", &[("HP-MUG", 2.0, 18.0)])]),
-    );
+    // Paid by a method the store has no payment type for, and no Payment Type ID.
+    let mut p1 = fr("P-1", "p@example.com", &[("HP-MUG", 2.0, 18.0)]);
+    p1["payment_method"] = json!("Wire Transfer");
+    import(&e, &json!([p1]));
     let s = send(&e, false).await;
     assert_eq!(s.counts.info_required, 1);
     assert!(Frs::open(&e.store)

@@ -273,11 +273,25 @@ fn shipping_address(fr: &Fr) -> Result<CustomerAddress, String> {
             "the delivery needs a two-letter state code in Shipping Address: State, not {state:?}"
         ));
     }
+    let line2 = line2.join(", ");
+    // The spec's CreateCustomerAddress limits; cutting an address could misdirect a parcel.
+    for (label, v, max) in [
+        ("Address Line 1", s.address_line_1.trim(), 50),
+        ("Address Line 2 (with Line 3)", line2.as_str(), 50),
+        ("City", s.city.trim(), 28),
+        ("State", state.as_str(), 35),
+    ] {
+        if v.chars().count() > max {
+            return Err(format!(
+                "Shipping Address: {label} is longer than the {max} characters a store address holds; shorten it in the FR"
+            ));
+        }
+    }
     Ok(CustomerAddress {
         id: None,
         kind: "SHIPPING".into(),
         address_line_1: t(&s.address_line_1),
-        address_line_2: Some(line2.join(", ")).filter(|x| !x.is_empty()),
+        address_line_2: Some(line2).filter(|x| !x.is_empty()),
         city: t(&s.city),
         state: Some(state).filter(|x| !x.is_empty()),
         state_code,
@@ -730,15 +744,18 @@ impl Job<'_> {
         .into_iter()
         .filter(|p| p.deleted_at.is_none() && !p.disabled && !p.id.is_empty())
         .collect();
-        let tax: crate::lightspeed::models::Single<crate::lightspeed::models::Tax> = self
-            .ctx
-            .client
-            .call(crate::lightspeed::client::Req::get(format!(
-                "/taxes/{}",
-                self.ids.tax
-            )))
-            .await?;
-        let tax_rate = (tax.data.id == self.ids.tax).then(|| tax.data.rate());
+        // The list, not `GET /taxes/{id}`: a tax read by id could come back as another.
+        let tax_rate =
+            crate::lightspeed::pager::VersionPager::<crate::lightspeed::models::Tax>::new(
+                &self.ctx.client,
+                "/taxes",
+                0,
+            )
+            .collect_all()
+            .await?
+            .into_iter()
+            .find(|t| t.id == self.ids.tax && t.deleted_at.is_none())
+            .map(|t| t.rate());
         self.store_money = Some(StoreMoney {
             no_tax_id: r
                 .no_tax_group_id

@@ -1009,6 +1009,9 @@ async fn sales_the_store_would_refuse_are_422_naming_the_field() {
             b["line_items"][0]["pricing"]["adjustments"] =
                 json!([{"type": "DISCOUNT", "target": {"method": "SINGLE"}}])
         }),
+        ("payments[0].billing_address_id: address not found", |b| {
+            b["payments"][0]["billing_address_id"] = json!("4100999")
+        }),
         ("attributes: onaccount/layby and pickup/delivery are mutually exclusive", |b| {
             b["attributes"] = json!(["pickup", "delivery"])
         }),
@@ -1178,4 +1181,114 @@ async fn customer_addresses_and_dispatch_details() {
         .filter(|x| x.path == "/api/2026-07/sales")
         .collect();
     simkit::assert_conformant(&sales);
+    // The address answers match the spec's CustomerAddress schemas (the refused bodies above
+    // are outside CustomerAddressBase on purpose; a 204 has no body to check).
+    let addresses: Vec<_> = sim
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.path.contains("/addresses") && x.status < 300 && x.method != "DELETE")
+        .collect();
+    assert_eq!(simkit::assert_conformant(&addresses), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tax_on_sale_level_adjustments_is_an_option() {
+    for (spec, want) in [
+        // 16.00 + 1.42 tax; 10 off before tax takes 10 × 1.42 / 16 = 0.89 of tax with it.
+        (StoreSpec::Demo, (600, 53, 653, -1089, -89)),
+        // 17.42 incl; 10 off incl holds 10 × 1.42 / 17.42 = 0.82 of tax.
+        (StoreSpec::DemoInclusive, (682, 60, 742, -1000, -82)),
+    ] {
+        let sim = store(spec).await;
+        let body = |id: &str| {
+            let mut b = sale_body(
+                id,
+                "parked",
+                vec![line(MUG, 1.0, json!("16"), NY_TAX, json!("1.42"))],
+                vec![],
+            );
+            b["pricing"] = json!({"adjustments": [
+                {"type": "DISCOUNT", "amount": {"type": "FIXED", "value": "10"}}
+            ]});
+            b
+        };
+        // Default: the adjustment is untaxed; the tax is the lines'.
+        let id = new_id();
+        assert_eq!(
+            call(&sim, Method::POST, "/sales", Some(&body(&id))).await.0,
+            200
+        );
+        let m = money_of(&sim, &id).await;
+        assert_eq!(m.tax_cents, 142);
+        assert_eq!(m.total_cents, 742);
+
+        sim.set_adjustment_tax(lsbridge::sim::AdjustmentTax::Proportional);
+        let id = new_id();
+        let (status, s) = call(&sim, Method::POST, "/sales", Some(&body(&id))).await;
+        assert_eq!(status, 200, "{s}");
+        let m = money_of(&sim, &id).await;
+        let a = &m.adjustments[0];
+        assert_eq!(
+            (
+                m.price_cents,
+                m.tax_cents,
+                m.total_cents,
+                a.effect_cents,
+                a.tax_cents
+            ),
+            want
+        );
+        assert_eq!((a.amount_cents, m.discount_cents), (1000, 1000));
+        let sale = &s["data"];
+        assert_eq!(cents(&sale["totals"]["tax"]), want.1);
+        assert_eq!(cents(&sale["taxes"][0]["tax"]), want.1);
+        assert_eq!(cents(&sale["adjustments"][0]["total"]), 1000);
+        assert_eq!(
+            cents(&sale["adjustments"][0]["tax_components"][0]["total_tax"]),
+            want.4
+        );
+        let api: Vec<_> = sim
+            .exchanges()
+            .into_iter()
+            .filter(|x| x.path.starts_with("/api/"))
+            .collect();
+        simkit::assert_conformant(&api);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_discount_reading_is_an_option() {
+    let sim = store(StoreSpec::Demo).await;
+    let body = |id: &str| {
+        let mut l = line(MUG, 2.0, json!("16"), NY_TAX, json!("1.2425"));
+        l["pricing"]["discount"] = json!("2");
+        sale_body(id, "parked", vec![l], vec![])
+    };
+    // Default: price is the list price, the line is charged price − discount.
+    let id = new_id();
+    let (status, s) = call(&sim, Method::POST, "/sales", Some(&body(&id))).await;
+    assert_eq!(status, 200, "{s}");
+    let l = &s["data"]["line_items"][0];
+    assert_eq!(
+        (
+            cents(&l["pricing"]["total"]),
+            cents(&l["pricing"]["discount_total"]),
+            cents(&l["tax"]["total"])
+        ),
+        (2800, 400, 249)
+    );
+    let m = money_of(&sim, &id).await;
+    assert_eq!((m.total_cents, m.discount_cents), (3049, 400));
+    // The other reading: price is already the discounted price.
+    sim.set_line_discount(lsbridge::sim::LineDiscount::Informational);
+    let id = new_id();
+    assert_eq!(
+        call(&sim, Method::POST, "/sales", Some(&body(&id))).await.0,
+        200
+    );
+    let m = money_of(&sim, &id).await;
+    assert_eq!(
+        (m.price_cents, m.total_cents, m.discount_cents),
+        (3200, 3449, 400)
+    );
 }

@@ -155,6 +155,36 @@ impl std::str::FromStr for LineDiscount {
     }
 }
 
+/// Whether a sale-level adjustment (`pricing.adjustments`) carries tax. `SaleAdjustment`
+/// has no tax field; the response's `SaleResponseAdjustment` has `tax_components`, so a
+/// store may work out tax on it. Neither the spec nor the docs say how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentTax {
+    /// The adjustment moves the total by its amount and the sale's tax is what its lines
+    /// say (`totals.tax` = Σ line tax totals).
+    #[default]
+    Untaxed,
+    /// The store taxes the adjustment at the lines' average rate: its tax is the amount ×
+    /// lines' tax ÷ lines' tax-exclusive total (tax-exclusive store; the amount is before
+    /// tax) or ÷ lines' tax-inclusive total (tax-inclusive store; the amount includes it),
+    /// so a DISCOUNT also lowers `totals.tax`.
+    Proportional,
+}
+
+impl std::str::FromStr for AdjustmentTax {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "untaxed" => Ok(Self::Untaxed),
+            "proportional" => Ok(Self::Proportional),
+            _ => Err(format!(
+                "{s:?}: expected untaxed or proportional for --adjustment-tax"
+            )),
+        }
+    }
+}
+
 /// How a list's `before` bounds versions. The spec calls it the "upper limit" and does not
 /// say whether a row at exactly that version is included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -333,6 +363,8 @@ pub struct SimConfig {
     pub inclusive_pricing: InclusivePricing,
     /// See [`LineDiscount`].
     pub line_discount: LineDiscount,
+    /// See [`AdjustmentTax`].
+    pub adjustment_tax: AdjustmentTax,
     /// Refuse (422) a sale saved `closed` whose payments do not cover its total. The docs do
     /// not say a store requires this; by default a closed sale is accepted with a balance.
     pub closed_sale_paid_in_full: bool,
@@ -363,6 +395,7 @@ impl Default for SimConfig {
             before_bound: BeforeBound::default(),
             inclusive_pricing: InclusivePricing::default(),
             line_discount: LineDiscount::default(),
+            adjustment_tax: AdjustmentTax::default(),
             closed_sale_paid_in_full: false,
             version_gap: 3,
             faults: Faults::default(),

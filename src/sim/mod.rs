@@ -18,8 +18,8 @@ pub mod synthetic;
 pub mod table;
 
 pub use config::{
-    BeforeBound, DuplicateSale, Fault, Faults, InclusivePricing, LineDiscount, RateLimit,
-    RateScope, SimConfig, StoreSpec, TokenSpec,
+    AdjustmentTax, BeforeBound, DuplicateSale, Fault, Faults, InclusivePricing, LineDiscount,
+    RateLimit, RateScope, SimConfig, StoreSpec, TokenSpec,
 };
 pub use sale_money::{AdjustmentMoney, LineMoney, PaymentMoney, SaleMoney};
 pub use server::{Exchange, SimHandle};

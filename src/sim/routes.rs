@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::addresses;
-use super::config::{BeforeBound, DuplicateSale, InclusivePricing, LineDiscount};
+use super::config::{AdjustmentTax, BeforeBound, DuplicateSale, InclusivePricing, LineDiscount};
 use super::reply::{Params, Reply};
 use super::sales;
 use super::state::SimStore;
@@ -25,6 +25,7 @@ pub struct Settings {
     pub before_bound: BeforeBound,
     pub inclusive_pricing: InclusivePricing,
     pub line_discount: LineDiscount,
+    pub adjustment_tax: AdjustmentTax,
     pub closed_sale_paid_in_full: bool,
 }
 

@@ -17,7 +17,8 @@ pub struct SaleMoney {
     pub payments: Vec<PaymentMoney>,
     /// `totals.price`: the lines' tax-exclusive totals plus every adjustment's effect.
     pub price_cents: i64,
-    /// `totals.tax`: the lines' tax totals (adjustments carry no tax of their own).
+    /// `totals.tax`: the lines' tax totals plus the adjustments' (none unless the
+    /// `AdjustmentTax::Proportional` option is on).
     pub tax_cents: i64,
     /// `totals.price_incl_tax` = price + tax: what the customer owes.
     pub total_cents: i64,
@@ -64,8 +65,14 @@ pub struct AdjustmentMoney {
     pub amount_type: String,
     /// `amount.value` as sent.
     pub value: f64,
-    /// Signed change to the sale's total: negative for a discount.
+    /// The adjustment's own amount in cents (a PERCENT worked out), unsigned as stated.
+    #[serde(default)]
+    pub amount_cents: i64,
+    /// Signed change to the sale's total (`price_incl_tax`): negative for a discount.
     pub effect_cents: i64,
+    /// The part of `effect_cents` that is tax (0 unless `AdjustmentTax::Proportional`).
+    #[serde(default)]
+    pub tax_cents: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -91,9 +98,14 @@ impl SaleMoney {
     /// Recomputes price, tax, total and balance from the lines, adjustments and payments:
     /// the same figures the sale reports, worked out independently by a test.
     pub fn recomputed(&self) -> (i64, i64, i64, i64) {
-        let adj: i64 = self.adjustments.iter().map(|a| a.effect_cents).sum();
-        let price: i64 = self.lines.iter().map(|l| l.price_cents).sum::<i64>() + adj;
-        let tax: i64 = self.lines.iter().map(|l| l.tax_cents).sum();
+        let adj_price: i64 = self
+            .adjustments
+            .iter()
+            .map(|a| a.effect_cents - a.tax_cents)
+            .sum();
+        let adj_tax: i64 = self.adjustments.iter().map(|a| a.tax_cents).sum();
+        let price: i64 = self.lines.iter().map(|l| l.price_cents).sum::<i64>() + adj_price;
+        let tax: i64 = self.lines.iter().map(|l| l.tax_cents).sum::<i64>() + adj_tax;
         let paid: i64 = self
             .payments
             .iter()

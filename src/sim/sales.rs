@@ -14,7 +14,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
-use super::config::{DuplicateSale, InclusivePricing, LineDiscount};
+use super::config::{AdjustmentTax, DuplicateSale, InclusivePricing, LineDiscount};
 use super::money::{cents_json, dec_json, Dec};
 use super::reply::Reply;
 use super::routes::Ctx;
@@ -577,25 +577,65 @@ fn line_money(ctx: &Ctx, l: &LineIn, tax_exclusive: bool) -> (i64, i64, i64) {
     (incl - tax, tax, incl)
 }
 
-/// A sale-level adjustment's signed effect on the total, in cents.
+/// A sale-level adjustment's amount (in cents, as the adjustment states it) and its
+/// signed effect on the sale's total and tax.
 ///
 /// The spec's `SaleAdjustment` has a type (DISCOUNT, NON_CASH_FEE, TIP) and an amount
 /// (FIXED or PERCENT, value a string) and says nothing of sign or tax. Read here: a
-/// DISCOUNT takes its value off, a fee or a tip adds it; a PERCENT value is a percentage of
+/// DISCOUNT takes its amount off, a fee or a tip adds it; a PERCENT value is a percentage of
 /// the lines' total as the store prices (tax-exclusive in a tax-exclusive store,
-/// tax-inclusive in a tax-inclusive one); an adjustment carries no tax of its own, so it
-/// moves `totals.price` and `totals.price_incl_tax` alike and `totals.tax` is the lines'.
-fn adjustment_money(a: &AdjIn, lines_base_cents: i64) -> i64 {
+/// tax-inclusive in a tax-inclusive one). Whether the adjustment carries tax is the
+/// [`AdjustmentTax`] option: by default it does not, so it moves `totals.price` and
+/// `totals.price_incl_tax` alike and `totals.tax` is the lines'.
+fn adjustment_money(
+    ctx: &Ctx,
+    a: &AdjIn,
+    lines: &[LineMoney],
+    tax_exclusive: bool,
+) -> AdjustmentMoney {
+    let excl: i64 = lines.iter().map(|l| l.price_cents).sum();
+    let tax: i64 = lines.iter().map(|l| l.tax_cents).sum();
+    let base = if tax_exclusive { excl } else { excl + tax };
     let amount = if a.percent {
-        a.value.percent_of_cents(lines_base_cents)
+        a.value.percent_of_cents(base)
     } else {
         a.value.cents()
     };
-    if a.kind == "DISCOUNT" {
+    let signed = if a.kind == "DISCOUNT" {
         -amount
     } else {
         amount
+    };
+    let adj_tax = match ctx.settings.adjustment_tax {
+        AdjustmentTax::Untaxed => 0,
+        AdjustmentTax::Proportional if base == 0 => 0,
+        AdjustmentTax::Proportional => ratio_cents(signed, tax, base),
+    };
+    AdjustmentMoney {
+        kind: a.kind.clone(),
+        name: a.name.clone(),
+        amount_type: if a.percent { "PERCENT" } else { "FIXED" }.into(),
+        value: a.value.to_f64(),
+        amount_cents: amount,
+        // Before tax in a tax-exclusive store, so its tax comes on top; tax-inclusive
+        // otherwise, so its tax is inside it.
+        effect_cents: if tax_exclusive {
+            signed + adj_tax
+        } else {
+            signed
+        },
+        tax_cents: adj_tax,
     }
+}
+
+/// `x × num ÷ den` rounded half away from zero (`den` ≠ 0).
+fn ratio_cents(x: i64, num: i64, den: i64) -> i64 {
+    let n = i128::from(x) * i128::from(num);
+    let d = i128::from(den);
+    let (n, d) = if d < 0 { (-n, -d) } else { (n, d) };
+    let q = n / d;
+    let r = n % d;
+    (if r.abs() * 2 >= d { q + n.signum() } else { q }) as i64
 }
 
 fn line_id(sale: &str, i: usize) -> String {
@@ -641,21 +681,10 @@ fn money(ctx: &Ctx, id: &str, req: &SaleIn) -> SaleMoney {
             }
         })
         .collect();
-    let base: i64 = if tax_exclusive {
-        lines.iter().map(|l| l.price_cents).sum()
-    } else {
-        lines.iter().map(|l| l.total_cents).sum()
-    };
     let adjustments: Vec<AdjustmentMoney> = req
         .adjustments
         .iter()
-        .map(|a| AdjustmentMoney {
-            kind: a.kind.clone(),
-            name: a.name.clone(),
-            amount_type: if a.percent { "PERCENT" } else { "FIXED" }.into(),
-            value: a.value.to_f64(),
-            effect_cents: adjustment_money(a, base),
-        })
+        .map(|a| adjustment_money(ctx, a, &lines, tax_exclusive))
         .collect();
     let voided = req.state == "voided";
     let payments: Vec<PaymentMoney> = req
@@ -684,7 +713,7 @@ fn money(ctx: &Ctx, id: &str, req: &SaleIn) -> SaleMoney {
         discount_cents: adjustments
             .iter()
             .filter(|a| a.kind == "DISCOUNT")
-            .map(|a| -a.effect_cents)
+            .map(|a| a.amount_cents)
             .sum::<i64>()
             - lines
                 .iter()
@@ -861,18 +890,53 @@ fn build(ctx: &mut Ctx, id: &str, req: &SaleIn, m: &SaleMoney, prev: Option<&Val
             x
         })
         .collect();
-    // Sale.adjustments: "Sale-level adjustment totals compounded by adjustment type".
-    let mut groups: Vec<(String, Option<String>, i64)> = Vec::new();
+    // Adjustment tax (AdjustmentTax::Proportional) is spread over the sale's taxes by
+    // their line tax, in cents, the remainder to the largest, so `taxes` sums to
+    // `totals.tax`.
+    let adj_tax: i64 = m.adjustments.iter().map(|a| a.tax_cents).sum();
+    let line_tax: i64 = taxes.values().sum();
+    let largest = taxes
+        .iter()
+        .max_by_key(|(_, t)| t.abs())
+        .map(|(id, _)| id.clone());
+    if adj_tax != 0 && line_tax != 0 {
+        let mut given = 0;
+        for t in taxes.values_mut() {
+            let share = ratio_cents(adj_tax, *t, line_tax);
+            *t += share;
+            given += share;
+        }
+        if let Some(t) = largest.as_ref().and_then(|id| taxes.get_mut(id)) {
+            *t += adj_tax - given;
+        }
+    }
+    let rate_id = largest
+        .and_then(|id| ctx.store.taxes.get(&id))
+        .and_then(|t| t.pointer("/rates/0/id"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    // Sale.adjustments: "Sale-level adjustment totals compounded by adjustment type"; the
+    // total is the sum of the adjustments' values.
+    let mut groups: Vec<(String, Option<String>, i64, i64)> = Vec::new();
     for a in &m.adjustments {
         match groups.iter_mut().find(|g| g.0 == a.kind) {
-            Some(g) => g.2 += a.effect_cents.abs(),
-            None => groups.push((a.kind.clone(), a.name.clone(), a.effect_cents.abs())),
+            Some(g) => {
+                g.2 += a.amount_cents;
+                g.3 += a.tax_cents;
+            }
+            None => groups.push((a.kind.clone(), a.name.clone(), a.amount_cents, a.tax_cents)),
         }
     }
     let adjustments: Vec<Value> = groups
         .into_iter()
-        .map(|(kind, name, total)| {
-            let mut x = json!({ "adjustment_type": kind, "tax_components": [], "total": cents_json(total) });
+        .map(|(kind, name, total, tax)| {
+            let components = if tax == 0 {
+                json!([])
+            } else {
+                json!([{ "rate_id": rate_id, "total_tax": cents_json(tax) }])
+            };
+            let mut x = json!({ "adjustment_type": kind, "tax_components": components, "total": cents_json(total) });
             if let Some(n) = name {
                 x["name"] = json!(n);
             }

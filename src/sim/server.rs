@@ -153,6 +153,7 @@ impl SimHandle {
                 before_bound: cfg.before_bound,
                 inclusive_pricing: cfg.inclusive_pricing,
                 line_discount: cfg.line_discount,
+                adjustment_tax: cfg.adjustment_tax,
                 closed_sale_paid_in_full: cfg.closed_sale_paid_in_full,
             }),
             tokens: cfg.tokens.clone(),
@@ -201,6 +202,10 @@ impl SimHandle {
     /// See [`LineDiscount`](super::config::LineDiscount).
     pub fn set_line_discount(&self, d: super::config::LineDiscount) {
         lock(&self.inner.settings).line_discount = d;
+    }
+    /// See [`AdjustmentTax`](super::config::AdjustmentTax).
+    pub fn set_adjustment_tax(&self, t: super::config::AdjustmentTax) {
+        lock(&self.inner.settings).adjustment_tax = t;
     }
     /// Refuse a sale saved `closed` that is not paid in full (default off).
     pub fn set_closed_sale_paid_in_full(&self, on: bool) {

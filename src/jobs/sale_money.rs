@@ -14,8 +14,13 @@
 //!   to the largest line. Because `tax.amount` is per unit, a line whose tax does not divide
 //!   by its (whole) quantity is split into two lines of the same product: q − r units at
 //!   ⌊t/q⌋ and r units at ⌊t/q⌋ + 1 cent, which sum to t exactly.
-//! - Discount: one sale-level `pricing.adjustments[]` entry of type DISCOUNT with a FIXED
-//!   amount (`SalePricing`, `SaleAdjustment`, `AdjustmentAmount`), never spread over lines.
+//! - Discount: one line of the retailer's discount product (`Retailer.discount_product_id`:
+//!   "the default discount product used for sale-level discounts"), quantity 1, the
+//!   discount as a negative price, untaxed: the order's tax already reflects its discount,
+//!   and a line states its own tax, where a sale-level adjustment may or may not be taxed by
+//!   the store (`SaleAdjustment` has no tax field; the response's adjustments have
+//!   `tax_components`). Only a store without a discount product gets a sale-level
+//!   `pricing.adjustments[]` DISCOUNT with a FIXED amount instead. Never spread over lines.
 //! - Shipping: a line of the shipping product, quantity 1, untaxed (the retailer's
 //!   `no_tax_group_id`, "the default 0% rate tax used for tax-free line items").
 //! - Payment: one `payments[]` entry for the whole sale total.
@@ -82,6 +87,8 @@ pub struct MoneyPlan {
     /// The tax id of untaxed lines (shipping).
     pub no_tax_id: String,
     pub discount: Cents,
+    /// The retailer's discount product; without one the discount is a sale adjustment.
+    pub discount_product: Option<String>,
     /// Shipping product and cost; a cost of zero adds no line.
     pub shipping: Option<(String, Cents)>,
     /// Payment type id; `None` sends the sale unpaid.
@@ -215,7 +222,12 @@ impl MoneyPlan {
         if self.discount < 0 {
             return Err(format!("the discount {} is negative", show(self.discount)));
         }
-        let pricing = (self.discount > 0).then(|| SalePricing {
+        if self.discount > 0 {
+            if let Some(p) = &self.discount_product {
+                line_items.push(line(p, 1.0, -self.discount, &self.no_tax_id, 0));
+            }
+        }
+        let pricing = (self.discount > 0 && self.discount_product.is_none()).then(|| SalePricing {
             adjustments: vec![SaleAdjustment {
                 kind: "DISCOUNT".into(),
                 name: Some("Order discount".into()),
@@ -231,7 +243,7 @@ impl MoneyPlan {
             payments: Vec::new(),
         };
         if let Some(pt) = &self.payment_type {
-            let total = SaleMoney::of(&parts.line_items, parts.pricing.as_ref(), &[])?.total;
+            let total = SaleMoney::of(&parts.line_items, parts.pricing.as_ref(), &[], None)?.total;
             if total > 0 {
                 parts.payments.push(SalePayment {
                     amount: amount(total),
@@ -252,7 +264,8 @@ pub struct SaleMoney {
     /// Σ (price − discount) × quantity of the item and shipping lines, before tax.
     pub lines: Cents,
     pub tax: Cents,
-    /// Sale-level DISCOUNT adjustments.
+    /// Lines of the discount product (as a positive figure) and sale-level DISCOUNT
+    /// adjustments.
     pub discount: Cents,
     /// Sale-level NON_CASH_FEE adjustments.
     pub fees: Cents,
@@ -262,14 +275,21 @@ pub struct SaleMoney {
 }
 
 impl SaleMoney {
+    /// Total, tax and payments of a body (discount lines are counted as lines).
     pub fn of_request(sale: &SaleRequest) -> Result<SaleMoney, String> {
-        SaleMoney::of(&sale.line_items, sale.pricing.as_ref(), &sale.payments)
+        SaleMoney::of(
+            &sale.line_items,
+            sale.pricing.as_ref(),
+            &sale.payments,
+            None,
+        )
     }
 
     pub fn of(
         lines: &[SaleLineItem],
         pricing: Option<&SalePricing>,
         payments: &[SalePayment],
+        discount_product: Option<&str>,
     ) -> Result<SaleMoney, String> {
         let mut m = SaleMoney::default();
         for l in lines {
@@ -280,7 +300,11 @@ impl SaleMoney {
             let value = value_of(unit_price - unit_discount, l.quantity)?;
             let tax = value_of(unit_tax, l.quantity)?;
             m.tax += tax;
-            m.lines += value;
+            if discount_product.is_some_and(|d| d == l.product.id) {
+                m.discount -= value;
+            } else {
+                m.lines += value;
+            }
         }
         for a in pricing
             .map(|p| p.adjustments.as_slice())
@@ -414,6 +438,7 @@ mod tests {
             tax_id: "t".into(),
             no_tax_id: "n".into(),
             discount: 500,
+            discount_product: Some("disc".into()),
             shipping: Some(("ship".into(), 750)),
             payment_type: Some("card".into()),
             payment_date: None,
@@ -430,7 +455,8 @@ mod tests {
             paid: true,
         };
         let p = plan().build().unwrap();
-        let m = SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments).unwrap();
+        let m =
+            SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments, Some("disc")).unwrap();
         check(&m, &order).unwrap();
         assert_eq!(m.paid, order.total());
         // A's share of the tax is 4.09 over 3 units = 3 × 1.36 + 0.01: split 2 × 1.36, 1 × 1.37.
@@ -441,7 +467,8 @@ mod tests {
             .map(|l| (l.quantity, l.tax.amount))
             .collect();
         assert_eq!(a, vec![(2.0, 1.36), (1.0, 1.37)]);
-        let mut m = SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments).unwrap();
+        let mut m =
+            SaleMoney::of(&p.line_items, p.pricing.as_ref(), &p.payments, Some("disc")).unwrap();
         m.tax -= 1;
         m.total -= 1;
         let e = check(&m, &order).unwrap_err();

@@ -335,8 +335,10 @@ fn store_totals_differ(
 
 /// What the money needs from the store, read once per run.
 struct StoreMoney {
-    /// The retailer's 0 % tax, for untaxed lines (shipping).
+    /// The retailer's 0 % tax, for untaxed lines (shipping, discount).
     no_tax_id: String,
+    /// The retailer's discount product (sale-level discounts are lines of it).
+    discount_product: Option<String>,
     /// Live, enabled payment types.
     payment_types: Vec<crate::lightspeed::models::PaymentType>,
     /// The Tax ID's rate, when the store returned that tax.
@@ -619,12 +621,18 @@ impl Job<'_> {
             tax_id: self.ids.tax.clone(),
             no_tax_id: facts.no_tax_id.clone(),
             discount,
+            discount_product: facts.discount_product.clone(),
             shipping: shipping_line,
             payment_type: payment_type.clone(),
             payment_date: date.clone(),
         };
         let parts = plan.build()?;
-        let body_money = SaleMoney::of(&parts.line_items, parts.pricing.as_ref(), &parts.payments)?;
+        let body_money = SaleMoney::of(
+            &parts.line_items,
+            parts.pricing.as_ref(),
+            &parts.payments,
+            facts.discount_product.as_deref(),
+        )?;
         let order_tax = match tax {
             TaxFrom::Total(t) => t,
             // The template chose the rate or per-line tax: the lines are the intended tax.
@@ -757,6 +765,10 @@ impl Job<'_> {
             .find(|t| t.id == self.ids.tax && t.deleted_at.is_none())
             .map(|t| t.rate());
         self.store_money = Some(StoreMoney {
+            discount_product: r
+                .discount_product_id
+                .clone()
+                .filter(|d| !d.trim().is_empty()),
             no_tax_id: r
                 .no_tax_group_id
                 .filter(|t| !t.trim().is_empty())

@@ -1043,3 +1043,55 @@ async fn the_starter_template_is_upgraded_only_when_unchanged() {
     }
     t.save(&tax).unwrap();
 }
+
+/// `lsbridge demo` selects the demo store's shipping product, its default tax and a payment
+/// type for methods the store lacks, so the sample FRs go out with their money.
+#[tokio::test]
+async fn the_demo_setup_sends_the_sample_frs_with_their_money() {
+    let sim = sim_with(None).await;
+    let store = lsbridge::store::Store::open_temporary().unwrap();
+    let name = lsbridge::cli_tui::prepare_demo(&store, &sim).await.unwrap();
+    let source = lsbridge::sources::Sources::open(&store)
+        .unwrap()
+        .by_name(&name)
+        .unwrap();
+    assert_eq!(
+        source.send_frs.shipping_product_id.as_deref(),
+        Some(SHIPPING)
+    );
+    assert_eq!(source.send_frs.tax_id.as_deref(), Some(TAX));
+    let client = simkit::client(&sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
+    let ctx = lsbridge::jobs::JobCtx::new(store.clone(), client, lsbridge::jobs::Events::none());
+    let bytes = std::fs::read(store.dir().join("sample-frs.json")).unwrap();
+    import_bytes(
+        &store,
+        &source,
+        "sample-frs.json",
+        &bytes,
+        None,
+        ctx.clock.now(),
+    )
+    .unwrap();
+    let t = Templates::open(&store)
+        .unwrap()
+        .compiled(source.send_frs.template.as_deref(), Integration::SendFrs)
+        .unwrap();
+    let s = send_frs::run(&ctx, &source, &t, &SendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (s.outcome, s.counts.sent),
+        (Outcome::Ok, 5),
+        "{}",
+        s.message
+    );
+    for f in Frs::open(&store)
+        .unwrap()
+        .list(Some(source.id), None)
+        .unwrap()
+    {
+        let m = sim.sale_money(f.sale_id.as_deref().unwrap()).unwrap();
+        assert_eq!(m.total_cents, fr_money(&f).4, "{}", f.number);
+        assert_eq!(m.balance_cents, 0, "{}", f.number);
+    }
+}

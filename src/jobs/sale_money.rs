@@ -141,7 +141,7 @@ pub fn allocate(total: Cents, weights: &[Cents]) -> Result<Vec<Cents>, String> {
 /// divides by the quantity, else two (see the module comment). A fractional quantity is
 /// one part with the nearest unit tax; the check before sending refuses it if it is off.
 fn split_tax(quantity: f64, line_tax: Cents) -> Vec<(f64, Cents)> {
-    let whole = quantity.fract() == 0.0 && quantity >= 1.0 && quantity <= 1e9;
+    let whole = quantity.fract() == 0.0 && (1.0..=1e9).contains(&quantity);
     if !whole {
         let unit = cents(amount(line_tax) / quantity).unwrap_or(0);
         return vec![(quantity, unit)];

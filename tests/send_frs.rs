@@ -1106,3 +1106,33 @@ async fn the_demo_setup_sends_the_sample_frs_with_their_money() {
         assert_eq!(m.balance_cents, 0, "{}", f.number);
     }
 }
+
+#[tokio::test]
+async fn a_pickup_sale_says_pickup_and_creates_no_address() {
+    let sim = sim_with(None).await;
+    let mut e = engine(&sim, configured);
+    let templates = Templates::open(&e.store).unwrap();
+    let mut t = templates
+        .get(lsbridge::mapping::defaults::SEND_FRS_TEMPLATE_NAME)
+        .unwrap();
+    t.name = "pickup".into();
+    t = t.with(
+        "Register Sale: Status",
+        lsbridge::mapping::Method::set_it("AWAITING_PICKUP"),
+    );
+    templates.save(&t).unwrap();
+    e.source.send_frs.template = Some("pickup".into());
+    import(
+        &e,
+        &json!([fr("PU-1", "pu@example.com", &[("HP-MUG", 1.0, 16.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let id = sales(&sim)[0]["id"].as_str().unwrap().to_string();
+    let sent = sim
+        .with_store(|s, _| s.sale_requests.get(&id).cloned())
+        .unwrap();
+    assert_eq!(sent["attributes"], json!(["pickup"]));
+    assert_eq!(sent["fulfillment_details"], json!([{"type": "PICKUP"}]));
+    assert_eq!(sim.with_store(|s, _| s.customer_addresses.len()), 0);
+}

@@ -270,7 +270,8 @@ fn shipping_address(fr: &Fr) -> Result<CustomerAddress, String> {
         .then(|| state.to_ascii_uppercase());
     if matches!(country.as_str(), "US" | "CA") && state_code.is_none() {
         return Err(format!(
-            "the delivery needs a two-letter state code in Shipping Address: State, not {state:?}"
+            "the delivery needs a two-letter state code in Shipping Address: State, not {:?}",
+            state.chars().take(40).collect::<String>()
         ));
     }
     let line2 = line2.join(", ");

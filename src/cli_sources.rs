@@ -175,6 +175,17 @@ pub struct SourceSettings {
     /// Send FRs: the payment type of sales sent closed ("" clears it).
     #[arg(long, value_name = "ID")]
     pub payment_type_id: Option<String>,
+    /// Send FRs: the product whose line carries an FR's shipping cost ("" clears it; see
+    /// `lsbridge source options NAME`).
+    #[arg(long, value_name = "ID")]
+    pub shipping_product_id: Option<String>,
+    /// Send FRs: a mapping set from the FR's payment method to a store payment type (name
+    /// or id); "" clears it.
+    #[arg(long, value_name = "SET")]
+    pub payment_mapping_set: Option<String>,
+    /// Send FRs: date each sale with the FR's created-at (yes) or the send time (no).
+    #[arg(long, value_name = "yes|no", value_parser = clap::builder::BoolishValueParser::new())]
+    pub sale_date_from_fr: Option<bool>,
     /// Send FRs: hold each FR this many hours before sending (0 = send at once).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::source_validate::MAX_HOLD_HOURS)))]
     pub hold_hours: Option<u32>,
@@ -286,6 +297,12 @@ impl SourceSettings {
         id(&self.user_id, &mut f.user_id);
         id(&self.tax_id, &mut f.tax_id);
         id(&self.payment_type_id, &mut f.payment_type_id);
+        id(&self.shipping_product_id, &mut f.shipping_product_id);
+        if let Some(set) = &self.payment_mapping_set {
+            let set = set.trim();
+            f.payment_mapping_set = (!set.is_empty()).then(|| set.to_string());
+        }
+        set!(f.sale_date_from_fr, self.sale_date_from_fr);
         set!(f.hold_hours, self.hold_hours);
         if let Some(h) = &self.business_hours {
             f.business_hours = Some(BusinessHours::parse(h).map_err(|e| {
@@ -317,12 +334,14 @@ impl SourceSettings {
         let ids_given = self.register_id.is_some()
             || self.user_id.is_some()
             || self.tax_id.is_some()
-            || self.payment_type_id.is_some();
+            || self.payment_type_id.is_some()
+            || self.shipping_product_id.is_some();
         let f = &s.send_frs;
         let ids_set = f.register_id.is_some()
             || f.user_id.is_some()
             || f.tax_id.is_some()
-            || f.payment_type_id.is_some();
+            || f.payment_type_id.is_some()
+            || f.shipping_product_id.is_some();
         ids_given || (self.connection.is_some() && ids_set)
     }
 }
@@ -497,6 +516,13 @@ fn print_options(o: &StoreOptions) {
             }
         );
     }
+    println!("shipping products (--shipping-product-id, needed for FRs with a shipping cost):");
+    for p in &o.shipping_products {
+        println!("  {}  {}  ({})", p.id, p.sku, p.name);
+    }
+    if o.shipping_products.is_empty() {
+        println!("  (no product with SKU SHIPPING: add a shipping service product in Lightspeed, or give any product's id)");
+    }
     for (what, n) in [
         ("registers", o.registers.len()),
         ("users", o.users.len()),
@@ -505,6 +531,20 @@ fn print_options(o: &StoreOptions) {
         if n == 0 {
             outln!("note: the store has no {what}: add one in Lightspeed first");
         }
+    }
+}
+
+/// The payment mapping set a source names must exist.
+fn check_payment_set(s: &Source, templates: &Templates) -> Result<(), Failure> {
+    let Some(name) = s.send_frs.payment_mapping_set.as_deref() else {
+        return Ok(());
+    };
+    if templates.sets()?.iter().any(|m| m.name == name) {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "--payment-mapping-set {name:?}: no mapping set of that name; create it first with `lsbridge mapping-set import NAME FILE` or give \"\" to clear it"
+        )))
     }
 }
 
@@ -552,6 +592,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 // Say so before asking the store anything.
                 return Err(SourceError::Exists(s.name.trim().to_string()).into());
             }
+            check_payment_set(&s, &templates)?;
             check_settings(
                 &s,
                 None,
@@ -573,6 +614,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
             if let Some(c) = &s.connection {
                 connections.get(c)?;
             }
+            check_payment_set(&s, &templates)?;
             check_settings(
                 &s,
                 Some(&previous),
@@ -686,6 +728,16 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 v(&f.payment_type_id)
             );
             outln!(
+                "  send FRs: shipping product {}   payment mapping set {}   sale date {}",
+                v(&f.shipping_product_id),
+                v(&f.payment_mapping_set),
+                if f.sale_date_from_fr {
+                    "the FR's created-at"
+                } else {
+                    "the send time"
+                }
+            );
+            outln!(
                 "  send FRs: hold {} h   business hours {}",
                 f.hold_hours,
                 f.business_hours
@@ -698,6 +750,9 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 outln!("    connected:  {}", check(&st.connected));
                 outln!("    configured: {}", check(&st.configured));
                 outln!("    mapped:     {}", check(&st.mapped));
+                for n in &st.notes {
+                    outln!("    note:       {n}");
+                }
                 let kind = crate::engine::scheduler::kind_of(i);
                 outln!(
                     "    schedule:   {}",

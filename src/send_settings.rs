@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::lightspeed::models::{Outlet, PaymentType, Register, Tax, User, Versioned};
+use crate::lightspeed::models::{Outlet, PaymentType, Product, Register, Tax, User, Versioned};
 use crate::lightspeed::pager::VersionPager;
 use crate::lightspeed::{ApiError, Client};
 use crate::sources::SendFrsSettings;
@@ -40,6 +40,15 @@ pub struct TaxOption {
     pub is_default: bool,
 }
 
+/// A product that can carry shipping costs: one without inventory whose SKU or name says
+/// shipping (any live product id is accepted as the Shipping Product ID).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductOption {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PaymentTypeOption {
     pub id: String,
@@ -56,6 +65,8 @@ pub struct StoreOptions {
     pub users: Vec<UserOption>,
     pub taxes: Vec<TaxOption>,
     pub payment_types: Vec<PaymentTypeOption>,
+    #[serde(default)]
+    pub shipping_products: Vec<ProductOption>,
 }
 
 /// Every register, user, tax and payment type of the store (all pages), deleted ones
@@ -123,11 +134,25 @@ pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
             disabled: p.disabled,
         })
         .collect();
+    // `GET /products?sku=` matches a product's SKUs and codes; the usual names are asked.
+    let mut shipping_products: Vec<ProductOption> = Vec::new();
+    for sku in ["SHIPPING", "shipping", "SHIP", "Shipping"] {
+        for p in client.products_by_sku(sku).await? {
+            if !p.is_deleted() && !shipping_products.iter().any(|o| o.id == p.id) {
+                shipping_products.push(ProductOption {
+                    id: p.id,
+                    sku: p.sku,
+                    name: p.name,
+                });
+            }
+        }
+    }
     Ok(StoreOptions {
         registers,
         users,
         taxes,
         payment_types,
+        shipping_products,
     })
 }
 
@@ -156,14 +181,16 @@ pub enum SendSetting {
     UserId,
     TaxId,
     PaymentTypeId,
+    ShippingProductId,
 }
 
 impl SendSetting {
-    pub const ALL: [SendSetting; 4] = [
+    pub const ALL: [SendSetting; 5] = [
         SendSetting::RegisterId,
         SendSetting::UserId,
         SendSetting::TaxId,
         SendSetting::PaymentTypeId,
+        SendSetting::ShippingProductId,
     ];
 
     /// As the seed's form names it.
@@ -173,6 +200,7 @@ impl SendSetting {
             SendSetting::UserId => "User ID",
             SendSetting::TaxId => "Tax ID",
             SendSetting::PaymentTypeId => "Payment Type ID",
+            SendSetting::ShippingProductId => "Shipping Product ID",
         }
     }
 
@@ -183,6 +211,7 @@ impl SendSetting {
             SendSetting::UserId => "--user-id",
             SendSetting::TaxId => "--tax-id",
             SendSetting::PaymentTypeId => "--payment-type-id",
+            SendSetting::ShippingProductId => "--shipping-product-id",
         }
     }
 
@@ -193,11 +222,15 @@ impl SendSetting {
             SendSetting::UserId => "user",
             SendSetting::TaxId => "tax",
             SendSetting::PaymentTypeId => "payment type",
+            SendSetting::ShippingProductId => "product",
         }
     }
 
     pub fn required(self) -> bool {
-        !matches!(self, SendSetting::PaymentTypeId)
+        !matches!(
+            self,
+            SendSetting::PaymentTypeId | SendSetting::ShippingProductId
+        )
     }
 
     pub fn value(self, s: &SendFrsSettings) -> Option<&str> {
@@ -206,6 +239,7 @@ impl SendSetting {
             SendSetting::UserId => s.user_id.as_deref(),
             SendSetting::TaxId => s.tax_id.as_deref(),
             SendSetting::PaymentTypeId => s.payment_type_id.as_deref(),
+            SendSetting::ShippingProductId => s.shipping_product_id.as_deref(),
         }
     }
 }
@@ -308,6 +342,7 @@ pub struct Checked {
     pub user: String,
     pub tax: String,
     pub payment_type: Option<String>,
+    pub shipping_product: Option<String>,
 }
 
 /// Problems that need no store: required ids missing, ids not shaped like ids. In
@@ -425,6 +460,32 @@ pub async fn validate(client: &Client, s: &SendFrsSettings) -> Result<Checked, V
         if let Some(problem) = problem {
             problems.push(SettingProblem {
                 setting: pt,
+                value: Some(id.to_string()),
+                problem,
+            });
+        }
+    }
+    let sp = SendSetting::ShippingProductId;
+    if let Some(id) = sp
+        .value(s)
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !flagged(sp, &problems))
+    {
+        let found = by_id::<Product>(client, "products", id).await?;
+        let problem = match found {
+            // An answer about another product is no answer about this one.
+            Some(p) if p.id != id => Some(Problem::Unknown),
+            None => Some(Problem::Unknown),
+            Some(p) if p.is_deleted() => Some(Problem::Deleted { name: p.name }),
+            Some(p) if !p.active => Some(Problem::Disabled { name: p.name }),
+            Some(p) => {
+                checked.shipping_product = Some(p.name);
+                None
+            }
+        };
+        if let Some(problem) = problem {
+            problems.push(SettingProblem {
+                setting: sp,
                 value: Some(id.to_string()),
                 problem,
             });

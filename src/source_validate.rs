@@ -187,7 +187,7 @@ pub fn check_local(s: &Source) -> Vec<Issue> {
 /// Which settings [`check_store`] asks the store about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StoreChecks {
-    /// Register, user, tax and payment type ids.
+    /// Register, user, tax, payment type and shipping product ids.
     pub send_ids: bool,
     /// The Primary and Secondary quantity outlets.
     pub outlets: bool,
@@ -202,9 +202,15 @@ impl StoreChecks {
     /// the store. A changed connection rechecks every id, since they belong to the store.
     pub fn needed(s: &Source, previous: Option<&Source>) -> StoreChecks {
         let f = &s.send_frs;
-        let any_id = [&f.register_id, &f.user_id, &f.tax_id, &f.payment_type_id]
-            .iter()
-            .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+        let any_id = [
+            &f.register_id,
+            &f.user_id,
+            &f.tax_id,
+            &f.payment_type_id,
+            &f.shipping_product_id,
+        ]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
         let any_outlet = matches!(s.primary.quantity_from, QuantityFrom::Outlet(_))
             || matches!(s.secondary.quantity_from, QuantityFrom::Outlet(_));
         let Some(p) = previous else {
@@ -220,7 +226,14 @@ impl StoreChecks {
             &pf.user_id,
             &pf.tax_id,
             &pf.payment_type_id,
-        ) == (&f.register_id, &f.user_id, &f.tax_id, &f.payment_type_id);
+            &pf.shipping_product_id,
+        ) == (
+            &f.register_id,
+            &f.user_id,
+            &f.tax_id,
+            &f.payment_type_id,
+            &f.shipping_product_id,
+        );
         let same_outlets = p.primary.quantity_from == s.primary.quantity_from
             && p.secondary.quantity_from == s.secondary.quantity_from;
         StoreChecks {

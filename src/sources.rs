@@ -288,8 +288,15 @@ pub struct SendFrsSettings {
     pub register_id: Option<String>,
     pub user_id: Option<String>,
     pub tax_id: Option<String>,
-    /// Used when sales are sent closed.
+    /// The payment type of a paid FR whose payment method names no payment type (directly
+    /// or through `payment_mapping_set`).
     pub payment_type_id: Option<String>,
+    /// The product whose line carries an FR's shipping cost (a service product in the store).
+    pub shipping_product_id: Option<String>,
+    /// A mapping set from the FR's payment method to a payment type (name or id).
+    pub payment_mapping_set: Option<String>,
+    /// Date the sale with the FR's created-at instead of the send time.
+    pub sale_date_from_fr: bool,
     pub hold_hours: u32,
     pub business_hours: Option<BusinessHours>,
     pub schedule: Option<Schedule>,
@@ -303,6 +310,9 @@ impl Default for SendFrsSettings {
             user_id: None,
             tax_id: None,
             payment_type_id: None,
+            shipping_product_id: None,
+            payment_mapping_set: None,
+            sale_date_from_fr: false,
             hold_hours: 0,
             business_hours: None,
             schedule: None,
@@ -379,6 +389,10 @@ pub struct IntegrationStatus {
     pub connected: Result<(), String>,
     pub configured: Result<(), String>,
     pub mapped: Result<(), String>,
+    /// What a template that works still lacks (e.g. a changed starter Send FRs template
+    /// without the order's money mappings).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl IntegrationStatus {
@@ -394,6 +408,10 @@ pub trait StatusFacts {
     fn connection_tested_ok(&self, name: &str) -> Option<bool>;
     /// `Err(reason)` when the template is missing or does not validate for the integration.
     fn template_ok(&self, name: &str, integration: Integration) -> Result<(), String>;
+    /// What the template lacks though it validates (shown, not failed).
+    fn template_notes(&self, _name: &str, _integration: Integration) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The status facts as the store holds them (the CLI's `source show` and the engine's
@@ -415,6 +433,9 @@ impl StatusFacts for StoreFacts<'_> {
     }
     fn template_ok(&self, name: &str, i: Integration) -> Result<(), String> {
         self.templates.check(name, i)
+    }
+    fn template_notes(&self, name: &str, i: Integration) -> Vec<String> {
+        self.templates.lacks(name, i)
     }
 }
 
@@ -474,11 +495,16 @@ impl Source {
             None => Err("no mapping template selected".to_string()),
             Some(t) => facts.template_ok(t, i),
         };
+        let notes = match self.template(i) {
+            Some(t) if mapped.is_ok() => facts.template_notes(t, i),
+            _ => Vec::new(),
+        };
         IntegrationStatus {
             integration: i,
             connected,
             configured,
             mapped,
+            notes,
         }
     }
 

@@ -211,7 +211,7 @@ async fn wizard_edits_every_kind_of_field_and_keeps_it() {
         &[KeyCode::Tab, KeyCode::Tab, KeyCode::Right, KeyCode::Tab],
     )
     .await;
-    t.keys("outlet-1");
+    t.keys("8c70e5a5-0119-5cbf-a718-35c3ac884830");
     keys(&mut t, &[KeyCode::Tab, KeyCode::Tab]).await;
     t.keys("every 15m");
     // Step 8: business hours.
@@ -236,7 +236,7 @@ async fn wizard_edits_every_kind_of_field_and_keeps_it() {
     assert_eq!(src.ship_from.city, "Portland");
     assert_eq!(
         src.primary.quantity_from,
-        lsbridge::sources::QuantityFrom::Outlet("outlet-1".into())
+        lsbridge::sources::QuantityFrom::Outlet("8c70e5a5-0119-5cbf-a718-35c3ac884830".into())
     );
     assert_eq!(
         src.primary.schedule,

@@ -675,6 +675,9 @@ fn example_record(integration: Integration, why: &str) -> SampleRecord {
                 billing: address.clone(),
                 shipping: address,
                 shipping_method: "USPS Priority Mail".into(),
+                shipping_cost: 8.95,
+                tax: 5.68,
+                created_at: "2026-03-02T21:47:12Z".into(),
                 ..Fr::default()
             };
             let item = crate::frs::model::FrItem {

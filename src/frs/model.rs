@@ -400,18 +400,34 @@ impl Fr {
     pub fn items_total(&self) -> f64 {
         self.items.iter().map(|i| i.quantity * i.unit_price).sum()
     }
+
+    /// What the customer pays: items − discount + shipping + tax.
+    pub fn order_total(&self) -> f64 {
+        self.items_total() - self.discount + self.shipping_cost + self.tax
+    }
 }
 
 /// Seed labels of the FR source fields (Send FRs templates read these).
 pub mod fields {
+    pub const CREATED_AT: &str = "Fulfillment Request: Created At";
     pub const FR_NUMBER: &str = "Fulfillment Request: Fulfillment Request Number";
     pub const PAYMENT_METHOD: &str = "Fulfillment Request: Payment Method";
+    pub const SUBTOTAL: &str = "Fulfillment Request: Subtotal";
+    pub const TOTAL: &str = "Fulfillment Request: Total";
+    pub const TOTAL_DISCOUNT: &str = "Fulfillment Request: Total Discount";
+    pub const TOTAL_SHIPPING_COST: &str = "Fulfillment Request: Total Shipping Cost";
+    pub const TOTAL_TAX: &str = "Fulfillment Request: Total Tax";
     pub const ITEM_SKU: &str = "FR Item: SKU";
     pub const ITEM_QUANTITY: &str = "FR Item: Quantity";
     pub const ITEM_UNIT_PRICE: &str = "FR Item: Unit Price";
     pub const SHIPPING_METHOD: &str = "Source Shipping Method: Method";
     pub const BILLING_PREFIX: &str = "Billing Address: ";
     pub const SHIPPING_PREFIX: &str = "Shipping Address: ";
+}
+
+/// `x` rounded to whole cents (money read from files may carry float noise).
+fn cents_value(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 fn text(s: &str) -> FieldValue {
@@ -428,7 +444,7 @@ fn text(s: &str) -> FieldValue {
 /// the same on every line of an FR. Billing has no Address Line 3 in the seed, so it is left out.
 pub fn fr_source_record(fr: &Fr, item: &FrItem) -> SourceRecord {
     use fields::*;
-    let mut r = SourceRecord::with_capacity(2 * FrAddress::FIELDS.len() + 6);
+    let mut r = SourceRecord::with_capacity(2 * FrAddress::FIELDS.len() + 12);
     for (key, label) in FrAddress::FIELDS {
         if key == "address_line_3" {
             continue;
@@ -438,8 +454,15 @@ pub fn fr_source_record(fr: &Fr, item: &FrItem) -> SourceRecord {
             text(fr.billing.field(key).unwrap_or_default()),
         );
     }
+    r.insert(CREATED_AT, text(&fr.created_at));
     r.insert(FR_NUMBER, text(&fr.number));
     r.insert(PAYMENT_METHOD, text(&fr.payment_method));
+    let money = |x: f64| FieldValue::Number(cents_value(x));
+    r.insert(SUBTOTAL, money(fr.items_total()));
+    r.insert(TOTAL, money(fr.order_total()));
+    r.insert(TOTAL_DISCOUNT, money(fr.discount));
+    r.insert(TOTAL_SHIPPING_COST, money(fr.shipping_cost));
+    r.insert(TOTAL_TAX, money(fr.tax));
     r.insert(ITEM_SKU, text(&item.sku));
     r.insert(ITEM_QUANTITY, FieldValue::Number(item.quantity));
     r.insert(ITEM_UNIT_PRICE, FieldValue::Number(item.unit_price));

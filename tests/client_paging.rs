@@ -17,10 +17,10 @@ const N: u64 = 10_000;
 
 /// What the client saw of each product id: every version delivered, in order.
 #[derive(Default)]
-struct Seen(HashMap<String, Vec<u64>>);
+struct Seen(HashMap<String, Vec<i64>>);
 
 impl Seen {
-    fn add(&mut self, id: &str, v: u64) {
+    fn add(&mut self, id: &str, v: i64) {
         self.0.entry(id.to_string()).or_default().push(v);
     }
 }
@@ -28,7 +28,7 @@ impl Seen {
 /// Asserts the scan is exact: every row the store has (deleted ones included) was delivered,
 /// its last delivery is the store's current version, and no version was delivered twice
 /// (a row comes again only if it changed after it was delivered).
-fn assert_exact(seen: &Seen, truth: &BTreeMap<String, u64>, what: &str) {
+fn assert_exact(seen: &Seen, truth: &BTreeMap<String, i64>, what: &str) {
     let missing: Vec<&String> = truth.keys().filter(|k| !seen.0.contains_key(*k)).collect();
     assert!(
         missing.is_empty(),
@@ -55,7 +55,7 @@ fn assert_exact(seen: &Seen, truth: &BTreeMap<String, u64>, what: &str) {
     }
 }
 
-fn product_truth(sim: &SimHandle) -> BTreeMap<String, u64> {
+fn product_truth(sim: &SimHandle) -> BTreeMap<String, i64> {
     sim.with_store(|s, _| {
         s.products
             .iter()
@@ -64,7 +64,7 @@ fn product_truth(sim: &SimHandle) -> BTreeMap<String, u64> {
     })
 }
 
-fn inventory_truth(sim: &SimHandle) -> BTreeMap<String, u64> {
+fn inventory_truth(sim: &SimHandle) -> BTreeMap<String, i64> {
     sim.with_store(|s, _| {
         s.inventory
             .iter()
@@ -79,7 +79,7 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
     let client = simkit::client(sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
 
     let mut seen = Seen::default();
-    let mut pager = VersionPager::<Product>::new(&client, "/products", 0)
+    let mut pager = VersionPager::<Product>::new(&client, "/products", None)
         .include_deleted(true)
         .page_size(page_size);
     let mut pages = 0;
@@ -105,7 +105,7 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
 
     sim.set_faults(sim_faults_again(what));
     let mut seen = Seen::default();
-    let mut inv = InventoryPager::new(&client, 0)
+    let mut inv = InventoryPager::new(&client, None)
         .include_deleted(true)
         .size(2_000);
     let mut pages = 0;
@@ -169,7 +169,7 @@ fn faults(f: impl FnOnce(&mut Faults)) -> Faults {
 async fn pages_exactly_once_without_faults_and_without_mutations() {
     let sim = sim_10k().await;
     let client = simkit::default_client(&sim);
-    let mut pager = VersionPager::<Product>::new(&client, "/products", 0).include_deleted(true);
+    let mut pager = VersionPager::<Product>::new(&client, "/products", None).include_deleted(true);
     let mut ids = HashMap::new();
     let mut requests = 0;
     while let Some(p) = pager.next_page().await.unwrap() {
@@ -237,7 +237,7 @@ async fn page_size_cap_smaller_than_requested() {
     let sim = sim_10k().await;
     sim.set_page_size_cap(300);
     let client = simkit::default_client(&sim);
-    let mut pager = VersionPager::<Product>::new(&client, "/products", 0)
+    let mut pager = VersionPager::<Product>::new(&client, "/products", None)
         .include_deleted(true)
         .page_size(1000);
     let mut seen = Seen::default();
@@ -269,7 +269,7 @@ async fn page_size_cap_smaller_than_requested() {
 async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
     let sim = sim_10k().await;
     let client = simkit::default_client(&sim);
-    let mut pager = VersionPager::<Product>::new(&client, "/products", 0);
+    let mut pager = VersionPager::<Product>::new(&client, "/products", None);
     // First page is fine; from then on the store keeps answering the same page.
     assert!(pager.next_page().await.unwrap().is_some());
     sim.set_faults(faults(|f| f.p_stuck = 1.0));
@@ -279,7 +279,7 @@ async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
     assert!(err.to_string().contains("stopping instead of looping"));
     assert!(client.requests_sent() - before <= 5, "gave up too late");
 
-    let mut inv = InventoryPager::new(&client, 0);
+    let mut inv = InventoryPager::new(&client, None);
     sim.set_faults(Faults::none());
     assert!(inv.next_page().await.unwrap().is_some());
     sim.set_faults(faults(|f| f.p_stuck = 1.0));
@@ -291,16 +291,16 @@ async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
 async fn legacy_2_0_aliases_page_the_same_data() {
     let sim = sim_10k().await;
     let client = simkit::default_client(&sim);
-    let v26: Vec<Product> = VersionPager::new(&client, "/products", 0)
+    let v26: Vec<Product> = VersionPager::new(&client, "/products", None)
         .collect_all()
         .await
         .unwrap();
-    let v20: Vec<Product> = VersionPager::new(&client, "/api/2.0/products", 0)
+    let v20: Vec<Product> = VersionPager::new(&client, "/api/2.0/products", None)
         .collect_all()
         .await
         .unwrap();
     assert_eq!(v26, v20);
-    let inv: Vec<InventoryRecord> = VersionPager::new(&client, "/api/2.0/inventory", 0)
+    let inv: Vec<InventoryRecord> = VersionPager::new(&client, "/api/2.0/inventory", None)
         .page_size(5000)
         .collect_all()
         .await
@@ -362,12 +362,16 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
         assert_eq!(ranges.len(), 4, "{bound:?}: {ranges:?}");
         assert_eq!(ranges[3].1, None, "the last range is open");
         // id → (rank, version) of the delivery that wins.
-        let mut merged: HashMap<String, (usize, u64)> = HashMap::new();
+        let mut merged: HashMap<String, (usize, i64)> = HashMap::new();
         let take =
-            |merged: &mut HashMap<String, (usize, u64)>, rank: usize, items: &[InventoryRecord]| {
+            |merged: &mut HashMap<String, (usize, i64)>, rank: usize, items: &[InventoryRecord]| {
                 for r in items {
                     if let Some((lo, hi)) = ranges.get(rank).map(|(a, b)| (*a, *b)) {
-                        assert!(r.version > lo, "{bound:?}: range {rank} sent {}", r.version);
+                        assert!(
+                            Some(r.version) > lo,
+                            "{bound:?}: range {rank} sent {}",
+                            r.version
+                        );
                         assert!(
                             hi.is_none_or(|h| r.version <= h),
                             "{bound:?}: range {rank} sent {} past {hi:?}",
@@ -390,7 +394,7 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
             .collect();
         let mut top_after = ranges[3].0;
         while let Some(page) = pagers[3].next_page().await.expect("page") {
-            top_after = page.next_after;
+            top_after = Some(page.next_after);
             take(&mut merged, 3, &page.items);
         }
         sim.mutate_random(40);

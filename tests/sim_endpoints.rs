@@ -32,17 +32,18 @@ async fn reference_data_and_catalog() {
     let r = c.retailer().await.unwrap();
     assert_eq!(r.name.as_deref(), Some("Harbor & Pine Outfitters"));
 
-    let outlets: Vec<lsbridge::lightspeed::models::Outlet> = VersionPager::new(&c, "/outlets", 0)
-        .collect_all()
-        .await
-        .unwrap();
+    let outlets: Vec<lsbridge::lightspeed::models::Outlet> =
+        VersionPager::new(&c, "/outlets", None)
+            .collect_all()
+            .await
+            .unwrap();
     assert_eq!(outlets.len(), 3);
     let one: Single<Value> = c
         .call(Req::get(format!("/outlets/{}", outlets[0].id)))
         .await
         .unwrap();
     assert_eq!(one.data["id"], json!(outlets[0].id));
-    let registers: Vec<Register> = VersionPager::new(&c, "/registers", 0)
+    let registers: Vec<Register> = VersionPager::new(&c, "/registers", None)
         .collect_all()
         .await
         .unwrap();
@@ -51,28 +52,28 @@ async fn reference_data_and_catalog() {
         .call(Req::get(format!("/registers/{}", registers[0].id)))
         .await
         .unwrap();
-    let users: Vec<User> = VersionPager::new(&c, "/users", 0)
+    let users: Vec<User> = VersionPager::new(&c, "/users", None)
         .collect_all()
         .await
         .unwrap();
     assert!(users.len() >= 3);
     let me: Single<User> = c.call(Req::get("/user")).await.unwrap();
     assert!(users.iter().any(|u| u.id == me.data.id));
-    let taxes: Vec<Tax> = VersionPager::new(&c, "/taxes", 0)
+    let taxes: Vec<Tax> = VersionPager::new(&c, "/taxes", None)
         .collect_all()
         .await
         .unwrap();
     assert!(taxes.iter().any(|t| t.name == "No Tax" && t.rate() == 0.0));
-    let pts: Vec<PaymentType> = VersionPager::new(&c, "/payment_types", 0)
+    let pts: Vec<PaymentType> = VersionPager::new(&c, "/payment_types", None)
         .collect_all()
         .await
         .unwrap();
     assert!(!pts.is_empty());
-    let live: Vec<Brand> = VersionPager::new(&c, "/brands", 0)
+    let live: Vec<Brand> = VersionPager::new(&c, "/brands", None)
         .collect_all()
         .await
         .unwrap();
-    let all: Vec<Brand> = VersionPager::new(&c, "/brands", 0)
+    let all: Vec<Brand> = VersionPager::new(&c, "/brands", None)
         .include_deleted(true)
         .collect_all()
         .await
@@ -90,11 +91,11 @@ async fn reference_data_and_catalog() {
     assert!(cats.iter().any(|c| c.category_path.len() == 2));
 
     // Soft deletes only with deleted=true.
-    let live: Vec<Product> = VersionPager::new(&c, "/products", 0)
+    let live: Vec<Product> = VersionPager::new(&c, "/products", None)
         .collect_all()
         .await
         .unwrap();
-    let with_deleted: Vec<Product> = VersionPager::new(&c, "/products", 0)
+    let with_deleted: Vec<Product> = VersionPager::new(&c, "/products", None)
         .include_deleted(true)
         .collect_all()
         .await

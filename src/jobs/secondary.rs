@@ -51,12 +51,16 @@ pub async fn run(
     );
     let log = begin_run(ctx, &runs, &mut record)?;
     let start = checkpoints.secondary(source.id)?.unwrap_or_default().after;
-    if start == 0 {
+    if start.is_none() {
         log.warn("no saved position: reading every stock level (run Get Inventory (Primary) first to start from its position)");
     }
     log.info(format!(
-        "Get Inventory (Secondary) for {} from version {start}{}",
+        "Get Inventory (Secondary) for {} from {}{}",
         source.name,
+        match start {
+            Some(v) => format!("version {v}"),
+            None => "the first version".to_string(),
+        },
         if opts.dry_run {
             " (dry run: nothing is written)"
         } else {
@@ -198,7 +202,7 @@ pub async fn run(
             }
             if !opts.dry_run {
                 pool.commit(write)?;
-                checkpoints.save_secondary(source.id, &SecondaryCheckpoint { after: page.next_after })?;
+                checkpoints.save_secondary(source.id, &SecondaryCheckpoint { after: Some(page.next_after) })?;
             }
             ctx.events.send(JobEvent::Progress {
                 run,

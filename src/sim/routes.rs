@@ -50,9 +50,10 @@ struct Envelope<'a, T> {
 }
 
 fn envelope<T: Row + Serialize>(rows: Vec<&T>) -> Reply {
+    let v = |r: &&T| i64::try_from(r.row_version()).unwrap_or(i64::MAX);
     let version = VersionRange {
-        min: rows.first().map(|r| r.row_version()),
-        max: rows.last().map(|r| r.row_version()),
+        min: rows.first().map(v),
+        max: rows.last().map(v),
     };
     Reply::ok(&Envelope {
         data: rows,
@@ -267,8 +268,12 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
             )))
         }
     };
-    let after = req.after.unwrap_or(0);
-    let before = ctx.settings.before_bound.upper(req.before);
+    // The simulator's versions are all positive: a negative bound is 0.
+    let after = req.after.map_or(0, |a| u64::try_from(a).unwrap_or(0));
+    let before = ctx
+        .settings
+        .before_bound
+        .upper(req.before.map(|b| u64::try_from(b).unwrap_or(0)));
     let deleted = req.include_deleted.unwrap_or(false);
     let limit = size as usize;
     let t = &ctx.store.inventory;
@@ -277,7 +282,7 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
         let mut v: Vec<&InventoryRecord> = ids
             .iter()
             .flat_map(|id| ctx.store.inventory_of(id))
-            .filter(|r| r.version > after && before.is_none_or(|b| r.version <= b))
+            .filter(|r| r.row_version() > after && before.is_none_or(|b| r.row_version() <= b))
             .filter(|r| deleted || r.deleted_at.is_none())
             .collect();
         v.sort_by_key(|r| r.version);
@@ -336,7 +341,7 @@ fn inventory_of(ctx: &Ctx, pid: &str, q: &Params) -> Result<Reply, Reply> {
     let mut v: Vec<&InventoryRecord> = family_ids(ctx.store, pid, q.bool("variants")?)
         .iter()
         .flat_map(|id| ctx.store.inventory_of(id))
-        .filter(|r| r.version > after && before.is_none_or(|b| r.version <= b))
+        .filter(|r| r.row_version() > after && before.is_none_or(|b| r.row_version() <= b))
         .filter(|r| deleted || r.deleted_at.is_none())
         .collect();
     v.sort_by_key(|r| r.version);

@@ -899,3 +899,125 @@ impl Client {
         Ok(self.call::<Single<Sale>>(req).await?.data)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lightspeed::models::{Collection, Single, User};
+
+    #[test]
+    fn problem_json_keeps_its_validation_list_whole() {
+        let long = "x".repeat(300);
+        let body = format!(
+            r#"{{"type":"https://example.com/problems/validation","title":"Validation failed","status":422,
+               "detail":"{long}",
+               "validation":[{{"location":"body.line_items[0].quantity","message":"must be greater than 0"}},
+                             {{"location":"body.source.author_id","message":"is required"}}]}}"#
+        );
+        let d = error_detail(body.as_bytes());
+        assert!(d.starts_with("Validation failed: xxx"), "{d}");
+        assert!(
+            d.contains("validation: body.line_items[0].quantity: must be greater than 0; body.source.author_id: is required"),
+            "{d}"
+        );
+        assert!(!d.contains('\n'));
+        // Bounded: a body of any size gives at most ERROR_DETAIL_MAX characters (plus "…").
+        let huge = format!(
+            r#"{{"error":"Bad Request","message":"{}"}}"#,
+            "y".repeat(5000)
+        );
+        let d = error_detail(huge.as_bytes());
+        assert_eq!(d.chars().count(), ERROR_DETAIL_MAX + 1, "{d}");
+        assert!(d.ends_with('…'));
+    }
+
+    #[test]
+    fn error_bodies_of_every_shape_say_what_they_say() {
+        let cases: &[(&str, &str)] = &[
+            (r#"{"error":"Not Found"}"#, "Not Found"),
+            (
+                r#"{"error":"Too Many Requests","message":"Rate limiting enforced"}"#,
+                "Too Many Requests: Rate limiting enforced",
+            ),
+            (r#"{"error":{"message":"bad sku"}}"#, "bad sku"),
+            (
+                r#"{"errors":{"email":["is invalid","is taken"]}}"#,
+                "errors: email: is invalid, is taken",
+            ),
+            (
+                r#"{"errors":[{"field":"name","message":"blank"}]}"#,
+                "errors: name: blank",
+            ),
+            (r#"{"unexpected":{"a":1}}"#, r#"{"unexpected":{"a":1}}"#),
+            (r#"{}"#, "no details"),
+            (
+                "<html>\n<body>502 Bad Gateway</body>\n</html>",
+                "<html> <body>502 Bad Gateway</body> </html>",
+            ),
+            ("", "no details"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(error_detail(body.as_bytes()), *want, "{body}");
+        }
+        // A page that is not JSON is still cut at about 200 characters.
+        let html = format!("<html>{}</html>", "z".repeat(1000));
+        assert_eq!(error_detail(html.as_bytes()).chars().count(), 201);
+    }
+
+    #[test]
+    fn single_records_may_be_one_element_arrays() {
+        let obj: Single<User> =
+            decode(br#"{"data":{"id":"u1","username":"a","version":-5}}"#).unwrap();
+        let arr: Single<User> =
+            decode(br#"{"data":[{"id":"u1","username":"a","version":-5}]}"#).unwrap();
+        assert_eq!(obj.data, arr.data);
+        assert_eq!(arr.data.version, -5);
+        for (body, want) in [
+            (
+                &br#"{"data":[]}"#[..],
+                "field data: expected one record, got an empty array",
+            ),
+            (
+                &br#"{"data":[{"id":"a"},{"id":"b"}]}"#[..],
+                "field data: expected one record, got an array of 2",
+            ),
+            (
+                &br#"{"data":7}"#[..],
+                "field data: invalid type: integer `7`",
+            ),
+        ] {
+            let (d, transient) = decode::<Single<User>>(body).unwrap_err();
+            assert!(d.starts_with(want), "{d}");
+            assert!(!transient);
+        }
+    }
+
+    #[test]
+    fn parse_failures_name_the_field_and_the_value_in_one_line() {
+        let body = br#"{"data":[{"id":"p1","version":5},{"id":"p2","version":9223372036854775808}],"version":{"min":5,"max":6}}"#;
+        let (d, transient) = decode::<Collection<User>>(body).unwrap_err();
+        assert!(d.starts_with("field data[1].version: "), "{d}");
+        assert!(d.contains("(value: 9223372036854775808)"), "{d}");
+        assert!(!transient);
+        let (d, _) = decode::<Collection<User>>(br#"{"data":[{"id":"p1","username":{"a":1}}]}"#)
+            .unwrap_err();
+        assert!(
+            d.starts_with("field data[0].username: invalid type: map"),
+            "{d}"
+        );
+        assert!(d.contains(r#"(value: {"a":1})"#), "{d}");
+        assert!(!d.contains("line 1"), "{d}");
+        // A body cut short may be a network hiccup: worth another try, and says where.
+        let (d, transient) =
+            decode::<Collection<User>>(br#"{"data":[{"id":"p1","userna"#).unwrap_err();
+        assert!(transient, "{d}");
+        assert!(d.contains("EOF"), "{d}");
+        // Negative versions are versions.
+        let c: Collection<User> = decode(
+            br#"{"data":[{"id":"u","version":-3561360546574695}],"version":{"min":-3561360546574695,"max":"-3561360546574695"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.data[0].version, -3561360546574695);
+        assert_eq!(c.version.unwrap().max, Some(-3561360546574695));
+    }
+}

@@ -15,8 +15,8 @@ pub mod synthetic;
 pub mod table;
 
 pub use config::{
-    BeforeBound, DuplicateSale, Fault, Faults, RateLimit, RateScope, SimConfig, StoreSpec,
-    TokenSpec,
+    BeforeBound, DuplicateSale, Fault, Faults, PageSizeRefusal, RateLimit, RateScope, SimConfig,
+    StoreSpec, TokenSpec,
 };
 pub use server::{Exchange, SimHandle};
 pub use state::{Mutation, SimStore};

@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::config::{BeforeBound, DuplicateSale};
+use super::config::{BeforeBound, DuplicateSale, PageSizeRefusal};
 use super::reply::{Params, Reply};
 use super::sales;
 use super::state::SimStore;
@@ -20,6 +20,7 @@ pub struct Settings {
     pub default_page_size: u64,
     pub page_size_cap: u64,
     pub sales_page_size_cap: u64,
+    pub refuse_page_size: Option<PageSizeRefusal>,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
 }
@@ -78,6 +79,7 @@ fn list<T: Row + Serialize>(
     if size == 0 {
         return Err(Reply::bad_request("page_size must be at least 1"));
     }
+    refuse_size(ctx, "page_size", size)?;
     let limit = size.min(cap) as usize;
     let deleted = deleted_param && q.bool("deleted")?;
     let rows = if ctx.stuck && after > 0 {
@@ -86,6 +88,22 @@ fn list<T: Row + Serialize>(
         t.page(after, before, limit, deleted)
     };
     Ok(envelope(rows))
+}
+
+/// With [`PageSizeRefusal`] on, a page size above its limit is refused, not capped.
+fn refuse_size(ctx: &Ctx, param: &str, size: u64) -> Result<(), Reply> {
+    match ctx.settings.refuse_page_size {
+        Some(r) if size > r.above => Err(Reply::error_with(
+            r.status,
+            if r.status == 422 {
+                "Unprocessable Entity"
+            } else {
+                "Bad Request"
+            },
+            &format!("{param} must be at most {}, got {size}", r.above),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn single<T: Serialize>(t: Option<&T>, what: &str) -> Reply {
@@ -212,7 +230,9 @@ fn products(ctx: &Ctx, q: &Params) -> Result<Reply, Reply> {
 }
 
 fn categories(ctx: &Ctx, q: &Params) -> Result<Reply, Reply> {
-    let size = q.u64("page_size")?.unwrap_or(1000).clamp(1, 1000) as usize;
+    let size = q.u64("page_size")?.unwrap_or(1000);
+    refuse_size(ctx, "page_size", size)?;
+    let size = size.clamp(1, 1000) as usize;
     let parent = q.get("parent");
     let after = q.get("after");
     let all: Vec<&Value> = ctx
@@ -259,6 +279,7 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
     if !(1..=5000).contains(&size) {
         return Err(Reply::bad_request("size must be between 1 and 5000"));
     }
+    refuse_size(ctx, "size", size)?;
     let desc = match req.sort_direction.as_deref() {
         None | Some("desc") => true,
         Some("asc") => false,
@@ -323,6 +344,7 @@ fn inventory_of(ctx: &Ctx, pid: &str, q: &Params) -> Result<Reply, Reply> {
     if !(1..=5000).contains(&size) {
         return Err(Reply::bad_request("page_size must be between 1 and 5000"));
     }
+    refuse_size(ctx, "page_size", size)?;
     let after = q.u64("after")?.unwrap_or(0);
     let before = ctx.settings.before_bound.upper(q.u64("before")?);
     let deleted = q.bool("include_deleted")?;

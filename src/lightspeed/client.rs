@@ -333,28 +333,34 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, bool)> {
         Ok(t) => return Ok(t),
         Err(e) => e,
     };
+    // A body that is not JSON at all (cut short, an HTML page) may fail on its shape
+    // before the parser reaches the broken part: judge the syntax on its own first.
+    if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return Err((
+            format!(
+                "not JSON: {} (near: {})",
+                syntax,
+                excerpt_at(body, syntax.line(), syntax.column())
+            ),
+            true,
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Err(e) => (e.path().to_string(), e.into_inner()),
-        // Only trailing characters are left to fail on.
         Ok(_) => (".".to_string(), first),
     };
-    let transient = !inner.is_data();
     // serde_json adds " at line L column C"; the JSON path says it better.
     let msg = inner.to_string();
     let msg = match msg.rfind(" at line ") {
-        Some(i) if !transient => msg[..i].to_string(),
-        _ => msg,
+        Some(i) => msg[..i].to_string(),
+        None => msg,
     };
-    let value = if transient {
-        excerpt_at(body, inner.line(), inner.column())
-    } else {
-        serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| value_at(&v, &path).map(|x| x.to_string()))
-            .map(|x| super::error::excerpt(&x, 80))
-            .unwrap_or_default()
-    };
+    let value = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| value_at(&v, &path).map(|x| x.to_string()))
+        .map(|x| super::error::excerpt(&x, 80))
+        .unwrap_or_default();
     let field = if path == "." || path.is_empty() {
         "the body".to_string()
     } else {
@@ -364,7 +370,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, bool)> {
     if !value.is_empty() {
         detail.push_str(&format!(" (value: {value})"));
     }
-    Err((detail, transient))
+    Err((detail, false))
 }
 
 /// The value at a serde_path_to_error path such as `data[0].version`.
@@ -1011,7 +1017,12 @@ mod tests {
         let (d, transient) =
             decode::<Collection<User>>(br#"{"data":[{"id":"p1","userna"#).unwrap_err();
         assert!(transient, "{d}");
-        assert!(d.contains("EOF"), "{d}");
+        assert!(d.starts_with("not JSON: EOF while parsing"), "{d}");
+        // Garbage whose start has the wrong shape is still garbage, not a shape error.
+        let (d, transient) =
+            decode::<Vec<User>>(br#"{"data": [ {"id": <html>502 Bad Gateway</html>"#).unwrap_err();
+        assert!(transient, "{d}");
+        assert!(d.contains("(near: "), "{d}");
         // Negative versions are versions.
         let c: Collection<User> = decode(
             br#"{"data":[{"id":"u","version":-3561360546574695}],"version":{"min":-3561360546574695,"max":"-3561360546574695"}}"#,

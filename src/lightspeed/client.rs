@@ -325,8 +325,8 @@ pub fn error_detail(body: &[u8]) -> String {
 }
 
 /// Decodes a 2xx body as `T`. On failure, says where (the JSON path) and what was there (a
-/// short excerpt), in one line. `Err((detail, transient))`: a body cut short or not JSON at
-/// all may be a network hiccup worth another try; valid JSON of the wrong shape is not.
+/// short excerpt), in one line. `Err((detail, not_json))`: whether the body was not JSON at
+/// all (cut short, an error page) rather than JSON of another shape.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, bool)> {
     // Path tracking costs on every value of every page; it runs only once a body failed.
     let first = match serde_json::from_slice::<T>(body) {
@@ -638,7 +638,7 @@ impl Client {
                     match status {
                         200..=299 => match decode::<T>(&body) {
                             Ok(t) => return Ok((status, t)),
-                            Err((detail, transient)) => {
+                            Err((detail, _)) => {
                                 if !req.idempotent {
                                     return Err(ApiError::Ambiguous {
                                         method,
@@ -654,10 +654,6 @@ impl Client {
                                     attempts: attempt,
                                     detail: detail.clone(),
                                 };
-                                // The same request gets the same wrong shape again.
-                                if !transient {
-                                    return Err(err);
-                                }
                                 retry_or(err, format!("unreadable body: {detail}"))?
                             }
                         },

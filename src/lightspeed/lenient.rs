@@ -92,10 +92,10 @@ impl<'de> Visitor<'de> for Version {
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<i64, E> {
         s.trim().parse().map_err(|_| {
-            E::custom(format!(
-                "expected a version number, got {:?}",
-                super::error::excerpt(s, 40)
-            ))
+            E::invalid_type(
+                de::Unexpected::Str(&super::error::excerpt(s, 40)),
+                &"a version number",
+            )
         })
     }
     fn visit_unit<E: de::Error>(self) -> Result<i64, E> {

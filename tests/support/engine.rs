@@ -25,13 +25,19 @@ pub struct Engine {
 }
 
 pub fn engine(sim: &SimHandle, configure: impl FnOnce(&mut Source)) -> Engine {
+    engine_at(sim, &sim.origin(), configure)
+}
+
+/// As [`engine`], with the connection and client pointed at `origin` (a proxy in front of
+/// `sim`, such as a lying store); the simulator's clock is still used.
+pub fn engine_at(sim: &SimHandle, origin: &str, configure: impl FnOnce(&mut Source)) -> Engine {
     let store = Store::open_temporary().expect("store");
     let (c, _) = Connection::build(NewConnection {
         name: "sim".into(),
         domain_prefix: "harborpine".into(),
         token: simkit::TOKEN.into(),
         api_version: None,
-        api_root: Some(sim.origin()),
+        api_root: Some(origin.to_string()),
     })
     .expect("connection");
     Connections::open(&store).unwrap().add(&c).unwrap();
@@ -42,7 +48,14 @@ pub fn engine(sim: &SimHandle, configure: impl FnOnce(&mut Source)) -> Engine {
     };
     configure(&mut s);
     let source = Sources::open(&store).unwrap().add(s).unwrap();
-    let client = simkit::client(sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
+    let root =
+        lsbridge::lightspeed::ApiRoot::with_origin(origin, "2026-07").expect("loopback origin");
+    let client = lsbridge::lightspeed::Client::new(
+        root,
+        lsbridge::secret::Token::parse(simkit::TOKEN).expect("token"),
+        simkit::client_opts(sim.clock()),
+    )
+    .expect("client");
     let ctx = JobCtx::new(store.clone(), client, Events::none());
     Engine { store, source, ctx }
 }

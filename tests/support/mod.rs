@@ -2,6 +2,7 @@
 pub mod canned;
 pub mod daemon;
 pub mod engine;
+pub mod lying;
 pub mod procs;
 pub mod schema;
 pub mod simkit;

@@ -394,7 +394,7 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
             .collect();
         let mut top_after = ranges[3].0;
         while let Some(page) = pagers[3].next_page().await.expect("page") {
-            top_after = Some(page.next_after);
+            top_after = page.next_after;
             take(&mut merged, 3, &page.items);
         }
         sim.mutate_random(40);
@@ -502,10 +502,7 @@ async fn negative_versions_page_exactly_once_with_signed_cursors() {
     let mut got = Vec::new();
     let mut pager = VersionPager::<Product>::new(&c, "/products", None);
     while let Some(page) = pager.next_page().await.expect("page") {
-        assert_eq!(
-            Some(page.next_after),
-            page.items.iter().map(|p| p.version).max()
-        );
+        assert_eq!(page.next_after, page.items.iter().map(|p| p.version).max());
         got.extend(page.items.iter().map(|p| p.version));
     }
     assert_eq!(got, versions, "every product once, in version order");
@@ -815,4 +812,79 @@ async fn page_sizes_refused_above_200_fall_back_for_every_list() {
         .collect();
     assert_eq!(sizes.len(), 5, "{sizes:?}");
     assert!(sizes[4].contains("page_size=100"), "{sizes:?}");
+}
+
+/// A loopback server that answers every request with `reply`, counting the requests.
+fn tiny_server(reply: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    (origin, hits)
+}
+
+/// The API does not redirect, so the client follows no redirect (the token would go with
+/// it): a 302 to another origin is an error naming its target, and the target never hears
+/// from us.
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_names_its_target() {
+    use std::sync::atomic::Ordering;
+    let (elsewhere, elsewhere_hits) = tiny_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"data\":{}}"
+            .to_string(),
+    );
+    let target = format!("{elsewhere}/api/2026-07/retailer");
+    for status in [
+        "302 Found",
+        "301 Moved Permanently",
+        "307 Temporary Redirect",
+    ] {
+        let (origin, hits) = tiny_server(format!(
+            "HTTP/1.1 {status}\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        let root = lsbridge::lightspeed::ApiRoot::with_origin(&origin, "2026-07").unwrap();
+        let client = lsbridge::lightspeed::Client::new(
+            root,
+            lsbridge::secret::Token::parse(simkit::TOKEN).unwrap(),
+            simkit::client_opts(lsbridge::clock::system()),
+        )
+        .unwrap();
+        let err = client.retailer().await.expect_err("a redirect is an error");
+        assert!(
+            matches!(err, ApiError::Redirected { .. }),
+            "{status}: {err:?}"
+        );
+        let line = err.to_string();
+        assert!(
+            line.contains(&target) && line.contains("not followed") && !line.contains('\n'),
+            "{status}: {line}"
+        );
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "{status}: asked once, not retried"
+        );
+    }
+    assert_eq!(
+        elsewhere_hits.load(Ordering::SeqCst),
+        0,
+        "the redirect's target was contacted"
+    );
 }

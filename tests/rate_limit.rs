@@ -202,3 +202,84 @@ async fn per_store_scope_shares_one_window_between_tokens() {
     b.retailer().await.unwrap();
     assert_eq!(b.governor().budget().remaining, Some(1));
 }
+
+/// The gap, in simulator time, between the injected 429 on a path containing `path` and the
+/// next request to that path.
+fn wait_after_429(ex: &[lsbridge::sim::Exchange], path: &str) -> Duration {
+    let at = ex
+        .iter()
+        .position(|x| x.status == 429 && x.path.contains(path))
+        .unwrap_or_else(|| panic!("no 429 on {path}"));
+    let next = ex[at + 1..]
+        .iter()
+        .find(|x| x.path == ex[at].path)
+        .unwrap_or_else(|| panic!("no request to {path} after its 429"));
+    next.at.duration_since(ex[at].at).unwrap_or_default()
+}
+
+/// A 429 whose Retry-After is absurd (u64::MAX seconds, a date in year 9999) is clamped to
+/// the documented 300 s window: `connection test`, Primary and Secondary each wait one window
+/// and finish, with no panic (the huge number once panicked inside Primary's products reader
+/// and the run ended "Ok: new 0") and no endless wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_retry_after_values_are_clamped_to_the_window() {
+    use lsbridge::jobs::primary::PrimaryOptions;
+    use lsbridge::jobs::{Events, JobCtx, Outcome};
+    use lsbridge::lightspeed::probe::test_connection;
+    use support::engine;
+
+    for raw in ["18446744073709551615", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+        let mut cfg = simkit::config(StoreSpec::Demo);
+        // 300 s of simulator time last 3 s.
+        cfg.clock = simkit::scaled_clock(100.0);
+        let sim = SimHandle::start(cfg).await.expect("simulator");
+        let mut e = engine::engine(&sim, |_| {});
+        e.ctx = JobCtx::new(
+            e.store.clone(),
+            simkit::client(&sim, simkit::TOKEN, simkit::client_opts(sim.clock())),
+            Events::none(),
+        );
+        let storm = |path: &str| Faults {
+            storm: 1,
+            retry_after_raw: Some(raw.to_string()),
+            only_path: Some(path.to_string()),
+            ..Faults::default()
+        };
+        let window = Duration::from_secs(300);
+        let clamped = |path: &str| {
+            let ex = sim.exchanges();
+            let x = ex
+                .iter()
+                .find(|x| x.status == 429 && x.path.contains(path))
+                .expect("the 429");
+            assert_eq!(x.retry_after.as_deref(), Some(raw), "sent as is");
+            let gap = wait_after_429(&ex, path);
+            assert!(
+                gap >= window - Duration::from_secs(1) && gap < 2 * window,
+                "{raw} on {path}: waited {gap:?}"
+            );
+        };
+
+        sim.set_faults(storm("/retailer"));
+        let report = test_connection(&e.ctx.client)
+            .await
+            .expect("connection test passes after the wait");
+        assert!(!report.store_name.is_empty());
+        clamped("/retailer");
+
+        sim.clear_exchanges();
+        sim.set_faults(storm("/products"));
+        let r = e.primary(PrimaryOptions::default()).await;
+        assert_eq!(r.outcome, Outcome::Ok, "{raw}: {}", r.message);
+        assert!(r.counts.new > 0, "{raw}: {}", r.message);
+        assert_eq!(e.pool().len() as u64, r.counts.new);
+        clamped("/products");
+
+        sim.clear_exchanges();
+        sim.mutate_random(10);
+        sim.set_faults(storm("/inventory"));
+        let r = e.secondary().await;
+        assert_eq!(r.outcome, Outcome::Ok, "{raw}: {}", r.message);
+        clamped("/inventory");
+    }
+}

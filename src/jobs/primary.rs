@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::checkpoint::{Checkpoints, PrimaryCheckpoint, PrimaryPhase, SecondaryCheckpoint};
-use super::context::{begin_run, finish_run, JobCtx, RunLog};
+use super::context::{begin_run, finish_run, guarded, task_failure, JobCtx, PanicPoint, RunLog};
 use super::counts::Counts;
 use super::events::JobEvent;
 use super::page_writer::{PageWriter, IN_FLIGHT};
@@ -76,13 +76,15 @@ type PageResult<T> = Result<Option<Page<T>>, ApiError>;
 
 /// Pulls `pager`'s pages into `tx`, each wrapped by `tag`, so the next page is fetched while
 /// the current one is processed; stops after the last page, at an error, or when the
-/// receiver has gone.
+/// receiver has gone. `hook` is the test hook ([`PanicPoint`]) of this task.
 async fn pump<P: Pager, M>(
     mut pager: P,
     tx: tokio::sync::mpsc::Sender<M>,
     tag: impl Fn(PageResult<P::Item>) -> M,
+    hook: (PanicPoint, Option<PanicPoint>),
 ) {
     loop {
+        hook.0.check(hook.1);
         let r = pager.next_page().await;
         let more = matches!(r, Ok(Some(_)));
         if tx.send(tag(r)).await.is_err() || !more {
@@ -91,11 +93,39 @@ async fn pump<P: Pager, M>(
     }
 }
 
-/// Fetches the next page while the current one is processed.
-fn prefetch<P: Pager>(pager: P) -> tokio::sync::mpsc::Receiver<PageResult<P::Item>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
-    tokio::spawn(pump(pager, tx, |r| r));
-    rx
+/// The products feed, fetched a page ahead of the mapping on a task of its own.
+struct Prefetch<T> {
+    rx: tokio::sync::mpsc::Receiver<PageResult<T>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl<T: Send + 'static> Prefetch<T> {
+    fn start<P: Pager<Item = T>>(pager: P, hook: Option<PanicPoint>) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        let task = tokio::spawn(pump(
+            pager,
+            tx,
+            |r| r,
+            (PanicPoint::PrimaryProductReader, hook),
+        ));
+        Prefetch {
+            rx,
+            task: Some(task),
+        }
+    }
+
+    /// The next page; `None` after the last. A reader that stopped without reaching the end
+    /// (it panicked) is an error, never the end of the feed: a partial read must not look
+    /// complete, or archiving would follow it.
+    async fn next(&mut self) -> Result<Option<Page<T>>, JobError> {
+        match self.rx.recv().await {
+            Some(r) => Ok(r?),
+            None => match self.task.take() {
+                Some(task) => Err(task_failure(task, "the products read").await),
+                None => Ok(None),
+            },
+        }
+    }
 }
 
 /// Items of the pages not yet surely committed (the current one included), newest first:
@@ -163,6 +193,9 @@ struct Run<'a> {
     staged: Option<SkuFilter>,
     /// Variants whose parent row had not been seen when they were mapped.
     pending_parents: Vec<(String, String)>,
+    /// Why the products read cannot be trusted to be complete (null rows, `data: null`, an
+    /// empty feed while the pool holds items): the run is Partial and archives nothing.
+    incomplete: Option<String>,
 }
 
 fn outlet_filter(s: &Source) -> Option<&str> {
@@ -223,12 +256,19 @@ impl Run<'_> {
         let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
         let top = ranges.len().saturating_sub(1) as u8;
         let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
+        let hook = (PanicPoint::PrimaryStockReader, self.ctx.panic_at);
+        let mut readers = Vec::with_capacity(ranges.len());
         for (rank, (after, before)) in ranges.iter().enumerate() {
             let pager = InventoryPager::new(&self.ctx.client, *after)
                 .before(*before)
                 .records::<StockRecord>();
             let rank = rank as u8;
-            tokio::spawn(pump(pager, tx.clone(), move |r| (rank, r)));
+            readers.push(tokio::spawn(pump(
+                pager,
+                tx.clone(),
+                move |r| (rank, r),
+                hook,
+            )));
         }
         drop(tx);
         let mut open = ranges.len();
@@ -238,16 +278,24 @@ impl Run<'_> {
         let mut version: Cursor = None;
         while open > 0 {
             let Some((rank, page)) = rx.recv().await else {
-                return Err(JobError::Setup(
-                    "the stock read stopped before its end; run again to resume".into(),
-                ));
+                // Every reader has ended, one without reaching its end: say why.
+                let mut why = None;
+                for r in readers {
+                    let e = task_failure(r, "the stock read").await;
+                    if why.is_none() || matches!(e, JobError::Panicked(_)) {
+                        why = Some(e);
+                    }
+                }
+                return Err(why.unwrap_or_else(|| {
+                    JobError::Setup("the stock read stopped before its end".into())
+                }));
             };
             let Some(page) = page? else {
                 open -= 1;
                 continue;
             };
             if rank == top {
-                top_after = top_after.max(Some(page.next_after));
+                top_after = top_after.max(page.next_after);
             }
             self.apply_stock(rank, &page.items, &mut done, &mut version)?;
         }
@@ -376,19 +424,41 @@ impl Run<'_> {
             .await?;
         let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
         let lookups = Lookups::new(&brands, &cats);
-        let mut pages = prefetch(pager);
+        let mut pages = Prefetch::start(pager, self.ctx.panic_at);
         let mut mapped = MappedRecord::new();
         let mut writer = (!self.opts.dry_run).then(|| {
-            PageWriter::spawn(self.pool.clone(), self.checkpoints.clone(), self.source.id)
+            PageWriter::spawn(
+                self.pool.clone(),
+                self.checkpoints.clone(),
+                self.source.id,
+                self.ctx.panic_at == Some(PanicPoint::PrimaryWriter),
+            )
         });
         let mut recent = Recent::default();
         let result = async {
-            while let Some(page) = pages.recv().await.transpose()?.flatten() {
+            while let Some(page) = pages.next().await? {
                 let mut page = page;
+                if page.null_data {
+                    self.incomplete = Some(format!(
+                        "the store answered a page of products with no list (\"data\": null) {}; the read stopped there and nothing was archived; run again later",
+                        page.next_after.map_or("at the start".to_string(), |v| format!("after version {v}"))
+                    ));
+                } else if page.null_rows > 0 {
+                    self.counts.errors += page.null_rows;
+                    self.incomplete = Some(format!(
+                        "the store sent {} empty (null) product rows; they were skipped and nothing was archived; run again later",
+                        page.null_rows
+                    ));
+                    self.log.warn(format!(
+                        "a page of products ({}) had {} null rows",
+                        page.next_after.map_or("at the start".to_string(), |v| format!("up to version {v}")),
+                        page.null_rows
+                    ));
+                }
                 let write = self.page(&mut page.items, &lookups, &mut mapped, &mut recent)?;
                 done += page.items.len() as u64;
                 let phase = PrimaryPhase::Products {
-                    after: Some(page.next_after),
+                    after: page.next_after,
                 };
                 if let Some(w) = writer.as_mut() {
                     w.send(write, self.checkpoint_record(phase, inventory_version))
@@ -427,6 +497,7 @@ impl Run<'_> {
             .map(|p| (p.id.clone(), p.sku.clone()))
             .collect();
         recent.start_page();
+        PanicPoint::PrimaryMapping.check(self.ctx.panic_at);
         for p in items {
             if p.is_deleted() {
                 continue;
@@ -532,6 +603,28 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// A products feed that delivered nothing while the pool holds live items is not taken
+    /// for a store that emptied: it is what a store answering wrongly looks like.
+    fn check_empty_feed(&mut self) -> Result<(), JobError> {
+        let c = &self.counts;
+        let read = c.new + c.updated + c.unchanged + c.skipped + c.errors + c.duplicates;
+        if read > 0 || self.incomplete.is_some() {
+            return Ok(());
+        }
+        let mut held = 0u64;
+        for item in self.pool.iter(self.source.id) {
+            if !item?.archived {
+                held += 1;
+            }
+        }
+        if held > 0 {
+            self.incomplete = Some(format!(
+                "the store's products feed was empty while the pool holds {held} items; nothing was archived; check the store, then run again"
+            ));
+        }
+        Ok(())
+    }
+
     /// After a complete run: archive what the feed no longer has, within the safety valve.
     fn archive(&mut self) -> Result<Option<String>, JobError> {
         let mut total = 0u64;
@@ -633,6 +726,7 @@ pub async fn run(
             .as_ref()
             .map(|c| c.pending_parents.clone())
             .unwrap_or_default(),
+        incomplete: None,
     };
     if resumed {
         job.log
@@ -648,8 +742,11 @@ pub async fn run(
             }
         ));
     }
-    let outcome = drive(&mut job, resume).await;
+    let outcome = guarded(drive(&mut job, resume)).await;
     let (outcome, message) = match outcome {
+        Ok(None) if job.incomplete.is_some() => {
+            (Outcome::Partial, job.incomplete.clone().unwrap_or_default())
+        }
         Ok(None) => {
             let o = if job.counts.errors > 0 || job.counts.duplicates > 0 || job.counts.skipped > 0
             {
@@ -727,18 +824,17 @@ async fn drive(
     }
     job.checkpoint(PrimaryPhase::Archive, inventory_version)?;
     job.resolve_parents()?;
-    let valve = if job.source.primary.archive_unarchive {
+    job.check_empty_feed()?;
+    let valve = if job.source.primary.archive_unarchive && job.incomplete.is_none() {
         job.archive()?
     } else {
         None
     };
     if !job.opts.dry_run {
-        // Secondary continues from the stock this run read.
-        let sec = job
-            .checkpoints
-            .secondary(job.source.id)?
-            .unwrap_or_default();
-        if sec.after < inventory_version {
+        // Secondary continues from the stock this run read (and is refused until a Primary
+        // has saved its position, even an empty feed's "from the start").
+        let sec = job.checkpoints.secondary(job.source.id)?;
+        if sec.is_none_or(|s| s.after < inventory_version) {
             job.checkpoints.save_secondary(
                 job.source.id,
                 &SecondaryCheckpoint {

@@ -437,6 +437,9 @@ impl Client {
                 env!("CARGO_PKG_VERSION"),
                 " (+https://github.com/lsbridge)"
             ))
+            // The API does not redirect; following one would send the token to wherever it
+            // points. A 3xx is reported as an error naming its target.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
@@ -635,7 +638,7 @@ impl Client {
                     let c = e.to_string();
                     retry_or(e, c)?
                 }
-                Ok((status, _, body)) => {
+                Ok((status, headers, body)) => {
                     match status {
                         200..=299 => match decode::<T>(&body) {
                             Ok(t) => return Ok((status, t)),
@@ -675,6 +678,17 @@ impl Client {
                             // Never give up on 429 and never count it as a failed attempt.
                             attempt -= 1;
                             continue;
+                        }
+                        300..=399 => {
+                            let location = header_str(&headers, "location")
+                                .map(|l| l.chars().take(200).collect::<String>())
+                                .unwrap_or_else(|| "an unnamed location".to_string());
+                            return Err(ApiError::Redirected {
+                                method,
+                                path: req.path.clone(),
+                                status,
+                                location: format!("{location:?}"),
+                            });
                         }
                         401 => {
                             return Err(ApiError::Unauthorized {

@@ -77,6 +77,15 @@ pub enum ApiError {
         path: String,
         detail: String,
     },
+    /// The API does not redirect: an answer sending us elsewhere is not followed (the token
+    /// would go with it), and is reported with its target.
+    #[error("{method} {path} answered {status}, a redirect to {location}; it was not followed (the API does not redirect): check the connection's domain or API root")]
+    Redirected {
+        method: String,
+        path: String,
+        status: u16,
+        location: String,
+    },
     #[error("the request was cancelled")]
     Cancelled,
     #[error("{0}")]

@@ -13,9 +13,7 @@ use serde::de::DeserializeOwned;
 use super::client::{Client, Req};
 use super::error::{ApiError, Stuck};
 pub use super::models::StockRecord;
-use super::models::{
-    CategoryPage, Collection, InventoryRecord, InventoryRequest, ProductCategory, Versioned,
-};
+use super::models::{CategoryPage, InventoryRecord, InventoryRequest, ProductCategory, Versioned};
 
 /// Where a version cursor stands: `None` before the first page (no `after` is sent, which
 /// the docs define as the first page), else the highest version delivered. Versions are the
@@ -105,7 +103,24 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> Pager for InventoryPager<
 pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor after this page (the highest version in it).
-    pub next_after: i64,
+    pub next_after: Cursor,
+    /// Rows that were `null` (left out of `items`): the store sent something it should not
+    /// have, and the caller must not treat the read as complete.
+    pub null_rows: u64,
+    /// The store answered `{"data": null}` (no list at all): the read ends here, and is not
+    /// a complete one. Such a page has no items.
+    pub null_data: bool,
+}
+
+/// A version-cursor envelope as sent, so that `data: null` and null rows can be told apart
+/// from an empty list (which ends the read).
+#[derive(serde::Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
+struct RawCollection<T> {
+    #[serde(default)]
+    data: Option<Vec<Option<T>>>,
+    #[serde(default)]
+    version: Option<super::models::VersionRange>,
 }
 
 /// `GET <path>?after=&page_size=[&deleted=true]`, envelope `{data, version:{min,max}}`.
@@ -154,7 +169,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
         let mut stuck = 0;
         let endpoint = self.path.split('?').next().unwrap_or("").to_string();
         loop {
-            let page: Collection<T> = self
+            let page: RawCollection<T> = self
                 .client
                 .call_paged(&endpoint, self.page_size, |n| {
                     let mut req = Req::get(self.path.clone());
@@ -168,14 +183,35 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                     Ok(req)
                 })
                 .await?;
-            if page.data.is_empty() {
+            let Some(data) = page.data else {
+                self.done = true;
+                return Ok(Some(Page {
+                    items: Vec::new(),
+                    next_after: self.after,
+                    null_rows: 0,
+                    null_data: true,
+                }));
+            };
+            if data.is_empty() {
                 self.done = true;
                 return Ok(None);
             }
-            let items_max = page.data.iter().map(Versioned::version).max();
+            let null_rows = data.iter().filter(|r| r.is_none()).count() as u64;
+            let items_max = data.iter().flatten().map(Versioned::version).max();
             let env_max = page.version.and_then(|v| v.max);
-            let max = items_max.max(env_max).unwrap_or(0);
-            let unversioned = env_max.is_none() && page.data.iter().all(|t| t.version() == 0);
+            let seen_max = items_max.max(env_max);
+            if null_rows > 0 && seen_max.is_none_or(|m| Some(m) <= self.after) {
+                // Nothing but null rows, and no version to move on to: the read ends here.
+                self.done = true;
+                return Ok(Some(Page {
+                    items: Vec::new(),
+                    next_after: self.after,
+                    null_rows,
+                    null_data: false,
+                }));
+            }
+            let max = seen_max.unwrap_or(0);
+            let unversioned = env_max.is_none() && data.iter().flatten().all(|t| t.version() == 0);
             if !advanced(
                 &self.client,
                 &self.path,
@@ -191,15 +227,17 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
             // Rows at or below the cursor were already delivered; a replayed row must not
             // be delivered twice.
             let after = self.after;
-            let items: Vec<T> = page
-                .data
+            let items: Vec<T> = data
                 .into_iter()
+                .flatten()
                 .filter(|t| Some(t.version()) > after)
                 .collect();
             self.after = Some(max);
             return Ok(Some(Page {
                 items,
-                next_after: max,
+                next_after: Some(max),
+                null_rows,
+                null_data: false,
             }));
         }
     }
@@ -332,7 +370,9 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
             }
             return Ok(Some(Page {
                 items,
-                next_after: max,
+                next_after: Some(max),
+                null_rows: 0,
+                null_data: false,
             }));
         }
     }

@@ -201,6 +201,12 @@ pub enum Fault {
     TooMany,
     /// `POST /sales`: commit the sale, then drop the connection without answering.
     CommitDrop,
+    /// 200 with `{"data": null}` (a list answered with no list).
+    NullData,
+    /// A list's answer with a `null` row inserted before its first row.
+    NullRows,
+    /// 200 with an empty list (`{"data": []}`), whatever the store holds.
+    EmptyList,
 }
 
 /// Failure injection. Probabilities are per request; `script` faults are used first, in
@@ -220,6 +226,9 @@ pub struct Faults {
     pub storm: u32,
     /// Retry-After of injected 429s, in seconds of simulator time.
     pub storm_retry_after_secs: u64,
+    /// Sent as is as the Retry-After of injected 429s (instead of a date from
+    /// `storm_retry_after_secs`), e.g. a huge number of seconds or a far-future date.
+    pub retry_after_raw: Option<String>,
     /// Only requests whose path contains this are faulted.
     pub only_path: Option<String>,
     pub script: VecDeque<Fault>,
@@ -263,9 +272,10 @@ impl Faults {
                 "p_commit_drop" => self.p_commit_drop = p()?,
                 "storm" => self.storm = n()? as u32,
                 "storm_retry_after_secs" => self.storm_retry_after_secs = n()?,
+                "retry_after_raw" => self.retry_after_raw = Some(v.to_string()),
                 "only_path" => self.only_path = Some(v.to_string()),
                 _ => return Err(format!(
-                    "unknown fault {k:?}: use latency_ms, p_5xx, p_reset, p_malformed, p_truncated, p_stuck, p_429, p_commit_drop, storm, storm_retry_after_secs, only_path"
+                    "unknown fault {k:?}: use latency_ms, p_5xx, p_reset, p_malformed, p_truncated, p_stuck, p_429, p_commit_drop, storm, storm_retry_after_secs, retry_after_raw, only_path"
                 )),
             }
         }

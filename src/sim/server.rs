@@ -485,13 +485,17 @@ async fn api(
     let fault = sim.pick_fault(&method, &rest);
     match fault {
         Some(Fault::TooMany) => {
-            let secs = lock(&sim.faults).storm_retry_after_secs.max(1);
+            let (secs, raw) = {
+                let f = lock(&sim.faults);
+                (f.storm_retry_after_secs.max(1), f.retry_after_raw.clone())
+            };
             hdrs.retain(|(k, _)| *k != "x-ratelimit-remaining");
             hdrs.push(("x-ratelimit-remaining", "0".into()));
-            hdrs.push((
-                "retry-after",
-                httpdate::fmt_http_date(ceil_second(now + Duration::from_secs(secs))),
-            ));
+            let retry_after = raw.unwrap_or_else(|| {
+                let at = crate::clock::later(now, Duration::from_secs(secs));
+                httpdate::fmt_http_date(ceil_second(at))
+            });
+            hdrs.push(("retry-after", retry_after));
             return finish(
                 Reply::error_with(429, "Too Many Requests", "Rate limiting enforced"),
                 &hdrs,
@@ -544,6 +548,28 @@ async fn api(
             let mut r = reply;
             r.body = b"{\"data\": [ {\"id\": <html>502 Bad Gateway</html>".to_vec();
             r.status = 200;
+            finish(r, &hdrs, fault)
+        }
+        Some(Fault::NullData) => {
+            let mut r = reply;
+            r.body = br#"{"data": null}"#.to_vec();
+            r.status = 200;
+            finish(r, &hdrs, fault)
+        }
+        Some(Fault::EmptyList) => {
+            let mut r = reply;
+            r.body = br#"{"data": []}"#.to_vec();
+            r.status = 200;
+            finish(r, &hdrs, fault)
+        }
+        Some(Fault::NullRows) => {
+            let mut r = reply;
+            if let Ok(mut v) = serde_json::from_slice::<Value>(&r.body) {
+                if let Some(rows) = v.get_mut("data").and_then(Value::as_array_mut) {
+                    rows.insert(0, Value::Null);
+                }
+                r.body = serde_json::to_vec(&v).unwrap_or(r.body);
+            }
             finish(r, &hdrs, fault)
         }
         Some(Fault::Truncated) => {

@@ -30,7 +30,7 @@ pub enum ApiError {
         path: String,
         secs: u64,
     },
-    #[error("{method} {path} failed with {status} after {attempts} attempts: {detail}; the store is having trouble, try again later")]
+    #[error("{method} {path} failed with {status}{}: {detail}; the store is having trouble, try again later", after_attempts(*attempts))]
     Server {
         method: String,
         path: String,

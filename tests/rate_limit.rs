@@ -40,13 +40,13 @@ async fn long_import_waits_out_each_window_and_meets_no_429() {
     opts.notices = Some(tx);
     let client = simkit::client(&sim, simkit::TOKEN, opts);
 
-    let products: Vec<Product> = VersionPager::new(&client, "/products", 0)
+    let products: Vec<Product> = VersionPager::new(&client, "/products", None)
         .page_size(1000)
         .collect_all()
         .await
         .expect("import finishes despite the rate limit");
     assert_eq!(products.len(), 3000);
-    let mut inv = InventoryPager::new(&client, 0).size(1000);
+    let mut inv = InventoryPager::new(&client, None).size(1000);
     let mut records: Vec<InventoryRecord> = Vec::new();
     while let Some(p) = inv.next_page().await.expect("inventory finishes") {
         records.extend(p.items);
@@ -91,7 +91,7 @@ async fn a_429_it_could_not_foresee_still_holds_until_retry_after() {
         ..Faults::none()
     });
     let client = simkit::client(&sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
-    let products: Vec<Product> = VersionPager::new(&client, "/products", 0)
+    let products: Vec<Product> = VersionPager::new(&client, "/products", None)
         .page_size(100)
         .collect_all()
         .await
@@ -131,13 +131,13 @@ async fn clients_sharing_a_governor_never_push_each_other_into_429() {
     let a = simkit::client(&sim, simkit::TOKEN, opts());
     let b = simkit::client(&sim, simkit::TOKEN, opts());
     let products = async {
-        VersionPager::<Product>::new(&a, "/products", 0)
+        VersionPager::<Product>::new(&a, "/products", None)
             .page_size(100)
             .collect_all()
             .await
     };
     let inventory = async {
-        let mut inv = InventoryPager::new(&b, 0).size(250);
+        let mut inv = InventoryPager::new(&b, None).size(250);
         let mut n = 0;
         while let Some(p) = inv.next_page().await? {
             n += p.items.len();

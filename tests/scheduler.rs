@@ -70,7 +70,7 @@ fn engine_on(sim: &SimHandle, clock: SharedClock, configure: impl FnOnce(&mut So
     // Secondary on its own, so they start as after a Primary of an empty stock feed.
     Checkpoints::open(&store)
         .unwrap()
-        .save_secondary(s.id, &SecondaryCheckpoint { after: 0 })
+        .save_secondary(s.id, &SecondaryCheckpoint { after: None })
         .unwrap();
     Engine::new(
         store,

@@ -30,7 +30,7 @@ use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::Brand;
 use crate::lightspeed::pager::{
-    inventory_ranges, CategoryPager, InventoryPager, Page, Pager, StockRecord, VersionPager,
+    inventory_ranges, CategoryPager, Cursor, InventoryPager, Page, Pager, StockRecord, VersionPager,
 };
 use crate::lightspeed::product_row::ProductRow;
 use crate::lightspeed::ApiError;
@@ -236,7 +236,11 @@ impl Run<'_> {
         });
     }
 
-    fn checkpoint_record(&self, phase: PrimaryPhase, inventory_version: u64) -> PrimaryCheckpoint {
+    fn checkpoint_record(
+        &self,
+        phase: PrimaryPhase,
+        inventory_version: Cursor,
+    ) -> PrimaryCheckpoint {
         let mut counts = self.counts;
         counts.requests = self.ctx.client.requests_sent();
         PrimaryCheckpoint {
@@ -248,7 +252,7 @@ impl Run<'_> {
         }
     }
 
-    fn checkpoint(&self, phase: PrimaryPhase, inventory_version: u64) -> Result<(), JobError> {
+    fn checkpoint(&self, phase: PrimaryPhase, inventory_version: Cursor) -> Result<(), JobError> {
         if self.opts.dry_run {
             return Ok(());
         }
@@ -259,7 +263,7 @@ impl Run<'_> {
 
     /// Reads the whole stock feed into memory, as [`STOCK_RANGES`] version ranges side by
     /// side. Returns the highest inventory version seen.
-    async fn stock(&mut self) -> Result<u64, JobError> {
+    async fn stock(&mut self) -> Result<Cursor, JobError> {
         let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
         let top = ranges.len().saturating_sub(1) as u8;
         let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
@@ -280,9 +284,9 @@ impl Run<'_> {
         drop(tx);
         let mut open = ranges.len();
         // Where the open-ended top range got to.
-        let mut top_after = ranges.last().map_or(0, |r| r.0);
+        let mut top_after = ranges.last().and_then(|r| r.0);
         let mut done = 0u64;
-        let mut version = 0u64;
+        let mut version: Cursor = None;
         while open > 0 {
             let Some((rank, page)) = rx.recv().await else {
                 // Every reader has ended, one without reaching its end: say why.
@@ -323,13 +327,13 @@ impl Run<'_> {
         rank: u8,
         items: &[StockRecord],
         done: &mut u64,
-        version: &mut u64,
+        version: &mut Cursor,
     ) -> Result<(), JobError> {
         for r in items {
             let level = (!r.is_deleted()).then_some(r.current_inventory_level);
             self.stock
                 .set_ranked(rank, &r.product_id, &r.outlet_id, level);
-            *version = (*version).max(r.version);
+            *version = (*version).max(Some(r.version));
         }
         *done += items.len() as u64;
         self.progress("stock levels", *done);
@@ -422,11 +426,11 @@ impl Run<'_> {
         (item, kind)
     }
 
-    async fn products(&mut self, after: u64, inventory_version: u64) -> Result<(), JobError> {
+    async fn products(&mut self, after: Cursor, inventory_version: Cursor) -> Result<(), JobError> {
         let pager = VersionPager::<ProductRow>::new(&self.ctx.client, "/products", after);
         let mut done = 0u64;
         // Product rows embed their brand and category; these fill in when a row has only ids.
-        let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", 0)
+        let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", None)
             .collect_all()
             .await?;
         let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
@@ -456,8 +460,8 @@ impl Run<'_> {
                 let mut page = page;
                 if page.null_data {
                     self.incomplete = Some(format!(
-                        "the store answered a page of products with no list (\"data\": null) after version {}; the read stopped there and nothing was archived; run again later",
-                        page.next_after
+                        "the store answered a page of products with no list (\"data\": null) {}; the read stopped there and nothing was archived; run again later",
+                        page.next_after.map_or("at the start".to_string(), |v| format!("after version {v}"))
                     ));
                 } else if page.null_rows > 0 {
                     // A null row is a row read that could not be used: it counts as read and
@@ -469,8 +473,9 @@ impl Run<'_> {
                         page.null_rows
                     ));
                     self.log.warn(format!(
-                        "a page of products (up to version {}) had {} null rows",
-                        page.next_after, page.null_rows
+                        "a page of products ({}) had {} null rows",
+                        page.next_after.map_or("at the start".to_string(), |v| format!("up to version {v}")),
+                        page.null_rows
                     ));
                 }
                 let write = self.page(&mut page.items, &lookups, &mut mapped, &mut recent)?;
@@ -823,11 +828,11 @@ async fn drive(
     let fresh = resume.is_none();
     let (phase, saved_version) = match resume {
         Some(c) => (c.phase, c.inventory_version),
-        None => (PrimaryPhase::Inventory { after: 0 }, 0),
+        None => (PrimaryPhase::Inventory { after: None }, None),
     };
     let mut inventory_version = saved_version;
     let products_after = match phase {
-        PrimaryPhase::Inventory { .. } => Some(0),
+        PrimaryPhase::Inventory { .. } => Some(None),
         PrimaryPhase::Products { after } => Some(after),
         PrimaryPhase::Archive => None,
     };
@@ -837,7 +842,7 @@ async fn drive(
     if fresh && !job.opts.dry_run {
         // Marks the run as begun (flushed at once), so a kill during the stock read resumes
         // this run instead of leaving it open.
-        job.checkpoint(PrimaryPhase::Inventory { after: 0 }, 0)?;
+        job.checkpoint(PrimaryPhase::Inventory { after: None }, None)?;
         job.ctx.store.flush_async().await?;
     }
     // Commit Stock: how recent the pool's stock is. The run id, taken from the store's
@@ -851,7 +856,7 @@ async fn drive(
         // (as absolute levels, harmlessly) whatever changed since then, including changes to
         // products committed before the interruption.
         let read = job.stock().await?;
-        if saved_version == 0 {
+        if saved_version.is_none() {
             inventory_version = read;
         }
         job.checkpoint(PrimaryPhase::Products { after }, inventory_version)?;
@@ -867,7 +872,7 @@ async fn drive(
     };
     if !job.opts.dry_run {
         // Secondary continues from the stock this run read (and is refused until a Primary
-        // has saved its position, even an empty feed's 0).
+        // has saved its position, even an empty feed's "from the start").
         let sec = job.checkpoints.secondary(job.source.id)?;
         if sec.is_none_or(|s| s.after < inventory_version) {
             job.checkpoints.save_secondary(

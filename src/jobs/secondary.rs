@@ -60,8 +60,12 @@ pub async fn run(
     let log = begin_run(ctx, &runs, &mut record)?;
     let start = saved.after;
     log.info(format!(
-        "Get Inventory (Secondary) for {} from version {start}{}",
+        "Get Inventory (Secondary) for {} from {}{}",
         source.name,
+        match start {
+            Some(v) => format!("version {v}"),
+            None => "the first version".to_string(),
+        },
         if opts.dry_run {
             " (dry run: nothing is written)"
         } else {

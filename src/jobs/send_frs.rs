@@ -759,7 +759,7 @@ impl Job<'_> {
         });
         let payment_types = match crate::lightspeed::pager::VersionPager::<
             crate::lightspeed::models::PaymentType,
-        >::new(&self.ctx.client, "/payment_types", 0)
+        >::new(&self.ctx.client, "/payment_types", None)
         .collect_all()
         .await
         {
@@ -780,7 +780,7 @@ impl Job<'_> {
             crate::lightspeed::pager::VersionPager::<crate::lightspeed::models::Tax>::new(
                 &self.ctx.client,
                 "/taxes",
-                0,
+                None,
             )
             .collect_all()
             .await?

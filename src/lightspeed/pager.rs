@@ -11,35 +11,60 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::client::{Client, Req};
-use super::error::ApiError;
+use super::error::{ApiError, Stuck};
 pub use super::models::StockRecord;
 use super::models::{CategoryPage, InventoryRecord, InventoryRequest, ProductCategory, Versioned};
+
+/// Where a version cursor stands: `None` before the first page (no `after` is sent, which
+/// the docs define as the first page), else the highest version delivered. Versions are the
+/// spec's int64, so a cursor may be negative; `Option`'s order puts `None` below every
+/// version, so `Some(v) > cursor` is "v is past the cursor" whatever the sign.
+pub type Cursor = Option<i64>;
+
+/// A cursor as a request shows it: `after=123`, or `start` before the first page.
+pub fn cursor_text(c: Cursor) -> String {
+    match c {
+        Some(v) => format!("after={v}"),
+        None => "at the start".to_string(),
+    }
+}
 
 /// Times a non-advancing page is asked for again before giving up.
 const STUCK_RETRIES: u32 = 3;
 
 /// Whether a page whose highest version is `max` moved the cursor past `after`. If not, waits
 /// (backoff) and returns `Ok(false)` so the caller asks again, up to [`STUCK_RETRIES`] times,
-/// then gives up with [`ApiError::CursorStuck`].
+/// then gives up with [`ApiError::CursorStuck`]. `unversioned`: no item of the page carries a
+/// version (nor does its envelope), which gets a message of its own.
 async fn advanced(
     client: &Client,
     path: &str,
-    after: u64,
-    max: u64,
+    after: Cursor,
+    max: i64,
+    unversioned: bool,
     stuck: &mut u32,
 ) -> Result<bool, ApiError> {
-    if max > after {
+    if Some(max) > after {
         return Ok(true);
     }
     *stuck += 1;
     if *stuck > STUCK_RETRIES {
         return Err(ApiError::CursorStuck {
             path: path.to_string(),
-            after,
+            cursor: cursor_text(after),
+            why: if unversioned {
+                Stuck::NoVersions
+            } else {
+                Stuck::Version
+            },
             times: *stuck,
         });
     }
-    tracing::warn!(path, after, "page did not advance the cursor; asking again");
+    tracing::warn!(
+        path,
+        ?after,
+        "page did not advance the cursor; asking again"
+    );
     client
         .options()
         .clock
@@ -78,7 +103,7 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> Pager for InventoryPager<
 pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor after this page (the highest version in it).
-    pub next_after: u64,
+    pub next_after: Cursor,
     /// Rows that were `null` (left out of `items`): the store sent something it should not
     /// have, and the caller must not treat the read as complete.
     pub null_rows: u64,
@@ -103,14 +128,15 @@ pub struct VersionPager<T> {
     client: Client,
     path: String,
     extra: Vec<(String, String)>,
-    after: u64,
+    after: Cursor,
     page_size: u64,
     done: bool,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned + Versioned> VersionPager<T> {
-    pub fn new(client: &Client, path: &str, after: u64) -> Self {
+    /// `after`: `None` to read from the start, else a saved cursor.
+    pub fn new(client: &Client, path: &str, after: Cursor) -> Self {
         Self {
             page_size: client.options().page_size,
             client: client.clone(),
@@ -131,7 +157,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
         self.page_size = n.max(1);
         self
     }
-    pub fn after(&self) -> u64 {
+    pub fn after(&self) -> Cursor {
         self.after
     }
 
@@ -141,14 +167,22 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
             return Ok(None);
         }
         let mut stuck = 0;
+        let endpoint = self.path.split('?').next().unwrap_or("").to_string();
         loop {
-            let mut req = Req::get(self.path.clone())
-                .query("after", self.after)
-                .query("page_size", self.page_size);
-            for (k, v) in &self.extra {
-                req = req.query(k, v);
-            }
-            let page: RawCollection<T> = self.client.call(req).await?;
+            let page: RawCollection<T> = self
+                .client
+                .call_paged(&endpoint, self.page_size, |n| {
+                    let mut req = Req::get(self.path.clone());
+                    if let Some(a) = self.after {
+                        req = req.query("after", a);
+                    }
+                    req = req.query("page_size", n);
+                    for (k, v) in &self.extra {
+                        req = req.query(k, v);
+                    }
+                    Ok(req)
+                })
+                .await?;
             let Some(data) = page.data else {
                 self.done = true;
                 return Ok(Some(Page {
@@ -163,15 +197,10 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                 return Ok(None);
             }
             let null_rows = data.iter().filter(|r| r.is_none()).count() as u64;
-            let items_max = data
-                .iter()
-                .flatten()
-                .map(Versioned::version)
-                .max()
-                .unwrap_or(0);
-            let env_max = page.version.and_then(|v| v.max).unwrap_or(0);
-            let max = items_max.max(env_max);
-            if null_rows > 0 && max <= self.after {
+            let items_max = data.iter().flatten().map(Versioned::version).max();
+            let env_max = page.version.and_then(|v| v.max);
+            let seen_max = items_max.max(env_max);
+            if null_rows > 0 && seen_max.is_none_or(|m| Some(m) <= self.after) {
                 // Nothing but null rows, and no version to move on to: the read ends here.
                 self.done = true;
                 return Ok(Some(Page {
@@ -181,7 +210,18 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                     null_data: false,
                 }));
             }
-            if !advanced(&self.client, &self.path, self.after, max, &mut stuck).await? {
+            let max = seen_max.unwrap_or(0);
+            let unversioned = env_max.is_none() && data.iter().flatten().all(|t| t.version() == 0);
+            if !advanced(
+                &self.client,
+                &self.path,
+                self.after,
+                max,
+                unversioned,
+                &mut stuck,
+            )
+            .await?
+            {
                 continue;
             }
             // Rows at or below the cursor were already delivered; a replayed row must not
@@ -190,12 +230,12 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
             let items: Vec<T> = data
                 .into_iter()
                 .flatten()
-                .filter(|t| t.version() > after)
+                .filter(|t| Some(t.version()) > after)
                 .collect();
-            self.after = max;
+            self.after = Some(max);
             return Ok(Some(Page {
                 items,
-                next_after: max,
+                next_after: Some(max),
                 null_rows,
                 null_data: false,
             }));
@@ -220,9 +260,9 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
 /// nobody reads is most of the cost).
 pub struct InventoryPager<T = InventoryRecord> {
     client: Client,
-    after: u64,
+    after: Cursor,
     /// Upper version bound of a range read ([`inventory_ranges`]).
-    before: Option<u64>,
+    before: Option<i64>,
     size: u64,
     include_deleted: bool,
     done: bool,
@@ -230,7 +270,8 @@ pub struct InventoryPager<T = InventoryRecord> {
 }
 
 impl InventoryPager {
-    pub fn new(client: &Client, after: u64) -> Self {
+    /// `after`: `None` to read from the start, else a saved cursor.
+    pub fn new(client: &Client, after: Cursor) -> Self {
         Self {
             size: inventory_size(client),
             client: client.clone(),
@@ -269,11 +310,11 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
     /// not say whether the bound is inclusive, so ranges from [`inventory_ranges`] overlap
     /// by one version; records a server sends past the bound (one that ignored it) are
     /// dropped, and the read ends there.
-    pub fn before(mut self, before: Option<u64>) -> Self {
+    pub fn before(mut self, before: Option<i64>) -> Self {
         self.before = before;
         self
     }
-    pub fn after(&self) -> u64 {
+    pub fn after(&self) -> Cursor {
         self.after
     }
 
@@ -283,39 +324,53 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
         }
         let mut stuck = 0;
         loop {
-            let body = InventoryRequest {
-                after: Some(self.after),
-                before: self.before,
-                size: Some(self.size),
-                sort_direction: Some("asc".into()),
-                include_deleted: Some(self.include_deleted),
-                ..InventoryRequest::default()
-            };
-            let req = Req::get("/inventory").json(Method::POST, &body)?;
-            let data: Vec<T> = self.client.call(req).await?;
+            let data: Vec<T> = self
+                .client
+                .call_paged("/inventory", self.size, |n| {
+                    let body = InventoryRequest {
+                        after: self.after,
+                        before: self.before,
+                        size: Some(n),
+                        sort_direction: Some("asc".into()),
+                        include_deleted: Some(self.include_deleted),
+                        ..InventoryRequest::default()
+                    };
+                    Req::get("/inventory").json(Method::POST, &body)
+                })
+                .await?;
             if data.is_empty() {
                 self.done = true;
                 return Ok(None);
             }
             let max = data.iter().map(Versioned::version).max().unwrap_or(0);
-            if !advanced(&self.client, "/inventory", self.after, max, &mut stuck).await? {
+            let unversioned = data.iter().all(|r| r.version() == 0);
+            if !advanced(
+                &self.client,
+                "/inventory",
+                self.after,
+                max,
+                unversioned,
+                &mut stuck,
+            )
+            .await?
+            {
                 continue;
             }
             let after = self.after;
             // Past the bound only when the server ignored it: those records are the next
             // range's, which reads them as newer.
-            let before = self.before.unwrap_or(u64::MAX);
+            let before = self.before.unwrap_or(i64::MAX);
             let items = data
                 .into_iter()
-                .filter(|r| r.version() > after && r.version() <= before)
+                .filter(|r| Some(r.version()) > after && r.version() <= before)
                 .collect();
-            self.after = max;
+            self.after = Some(max);
             if max > before {
                 self.done = true;
             }
             return Ok(Some(Page {
                 items,
-                next_after: max,
+                next_after: Some(max),
                 null_rows: 0,
                 null_data: false,
             }));
@@ -334,7 +389,7 @@ async fn inventory_edge(
     client: &Client,
     desc: bool,
     include_deleted: bool,
-) -> Result<Option<u64>, ApiError> {
+) -> Result<Option<i64>, ApiError> {
     let body = InventoryRequest {
         size: Some(1),
         sort_direction: Some(if desc { "desc" } else { "asc" }.into()),
@@ -351,35 +406,37 @@ async fn inventory_edge(
 /// stock is several records per product, and a cursor can only be followed one page at a
 /// time; reading ranges side by side lets the store serve one while another is parsed (and,
 /// against a distant store, overlaps the round trips). Costs two single-record requests to
-/// find the feed's first and last versions; the ranges are equal slices of that span, and
-/// the last has no upper bound. Adjacent ranges share one version, whichever way the server
-/// reads `before`, so a record read twice must be harmless to the caller (the later range's
-/// read wins). The last range can end while an earlier one still reads; a record changed
-/// after that has left the earlier range's span, so the caller reads on from where the last
-/// range ended once all are done.
+/// find the feed's first and last versions; the ranges are equal slices of that span, the
+/// first starts at the start (`None`) and the last has no upper bound. Adjacent ranges share
+/// one version, whichever way the server reads `before`, so a record read twice must be
+/// harmless to the caller (the later range's read wins). The last range can end while an
+/// earlier one still reads; a record changed after that has left the earlier range's span,
+/// so the caller reads on from where the last range ended once all are done.
 pub async fn inventory_ranges(
     client: &Client,
     n: u64,
     include_deleted: bool,
-) -> Result<Vec<(u64, Option<u64>)>, ApiError> {
+) -> Result<Vec<(Cursor, Option<i64>)>, ApiError> {
     let size = inventory_size(client);
     let (Some(lo), Some(hi)) = (
         inventory_edge(client, false, include_deleted).await?,
         inventory_edge(client, true, include_deleted).await?,
     ) else {
-        return Ok(vec![(0, None)]);
+        return Ok(vec![(None, None)]);
     };
     // Versions are not dense (they are global to the store), so a span is only a guess at
-    // a count; a small span is not worth splitting.
-    let span = hi.saturating_sub(lo);
+    // a count; a small span is not worth splitting. Versions may be negative: the span is
+    // an unsigned distance.
+    let span = hi.abs_diff(lo);
     let n = n.clamp(1, (span / size).max(1));
     let step = span / n;
     let mut ranges = Vec::new();
-    let mut after = 0;
+    let mut after = None;
     for i in 1..n {
-        let cut = lo + step * i;
-        ranges.push((after, Some(cut + 1)));
-        after = cut;
+        // lo + step·i ≤ hi, so it fits in an i64.
+        let cut = (i128::from(lo) + i128::from(step) * i128::from(i)) as i64;
+        ranges.push((after, Some(cut.saturating_add(1))));
+        after = Some(cut);
     }
     ranges.push((after, None));
     Ok(ranges)
@@ -389,6 +446,8 @@ pub async fn inventory_ranges(
 pub struct CategoryPager {
     client: Client,
     after: Option<String>,
+    /// Every `last_seen` answered so far: one answered again means the store went back.
+    seen: std::collections::HashSet<String>,
     page_size: u64,
     done: bool,
 }
@@ -398,6 +457,7 @@ impl CategoryPager {
         Self {
             client: client.clone(),
             after: None,
+            seen: std::collections::HashSet::new(),
             page_size: 1000,
             done: false,
         }
@@ -411,19 +471,27 @@ impl CategoryPager {
         if self.done {
             return Ok(None);
         }
-        let mut req = Req::get("/product_categories").query("page_size", self.page_size);
-        if let Some(a) = &self.after {
-            req = req.query("after", a);
-        }
-        let page: CategoryPage = self.client.call(req).await?;
+        let page: CategoryPage = self
+            .client
+            .call_paged("/product_categories", self.page_size, |n| {
+                let mut req = Req::get("/product_categories").query("page_size", n);
+                if let Some(a) = &self.after {
+                    req = req.query("after", a);
+                }
+                Ok(req)
+            })
+            .await?;
         let cats = page.data.categories;
         match page.page_info.last_seen {
             Some(last) if page.page_info.has_next => {
-                if self.after.as_deref() == Some(last.as_str()) {
+                // An id cursor cannot be checked for progress by order (ids are not
+                // sorted); a page that ends at an id a page already ended at is a repeat.
+                if !self.seen.insert(last.clone()) {
                     return Err(ApiError::CursorStuck {
                         path: "/product_categories".into(),
-                        after: 0,
-                        times: 1,
+                        cursor: format!("last_seen={}", super::error::excerpt(&last, 80)),
+                        why: Stuck::SameId,
+                        times: 2,
                     });
                 }
                 self.after = Some(last);

@@ -246,6 +246,31 @@ impl std::str::FromStr for BeforeBound {
     }
 }
 
+/// A store that refuses a page size above `above` (answering `status`, 400 or 422, with an
+/// error body) instead of capping it. The spec gives no maximum; the legacy docs say 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSizeRefusal {
+    pub above: u64,
+    pub status: u16,
+}
+
+impl std::str::FromStr for PageSizeRefusal {
+    type Err = String;
+    /// `N` (400) or `N:STATUS` with STATUS 400 or 422.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?}: expected N or N:STATUS (400 or 422), e.g. 200:422");
+        let (n, status) = match s.trim().split_once(':') {
+            Some((n, st)) => (n, st.trim().parse::<u16>().map_err(|_| bad())?),
+            None => (s.trim(), 400),
+        };
+        let above: u64 = n.trim().parse().map_err(|_| bad())?;
+        if above == 0 || !(status == 400 || status == 422) {
+            return Err(bad());
+        }
+        Ok(PageSizeRefusal { above, status })
+    }
+}
+
 /// Whose requests share a rate-limit window. Current docs: per retailer per application;
 /// older docs: one bucket for the whole retailer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -393,6 +418,9 @@ pub struct SimConfig {
     pub page_size_cap: u64,
     /// Largest page for `GET /sales` (Vend's own client: 500).
     pub sales_page_size_cap: u64,
+    /// Refuse larger page sizes (every list, `POST /inventory`'s `size` included) instead
+    /// of capping them. Checked before the caps.
+    pub refuse_page_size: Option<PageSizeRefusal>,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
     /// See [`InclusivePricing`]; only matters in a tax-inclusive store.
@@ -428,6 +456,7 @@ impl Default for SimConfig {
             default_page_size: 100,
             page_size_cap: 10_000,
             sales_page_size_cap: 500,
+            refuse_page_size: None,
             duplicate_sale: DuplicateSale::default(),
             before_bound: BeforeBound::default(),
             inclusive_pricing: InclusivePricing::default(),

@@ -149,6 +149,7 @@ impl SimHandle {
                 default_page_size: cfg.default_page_size,
                 page_size_cap: cfg.page_size_cap.max(1),
                 sales_page_size_cap: cfg.sales_page_size_cap.max(1),
+                refuse_page_size: cfg.refuse_page_size,
                 duplicate_sale: cfg.duplicate_sale,
                 before_bound: cfg.before_bound,
                 inclusive_pricing: cfg.inclusive_pricing,
@@ -226,6 +227,9 @@ impl SimHandle {
     }
     pub fn set_page_size_cap(&self, cap: u64) {
         lock(&self.inner.settings).page_size_cap = cap.max(1);
+    }
+    pub fn set_page_size_refusal(&self, r: Option<super::config::PageSizeRefusal>) {
+        lock(&self.inner.settings).refuse_page_size = r;
     }
     /// Read or change the store directly (as the store's own staff would).
     pub fn with_store<R>(&self, f: impl FnOnce(&mut SimStore, &mut ChaCha8Rng) -> R) -> R {

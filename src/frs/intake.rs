@@ -171,6 +171,8 @@ pub fn import_parsed(
         rejected: parsed.rejected,
         ..ImportReport::default()
     };
+    let mut rows = Vec::with_capacity(parsed.frs.len());
+    let mut lines = Vec::with_capacity(parsed.frs.len());
     for input in parsed.frs {
         let mut fr = input.fr;
         fr.source = source.id;
@@ -192,7 +194,12 @@ pub fn import_parsed(
             ),
             run: None,
         };
-        if frs.insert_new(&fr, &event)? {
+        lines.push(input.line);
+        rows.push((fr, event));
+    }
+    let inserted = frs.insert_new_many(&rows)?;
+    for (((fr, _), line), inserted) in rows.into_iter().zip(lines).zip(inserted) {
+        if inserted {
             report.imported += 1;
             report.imported_numbers.push(fr.number);
         } else {
@@ -200,13 +207,13 @@ pub fn import_parsed(
                 source.id,
                 &fr.number,
                 kind::DUPLICATE,
-                &msg::duplicate_seen(file, input.line),
+                &msg::duplicate_seen(file, line),
                 None,
                 now,
             )?;
             report.duplicates += 1;
             report.duplicate_numbers.push(Duplicate {
-                line: input.line,
+                line,
                 number: fr.number,
             });
         }

@@ -176,6 +176,8 @@ pub fn import_parsed(
         rejected: parsed.rejected,
         ..ImportReport::default()
     };
+    let mut rows = Vec::with_capacity(parsed.frs.len());
+    let mut lines = Vec::with_capacity(parsed.frs.len());
     for input in parsed.frs {
         let mut fr = input.fr;
         fr.source = source.id;
@@ -197,8 +199,14 @@ pub fn import_parsed(
             ),
             run: None,
         };
-        if frs.insert_new(&fr, &event)? {
-            for note in &input.notes {
+        lines.push((input.line, input.notes));
+        rows.push((fr, event));
+    }
+    let inserted = frs.insert_new_many(&rows)?;
+    for (((fr, _), (line, notes)), inserted) in rows.into_iter().zip(lines).zip(inserted) {
+        if inserted {
+            // Notes (values rounded on intake) are rare: one event each, after the batch.
+            for note in &notes {
                 frs.record_event(source.id, &fr.number, kind::NOTE, note, None, now)?;
             }
             report.imported += 1;
@@ -208,13 +216,13 @@ pub fn import_parsed(
                 source.id,
                 &fr.number,
                 kind::DUPLICATE,
-                &msg::duplicate_seen(file, input.line),
+                &msg::duplicate_seen(file, line),
                 None,
                 now,
             )?;
             report.duplicates += 1;
             report.duplicate_numbers.push(Duplicate {
-                line: input.line,
+                line,
                 number: fr.number,
             });
         }

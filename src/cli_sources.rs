@@ -536,15 +536,14 @@ fn print_options(o: &StoreOptions) {
 
 /// The payment mapping set a source names must exist.
 fn check_payment_set(s: &Source, templates: &Templates) -> Result<(), Failure> {
-    let Some(name) = s.send_frs.payment_mapping_set.as_deref() else {
-        return Ok(());
-    };
-    if templates.sets()?.iter().any(|m| m.name == name) {
-        Ok(())
-    } else {
-        Err(Failure::usage(format!(
-            "--payment-mapping-set {name:?}: no mapping set of that name; create it first with `lsbridge mapping-set import NAME FILE` or give \"\" to clear it"
-        )))
+    let sets = templates.sets()?;
+    let names: Vec<&str> = sets.iter().map(|m| m.name.as_str()).collect();
+    match source_validate::check_references(s, &names)
+        .into_iter()
+        .next()
+    {
+        None => Ok(()),
+        Some(i) => Err(Failure::usage(i.message)),
     }
 }
 

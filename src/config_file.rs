@@ -75,12 +75,14 @@ fn check_sources(
     store: &Store,
     file: &ConfigFile,
     connections: &Connections,
+    sets: &[&str],
 ) -> Result<Vec<String>, ConfigError> {
     use crate::source_validate::{self as v, StoreCheckError, StoreChecks};
     let mut notes = Vec::new();
     let sources = Sources::open(store)?;
     for s in &file.sources {
-        let issues = v::check_local(s);
+        let mut issues = v::check_local(s);
+        issues.extend(v::check_references(s, sets));
         if !issues.is_empty() {
             return Err(ConfigError::Invalid(format!(
                 "source {}: {}; nothing imported",
@@ -191,7 +193,8 @@ pub fn import_with(
         .iter()
         .map(|k| format!("ignored unknown key {} (line {})", k.path, k.line))
         .collect();
-    report.extend(check_sources(store, &file, &connections)?);
+    let set_names: Vec<&str> = sets.iter().map(|m| m.name.as_str()).collect();
+    report.extend(check_sources(store, &file, &connections, &set_names)?);
     // Every connection is built (validated) before the first one is added.
     let mut new_connections = Vec::new();
     for c in &file.connections {

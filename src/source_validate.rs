@@ -64,6 +64,24 @@ pub fn join(issues: &[Issue]) -> String {
 
 /// Problems that need no store, in wizard order. Required Send FRs ids that are not set
 /// are not problems here (the status page names them).
+/// Settings that name other stored things (today the payment mapping set): `sets` are the
+/// mapping sets there will be (stored, and any being imported alongside).
+pub fn check_references(s: &Source, sets: &[&str]) -> Vec<Issue> {
+    let mut out = Vec::new();
+    if let Some(name) = s.send_frs.payment_mapping_set.as_deref() {
+        if !sets.contains(&name) {
+            out.push(issue(
+                "Payment Mapping Set",
+                format!(
+                    "--payment-mapping-set {}: no mapping set of that name; create it first with `lsbridge mapping-set import NAME FILE`, or give \"\" to clear it",
+                    quoted(name)
+                ),
+            ));
+        }
+    }
+    out
+}
+
 pub fn check_local(s: &Source) -> Vec<Issue> {
     let mut out = Vec::new();
     let name = &s.name;

@@ -263,6 +263,11 @@ fn out_of_range_settings_are_refused_and_nothing_is_written() {
             "Send FRs Schedule cannot run (it never fires)",
         ),
         (
+            "hold_hours = 0",
+            "hold_hours = 0\npayment_mapping_set = \"no-such-set\"".to_string(),
+            "\"no-such-set\": no mapping set of that name",
+        ),
+        (
             "quantity_from = \"all_outlets\"",
             format!("quantity_from = {{ outlet = \"{huge}\" }}"),
             "is not an outlet id",

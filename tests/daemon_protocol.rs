@@ -250,6 +250,16 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
         ),
         other => panic!("an out-of-range hold was accepted: {other:?}"),
     }
+    // A payment mapping set that does not exist is refused here as on the command line.
+    let mut bad = saved[0].clone();
+    bad.send_frs.payment_mapping_set = Some("no-such-set".into());
+    match client.call(Request::SaveSource { source: bad }).await {
+        Response::Error(e) => assert!(
+            e.contains("\"no-such-set\": no mapping set of that name"),
+            "{e}"
+        ),
+        other => panic!("a missing payment mapping set was accepted: {other:?}"),
+    }
     let Response::Sources(after) = client.call(Request::ListSources).await else {
         panic!("sources")
     };

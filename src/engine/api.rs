@@ -214,7 +214,13 @@ impl Engine {
         previous: Option<&Source>,
     ) -> Result<Option<String>, String> {
         use crate::source_validate::{self as v, StoreCheckError, StoreChecks};
-        let issues = v::check_local(source);
+        let mut issues = v::check_local(source);
+        let sets = Templates::open(self.store())
+            .map_err(e)?
+            .sets()
+            .map_err(e)?;
+        let names: Vec<&str> = sets.iter().map(|m| m.name.as_str()).collect();
+        issues.extend(v::check_references(source, &names));
         if !issues.is_empty() {
             return Err(format!("nothing saved: {}", v::join(&issues)));
         }

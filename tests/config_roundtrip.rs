@@ -9,7 +9,7 @@ use lsbridge::connections::{Connection, Connections, NewConnection};
 use lsbridge::mapping::{
     Condition, Integration, Join, MappingRow, MappingSet, Method, OnMiss, Op, Rule, Step, Template,
 };
-use lsbridge::sources::{Source, Sources};
+use lsbridge::source::{Source, Sources};
 use lsbridge::store::Store;
 use lsbridge::templates::Templates;
 
@@ -62,14 +62,14 @@ fn setup() -> Store {
         .add(Source {
             name: "hp".into(),
             connection: Some("from-env".into()),
-            primary: lsbridge::sources::PrimarySettings {
+            primary: lsbridge::source::PrimarySettings {
                 template: Some("custom".into()),
                 archive_unarchive: true,
                 include_not_stock: true,
                 ..Default::default()
             },
             commit_stock: true,
-            commit_release: lsbridge::sources::CommitRelease::SaleCreated,
+            commit_release: lsbridge::source::CommitRelease::SaleCreated,
             ..Source::default()
         })
         .unwrap();

@@ -10,7 +10,7 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use lsbridge::daemon::RemoteClient;
+use lsbridge::backend::RemoteClient;
 use lsbridge::engine::{EngineEvent, JobKind, Request, Response};
 use lsbridge::jobs::{JobEvent, Outcome};
 use support::daemon::DaemonProc;

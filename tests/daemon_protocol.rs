@@ -8,8 +8,8 @@ mod support;
 
 use std::time::Duration;
 
-use lsbridge::daemon::protocol::{ClientMsg, DaemonMsg, MAX_FRAME, PROTOCOL};
-use lsbridge::daemon::{ConnectError, RemoteClient};
+use lsbridge::backend::protocol::{ClientMsg, DaemonMsg, MAX_FRAME, PROTOCOL};
+use lsbridge::backend::{ConnectError, RemoteClient};
 use lsbridge::engine::{Request, Response};
 use support::daemon::DaemonProc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -182,7 +182,7 @@ async fn malformed_oversized_unknown_version_and_garbage_get_an_error_and_the_da
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
     use lsbridge::sim::{SimHandle, StoreSpec};
-    use lsbridge::sources::{QuantityFrom, Source};
+    use lsbridge::source::{QuantityFrom, Source};
     let sim = SimHandle::start(support::simkit::config(StoreSpec::Demo))
         .await
         .unwrap();
@@ -272,7 +272,7 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_socket_is_replaced_and_connect_backend_picks_the_mode() {
-    use lsbridge::engine::backend::connect_backend;
+    use lsbridge::backend::connect_backend;
     let dir = tempfile::tempdir().unwrap();
     // A socket file nobody answers on, as a killed daemon leaves behind.
     let stale = std::os::unix::net::UnixListener::bind(dir.path().join("lsbridge.sock")).unwrap();

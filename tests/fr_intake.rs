@@ -14,7 +14,7 @@ use lsbridge::clock::{ManualClock, SharedClock};
 use lsbridge::frs::{
     self, inbox, intake, FileOutcome, FrStatus, Frs, ImportReport, IntakeError, LineState,
 };
-use lsbridge::sources::{Source, Sources};
+use lsbridge::source::{Source, Sources};
 use lsbridge::store::Store;
 use support::procs;
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use lsbridge::clock::{Clock, ManualClock, SharedClock};
 use lsbridge::frs::{self, kind, status, Fr, FrError, FrStatus, Frs, LineState};
-use lsbridge::sources::{AutoProcessing, Source, Sources};
+use lsbridge::source::{AutoProcessing, Source, Sources};
 use lsbridge::store::Store;
 use support::procs;
 

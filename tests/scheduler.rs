@@ -22,7 +22,7 @@ use lsbridge::jobs::checkpoint::{Checkpoints, SecondaryCheckpoint};
 use lsbridge::jobs::runs::{Outcome, RunRecord, Runs};
 use lsbridge::jobs::JobEvent;
 use lsbridge::sim::{Faults, RateLimit, RateScope, SimConfig, SimHandle, StoreSpec};
-use lsbridge::sources::{Schedule, Source, Sources};
+use lsbridge::source::{Schedule, Source, Sources};
 use lsbridge::store::Store;
 use serde_json::json;
 

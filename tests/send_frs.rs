@@ -22,7 +22,7 @@ use lsbridge::pool::Pool;
 use lsbridge::sim::{
     AdjustmentTax, DuplicateSale, Faults, InclusivePricing, SimHandle, StockMoves, StoreSpec,
 };
-use lsbridge::sources::{BusinessHours, CommitRelease, Source, Sources};
+use lsbridge::source::{BusinessHours, CommitRelease, Source, Sources};
 use lsbridge::templates::Templates;
 use serde_json::{json, Value};
 
@@ -1906,8 +1906,10 @@ async fn the_starter_template_is_upgraded_only_when_unchanged() {
 async fn the_demo_setup_sends_the_sample_frs_with_their_money() {
     let sim = sim_with(None).await;
     let store = lsbridge::store::Store::open_temporary().unwrap();
-    let name = lsbridge::cli_tui::prepare_demo(&store, &sim).await.unwrap();
-    let source = lsbridge::sources::Sources::open(&store)
+    let name = lsbridge::cli::tui::prepare_demo(&store, &sim)
+        .await
+        .unwrap();
+    let source = lsbridge::source::Sources::open(&store)
         .unwrap()
         .by_name(&name)
         .unwrap();

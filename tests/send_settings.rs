@@ -13,9 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use lsbridge::lightspeed::ClientOptions;
-use lsbridge::send_settings::{self, Problem, SendSetting, ValidateError};
 use lsbridge::sim::{SimHandle, StoreSpec};
-use lsbridge::sources::{BusinessHours, Integration, SendFrsSettings, Source, StatusFacts};
+use lsbridge::source::send_settings::{self, Problem, SendSetting, ValidateError};
+use lsbridge::source::{BusinessHours, Integration, SendFrsSettings, Source, StatusFacts};
 use serde_json::{json, Value};
 use support::simkit;
 

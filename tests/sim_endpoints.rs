@@ -1358,13 +1358,13 @@ async fn single_records_as_one_element_arrays_with_negative_versions() {
     assert_eq!(o.data.version, -3_561_360_546_574_695);
 
     // A verified `source set`: register, user and tax read by id.
-    let settings = lsbridge::sources::SendFrsSettings {
+    let settings = lsbridge::source::SendFrsSettings {
         register_id: Some("r1".into()),
         user_id: Some("u1".into()),
         tax_id: Some("t1".into()),
         ..Default::default()
     };
-    let checked = lsbridge::send_settings::validate(&c, &settings)
+    let checked = lsbridge::source::send_settings::validate(&c, &settings)
         .await
         .expect("settings verified");
     assert_eq!(

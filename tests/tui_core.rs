@@ -236,7 +236,7 @@ async fn send_ids_saved_from_the_tui_are_checked_against_the_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bogus_quantity_outlet_saved_from_the_tui_is_refused() {
     use lsbridge::engine::{Request, Response};
-    use lsbridge::sources::QuantityFrom;
+    use lsbridge::source::QuantityFrom;
     let t = tui::demo().await;
     let mut source = t.driver.app.shared.sources[0].clone();
     let before = source.primary.quantity_from.clone();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lsbridge::engine::scheduler::Scheduler;
 use lsbridge::engine::{Request, Response};
-use lsbridge::sources::Schedule;
+use lsbridge::source::Schedule;
 use lsbridge::tui::action::Action;
 use lsbridge::tui::{event_loop, Input};
 use ratatui::backend::TestBackend;

@@ -45,7 +45,7 @@ async fn pool_shows_quantity_committed_and_available_with_commit_stock() {
     use lsbridge::engine::{Request, Response};
     let mut t = tui::demo().await;
     t.press("5r").await;
-    let sources = lsbridge::sources::Sources::open(&t.store).unwrap();
+    let sources = lsbridge::source::Sources::open(&t.store).unwrap();
     let mut s = sources.by_name("harbor").unwrap();
     s.commit_stock = true;
     sources.save(&s).unwrap();

@@ -228,22 +228,22 @@ async fn wizard_edits_every_kind_of_field_and_keeps_it() {
     let src = t.driver.app.shared.sources[0].clone();
     assert_eq!(
         src.source_type,
-        lsbridge::sources::SourceType::InternalWarehouse
+        lsbridge::source::SourceType::InternalWarehouse
     );
     assert_eq!(
         src.shipping_estimation,
-        lsbridge::sources::ShippingEstimation::Rules
+        lsbridge::source::ShippingEstimation::Rules
     );
     assert_eq!(src.shipping_methods.len(), 2);
     assert_eq!(src.shipping_methods[0].carrier.as_deref(), Some("UPS"));
     assert_eq!(src.ship_from.city, "Portland");
     assert_eq!(
         src.primary.quantity_from,
-        lsbridge::sources::QuantityFrom::Outlet("8ed0bab8-e4b0-510f-8898-f79d5cf53fb9".into())
+        lsbridge::source::QuantityFrom::Outlet("8ed0bab8-e4b0-510f-8898-f79d5cf53fb9".into())
     );
     assert_eq!(
         src.primary.schedule,
-        Some(lsbridge::sources::Schedule::EveryMinutes(15))
+        Some(lsbridge::source::Schedule::EveryMinutes(15))
     );
     let hours = src.send_frs.business_hours.expect("hours");
     assert_eq!(hours.time_zone, "America/New_York");
@@ -280,7 +280,7 @@ async fn wizard_sets_commit_stock_its_release_point_and_not_stock_items() {
     assert!(src.commit_stock);
     assert_eq!(
         src.commit_release,
-        lsbridge::sources::CommitRelease::SaleCreated
+        lsbridge::source::CommitRelease::SaleCreated
     );
     assert!(src.primary.include_not_stock);
 }

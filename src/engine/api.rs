@@ -14,7 +14,7 @@ use crate::frs::{Fr, FrEvent, FrStatus, Frs};
 use crate::jobs::runs::{LogLine, RunRecord, Runs};
 use crate::mapping::{Integration, MappingSet, Template};
 use crate::pool::{Pool, PoolItem};
-use crate::sources::{IntegrationStatus, Source, Sources};
+use crate::source::{IntegrationStatus, Source, Sources};
 use crate::templates::Templates;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,7 +203,7 @@ fn e<E: std::fmt::Display>(x: E) -> String {
 }
 
 impl Engine {
-    /// The one validation of [`crate::source_validate`], as the CLI runs it: settings that
+    /// The one validation of [`crate::source::validate`], as the CLI runs it: settings that
     /// cannot work are refused, naming each. Ids given or changed (Send FRs ids, quantity
     /// outlets) are checked against the live store; ids not set yet are the status page's
     /// business, not an error here. When the store cannot be asked, the source is saved with
@@ -213,7 +213,7 @@ impl Engine {
         source: &Source,
         previous: Option<&Source>,
     ) -> Result<Option<String>, String> {
-        use crate::source_validate::{self as v, StoreCheckError, StoreChecks};
+        use crate::source::validate::{self as v, StoreCheckError, StoreChecks};
         let mut issues = v::check_local(source);
         let sets = Templates::open(self.store())
             .map_err(e)?
@@ -290,7 +290,7 @@ impl Engine {
                 let s = sources()?.by_name(&source).map_err(e)?;
                 let connections = Connections::open(store).map_err(e)?;
                 let templates = Templates::open(store).map_err(e)?;
-                let facts = crate::sources::StoreFacts {
+                let facts = crate::source::StoreFacts {
                     connections: &connections,
                     templates: &templates,
                 };
@@ -549,8 +549,8 @@ impl Engine {
             );
         }
         let outlet = match &s.primary.quantity_from {
-            crate::sources::QuantityFrom::AllOutlets => None,
-            crate::sources::QuantityFrom::Outlet(o) => Some(o.clone()),
+            crate::source::QuantityFrom::AllOutlets => None,
+            crate::source::QuantityFrom::Outlet(o) => Some(o.clone()),
         };
         // A variant with stock reads better than a family parent.
         let item = Pool::open(store)

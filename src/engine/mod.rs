@@ -9,7 +9,6 @@
 //! the job's events come back on the broadcast channel. Nothing here knows about terminals.
 
 pub mod api;
-pub mod backend;
 mod events;
 mod jobs;
 mod retention;
@@ -23,7 +22,6 @@ use std::time::SystemTime;
 use tokio::sync::{broadcast, watch};
 
 pub use api::{ConnectionView, FrAction, Request, Response};
-pub use backend::Backend;
 pub use events::{EngineEvent, JobKind, RunningJob};
 pub use jobs::Refusal;
 

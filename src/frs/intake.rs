@@ -29,7 +29,7 @@ use super::model::{
 use super::repo::{kind, FrEvent, Frs};
 use crate::clock::{rfc3339, SharedClock};
 use crate::excerpt::excerpt;
-use crate::sources::{AutoProcessing, Source};
+use crate::source::{AutoProcessing, Source};
 use crate::store::Store;
 
 /// What "Use Global" auto-processing means until global settings exist: Flxpoint's global
@@ -163,7 +163,7 @@ pub fn import_parsed(
     let hold_hours = source
         .send_frs
         .hold_hours
-        .min(crate::source_validate::MAX_HOLD_HOURS);
+        .min(crate::source::validate::MAX_HOLD_HOURS);
     let hold = Duration::from_secs(u64::from(hold_hours) * 3600);
     let imported_at = rfc3339(now);
     let earliest = rfc3339(now.checked_add(hold).unwrap_or(now));

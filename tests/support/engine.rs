@@ -12,7 +12,7 @@ use lsbridge::jobs::{Events, JobCtx};
 use lsbridge::mapping::{FieldValue, Integration};
 use lsbridge::pool::{Pool, PoolItem};
 use lsbridge::sim::SimHandle;
-use lsbridge::sources::{Source, Sources};
+use lsbridge::source::{Source, Sources};
 use lsbridge::store::Store;
 use lsbridge::templates::Templates;
 

@@ -6,7 +6,8 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use lsbridge::engine::{Backend, Engine, EngineOptions};
+use lsbridge::backend::Backend;
+use lsbridge::engine::{Engine, EngineOptions};
 use lsbridge::sim::{SimHandle, StoreSpec};
 use lsbridge::store::Store;
 use lsbridge::tui::action::Action;
@@ -69,7 +70,7 @@ pub async fn demo() -> Tui {
         .await
         .expect("sim");
     let store = Store::open_temporary().expect("store");
-    lsbridge::cli_tui::prepare_demo(&store, &sim)
+    lsbridge::cli::tui::prepare_demo(&store, &sim)
         .await
         .expect("demo setup");
     let mut t = build(store, Some(sim));

@@ -11,7 +11,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::form::{Field, Form};
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::connections::NewConnection;
 use crate::engine::{ConnectionView, EngineEvent, Request, Response};
@@ -19,6 +18,7 @@ use crate::tui::action::Effect;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::form::{Field, Form};
 
 mod text {
     pub const TITLE: &str = " Connections ";

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, JobKind, Request, Response};
 use crate::jobs::runs::RunRecord;
-use crate::sources::Schedule;
+use crate::source::Schedule;
 use crate::tui::command::Command;
 use crate::tui::view::pane_block;
 
@@ -80,8 +80,8 @@ fn duration(r: &RunRecord) -> String {
 impl JobsPane {
     fn rows<'a>(
         &self,
-        ui_sources: &'a [crate::sources::Source],
-    ) -> Vec<(&'a crate::sources::Source, JobKind)> {
+        ui_sources: &'a [crate::source::Source],
+    ) -> Vec<(&'a crate::source::Source, JobKind)> {
         ui_sources
             .iter()
             .flat_map(|s| JobKind::ALL.into_iter().map(move |k| (s, k)))

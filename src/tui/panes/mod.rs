@@ -2,7 +2,6 @@
 //! into state changes and requests (through [`Ctx`]), and renders from `&self` only.
 
 pub mod connections;
-pub mod form;
 pub mod frs;
 pub mod jobs;
 pub mod log;
@@ -10,7 +9,6 @@ pub mod mapping;
 pub mod pool;
 pub mod runs;
 pub mod sources;
-pub mod sources_wizard;
 pub mod status;
 
 use crossterm::event::KeyEvent;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, Request, Response};
-use crate::sources::IntegrationStatus;
+use crate::source::IntegrationStatus;
 use crate::tui::command::Command;
 use crate::tui::view::pane_block;
 

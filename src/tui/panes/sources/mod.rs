@@ -1,6 +1,6 @@
 //! Sources: the list (the selection is the current source every other pane shows), the
 //! selected source's settings, and the wizard that adds or edits one
-//! ([`super::sources_wizard`]).
+//! ([`wizard`]).
 
 use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,15 +8,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::form::wrap;
-use super::sources_wizard::Wizard;
+mod wizard;
+
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{scheduler, EngineEvent, Request, Response};
-use crate::sources::{AutoProcessing, QuantityFrom, Schedule, ShippingEstimation, Source};
+use crate::source::{AutoProcessing, QuantityFrom, Schedule, ShippingEstimation, Source};
 use crate::tui::action::Effect;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::form::wrap;
+use wizard::Wizard;
 
 mod text {
     pub const QUIT_UNSAVED: &str = "the source wizard in Sources (1)";

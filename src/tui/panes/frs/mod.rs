@@ -12,16 +12,15 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 use tui_textarea::TextArea;
 
-use super::pool::prompt_line;
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, FrAction, JobKind, Request, Response};
 use crate::frs::{Fr, FrStatus};
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::prompt::prompt_line;
 
-#[path = "frs_detail.rs"]
-mod frs_detail;
+mod detail;
 
 mod text {
     use crate::frs::FrStatus;
@@ -130,7 +129,7 @@ pub struct FrsPane {
     loaded: bool,
     error: Option<String>,
     generation: u32,
-    detail: Option<frs_detail::Detail>,
+    detail: Option<detail::Detail>,
     prompt: Option<TextArea<'static>>,
     /// The FR a pending cancel confirmation is about.
     cancel: Option<(u32, String)>,
@@ -303,7 +302,7 @@ impl FrsPane {
                     return true;
                 };
                 let number = fr.number.clone();
-                self.detail = Some(frs_detail::Detail::new(number.clone(), Some(fr.clone())));
+                self.detail = Some(detail::Detail::new(number.clone(), Some(fr.clone())));
                 if let Some(source) = self.source.clone() {
                     ctx.call(self.tag(TIMELINE), Request::FrTimeline { source, number });
                 }
@@ -521,7 +520,7 @@ impl FrsPane {
             .border_style(ui.theme.border_focused);
         let inner = block.inner(r);
         f.render_widget(block, r);
-        f.render_widget(prompt_line(text::PATH_PROMPT, ta, ui), inner);
+        f.render_widget(prompt_line(text::PATH_PROMPT, ta, ui.theme), inner);
     }
 }
 

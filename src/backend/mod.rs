@@ -2,14 +2,31 @@
 //! socket. Both answer the same [`Request`]s and stream the same [`EngineEvent`]s, so every
 //! screen works the same way in both modes.
 
-use std::path::Path;
+pub mod client;
+pub mod protocol;
+
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast;
 
-use super::{Engine, EngineEvent, EngineOptions, Request, Response};
-use crate::daemon::{ConnectError, RemoteClient};
+pub use client::{ConnectError, RemoteClient};
+
+use crate::engine::{Engine, EngineEvent, EngineOptions, Request, Response};
 use crate::store::{Store, StoreError};
+
+/// The socket's file name in the data dir.
+pub const SOCKET_NAME: &str = "lsbridge.sock";
+
+/// `<data dir>/lsbridge.sock`, where a daemon serves the protocol.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SOCKET_NAME)
+}
+
+/// Whether a daemon is listening on the data dir's socket (a plain connect; nothing is sent).
+pub fn answers(data_dir: &Path) -> bool {
+    std::os::unix::net::UnixStream::connect(socket_path(data_dir)).is_ok()
+}
 
 #[derive(Clone)]
 pub enum Backend {
@@ -71,7 +88,7 @@ pub async fn connect_backend(
     let opened = tokio::task::spawn_blocking(move || Store::open(&dir))
         .await
         .map_err(|e| ConnectError::Protocol {
-            socket: crate::daemon::socket_path(data_dir),
+            socket: socket_path(data_dir),
             why: format!("opening the store stopped: {e}"),
         })?;
     match opened {

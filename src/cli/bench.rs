@@ -6,7 +6,6 @@
 //! are only comparable as ratios). `--vs PATH` runs this build and another in turn against
 //! one simulator and reports each pair's ratio and the medians.
 
-use crate::cli::outln;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -19,7 +18,7 @@ use crate::jobs::primary::{self, PrimaryOptions};
 use crate::jobs::{Events, JobCtx};
 use crate::lightspeed::ClientOptions;
 use crate::mapping::Integration;
-use crate::sources::{Source, Sources};
+use crate::source::{Source, Sources};
 use crate::store::Store;
 use crate::templates::Templates;
 

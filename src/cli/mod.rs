@@ -74,9 +74,16 @@ macro_rules! errln {
         $crate::cli::write_err(format_args!($($t)*))
     };
 }
-pub(crate) use {errln, out, outln};
 
 /// Exit codes (also in the README).
+pub mod bench;
+pub mod daemon;
+pub mod frs;
+pub mod run;
+pub mod sources;
+pub mod templates;
+pub mod tui;
+
 pub mod exit {
     pub const OK: u8 = 0;
     /// The operation failed (store unreachable, token rejected, …).
@@ -122,22 +129,22 @@ pub enum Command {
     /// Run the Lightspeed X-Series simulator (for tests, demos and benchmarks).
     Sim(SimArgs),
     /// Run the engine and scheduler headless, serving the TUI on <data dir>/lsbridge.sock; stop with SIGTERM.
-    Daemon(crate::daemon::DaemonArgs),
+    Daemon(daemon::DaemonArgs),
     /// Manage store connections (domain prefix + personal token).
     #[command(subcommand)]
     Connection(ConnectionCmd),
     /// Manage sources (a store used as a supplier) and their three integrations.
     #[command(subcommand)]
-    Source(Box<crate::cli_sources::SourceCmd>),
+    Source(Box<crate::cli::sources::SourceCmd>),
     /// Run an integration now.
     #[command(subcommand)]
-    Run(crate::cli_run::RunCmd),
+    Run(crate::cli::run::RunCmd),
     /// Mapping templates: list, show, export and import (TOML).
     #[command(subcommand)]
-    Template(crate::cli_templates::TemplateCmd),
+    Template(crate::cli::templates::TemplateCmd),
     /// Mapping sets (From → To lookups): list, show, import from CSV.
     #[command(subcommand)]
-    MappingSet(crate::cli_templates::MappingSetCmd),
+    MappingSet(crate::cli::templates::MappingSetCmd),
     /// Past runs: `runs` lists the latest, `runs ID` shows one with its log.
     Runs {
         /// A run id to show with its log lines.
@@ -156,14 +163,14 @@ pub enum Command {
     Bench(BenchCmd),
     /// Fulfillment requests: import, inbox, list, show, cancel, retry, release.
     #[command(subcommand)]
-    Fr(crate::cli_frs::FrCmd),
+    Fr(crate::cli::frs::FrCmd),
     /// Write a source's pool (archived items included) as CSV or JSON lines, with each
     /// item's Quantity (from the store), Committed (open FRs) and Available (to sell).
     Export {
         #[arg(long)]
         source: String,
         #[arg(long, value_enum, default_value = "jsonl")]
-        format: crate::cli_run::ExportFormat,
+        format: crate::cli::run::ExportFormat,
         /// File to write (default: stdout).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -190,7 +197,7 @@ pub enum ConfigCmd {
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
     /// Get Inventory (Primary) of synthetic:N, simulator in a separate process, rate limit off.
-    Primary(crate::cli_bench::BenchArgs),
+    Primary(crate::cli::bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -549,47 +556,47 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     if !matches!(cli.command, None | Some(Command::Demo)) {
         init_logging(cli.log_level.as_deref().or(default_level))?;
     }
-    let tui_opts = crate::cli_tui::TuiArgs {
+    let tui_opts = crate::cli::tui::TuiArgs {
         theme: cli.theme.clone(),
         mouse: cli.mouse,
     };
     match cli.command {
-        None => crate::cli_tui::run_tui(cli.data_dir, tui_opts),
-        Some(Command::Demo) => crate::cli_tui::run_demo(tui_opts),
-        Some(Command::Keys) => crate::cli_tui::print_keys(cli.data_dir),
+        None => crate::cli::tui::run_tui(cli.data_dir, tui_opts),
+        Some(Command::Demo) => crate::cli::tui::run_demo(tui_opts),
+        Some(Command::Keys) => crate::cli::tui::print_keys(cli.data_dir),
         Some(Command::Sim(a)) => run_sim(a),
         Some(Command::Daemon(a)) => {
             let dir = store::resolve_data_dir(cli.data_dir)?;
             check_data_dir(&dir)?;
-            crate::daemon::run_cli(a, &dir)
+            daemon::run(a, &dir)
         }
         Some(Command::Connection(c)) => {
             let dir = store::resolve_data_dir(cli.data_dir)?;
             check_data_dir(&dir)?;
             run_connection(c, &dir)
         }
-        Some(Command::Source(c)) => crate::cli_sources::run(*c, &data_store(cli.data_dir)?),
+        Some(Command::Source(c)) => crate::cli::sources::run(*c, &data_store(cli.data_dir)?),
         Some(Command::Run(c)) => {
             let store = data_store(cli.data_dir)?;
             let rt = runtime()?;
-            crate::cli_run::run(c, &store, &rt)
+            crate::cli::run::run(c, &store, &rt)
         }
         Some(Command::Export {
             source,
             format,
             out,
-        }) => crate::cli_run::export(&data_store(cli.data_dir)?, &source, format, out),
+        }) => crate::cli::run::export(&data_store(cli.data_dir)?, &source, format, out),
         Some(Command::Bench(BenchCmd::Primary(a))) => {
-            crate::cli_bench::run(a, cli.data_dir, &runtime()?)
+            crate::cli::bench::run(a, cli.data_dir, &runtime()?)
         }
         Some(Command::Config(c)) => run_config(c, &data_store(cli.data_dir)?),
         Some(Command::Template(c)) => {
-            crate::cli_templates::run_template(c, &data_store(cli.data_dir)?)
+            crate::cli::templates::run_template(c, &data_store(cli.data_dir)?)
         }
         Some(Command::MappingSet(c)) => {
-            crate::cli_templates::run_mapping_set(c, &data_store(cli.data_dir)?)
+            crate::cli::templates::run_mapping_set(c, &data_store(cli.data_dir)?)
         }
-        Some(Command::Fr(c)) => crate::cli_frs::run(c, &data_store(cli.data_dir)?),
+        Some(Command::Fr(c)) => crate::cli::frs::run(c, &data_store(cli.data_dir)?),
         Some(Command::Runs { id, source, limit }) => {
             run_runs(&data_store(cli.data_dir)?, id, source.as_deref(), limit)
         }
@@ -705,7 +712,7 @@ fn check_data_dir(dir: &std::path::Path) -> Result<(), Failure> {
 
 fn open_store(dir: &std::path::Path) -> Result<Store, Failure> {
     Store::open(dir).map_err(|e| match e {
-        store::StoreError::Locked { .. } if crate::daemon::answers(dir) => Failure::failed(format!(
+        store::StoreError::Locked { .. } if crate::backend::answers(dir) => Failure::failed(format!(
             "the data dir {} is in use by the lsbridge daemon: stop the daemon (systemctl --user stop lsbridge, or kill -TERM {}) to use this command, or use the TUI (lsbridge), which attaches to the daemon",
             dir.display(),
             crate::daemon::running_pid(dir).map_or("its pid".to_string(), |p| p.to_string())

@@ -3,7 +3,6 @@
 //! retry, release). Exit codes as elsewhere: 0 ok, 1 failed, 2 bad input, 3 partly done (some
 //! records or files rejected).
 
-use crate::cli::outln;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -12,7 +11,7 @@ use clap::Subcommand;
 use crate::cli::{exit, Failure};
 use crate::clock::{self, SharedClock};
 use crate::frs::{self, Fr, FrError, FrStatus, Frs, InboxError, InboxReport, IntakeError};
-use crate::sources::{Source, Sources};
+use crate::source::{Source, Sources};
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use std::cell::Cell as Shown;
 
 use crossterm::event::KeyEvent;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{
     Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, Wrap,
 };
@@ -22,9 +22,9 @@ use crate::pool::PoolItem;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::prompt::prompt_line;
 
-#[path = "pool_detail.rs"]
-mod pool_detail;
+mod detail;
 
 mod text {
     pub const TITLE: &str = " Pool ";
@@ -127,7 +127,7 @@ pub struct PoolPane {
     pending_page: Option<(u32, usize)>,
     error: Option<String>,
     editing: Option<TextArea<'static>>,
-    detail: Option<pool_detail::Detail>,
+    detail: Option<detail::Detail>,
 }
 
 impl Default for PoolPane {
@@ -336,7 +336,7 @@ impl PoolPane {
                     return true;
                 }
                 match self.row(self.selected) {
-                    Some(item) => self.detail = Some(pool_detail::Detail::new(item.clone())),
+                    Some(item) => self.detail = Some(detail::Detail::new(item.clone())),
                     None => ctx.info(text::NOT_LOADED),
                 }
                 return true;
@@ -387,7 +387,7 @@ impl PoolPane {
             (inner, None)
         };
         if let (Some(field), Some(ta)) = (field, &self.editing) {
-            f.render_widget(prompt_line(text::FILTER_PROMPT, ta, ui), field);
+            f.render_widget(prompt_line(text::FILTER_PROMPT, ta, ui.theme), field);
         }
         let message = |f: &mut Frame, msg: String, style: ratatui::style::Style| {
             f.render_widget(
@@ -489,25 +489,6 @@ impl PoolPane {
             );
         }
     }
-}
-
-/// A one-line text field: the prompt, the text with a bar at the cursor.
-pub(super) fn prompt_line<'a>(prompt: &'a str, ta: &TextArea<'_>, ui: &Ui) -> Paragraph<'a> {
-    let t = ui.theme;
-    let text = ta.lines().first().cloned().unwrap_or_default();
-    let col = ta.cursor().1;
-    let split = text
-        .char_indices()
-        .nth(col)
-        .map(|(i, _)| i)
-        .unwrap_or(text.len());
-    let (before, after) = text.split_at(split);
-    Paragraph::new(Line::from(vec![
-        Span::styled(prompt, t.accent),
-        Span::styled(before.to_string(), t.text),
-        Span::styled("▏", t.accent),
-        Span::styled(after.to_string(), t.text),
-    ]))
 }
 
 impl Pane for PoolPane {

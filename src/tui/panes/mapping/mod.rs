@@ -11,13 +11,9 @@
 //! r adds a rule, d deletes (asks), K / J move the step, condition or rule up / down, o or
 //! Space switches a rule between AND and OR, Tab / Shift-Tab move in pick lists, Esc closes.
 
-#[path = "mapping_draw.rs"]
 mod draw;
-#[path = "mapping_edit.rs"]
 mod edit;
-#[path = "mapping_grid.rs"]
 mod grid;
-#[path = "mapping_sets.rs"]
 mod sets;
 
 use crossterm::event::KeyEvent;
@@ -31,7 +27,7 @@ use crate::mapping::defaults::{
     PRIMARY_TEMPLATE_NAME, SECONDARY_TEMPLATE_NAME, SEND_FRS_TEMPLATE_NAME,
 };
 use crate::mapping::{default_template, Integration, MappingSet, Template};
-use crate::sources::Source;
+use crate::source::Source;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use edit::{editor_act, Act};

@@ -32,7 +32,7 @@ use chrono::{
 };
 use chrono_tz::{GapInfo, Tz, TZ_VARIANTS};
 
-pub use crate::sources::BusinessHours;
+pub use crate::source::BusinessHours;
 
 /// What to show in an error about the syntax.
 pub const EXAMPLE: &str = "mon-fri 09:00-17:00 America/New_York";

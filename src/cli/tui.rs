@@ -1,14 +1,14 @@
 //! `lsbridge` (the TUI on the user's data dir) and `lsbridge demo` (the TUI on a fresh data
 //! dir with an embedded simulator and a demo source ready to run).
 
-use crate::cli::{errln, out};
 use std::path::PathBuf;
 
+use crate::backend::Backend;
 use crate::cli::{exit, Failure};
 use crate::connections::{Connection, Connections, NewConnection};
-use crate::engine::{Backend, Engine, EngineOptions};
+use crate::engine::{Engine, EngineOptions};
 use crate::sim::{SimConfig, SimHandle, StoreSpec};
-use crate::sources::{Source, Sources};
+use crate::source::{Source, Sources};
 use crate::store::Store;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorMode, Theme};
@@ -20,7 +20,7 @@ pub struct TuiArgs {
 }
 
 /// The sample FRs shipped with the demo (also `fixtures/frs/sample.json`).
-const SAMPLE_FRS: &str = include_str!("../fixtures/frs/sample.json");
+const SAMPLE_FRS: &str = include_str!("../../fixtures/frs/sample.json");
 
 fn options(
     args: &TuiArgs,
@@ -71,7 +71,7 @@ pub fn run_tui(data_dir: Option<PathBuf>, args: TuiArgs) -> Result<u8, Failure> 
     rt.block_on(async move {
         // A running daemon owns the store: attach to it. Otherwise run the engine (and its
         // scheduler) here; closing the TUI then stops them.
-        let backend = crate::engine::backend::connect_backend(&dir, EngineOptions::default())
+        let backend = crate::backend::connect_backend(&dir, EngineOptions::default())
             .await
             .map_err(|e| Failure::failed(e.to_string()))?;
         let scheduler = backend

@@ -3,7 +3,6 @@
 //! stdout; exit codes: 0 ok, 1 failed, 3 partly done (some records failed, or the archive
 //! safety valve stopped archiving).
 
-use crate::cli::outln;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,7 +18,7 @@ use crate::jobs::{Events, JobCtx, JobEvent, Outcome};
 use crate::lightspeed::ClientOptions;
 use crate::mapping::{FieldValue, Integration};
 use crate::pool::Pool;
-use crate::sources::{Source, Sources};
+use crate::source::{Source, Sources};
 use crate::store::Store;
 use crate::templates::{TemplateError, Templates};
 

@@ -1,7 +1,6 @@
 //! `lsbridge source …`: create, inspect, change and remove sources from the command line,
 //! with every setting the seed's source wizard asks for.
 
-use crate::cli::{errln, outln};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -9,9 +8,9 @@ use clap::{Args, Subcommand};
 use crate::cli::{exit, Failure};
 use crate::connections::Connections;
 use crate::lightspeed::{Client, ClientOptions, RetryPolicy};
-use crate::send_settings::{self, StoreOptions};
-use crate::source_validate::{self, Issue, StoreCheckError, StoreChecks};
-use crate::sources::{
+use crate::source::send_settings::{self, StoreOptions};
+use crate::source::validate::{self, Issue, StoreCheckError, StoreChecks};
+use crate::source::{
     Address, AutoProcessing, BusinessHours, CommitRelease, Integration, QuantityFrom,
     ShippingEstimation, ShippingMethod, Source, SourceError, SourceType, Sources,
 };
@@ -70,7 +69,7 @@ impl SourceCmd {
 
 /// A `--…-schedule` value: a schedule, or `none` (`None`) to clear it.
 #[derive(Debug, Clone)]
-pub struct ScheduleArg(pub Option<crate::sources::Schedule>);
+pub struct ScheduleArg(pub Option<crate::source::Schedule>);
 
 fn schedule_arg(s: &str) -> Result<ScheduleArg, String> {
     crate::engine::scheduler::parse(s).map(ScheduleArg)
@@ -187,7 +186,7 @@ pub struct SourceSettings {
     #[arg(long, value_name = "yes|no", value_parser = clap::builder::BoolishValueParser::new())]
     pub sale_date_from_fr: Option<bool>,
     /// Send FRs: hold each FR this many hours before sending (0 = send at once).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::source_validate::MAX_HOLD_HOURS)))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::source::validate::MAX_HOLD_HOURS)))]
     pub hold_hours: Option<u32>,
     /// Send FRs only during business hours: "DAYS HH:MM-HH:MM TIME_ZONE",
     /// e.g. "mon-fri 09:00-17:00 America/New_York".
@@ -374,7 +373,7 @@ fn interactive_client(connections: &Connections, source: &Source) -> Result<Clie
     Ok(connections.get(name)?.client(opts)?)
 }
 
-/// The one validation of [`crate::source_validate`] before a source is saved. Invalid
+/// The one validation of [`crate::source::validate`] before a source is saved. Invalid
 /// settings: every problem on its own `error:` line, then exit 2. The store cannot be
 /// asked: exit 1. Nothing is saved in either case. `--no-verify` skips the store (settings
 /// that need no store, and missing Send FRs ids when ids were given, are still refused).
@@ -405,7 +404,7 @@ fn check_settings(
             if issues.len() == 1 { "is" } else { "are" },
         ))
     };
-    let mut issues = source_validate::check_local(s);
+    let mut issues = validate::check_local(s);
     let mut checks = StoreChecks::needed(s, previous);
     checks.send_ids |= send_given;
     if checks.send_ids {
@@ -449,7 +448,7 @@ fn check_settings(
         ..f
     })?;
     let rt = api_runtime()?;
-    match rt.block_on(source_validate::check_store(&client, s, checks)) {
+    match rt.block_on(validate::check_store(&client, s, checks)) {
         Ok(c) => {
             let line = c.describe();
             if !line.is_empty() {
@@ -538,10 +537,7 @@ fn print_options(o: &StoreOptions) {
 fn check_payment_set(s: &Source, templates: &Templates) -> Result<(), Failure> {
     let sets = templates.sets()?;
     let names: Vec<&str> = sets.iter().map(|m| m.name.as_str()).collect();
-    match source_validate::check_references(s, &names)
-        .into_iter()
-        .next()
-    {
+    match validate::check_references(s, &names).into_iter().next() {
         None => Ok(()),
         Some(i) => Err(Failure::usage(i.message)),
     }
@@ -573,7 +569,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
     let sources = Sources::open(store)?;
     let connections = Connections::open(store)?;
     let templates = Templates::open(store)?;
-    let facts = crate::sources::StoreFacts {
+    let facts = crate::source::StoreFacts {
         connections: &connections,
         templates: &templates,
     };
@@ -647,7 +643,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                         let st = s.status(*i, &facts);
                         format!(
                             "{}: {}",
-                            crate::sources::integration_key(*i),
+                            crate::source::integration_key(*i),
                             if st.ready() { "ready" } else { "not ready" }
                         )
                     })

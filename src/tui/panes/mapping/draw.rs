@@ -20,7 +20,7 @@ use crate::mapping::fields::target_field;
 use crate::mapping::{
     op_label, step_label, validate, Integration, Join, MappingSet, Method, Outcome, Template,
 };
-use crate::sources::Source;
+use crate::source::Source;
 use crate::tui::panes::Ui;
 use crate::tui::theme::Theme;
 use crate::tui::view::{centered, pane_block};

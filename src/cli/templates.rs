@@ -2,7 +2,6 @@
 //! templates (TOML, validated before saving, every problem named by field) and mapping sets
 //! (CSV import with line-numbered errors).
 
-use crate::cli::{errln, out, outln};
 use std::path::PathBuf;
 
 use clap::Subcommand;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::lightspeed::models::{Outlet, PaymentType, Product, Register, Tax, User, Versioned};
 use crate::lightspeed::pager::VersionPager;
 use crate::lightspeed::{ApiError, Client};
-use crate::sources::SendFrsSettings;
+use crate::source::SendFrsSettings;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegisterOption {

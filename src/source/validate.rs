@@ -6,7 +6,7 @@
 //! - [`check_local`]: everything that needs no store: ranges (hold hours, archive limit,
 //!   schedule intervals), cron expressions, business hours, the shape of ids, the name.
 //! - [`check_store`]: the ids that name records in the live store: the Send FRs register,
-//!   user, tax and payment type (through [`crate::send_settings::validate`]) and the outlet
+//!   user, tax and payment type (through [`crate::source::send_settings::validate`]) and the outlet
 //!   each Get Inventory takes its quantity from. A store that cannot be asked is
 //!   [`StoreCheckError::Store`], never an invalid setting; each front end keeps its own
 //!   policy for that case (the CLI refuses unless `--no-verify`, the engine and `config
@@ -17,8 +17,8 @@ use serde::Serialize;
 use crate::excerpt::quoted;
 use crate::lightspeed::models::Outlet;
 use crate::lightspeed::{ApiError, Client};
-use crate::send_settings::{self, Problem, ValidateError};
-use crate::sources::{QuantityFrom, Source};
+use crate::source::send_settings::{self, Problem, ValidateError};
+use crate::source::{QuantityFrom, Source};
 
 /// The longest Send FRs hold: a year. Longer holds are refused when saved; a stored one
 /// (from an older version) is capped to this at FR import.
@@ -85,7 +85,7 @@ pub fn check_references(s: &Source, sets: &[&str]) -> Vec<Issue> {
 pub fn check_local(s: &Source) -> Vec<Issue> {
     let mut out = Vec::new();
     let name = &s.name;
-    if let Err(e) = crate::sources::check_name(name) {
+    if let Err(e) = crate::source::check_name(name) {
         out.push(issue("Name", e.to_string()));
     }
     out.extend(text_lengths(s));
@@ -168,7 +168,7 @@ pub fn check_local(s: &Source) -> Vec<Issue> {
                 format!(
                     "business hours are invalid ({}): give them as \"{}\" (--business-hours) or turn them off (--no-business-hours)",
                     crate::excerpt::excerpt_n(&e, 300),
-                    crate::business_hours::EXAMPLE
+                    crate::source::business_hours::EXAMPLE
                 ),
             ));
         }
@@ -487,7 +487,7 @@ fn text_lengths(s: &Source) -> Vec<Issue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::Schedule;
+    use crate::source::Schedule;
 
     #[test]
     fn ranges_shapes_and_schedules_are_refused_without_a_store() {
@@ -526,7 +526,7 @@ mod tests {
     fn a_huge_bad_value_is_quoted_as_an_excerpt() {
         let s = Source {
             name: "harbor".into(),
-            primary: crate::sources::PrimarySettings {
+            primary: crate::source::PrimarySettings {
                 quantity_from: QuantityFrom::Outlet("x ".repeat(100_000)),
                 ..Default::default()
             },

@@ -9,15 +9,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::form::{Choice, Field, Form};
 use super::Ui;
 use crate::engine::{scheduler, ConnectionView};
 use crate::mapping::{Integration, Template};
-use crate::sources::{
+use crate::source::{
     Address, AutoProcessing, BusinessHours, CommitRelease, QuantityFrom, Schedule,
     ShippingEstimation, ShippingMethod, Source, SourceType,
 };
 use crate::tui::view::pane_block;
+use crate::tui::widgets::form::{Choice, Field, Form};
 
 pub(crate) mod text {
     pub const ADD_TITLE: &str = " Add source ";
@@ -572,10 +572,6 @@ impl Wizard {
 
     pub fn is_edit(&self) -> bool {
         self.original.is_some()
-    }
-
-    pub fn form(&self) -> &Form<W> {
-        &self.form
     }
 
     /// Whether the user changed anything (Esc then asks before discarding).

@@ -1,7 +1,12 @@
 //! Sources: a Lightspeed store used as a supplier. Everything the seed's source wizard asks
 //! for, plus the three integrations that share the source's one connection, each with its
 //! settings, mapping template and schedule, and the status page's Connected / Configured /
-//! Mapped checks that name the exact missing item.
+//! Mapped checks that name the exact missing item. Send FRs settings, business hours and the
+//! one validation every front end shares live here too, because they belong to a source.
+
+pub mod business_hours;
+pub mod send_settings;
+pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
@@ -267,7 +272,7 @@ impl Default for SecondarySettings {
 
 /// "Only Send During Business Hours": a daily window on chosen weekdays in a time zone. An
 /// end before the start is an overnight window (it wraps midnight). Parsing, checking and
-/// the open/next-open arithmetic are in [`crate::business_hours`].
+/// the open/next-open arithmetic are in [`crate::source::business_hours`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct BusinessHours {
@@ -484,7 +489,7 @@ impl Source {
                     Err(format!(
                         "business hours are invalid ({e}): fix them with lsbridge source set {} --business-hours \"{}\" or --no-business-hours",
                         self.name,
-                        crate::business_hours::EXAMPLE
+                        crate::source::business_hours::EXAMPLE
                     ))
                 } else {
                     Ok(())

@@ -1,0 +1,5 @@
+//! Widgets shared by several panes: the form (wizard, connection editor) and the one-line
+//! prompt field.
+
+pub mod form;
+pub mod prompt;

@@ -2,9 +2,7 @@
 //! `SchemaBook` helper other integration tests use to validate simulator responses and client
 //! requests.
 
-#[path = "support/schema.rs"]
-mod schema;
-
+use crate::support::schema;
 use schema::SchemaBook;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -13,7 +13,7 @@ use crate::frs::intake::import_file;
 use crate::frs::{Fr, FrEvent, FrStatus, Frs};
 use crate::jobs::runs::{LogLine, RunRecord, Runs};
 use crate::mapping::{Integration, MappingSet, Template};
-use crate::pool::{Pool, PoolItem};
+use crate::pool::{Pool, PoolItem, PoolQuery, PoolSort};
 use crate::source::{IntegrationStatus, Source, Sources};
 use crate::templates::Templates;
 
@@ -66,7 +66,7 @@ pub enum Request {
         #[serde(default)]
         archived: Option<bool>,
     },
-    /// Rows `offset..offset+limit` of a source's pool in SKU order, after the filter.
+    /// Rows `offset..offset+limit` of a source's pool in the sort's order, after the filter.
     PoolPage {
         source: String,
         offset: usize,
@@ -74,6 +74,10 @@ pub enum Request {
         /// Case-insensitive substring of SKU or Title.
         filter: Option<String>,
         archived: Option<bool>,
+        #[serde(default)]
+        sort: PoolSort,
+        #[serde(default)]
+        descending: bool,
     },
     Runs {
         source: Option<String>,
@@ -166,36 +170,6 @@ pub enum Response {
     Schedules(Vec<NextRun>),
     /// The request could not be done; one line saying what to do.
     Error(String),
-}
-
-/// `PoolCount` and `PoolPage`'s filter: archived or not, and a case-insensitive substring of
-/// SKU or Title.
-struct PoolFilter {
-    needle: Option<String>,
-    archived: Option<bool>,
-}
-
-impl PoolFilter {
-    fn new(filter: Option<String>, archived: Option<bool>) -> PoolFilter {
-        PoolFilter {
-            needle: filter.map(|f| f.to_lowercase()).filter(|f| !f.is_empty()),
-            archived,
-        }
-    }
-
-    fn is_all(&self) -> bool {
-        self.needle.is_none() && self.archived.is_none()
-    }
-
-    fn matches(&self, i: &PoolItem) -> bool {
-        self.archived.is_none_or(|a| i.archived == a)
-            && self.needle.as_deref().is_none_or(|n| {
-                i.sku.to_lowercase().contains(n)
-                    || i.fields
-                        .get("Title")
-                        .is_some_and(|t| t.as_text().to_lowercase().contains(n))
-            })
-    }
 }
 
 fn e<E: std::fmt::Display>(x: E) -> String {
@@ -375,19 +349,12 @@ impl Engine {
                 archived,
             } => {
                 let id = source_id(&source)?;
-                let pool = Pool::open(store).map_err(e)?;
-                let filter = PoolFilter::new(filter, archived);
-                if filter.is_all() {
-                    Response::Count(pool.count(id).map_err(e)? as usize)
-                } else {
-                    let mut n = 0;
-                    for item in pool.iter(id) {
-                        if filter.matches(&item.map_err(e)?) {
-                            n += 1;
-                        }
-                    }
-                    Response::Count(n)
-                }
+                let q = PoolQuery {
+                    needle: filter,
+                    archived,
+                    ..PoolQuery::default()
+                };
+                Response::Count(self.pool_index(id).map_err(e)?.count(&q))
             }
             Request::PoolPage {
                 source,
@@ -395,30 +362,27 @@ impl Engine {
                 limit,
                 filter,
                 archived,
+                sort,
+                descending,
             } => {
                 let src = sources()?.by_name(&source).map_err(e)?;
-                let id = src.id;
                 // Committed units follow the FRs (Commit Stock); each window shows them as
                 // they are now.
                 let commitments = crate::jobs::commit::Commitments::load(store, &src).map_err(e)?;
-                let filter = PoolFilter::new(filter, archived);
-                let matches = |i: &PoolItem| filter.matches(i);
+                let q = PoolQuery {
+                    needle: filter,
+                    archived,
+                    sort,
+                    descending,
+                };
+                let ix = self.pool_index(src.id).map_err(e)?;
+                let pool = Pool::open(store).map_err(e)?;
                 let mut out = Vec::new();
-                let mut skipped = 0;
-                for item in Pool::open(store).map_err(e)?.iter(id) {
-                    let item = item.map_err(e)?;
-                    if !matches(&item) {
-                        continue;
-                    }
-                    if skipped < offset {
-                        skipped += 1;
-                        continue;
-                    }
-                    let mut item = item;
-                    commitments.apply(&mut item);
-                    out.push(item);
-                    if out.len() >= limit {
-                        break;
+                // Only the rows shown are read from the store.
+                for sku in ix.page(&q, offset, limit) {
+                    if let Some(mut item) = pool.get(src.id, sku).map_err(e)? {
+                        commitments.apply(&mut item);
+                        out.push(item);
                     }
                 }
                 Response::Pool(out)

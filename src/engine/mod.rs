@@ -84,6 +84,8 @@ struct Inner {
     opts: EngineOptions,
     governors: Mutex<HashMap<String, Arc<Governor>>>,
     running: Mutex<HashMap<(u64, JobKind), Slot>>,
+    /// Each source's pool index, kept until the pool is written again.
+    pool_indexes: Mutex<HashMap<u64, Arc<crate::pool::PoolIndex>>>,
     events: broadcast::Sender<EngineEvent>,
     /// Number of jobs in flight; `wait_idle` watches it.
     busy: watch::Sender<usize>,
@@ -104,6 +106,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Engine {
+    /// The source's pool index, built again when the pool was written since.
+    pub(crate) fn pool_index(
+        &self,
+        source: u64,
+    ) -> Result<Arc<crate::pool::PoolIndex>, crate::store::StoreError> {
+        let current = crate::pool::index::generation();
+        if let Some(ix) = lock(&self.inner.pool_indexes).get(&source) {
+            if ix.generation == current {
+                return Ok(ix.clone());
+            }
+        }
+        let pool = crate::pool::Pool::open(&self.inner.store)?;
+        let ix = Arc::new(crate::pool::PoolIndex::build(&pool, source)?);
+        lock(&self.inner.pool_indexes).insert(source, ix.clone());
+        Ok(ix)
+    }
+
     pub fn new(store: Store, opts: EngineOptions) -> Engine {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let (busy, _) = watch::channel(0);
@@ -113,6 +132,7 @@ impl Engine {
                 opts,
                 governors: Mutex::default(),
                 running: Mutex::default(),
+                pool_indexes: Mutex::default(),
                 events,
                 busy,
                 schedules: Mutex::default(),

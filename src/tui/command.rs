@@ -51,6 +51,8 @@ pub enum Command {
     CycleLevel,
     CycleJob,
     ToggleArchived,
+    CycleSort,
+    ReverseSort,
     Retry,
     Release,
     CancelFr,
@@ -61,7 +63,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 46] = [
+    pub const ALL: [Command; 48] = [
         Command::Quit,
         Command::Back,
         Command::Help,
@@ -102,6 +104,8 @@ impl Command {
         Command::CycleLevel,
         Command::CycleJob,
         Command::ToggleArchived,
+        Command::CycleSort,
+        Command::ReverseSort,
         Command::Retry,
         Command::Release,
         Command::CancelFr,
@@ -153,6 +157,8 @@ impl Command {
             Command::CycleLevel => "filter by level",
             Command::CycleJob => "filter by job",
             Command::ToggleArchived => "show archived: all / only / none",
+            Command::CycleSort => "sort by SKU, title, quantity or last update",
+            Command::ReverseSort => "reverse the sort",
             Command::Retry => "retry the FR",
             Command::Release => "release the FR's hold",
             Command::CancelFr => "cancel the FR (asks first)",

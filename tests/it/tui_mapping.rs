@@ -274,6 +274,8 @@ async fn a_prefix_added_in_the_grid_reaches_the_pool() {
             limit: 10_000,
             filter: None,
             archived: None,
+            sort: Default::default(),
+            descending: false,
         })
         .await
     else {

@@ -67,6 +67,8 @@ async fn pool_shows_quantity_committed_and_available_with_commit_stock() {
             limit: 10,
             filter: Some(SKU.into()),
             archived: None,
+            sort: Default::default(),
+            descending: false,
         })
         .await
     else {

@@ -18,7 +18,7 @@ use tui_textarea::TextArea;
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, JobKind, Request, Response};
 use crate::mapping::FieldValue;
-use crate::pool::PoolItem;
+use crate::pool::{PoolItem, PoolSort};
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
@@ -27,6 +27,7 @@ use crate::tui::widgets::prompt::prompt_line;
 mod detail;
 
 mod text {
+    use crate::pool::PoolSort;
     pub const TITLE: &str = " Pool ";
     pub const NO_SOURCE: &str =
         "No source selected. Add or pick one in Sources (1); its inventory pool shows here.";
@@ -85,6 +86,24 @@ mod text {
         s
     }
 
+    /// Nothing for the default order (SKU, ascending), so the title stays short.
+    pub fn sort_desc(sort: PoolSort, descending: bool) -> String {
+        match (sort, descending) {
+            (PoolSort::Sku, false) => String::new(),
+            (s, false) => format!(" · by {}", s.label()),
+            (s, true) => format!(" · by {}, descending", s.label()),
+        }
+    }
+
+    pub fn sort_mode(sort: PoolSort, descending: bool) -> String {
+        let order = if descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        format!("sorted by {} ({order})", sort.label())
+    }
+
     pub fn archived_mode(archived: Option<bool>) -> &'static str {
         match archived {
             None => "showing archived and active items",
@@ -112,6 +131,8 @@ pub struct PoolPane {
     filter: String,
     /// `None` all, `Some(true)` only archived, `Some(false)` hide archived.
     archived: Option<bool>,
+    sort: PoolSort,
+    descending: bool,
     /// Rows matching the query, once counted.
     total: Option<usize>,
     selected: usize,
@@ -136,6 +157,8 @@ impl Default for PoolPane {
             source: None,
             filter: String::new(),
             archived: None,
+            sort: PoolSort::Sku,
+            descending: false,
             total: None,
             selected: 0,
             top: 0,
@@ -279,6 +302,8 @@ impl PoolPane {
                 limit: WINDOW,
                 filter: self.filter_arg(),
                 archived: self.archived,
+                sort: self.sort,
+                descending: self.descending,
             },
         );
     }
@@ -357,6 +382,16 @@ impl PoolPane {
                 self.requery(ctx);
                 return true;
             }
+            Command::CycleSort | Command::ReverseSort => {
+                if cmd == Command::CycleSort {
+                    self.sort = self.sort.next();
+                } else {
+                    self.descending = !self.descending;
+                }
+                ctx.info(text::sort_mode(self.sort, self.descending));
+                self.requery(ctx);
+                return true;
+            }
             Command::Back if !self.filter.is_empty() || self.archived.is_some() => {
                 self.filter.clear();
                 self.archived = None;
@@ -372,7 +407,8 @@ impl PoolPane {
 
     fn render_list(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let filter = text::filter_desc(&self.filter, self.archived);
+        let mut filter = text::filter_desc(&self.filter, self.archived);
+        filter.push_str(&text::sort_desc(self.sort, self.descending));
         let title = match &self.source {
             Some(s) => text::title(s, self.total, &filter, self.selected + 1),
             None => text::TITLE.to_string(),

@@ -1,8 +1,8 @@
 //! Connections: the list with each one's endpoint, masked token and last Test Connection
 //! result (its time, and what it found), Test Connection inline, and the form that adds one
-//! or edits one (name, prefix, token rotation; the engine tests a change before saving it). The personal token is typed
-//! into a masked field: only `•` is ever drawn, and the pane keeps the typed text only until
-//! the form is saved or closed.
+//! or edits one (name, prefix, token rotation; the engine tests a change before saving it).
+//! The personal token is typed into a masked field: only `•` is ever drawn, and the pane
+//! keeps the typed text only until the form is saved or closed.
 
 use std::collections::BTreeMap;
 

@@ -184,7 +184,7 @@ pub enum Response {
     /// was saved; send it again with `force` to save anyway.
     ConnectionTestFailed(String),
     /// `SetConnection`: saved, with what to tell the user (notices, the test's result).
-    ConnectionSaved(ConnectionView, Vec<String>),
+    ConnectionSaved(Box<ConnectionView>, Vec<String>),
     /// The request could not be done; one line saying what to do.
     Error(String),
 }
@@ -371,11 +371,11 @@ impl Engine {
                     mut notices,
                     test,
                 } => {
-                    notices.push(match test {
+                    notices.push(match *test {
                         Ok(r) => format!("tested: connected to {}", r.store_name),
                         Err(why) => format!("saved without a passing test: {why}"),
                     });
-                    Response::ConnectionSaved(ConnectionView::from(&connection), notices)
+                    Response::ConnectionSaved(Box::new(ConnectionView::from(&*connection)), notices)
                 }
             },
             Request::TestConnection { name } => {

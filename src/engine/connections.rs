@@ -12,9 +12,9 @@ use crate::source::Sources;
 pub enum SetOutcome {
     /// Saved; the test passed (`Ok`) or failed and saving was forced (`Err`).
     Saved {
-        connection: Connection,
+        connection: Box<Connection>,
         notices: Vec<String>,
-        test: Result<ConnectionReport, String>,
+        test: Box<Result<ConnectionReport, String>>,
     },
     /// The test of the changed connection failed: nothing was saved.
     TestFailed(String),
@@ -97,9 +97,9 @@ impl Engine {
                 .map_err(Clone::clone),
         });
         Ok(SetOutcome::Saved {
-            connection: new,
+            connection: Box::new(new),
             notices,
-            test,
+            test: Box::new(test),
         })
     }
 

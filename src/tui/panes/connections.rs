@@ -533,7 +533,7 @@ impl Pane for ConnectionsPane {
                 // This session's result gives way to the saved one (with its time).
                 self.results.remove(&c.name);
                 ctx.info(text::changed(&c.name, &lines));
-                self.select_after = Some(c.name);
+                self.select_after = Some(c.name.clone());
                 self.refresh(ctx);
             }
             (SET, Response::ConnectionTestFailed(why)) => {

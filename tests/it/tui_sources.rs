@@ -460,7 +460,7 @@ async fn rotate_a_connections_token_tested_before_saving() {
         token: NEW.into(),
         scopes: None,
     });
-    let mut t = support::tui::demo_with(cfg).await;
+    let mut t = crate::support::tui::demo_with(cfg).await;
     let stored = |t: &Tui| {
         lsbridge::connections::Connections::open(&t.store)
             .unwrap()

@@ -204,6 +204,17 @@ fn qty(q: Option<f64>) -> String {
 /// The main job, step by step. Returns OK when every step passed.
 async fn headless(dir: &Path) -> Result<u8, Failure> {
     let store = Store::open(dir)?;
+    // Each run starts a fresh simulator: a pool and FRs from an earlier run would be compared
+    // with a store that never saw them.
+    if crate::source::Sources::open(&store)?
+        .by_name("harbor")
+        .is_ok()
+    {
+        return Err(Failure::usage(format!(
+            "{} already holds a demo run: give --data-dir an empty or new directory (or leave it out for a temporary one)",
+            dir.display()
+        )));
+    }
     let sim = SimHandle::start(SimConfig {
         store: StoreSpec::Demo,
         ..SimConfig::default()

@@ -900,6 +900,8 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
             let store = open_store(dir)?;
             let c = Connections::open(&store)?.get(&name)?;
             drop(store);
+            // What a passed test found, for the Connections pane.
+            let mut found = None;
             let tested = (|| -> Result<u8, Failure> {
                 let rt = runtime()?;
                 // What the client is doing when the time is up: waiting out a 429 is not
@@ -936,6 +938,9 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                     })?
                     .map_err(|e| Failure::failed(format!("connection {name:?}: {e}")))?;
                 let missing = report.missing_scopes();
+                if missing.is_empty() {
+                    found = Some(report.clone());
+                }
                 let lacks = (!missing.is_empty()).then(|| {
                     format!(
                         "connection {name:?}: the token lacks {}: create a personal token for a user with those permissions and re-add the connection",
@@ -996,7 +1001,7 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                     Ok(_) => "passed".to_string(),
                     Err(f) => f.message.clone(),
                 },
-                report: None,
+                report: found,
             });
             let store = open_store(dir)?;
             Connections::open(&store)?.save(&c)?;

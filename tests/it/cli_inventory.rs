@@ -883,6 +883,11 @@ fn demo_keep_keeps_the_data_dir_and_data_dir_is_honoured() {
     );
     let runs = procs::ok(&data, &["runs", "--source", "harbor"]);
     assert_eq!(runs.lines().count(), 3, "{runs}");
+    // A second headless run there would compare old FRs with a fresh store: refused.
+    let (code, out, err) = headless_demo(tmp.path(), &["--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(err.contains("already holds a demo run"), "{err}");
+    assert_eq!(procs::ok(&data, &["runs"]).lines().count(), 3);
     // Nothing new under TMPDIR but the kept dir from the first run.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }

@@ -78,6 +78,7 @@ macro_rules! errln {
 /// Exit codes (also in the README).
 pub mod bench;
 pub mod daemon;
+pub mod demo;
 pub mod frs;
 pub mod run;
 pub mod sources;
@@ -122,8 +123,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the TUI on a fresh demo data dir, connected to an embedded simulator of the demo store.
-    Demo,
+    /// Open the TUI on a fresh demo data dir, connected to an embedded simulator of the demo
+    /// store (--headless: run the main job and print each step instead).
+    Demo(crate::cli::demo::DemoArgs),
     /// Print the TUI's keyboard reference (with the overrides in <data dir>/keys.toml).
     Keys,
     /// Run the Lightspeed X-Series simulator (for tests, demos and benchmarks).
@@ -235,8 +237,27 @@ pub enum ConnectionCmd {
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
     },
-    /// Remove a connection.
+    /// Remove a connection (refused while sources use it).
     Remove { name: String },
+    /// Change a connection's name, domain prefix or token (token rotation). The changed
+    /// connection is tested before it is saved; a failed test saves nothing unless --force.
+    Set {
+        name: String,
+        /// The new name (sources using the connection follow it).
+        #[arg(long = "name", value_name = "NEW_NAME")]
+        new_name: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        domain_prefix: Option<String>,
+        /// New personal token, env:VAR, or - to read one line from stdin.
+        #[arg(long, conflicts_with = "token_stdin")]
+        token: Option<String>,
+        /// Read the new token from stdin (one line), keeping it out of the shell's history.
+        #[arg(long)]
+        token_stdin: bool,
+        /// Save even when the changed connection's Test Connection fails.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -553,7 +574,13 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         check_log_level(l, "--log-level")?;
     }
     // The TUI owns the terminal: nothing may log to stderr under it.
-    if !matches!(cli.command, None | Some(Command::Demo)) {
+    if !matches!(
+        &cli.command,
+        None | Some(Command::Demo(crate::cli::demo::DemoArgs {
+            headless: false,
+            ..
+        }))
+    ) {
         init_logging(cli.log_level.as_deref().or(default_level))?;
     }
     let tui_opts = crate::cli::tui::TuiArgs {
@@ -562,7 +589,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     };
     match cli.command {
         None => crate::cli::tui::run_tui(cli.data_dir, tui_opts),
-        Some(Command::Demo) => crate::cli::tui::run_demo(tui_opts),
+        Some(Command::Demo(a)) => crate::cli::demo::run(cli.data_dir, a, tui_opts),
         Some(Command::Keys) => crate::cli::tui::print_keys(cli.data_dir),
         Some(Command::Sim(a)) => run_sim(a),
         Some(Command::Daemon(a)) => {
@@ -689,7 +716,7 @@ pub(crate) fn data_store(cli: Option<PathBuf>) -> Result<Store, Failure> {
 
 /// A data dir that is (or lies under) a regular file cannot work: say which, instead of
 /// the OS's "File exists" / "Not a directory".
-fn check_data_dir(dir: &std::path::Path) -> Result<(), Failure> {
+pub(crate) fn check_data_dir(dir: &std::path::Path) -> Result<(), Failure> {
     for p in dir.ancestors().filter(|p| !p.as_os_str().is_empty()) {
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => return Ok(()),
@@ -799,9 +826,71 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
         }
         ConnectionCmd::Remove { name } => {
             let store = open_store(dir)?;
-            Connections::open(&store)?.remove(&name)?;
+            Connections::open(&store)?.get(&name)?;
+            // The engine's rule (shared with the TUI): not while sources use it.
+            crate::engine::Engine::new(store, crate::engine::EngineOptions::default())
+                .remove_connection(&name)
+                .map_err(Failure::failed)?;
             outln!("removed connection {name:?}");
             Ok(exit::OK)
+        }
+        ConnectionCmd::Set {
+            name,
+            new_name,
+            domain_prefix,
+            token,
+            token_stdin,
+            force,
+        } => {
+            let token = match (token, token_stdin) {
+                (_, true) => Some(read_token_stdin()?),
+                (Some(t), false) if t == "-" => Some(read_token_stdin()?),
+                (t, false) => t,
+            };
+            let change = crate::connections::ConnectionChange {
+                name: new_name,
+                domain_prefix,
+                token,
+            };
+            if change == crate::connections::ConnectionChange::default() {
+                return Err(Failure::usage(
+                    "nothing to change: give --name, --domain-prefix, --token or --token-stdin",
+                ));
+            }
+            let store = open_store(dir)?;
+            // Bad input is refused here with its own exit code, before any request.
+            let (_, notices) = Connections::open(&store)?
+                .get(&name)?
+                .with_change(&change)?;
+            for n in notices {
+                errln!("note: {n}");
+            }
+            let engine = crate::engine::Engine::new(store, crate::engine::EngineOptions::default());
+            let answer =
+                runtime()?.block_on(engine.handle(crate::engine::Request::SetConnection {
+                    name: name.clone(),
+                    change,
+                    force,
+                }));
+            match answer {
+                crate::engine::Response::ConnectionSaved(c, lines) => {
+                    outln!(
+                        "saved connection {:?} → {} (token {})",
+                        c.name,
+                        c.endpoint,
+                        c.token_masked
+                    );
+                    for l in lines {
+                        outln!("  {l}");
+                    }
+                    Ok(exit::OK)
+                }
+                crate::engine::Response::ConnectionTestFailed(why) => Err(Failure::failed(format!(
+                    "connection {name:?} not changed: Test Connection of the change failed: {why}; fix it, or pass --force to save it anyway"
+                ))),
+                crate::engine::Response::Error(e) => Err(Failure::failed(e)),
+                other => Err(Failure::failed(format!("unexpected answer: {other:?}"))),
+            }
         }
         ConnectionCmd::Test {
             name,
@@ -811,6 +900,8 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
             let store = open_store(dir)?;
             let c = Connections::open(&store)?.get(&name)?;
             drop(store);
+            // What a passed test found, for the Connections pane.
+            let mut found = None;
             let tested = (|| -> Result<u8, Failure> {
                 let rt = runtime()?;
                 // What the client is doing when the time is up: waiting out a 429 is not
@@ -847,6 +938,9 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                     })?
                     .map_err(|e| Failure::failed(format!("connection {name:?}: {e}")))?;
                 let missing = report.missing_scopes();
+                if missing.is_empty() {
+                    found = Some(report.clone());
+                }
                 let lacks = (!missing.is_empty()).then(|| {
                     format!(
                         "connection {name:?}: the token lacks {}: create a personal token for a user with those permissions and re-add the connection",
@@ -907,6 +1001,7 @@ fn run_connection(cmd: ConnectionCmd, dir: &std::path::Path) -> Result<u8, Failu
                     Ok(_) => "passed".to_string(),
                     Err(f) => f.message.clone(),
                 },
+                report: found,
             });
             let store = open_store(dir)?;
             Connections::open(&store)?.save(&c)?;

@@ -90,18 +90,6 @@ pub fn run_tui(data_dir: Option<PathBuf>, args: TuiArgs) -> Result<u8, Failure> 
     Ok(exit::OK)
 }
 
-/// A fresh demo data dir under the system temp dir.
-fn demo_dir() -> Result<PathBuf, Failure> {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("lsbridge-demo-{}-{stamp}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", dir.display())))?;
-    Ok(dir)
-}
-
 /// Sets up the demo store: a connection to the simulator, a source with every Send FRs
 /// setting filled from the simulator's own registers, users and taxes, and the sample FRs
 /// file in the data dir. Returns the source's name.
@@ -113,7 +101,19 @@ pub async fn prepare_demo(store: &Store, sim: &SimHandle) -> Result<String, Fail
         api_version: None,
         api_root: Some(sim.origin()),
     })?;
-    Connections::open(store)?.add(&conn)?;
+    // A --data-dir used before keeps its setup; only the simulator's address is new.
+    let conns = Connections::open(store)?;
+    match conns.get(&conn.name) {
+        Ok(mut old) => {
+            old.api_root = conn.api_root.clone();
+            conns.save(&old)?;
+        }
+        Err(_) => conns.add(&conn)?,
+    }
+    let _ = std::fs::write(store.dir().join("sample-frs.json"), SAMPLE_FRS);
+    if Sources::open(store)?.by_name("harbor").is_ok() {
+        return Ok("harbor".into());
+    }
     let (register, user, tax, shipping, web_payment) = sim.with_store(|s, _| {
         let live = |v: &serde_json::Value| v.get("deleted_at").is_none_or(|d| d.is_null());
         let id_of =
@@ -167,17 +167,18 @@ pub async fn prepare_demo(store: &Store, sim: &SimHandle) -> Result<String, Fail
     s.send_frs.shipping_product_id = shipping;
     s.send_frs.payment_type_id = web_payment;
     Sources::open(store)?.add(s)?;
-    let _ = std::fs::write(store.dir().join("sample-frs.json"), SAMPLE_FRS);
     Ok("harbor".into())
 }
 
-pub fn run_demo(args: TuiArgs) -> Result<u8, Failure> {
+pub fn run_demo(data_dir: Option<PathBuf>, keep: bool, args: TuiArgs) -> Result<u8, Failure> {
     interactive()?;
-    let dir = demo_dir()?;
+    // Declared before the runtime, so the store is closed before the dir is removed.
+    let demo = crate::cli::demo::DemoDir::new(data_dir, keep)?;
+    let dir = demo.path.clone();
     let store = Store::open(&dir)?;
     let (opts, problems) = options(&args, Some(&dir))?;
     let rt = crate::cli::runtime()?;
-    rt.block_on(async move {
+    let r = rt.block_on(async move {
         let sim = SimHandle::start(SimConfig {
             store: StoreSpec::Demo,
             ..SimConfig::default()
@@ -202,7 +203,10 @@ pub fn run_demo(args: TuiArgs) -> Result<u8, Failure> {
         r.map_err(|e| Failure::failed(e.to_string()))?;
         sim.stop().await;
         Ok::<_, Failure>(())
-    })?;
+    });
+    drop(rt);
+    outln!("{}", demo.farewell());
+    r?;
     Ok(exit::OK)
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{JobKind, RunningJob};
 use super::scheduler::NextRun;
 use super::{Engine, JobRequest};
-use crate::connections::{Connection, Connections, NewConnection};
+use crate::connections::{Connection, ConnectionChange, Connections, NewConnection};
 use crate::frs::intake::import_file;
 use crate::frs::{Fr, FrEvent, FrStatus, Frs};
 use crate::jobs::runs::{LogLine, RunRecord, Runs};
@@ -43,6 +43,14 @@ pub enum Request {
     },
     TestConnection {
         name: String,
+    },
+    /// Change a connection's name, domain prefix or token. Tested before it is saved: a
+    /// failed test saves nothing ([`Response::ConnectionTestFailed`]) unless `force`.
+    SetConnection {
+        name: String,
+        change: ConnectionChange,
+        #[serde(default)]
+        force: bool,
     },
     ListTemplates,
     SaveTemplate {
@@ -134,6 +142,12 @@ pub struct ConnectionView {
     pub endpoint: String,
     pub token_masked: String,
     pub last_test: Option<(bool, String)>,
+    /// When the last Test Connection ran (RFC 3339, UTC).
+    #[serde(default)]
+    pub last_test_at: Option<String>,
+    /// What the last passed test found: store, outlets, registers, headroom, scopes.
+    #[serde(default)]
+    pub last_report: Option<crate::lightspeed::probe::ConnectionReport>,
 }
 
 impl From<&Connection> for ConnectionView {
@@ -144,6 +158,8 @@ impl From<&Connection> for ConnectionView {
             endpoint: c.endpoint(),
             token_masked: c.token.masked(),
             last_test: c.last_test.as_ref().map(|t| (t.ok, t.summary.clone())),
+            last_test_at: c.last_test.as_ref().map(|t| t.at.clone()),
+            last_report: c.last_test.as_ref().and_then(|t| t.report.clone()),
         }
     }
 }
@@ -168,6 +184,11 @@ pub enum Response {
     Timeline(Vec<FrEvent>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
+    /// `SetConnection`: the changed connection's Test Connection failed (why), so nothing
+    /// was saved; send it again with `force` to save anyway.
+    ConnectionTestFailed(String),
+    /// `SetConnection`: saved, with what to tell the user (notices, the test's result).
+    ConnectionSaved(Box<ConnectionView>, Vec<String>),
     /// The request could not be done; one line saying what to do.
     Error(String),
 }
@@ -236,6 +257,7 @@ impl Engine {
                 | Request::RemoveSource { .. }
                 | Request::AddConnection { .. }
                 | Request::RemoveConnection { .. }
+                | Request::SetConnection { .. }
                 | Request::SaveTemplate { .. }
                 | Request::SaveMappingSet { .. }
                 | Request::FrAction { .. }
@@ -309,12 +331,27 @@ impl Engine {
                 }
             }
             Request::RemoveConnection { name } => {
-                Connections::open(store)
-                    .map_err(e)?
-                    .remove(&name)
-                    .map_err(e)?;
+                self.remove_connection(&name)?;
                 Response::Done
             }
+            Request::SetConnection {
+                name,
+                change,
+                force,
+            } => match self.set_connection(&name, &change, force).await? {
+                super::SetOutcome::TestFailed(why) => Response::ConnectionTestFailed(why),
+                super::SetOutcome::Saved {
+                    connection,
+                    mut notices,
+                    test,
+                } => {
+                    notices.push(match *test {
+                        Ok(r) => format!("tested: connected to {}", r.store_name),
+                        Err(why) => format!("saved without a passing test: {why}"),
+                    });
+                    Response::ConnectionSaved(Box::new(ConnectionView::from(&*connection)), notices)
+                }
+            },
             Request::TestConnection { name } => {
                 let r = self.test_connection(&name).await?;
                 Response::Message(format!("connected to {}", r.store_name))

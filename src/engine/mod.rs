@@ -9,6 +9,7 @@
 //! the job's events come back on the broadcast channel. Nothing here knows about terminals.
 
 pub mod api;
+mod connections;
 mod events;
 mod jobs;
 mod retention;
@@ -22,13 +23,14 @@ use std::time::SystemTime;
 use tokio::sync::{broadcast, watch};
 
 pub use api::{ConnectionView, FrAction, Request, Response};
+pub use connections::SetOutcome;
 pub use events::{EngineEvent, JobKind, RunningJob};
 pub use jobs::Refusal;
 
 use crate::clock::SharedClock;
 use crate::connections::Connections;
 use crate::lightspeed::governor::Governor;
-use crate::lightspeed::probe::{self, ConnectionReport};
+use crate::lightspeed::probe::ConnectionReport;
 use crate::lightspeed::{ClientOptions, RetryPolicy};
 use crate::store::Store;
 
@@ -220,26 +222,8 @@ impl Engine {
     pub async fn test_connection(&self, name: &str) -> Result<ConnectionReport, String> {
         let conns = Connections::open(&self.inner.store).map_err(|e| e.to_string())?;
         let mut c = conns.get(name).map_err(|e| e.to_string())?;
-        let client = c
-            .client(self.client_options(name))
-            .map_err(|e| e.to_string())?;
-        let outcome = match probe::test_connection(&client).await {
-            Ok(r) if r.missing_scopes().is_empty() => Ok(r),
-            Ok(r) => Err(format!(
-                "the token lacks {}: create a personal token for a user with those permissions",
-                r.missing_scopes().join(", ")
-            )),
-            Err(e) => Err(e.to_string()),
-        };
-        c.last_test = Some(crate::connections::LastTest {
-            at: crate::clock::rfc3339(self.inner.opts.clock.now()),
-            ok: outcome.is_ok(),
-            // The store's name, so the list can say where a connection leads after a restart.
-            summary: match &outcome {
-                Ok(r) => r.store_name.clone(),
-                Err(e) => e.clone(),
-            },
-        });
+        let outcome = self.probe(&c).await;
+        c.last_test = Some(self.last_test(&outcome));
         conns.save(&c).map_err(|e| e.to_string())?;
         self.emit(EngineEvent::ConnectionTested {
             name: name.to_string(),

@@ -292,6 +292,7 @@ impl Default for Keymap {
             b(X::Sources, C::Delete, &[c('d')], true),
             b(X::Connections, C::New, &[c('a')], true),
             b(X::Connections, C::TestConnection, &[c('t')], true),
+            b(X::Connections, C::Edit, &[c('e')], true),
             b(X::Connections, C::Delete, &[c('d')], true),
             b(X::Status, C::TestConnection, &[c('t')], true),
             b(X::Mapping, C::Edit, &[k(Enter), c('e')], true),

@@ -875,3 +875,97 @@ fn data_dir_in_use_by_another_process() {
     let names: Vec<&str> = rows.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["shop"], "nothing changed while the store was held");
 }
+
+/// Done when (issue 14, Connections): `connection set` rotates a token, testing the changed
+/// connection before saving it (a failed test changes nothing unless --force); a rename
+/// moves the sources that use it; a connection that sources use is not removed, and the
+/// refusal names them.
+#[test]
+fn set_rotates_the_token_after_testing_it_and_a_used_connection_is_not_removed() {
+    let sim = Sim::start(&["--no-rate-limit", "--token", STDIN_SECRET]);
+    let (_t, data) = data_dir();
+    add(&data, &sim, "shop", T1);
+    let out = lsb(
+        &data,
+        &["source", "add", "--name", "store1", "--connection", "shop"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // A token the store refuses: tested, refused, nothing saved.
+    let out = lsb(&data, &["connection", "set", "shop", "--token", WRONG]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let line = out.error_line();
+    assert!(
+        line.contains("connection \"shop\" not changed: Test Connection of the change failed")
+            && line.contains("--force"),
+        "{line}"
+    );
+    assert_eq!(list_json(&data)[0]["token"], masked(T1));
+
+    // The new token from stdin: tested against the store, then saved.
+    let out = lsb_with(
+        &data,
+        &["connection", "set", "shop", "--token-stdin"],
+        Run {
+            stdin: Some(&format!("{STDIN_SECRET}\n")),
+            ..Run::default()
+        },
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains(&format!("(token {})", masked(STDIN_SECRET)))
+            && out.stdout.contains("tested: connected to "),
+        "{out:?}"
+    );
+    let rows = list_json(&data);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["token"], masked(STDIN_SECRET));
+    let out = lsb(&data, &["connection", "test", "shop", "--json"]);
+    assert_eq!(out.code, 0, "the rotated token works: {out:?}");
+
+    // --force saves even when the test fails, and says so.
+    let out = lsb(
+        &data,
+        &["connection", "set", "shop", "--token", WRONG, "--force"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("saved without a passing test"),
+        "{out:?}"
+    );
+    assert_eq!(list_json(&data)[0]["token"], masked(WRONG));
+    let out = lsb(&data, &["connection", "set", "shop", "--token", T1]);
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // Rename: the source follows.
+    let out = lsb(&data, &["connection", "set", "shop", "--name", "main"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.starts_with("saved connection \"main\""),
+        "{out:?}"
+    );
+    let names: Vec<Value> = list_json(&data).iter().map(|r| r["name"].clone()).collect();
+    assert_eq!(names, vec![Value::from("main")]);
+    let out = lsb(&data, &["source", "show", "store1", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let doc: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(doc["source"]["connection"], "main");
+
+    // In use: refused, naming the source; nothing removed.
+    let out = lsb(&data, &["connection", "remove", "main"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.error_line(),
+        "error: connection \"main\" is used by source \"store1\": give it another connection first (lsbridge source set NAME --connection OTHER), then remove it"
+    );
+    assert_eq!(list_json(&data).len(), 1);
+
+    // Nothing to change, and an unknown name, are usage errors.
+    let out = lsb(&data, &["connection", "set", "main"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.error_line().contains("nothing to change"));
+    let out = lsb(&data, &["connection", "set", "nosuch", "--token", T1]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.error_line().contains("no connection named \"nosuch\""));
+}

@@ -685,3 +685,209 @@ fn bench_primary_rate_limited_on_a_scaled_clock() {
     // How close to the floor it comes is a benchmark figure (README), not a test: CI machines
     // are loaded and noisy.
 }
+
+/// `lsbridge demo --headless` with `TMPDIR` set to a fresh dir (so its temporary data dir
+/// lands there) and `args` after it. Returns (exit code, stdout, stderr).
+fn headless_demo(tmp: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let o = std::process::Command::new(procs::bin())
+        .args(args)
+        .args(["demo", "--headless"])
+        .env("TMPDIR", tmp)
+        .env_remove("LSBRIDGE_DATA_DIR")
+        .env_remove("LSBRIDGE_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run lsbridge demo --headless");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The one line of `out` that starts with `prefix`.
+fn line_of<'a>(out: &'a str, prefix: &str) -> &'a str {
+    let found: Vec<&str> = out.lines().filter(|l| l.starts_with(prefix)).collect();
+    assert_eq!(found.len(), 1, "one {prefix:?} line expected in:\n{out}");
+    found[0]
+}
+
+/// What the customer pays for each sample FR, in cents, read from the fixture itself.
+fn sample_fr_totals() -> std::collections::BTreeMap<String, i64> {
+    let text = std::fs::read_to_string("fixtures/frs/sample.json").unwrap();
+    let frs: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let f = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_f64()).unwrap_or(0.0);
+    frs.as_array()
+        .unwrap()
+        .iter()
+        .map(|fr| {
+            let items: f64 = fr["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| f(i, "quantity") * f(i, "unit_price"))
+                .sum();
+            let total = items - f(fr, "discount") + f(fr, "shipping_cost") + f(fr, "tax");
+            (
+                fr["number"].as_str().unwrap().to_string(),
+                (total * 100.0).round() as i64,
+            )
+        })
+        .collect()
+}
+
+fn cents(s: &str) -> i64 {
+    let (whole, frac) = s.split_once('.').unwrap();
+    whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap()
+}
+
+/// Issue 13 item 8: `lsbridge demo --headless` runs the whole main job on the embedded
+/// simulator through the engine, prints each step's result with real data, exits 0, and
+/// removes its temporary data dir.
+#[test]
+fn demo_headless_runs_the_main_job_and_leaves_no_temp_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = headless_demo(tmp.path(), &[]);
+    assert_eq!(code, Some(0), "stdout:\n{out}\nstderr:\n{err}");
+
+    let test = line_of(&out, "Test Connection: ");
+    assert!(
+        test.starts_with("Test Connection: ok: connected to \"")
+            && test.contains(" outlets, ")
+            && test.contains(" registers, rate limit "),
+        "{test}"
+    );
+    let primary = line_of(&out, "Primary: ");
+    assert!(primary.starts_with("Primary: ok: "), "{primary}");
+    let new: u64 = primary
+        .split(": new ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(new > 0, "Primary imported nothing: {primary}");
+
+    // "Change in the store: SKU quantity +7 at OUTLET (a → b); in total B → A"
+    let change = line_of(&out, "Change in the store: ");
+    let sku = change
+        .strip_prefix("Change in the store: ")
+        .and_then(|r| r.split(' ').next())
+        .unwrap();
+    let (before, after) = change
+        .rsplit_once("in total ")
+        .unwrap()
+        .1
+        .split_once(" → ")
+        .unwrap();
+    let (before, after): (f64, f64) = (before.parse().unwrap(), after.parse().unwrap());
+    assert_eq!(after, before + 7.0, "{change}");
+    let secondary = line_of(&out, "Secondary: ");
+    assert!(secondary.starts_with("Secondary: ok: "), "{secondary}");
+    assert!(
+        secondary.ends_with(&format!("{sku} quantity in the pool now {after}")),
+        "Secondary did not pick up the change ({change}): {secondary}"
+    );
+
+    let expected = sample_fr_totals();
+    let imported = line_of(&out, "FRs imported: ");
+    assert!(
+        imported.contains(&format!("imported {}", expected.len())),
+        "{imported}"
+    );
+    let sent = line_of(&out, "FRs sent: ");
+    assert!(
+        sent.starts_with(&format!("FRs sent: ok: sent {} ", expected.len())),
+        "{sent}"
+    );
+    // "  FR WEB-10001: Processed, sale 7 total 440.51 (FR total 440.51)"
+    let mut seen = std::collections::BTreeMap::new();
+    for l in out.lines().filter(|l| l.starts_with("  FR ")) {
+        let number = l[5..].split(':').next().unwrap().to_string();
+        let total = l
+            .split(" total ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        seen.insert(number, cents(total));
+    }
+    assert_eq!(
+        seen, expected,
+        "each sale's total in the store equals its FR's total:\n{out}"
+    );
+    assert!(out.contains("demo: every step passed"), "{out}");
+
+    // The temporary data dir was under TMPDIR, and is gone.
+    let data = out
+        .lines()
+        .next()
+        .and_then(|l| l.split(", data in ").nth(1))
+        .unwrap();
+    assert!(std::path::Path::new(data).starts_with(tmp.path()), "{data}");
+    assert!(
+        !std::path::Path::new(data).exists(),
+        "{data} was left behind"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "left in the temp dir: {left:?}");
+    assert!(out.trim_end().ends_with("--keep keeps it"), "{out}");
+}
+
+/// Issue 14 item 11: `--keep` keeps the temporary data dir and says where; `--data-dir` is
+/// honoured (and never removed).
+#[test]
+fn demo_keep_keeps_the_data_dir_and_data_dir_is_honoured() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = {
+        let o = std::process::Command::new(procs::bin())
+            .args(["demo", "--headless", "--keep"])
+            .env("TMPDIR", tmp.path())
+            .env_remove("LSBRIDGE_DATA_DIR")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    let kept = out
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("demo data kept in "))
+        .unwrap_or_else(|| panic!("no 'kept in' line:\n{out}"));
+    let kept = std::path::Path::new(kept);
+    assert!(kept.starts_with(tmp.path()), "{}", kept.display());
+    // The store is there: its runs can be read back.
+    let runs = procs::ok(kept, &["runs"]);
+    assert_eq!(runs.lines().count(), 3, "{runs}");
+
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("mine");
+    let (code, out, err) = headless_demo(tmp.path(), &["--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .ends_with(&format!(", data in {}", data.display())),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().last().unwrap(),
+        format!("demo data kept in {}", data.display())
+    );
+    let runs = procs::ok(&data, &["runs", "--source", "harbor"]);
+    assert_eq!(runs.lines().count(), 3, "{runs}");
+    // A second headless run there would compare old FRs with a fresh store: refused.
+    let (code, out, err) = headless_demo(tmp.path(), &["--data-dir", data.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(err.contains("already holds a demo run"), "{err}");
+    assert_eq!(procs::ok(&data, &["runs"]).lines().count(), 3);
+    // Nothing new under TMPDIR but the kept dir from the first run.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}

@@ -447,6 +447,101 @@ async fn the_token_never_appears_on_screen() {
     assert!(screens.iter().any(|s| s.contains("leak")));
 }
 
+/// Issue 14, Connections: rotate a connection's token by keys alone. The change is tested
+/// before it is saved: a token the store refuses saves nothing (the "save anyway" question
+/// is answered No); the new token is tested, saved, and the pane shows that test's time and
+/// what it found. No token is ever drawn.
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_a_connections_token_tested_before_saving() {
+    const NEW: &str = "lsxs_pt_R0tat3dT0kenAa1Bb2Cc3Dd4Ee5Ff6Gg7";
+    const REFUSED: &str = "lsxs_pt_RefusedT0kenZz9Yy8Xx7Ww6Vv5Uu4Tt3";
+    let mut cfg = simkit::config(StoreSpec::Demo);
+    cfg.tokens.push(lsbridge::sim::TokenSpec {
+        token: NEW.into(),
+        scopes: None,
+    });
+    let mut t = crate::support::tui::demo_with(cfg).await;
+    let stored = |t: &Tui| {
+        lsbridge::connections::Connections::open(&t.store)
+            .unwrap()
+            .get("demo")
+            .unwrap()
+    };
+    let before = stored(&t).token.reveal().unwrap();
+    let mut screens = Vec::new();
+    t.press("2").await;
+    t.press("e").await;
+    let s = screen(&mut t);
+    assert!(
+        s.contains("Edit connection demo") && s.contains("leave empty to keep the current token"),
+        "{s}"
+    );
+    // Name and prefix stay as they are; on to the token.
+    keys(&mut t, &[KeyCode::Tab, KeyCode::Tab]).await;
+    t.keys(REFUSED);
+    ctrl(&mut t, 's').await;
+    let s = screen(&mut t);
+    assert!(
+        s.contains("┌ Confirm")
+            && s.contains("rejected the personal token")
+            && s.contains("anyway?"),
+        "{s}"
+    );
+    screens.push(s);
+    t.press("n").await;
+    let s = screen(&mut t);
+    assert!(
+        s.contains("not saved: Test Connection of the change failed"),
+        "{s}"
+    );
+    screens.push(s);
+    assert_eq!(
+        stored(&t).token.reveal().unwrap(),
+        before,
+        "a token that failed its test is not saved"
+    );
+
+    // The new token: tested, then saved.
+    for _ in 0..REFUSED.len() {
+        t.key(KeyCode::Backspace);
+    }
+    t.keys(NEW);
+    ctrl(&mut t, 's').await;
+    let s = screen(&mut t);
+    assert!(
+        s.contains("connection demo saved; tested: connected to Harbor"),
+        "{s}"
+    );
+    let c = stored(&t);
+    assert_eq!(c.token.reveal().unwrap(), NEW);
+    let last = c.last_test.expect("the test of the change is recorded");
+    assert!(last.ok, "{last:?}");
+    let report = last.report.expect("what the test found");
+    assert_eq!((report.outlets, report.registers), (Some(3), Some(2)));
+    // The pane: the last test's time and result, and what it found.
+    let when = format!(
+        "{} UTC",
+        last.at.trim_end_matches("+00:00").replacen('T', " ", 1)
+    );
+    assert!(
+        s.contains(&format!(
+            "last Test Connection {when} ✔ Harbor & Pine Outfitters"
+        )),
+        "{s}"
+    );
+    assert!(
+        s.contains("found outlets 3 · registers 2 · rate limit not reported · scopes "),
+        "{s}"
+    );
+    screens.push(s);
+    for s in &screens {
+        assert!(
+            !s.contains(NEW) && !s.contains(REFUSED),
+            "token on screen:\n{s}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- The flow
 
 /// From nothing: a connection to the simulator, Test Connection, a source through the

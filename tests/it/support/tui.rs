@@ -66,9 +66,12 @@ pub async fn empty() -> Tui {
 /// What `lsbridge demo` sets up: the demo simulator, a connection to it, and a source with
 /// Send FRs configured.
 pub async fn demo() -> Tui {
-    let sim = SimHandle::start(simkit::config(StoreSpec::Demo))
-        .await
-        .expect("sim");
+    demo_with(simkit::config(StoreSpec::Demo)).await
+}
+
+/// As [`demo`], with the simulator configured as given (e.g. a second accepted token).
+pub async fn demo_with(cfg: lsbridge::sim::SimConfig) -> Tui {
+    let sim = SimHandle::start(cfg).await.expect("sim");
     let store = Store::open_temporary().expect("store");
     lsbridge::cli::tui::prepare_demo(&store, &sim)
         .await

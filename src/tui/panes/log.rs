@@ -103,6 +103,10 @@ impl Pane for LogPane {
         PaneId::Log
     }
 
+    fn has_filter(&self) -> bool {
+        true
+    }
+
     fn context(&self) -> Context {
         if self.editing.is_some() {
             Context::Text
@@ -122,6 +126,7 @@ impl Pane for LogPane {
                     self.editing = None;
                 }
                 Command::Back => self.editing = None,
+                Command::ClearLine => crate::tui::widgets::prompt::clear_line(area),
                 _ => return false,
             }
             return true;

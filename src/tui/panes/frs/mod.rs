@@ -89,6 +89,9 @@ mod text {
     pub fn sending(source: &str) -> String {
         format!("sending due FRs of {source}… (the Log (6) shows the run)")
     }
+    pub fn dry_run(source: &str) -> String {
+        format!("Send FRs dry run for {source}: checks every due FR, sends nothing (the Log (6) shows it)")
+    }
 }
 
 const LIST: u32 = 1;
@@ -321,7 +324,7 @@ impl FrsPane {
     /// Commands that act on an FR or the source, from the list and from the detail.
     fn action_command(&mut self, cmd: Command, ctx: &mut Ctx) -> Option<bool> {
         match cmd {
-            Command::Retry | Command::Release | Command::CancelFr => {
+            Command::Retry | Command::Release | Command::Cancel => {
                 let Some(number) = self.target() else {
                     ctx.info(text::NO_ROW);
                     return Some(true);
@@ -355,21 +358,26 @@ impl FrsPane {
                 }
                 self.prompt = Some(t);
             }
-            Command::RunNow => {
+            Command::RunNow | Command::DryRun => {
                 let Some(source) = self.source.clone() else {
                     ctx.error(text::NO_SOURCE);
                     return Some(true);
                 };
+                let dry_run = cmd == Command::DryRun;
                 ctx.call(
                     SEND,
                     Request::StartJob {
                         source: source.clone(),
                         kind: JobKind::SendFrs,
-                        dry_run: false,
+                        dry_run,
                         confirm_archive: false,
                     },
                 );
-                ctx.info(text::sending(&source));
+                ctx.info(if dry_run {
+                    text::dry_run(&source)
+                } else {
+                    text::sending(&source)
+                });
             }
             _ => return None,
         }
@@ -555,8 +563,9 @@ impl Pane for FrsPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
-        if let Some(ta) = &self.prompt {
+        if let Some(ta) = &mut self.prompt {
             match cmd {
+                Command::ClearLine => crate::tui::widgets::prompt::clear_line(ta),
                 Command::Select | Command::Save => {
                     let path = ta.lines().join("").trim().to_string();
                     if path.is_empty() {
@@ -612,11 +621,13 @@ impl Pane for FrsPane {
             (ACTION, Response::Done) => {
                 if let Some((number, action)) = self.acting.take() {
                     let what = match action {
-                        FrAction::Retry => "back to Processing; s sends it",
-                        FrAction::Release => "hold released",
-                        FrAction::Cancel => "canceled",
+                        FrAction::Retry => {
+                            format!("back to Processing; {} sends it", ctx.key(Command::RunNow))
+                        }
+                        FrAction::Release => "hold released".to_string(),
+                        FrAction::Cancel => "canceled".to_string(),
                     };
-                    ctx.info(text::action_done(&number, what));
+                    ctx.info(text::action_done(&number, &what));
                 }
             }
             (IMPORT | ACTION | SEND, Response::Message(m)) => ctx.info(m),

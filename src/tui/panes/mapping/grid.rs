@@ -16,6 +16,7 @@ use crate::mapping::{
     MapError, MappingSet, Method, OnMiss, Op, Outcome, Rule, SourceRecord, Step, Template,
     ValidationIssue, WeightUnit,
 };
+use crate::tui::command::Command;
 
 /// Rows PageUp / PageDown move.
 const PAGE: usize = 20;
@@ -269,6 +270,26 @@ impl Grid {
                 Some(Overlay::Input(i)) => i.key(k),
                 None => {}
             },
+            Act::ClearLine => match &mut self.overlay {
+                Some(Overlay::Pick(p)) => p.clear_filter(),
+                Some(Overlay::Input(i)) => i.clear(),
+                None => {}
+            },
+            Act::Filter => {
+                if let Some(Overlay::Pick(p)) = &mut self.overlay {
+                    p.start_filter();
+                }
+            }
+            Act::Top | Act::Bottom | Act::PageUp | Act::PageDown => {
+                if let Some(Overlay::Pick(p)) = &mut self.overlay {
+                    p.command(match act {
+                        Act::Top => Command::Top,
+                        Act::Bottom => Command::Bottom,
+                        Act::PageUp => Command::PageUp,
+                        _ => Command::PageDown,
+                    });
+                }
+            }
             _ => {}
         }
         Ask::Nothing
@@ -710,7 +731,7 @@ impl Grid {
                     self.toggle_join(&path, i);
                 }
             }
-            Act::Key(_) => {}
+            Act::Key(_) | Act::Filter | Act::ClearLine => {}
         }
         Ask::Nothing
     }

@@ -30,13 +30,15 @@ use crate::mapping::{default_template, Integration, MappingSet, Template};
 use crate::source::Source;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
-use edit::{editor_act, Act};
+use edit::{Act, Overlay};
 use grid::{Ask, Grid};
 use sets::{SetAsk, SetsEditor};
 
 /// Every user-facing string of the pane.
 mod text {
     use crate::mapping::{FieldKind, Op};
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
 
     use super::edit::ParamKind;
 
@@ -106,7 +108,13 @@ mod text {
     pub const PREVIEW_CLEAR: &str = "(cleared)";
     pub const SAVING: &str = "saving…";
     pub const STILL_SAVING: &str = "still saving the last change";
-    pub const UNSAVED: &str = "● unsaved changes: Ctrl-s saves them; Esc asks before leaving";
+    pub fn unsaved(k: &Keymap) -> String {
+        format!(
+            "● unsaved changes: {} saves them; {} asks before leaving",
+            k.shown(Context::Mapping, Command::Save),
+            k.shown(Context::Mapping, Command::Back)
+        )
+    }
     pub const QUIT_UNSAVED: &str = "the template grid in Mapping (4)";
     pub const ALL_SAVED: &str = "✔ saved and valid";
     pub const SKIP_SUMMARY: &str = "—";
@@ -173,8 +181,16 @@ mod text {
     // Pick lists and inputs.
     pub const FILTER: &str = "filter: ";
     pub const NO_MATCH: &str = "nothing matches; Backspace widens the filter";
-    pub const PICK_KEYS: &str = "type to filter · ↑↓ Tab choose · Enter pick · Esc cancel";
-    pub const INPUT_KEYS: &str = "Enter ok · Esc cancel";
+    pub fn input_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Text,
+            &[
+                (&[Command::Select], "ok"),
+                (&[Command::ClearLine], "clear"),
+                (&[Command::Back], "cancel"),
+            ],
+        )
+    }
     pub const PICK_NEW_TARGET: &str = "Add a row: target field";
     pub fn pick_target(target: &str) -> String {
         format!("Target field instead of {target}")
@@ -288,10 +304,39 @@ mod text {
         format!("{v} in the sample")
     }
     pub const ROW_PREVIEW: &str = "Row preview: ";
-    pub const TRANSFORM_KEYS: &str = "j k ↑↓ move · h l ←→ part · Enter edit · a add a step · d delete · K J move the step · Esc done (Ctrl-s saves the template)";
+    pub fn transform_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Editor,
+            &[
+                (&[Command::Down, Command::Up], "move"),
+                (&[Command::Left, Command::Right], "part"),
+                (&[Command::Edit], "edit"),
+                (&[Command::New], "add a step"),
+                (&[Command::Delete], "delete"),
+                (&[Command::MoveUp, Command::MoveDown], "move the step"),
+                (&[Command::Back], "done"),
+                (&[Command::Save], "saves the template"),
+            ],
+        )
+    }
 
     // Smart Rules.
-    pub const RULES_KEYS: &str = "j k ↑↓ move · h l ←→ part · Enter edit · a add a condition · r add a rule · o AND/OR · d delete · K J move · Esc done";
+    pub fn rules_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Editor,
+            &[
+                (&[Command::Down, Command::Up], "move"),
+                (&[Command::Left, Command::Right], "part"),
+                (&[Command::Edit], "edit"),
+                (&[Command::New], "add a condition"),
+                (&[Command::AddRule], "add a rule"),
+                (&[Command::Toggle], "AND/OR"),
+                (&[Command::Delete], "delete"),
+                (&[Command::MoveUp, Command::MoveDown], "move"),
+                (&[Command::Back], "done"),
+            ],
+        )
+    }
     pub const NO_RULES: &str = "  No rules yet: r adds one. Until then the default below decides.";
     pub const ALWAYS_APPLIES: &str = "      (no conditions: always applies; a adds one)";
     pub const JOIN_AND: &str = "all of (AND)";
@@ -354,18 +399,30 @@ mod text {
     pub fn delete_rule(n: usize) -> String {
         format!("Delete rule {n} and its conditions?")
     }
-    pub fn editor_key(key: &str) -> String {
-        format!("{key} does nothing in this editor; its keys are listed at its bottom")
-    }
-
     // Mapping sets.
     pub const SETS_LIST_HEADER: &str = "  set";
     pub const NO_SETS: &str = "  No sets yet: a creates one.";
     pub const SET_ROWS_HEADER: [&str; 4] = ["", "convert from value", "", "to value"];
-    pub const SET_UNSAVED: &str = "● unsaved: Ctrl-s saves this set";
+    pub fn set_unsaved(k: &Keymap) -> String {
+        format!(
+            "● unsaved: {} saves this set",
+            k.shown(Context::Mapping, Command::Save)
+        )
+    }
     pub const SET_SAVED: &str = "✔ saved";
-    pub const SETS_KEYS: &str =
-        "a new set / row · Enter edit · ←→ list / rows · d delete row · Ctrl-s save the set · Esc back";
+    pub fn sets_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Mapping,
+            &[
+                (&[Command::New], "new set / row"),
+                (&[Command::Edit], "edit"),
+                (&[Command::Left, Command::Right], "list / rows"),
+                (&[Command::Delete], "delete row"),
+                (&[Command::Save], "save the set"),
+                (&[Command::Back], "back"),
+            ],
+        )
+    }
     pub const SETS_LEAVE_UNSAVED: &str =
         "Some mapping sets have unsaved changes. Leave and drop them? (n keeps editing; Ctrl-s saves the selected set)";
     pub const SET_NO_DELETE: &str =
@@ -465,6 +522,12 @@ fn act_of(cmd: Command) -> Option<Act> {
         Command::Delete => Act::Delete,
         Command::Save => Act::Save,
         Command::Back => Act::Back,
+        Command::AddRule => Act::AddRule,
+        Command::MoveUp => Act::MoveUp,
+        Command::MoveDown => Act::MoveDown,
+        Command::Toggle => Act::Toggle,
+        Command::Filter => Act::Filter,
+        Command::ClearLine => Act::ClearLine,
         _ => return None,
     })
 }
@@ -637,8 +700,13 @@ impl Pane for MappingPane {
             };
         }
         match &self.grid {
-            Some(g) if g.overlay.is_some() || !g.editors.is_empty() => Context::Text,
-            _ => Context::Mapping,
+            Some(g) => match &g.overlay {
+                Some(Overlay::Pick(p)) => p.context(),
+                Some(Overlay::Input(_)) => Context::Text,
+                None if !g.editors.is_empty() => Context::Editor,
+                None => Context::Mapping,
+            },
+            None => Context::Mapping,
         }
     }
 
@@ -692,19 +760,12 @@ impl Pane for MappingPane {
         let Some(g) = &mut self.grid else {
             return;
         };
-        let act = if g.overlay.is_some() {
-            Act::Key(key)
-        } else {
-            match editor_act(&key) {
-                Some(a) => a,
-                None => {
-                    let shown = crate::tui::keymap::Key::from_event(&key).to_string();
-                    ctx.info(text::editor_key(&shown));
-                    return;
-                }
-            }
-        };
-        let ask = g.act(act, &self.sets);
+        // The editors' keys are bound in the `editor` context; only an open pick list or
+        // input takes typing.
+        if g.overlay.is_none() {
+            return;
+        }
+        let ask = g.act(Act::Key(key), &self.sets);
         self.after_grid(ask, ctx);
     }
 

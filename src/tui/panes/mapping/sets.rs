@@ -211,6 +211,11 @@ impl SetsEditor {
                     i.key(k);
                 }
             }
+            Act::ClearLine => {
+                if let Some(i) = &mut self.input {
+                    i.clear();
+                }
+            }
             Act::Edit => {
                 if let Some(mut input) = self.input.take() {
                     let value = input.value();

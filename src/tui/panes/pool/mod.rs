@@ -496,6 +496,10 @@ impl Pane for PoolPane {
         PaneId::Pool
     }
 
+    fn has_filter(&self) -> bool {
+        true
+    }
+
     fn context(&self) -> Context {
         if self.editing.is_some() {
             Context::Text
@@ -517,8 +521,9 @@ impl Pane for PoolPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
-        if let Some(ta) = &self.editing {
+        if let Some(ta) = &mut self.editing {
             match cmd {
+                Command::ClearLine => crate::tui::widgets::prompt::clear_line(ta),
                 Command::Select | Command::Save => {
                     let typed = ta.lines().join("").trim().to_string();
                     self.editing = None;
@@ -664,6 +669,7 @@ mod tests {
                     effects: &mut next,
                     confirm: &mut confirm,
                     pane: PaneId::Pool,
+                    keys: &crate::tui::keymap::Keymap::default(),
                 };
                 pane.reply(tag.what, response, &mut ctx);
             }
@@ -684,6 +690,7 @@ mod tests {
             effects: &mut effects,
             confirm: &mut confirm,
             pane: PaneId::Pool,
+            keys: &crate::tui::keymap::Keymap::default(),
         };
         f(pane, &mut ctx);
         effects

@@ -243,6 +243,7 @@ impl SourcesPane {
             Command::Select if w.next_step(others) => self.save(ctx),
             Command::Select => {}
             Command::Save => self.save(ctx),
+            Command::ClearLine => w.clear_line(),
             Command::Back => {
                 if w.changed() {
                     ctx.confirm(CONFIRM_DISCARD, text::DISCARD);

@@ -21,7 +21,12 @@ mod text {
     use crate::tui::command::Command;
     use crate::tui::keymap::{Context, Keymap};
 
-    pub const GONE: &str = "This FR is no longer in the store. Esc goes back.";
+    pub fn gone(k: &Keymap) -> String {
+        format!(
+            "This FR is no longer in the store. {} goes back.",
+            k.shown(Context::Frs, Command::Back)
+        )
+    }
     pub const STATUS: &str = "Status";
     pub const REASON: &str = "Reason";
     pub const CREATED: &str = "Created (UTC)";
@@ -319,7 +324,7 @@ impl Detail {
         let inner = block.inner(area);
         f.render_widget(block, area);
         if self.fr.is_none() {
-            f.render_widget(Paragraph::new(text::GONE).style(t.dim), inner);
+            f.render_widget(Paragraph::new(text::gone(ui.keymap)).style(t.dim), inner);
             return;
         }
         let h = inner.height as usize;

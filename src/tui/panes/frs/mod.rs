@@ -24,6 +24,8 @@ mod detail;
 
 mod text {
     use crate::frs::FrStatus;
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
 
     pub const TITLE: &str = " FRs ";
     pub const NO_SOURCE: &str =
@@ -39,17 +41,24 @@ mod text {
     ];
     pub const ALL: &str = "All";
     pub const STATUS_HINT: &str = "←/→ status: ";
-    pub const IMPORT_TITLE: &str =
-        " Import FRs from a JSON or CSV file (Enter imports, Esc cancels) ";
+    pub fn import_title(k: &Keymap) -> String {
+        format!(
+            " Import FRs from a JSON or CSV file ({} imports, {} cancels) ",
+            k.shown(Context::Text, Command::Select),
+            k.shown(Context::Text, Command::Back)
+        )
+    }
     pub const PATH_PROMPT: &str = "path: ";
     pub const NO_PATH: &str = "type the path of a JSON or CSV file first";
     pub const NO_ROW: &str = "no FR selected";
     pub const SAMPLE_MARKER: &str = "sample FRs: ";
 
-    pub fn empty(source: &str) -> String {
+    pub fn empty(source: &str, k: &Keymap) -> String {
         format!(
-            "No fulfillment requests for {source} yet. Press i to import a JSON or CSV file \
-             (the demo's sample is fixtures/frs/sample.json), then s to send them."
+            "No fulfillment requests for {source} yet. Press {} to import a JSON or CSV file \
+             (the demo's sample is fixtures/frs/sample.json), then {} to send them.",
+            k.shown(Context::Frs, Command::ImportFrs),
+            k.shown(Context::Frs, Command::RunNow)
         )
     }
 
@@ -409,7 +418,7 @@ impl FrsPane {
             return message(f, text::LOADING.to_string(), t.dim, inner);
         }
         if self.frs.is_empty() {
-            return message(f, text::empty(source), t.dim, inner);
+            return message(f, text::empty(source, ui.keymap), t.dim, inner);
         }
         let bar_lines = self.bar_lines(inner.width, ui);
         let [bar, _, list] = Layout::vertical([
@@ -524,7 +533,7 @@ impl FrsPane {
         };
         f.render_widget(Clear, r);
         let block = Block::bordered()
-            .title(text::IMPORT_TITLE)
+            .title(text::import_title(ui.keymap))
             .border_style(ui.theme.border_focused);
         let inner = block.inner(r);
         f.render_widget(block, r);

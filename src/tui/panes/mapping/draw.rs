@@ -205,7 +205,7 @@ pub fn grid(
     );
     let n = g.template.fields.len();
     if n == 0 {
-        f.render_widget(Paragraph::new(text::NO_ROWS).style(t.dim), body);
+        f.render_widget(Paragraph::new(text::no_rows(ui.keymap)).style(t.dim), body);
     } else {
         let height = body.height.saturating_sub(1) as usize;
         let rows: Vec<Row> = window(g.row, height, n)
@@ -368,13 +368,19 @@ fn editor(
         drawn.push((Some(i), editor_line(*l, m, focus, sample, t)));
         if let (Line::Rule(r), Method::SmartRules { rules, .. }) = (l, m) {
             if rules.get(*r).is_some_and(|x| x.conditions.is_empty()) {
-                drawn.push((None, TextLine::styled(text::ALWAYS_APPLIES, t.dim)));
+                drawn.push((
+                    None,
+                    TextLine::styled(text::always_applies(ui.keymap), t.dim),
+                ));
             }
         }
     }
     if let (EditorKind::Rules, Method::SmartRules { rules, .. }) = (ed.kind, m) {
         if rules.is_empty() {
-            drawn.insert(0, (None, TextLine::styled(text::NO_RULES, t.dim)));
+            drawn.insert(
+                0,
+                (None, TextLine::styled(text::no_rules(ui.keymap), t.dim)),
+            );
         }
     }
     let r = popup(area, 110, drawn.len() as u16 + 7);
@@ -679,7 +685,7 @@ pub fn sets(f: &mut Frame, area: Rect, ui: &Ui, se: &SetsEditor, saved: &[Mappin
     let list_h = left.height.saturating_sub(1) as usize;
     let mut names: Vec<TextLine> = vec![TextLine::styled(text::SETS_LIST_HEADER, t.title)];
     if se.drafts.is_empty() {
-        names.push(TextLine::styled(text::NO_SETS, t.dim));
+        names.push(TextLine::styled(text::no_sets(ui.keymap), t.dim));
     }
     names.extend(
         window(se.set, list_h, se.drafts.len())

@@ -415,6 +415,31 @@ pub enum Slot {
 
 pub use crate::tui::widgets::pick::{PickItem, PickList};
 
+/// The keys the grid's and the sets editor's questions and notes name ("Ctrl-s saves",
+/// "n keeps editing"), taken from the registry before each action so keys.toml shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyNames {
+    pub save: String,
+    pub no: String,
+}
+
+impl KeyNames {
+    pub fn of(k: &crate::tui::keymap::Keymap) -> KeyNames {
+        use crate::tui::command::Command;
+        use crate::tui::keymap::Context;
+        KeyNames {
+            save: k.shown(Context::Mapping, Command::Save),
+            no: k.shown(Context::Confirm, Command::No),
+        }
+    }
+}
+
+impl Default for KeyNames {
+    fn default() -> Self {
+        KeyNames::of(&crate::tui::keymap::Keymap::default())
+    }
+}
+
 /// A pick list for a slot of the grid (the shared widget, plus where its answer goes).
 pub struct Pick {
     pub list: PickList,

@@ -6,10 +6,11 @@
 //!
 //! Keys of the grid (context `mapping`): ↑↓/j k rows, ←→/h l columns, g G, PgUp PgDn,
 //! Enter/e edit the cell, a add a row, d delete the row (asks), Ctrl-s save, Esc back to the
-//! templates (asks when unsaved). The Transform It and Smart Rules editors and the pick lists
-//! are text contexts: there j k h l g G move, Enter/e edit, a adds (a step, a condition),
+//! templates (asks when unsaved). The Transform It and Smart Rules editors have their own
+//! keymap context (`editor`): j k h l g G move, Enter/e edit, a adds (a step, a condition),
 //! r adds a rule, d deletes (asks), K / J move the step, condition or rule up / down, o or
-//! Space switches a rule between AND and OR, Tab / Shift-Tab move in pick lists, Esc closes.
+//! Space switches a rule between AND and OR, Esc closes. Pick lists are the shared widget
+//! (context `pick`, then `text` while its filter line has focus).
 
 mod draw;
 mod edit;
@@ -30,7 +31,7 @@ use crate::mapping::{default_template, Integration, MappingSet, Template};
 use crate::source::Source;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
-use edit::{Act, Overlay};
+use edit::{Act, KeyNames, Overlay};
 use grid::{Ask, Grid};
 use sets::{SetAsk, SetsEditor};
 
@@ -39,6 +40,8 @@ mod text {
     use crate::mapping::{FieldKind, Op};
     use crate::tui::command::Command;
     use crate::tui::keymap::{Context, Keymap};
+
+    use super::edit::KeyNames;
 
     use super::edit::ParamKind;
 
@@ -86,8 +89,8 @@ mod text {
     pub fn wrong_integration(name: &str, found: &str, wanted: &str) -> String {
         format!("template \"{name}\" is for {found}, not {wanted}: pick a {wanted} template in Sources (1)")
     }
-    pub fn not_stored(name: &str) -> String {
-        format!("\"{name}\" is not stored yet: this is the starter template; Ctrl-s saves it under that name")
+    pub fn not_stored(name: &str, save: &str) -> String {
+        format!("\"{name}\" is not stored yet: this is the starter template; {save} saves it under that name")
     }
 
     // The grid.
@@ -101,7 +104,12 @@ mod text {
     pub const REQUIRED_MARK: &str = " *";
     pub const LEGEND: &str = "   * required   ✘ problem";
     pub const SAMPLE_LOADING: &str = "Sample record: loading…";
-    pub const NO_ROWS: &str = "No rows yet: a adds a target field.";
+    pub fn no_rows(k: &Keymap) -> String {
+        format!(
+            "No rows yet: {} adds a target field.",
+            k.shown(Context::Mapping, Command::New)
+        )
+    }
     pub const PREVIEW_WAIT: &str = "…";
     pub const PREVIEW_EMPTY: &str = "(empty)";
     pub const PREVIEW_KEEP: &str = "(left as it is)";
@@ -157,14 +165,17 @@ mod text {
     pub fn save_refused(e: &str) -> String {
         format!("not saved, nothing lost: {e}")
     }
-    pub fn leave_unsaved(name: &str) -> String {
-        format!("\"{name}\" has unsaved changes. Leave the grid and drop them? (n keeps editing; Ctrl-s saves)")
+    pub fn leave_unsaved(name: &str, k: &KeyNames) -> String {
+        format!(
+            "\"{name}\" has unsaved changes. Leave the grid and drop them? ({} keeps editing; {} saves)",
+            k.no, k.save
+        )
     }
-    pub fn delete_row(target: &str) -> String {
-        format!("Delete the row for {target}? It is only gone for good after Ctrl-s.")
+    pub fn delete_row(target: &str, save: &str) -> String {
+        format!("Delete the row for {target}? It is only gone for good after {save}.")
     }
-    pub fn row_deleted(target: &str) -> String {
-        format!("row {target} deleted (Ctrl-s saves)")
+    pub fn row_deleted(target: &str, save: &str) -> String {
+        format!("row {target} deleted ({save} saves)")
     }
     pub fn row_added(target: &str) -> String {
         format!("row {target} added")
@@ -337,8 +348,18 @@ mod text {
             ],
         )
     }
-    pub const NO_RULES: &str = "  No rules yet: r adds one. Until then the default below decides.";
-    pub const ALWAYS_APPLIES: &str = "      (no conditions: always applies; a adds one)";
+    pub fn no_rules(k: &Keymap) -> String {
+        format!(
+            "  No rules yet: {} adds one. Until then the default below decides.",
+            k.shown(Context::Editor, Command::AddRule)
+        )
+    }
+    pub fn always_applies(k: &Keymap) -> String {
+        format!(
+            "      (no conditions: always applies; {} adds one)",
+            k.shown(Context::Editor, Command::New)
+        )
+    }
     pub const JOIN_AND: &str = "all of (AND)";
     pub const JOIN_OR: &str = "any of (OR)";
     pub const THEN: &str = "then ";
@@ -401,7 +422,12 @@ mod text {
     }
     // Mapping sets.
     pub const SETS_LIST_HEADER: &str = "  set";
-    pub const NO_SETS: &str = "  No sets yet: a creates one.";
+    pub fn no_sets(k: &Keymap) -> String {
+        format!(
+            "  No sets yet: {} creates one.",
+            k.shown(Context::Mapping, Command::New)
+        )
+    }
     pub const SET_ROWS_HEADER: [&str; 4] = ["", "convert from value", "", "to value"];
     pub fn set_unsaved(k: &Keymap) -> String {
         format!(
@@ -423,8 +449,12 @@ mod text {
             ],
         )
     }
-    pub const SETS_LEAVE_UNSAVED: &str =
-        "Some mapping sets have unsaved changes. Leave and drop them? (n keeps editing; Ctrl-s saves the selected set)";
+    pub fn sets_leave_unsaved(k: &KeyNames) -> String {
+        format!(
+            "Some mapping sets have unsaved changes. Leave and drop them? ({} keeps editing; {} saves the selected set)",
+            k.no, k.save
+        )
+    }
     pub const SET_NO_DELETE: &str =
         "a mapping set cannot be removed here; remove its rows or stop using it";
     pub const NEW_SET_TITLE: &str = "New mapping set: name";
@@ -452,11 +482,11 @@ mod text {
     pub fn set_name_taken(name: &str) -> String {
         format!("a set named \"{name}\" exists already: pick it in the list")
     }
-    pub fn delete_set_row(from: &str) -> String {
-        format!("Delete the row for \"{from}\"? (gone for good after Ctrl-s)")
+    pub fn delete_set_row(from: &str, save: &str) -> String {
+        format!("Delete the row for \"{from}\"? (gone for good after {save})")
     }
-    pub fn set_row_deleted(from: &str) -> String {
-        format!("row \"{from}\" deleted (Ctrl-s saves)")
+    pub fn set_row_deleted(from: &str, save: &str) -> String {
+        format!("row \"{from}\" deleted ({save} saves)")
     }
     pub fn set_saved(name: &str) -> String {
         format!("saved mapping set \"{name}\"")
@@ -603,7 +633,11 @@ impl MappingPane {
             None => {
                 let mut t = default_template(integration);
                 t.name = name.clone();
-                (t, None, Some(text::not_stored(&name)))
+                (
+                    t,
+                    None,
+                    Some(text::not_stored(&name, &ctx.key(Command::Save))),
+                )
             }
         };
         self.grid = Some(Grid::new(src.name.clone(), template, saved, note));
@@ -729,11 +763,13 @@ impl Pane for MappingPane {
             return false;
         };
         if let Some(se) = &mut self.sets_editor {
+            se.keys = KeyNames::of(ctx.keys);
             let ask = se.act(act, &self.sets);
             self.after_sets(ask, ctx);
             return true;
         }
         if let Some(g) = &mut self.grid {
+            g.keys = KeyNames::of(ctx.keys);
             let ask = g.act(act, &self.sets);
             self.after_grid(ask, ctx);
             return true;

@@ -27,6 +27,9 @@ use crate::tui::widgets::prompt::prompt_line;
 mod detail;
 
 mod text {
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
+
     pub const TITLE: &str = " Pool ";
     pub const NO_SOURCE: &str =
         "No source selected. Add or pick one in Sources (1); its inventory pool shows here.";
@@ -56,8 +59,12 @@ mod text {
         )
     }
 
-    pub fn no_match(filter: &str) -> String {
-        format!("No item matches{filter}. Esc clears the filter; A cycles the archived filter.")
+    pub fn no_match(filter: &str, k: &Keymap) -> String {
+        format!(
+            "No item matches{filter}. {} clears the filter; {} cycles the archived filter.",
+            k.shown(Context::Pool, Command::Back),
+            k.shown(Context::Pool, Command::ToggleArchived)
+        )
     }
 
     pub fn error(e: &str) -> String {
@@ -405,7 +412,7 @@ impl PoolPane {
             (Some(0), _) if filter.is_empty() => {
                 return message(f, text::empty_pool(source), t.dim)
             }
-            (Some(0), _) => return message(f, text::no_match(&filter), t.dim),
+            (Some(0), _) => return message(f, text::no_match(&filter, ui.keymap), t.dim),
             _ => {}
         }
         let total = self.total();

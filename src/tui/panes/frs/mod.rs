@@ -66,8 +66,11 @@ mod text {
         format!("No FR is {status}. ←/→ change the status filter.")
     }
 
-    pub fn error(e: &str) -> String {
-        format!("Could not load the fulfillment requests: {e}. Ctrl-r tries again.")
+    pub fn error(e: &str, k: &Keymap) -> String {
+        format!(
+            "Could not load the fulfillment requests: {e}. {} tries again.",
+            k.shown(Context::Global, Command::Refresh)
+        )
     }
 
     pub fn title(source: &str, n: usize) -> String {
@@ -412,7 +415,7 @@ impl FrsPane {
             return message(f, text::NO_SOURCE.to_string(), t.dim, inner);
         };
         if let (Some(e), true) = (&self.error, self.frs.is_empty()) {
-            return message(f, text::error(e), t.error, inner);
+            return message(f, text::error(e, ui.keymap), t.error, inner);
         }
         if !self.loaded {
             return message(f, text::LOADING.to_string(), t.dim, inner);
@@ -644,7 +647,7 @@ impl Pane for FrsPane {
             (w, Response::Error(e)) if w == self.tag(LIST) => {
                 self.loaded = true;
                 if !self.frs.is_empty() {
-                    ctx.error(text::error(&e));
+                    ctx.error(text::error(&e, ctx.keys));
                 }
                 self.error = Some(e);
             }

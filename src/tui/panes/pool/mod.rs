@@ -52,10 +52,12 @@ mod text {
     pub const NOT_LOADED: &str = "that row is still loading; try again in a moment";
     pub const FILTER_CLEARED: &str = "filter cleared";
 
-    pub fn empty_pool(source: &str) -> String {
+    pub fn empty_pool(source: &str, k: &Keymap) -> String {
         format!(
-            "The pool of {source} is empty. Run Get Inventory (Primary) in Jobs (5): \
-             select the Primary row and press r."
+            "The pool of {source} is empty. Run Get Inventory (Primary) in Jobs ({}): \
+             select the Primary row and press {}.",
+            k.shown(Context::Global, Command::Pane5),
+            k.shown(Context::Jobs, Command::RunNow)
         )
     }
 
@@ -67,8 +69,11 @@ mod text {
         )
     }
 
-    pub fn error(e: &str) -> String {
-        format!("Could not load the pool: {e}. Ctrl-r tries again.")
+    pub fn error(e: &str, k: &Keymap) -> String {
+        format!(
+            "Could not load the pool: {e}. {} tries again.",
+            k.shown(Context::Global, Command::Refresh)
+        )
     }
 
     pub fn title(source: &str, total: Option<usize>, filter: &str, pos: usize) -> String {
@@ -407,10 +412,12 @@ impl PoolPane {
             return;
         };
         match (self.total, &self.error) {
-            (_, Some(e)) if self.rows.is_empty() => return message(f, text::error(e), t.error),
+            (_, Some(e)) if self.rows.is_empty() => {
+                return message(f, text::error(e, ui.keymap), t.error)
+            }
             (None, _) => return message(f, text::LOADING.to_string(), t.dim),
             (Some(0), _) if filter.is_empty() => {
-                return message(f, text::empty_pool(source), t.dim)
+                return message(f, text::empty_pool(source, ui.keymap), t.dim)
             }
             (Some(0), _) => return message(f, text::no_match(&filter, ui.keymap), t.dim),
             _ => {}
@@ -628,7 +635,7 @@ impl Pane for PoolPane {
 impl PoolPane {
     fn failed(&mut self, e: String, ctx: &mut Ctx) {
         if !self.rows.is_empty() {
-            ctx.error(text::error(&e));
+            ctx.error(text::error(&e, ctx.keys));
         }
         self.error = Some(e);
     }

@@ -546,3 +546,41 @@ async fn pick_lists_move_with_j_k_and_ctrl_u_clears() {
     t.driver.dispatch(ctrl_key('u'));
     assert!(!t.screen(W, H).contains("north-store"));
 }
+
+/// The same by keys against a real run: the simulator answers slowly, so the run is still
+/// on its first pages when `x` and `y` arrive; the run is recorded Cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x_in_jobs_cancels_a_real_run() {
+    use lsbridge::engine::{Request, Response};
+    use lsbridge::jobs::Outcome;
+    let mut t = tui::demo().await;
+    {
+        let sim = t.sim.as_ref().expect("sim");
+        let mut faults = sim.faults();
+        faults.latency_ms = 400;
+        sim.set_faults(faults);
+    }
+    t.keys("5r");
+    while !t.driver.app.shared.jobs.values().any(|j| j.running()) {
+        let a = t.driver.next().await;
+        t.driver.dispatch(a);
+    }
+    t.keys("x");
+    assert!(t.screen(W, H).contains("Cancel Get Inventory"));
+    t.key(KeyCode::Enter);
+    assert!(t.driver.app.popup().is_none());
+    t.keys("xy");
+    t.settle().await;
+    let Response::Runs(runs) = t
+        .engine
+        .handle(Request::Runs {
+            source: None,
+            limit: 10,
+        })
+        .await
+    else {
+        panic!("runs");
+    };
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].outcome, Outcome::Cancelled, "{runs:?}");
+}

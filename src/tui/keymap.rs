@@ -640,6 +640,50 @@ mod tests {
     }
 
     #[test]
+    fn questions_default_to_no_and_verbs_share_keys() {
+        let m = Keymap::default();
+        let enter = Key::plain(KeyCode::Enter);
+        assert_eq!(m.lookup(Context::Confirm, enter), Some(Command::No));
+        assert_eq!(m.lookup(Context::Confirm, Key::ch('y')), Some(Command::Yes));
+        // A question knows only its own keys: q or a pane number does nothing there.
+        assert_eq!(m.lookup(Context::Confirm, Key::ch('q')), None);
+        for ctx in [Context::Jobs, Context::Frs] {
+            assert_eq!(
+                m.lookup(ctx, Key::ch('r')),
+                Some(Command::RunNow),
+                "{ctx:?}"
+            );
+            assert_eq!(
+                m.lookup(ctx, Key::ch('D')),
+                Some(Command::DryRun),
+                "{ctx:?}"
+            );
+            assert_eq!(
+                m.lookup(ctx, Key::ch('x')),
+                Some(Command::Cancel),
+                "{ctx:?}"
+            );
+        }
+        // The editors' keys are bound, and the old name of FR cancel still loads.
+        assert_eq!(
+            m.lookup(Context::Editor, Key::ch('K')),
+            Some(Command::MoveUp)
+        );
+        assert_eq!(m.lookup(Context::Pick, Key::ch('j')), Some(Command::Down));
+        assert_eq!(m.lookup(Context::Pick, Key::ch('x')), None);
+        assert_eq!(
+            m.lookup(Context::Text, Key::ctrl('u')),
+            Some(Command::ClearLine)
+        );
+        let (old, problems) = Keymap::with_overrides("[frs]\ncancel_fr = [\"X\"]\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            old.lookup(Context::Frs, Key::ch('X')),
+            Some(Command::Cancel)
+        );
+    }
+
+    #[test]
     fn overrides_rebind_and_report_problems() {
         let (m, problems) = Keymap::with_overrides(
             "[jobs]\nrun_now = [\"f5\"]\n[global]\nquit = [\"ctrl-q\"]\nwarp = [\"w\"]\n[nowhere]\nx = [\"x\"]\n",

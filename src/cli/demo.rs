@@ -188,6 +188,8 @@ async fn pool_item(
             limit: 100,
             filter: Some(sku.to_string()),
             archived: None,
+            sort: Default::default(),
+            descending: false,
         })
         .await
     {
@@ -293,6 +295,8 @@ async fn headless(dir: &Path) -> Result<u8, Failure> {
             limit: 200,
             filter: None,
             archived: Some(false),
+            sort: Default::default(),
+            descending: false,
         })
         .await
     {

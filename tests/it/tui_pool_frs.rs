@@ -192,7 +192,7 @@ async fn frs_empty_states_say_what_to_do() {
     let screen = t.screen(W, H);
     assert!(screen.contains("Sources (1)"), "{screen}");
     snap!("frs_no_source", screen);
-    t.keys("RLXsi");
+    t.keys("RLxri");
     t.key(KeyCode::Enter);
     t.key(KeyCode::Right);
     t.settle().await;
@@ -227,7 +227,7 @@ async fn frs_import_send_detail_and_cancel_by_keys() {
     snap!("frs_imported", imported);
 
     // Send now: every one Processed, with its invoice number.
-    t.press("s").await;
+    t.press("r").await;
     let sent = t.screen(W, H);
     assert!(sent.contains("Processed 5"), "{sent}");
     assert!(!sent.contains("Processing 1"), "{sent}");
@@ -246,7 +246,7 @@ async fn frs_import_send_detail_and_cancel_by_keys() {
     assert!(end.contains("418 Larkspur Lane"), "{end}");
     snap!("frs_detail_addresses", end);
     // A Processed FR cannot be canceled: said at once, no question.
-    t.press("X").await;
+    t.press("x").await;
     assert!(t.driver.app.popup().is_none());
     assert!(t.screen(W, H).contains("void its sale in Lightspeed"));
     t.key(KeyCode::Esc);
@@ -266,7 +266,7 @@ async fn frs_import_send_detail_and_cancel_by_keys() {
     t.keys(&path.display().to_string());
     t.key(KeyCode::Enter);
     t.settle().await;
-    t.press("s").await;
+    t.press("r").await;
     // → to Additional Info Required (7 stops right of All).
     for _ in 0..7 {
         t.key(KeyCode::Right);
@@ -278,14 +278,20 @@ async fn frs_import_send_detail_and_cancel_by_keys() {
     snap!("frs_additional_info_required", air);
 
     // Cancel asks first; n keeps it, y cancels.
-    t.press("X").await;
+    t.press("x").await;
     let confirm = t.screen(W, H);
     assert!(confirm.contains("Cancel FR WEB-20001?"), "{confirm}");
     snap!("frs_cancel_confirm", confirm);
     t.keys("n");
     t.settle().await;
     assert!(t.screen(W, H).contains("Additional Info Required"));
-    t.press("X").await;
+    // Enter is No: the FR stays as it was.
+    t.press("x").await;
+    t.key(KeyCode::Enter);
+    t.settle().await;
+    assert!(t.driver.app.popup().is_none());
+    assert!(!t.screen(W, H).contains("Canceled 1"));
+    t.press("x").await;
     t.keys("y");
     t.settle().await;
     let after = t.screen(W, H);

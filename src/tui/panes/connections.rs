@@ -58,8 +58,17 @@ mod text {
     pub const FORM_TITLE: &str = " Add connection ";
     pub const FORM_INTRO: &str =
         "One connection powers Get Inventory (Primary), (Secondary) and Send Fulfillment Requests.";
-    pub const FORM_KEYS: &str =
-        "Tab/↓ next field · Enter next field (saves on the last) · Ctrl-s save · Esc cancel";
+    pub fn form_keys(k: &crate::tui::keymap::Keymap) -> String {
+        use crate::tui::command::Command as C;
+        let key = |c| k.shown(crate::tui::keymap::Context::Text, c);
+        format!(
+            "{}/↓ next field · {} next field (saves on the last) · {} save · {} cancel",
+            key(C::Right),
+            key(C::Select),
+            key(C::Save),
+            key(C::Back)
+        )
+    }
     pub const SAVING: &str = "saving…";
     pub const NAME: &str = "Connection Name";
     pub const NAME_HELP: &str = "A friendly label for this connection.";
@@ -295,6 +304,9 @@ impl ConnectionsPane {
             Command::Select if !form.next_field() => self.save(ctx),
             Command::Select => {}
             Command::Save => self.save(ctx),
+            Command::ClearLine => {
+                form.clear_line();
+            }
             Command::Back => {
                 if form.changed() {
                     ctx.confirm(CONFIRM_DISCARD, text::DISCARD);
@@ -347,7 +359,10 @@ impl ConnectionsPane {
                 error,
             );
         }
-        f.render_widget(Paragraph::new(Line::styled(text::FORM_KEYS, t.dim)), keys);
+        f.render_widget(
+            Paragraph::new(Line::styled(text::form_keys(ui.keymap), t.dim)),
+            keys,
+        );
     }
 }
 

@@ -97,6 +97,8 @@ pub struct Ctx<'a> {
     pub(crate) effects: &'a mut Vec<Effect>,
     pub(crate) confirm: &'a mut Option<Confirm>,
     pub(crate) pane: PaneId,
+    /// The registry, so messages name the keys the user has (keys.toml included).
+    pub keys: &'a Keymap,
 }
 
 impl Ctx<'_> {
@@ -128,6 +130,11 @@ impl Ctx<'_> {
         self.effects.push(Effect::Bell);
     }
 
+    /// The first key of `command` in this pane's own context, as shown on screen.
+    pub fn key(&self, command: Command) -> String {
+        self.keys.shown(self.pane.context(), command)
+    }
+
     pub fn confirm(&mut self, token: u32, prompt: impl Into<String>) {
         *self.confirm = Some(Confirm {
             pane: self.pane,
@@ -151,6 +158,12 @@ pub trait Pane: Send {
     /// focus, `Popup` while it shows a detail popup.
     fn context(&self) -> Context {
         self.id().context()
+    }
+
+    /// Whether `/` filters this pane. The hint bar and the palette offer the filter only
+    /// then, and a `/` elsewhere opens a line that swallows what is typed after it.
+    fn has_filter(&self) -> bool {
+        false
     }
 
     /// The pane became visible (or Ctrl-r): load what it shows.

@@ -399,6 +399,23 @@ impl<I: Copy + PartialEq> Form<I> {
         }
     }
 
+    /// Ctrl-u: empties the focused text field. Returns whether it changed.
+    pub fn clear_line(&mut self) -> bool {
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
+        let Value::Text { area, .. } = &mut field.value else {
+            return false;
+        };
+        if area.lines().join("").is_empty() {
+            return false;
+        }
+        super::prompt::clear_line(area);
+        field.touched = true;
+        field.error = None;
+        true
+    }
+
     /// A key the keymap left unbound. Returns whether a value changed.
     pub fn key(&mut self, k: KeyEvent) -> bool {
         match k.code {

@@ -23,3 +23,9 @@ pub fn prompt_line<'a>(prompt: &'a str, ta: &TextArea<'_>, t: &Theme) -> Paragra
         Span::styled(after.to_string(), t.text),
     ]))
 }
+
+/// Ctrl-u in a one-line field: the whole line goes.
+pub fn clear_line(ta: &mut TextArea<'_>) {
+    ta.move_cursor(tui_textarea::CursorMove::End);
+    ta.delete_line_by_head();
+}

@@ -18,7 +18,15 @@ use crate::tui::theme::Theme;
 use crate::tui::view::pane_block;
 
 mod text {
-    pub const GONE: &str = "This FR is no longer in the store. Esc goes back.";
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
+
+    pub fn gone(k: &Keymap) -> String {
+        format!(
+            "This FR is no longer in the store. {} goes back.",
+            k.shown(Context::Frs, Command::Back)
+        )
+    }
     pub const STATUS: &str = "Status";
     pub const REASON: &str = "Reason";
     pub const CREATED: &str = "Created (UTC)";
@@ -41,8 +49,15 @@ mod text {
     pub const TIMELINE_EMPTY: &str = "  no events recorded";
     pub const NONE: &str = "—";
 
-    pub fn title(number: &str) -> String {
-        format!(" FR {number} (Esc back · R retry · L release · X cancel) ")
+    pub fn title(number: &str, k: &Keymap) -> String {
+        let key = |c| k.shown(Context::Frs, c);
+        format!(
+            " FR {number} ({} back · {} retry · {} release · {} cancel) ",
+            key(Command::Back),
+            key(Command::Retry),
+            key(Command::Release),
+            key(Command::Cancel)
+        )
     }
 
     pub fn totals(items: f64, discount: f64, shipping: f64, tax: f64, total: f64) -> String {
@@ -305,11 +320,11 @@ impl Detail {
 
     pub fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let block = pane_block(text::title(&self.number), t);
+        let block = pane_block(text::title(&self.number, ui.keymap), t);
         let inner = block.inner(area);
         f.render_widget(block, area);
         if self.fr.is_none() {
-            f.render_widget(Paragraph::new(text::GONE).style(t.dim), inner);
+            f.render_widget(Paragraph::new(text::gone(ui.keymap)).style(t.dim), inner);
             return;
         }
         let h = inner.height as usize;

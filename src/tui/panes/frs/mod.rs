@@ -24,6 +24,8 @@ mod detail;
 
 mod text {
     use crate::frs::FrStatus;
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
 
     pub const TITLE: &str = " FRs ";
     pub const NO_SOURCE: &str =
@@ -39,17 +41,24 @@ mod text {
     ];
     pub const ALL: &str = "All";
     pub const STATUS_HINT: &str = "←/→ status: ";
-    pub const IMPORT_TITLE: &str =
-        " Import FRs from a JSON or CSV file (Enter imports, Esc cancels) ";
+    pub fn import_title(k: &Keymap) -> String {
+        format!(
+            " Import FRs from a JSON or CSV file ({} imports, {} cancels) ",
+            k.shown(Context::Text, Command::Select),
+            k.shown(Context::Text, Command::Back)
+        )
+    }
     pub const PATH_PROMPT: &str = "path: ";
     pub const NO_PATH: &str = "type the path of a JSON or CSV file first";
     pub const NO_ROW: &str = "no FR selected";
     pub const SAMPLE_MARKER: &str = "sample FRs: ";
 
-    pub fn empty(source: &str) -> String {
+    pub fn empty(source: &str, k: &Keymap) -> String {
         format!(
-            "No fulfillment requests for {source} yet. Press i to import a JSON or CSV file \
-             (the demo's sample is fixtures/frs/sample.json), then s to send them."
+            "No fulfillment requests for {source} yet. Press {} to import a JSON or CSV file \
+             (the demo's sample is fixtures/frs/sample.json), then {} to send them.",
+            k.shown(Context::Frs, Command::ImportFrs),
+            k.shown(Context::Frs, Command::RunNow)
         )
     }
 
@@ -57,8 +66,11 @@ mod text {
         format!("No FR is {status}. ←/→ change the status filter.")
     }
 
-    pub fn error(e: &str) -> String {
-        format!("Could not load the fulfillment requests: {e}. Ctrl-r tries again.")
+    pub fn error(e: &str, k: &Keymap) -> String {
+        format!(
+            "Could not load the fulfillment requests: {e}. {} tries again.",
+            k.shown(Context::Global, Command::Refresh)
+        )
     }
 
     pub fn title(source: &str, n: usize) -> String {
@@ -88,6 +100,9 @@ mod text {
 
     pub fn sending(source: &str) -> String {
         format!("sending due FRs of {source}… (the Log (6) shows the run)")
+    }
+    pub fn dry_run(source: &str) -> String {
+        format!("Send FRs dry run for {source}: checks every due FR, sends nothing (the Log (6) shows it)")
     }
 }
 
@@ -321,7 +336,7 @@ impl FrsPane {
     /// Commands that act on an FR or the source, from the list and from the detail.
     fn action_command(&mut self, cmd: Command, ctx: &mut Ctx) -> Option<bool> {
         match cmd {
-            Command::Retry | Command::Release | Command::CancelFr => {
+            Command::Retry | Command::Release | Command::Cancel => {
                 let Some(number) = self.target() else {
                     ctx.info(text::NO_ROW);
                     return Some(true);
@@ -355,21 +370,26 @@ impl FrsPane {
                 }
                 self.prompt = Some(t);
             }
-            Command::RunNow => {
+            Command::RunNow | Command::DryRun => {
                 let Some(source) = self.source.clone() else {
                     ctx.error(text::NO_SOURCE);
                     return Some(true);
                 };
+                let dry_run = cmd == Command::DryRun;
                 ctx.call(
                     SEND,
                     Request::StartJob {
                         source: source.clone(),
                         kind: JobKind::SendFrs,
-                        dry_run: false,
+                        dry_run,
                         confirm_archive: false,
                     },
                 );
-                ctx.info(text::sending(&source));
+                ctx.info(if dry_run {
+                    text::dry_run(&source)
+                } else {
+                    text::sending(&source)
+                });
             }
             _ => return None,
         }
@@ -395,13 +415,13 @@ impl FrsPane {
             return message(f, text::NO_SOURCE.to_string(), t.dim, inner);
         };
         if let (Some(e), true) = (&self.error, self.frs.is_empty()) {
-            return message(f, text::error(e), t.error, inner);
+            return message(f, text::error(e, ui.keymap), t.error, inner);
         }
         if !self.loaded {
             return message(f, text::LOADING.to_string(), t.dim, inner);
         }
         if self.frs.is_empty() {
-            return message(f, text::empty(source), t.dim, inner);
+            return message(f, text::empty(source, ui.keymap), t.dim, inner);
         }
         let bar_lines = self.bar_lines(inner.width, ui);
         let [bar, _, list] = Layout::vertical([
@@ -516,7 +536,7 @@ impl FrsPane {
         };
         f.render_widget(Clear, r);
         let block = Block::bordered()
-            .title(text::IMPORT_TITLE)
+            .title(text::import_title(ui.keymap))
             .border_style(ui.theme.border_focused);
         let inner = block.inner(r);
         f.render_widget(block, r);
@@ -555,8 +575,9 @@ impl Pane for FrsPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
-        if let Some(ta) = &self.prompt {
+        if let Some(ta) = &mut self.prompt {
             match cmd {
+                Command::ClearLine => crate::tui::widgets::prompt::clear_line(ta),
                 Command::Select | Command::Save => {
                     let path = ta.lines().join("").trim().to_string();
                     if path.is_empty() {
@@ -612,11 +633,13 @@ impl Pane for FrsPane {
             (ACTION, Response::Done) => {
                 if let Some((number, action)) = self.acting.take() {
                     let what = match action {
-                        FrAction::Retry => "back to Processing; s sends it",
-                        FrAction::Release => "hold released",
-                        FrAction::Cancel => "canceled",
+                        FrAction::Retry => {
+                            format!("back to Processing; {} sends it", ctx.key(Command::RunNow))
+                        }
+                        FrAction::Release => "hold released".to_string(),
+                        FrAction::Cancel => "canceled".to_string(),
                     };
-                    ctx.info(text::action_done(&number, what));
+                    ctx.info(text::action_done(&number, &what));
                 }
             }
             (IMPORT | ACTION | SEND, Response::Message(m)) => ctx.info(m),
@@ -624,7 +647,7 @@ impl Pane for FrsPane {
             (w, Response::Error(e)) if w == self.tag(LIST) => {
                 self.loaded = true;
                 if !self.frs.is_empty() {
-                    ctx.error(text::error(&e));
+                    ctx.error(text::error(&e, ctx.keys));
                 }
                 self.error = Some(e);
             }

@@ -21,6 +21,7 @@ use crate::mapping::{
     op_label, step_label, validate, Integration, Join, MappingSet, Method, Outcome, Template,
 };
 use crate::source::Source;
+use crate::tui::keymap::Keymap;
 use crate::tui::panes::Ui;
 use crate::tui::theme::Theme;
 use crate::tui::view::{centered, pane_block};
@@ -204,7 +205,7 @@ pub fn grid(
     );
     let n = g.template.fields.len();
     if n == 0 {
-        f.render_widget(Paragraph::new(text::NO_ROWS).style(t.dim), body);
+        f.render_widget(Paragraph::new(text::no_rows(ui.keymap)).style(t.dim), body);
     } else {
         let height = body.height.saturating_sub(1) as usize;
         let rows: Vec<Row> = window(g.row, height, n)
@@ -281,18 +282,18 @@ pub fn grid(
             body,
         );
     }
-    footer(f, foot, t, g);
+    footer(f, foot, t, ui.keymap, g);
     if let Some(ed) = g.editors.last() {
         editor(f, area, ui, g, ed, sample);
     }
     match &g.overlay {
-        Some(Overlay::Pick(p)) => pick(f, area, t, p),
-        Some(Overlay::Input(i)) => input(f, area, t, i),
+        Some(Overlay::Pick(p)) => pick(f, area, t, ui.keymap, p),
+        Some(Overlay::Input(i)) => input(f, area, t, ui.keymap, i),
         None => {}
     }
 }
 
-fn footer(f: &mut Frame, area: Rect, t: &Theme, g: &Grid) {
+fn footer(f: &mut Frame, area: Rect, t: &Theme, keys: &Keymap, g: &Grid) {
     let mut out: Vec<TextLine> = Vec::new();
     let issues = g.row_issues(g.row);
     match (g.template.fields.get(g.row), issues.first()) {
@@ -324,7 +325,7 @@ fn footer(f: &mut Frame, area: Rect, t: &Theme, g: &Grid) {
     } else if g.sending.is_some() {
         Span::styled(text::SAVING, t.accent)
     } else if g.dirty() {
-        Span::styled(text::UNSAVED, t.warn)
+        Span::styled(text::unsaved(keys), t.warn)
     } else if !g.issues.is_empty() {
         Span::styled(text::problems(g.issues.len()), t.error)
     } else {
@@ -367,13 +368,19 @@ fn editor(
         drawn.push((Some(i), editor_line(*l, m, focus, sample, t)));
         if let (Line::Rule(r), Method::SmartRules { rules, .. }) = (l, m) {
             if rules.get(*r).is_some_and(|x| x.conditions.is_empty()) {
-                drawn.push((None, TextLine::styled(text::ALWAYS_APPLIES, t.dim)));
+                drawn.push((
+                    None,
+                    TextLine::styled(text::always_applies(ui.keymap), t.dim),
+                ));
             }
         }
     }
     if let (EditorKind::Rules, Method::SmartRules { rules, .. }) = (ed.kind, m) {
         if rules.is_empty() {
-            drawn.insert(0, (None, TextLine::styled(text::NO_RULES, t.dim)));
+            drawn.insert(
+                0,
+                (None, TextLine::styled(text::no_rules(ui.keymap), t.dim)),
+            );
         }
     }
     let r = popup(area, 110, drawn.len() as u16 + 7);
@@ -420,8 +427,8 @@ fn editor(
         pv,
     );
     let legend = match ed.kind {
-        EditorKind::Transform => text::TRANSFORM_KEYS,
-        EditorKind::Rules => text::RULES_KEYS,
+        EditorKind::Transform => text::transform_keys(ui.keymap),
+        EditorKind::Rules => text::rules_keys(ui.keymap),
     };
     f.render_widget(
         Paragraph::new(legend)
@@ -588,7 +595,7 @@ fn editor_line<'a>(
     TextLine::from(spans)
 }
 
-fn pick(f: &mut Frame, area: Rect, t: &Theme, p: &Pick) {
+fn pick(f: &mut Frame, area: Rect, t: &Theme, keys: &Keymap, p: &Pick) {
     // Sized by the whole list, so it keeps its size while the filter narrows it.
     let r = popup(area, 76, p.items.len().min(16) as u16 + 4);
     f.render_widget(Clear, r);
@@ -597,17 +604,18 @@ fn pick(f: &mut Frame, area: Rect, t: &Theme, p: &Pick) {
         .border_style(t.border_focused);
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let [filter, list, keys] = Layout::vertical([
+    let [filter, list, area_keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(inner);
+    // The bar shows where typing goes: only the focused filter line has it.
     f.render_widget(
         Paragraph::new(TextLine::from(vec![
             Span::styled(text::FILTER, t.accent),
             Span::styled(p.filter_text(), t.text),
-            Span::styled("▏", t.accent),
+            Span::styled(if p.filtering { "▏" } else { "" }, t.accent),
         ])),
         filter,
     );
@@ -638,10 +646,10 @@ fn pick(f: &mut Frame, area: Rect, t: &Theme, p: &Pick) {
             .collect();
         f.render_widget(Paragraph::new(shown), list);
     }
-    f.render_widget(Paragraph::new(text::PICK_KEYS).style(t.dim), keys);
+    f.render_widget(Paragraph::new(p.keys_line(keys)).style(t.dim), area_keys);
 }
 
-fn input(f: &mut Frame, area: Rect, t: &Theme, i: &Input) {
+fn input(f: &mut Frame, area: Rect, t: &Theme, keys: &Keymap, i: &Input) {
     let r = popup(area, 80, 7);
     f.render_widget(Clear, r);
     let block = Block::bordered()
@@ -662,7 +670,7 @@ fn input(f: &mut Frame, area: Rect, t: &Theme, i: &Input) {
         Some(e) => out.push(TextLine::styled(format!("✘ {e}"), t.error)),
         None => out.push(TextLine::styled(i.hint.clone(), t.dim)),
     }
-    out.push(TextLine::styled(text::INPUT_KEYS, t.dim));
+    out.push(TextLine::styled(text::input_keys(keys), t.dim));
     f.render_widget(Paragraph::new(out).wrap(Wrap { trim: false }), inner);
 }
 
@@ -677,7 +685,7 @@ pub fn sets(f: &mut Frame, area: Rect, ui: &Ui, se: &SetsEditor, saved: &[Mappin
     let list_h = left.height.saturating_sub(1) as usize;
     let mut names: Vec<TextLine> = vec![TextLine::styled(text::SETS_LIST_HEADER, t.title)];
     if se.drafts.is_empty() {
-        names.push(TextLine::styled(text::NO_SETS, t.dim));
+        names.push(TextLine::styled(text::no_sets(ui.keymap), t.dim));
     }
     names.extend(
         window(se.set, list_h, se.drafts.len())
@@ -753,15 +761,18 @@ pub fn sets(f: &mut Frame, area: Rect, ui: &Ui, se: &SetsEditor, saved: &[Mappin
     } else if se.sending.is_some() {
         TextLine::styled(text::SAVING, t.accent)
     } else if se.is_dirty(se.set, saved) {
-        TextLine::styled(text::SET_UNSAVED, t.warn)
+        TextLine::styled(text::set_unsaved(ui.keymap), t.warn)
     } else {
         TextLine::styled(text::SET_SAVED, t.ok)
     };
     f.render_widget(
-        Paragraph::new(vec![status, TextLine::styled(text::SETS_KEYS, t.dim)]),
+        Paragraph::new(vec![
+            status,
+            TextLine::styled(text::sets_keys(ui.keymap), t.dim),
+        ]),
         foot,
     );
     if let Some(i) = &se.input {
-        input(f, area, t, i);
+        input(f, area, t, ui.keymap, i);
     }
 }

@@ -3,7 +3,7 @@
 //! lines of the Transform It and Smart Rules editors, and the parameters of each step.
 //! Nothing here draws; `mapping_draw` reads these types.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use tui_textarea::{CursorMove, TextArea};
 
 use super::text;
@@ -413,98 +413,58 @@ pub enum Slot {
     },
 }
 
-pub struct PickItem {
-    pub key: String,
-    pub label: String,
-    pub detail: String,
+pub use crate::tui::widgets::pick::{PickItem, PickList};
+
+/// The keys the grid's and the sets editor's questions and notes name ("Ctrl-s saves",
+/// "n keeps editing"), taken from the registry before each action so keys.toml shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyNames {
+    pub save: String,
+    pub no: String,
 }
 
-impl PickItem {
-    pub fn new(
-        key: impl Into<String>,
-        label: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Self {
-        PickItem {
-            key: key.into(),
-            label: label.into(),
-            detail: detail.into(),
+impl KeyNames {
+    pub fn of(k: &crate::tui::keymap::Keymap) -> KeyNames {
+        use crate::tui::command::Command;
+        use crate::tui::keymap::Context;
+        KeyNames {
+            save: k.shown(Context::Mapping, Command::Save),
+            no: k.shown(Context::Confirm, Command::No),
         }
     }
 }
 
-/// A pick list: typing filters it (every word must appear), arrows choose.
+impl Default for KeyNames {
+    fn default() -> Self {
+        KeyNames::of(&crate::tui::keymap::Keymap::default())
+    }
+}
+
+/// A pick list for a slot of the grid (the shared widget, plus where its answer goes).
 pub struct Pick {
-    pub title: String,
-    pub items: Vec<PickItem>,
-    pub filter: TextArea<'static>,
-    /// Index into [`Pick::visible`].
-    pub selected: usize,
+    pub list: PickList,
     pub slot: Slot,
 }
 
 impl Pick {
     pub fn new(title: String, items: Vec<PickItem>, current: Option<&str>, slot: Slot) -> Pick {
-        let selected = current
-            .and_then(|c| items.iter().position(|i| i.key == c))
-            .unwrap_or(0);
         Pick {
-            title,
-            items,
-            filter: TextArea::default(),
-            selected,
+            list: PickList::new(title, items, current),
             slot,
         }
     }
+}
 
-    pub fn filter_text(&self) -> String {
-        self.filter.lines().join(" ")
+impl std::ops::Deref for Pick {
+    type Target = PickList;
+    fn deref(&self) -> &PickList {
+        &self.list
     }
+}
 
-    pub fn visible(&self) -> Vec<usize> {
-        let f = self.filter_text().to_lowercase();
-        let words: Vec<&str> = f.split_whitespace().collect();
-        self.items
-            .iter()
-            .enumerate()
-            .filter(|(_, it)| {
-                let hay = format!("{} {}", it.label, it.detail).to_lowercase();
-                words.iter().all(|w| hay.contains(w))
-            })
-            .map(|(i, _)| i)
-            .collect()
-    }
-
-    pub fn selected_index(&self, visible: &[usize]) -> usize {
-        self.selected.min(visible.len().saturating_sub(1))
-    }
-
-    pub fn chosen(&self) -> Option<&PickItem> {
-        let v = self.visible();
-        v.get(self.selected_index(&v))
-            .and_then(|&i| self.items.get(i))
-    }
-
-    pub fn step(&mut self, delta: isize) {
-        let n = self.visible().len();
-        let cur = self.selected.min(n.saturating_sub(1)) as isize;
-        self.selected = (cur + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
-    }
-
-    pub fn key(&mut self, k: KeyEvent) {
-        match k.code {
-            KeyCode::Up => self.step(-1),
-            KeyCode::Down => self.step(1),
-            KeyCode::PageUp => self.step(-10),
-            KeyCode::PageDown => self.step(10),
-            KeyCode::Home => self.selected = 0,
-            KeyCode::End => self.selected = usize::MAX,
-            _ => {
-                if self.filter.input(k) {
-                    self.selected = 0;
-                }
-            }
-        }
+impl std::ops::DerefMut for Pick {
+    fn deref_mut(&mut self) -> &mut PickList {
+        &mut self.list
     }
 }
 
@@ -546,6 +506,11 @@ impl Input {
     pub fn key(&mut self, k: KeyEvent) {
         self.error = None;
         self.area.input(k);
+    }
+
+    pub fn clear(&mut self) {
+        self.error = None;
+        crate::tui::widgets::prompt::clear_line(&mut self.area);
     }
 }
 
@@ -644,31 +609,12 @@ pub enum Act {
     Toggle,
     Back,
     Save,
+    /// `/` in a pick list.
+    Filter,
+    /// Ctrl-u in a pick list's filter or an input.
+    ClearLine,
     /// Typing into an open pick list or input.
     Key(KeyEvent),
-}
-
-/// Raw keys inside the Transform It and Smart Rules editors (a text context, so these
-/// letters never reach the global bindings).
-pub fn editor_act(k: &KeyEvent) -> Option<Act> {
-    Some(match k.code {
-        KeyCode::Char('j') | KeyCode::Down => Act::Down,
-        KeyCode::Char('k') | KeyCode::Up => Act::Up,
-        KeyCode::Char('h') | KeyCode::Left => Act::Left,
-        KeyCode::Char('l') | KeyCode::Right => Act::Right,
-        KeyCode::Char('g') | KeyCode::Home => Act::Top,
-        KeyCode::Char('G') | KeyCode::End => Act::Bottom,
-        KeyCode::PageUp => Act::PageUp,
-        KeyCode::PageDown => Act::PageDown,
-        KeyCode::Char('e') => Act::Edit,
-        KeyCode::Char('a') => Act::Add,
-        KeyCode::Char('r') => Act::AddRule,
-        KeyCode::Char('d') | KeyCode::Delete => Act::Delete,
-        KeyCode::Char('K') => Act::MoveUp,
-        KeyCode::Char('J') => Act::MoveDown,
-        KeyCode::Char('o') | KeyCode::Char(' ') => Act::Toggle,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

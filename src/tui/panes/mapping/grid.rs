@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use super::edit::{
     cells, child, convert, lines, method_at, method_at_mut, op_index, set_step_param, source_of,
-    step_kinds, step_params, Act, Editor, EditorKind, Input, Kind, Line, Overlay, ParamKind, Path,
-    PathStep, Pick, PickItem, Slot,
+    step_kinds, step_params, Act, Editor, EditorKind, Input, KeyNames, Kind, Line, Overlay,
+    ParamKind, Path, PathStep, Pick, PickItem, Slot,
 };
 use super::text;
 use crate::mapping::fields::{source_field, source_fields, target_field, target_fields};
@@ -16,6 +16,7 @@ use crate::mapping::{
     MapError, MappingSet, Method, OnMiss, Op, Outcome, Rule, SourceRecord, Step, Template,
     ValidationIssue, WeightUnit,
 };
+use crate::tui::command::Command;
 
 /// Rows PageUp / PageDown move.
 const PAGE: usize = 20;
@@ -53,6 +54,8 @@ pub struct Grid {
     pub col: usize,
     pub editors: Vec<Editor>,
     pub overlay: Option<Overlay>,
+    /// Key names for questions and notes (see [`KeyNames`]).
+    pub keys: KeyNames,
     /// From `validate`, recomputed after every change.
     pub issues: Vec<ValidationIssue>,
     /// From the engine's refusal of the last save, by field.
@@ -83,6 +86,7 @@ impl Grid {
             col: 1,
             editors: Vec::new(),
             overlay: None,
+            keys: KeyNames::default(),
             issues: Vec::new(),
             engine_issues: Vec::new(),
             save_error: None,
@@ -234,7 +238,7 @@ impl Grid {
             Act::Add => return self.open(Slot::NewRow, sets),
             Act::Delete => {
                 if let Some(t) = self.target() {
-                    let prompt = text::delete_row(t);
+                    let prompt = text::delete_row(t, &self.keys.save);
                     self.pending = Some(Pending::DeleteRow(self.row));
                     return Ask::Confirm(prompt);
                 }
@@ -242,7 +246,7 @@ impl Grid {
             Act::Save => return Ask::Save,
             Act::Back if self.dirty() => {
                 self.pending = Some(Pending::Leave);
-                return Ask::Confirm(text::leave_unsaved(&self.template.name));
+                return Ask::Confirm(text::leave_unsaved(&self.template.name, &self.keys));
             }
             Act::Back => return Ask::Leave,
             _ => {}
@@ -269,6 +273,26 @@ impl Grid {
                 Some(Overlay::Input(i)) => i.key(k),
                 None => {}
             },
+            Act::ClearLine => match &mut self.overlay {
+                Some(Overlay::Pick(p)) => p.clear_filter(),
+                Some(Overlay::Input(i)) => i.clear(),
+                None => {}
+            },
+            Act::Filter => {
+                if let Some(Overlay::Pick(p)) = &mut self.overlay {
+                    p.start_filter();
+                }
+            }
+            Act::Top | Act::Bottom | Act::PageUp | Act::PageDown => {
+                if let Some(Overlay::Pick(p)) = &mut self.overlay {
+                    p.command(match act {
+                        Act::Top => Command::Top,
+                        Act::Bottom => Command::Bottom,
+                        Act::PageUp => Command::PageUp,
+                        _ => Command::PageDown,
+                    });
+                }
+            }
             _ => {}
         }
         Ask::Nothing
@@ -710,7 +734,7 @@ impl Grid {
                     self.toggle_join(&path, i);
                 }
             }
-            Act::Key(_) => {}
+            Act::Key(_) | Act::Filter | Act::ClearLine => {}
         }
         Ask::Nothing
     }
@@ -919,7 +943,7 @@ impl Grid {
                 let gone = self.template.fields.remove(i);
                 self.touched = true;
                 self.row = self.row.min(self.template.fields.len().saturating_sub(1));
-                return Ask::Info(text::row_deleted(&gone.target));
+                return Ask::Info(text::row_deleted(&gone.target, &self.keys.save));
             }
             Some(Pending::DeleteStep(path, i)) => {
                 if let Some(steps) = self.steps_mut(&path) {

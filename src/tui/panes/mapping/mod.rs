@@ -6,10 +6,11 @@
 //!
 //! Keys of the grid (context `mapping`): ↑↓/j k rows, ←→/h l columns, g G, PgUp PgDn,
 //! Enter/e edit the cell, a add a row, d delete the row (asks), Ctrl-s save, Esc back to the
-//! templates (asks when unsaved). The Transform It and Smart Rules editors and the pick lists
-//! are text contexts: there j k h l g G move, Enter/e edit, a adds (a step, a condition),
+//! templates (asks when unsaved). The Transform It and Smart Rules editors have their own
+//! keymap context (`editor`): j k h l g G move, Enter/e edit, a adds (a step, a condition),
 //! r adds a rule, d deletes (asks), K / J move the step, condition or rule up / down, o or
-//! Space switches a rule between AND and OR, Tab / Shift-Tab move in pick lists, Esc closes.
+//! Space switches a rule between AND and OR, Esc closes. Pick lists are the shared widget
+//! (context `pick`, then `text` while its filter line has focus).
 
 mod draw;
 mod edit;
@@ -30,13 +31,17 @@ use crate::mapping::{default_template, Integration, MappingSet, Template};
 use crate::source::Source;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
-use edit::{editor_act, Act};
+use edit::{Act, KeyNames, Overlay};
 use grid::{Ask, Grid};
 use sets::{SetAsk, SetsEditor};
 
 /// Every user-facing string of the pane.
 mod text {
     use crate::mapping::{FieldKind, Op};
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
+
+    use super::edit::KeyNames;
 
     use super::edit::ParamKind;
 
@@ -84,8 +89,8 @@ mod text {
     pub fn wrong_integration(name: &str, found: &str, wanted: &str) -> String {
         format!("template \"{name}\" is for {found}, not {wanted}: pick a {wanted} template in Sources (1)")
     }
-    pub fn not_stored(name: &str) -> String {
-        format!("\"{name}\" is not stored yet: this is the starter template; Ctrl-s saves it under that name")
+    pub fn not_stored(name: &str, save: &str) -> String {
+        format!("\"{name}\" is not stored yet: this is the starter template; {save} saves it under that name")
     }
 
     // The grid.
@@ -99,14 +104,25 @@ mod text {
     pub const REQUIRED_MARK: &str = " *";
     pub const LEGEND: &str = "   * required   ✘ problem";
     pub const SAMPLE_LOADING: &str = "Sample record: loading…";
-    pub const NO_ROWS: &str = "No rows yet: a adds a target field.";
+    pub fn no_rows(k: &Keymap) -> String {
+        format!(
+            "No rows yet: {} adds a target field.",
+            k.shown(Context::Mapping, Command::New)
+        )
+    }
     pub const PREVIEW_WAIT: &str = "…";
     pub const PREVIEW_EMPTY: &str = "(empty)";
     pub const PREVIEW_KEEP: &str = "(left as it is)";
     pub const PREVIEW_CLEAR: &str = "(cleared)";
     pub const SAVING: &str = "saving…";
     pub const STILL_SAVING: &str = "still saving the last change";
-    pub const UNSAVED: &str = "● unsaved changes: Ctrl-s saves them; Esc asks before leaving";
+    pub fn unsaved(k: &Keymap) -> String {
+        format!(
+            "● unsaved changes: {} saves them; {} asks before leaving",
+            k.shown(Context::Mapping, Command::Save),
+            k.shown(Context::Mapping, Command::Back)
+        )
+    }
     pub const QUIT_UNSAVED: &str = "the template grid in Mapping (4)";
     pub const ALL_SAVED: &str = "✔ saved and valid";
     pub const SKIP_SUMMARY: &str = "—";
@@ -149,14 +165,17 @@ mod text {
     pub fn save_refused(e: &str) -> String {
         format!("not saved, nothing lost: {e}")
     }
-    pub fn leave_unsaved(name: &str) -> String {
-        format!("\"{name}\" has unsaved changes. Leave the grid and drop them? (n keeps editing; Ctrl-s saves)")
+    pub fn leave_unsaved(name: &str, k: &KeyNames) -> String {
+        format!(
+            "\"{name}\" has unsaved changes. Leave the grid and drop them? ({} keeps editing; {} saves)",
+            k.no, k.save
+        )
     }
-    pub fn delete_row(target: &str) -> String {
-        format!("Delete the row for {target}? It is only gone for good after Ctrl-s.")
+    pub fn delete_row(target: &str, save: &str) -> String {
+        format!("Delete the row for {target}? It is only gone for good after {save}.")
     }
-    pub fn row_deleted(target: &str) -> String {
-        format!("row {target} deleted (Ctrl-s saves)")
+    pub fn row_deleted(target: &str, save: &str) -> String {
+        format!("row {target} deleted ({save} saves)")
     }
     pub fn row_added(target: &str) -> String {
         format!("row {target} added")
@@ -173,8 +192,16 @@ mod text {
     // Pick lists and inputs.
     pub const FILTER: &str = "filter: ";
     pub const NO_MATCH: &str = "nothing matches; Backspace widens the filter";
-    pub const PICK_KEYS: &str = "type to filter · ↑↓ Tab choose · Enter pick · Esc cancel";
-    pub const INPUT_KEYS: &str = "Enter ok · Esc cancel";
+    pub fn input_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Text,
+            &[
+                (&[Command::Select], "ok"),
+                (&[Command::ClearLine], "clear"),
+                (&[Command::Back], "cancel"),
+            ],
+        )
+    }
     pub const PICK_NEW_TARGET: &str = "Add a row: target field";
     pub fn pick_target(target: &str) -> String {
         format!("Target field instead of {target}")
@@ -288,12 +315,51 @@ mod text {
         format!("{v} in the sample")
     }
     pub const ROW_PREVIEW: &str = "Row preview: ";
-    pub const TRANSFORM_KEYS: &str = "j k ↑↓ move · h l ←→ part · Enter edit · a add a step · d delete · K J move the step · Esc done (Ctrl-s saves the template)";
+    pub fn transform_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Editor,
+            &[
+                (&[Command::Down, Command::Up], "move"),
+                (&[Command::Left, Command::Right], "part"),
+                (&[Command::Edit], "edit"),
+                (&[Command::New], "add a step"),
+                (&[Command::Delete], "delete"),
+                (&[Command::MoveUp, Command::MoveDown], "move the step"),
+                (&[Command::Back], "done"),
+                (&[Command::Save], "saves the template"),
+            ],
+        )
+    }
 
     // Smart Rules.
-    pub const RULES_KEYS: &str = "j k ↑↓ move · h l ←→ part · Enter edit · a add a condition · r add a rule · o AND/OR · d delete · K J move · Esc done";
-    pub const NO_RULES: &str = "  No rules yet: r adds one. Until then the default below decides.";
-    pub const ALWAYS_APPLIES: &str = "      (no conditions: always applies; a adds one)";
+    pub fn rules_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Editor,
+            &[
+                (&[Command::Down, Command::Up], "move"),
+                (&[Command::Left, Command::Right], "part"),
+                (&[Command::Edit], "edit"),
+                (&[Command::New], "add a condition"),
+                (&[Command::AddRule], "add a rule"),
+                (&[Command::Toggle], "AND/OR"),
+                (&[Command::Delete], "delete"),
+                (&[Command::MoveUp, Command::MoveDown], "move"),
+                (&[Command::Back], "done"),
+            ],
+        )
+    }
+    pub fn no_rules(k: &Keymap) -> String {
+        format!(
+            "  No rules yet: {} adds one. Until then the default below decides.",
+            k.shown(Context::Editor, Command::AddRule)
+        )
+    }
+    pub fn always_applies(k: &Keymap) -> String {
+        format!(
+            "      (no conditions: always applies; {} adds one)",
+            k.shown(Context::Editor, Command::New)
+        )
+    }
     pub const JOIN_AND: &str = "all of (AND)";
     pub const JOIN_OR: &str = "any of (OR)";
     pub const THEN: &str = "then ";
@@ -354,20 +420,41 @@ mod text {
     pub fn delete_rule(n: usize) -> String {
         format!("Delete rule {n} and its conditions?")
     }
-    pub fn editor_key(key: &str) -> String {
-        format!("{key} does nothing in this editor; its keys are listed at its bottom")
-    }
-
     // Mapping sets.
     pub const SETS_LIST_HEADER: &str = "  set";
-    pub const NO_SETS: &str = "  No sets yet: a creates one.";
+    pub fn no_sets(k: &Keymap) -> String {
+        format!(
+            "  No sets yet: {} creates one.",
+            k.shown(Context::Mapping, Command::New)
+        )
+    }
     pub const SET_ROWS_HEADER: [&str; 4] = ["", "convert from value", "", "to value"];
-    pub const SET_UNSAVED: &str = "● unsaved: Ctrl-s saves this set";
+    pub fn set_unsaved(k: &Keymap) -> String {
+        format!(
+            "● unsaved: {} saves this set",
+            k.shown(Context::Mapping, Command::Save)
+        )
+    }
     pub const SET_SAVED: &str = "✔ saved";
-    pub const SETS_KEYS: &str =
-        "a new set / row · Enter edit · ←→ list / rows · d delete row · Ctrl-s save the set · Esc back";
-    pub const SETS_LEAVE_UNSAVED: &str =
-        "Some mapping sets have unsaved changes. Leave and drop them? (n keeps editing; Ctrl-s saves the selected set)";
+    pub fn sets_keys(k: &Keymap) -> String {
+        k.line(
+            Context::Mapping,
+            &[
+                (&[Command::New], "new set / row"),
+                (&[Command::Edit], "edit"),
+                (&[Command::Left, Command::Right], "list / rows"),
+                (&[Command::Delete], "delete row"),
+                (&[Command::Save], "save the set"),
+                (&[Command::Back], "back"),
+            ],
+        )
+    }
+    pub fn sets_leave_unsaved(k: &KeyNames) -> String {
+        format!(
+            "Some mapping sets have unsaved changes. Leave and drop them? ({} keeps editing; {} saves the selected set)",
+            k.no, k.save
+        )
+    }
     pub const SET_NO_DELETE: &str =
         "a mapping set cannot be removed here; remove its rows or stop using it";
     pub const NEW_SET_TITLE: &str = "New mapping set: name";
@@ -395,11 +482,11 @@ mod text {
     pub fn set_name_taken(name: &str) -> String {
         format!("a set named \"{name}\" exists already: pick it in the list")
     }
-    pub fn delete_set_row(from: &str) -> String {
-        format!("Delete the row for \"{from}\"? (gone for good after Ctrl-s)")
+    pub fn delete_set_row(from: &str, save: &str) -> String {
+        format!("Delete the row for \"{from}\"? (gone for good after {save})")
     }
-    pub fn set_row_deleted(from: &str) -> String {
-        format!("row \"{from}\" deleted (Ctrl-s saves)")
+    pub fn set_row_deleted(from: &str, save: &str) -> String {
+        format!("row \"{from}\" deleted ({save} saves)")
     }
     pub fn set_saved(name: &str) -> String {
         format!("saved mapping set \"{name}\"")
@@ -465,6 +552,12 @@ fn act_of(cmd: Command) -> Option<Act> {
         Command::Delete => Act::Delete,
         Command::Save => Act::Save,
         Command::Back => Act::Back,
+        Command::AddRule => Act::AddRule,
+        Command::MoveUp => Act::MoveUp,
+        Command::MoveDown => Act::MoveDown,
+        Command::Toggle => Act::Toggle,
+        Command::Filter => Act::Filter,
+        Command::ClearLine => Act::ClearLine,
         _ => return None,
     })
 }
@@ -540,7 +633,11 @@ impl MappingPane {
             None => {
                 let mut t = default_template(integration);
                 t.name = name.clone();
-                (t, None, Some(text::not_stored(&name)))
+                (
+                    t,
+                    None,
+                    Some(text::not_stored(&name, &ctx.key(Command::Save))),
+                )
             }
         };
         self.grid = Some(Grid::new(src.name.clone(), template, saved, note));
@@ -637,8 +734,13 @@ impl Pane for MappingPane {
             };
         }
         match &self.grid {
-            Some(g) if g.overlay.is_some() || !g.editors.is_empty() => Context::Text,
-            _ => Context::Mapping,
+            Some(g) => match &g.overlay {
+                Some(Overlay::Pick(p)) => p.context(),
+                Some(Overlay::Input(_)) => Context::Text,
+                None if !g.editors.is_empty() => Context::Editor,
+                None => Context::Mapping,
+            },
+            None => Context::Mapping,
         }
     }
 
@@ -661,11 +763,13 @@ impl Pane for MappingPane {
             return false;
         };
         if let Some(se) = &mut self.sets_editor {
+            se.keys = KeyNames::of(ctx.keys);
             let ask = se.act(act, &self.sets);
             self.after_sets(ask, ctx);
             return true;
         }
         if let Some(g) = &mut self.grid {
+            g.keys = KeyNames::of(ctx.keys);
             let ask = g.act(act, &self.sets);
             self.after_grid(ask, ctx);
             return true;
@@ -692,19 +796,12 @@ impl Pane for MappingPane {
         let Some(g) = &mut self.grid else {
             return;
         };
-        let act = if g.overlay.is_some() {
-            Act::Key(key)
-        } else {
-            match editor_act(&key) {
-                Some(a) => a,
-                None => {
-                    let shown = crate::tui::keymap::Key::from_event(&key).to_string();
-                    ctx.info(text::editor_key(&shown));
-                    return;
-                }
-            }
-        };
-        let ask = g.act(act, &self.sets);
+        // The editors' keys are bound in the `editor` context; only an open pick list or
+        // input takes typing.
+        if g.overlay.is_none() {
+            return;
+        }
+        let ask = g.act(Act::Key(key), &self.sets);
         self.after_grid(ask, ctx);
     }
 

@@ -2,7 +2,7 @@
 //! right. Rows are checked as they are typed (blank From, duplicates); Ctrl-s saves the
 //! selected set, and leaving with unsaved sets asks first.
 
-use super::edit::{Act, Input, Slot};
+use super::edit::{Act, Input, KeyNames, Slot};
 use super::grid::Ask;
 use super::text;
 use crate::mapping::MappingSet;
@@ -30,6 +30,8 @@ pub struct SetsEditor {
     /// What the last Ctrl-s sent, until the engine answers.
     pub sending: Option<MappingSet>,
     pub error: Option<String>,
+    /// Key names for questions and notes (see [`KeyNames`]).
+    pub keys: KeyNames,
 }
 
 /// What the sets editor needs the pane to do (besides what [`Ask`] covers).
@@ -50,6 +52,7 @@ impl SetsEditor {
             pending: None,
             sending: None,
             error: None,
+            keys: KeyNames::default(),
         }
     }
 
@@ -99,7 +102,7 @@ impl SetsEditor {
             Act::Back if self.in_rows => self.in_rows = false,
             Act::Back if self.any_dirty(saved) => {
                 self.pending = Some(SetPending::Leave);
-                return SetAsk::Grid(Ask::Confirm(text::SETS_LEAVE_UNSAVED.to_string()));
+                return SetAsk::Grid(Ask::Confirm(text::sets_leave_unsaved(&self.keys)));
             }
             Act::Back => return SetAsk::Grid(Ask::Leave),
             Act::Add if !self.in_rows => self.open(Slot::NewSet),
@@ -142,7 +145,7 @@ impl SetsEditor {
             }
             Act::Delete => {
                 if let Some(r) = self.current().and_then(|s| s.rows.get(self.row)) {
-                    let prompt = text::delete_set_row(&r.from);
+                    let prompt = text::delete_set_row(&r.from, &self.keys.save);
                     self.pending = Some(SetPending::DeleteRow(self.set, self.row));
                     return SetAsk::Grid(Ask::Confirm(prompt));
                 }
@@ -165,7 +168,10 @@ impl SetsEditor {
                 if let Some(s) = self.drafts.get_mut(set) {
                     if let Ok(gone) = s.remove_row(row) {
                         self.row = self.row.min(s.rows.len().saturating_sub(1));
-                        return SetAsk::Grid(Ask::Info(text::set_row_deleted(&gone.from)));
+                        return SetAsk::Grid(Ask::Info(text::set_row_deleted(
+                            &gone.from,
+                            &self.keys.save,
+                        )));
                     }
                 }
             }
@@ -209,6 +215,11 @@ impl SetsEditor {
             Act::Key(k) => {
                 if let Some(i) = &mut self.input {
                     i.key(k);
+                }
+            }
+            Act::ClearLine => {
+                if let Some(i) = &mut self.input {
+                    i.clear();
                 }
             }
             Act::Edit => {

@@ -17,6 +17,9 @@ use crate::tui::panes::Ui;
 use crate::tui::view::pane_block;
 
 mod text {
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
+
     pub const SKU: &str = "SKU";
     pub const TITLE_FIELD: &str = "Title";
     pub const PARENT: &str = "Parent SKU";
@@ -39,8 +42,13 @@ mod text {
     pub const EMPTY_VALUE: &str = "(empty)";
     pub const HISTORY_HEADER: [&str; 3] = ["run", "field", "old → new"];
 
-    pub fn title(sku: &str) -> String {
-        format!(" Variant {sku} (Esc back, j/k scroll) ")
+    pub fn title(sku: &str, k: &Keymap) -> String {
+        format!(
+            " Variant {sku} ({} back, {}/{} scroll) ",
+            k.shown(Context::Pool, Command::Back),
+            k.shown(Context::Pool, Command::Down),
+            k.shown(Context::Pool, Command::Up)
+        )
     }
 
     pub fn option(n: u32, name: &str, value: &str) -> String {
@@ -225,7 +233,7 @@ impl Detail {
 
     pub fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let block = pane_block(text::title(&self.item.sku), t);
+        let block = pane_block(text::title(&self.item.sku, ui.keymap), t);
         let inner = block.inner(area);
         f.render_widget(block, area);
         let h = inner.height as usize;

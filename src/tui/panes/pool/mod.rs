@@ -28,6 +28,9 @@ mod detail;
 
 mod text {
     use crate::pool::PoolSort;
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
+
     pub const TITLE: &str = " Pool ";
     pub const NO_SOURCE: &str =
         "No source selected. Add or pick one in Sources (1); its inventory pool shows here.";
@@ -50,19 +53,28 @@ mod text {
     pub const NOT_LOADED: &str = "that row is still loading; try again in a moment";
     pub const FILTER_CLEARED: &str = "filter cleared";
 
-    pub fn empty_pool(source: &str) -> String {
+    pub fn empty_pool(source: &str, k: &Keymap) -> String {
         format!(
-            "The pool of {source} is empty. Run Get Inventory (Primary) in Jobs (5): \
-             select the Primary row and press r."
+            "The pool of {source} is empty. Run Get Inventory (Primary) in Jobs ({}): \
+             select the Primary row and press {}.",
+            k.shown(Context::Global, Command::Pane5),
+            k.shown(Context::Jobs, Command::RunNow)
         )
     }
 
-    pub fn no_match(filter: &str) -> String {
-        format!("No item matches{filter}. Esc clears the filter; A cycles the archived filter.")
+    pub fn no_match(filter: &str, k: &Keymap) -> String {
+        format!(
+            "No item matches{filter}. {} clears the filter; {} cycles the archived filter.",
+            k.shown(Context::Pool, Command::Back),
+            k.shown(Context::Pool, Command::ToggleArchived)
+        )
     }
 
-    pub fn error(e: &str) -> String {
-        format!("Could not load the pool: {e}. Ctrl-r tries again.")
+    pub fn error(e: &str, k: &Keymap) -> String {
+        format!(
+            "Could not load the pool: {e}. {} tries again.",
+            k.shown(Context::Global, Command::Refresh)
+        )
     }
 
     pub fn title(source: &str, total: Option<usize>, filter: &str, pos: usize) -> String {
@@ -436,12 +448,14 @@ impl PoolPane {
             return;
         };
         match (self.total, &self.error) {
-            (_, Some(e)) if self.rows.is_empty() => return message(f, text::error(e), t.error),
+            (_, Some(e)) if self.rows.is_empty() => {
+                return message(f, text::error(e, ui.keymap), t.error)
+            }
             (None, _) => return message(f, text::LOADING.to_string(), t.dim),
             (Some(0), _) if filter.is_empty() => {
-                return message(f, text::empty_pool(source), t.dim)
+                return message(f, text::empty_pool(source, ui.keymap), t.dim)
             }
-            (Some(0), _) => return message(f, text::no_match(&filter), t.dim),
+            (Some(0), _) => return message(f, text::no_match(&filter, ui.keymap), t.dim),
             _ => {}
         }
         let total = self.total();
@@ -532,6 +546,10 @@ impl Pane for PoolPane {
         PaneId::Pool
     }
 
+    fn has_filter(&self) -> bool {
+        true
+    }
+
     fn context(&self) -> Context {
         if self.editing.is_some() {
             Context::Text
@@ -553,8 +571,9 @@ impl Pane for PoolPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
-        if let Some(ta) = &self.editing {
+        if let Some(ta) = &mut self.editing {
             match cmd {
+                Command::ClearLine => crate::tui::widgets::prompt::clear_line(ta),
                 Command::Select | Command::Save => {
                     let typed = ta.lines().join("").trim().to_string();
                     self.editing = None;
@@ -652,7 +671,7 @@ impl Pane for PoolPane {
 impl PoolPane {
     fn failed(&mut self, e: String, ctx: &mut Ctx) {
         if !self.rows.is_empty() {
-            ctx.error(text::error(&e));
+            ctx.error(text::error(&e, ctx.keys));
         }
         self.error = Some(e);
     }
@@ -700,6 +719,7 @@ mod tests {
                     effects: &mut next,
                     confirm: &mut confirm,
                     pane: PaneId::Pool,
+                    keys: &crate::tui::keymap::Keymap::default(),
                 };
                 pane.reply(tag.what, response, &mut ctx);
             }
@@ -720,6 +740,7 @@ mod tests {
             effects: &mut effects,
             confirm: &mut confirm,
             pane: PaneId::Pool,
+            keys: &crate::tui::keymap::Keymap::default(),
         };
         f(pane, &mut ctx);
         effects

@@ -43,7 +43,9 @@ mod text {
     }
     pub const DISCARD: &str = "Discard the changes in this wizard? Nothing has been saved.";
     pub const DISCARDED: &str = "wizard closed; nothing saved";
-    pub const NOTHING_TO_EDIT: &str = "no source selected: press a to add one";
+    pub fn nothing_to_edit(add: &str) -> String {
+        format!("no source selected: press {add} to add one")
+    }
     pub const MANUAL: &str = "manual";
     pub const NOT_SET: &str = "not set";
     pub const AUTO: [&str; 3] = ["Use Global", "Auto Process", "Do NOT Auto Process"];
@@ -243,6 +245,7 @@ impl SourcesPane {
             Command::Select if w.next_step(others) => self.save(ctx),
             Command::Select => {}
             Command::Save => self.save(ctx),
+            Command::ClearLine => w.clear_line(),
             Command::Back => {
                 if w.changed() {
                     ctx.confirm(CONFIRM_DISCARD, text::DISCARD);
@@ -297,7 +300,10 @@ impl Pane for SourcesPane {
                     let w = Wizard::edit(s);
                     self.open(w, ctx);
                 }
-                None => ctx.info(text::NOTHING_TO_EDIT),
+                None => {
+                    let add = ctx.key(Command::New);
+                    ctx.info(text::nothing_to_edit(&add))
+                }
             },
             Command::Delete => {
                 if let Some(s) = ctx.shared.sources.get(self.selected) {

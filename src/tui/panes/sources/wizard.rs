@@ -60,9 +60,24 @@ pub(crate) mod text {
     }
     pub const SEP: &str = " › ";
     pub const STEP_ERROR: &str = " ✘";
-    pub const KEYS: &str = "Tab/↓ next field · ←/→/Space choose · Enter next step · PgUp/PgDn step · Ctrl-s save · Esc cancel";
-    pub const KEYS_LAST: &str =
-        "Tab/↓ next field · ←/→/Space choose · Enter saves · PgUp previous step · Ctrl-s save · Esc cancel";
+    /// The key line; Tab, Enter, Ctrl-s and Esc come from the registry, the rest are the
+    /// fields' own editing keys.
+    pub fn keys(k: &crate::tui::keymap::Keymap, last: bool) -> String {
+        use crate::tui::command::Command as C;
+        let key = |c| k.shown(crate::tui::keymap::Context::Text, c);
+        let (enter, pages) = if last {
+            ("saves", "PgUp previous step")
+        } else {
+            ("next step", "PgUp/PgDn step")
+        };
+        format!(
+            "{}/↓ next field · ←/→/Space choose · {} {enter} · {pages} · {} save · {} cancel",
+            key(C::Right),
+            key(C::Select),
+            key(C::Save),
+            key(C::Back)
+        )
+    }
     pub const SAVING: &str = "saving…";
     pub const ERROR_MARK: &str = "✘ ";
 
@@ -574,6 +589,11 @@ impl Wizard {
         self.original.is_some()
     }
 
+    /// Ctrl-u: empties the focused text field.
+    pub fn clear_line(&mut self) {
+        self.form.clear_line();
+    }
+
     /// Whether the user changed anything (Esc then asks before discarding).
     pub fn changed(&self) -> bool {
         self.form.changed()
@@ -1008,11 +1028,7 @@ impl Wizard {
                 error,
             );
         }
-        let keys_text = if self.form.is_last_section() {
-            text::KEYS_LAST
-        } else {
-            text::KEYS
-        };
+        let keys_text = text::keys(ui.keymap, self.form.is_last_section());
         f.render_widget(Paragraph::new(Line::styled(keys_text, t.dim)), keys);
     }
 }

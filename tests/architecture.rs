@@ -12,6 +12,7 @@ const LAYERS: &[&str] = &[
     "clock",
     "secret",
     "excerpt",
+    "integration",
     "store",
     "lightspeed",
     "sim",

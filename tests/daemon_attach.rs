@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use lsbridge::backend::RemoteClient;
-use lsbridge::engine::{EngineEvent, JobKind, Request, Response};
+use lsbridge::engine::{EngineEvent, Integration, Request, Response};
 use lsbridge::jobs::{JobEvent, Outcome};
 use support::daemon::DaemonProc;
 use support::procs::{self, SimProc};
@@ -54,7 +54,7 @@ fn setup(dir: &Path, origin: &str, token: &str) {
 fn start_primary() -> Request {
     Request::StartJob {
         source: "big".into(),
-        kind: JobKind::Primary,
+        kind: Integration::Primary,
         dry_run: false,
         confirm_archive: false,
     }

@@ -217,6 +217,13 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
         .await
     {
         Response::Error(e) => {
+            // Typed: the setting is named by its id, not only in the words.
+            assert!(
+                matches!(&e, lsbridge::engine::EngineError::InvalidSource { issues }
+                    if issues.iter().any(|i| i.setting == "Get Inventory (Primary) Quantity From")),
+                "{e:?}"
+            );
+            let e = e.to_string();
             assert!(
                 e.contains("Get Inventory (Primary) Quantity From \"not-an-outlet\" is not an outlet in this store"),
                 "{e}"
@@ -247,7 +254,8 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
     bad.send_frs.hold_hours = u32::MAX;
     match client.call(Request::SaveSource { source: bad }).await {
         Response::Error(e) => assert!(
-            e.contains("hold hours 4294967295 is too long: use 0 to 8760"),
+            e.to_string()
+                .contains("hold hours 4294967295 is too long: use 0 to 8760"),
             "{e}"
         ),
         other => panic!("an out-of-range hold was accepted: {other:?}"),
@@ -257,7 +265,8 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
     bad.send_frs.payment_mapping_set = Some("no-such-set".into());
     match client.call(Request::SaveSource { source: bad }).await {
         Response::Error(e) => assert!(
-            e.contains("\"no-such-set\": no mapping set of that name"),
+            e.to_string()
+                .contains("\"no-such-set\": no mapping set of that name"),
             "{e}"
         ),
         other => panic!("a missing payment mapping set was accepted: {other:?}"),

@@ -21,7 +21,8 @@ use tokio_util::codec::{Encoder, LengthDelimitedCodec, LengthDelimitedCodecError
 use crate::engine::{EngineEvent, Request, Response};
 
 /// The protocol version this build speaks. Bumped on any incompatible change.
-pub const PROTOCOL: u32 = 1;
+/// 2: refusals are typed ([`crate::engine::EngineError`]); integrations are one enum.
+pub const PROTOCOL: u32 = 2;
 
 /// Largest frame either side accepts (8 MiB).
 pub const MAX_FRAME: usize = 8 * 1024 * 1024;
@@ -215,7 +216,7 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::JobKind;
+    use crate::engine::Integration;
 
     #[test]
     fn hello_shapes_match_the_documented_json() {
@@ -235,7 +236,7 @@ mod tests {
             id: 7,
             request: Box::new(Request::StartJob {
                 source: "big".into(),
-                kind: JobKind::Primary,
+                kind: Integration::Primary,
                 dry_run: false,
                 confirm_archive: false,
             }),

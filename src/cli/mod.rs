@@ -79,6 +79,7 @@ macro_rules! errln {
 pub mod bench;
 pub mod daemon;
 pub mod frs;
+pub mod missing;
 pub mod run;
 pub mod sources;
 pub mod templates;
@@ -614,7 +615,7 @@ fn run_runs(
         format!(
             "{:>10}  {:9}  {:12}  {}  {:?}{}  {}",
             r.id,
-            r.kind,
+            r.kind.key(),
             r.source,
             r.started_at,
             r.outcome,

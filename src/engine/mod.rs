@@ -9,6 +9,7 @@
 //! the job's events come back on the broadcast channel. Nothing here knows about terminals.
 
 pub mod api;
+mod error;
 mod events;
 mod jobs;
 mod retention;
@@ -22,7 +23,8 @@ use std::time::SystemTime;
 use tokio::sync::{broadcast, watch};
 
 pub use api::{ConnectionView, FrAction, Request, Response};
-pub use events::{EngineEvent, JobKind, RunningJob};
+pub use error::{ConnectionField, EngineError, FieldId, SettingIssue, Thing};
+pub use events::{EngineEvent, Integration, JobKind, RunningJob};
 pub use jobs::Refusal;
 
 use crate::clock::SharedClock;

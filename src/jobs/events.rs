@@ -21,7 +21,7 @@ pub enum Level {
 pub enum JobEvent {
     Started {
         run: u64,
-        kind: String,
+        kind: crate::integration::Integration,
         source: String,
         dry_run: bool,
     },

@@ -735,7 +735,7 @@ pub async fn run(
         Some(r) => r,
         None => RunRecord::new(
             run,
-            "primary",
+            crate::integration::Integration::Primary,
             source,
             opts.dry_run,
             clock::rfc3339(ctx.clock.now()),

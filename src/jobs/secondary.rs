@@ -52,7 +52,7 @@ pub async fn run(
     let run = ctx.store.generate_id()? + 1;
     let mut record = RunRecord::new(
         run,
-        "secondary",
+        crate::integration::Integration::Secondary,
         source,
         opts.dry_run,
         clock::rfc3339(ctx.clock.now()),

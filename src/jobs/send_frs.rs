@@ -1365,7 +1365,7 @@ pub async fn run(
     let run = ctx.store.generate_id()? + 1;
     let mut record = RunRecord::new(
         run,
-        "send-frs",
+        crate::integration::Integration::SendFrs,
         source,
         opts.dry_run,
         clock::rfc3339(ctx.clock.now()),

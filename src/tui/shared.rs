@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use super::log_buffer::{LogBuffer, LogEntry};
-use crate::engine::{EngineEvent, JobKind};
+use crate::engine::{EngineEvent, Integration};
 use crate::jobs::{Counts, JobEvent, Outcome};
 use crate::source::Source;
 
@@ -19,7 +19,7 @@ pub enum Flash {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobView {
     pub source: String,
-    pub kind: JobKind,
+    pub kind: Integration,
     pub run: u64,
     pub dry_run: bool,
     pub phase: String,
@@ -42,7 +42,7 @@ pub struct Shared {
     /// The source the panes show (Sources pane's selection).
     pub source: Option<String>,
     /// By (source id, kind): the latest run of each integration seen this session.
-    pub jobs: BTreeMap<(u64, JobKind), JobView>,
+    pub jobs: BTreeMap<(u64, Integration), JobView>,
     pub log: LogBuffer,
     pub flash: Option<(Flash, String)>,
     /// "in-process" or "attached to daemon".

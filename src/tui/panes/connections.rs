@@ -13,7 +13,9 @@ use ratatui::Frame;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::connections::NewConnection;
-use crate::engine::{ConnectionView, EngineEvent, Request, Response};
+use crate::engine::{
+    ConnectionField, ConnectionView, EngineError, EngineEvent, FieldId, Request, Response, Thing,
+};
 use crate::tui::action::Effect;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
@@ -56,7 +58,7 @@ mod text {
 
     pub const FORM_TITLE: &str = " Add connection ";
     pub const FORM_INTRO: &str =
-        "One connection powers Get Inventory (Primary), (Secondary) and Send Fulfillment Requests.";
+        "One connection powers Get Inventory (Primary), (Secondary) and Send FRs.";
     pub const FORM_KEYS: &str =
         "Tab/↓ next field · Enter next field (saves on the last) · Ctrl-s save · Esc cancel";
     pub const SAVING: &str = "saving…";
@@ -112,22 +114,25 @@ fn new_form() -> Form<C> {
     ])
 }
 
-/// The field an engine refusal concerns.
-fn field_for(msg: &str) -> Option<C> {
-    let m = msg.to_lowercase();
-    if m.contains("connection name") || m.contains("connection named") || m.contains("needs a name")
+/// The form field an engine refusal concerns, from its typed field id (a taken name is the
+/// name's).
+fn field_for(e: &EngineError) -> Option<C> {
+    if let EngineError::InUse {
+        what: Thing::Connection,
+        ..
+    } = e
     {
-        Some(C::Name)
-    } else if m.contains("domain prefix") {
-        Some(C::Prefix)
-    } else if m.contains("personal token") || m.contains("env:") {
-        Some(C::Token)
-    } else if m.contains("api version") {
-        Some(C::Version)
-    } else if m.contains("not a url") || m.contains("plain http") {
-        Some(C::ApiRoot)
-    } else {
-        None
+        return Some(C::Name);
+    }
+    match e.field()? {
+        FieldId::Connection(f) => Some(match f {
+            ConnectionField::Name => C::Name,
+            ConnectionField::DomainPrefix => C::Prefix,
+            ConnectionField::Token => C::Token,
+            ConnectionField::ApiRoot => C::ApiRoot,
+            ConnectionField::ApiVersion => C::Version,
+        }),
+        FieldId::Source(_) => None,
     }
 }
 
@@ -332,9 +337,9 @@ impl Pane for ConnectionsPane {
                 match r {
                     Response::Error(e) => {
                         if let Some(n) = name {
-                            self.results.insert(n, (false, e.clone()));
+                            self.results.insert(n, (false, e.to_string()));
                         }
-                        ctx.error(e);
+                        ctx.error(e.to_string());
                     }
                     // The store's name arrives with the engine's ConnectionTested event.
                     Response::Message(m) => ctx.info(m),
@@ -348,10 +353,10 @@ impl Pane for ConnectionsPane {
                 if let Some(form) = &mut self.form {
                     match field_for(&e) {
                         Some(id) => {
-                            form.set_error(id, e);
+                            form.set_error(id, e.to_string());
                             form.focus_id(id);
                         }
-                        None => form.error = Some(e),
+                        None => form.error = Some(e.to_string()),
                     }
                 }
             }
@@ -371,7 +376,7 @@ impl Pane for ConnectionsPane {
                 ctx.info(text::REMOVED);
                 self.refresh(ctx);
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
     }

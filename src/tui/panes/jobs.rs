@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, JobKind, Request, Response};
+use crate::engine::{EngineEvent, Integration, Request, Response};
 use crate::jobs::runs::RunRecord;
 use crate::source::Schedule;
 use crate::tui::command::Command;
@@ -37,18 +37,10 @@ const SCHEDULES: u32 = 4;
 pub struct JobsPane {
     selected: usize,
     /// Newest run per (source name, kind).
-    last: BTreeMap<(String, JobKind), RunRecord>,
+    last: BTreeMap<(String, Integration), RunRecord>,
     /// Next scheduled run per (source name, kind).
-    next: BTreeMap<(String, JobKind), std::time::SystemTime>,
+    next: BTreeMap<(String, Integration), std::time::SystemTime>,
     error: Option<String>,
-}
-
-fn short_label(k: JobKind) -> &'static str {
-    match k {
-        JobKind::Primary => "Primary",
-        JobKind::Secondary => "Secondary",
-        JobKind::SendFrs => "Send FRs",
-    }
 }
 
 fn schedule_text(s: Option<&Schedule>) -> String {
@@ -81,14 +73,14 @@ impl JobsPane {
     fn rows<'a>(
         &self,
         ui_sources: &'a [crate::source::Source],
-    ) -> Vec<(&'a crate::source::Source, JobKind)> {
+    ) -> Vec<(&'a crate::source::Source, Integration)> {
         ui_sources
             .iter()
-            .flat_map(|s| JobKind::ALL.into_iter().map(move |k| (s, k)))
+            .flat_map(|s| Integration::ALL.into_iter().map(move |k| (s, k)))
             .collect()
     }
 
-    fn selected_row(&self, ctx: &Ctx) -> Option<(String, JobKind)> {
+    fn selected_row(&self, ctx: &Ctx) -> Option<(String, Integration)> {
         let rows = self.rows(&ctx.shared.sources);
         rows.get(self.selected).map(|(s, k)| (s.name.clone(), *k))
     }
@@ -160,9 +152,7 @@ impl Pane for JobsPane {
                 self.last.clear();
                 // Newest first: keep the first seen per integration.
                 for r in runs {
-                    if let Some(k) = JobKind::from_run_kind(&r.kind) {
-                        self.last.entry((r.source.clone(), k)).or_insert(r);
-                    }
+                    self.last.entry((r.source.clone(), r.kind)).or_insert(r);
                 }
                 self.error = None;
             }
@@ -173,8 +163,8 @@ impl Pane for JobsPane {
                     .collect();
             }
             (_, Response::Error(e)) => {
-                self.error = Some(e.clone());
-                ctx.error(e);
+                self.error = Some(e.to_string());
+                ctx.error(e.to_string());
             }
             (_, Response::Message(m)) => ctx.info(m),
             _ => {}
@@ -215,11 +205,7 @@ impl Pane for JobsPane {
             .skip(first)
             .take(inner_h)
             .map(|(i, (s, k))| {
-                let sched = match k {
-                    JobKind::Primary => s.primary.schedule.as_ref(),
-                    JobKind::Secondary => s.secondary.schedule.as_ref(),
-                    JobKind::SendFrs => s.send_frs.schedule.as_ref(),
-                };
+                let sched = crate::engine::scheduler::schedule_of(s, *k);
                 let last = self.last.get(&(s.name.clone(), *k));
                 let last_text = match last {
                     None => Span::styled(text::NEVER, t.dim),
@@ -236,7 +222,7 @@ impl Pane for JobsPane {
                                 r.outcome,
                                 r.started_at.get(11..16).unwrap_or(&r.started_at),
                                 duration(r),
-                                if *k == JobKind::SendFrs {
+                                if *k == Integration::SendFrs {
                                     format!("sent {}", r.counts.sent)
                                 } else {
                                     format!(
@@ -276,7 +262,7 @@ impl Pane for JobsPane {
                 };
                 Row::new(vec![
                     Cell::from(s.name.clone()),
-                    Cell::from(short_label(*k)),
+                    Cell::from(Integration::short_label(*k)),
                     Cell::from(schedule_text(sched)),
                     Cell::from(Line::from(last_text)),
                     Cell::from(Line::from(now)),

@@ -97,7 +97,7 @@ impl Pane for RunsPane {
                     self.open = Some((r.id, lines, 0));
                 }
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
     }
@@ -165,7 +165,7 @@ impl Pane for RunsPane {
                     Cell::from(r.id.to_string()),
                     Cell::from(format!(
                         "{}{}",
-                        r.kind,
+                        r.kind.key(),
                         if r.dry_run { " (dry)" } else { "" }
                     )),
                     Cell::from(r.source.clone()),

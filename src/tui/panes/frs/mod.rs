@@ -13,7 +13,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, FrAction, JobKind, Request, Response};
+use crate::engine::{EngineEvent, FrAction, Integration, Request, Response};
 use crate::frs::{Fr, FrStatus};
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
@@ -364,7 +364,7 @@ impl FrsPane {
                     SEND,
                     Request::StartJob {
                         source: source.clone(),
-                        kind: JobKind::SendFrs,
+                        kind: Integration::SendFrs,
                         dry_run: false,
                         confirm_archive: false,
                     },
@@ -623,13 +623,14 @@ impl Pane for FrsPane {
             (SEND, Response::Done) => {}
             (w, Response::Error(e)) if w == self.tag(LIST) => {
                 self.loaded = true;
+                let e = e.to_string();
                 if !self.frs.is_empty() {
                     ctx.error(text::error(&e));
                 }
                 self.error = Some(e);
             }
-            (IMPORT | ACTION | SEND, Response::Error(e)) => ctx.error(e),
-            (w, Response::Error(e)) if w == self.tag(TIMELINE) => ctx.error(e),
+            (IMPORT | ACTION | SEND, Response::Error(e)) => ctx.error(e.to_string()),
+            (w, Response::Error(e)) if w == self.tag(TIMELINE) => ctx.error(e.to_string()),
             _ => {}
         }
     }
@@ -639,7 +640,7 @@ impl Pane for FrsPane {
             event,
             EngineEvent::DataChanged { .. }
                 | EngineEvent::Idle {
-                    kind: JobKind::SendFrs,
+                    kind: Integration::SendFrs,
                     ..
                 }
         );

@@ -41,7 +41,7 @@ mod text {
     use super::edit::ParamKind;
 
     pub const TITLE: &str = " Mapping ";
-    pub const EMPTY: &str = "No source yet. Add one in Sources (1); its three mapping templates (Get Inventory [Primary], [Secondary] and Send FRs) are reviewed and edited here.";
+    pub const EMPTY: &str = "No source yet. Add one in Sources (1); its three mapping templates, for Get Inventory (Primary), Get Inventory (Secondary) and Send FRs, are reviewed and edited here.";
     pub const LOADING: &str = "loading…";
     pub const NO_SOURCE: &str = "no source selected: pick one in Sources (1)";
     pub const PICKER_HEADER: [&str; 5] = ["", "integration", "template", "rows", "state"];
@@ -763,9 +763,9 @@ impl Pane for MappingPane {
             }
             (SAVE, Response::Error(e)) => {
                 if let Some(g) = &mut self.grid {
-                    g.save_failed(e.clone());
+                    g.save_failed(&e);
                 }
-                ctx.error(text::save_refused(&e));
+                ctx.error(text::save_refused(&e.to_string()));
             }
             (SAVE_SET, Response::Done) => {
                 if let Some(se) = &mut self.sets_editor {
@@ -778,9 +778,9 @@ impl Pane for MappingPane {
             (SAVE_SET, Response::Error(e)) => {
                 if let Some(se) = &mut self.sets_editor {
                     se.sending = None;
-                    se.error = Some(e.clone());
+                    se.error = Some(e.to_string());
                 }
-                ctx.error(e);
+                ctx.error(e.to_string());
             }
             (w, r) if w >= SAMPLE => {
                 let k = (w - SAMPLE) as usize;
@@ -791,7 +791,7 @@ impl Pane for MappingPane {
                 };
                 let sample = match r {
                     Response::Record(s) => Ok(s),
-                    Response::Error(e) => Err(e),
+                    Response::Error(e) => Err(e.to_string()),
                     _ => return,
                 };
                 self.samples
@@ -803,7 +803,7 @@ impl Pane for MappingPane {
                     }
                 }
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
         self.recompute();

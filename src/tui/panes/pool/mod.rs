@@ -16,7 +16,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, JobKind, Request, Response};
+use crate::engine::{EngineEvent, Integration, Request, Response};
 use crate::mapping::FieldValue;
 use crate::pool::PoolItem;
 use crate::tui::command::Command;
@@ -562,7 +562,7 @@ impl Pane for PoolPane {
                     self.error = None;
                     self.moved(ctx);
                 }
-                Response::Error(e) => self.failed(e, ctx),
+                Response::Error(e) => self.failed(e.to_string(), ctx),
                 _ => {}
             }
         } else if let Some((_, offset)) = self.pending_page.filter(|(id, _)| *id == what) {
@@ -586,7 +586,7 @@ impl Pane for PoolPane {
                     }
                     self.moved(ctx);
                 }
-                Response::Error(e) => self.failed(e, ctx),
+                Response::Error(e) => self.failed(e.to_string(), ctx),
                 _ => {}
             }
         }
@@ -595,7 +595,7 @@ impl Pane for PoolPane {
     fn engine(&mut self, event: &EngineEvent, ctx: &mut Ctx) {
         if let EngineEvent::Idle {
             source,
-            kind: JobKind::Primary | JobKind::Secondary,
+            kind: Integration::Primary | Integration::Secondary,
         } = event
         {
             let name = ctx.shared.source_name(*source);

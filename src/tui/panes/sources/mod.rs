@@ -367,10 +367,10 @@ impl Pane for SourcesPane {
             }
             (SAVE, Response::Error(e)) => match &mut self.wizard {
                 Some(w) => {
-                    w.engine_error(e);
+                    w.engine_error(&e);
                     ctx.effects.push(Effect::Bell);
                 }
-                None => ctx.error(e),
+                None => ctx.error(e.to_string()),
             },
             (SAVE, response) => {
                 let edit = self.wizard.as_ref().is_some_and(Wizard::is_edit);
@@ -391,10 +391,10 @@ impl Pane for SourcesPane {
             }
             (CONNECTIONS | TEMPLATES, Response::Error(e)) => {
                 if let Some(w) = &mut self.wizard {
-                    w.engine_error(e);
+                    w.engine_error(&e);
                 }
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
     }

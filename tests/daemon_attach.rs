@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use lsbridge::backend::RemoteClient;
 use lsbridge::engine::{EngineEvent, Integration, Request, Response};
-use lsbridge::jobs::{JobEvent, Outcome};
+use lsbridge::jobs::{JobEvent, Outcome, Phase};
 use support::daemon::DaemonProc;
 use support::procs::{self, SimProc};
 use tokio::sync::broadcast;
@@ -93,7 +93,7 @@ async fn until_products_progress(
             ..
         } = e
         {
-            if phase == "products" && done > 0 {
+            if phase == Phase::Products && done > 0 {
                 return (seen, run);
             }
         }

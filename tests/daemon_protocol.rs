@@ -296,7 +296,8 @@ async fn a_stale_socket_is_replaced_and_connect_backend_picks_the_mode() {
     let b = connect_backend(dir.path(), Default::default())
         .await
         .unwrap();
-    assert_eq!(b.mode(), "attached to daemon");
+    assert_eq!(b.mode(), lsbridge::backend::Mode::Attached);
+    assert_eq!(b.mode().to_string(), "attached to daemon");
     assert!(b.local().is_none());
     assert_eq!(
         b.call(Request::ListSources).await,
@@ -309,7 +310,8 @@ async fn a_stale_socket_is_replaced_and_connect_backend_picks_the_mode() {
     let b = connect_backend(dir.path(), Default::default())
         .await
         .unwrap();
-    assert_eq!(b.mode(), "in-process");
+    assert_eq!(b.mode(), lsbridge::backend::Mode::InProcess);
+    assert_eq!(b.mode().to_string(), "in-process");
     assert!(b.local().is_some());
     assert_eq!(
         b.call(Request::ListSources).await,

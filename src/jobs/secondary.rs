@@ -215,7 +215,7 @@ pub async fn run(
             }
             ctx.events.send(JobEvent::Progress {
                 run,
-                phase: "stock changes".into(),
+                phase: super::Phase::StockChanges,
                 done: counts.new + counts.updated + counts.unchanged + counts.archived,
                 counts,
             });

@@ -1502,7 +1502,7 @@ async fn drive(job: &mut Job<'_>, counts: &mut Counts) -> Result<String, JobErro
         }
         job.ctx.events.send(super::JobEvent::Progress {
             run: job.run,
-            phase: "sending FRs".into(),
+            phase: super::Phase::SendingFrs,
             done: by_status.values().sum(),
             counts: *counts,
         });

@@ -22,7 +22,7 @@ pub struct JobView {
     pub kind: Integration,
     pub run: u64,
     pub dry_run: bool,
-    pub phase: String,
+    pub phase: crate::jobs::Phase,
     pub done: u64,
     pub counts: Counts,
     pub waiting_until: Option<SystemTime>,
@@ -45,8 +45,7 @@ pub struct Shared {
     pub jobs: BTreeMap<(u64, Integration), JobView>,
     pub log: LogBuffer,
     pub flash: Option<(Flash, String)>,
-    /// "in-process" or "attached to daemon".
-    pub mode: String,
+    pub mode: crate::backend::Mode,
     /// Live views stop moving (`f`).
     pub frozen: bool,
     pub mouse: bool,
@@ -104,7 +103,7 @@ impl Shared {
                         kind: *kind,
                         run: *run,
                         dry_run: *dry_run,
-                        phase: "starting".into(),
+                        phase: crate::jobs::Phase::Starting,
                         done: 0,
                         counts: Counts::default(),
                         waiting_until: None,
@@ -119,7 +118,7 @@ impl Shared {
                 ..
             } => {
                 if let Some(j) = self.jobs.get_mut(&key) {
-                    j.phase.clone_from(phase);
+                    j.phase = *phase;
                     j.done = *done;
                     j.counts = *counts;
                     j.waiting_until = None;

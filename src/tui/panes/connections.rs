@@ -3,6 +3,7 @@
 //! into a masked field: only `•` is ever drawn, and the pane keeps the typed text only until
 //! the form is saved or closed.
 
+use crate::tui::panes::ReplyId;
 use std::collections::BTreeMap;
 
 use crossterm::event::KeyEvent;
@@ -82,11 +83,6 @@ mod text {
     pub const DISCARDED: &str = "form closed; nothing saved";
 }
 
-const LIST: u32 = 1;
-const TEST: u32 = 2;
-const REMOVE: u32 = 3;
-const ADD: u32 = 4;
-
 const CONFIRM_REMOVE: u32 = 1;
 const CONFIRM_DISCARD: u32 = 2;
 
@@ -136,6 +132,16 @@ fn field_for(e: &EngineError) -> Option<C> {
     }
 }
 
+super::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+    List = 1,
+    Test = 2,
+    Remove = 3,
+    Add = 4,
+    }
+}
+
 #[derive(Default)]
 pub struct ConnectionsPane {
     list: Vec<ConnectionView>,
@@ -181,7 +187,7 @@ impl ConnectionsPane {
             api_root: opt(form.text(C::ApiRoot)),
         };
         self.adding = Some(name);
-        ctx.call(ADD, Request::AddConnection { connection });
+        ctx.call(Reply::Add, Request::AddConnection { connection });
     }
 
     fn form_command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -259,7 +265,7 @@ impl Pane for ConnectionsPane {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
-        ctx.call(LIST, Request::ListConnections);
+        ctx.call(Reply::List, Request::ListConnections);
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -278,7 +284,7 @@ impl Pane for ConnectionsPane {
                     self.testing = Some(c.name.clone());
                     ctx.info(text::testing(&c.name));
                     ctx.call(
-                        TEST,
+                        Reply::Test,
                         Request::TestConnection {
                             name: c.name.clone(),
                         },
@@ -306,7 +312,7 @@ impl Pane for ConnectionsPane {
             CONFIRM_REMOVE => {
                 if let Some(c) = self.list.get(self.selected) {
                     ctx.call(
-                        REMOVE,
+                        Reply::Remove,
                         Request::RemoveConnection {
                             name: c.name.clone(),
                         },
@@ -322,8 +328,11 @@ impl Pane for ConnectionsPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (LIST, Response::Connections(l)) => {
+            (Reply::List, Response::Connections(l)) => {
                 self.list = l;
                 if let Some(name) = self.select_after.take() {
                     if let Some(i) = self.list.iter().position(|c| c.name == name) {
@@ -332,7 +341,7 @@ impl Pane for ConnectionsPane {
                 }
                 self.selected = self.selected.min(self.list.len().saturating_sub(1));
             }
-            (TEST, r) => {
+            (Reply::Test, r) => {
                 let name = self.testing.take();
                 match r {
                     Response::Error(e) => {
@@ -347,7 +356,7 @@ impl Pane for ConnectionsPane {
                 }
                 self.refresh(ctx);
             }
-            (ADD, Response::Error(e)) => {
+            (Reply::Add, Response::Error(e)) => {
                 self.adding = None;
                 ctx.effects.push(Effect::Bell);
                 if let Some(form) = &mut self.form {
@@ -360,7 +369,7 @@ impl Pane for ConnectionsPane {
                     }
                 }
             }
-            (ADD, r) => {
+            (Reply::Add, r) => {
                 self.form = None;
                 if let Some(name) = self.adding.take() {
                     let mut msg = text::saved(&name);
@@ -372,7 +381,7 @@ impl Pane for ConnectionsPane {
                 }
                 self.refresh(ctx);
             }
-            (REMOVE, Response::Done) => {
+            (Reply::Remove, Response::Done) => {
                 ctx.info(text::REMOVED);
                 self.refresh(ctx);
             }

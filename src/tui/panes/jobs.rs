@@ -2,6 +2,7 @@
 //! duration), next run, and — while running — progress and the rate-limit wait. Run now,
 //! dry run and cancel act on the selected row.
 
+use crate::tui::panes::ReplyId;
 use std::collections::BTreeMap;
 
 use ratatui::layout::{Constraint, Rect};
@@ -28,10 +29,15 @@ mod text {
         "runs only when started (set a schedule in the source's settings)";
 }
 
-const RUNS: u32 = 1;
-const START: u32 = 2;
-const CANCEL: u32 = 3;
-const SCHEDULES: u32 = 4;
+super::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+    Runs = 1,
+    Start = 2,
+    Cancel = 3,
+    Schedules = 4,
+    }
+}
 
 #[derive(Default)]
 pub struct JobsPane {
@@ -92,15 +98,19 @@ impl Pane for JobsPane {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
-        ctx.call_for(PaneId::Sources, 0, Request::ListSources);
+        ctx.call_for(
+            PaneId::Sources,
+            super::sources::Reply::List,
+            Request::ListSources,
+        );
         ctx.call(
-            RUNS,
+            Reply::Runs,
             Request::Runs {
                 source: None,
                 limit: 500,
             },
         );
-        ctx.call(SCHEDULES, Request::Schedules);
+        ctx.call(Reply::Schedules, Request::Schedules);
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -116,7 +126,7 @@ impl Pane for JobsPane {
                     return true;
                 };
                 ctx.call(
-                    START,
+                    Reply::Start,
                     Request::StartJob {
                         source: source.clone(),
                         kind,
@@ -139,7 +149,7 @@ impl Pane for JobsPane {
                     ctx.error(text::NO_ROW);
                     return true;
                 };
-                ctx.call(CANCEL, Request::CancelJob { source, kind });
+                ctx.call(Reply::Cancel, Request::CancelJob { source, kind });
             }
             _ => return false,
         }
@@ -147,8 +157,11 @@ impl Pane for JobsPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (RUNS, Response::Runs(runs)) => {
+            (Reply::Runs, Response::Runs(runs)) => {
                 self.last.clear();
                 // Newest first: keep the first seen per integration.
                 for r in runs {
@@ -156,7 +169,7 @@ impl Pane for JobsPane {
                 }
                 self.error = None;
             }
-            (SCHEDULES, Response::Schedules(list)) => {
+            (Reply::Schedules, Response::Schedules(list)) => {
                 self.next = list
                     .into_iter()
                     .map(|n| ((n.source, n.kind), n.at))
@@ -175,15 +188,15 @@ impl Pane for JobsPane {
         match event {
             EngineEvent::Idle { .. } => {
                 ctx.call(
-                    RUNS,
+                    Reply::Runs,
                     Request::Runs {
                         source: None,
                         limit: 500,
                     },
                 );
-                ctx.call(SCHEDULES, Request::Schedules);
+                ctx.call(Reply::Schedules, Request::Schedules);
             }
-            EngineEvent::DataChanged { .. } => ctx.call(SCHEDULES, Request::Schedules),
+            EngineEvent::DataChanged { .. } => ctx.call(Reply::Schedules, Request::Schedules),
             EngineEvent::Refused { reason, .. } => ctx.error(reason.clone()),
             _ => {}
         }

@@ -2,6 +2,7 @@
 //! integrations, Connected / Configured / Mapped, and the exact missing item when one is not
 //! met. `t` runs Test Connection on the source's connection.
 
+use crate::tui::panes::ReplyId;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -58,8 +59,13 @@ pub fn missing_hint(m: &Missing, keys: &Keymap) -> String {
     }
 }
 
-const STATUS: u32 = 1;
-const TEST: u32 = 2;
+super::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+    Status = 1,
+    Test = 2,
+    }
+}
 
 #[derive(Default)]
 pub struct StatusPane {
@@ -74,7 +80,7 @@ impl Pane for StatusPane {
 
     fn refresh(&mut self, ctx: &mut Ctx) {
         if let Some(s) = ctx.shared.source.clone() {
-            ctx.call(STATUS, Request::SourceStatus { source: s });
+            ctx.call(Reply::Status, Request::SourceStatus { source: s });
         } else {
             self.rows.clear();
         }
@@ -90,7 +96,7 @@ impl Pane for StatusPane {
                 {
                     Some(name) => {
                         ctx.info(format!("testing connection {name}…"));
-                        ctx.call(TEST, Request::TestConnection { name });
+                        ctx.call(Reply::Test, Request::TestConnection { name });
                     }
                     None => ctx.error(text::NO_CONNECTION),
                 }
@@ -101,16 +107,19 @@ impl Pane for StatusPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (STATUS, Response::Status(rows)) => {
+            (Reply::Status, Response::Status(rows)) => {
                 self.rows = rows;
                 self.error = None;
             }
-            (TEST, Response::Message(m)) => {
+            (Reply::Test, Response::Message(m)) => {
                 ctx.info(m);
                 self.refresh(ctx);
             }
-            (TEST, Response::Error(e)) => {
+            (Reply::Test, Response::Error(e)) => {
                 ctx.error(e.to_string());
                 self.refresh(ctx);
             }

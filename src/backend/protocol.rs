@@ -5,8 +5,8 @@
 //! [`MAX_FRAME`] bytes.
 //!
 //! The first message each way is a hello: the client sends
-//! `{"hello":{"protocol":1,"client":"lsbridge 0.1.0"}}`, the daemon answers
-//! `{"hello":{"protocol":1,"daemon":"lsbridge 0.1.0"}}`. Then the client sends
+//! `{"hello":{"protocol":2,"client":"lsbridge 0.1.0"}}`, the daemon answers
+//! `{"hello":{"protocol":2,"daemon":"lsbridge 0.1.0"}}`. Then the client sends
 //! [`ClientMsg::Call`] (answered by a [`DaemonMsg::Reply`] with the same id, in any order)
 //! and [`ClientMsg::Subscribe`] (from then on every engine event arrives as
 //! [`DaemonMsg::Event`]). Anything the daemon cannot accept (not JSON, an unknown message,
@@ -221,12 +221,12 @@ mod tests {
     #[test]
     fn hello_shapes_match_the_documented_json() {
         let hello = ClientMsg::Hello {
-            protocol: 1,
+            protocol: 2,
             client: "lsbridge 0.1.0".into(),
         };
         assert_eq!(
             serde_json::to_string(&hello).unwrap(),
-            r#"{"hello":{"protocol":1,"client":"lsbridge 0.1.0"}}"#
+            r#"{"hello":{"protocol":2,"client":"lsbridge 0.1.0"}}"#
         );
         assert_eq!(
             serde_json::to_string(&ClientMsg::Subscribe).unwrap(),
@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn first_frames_are_checked() {
         assert_eq!(
-            check_hello(br#"{"hello":{"protocol":1,"client":"x\ny"}}"#),
+            check_hello(br#"{"hello":{"protocol":2,"client":"x\ny"}}"#),
             HelloCheck::Ok {
                 client: "x y".into()
             }
@@ -263,7 +263,7 @@ mod tests {
         assert!(refused(b"").contains("not valid JSON"));
         assert!(refused(br#""subscribe""#).contains("expected a hello first"));
         assert!(refused(br#"{"hello":{"client":"x"}}"#).contains("no protocol version"));
-        assert!(refused(br#"{"hello":{"protocol":1}}"#).contains("not a message"));
+        assert!(refused(br#"{"hello":{"protocol":2}}"#).contains("not a message"));
         for m in [refused(b"\xff\xfe"), refused(b"{\"a\":\n")] {
             assert!(!m.contains('\n'), "{m}");
         }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use lsbridge::engine::JobKind;
+use lsbridge::engine::Integration;
 use lsbridge::jobs::events::Level;
 use lsbridge::mapping::FieldValue;
 use lsbridge::pool::PoolItem;
@@ -43,7 +43,7 @@ fn log_line(i: usize) -> LogEntry {
             "warehouse-east"
         }
         .to_string(),
-        kind: [JobKind::Primary, JobKind::Secondary, JobKind::SendFrs][i % 3],
+        kind: Integration::ALL[i % 3],
         level: match i % 97 {
             0 => Level::Error,
             1..=3 => Level::Warn,
@@ -176,7 +176,7 @@ fn main() {
         .unwrap_or(2000)
         .max(1000);
     let theme = Theme::built_in("default", ColorMode::Ansi256).expect("theme");
-    let mut app = App::new(Keymap::default(), "in-process".into());
+    let mut app = App::new(Keymap::default(), lsbridge::backend::Mode::InProcess);
     app.shared.now = "2026-11-26T12:00:00Z".into();
     app.shared.source = Some("harbor".into());
 

@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod engine;
 pub mod excerpt;
 pub mod frs;
+pub mod integration;
 pub mod jobs;
 pub mod lightspeed;
 pub mod mapping;

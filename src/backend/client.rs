@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
 
 use super::protocol::{self, ClientMsg, DaemonMsg, FrameWriter, PROTOCOL};
+use crate::engine::EngineError;
 use crate::engine::{EngineEvent, Request, Response};
 use crate::store::StoreError;
 
@@ -171,7 +172,7 @@ impl RemoteClient {
         {
             let mut calls = lock(&self.inner.calls);
             if let Some(why) = &calls.closed {
-                return Response::Error(why.clone());
+                return Response::Error(EngineError::unavailable(why.clone()));
             }
             calls.waiting.insert(id, tx);
         }
@@ -185,11 +186,15 @@ impl RemoteClient {
             .is_err()
         {
             lock(&self.inner.calls).waiting.remove(&id);
-            return Response::Error(self.closed_reason().unwrap_or_else(lost));
+            return Response::Error(EngineError::unavailable(
+                self.closed_reason().unwrap_or_else(lost),
+            ));
         }
         match rx.await {
             Ok(r) => r,
-            Err(_) => Response::Error(self.closed_reason().unwrap_or_else(lost)),
+            Err(_) => Response::Error(EngineError::unavailable(
+                self.closed_reason().unwrap_or_else(lost),
+            )),
         }
     }
 
@@ -263,7 +268,7 @@ fn close(calls: &Mutex<Calls>, why: String) {
         std::mem::take(&mut c.waiting)
     };
     for (_, tx) in waiting {
-        let _ = tx.send(Response::Error(why.clone()));
+        let _ = tx.send(Response::Error(EngineError::unavailable(why.clone())));
     }
 }
 
@@ -279,7 +284,7 @@ async fn write_loop(
                 // Too large to send (e.g. a huge template): only that call fails.
                 if let ClientMsg::Call { id, .. } = msg {
                     if let Some(tx) = lock(&calls).waiting.remove(&id) {
-                        let _ = tx.send(Response::Error(why));
+                        let _ = tx.send(Response::Error(EngineError::unavailable(why)));
                     }
                 }
                 continue;

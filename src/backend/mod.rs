@@ -36,6 +36,34 @@ pub enum Backend {
     Remote(RemoteClient),
 }
 
+/// Where a front end's engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// In this process: quitting stops its jobs.
+    #[default]
+    InProcess,
+    /// In the daemon: jobs go on after the front end quits.
+    Attached,
+    /// The daemon went away.
+    Disconnected,
+}
+
+impl Mode {
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::InProcess => "in-process",
+            Mode::Attached => "attached to daemon",
+            Mode::Disconnected => "disconnected",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 impl Backend {
     pub async fn call(&self, req: Request) -> Response {
         match self {
@@ -51,11 +79,12 @@ impl Backend {
         }
     }
 
-    /// For the status bar.
-    pub fn mode(&self) -> String {
+    /// Where the engine runs (the status bar shows it; quitting asks first only when jobs
+    /// run in this process).
+    pub fn mode(&self) -> Mode {
         match self {
-            Backend::Local(_) => "in-process".to_string(),
-            Backend::Remote(_) => "attached to daemon".to_string(),
+            Backend::Local(_) => Mode::InProcess,
+            Backend::Remote(_) => Mode::Attached,
         }
     }
 

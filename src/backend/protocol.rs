@@ -5,8 +5,8 @@
 //! [`MAX_FRAME`] bytes.
 //!
 //! The first message each way is a hello: the client sends
-//! `{"hello":{"protocol":1,"client":"lsbridge 0.1.0"}}`, the daemon answers
-//! `{"hello":{"protocol":1,"daemon":"lsbridge 0.1.0"}}`. Then the client sends
+//! `{"hello":{"protocol":2,"client":"lsbridge 0.1.0"}}`, the daemon answers
+//! `{"hello":{"protocol":2,"daemon":"lsbridge 0.1.0"}}`. Then the client sends
 //! [`ClientMsg::Call`] (answered by a [`DaemonMsg::Reply`] with the same id, in any order)
 //! and [`ClientMsg::Subscribe`] (from then on every engine event arrives as
 //! [`DaemonMsg::Event`]). Anything the daemon cannot accept (not JSON, an unknown message,
@@ -21,7 +21,8 @@ use tokio_util::codec::{Encoder, LengthDelimitedCodec, LengthDelimitedCodecError
 use crate::engine::{EngineEvent, Request, Response};
 
 /// The protocol version this build speaks. Bumped on any incompatible change.
-pub const PROTOCOL: u32 = 1;
+/// 2: refusals are typed ([`crate::engine::EngineError`]); integrations are one enum.
+pub const PROTOCOL: u32 = 2;
 
 /// Largest frame either side accepts (8 MiB).
 pub const MAX_FRAME: usize = 8 * 1024 * 1024;
@@ -215,17 +216,17 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::JobKind;
+    use crate::engine::Integration;
 
     #[test]
     fn hello_shapes_match_the_documented_json() {
         let hello = ClientMsg::Hello {
-            protocol: 1,
+            protocol: 2,
             client: "lsbridge 0.1.0".into(),
         };
         assert_eq!(
             serde_json::to_string(&hello).unwrap(),
-            r#"{"hello":{"protocol":1,"client":"lsbridge 0.1.0"}}"#
+            r#"{"hello":{"protocol":2,"client":"lsbridge 0.1.0"}}"#
         );
         assert_eq!(
             serde_json::to_string(&ClientMsg::Subscribe).unwrap(),
@@ -235,7 +236,7 @@ mod tests {
             id: 7,
             request: Box::new(Request::StartJob {
                 source: "big".into(),
-                kind: JobKind::Primary,
+                kind: Integration::Primary,
                 dry_run: false,
                 confirm_archive: false,
             }),
@@ -247,7 +248,7 @@ mod tests {
     #[test]
     fn first_frames_are_checked() {
         assert_eq!(
-            check_hello(br#"{"hello":{"protocol":1,"client":"x\ny"}}"#),
+            check_hello(br#"{"hello":{"protocol":2,"client":"x\ny"}}"#),
             HelloCheck::Ok {
                 client: "x y".into()
             }
@@ -262,7 +263,7 @@ mod tests {
         assert!(refused(b"").contains("not valid JSON"));
         assert!(refused(br#""subscribe""#).contains("expected a hello first"));
         assert!(refused(br#"{"hello":{"client":"x"}}"#).contains("no protocol version"));
-        assert!(refused(br#"{"hello":{"protocol":1}}"#).contains("not a message"));
+        assert!(refused(br#"{"hello":{"protocol":2}}"#).contains("not a message"));
         for m in [refused(b"\xff\xfe"), refused(b"{\"a\":\n")] {
             assert!(!m.contains('\n'), "{m}");
         }

@@ -80,6 +80,7 @@ pub mod bench;
 pub mod daemon;
 pub mod demo;
 pub mod frs;
+pub mod missing;
 pub mod run;
 pub mod sources;
 pub mod templates;
@@ -641,7 +642,7 @@ fn run_runs(
         format!(
             "{:>10}  {:9}  {:12}  {}  {:?}{}  {}",
             r.id,
-            r.kind,
+            r.kind.key(),
             r.source,
             r.started_at,
             r.outcome,

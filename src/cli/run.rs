@@ -183,11 +183,11 @@ fn progress_printer(
         while let Some(e) = rx.recv().await {
             let (line, is_progress) = match e {
                 JobEvent::Progress {
-                    phase,
+                    phase: phase @ crate::jobs::Phase::SendingFrs,
                     done,
                     counts,
                     ..
-                } if phase == "sending FRs" => (
+                } => (
                     format!("{phase}: {done} done; {}", counts.send_line()),
                     true,
                 ),

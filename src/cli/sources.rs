@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use crate::cli::missing::check_words;
 use crate::cli::{exit, Failure};
 use crate::connections::Connections;
 use crate::lightspeed::{Client, ClientOptions, RetryPolicy};
@@ -643,7 +644,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                         let st = s.status(*i, &facts);
                         format!(
                             "{}: {}",
-                            crate::source::integration_key(*i),
+                            i.key(),
                             if st.ready() { "ready" } else { "not ready" }
                         )
                     })
@@ -661,9 +662,19 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
         SourceCmd::Show { name, json } => {
             let s = sources.by_name(&name)?;
             if json {
+                // The missing items as command lines, as the text output words them.
                 let status: Vec<_> = Integration::ALL
                     .iter()
-                    .map(|i| s.status(*i, &facts))
+                    .map(|i| {
+                        let st = s.status(*i, &facts);
+                        serde_json::json!({
+                            "integration": st.integration,
+                            "connected": check_words(&st.connected, &s.name),
+                            "configured": check_words(&st.configured, &s.name),
+                            "mapped": check_words(&st.mapped, &s.name),
+                            "notes": st.notes,
+                        })
+                    })
                     .collect();
                 outln!("{}", serde_json::json!({ "source": s, "status": status }));
                 return Ok(exit::OK);
@@ -742,16 +753,24 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
             for i in Integration::ALL {
                 let st = s.status(i, &facts);
                 outln!("  {}:", i.label());
-                outln!("    connected:  {}", check(&st.connected));
-                outln!("    configured: {}", check(&st.configured));
-                outln!("    mapped:     {}", check(&st.mapped));
+                outln!(
+                    "    connected:  {}",
+                    check(&check_words(&st.connected, &s.name))
+                );
+                outln!(
+                    "    configured: {}",
+                    check(&check_words(&st.configured, &s.name))
+                );
+                outln!(
+                    "    mapped:     {}",
+                    check(&check_words(&st.mapped, &s.name))
+                );
                 for n in &st.notes {
                     outln!("    note:       {n}");
                 }
-                let kind = crate::engine::scheduler::kind_of(i);
                 outln!(
                     "    schedule:   {}",
-                    crate::engine::scheduler::schedule_of(&s, kind).map_or_else(
+                    crate::engine::scheduler::schedule_of(&s, i).map_or_else(
                         || "none (run manually)".to_string(),
                         |sch| crate::engine::scheduler::describe(sch, crate::clock::system().now())
                     )

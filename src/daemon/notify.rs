@@ -44,10 +44,8 @@ impl RunSummary {
         let skip = log.len().saturating_sub(LOG_TAIL);
         RunSummary {
             run: r.id,
-            kind: r.kind.clone(),
-            integration: crate::engine::JobKind::from_run_kind(&r.kind)
-                .map(|k| k.label().to_string())
-                .unwrap_or_else(|| r.kind.clone()),
+            kind: r.kind.key().to_string(),
+            integration: r.kind.label().to_string(),
             source: r.source.clone(),
             outcome: r.outcome,
             dry_run: r.dry_run,

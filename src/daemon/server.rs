@@ -171,9 +171,9 @@ async fn write_loop(
                 };
                 let reply = DaemonMsg::Reply {
                     id: call,
-                    response: Response::Error(format!(
+                    response: Response::Error(crate::engine::EngineError::unavailable(format!(
                         "the answer is too large to send ({why}): ask for fewer rows"
-                    )),
+                    ))),
                 };
                 match protocol::encode(&reply) {
                     Ok(b) => b,
@@ -327,9 +327,9 @@ async fn session(
                 let Ok(permit) = calls.clone().try_acquire_owned() else {
                     let busy = DaemonMsg::Reply {
                         id,
-                        response: Response::Error(format!(
+                        response: Response::Error(crate::engine::EngineError::unavailable(format!(
                             "too many requests in flight on this connection ({MAX_CALLS_IN_FLIGHT}): wait for answers"
-                        )),
+                        ))),
                     };
                     if out.send(busy).await.is_err() {
                         break None;
@@ -343,10 +343,9 @@ async fn session(
                         .catch_unwind()
                         .await
                         .unwrap_or_else(|_| {
-                            Response::Error(
-                                "the daemon failed to answer this request (a bug): see its log"
-                                    .to_string(),
-                            )
+                            Response::Error(crate::engine::EngineError::unavailable(
+                                "the daemon failed to answer this request (a bug): see its log",
+                            ))
                         });
                     drop(permit);
                     let _ = out.send(DaemonMsg::Reply { id, response }).await;

@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{JobKind, RunningJob};
+use super::events::RunningJob;
 use super::scheduler::NextRun;
-use super::{Engine, JobRequest};
+use super::{Engine, EngineError, JobRequest};
 use crate::connections::{Connection, ConnectionChange, Connections, NewConnection};
 use crate::frs::intake::import_file;
 use crate::frs::{Fr, FrEvent, FrStatus, Frs};
@@ -113,13 +113,13 @@ pub enum Request {
     },
     StartJob {
         source: String,
-        kind: JobKind,
+        kind: Integration,
         dry_run: bool,
         confirm_archive: bool,
     },
     CancelJob {
         source: String,
-        kind: JobKind,
+        kind: Integration,
     },
     Running,
     /// The next run of every scheduled integration (UTC times), soonest first.
@@ -189,12 +189,26 @@ pub enum Response {
     ConnectionTestFailed(String),
     /// `SetConnection`: saved, with what to tell the user (notices, the test's result).
     ConnectionSaved(Box<ConnectionView>, Vec<String>),
-    /// The request could not be done; one line saying what to do.
-    Error(String),
+    /// The request could not be done: why, typed (its `Display` is one line saying what to
+    /// do).
+    Error(EngineError),
 }
 
 fn e<E: std::fmt::Display>(x: E) -> String {
     x.to_string()
+}
+
+/// Source settings refused by [`crate::source::validate`], each with its setting's id.
+fn invalid_source(issues: Vec<crate::source::validate::Issue>) -> EngineError {
+    EngineError::InvalidSource {
+        issues: issues
+            .into_iter()
+            .map(|i| super::SettingIssue {
+                setting: i.setting.to_string(),
+                message: i.message,
+            })
+            .collect(),
+    }
 }
 
 impl Engine {
@@ -207,17 +221,14 @@ impl Engine {
         &self,
         source: &Source,
         previous: Option<&Source>,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, EngineError> {
         use crate::source::validate::{self as v, StoreCheckError, StoreChecks};
         let mut issues = v::check_local(source);
-        let sets = Templates::open(self.store())
-            .map_err(e)?
-            .sets()
-            .map_err(e)?;
+        let sets = Templates::open(self.store())?.sets()?;
         let names: Vec<&str> = sets.iter().map(|m| m.name.as_str()).collect();
         issues.extend(v::check_references(source, &names));
         if !issues.is_empty() {
-            return Err(format!("nothing saved: {}", v::join(&issues)));
+            return Err(invalid_source(issues));
         }
         let checks = StoreChecks::needed(source, previous);
         if !checks.any() {
@@ -226,11 +237,8 @@ impl Engine {
         let Some(conn_name) = &source.connection else {
             return Ok(None);
         };
-        let conn = Connections::open(self.store())
-            .map_err(e)?
-            .get(conn_name)
-            .map_err(e)?;
-        let client = conn.client(self.client_options(conn_name)).map_err(e)?;
+        let conn = Connections::open(self.store())?.get(conn_name)?;
+        let client = conn.client(self.client_options(conn_name))?;
         match v::check_store(&client, source, checks).await {
             Ok(_) => Ok(None),
             Err(StoreCheckError::Invalid(issues)) => {
@@ -238,7 +246,7 @@ impl Engine {
                 if wrong.is_empty() {
                     Ok(None)
                 } else {
-                    Err(format!("nothing saved: {}", v::join(&wrong)))
+                    Err(invalid_source(wrong))
                 }
             }
             Err(other) => Ok(Some(format!(
@@ -275,17 +283,17 @@ impl Engine {
         r
     }
 
-    async fn answer(&self, req: Request) -> Result<Response, String> {
+    async fn answer(&self, req: Request) -> Result<Response, EngineError> {
         let store = self.store();
-        let sources = || Sources::open(store).map_err(e);
+        let sources = || Sources::open(store);
         let source_id =
-            |name: &str| -> Result<u64, String> { Ok(sources()?.by_name(name).map_err(e)?.id) };
+            |name: &str| -> Result<u64, EngineError> { Ok(sources()?.by_name(name)?.id) };
         Ok(match req {
-            Request::ListSources => Response::Sources(sources()?.list().map_err(e)?),
+            Request::ListSources => Response::Sources(sources()?.list()?),
             Request::SourceStatus { source } => {
-                let s = sources()?.by_name(&source).map_err(e)?;
-                let connections = Connections::open(store).map_err(e)?;
-                let templates = Templates::open(store).map_err(e)?;
+                let s = sources()?.by_name(&source)?;
+                let connections = Connections::open(store)?;
+                let templates = Templates::open(store)?;
                 let facts = crate::source::StoreFacts {
                     connections: &connections,
                     templates: &templates,
@@ -299,32 +307,30 @@ impl Engine {
             }
             Request::AddSource { source } => {
                 let warning = self.check_source(&source, None).await?;
-                sources()?.add(source).map_err(e)?;
+                sources()?.add(source)?;
                 warning.map_or(Response::Done, Response::Message)
             }
             Request::SaveSource { source } => {
-                let before = sources()?.list().map_err(e)?;
+                let before = sources()?.list()?;
                 let previous = before.iter().find(|s| s.id == source.id);
                 let warning = self.check_source(&source, previous).await?;
-                sources()?.save(&source).map_err(e)?;
+                sources()?.save(&source)?;
                 warning.map_or(Response::Done, Response::Message)
             }
             Request::RemoveSource { name } => {
-                sources()?.remove(&name).map_err(e)?;
+                sources()?.remove(&name)?;
                 Response::Done
             }
             Request::ListConnections => Response::Connections(
-                Connections::open(store)
-                    .map_err(e)?
-                    .list()
-                    .map_err(e)?
+                Connections::open(store)?
+                    .list()?
                     .iter()
                     .map(ConnectionView::from)
                     .collect(),
             ),
             Request::AddConnection { connection } => {
-                let (c, notices) = Connection::build(connection).map_err(e)?;
-                Connections::open(store).map_err(e)?.add(&c).map_err(e)?;
+                let (c, notices) = Connection::build(connection)?;
+                Connections::open(store)?.add(&c)?;
                 match notices.first() {
                     Some(n) => Response::Message(n.clone()),
                     None => Response::Done,
@@ -356,24 +362,14 @@ impl Engine {
                 let r = self.test_connection(&name).await?;
                 Response::Message(format!("connected to {}", r.store_name))
             }
-            Request::ListTemplates => {
-                Response::Templates(Templates::open(store).map_err(e)?.list().map_err(e)?)
-            }
+            Request::ListTemplates => Response::Templates(Templates::open(store)?.list()?),
             Request::SaveTemplate { template } => {
-                Templates::open(store)
-                    .map_err(e)?
-                    .save(&template)
-                    .map_err(e)?;
+                Templates::open(store)?.save(&template)?;
                 Response::Done
             }
-            Request::ListMappingSets => {
-                Response::MappingSets(Templates::open(store).map_err(e)?.sets().map_err(e)?)
-            }
+            Request::ListMappingSets => Response::MappingSets(Templates::open(store)?.sets()?),
             Request::SaveMappingSet { set } => {
-                Templates::open(store)
-                    .map_err(e)?
-                    .save_set(&set)
-                    .map_err(e)?;
+                Templates::open(store)?.save_set(&set)?;
                 Response::Done
             }
             Request::SampleRecord {
@@ -391,7 +387,7 @@ impl Engine {
                     archived,
                     ..PoolQuery::default()
                 };
-                Response::Count(self.pool_index(id).map_err(e)?.count(&q))
+                Response::Count(self.pool_index(id)?.count(&q))
             }
             Request::PoolPage {
                 source,
@@ -402,22 +398,22 @@ impl Engine {
                 sort,
                 descending,
             } => {
-                let src = sources()?.by_name(&source).map_err(e)?;
+                let src = sources()?.by_name(&source)?;
                 // Committed units follow the FRs (Commit Stock); each window shows them as
                 // they are now.
-                let commitments = crate::jobs::commit::Commitments::load(store, &src).map_err(e)?;
+                let commitments = crate::jobs::commit::Commitments::load(store, &src)?;
                 let q = PoolQuery {
                     needle: filter,
                     archived,
                     sort,
                     descending,
                 };
-                let ix = self.pool_index(src.id).map_err(e)?;
-                let pool = Pool::open(store).map_err(e)?;
+                let ix = self.pool_index(src.id)?;
+                let pool = Pool::open(store)?;
                 let mut out = Vec::new();
                 // Only the rows shown are read from the store.
                 for sku in ix.page(&q, offset, limit) {
-                    if let Some(mut item) = pool.get(src.id, sku).map_err(e)? {
+                    if let Some(mut item) = pool.get(src.id, sku)? {
                         commitments.apply(&mut item);
                         out.push(item);
                     }
@@ -425,10 +421,7 @@ impl Engine {
                 Response::Pool(out)
             }
             Request::Runs { source, limit } => {
-                let all = Runs::open(store)
-                    .map_err(e)?
-                    .recent(usize::MAX)
-                    .map_err(e)?;
+                let all = Runs::open(store)?.recent(usize::MAX)?;
                 Response::Runs(
                     all.into_iter()
                         .filter(|r| source.as_deref().is_none_or(|s| r.source == s))
@@ -436,24 +429,17 @@ impl Engine {
                         .collect(),
                 )
             }
-            Request::RunLog { run } => {
-                Response::Log(Runs::open(store).map_err(e)?.lines(run).map_err(e)?)
-            }
+            Request::RunLog { run } => Response::Log(Runs::open(store)?.lines(run)?),
             Request::Frs { source, status } => {
                 let id = match source {
                     Some(s) => Some(source_id(&s)?),
                     None => None,
                 };
-                Response::Frs(Frs::open(store).map_err(e)?.list(id, status).map_err(e)?)
+                Response::Frs(Frs::open(store)?.list(id, status)?)
             }
             Request::FrTimeline { source, number } => {
                 let id = source_id(&source)?;
-                Response::Timeline(
-                    Frs::open(store)
-                        .map_err(e)?
-                        .timeline(id, &number)
-                        .map_err(e)?,
-                )
+                Response::Timeline(Frs::open(store)?.timeline(id, &number)?)
             }
             Request::FrAction {
                 source,
@@ -461,21 +447,19 @@ impl Engine {
                 action,
             } => {
                 let id = source_id(&source)?;
-                let frs = Frs::open(store).map_err(e)?;
+                let frs = Frs::open(store)?;
                 let now = self.clock().now();
                 match action {
                     FrAction::Retry => frs.retry(id, &number, now),
                     FrAction::Release => frs.release(id, &number, now),
                     FrAction::Cancel => frs.cancel(id, &number, Some("canceled in the TUI"), now),
-                }
-                .map_err(e)?;
-                store.flush().map_err(e)?;
+                }?;
+                store.flush()?;
                 Response::Done
             }
             Request::ImportFrs { source, path } => {
-                let s = sources()?.by_name(&source).map_err(e)?;
-                let r =
-                    import_file(store, &s, std::path::Path::new(&path), self.clock()).map_err(e)?;
+                let s = sources()?.by_name(&source)?;
+                let r = import_file(store, &s, std::path::Path::new(&path), self.clock())?;
                 Response::Message(r.summary())
             }
             Request::StartJob {
@@ -489,8 +473,7 @@ impl Engine {
                     kind,
                     dry_run,
                     confirm_archive,
-                })
-                .map_err(e)?;
+                })?;
                 Response::Done
             }
             Request::CancelJob { source, kind } => {
@@ -498,7 +481,10 @@ impl Engine {
                 if self.cancel(id, kind) {
                     Response::Message(format!("cancelling {} for {source}", kind.label()))
                 } else {
-                    Response::Error(format!("{} for {source} is not running", kind.label()))
+                    Response::Error(EngineError::NotRunning {
+                        source,
+                        integration: kind,
+                    })
                 }
             }
             Request::Running => Response::Running(self.running()),
@@ -527,18 +513,12 @@ impl Engine {
         &self,
         source: &str,
         integration: Integration,
-    ) -> Result<SampleRecord, String> {
+    ) -> Result<SampleRecord, EngineError> {
         use crate::jobs::source_record::{inventory_record, product_record, Lookups};
         let store = self.store();
-        let s = Sources::open(store)
-            .map_err(e)?
-            .by_name(source)
-            .map_err(e)?;
+        let s = Sources::open(store)?.by_name(source)?;
         if integration == Integration::SendFrs {
-            let frs = Frs::open(store)
-                .map_err(e)?
-                .list(Some(s.id), None)
-                .map_err(e)?;
+            let frs = Frs::open(store)?.list(Some(s.id), None)?;
             return Ok(
                 match frs.iter().find_map(|fr| fr.items.first().map(|i| (fr, i))) {
                     Some((fr, item)) => SampleRecord {
@@ -554,8 +534,7 @@ impl Engine {
             crate::source::QuantityFrom::Outlet(o) => Some(o.clone()),
         };
         // A variant with stock reads better than a family parent.
-        let item = Pool::open(store)
-            .map_err(e)?
+        let item = Pool::open(store)?
             .iter(s.id)
             .take(1000)
             .filter_map(Result::ok)

@@ -7,40 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::jobs::JobEvent;
 
-/// The three integrations of a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    Primary,
-    Secondary,
-    SendFrs,
-}
+pub use crate::integration::Integration;
 
-impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::Primary, JobKind::Secondary, JobKind::SendFrs];
-
-    /// The seed's name of the integration.
-    pub fn label(self) -> &'static str {
-        match self {
-            JobKind::Primary => "Get Inventory (Primary)",
-            JobKind::Secondary => "Get Inventory (Secondary)",
-            JobKind::SendFrs => "Send Fulfillment Requests",
-        }
-    }
-
-    /// The name runs are recorded under (`RunRecord::kind`).
-    pub fn run_kind(self) -> &'static str {
-        match self {
-            JobKind::Primary => "primary",
-            JobKind::Secondary => "secondary",
-            JobKind::SendFrs => "send-frs",
-        }
-    }
-
-    pub fn from_run_kind(s: &str) -> Option<JobKind> {
-        JobKind::ALL.into_iter().find(|k| k.run_kind() == s)
-    }
-}
+/// The name this type had before [`Integration`] was shared by every layer; kept only so
+/// branches written against it still merge. New code says `Integration`.
+pub type JobKind = Integration;
 
 /// A job in flight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 
-use super::events::{EngineEvent, JobKind};
+use super::events::EngineEvent;
 use super::{lock, Engine, JobRequest, Slot};
 use crate::connections::Connections;
 use crate::jobs::primary::{self, PrimaryOptions};
@@ -27,7 +27,7 @@ pub struct Refusal(pub String);
 /// Releases the integration's slot when the job task ends, however it ends.
 struct SlotGuard {
     engine: Engine,
-    key: (u64, JobKind),
+    key: (u64, Integration),
 }
 
 impl Drop for SlotGuard {
@@ -201,7 +201,7 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), 
     let compiled =
         |name: Option<&str>, i: Integration| templates.compiled(name, i).map_err(|e| e.to_string());
     match req.kind {
-        JobKind::Primary => {
+        Integration::Primary => {
             let t = compiled(source.primary.template.as_deref(), Integration::Primary)?;
             let opts = PrimaryOptions {
                 dry_run: req.dry_run,
@@ -213,7 +213,7 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), 
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }
-        JobKind::Secondary => {
+        Integration::Secondary => {
             let t = compiled(source.secondary.template.as_deref(), Integration::Secondary)?;
             let create = if source.secondary.allow_create_variant {
                 Some(compiled(
@@ -232,7 +232,7 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), 
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }
-        JobKind::SendFrs => {
+        Integration::SendFrs => {
             let t = compiled(source.send_frs.template.as_deref(), Integration::SendFrs)?;
             let opts = SendOptions {
                 dry_run: req.dry_run,

@@ -10,6 +10,7 @@
 
 pub mod api;
 mod connections;
+mod error;
 mod events;
 mod jobs;
 mod retention;
@@ -24,7 +25,8 @@ use tokio::sync::{broadcast, watch};
 
 pub use api::{ConnectionView, FrAction, Request, Response};
 pub use connections::SetOutcome;
-pub use events::{EngineEvent, JobKind, RunningJob};
+pub use error::{ConnectionField, EngineError, FieldId, SettingIssue, Thing};
+pub use events::{EngineEvent, Integration, JobKind, RunningJob};
 pub use jobs::Refusal;
 
 use crate::clock::SharedClock;

@@ -29,7 +29,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use super::{lock, Engine, EngineEvent, JobKind, JobRequest};
+use super::{lock, Engine, EngineEvent, JobRequest};
 use crate::jobs::runs::RunRecord;
 use crate::source::{Integration, Schedule, Source, Sources};
 use crate::store::{trees, Store};
@@ -159,20 +159,11 @@ pub fn describe(s: &Schedule, now: SystemTime) -> String {
 }
 
 /// The schedule of one integration of a source.
-pub fn schedule_of(source: &Source, kind: JobKind) -> Option<&Schedule> {
+pub fn schedule_of(source: &Source, kind: Integration) -> Option<&Schedule> {
     match kind {
-        JobKind::Primary => source.primary.schedule.as_ref(),
-        JobKind::Secondary => source.secondary.schedule.as_ref(),
-        JobKind::SendFrs => source.send_frs.schedule.as_ref(),
-    }
-}
-
-/// The job kind of an integration.
-pub fn kind_of(i: Integration) -> JobKind {
-    match i {
-        Integration::Primary => JobKind::Primary,
-        Integration::Secondary => JobKind::Secondary,
-        Integration::SendFrs => JobKind::SendFrs,
+        Integration::Primary => source.primary.schedule.as_ref(),
+        Integration::Secondary => source.secondary.schedule.as_ref(),
+        Integration::SendFrs => source.send_frs.schedule.as_ref(),
     }
 }
 
@@ -180,7 +171,7 @@ pub fn kind_of(i: Integration) -> JobKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextRun {
     pub source: String,
-    pub kind: JobKind,
+    pub kind: Integration,
     pub schedule: Schedule,
     pub at: SystemTime,
 }
@@ -299,7 +290,7 @@ impl Engine {
         let now = self.clock().now();
         let mut out = Vec::new();
         for s in &sources {
-            for kind in JobKind::ALL {
+            for kind in Integration::ALL {
                 let Some(schedule) = schedule_of(s, kind) else {
                     continue;
                 };
@@ -335,9 +326,9 @@ struct Entry {
 
 #[derive(Default)]
 struct Plan {
-    entries: HashMap<(u64, JobKind), Entry>,
+    entries: HashMap<(u64, Integration), Entry>,
     /// Broken schedules already reported (so the periodic reload does not repeat them).
-    warned: HashSet<(u64, JobKind, String)>,
+    warned: HashSet<(u64, Integration, String)>,
 }
 
 impl Plan {
@@ -353,14 +344,15 @@ impl Plan {
         let sources = Sources::open(store)?.list()?;
         let mut wanted = Vec::new();
         for s in &sources {
-            for kind in JobKind::ALL {
+            for kind in Integration::ALL {
                 if let Some(schedule) = schedule_of(s, kind) {
                     wanted.push((s, kind, schedule));
                 }
             }
         }
         let last = if at_start {
-            let keys: HashSet<(u64, JobKind)> = wanted.iter().map(|(s, k, _)| (s.id, *k)).collect();
+            let keys: HashSet<(u64, Integration)> =
+                wanted.iter().map(|(s, k, _)| (s.id, *k)).collect();
             last_starts(store, &keys)
         } else {
             HashMap::new()
@@ -429,7 +421,7 @@ impl Plan {
     /// Starts every integration that is due, or skips it if it is still running, and moves
     /// each to its next firing after `now` (never one per missed firing).
     fn fire(&mut self, engine: &Engine, now: SystemTime, state: &mut SchedulerState) {
-        let mut due: Vec<(SystemTime, String, u64, JobKind)> = self
+        let mut due: Vec<(SystemTime, String, u64, Integration)> = self
             .entries
             .iter()
             .filter(|(_, e)| e.due <= now)
@@ -510,8 +502,8 @@ fn missed(schedule: &Schedule, last: Option<SystemTime>, now: SystemTime) -> boo
 /// counts as long ago.
 fn last_starts(
     store: &Store,
-    wanted: &HashSet<(u64, JobKind)>,
-) -> HashMap<(u64, JobKind), SystemTime> {
+    wanted: &HashSet<(u64, Integration)>,
+) -> HashMap<(u64, Integration), SystemTime> {
     let mut found = HashMap::new();
     if wanted.is_empty() {
         return found;
@@ -528,10 +520,7 @@ fn last_starts(
         if run.dry_run {
             continue;
         }
-        let Some(kind) = JobKind::from_run_kind(&run.kind) else {
-            continue;
-        };
-        let key = (run.source_id, kind);
+        let key = (run.source_id, run.kind);
         if !wanted.contains(&key) || found.contains_key(&key) {
             continue;
         }
@@ -717,7 +706,7 @@ mod tests {
         let t = |s| SystemTime::from(utc(s));
         let run = NextRun {
             source: "a".into(),
-            kind: JobKind::Secondary,
+            kind: Integration::Secondary,
             schedule: Schedule::EveryMinutes(15),
             at: t("2026-03-10T12:15:00Z"),
         };

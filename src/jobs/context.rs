@@ -183,7 +183,7 @@ pub(crate) fn begin_run(
     runs.save(record)?;
     ctx.events.send(JobEvent::Started {
         run: record.id,
-        kind: record.kind.clone(),
+        kind: record.kind,
         source: record.source.clone(),
         dry_run: record.dry_run,
     });

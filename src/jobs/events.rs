@@ -16,18 +16,52 @@ pub enum Level {
     Error,
 }
 
+/// Where a job is, for its progress line: front ends match on this, never on words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Started, nothing reported yet.
+    Starting,
+    /// Get Inventory (Primary): reading the stock levels.
+    StockLevels,
+    /// Get Inventory (Primary): reading the products.
+    Products,
+    /// Get Inventory (Secondary): reading the inventory change feed.
+    StockChanges,
+    /// Send FRs: sending the due FRs as sales (`done` counts FRs, not records read).
+    SendingFrs,
+}
+
+impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Starting => "starting",
+            Phase::StockLevels => "stock levels",
+            Phase::Products => "products",
+            Phase::StockChanges => "stock changes",
+            Phase::SendingFrs => "sending FRs",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum JobEvent {
     Started {
         run: u64,
-        kind: String,
+        kind: crate::integration::Integration,
         source: String,
         dry_run: bool,
     },
     Progress {
         run: u64,
-        phase: String,
+        phase: Phase,
         done: u64,
         counts: Counts,
     },

@@ -18,7 +18,7 @@ pub mod source_record;
 
 pub use context::{JobCtx, PanicPoint};
 pub use counts::Counts;
-pub use events::{Events, JobEvent};
+pub use events::{Events, JobEvent, Phase};
 pub use runs::{Outcome, RunRecord, Runs};
 
 /// Why a job could not run or stopped.

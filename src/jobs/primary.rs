@@ -227,10 +227,10 @@ impl Run<'_> {
         }
     }
 
-    fn progress(&self, phase: &str, done: u64) {
+    fn progress(&self, phase: super::Phase, done: u64) {
         self.ctx.events.send(JobEvent::Progress {
             run: self.run,
-            phase: phase.to_string(),
+            phase,
             done,
             counts: self.counts,
         });
@@ -336,7 +336,7 @@ impl Run<'_> {
             *version = (*version).max(Some(r.version));
         }
         *done += items.len() as u64;
-        self.progress("stock levels", *done);
+        self.progress(super::Phase::StockLevels, *done);
         if self.ctx.cancelled() {
             return Err(JobError::Setup("cancelled".into()));
         }
@@ -487,7 +487,7 @@ impl Run<'_> {
                     w.send(write, self.checkpoint_record(phase, inventory_version))
                         .await?;
                 }
-                self.progress("products", done);
+                self.progress(super::Phase::Products, done);
                 if self.ctx.cancelled() {
                     return Err(JobError::Setup("cancelled".into()));
                 }
@@ -735,7 +735,7 @@ pub async fn run(
         Some(r) => r,
         None => RunRecord::new(
             run,
-            "primary",
+            crate::integration::Integration::Primary,
             source,
             opts.dry_run,
             clock::rfc3339(ctx.clock.now()),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::counts::Counts;
 use super::events::Level;
+use crate::integration::Integration;
 use crate::store::{keys, trees, Record, Store, StoreError, Table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +38,8 @@ pub const INTERRUPTED: &str =
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub id: u64,
-    pub kind: String,
+    /// Records written before [`Integration`] was shared say `send-frs`, which still reads.
+    pub kind: Integration,
     pub source_id: u64,
     pub source: String,
     pub dry_run: bool,
@@ -54,14 +56,14 @@ pub struct RunRecord {
 impl RunRecord {
     pub fn new(
         id: u64,
-        kind: &str,
+        kind: Integration,
         source: &crate::source::Source,
         dry_run: bool,
         started_at: String,
     ) -> Self {
         RunRecord {
             id,
-            kind: kind.to_string(),
+            kind,
             source_id: source.id,
             source: source.name.clone(),
             dry_run,
@@ -169,7 +171,7 @@ impl Runs {
             let Ok((_, run)) = r else { continue };
             let run = run.settled();
             let protected = run.outcome == Outcome::Running
-                || (!run.dry_run && newest.insert((run.source_id, run.kind.clone())));
+                || (!run.dry_run && newest.insert((run.source_id, run.kind)));
             if protected {
                 continue;
             }
@@ -269,6 +271,27 @@ mod tests {
         }
     }
 
+    /// Run records written while the kind was a string ("send-frs") still read, as the
+    /// shared [`Integration`]; new ones say its serde name.
+    #[test]
+    fn old_run_records_with_string_kinds_still_read() {
+        for (old, want) in [
+            ("primary", Integration::Primary),
+            ("secondary", Integration::Secondary),
+            ("send-frs", Integration::SendFrs),
+        ] {
+            let body = format!(
+                r#"{{"id":7,"kind":"{old}","source_id":1,"source":"hp","dry_run":false,"started_at":"2026-03-02T10:00:00Z","ended_at":null,"outcome":"ok","counts":{{}},"message":"done"}}"#
+            );
+            let r = RunRecord::decode_body(1, body.as_bytes()).unwrap();
+            assert_eq!(r.kind, want);
+            assert_eq!(r.source, "hp");
+            let mut again = Vec::new();
+            r.encode_body(&mut again).unwrap();
+            assert_eq!(RunRecord::decode_body(1, &again).unwrap(), r);
+        }
+    }
+
     #[test]
     fn prune_deletes_old_runs_with_their_logs_in_small_batches() {
         let store = Store::open_temporary().unwrap();
@@ -278,14 +301,14 @@ mod tests {
         let b = source(2, "b");
         // id, source, kind, days ago, outcome, dry run
         let rows = [
-            (1, &a, "primary", 90, Outcome::Ok, false),
-            (2, &a, "primary", 80, Outcome::Failed, false),
-            (3, &b, "primary", 70, Outcome::Cancelled, false), // b's newest primary: kept
-            (4, &a, "secondary", 60, Outcome::Running, false), // running: kept
-            (5, &a, "primary", 50, Outcome::Ok, true),
-            (6, &a, "primary", 40, Outcome::Ok, false), // a's newest primary: kept
-            (7, &a, "secondary", 5, Outcome::Ok, false),
-            (8, &a, "secondary", 1, Outcome::Partial, false),
+            (1, &a, Integration::Primary, 90, Outcome::Ok, false),
+            (2, &a, Integration::Primary, 80, Outcome::Failed, false),
+            (3, &b, Integration::Primary, 70, Outcome::Cancelled, false), // b's newest primary: kept
+            (4, &a, Integration::Secondary, 60, Outcome::Running, false), // running: kept
+            (5, &a, Integration::Primary, 50, Outcome::Ok, true),
+            (6, &a, Integration::Primary, 40, Outcome::Ok, false), // a's newest primary: kept
+            (7, &a, Integration::Secondary, 5, Outcome::Ok, false),
+            (8, &a, Integration::Secondary, 1, Outcome::Partial, false),
         ];
         for (id, src, kind, days, outcome, dry) in rows {
             let mut r = RunRecord::new(id, kind, src, dry, at(days, now));
@@ -355,10 +378,10 @@ mod tests {
         assert_eq!(dead.owner, 0);
         runs.save(&dead).unwrap();
         // This process's own running run, and a newer finished one of the same kind.
-        let mut mine = RunRecord::new(2, "primary", &a, false, at(30, now));
+        let mut mine = RunRecord::new(2, Integration::Primary, &a, false, at(30, now));
         mine.outcome = Outcome::Running;
         runs.save(&mine).unwrap();
-        let mut newest = RunRecord::new(3, "primary", &a, false, at(1, now));
+        let mut newest = RunRecord::new(3, Integration::Primary, &a, false, at(1, now));
         newest.outcome = Outcome::Ok;
         runs.save(&newest).unwrap();
 

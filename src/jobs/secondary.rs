@@ -52,7 +52,7 @@ pub async fn run(
     let run = ctx.store.generate_id()? + 1;
     let mut record = RunRecord::new(
         run,
-        "secondary",
+        crate::integration::Integration::Secondary,
         source,
         opts.dry_run,
         clock::rfc3339(ctx.clock.now()),
@@ -215,7 +215,7 @@ pub async fn run(
             }
             ctx.events.send(JobEvent::Progress {
                 run,
-                phase: "stock changes".into(),
+                phase: super::Phase::StockChanges,
                 done: counts.new + counts.updated + counts.unchanged + counts.archived,
                 counts,
             });

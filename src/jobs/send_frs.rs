@@ -1365,7 +1365,7 @@ pub async fn run(
     let run = ctx.store.generate_id()? + 1;
     let mut record = RunRecord::new(
         run,
-        "send-frs",
+        crate::integration::Integration::SendFrs,
         source,
         opts.dry_run,
         clock::rfc3339(ctx.clock.now()),
@@ -1502,7 +1502,7 @@ async fn drive(job: &mut Job<'_>, counts: &mut Counts) -> Result<String, JobErro
         }
         job.ctx.events.send(super::JobEvent::Progress {
             run: job.run,
-            phase: "sending FRs".into(),
+            phase: super::Phase::SendingFrs,
             done: by_status.values().sum(),
             counts: *counts,
         });

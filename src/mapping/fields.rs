@@ -30,29 +30,7 @@ impl FieldKind {
     }
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Integration {
-    Primary,
-    Secondary,
-    SendFrs,
-}
-
-impl Integration {
-    pub const ALL: [Integration; 3] = [
-        Integration::Primary,
-        Integration::Secondary,
-        Integration::SendFrs,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Integration::Primary => "Get Inventory [Primary]",
-            Integration::Secondary => "Get Inventory [Secondary]",
-            Integration::SendFrs => "Send FRs",
-        }
-    }
-}
+pub use crate::integration::Integration;
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct FieldDef {

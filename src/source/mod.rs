@@ -378,12 +378,62 @@ impl Record for Source {
 
 pub use crate::mapping::Integration;
 
-/// Short machine name of an integration (CLI arguments, checkpoint keys).
-pub fn integration_key(i: Integration) -> &'static str {
-    match i {
-        Integration::Primary => "primary",
-        Integration::Secondary => "secondary",
-        Integration::SendFrs => "send_frs",
+/// What an integration lacks before it can run, as data. `Display` says what is missing;
+/// each front end adds how to fix it in its own terms (the CLI a command line, the TUI the
+/// key to press).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "missing")]
+pub enum Missing {
+    /// The source has no connection selected.
+    NoConnection,
+    /// The source's connection is not stored.
+    UnknownConnection { connection: String },
+    /// The connection's last Test Connection failed.
+    TestFailed { connection: String },
+    /// The connection has never passed Test Connection.
+    Untested { connection: String },
+    /// Send FRs needs a source that fulfills orders.
+    NotFulfilling,
+    /// Required Send FRs settings not set, by their names ("Register ID", …).
+    SendIds { settings: Vec<String> },
+    /// The business hours do not validate (a hand-edited config).
+    BadBusinessHours { why: String },
+    /// No mapping template selected.
+    NoTemplate,
+    /// The selected template is not stored.
+    UnknownTemplate { template: String },
+    /// The template does not validate for the integration, in the template's words.
+    BadTemplate { template: String, why: String },
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::NoConnection => f.write_str("no connection selected"),
+            Missing::UnknownConnection { connection } => {
+                write!(f, "connection {connection:?} does not exist")
+            }
+            Missing::TestFailed { connection } => {
+                write!(
+                    f,
+                    "connection {connection:?} failed its last Test Connection"
+                )
+            }
+            Missing::Untested { connection } => {
+                write!(
+                    f,
+                    "connection {connection:?} has not passed Test Connection yet"
+                )
+            }
+            Missing::NotFulfilling => f.write_str("this source does not fulfill orders"),
+            Missing::SendIds { settings } => write!(f, "{} not set", settings.join(", ")),
+            Missing::BadBusinessHours { why } => write!(f, "business hours are invalid ({why})"),
+            Missing::NoTemplate => f.write_str("no mapping template selected"),
+            Missing::UnknownTemplate { template } => {
+                write!(f, "no mapping template named {template:?}")
+            }
+            Missing::BadTemplate { why, .. } => f.write_str(why),
+        }
     }
 }
 
@@ -391,9 +441,9 @@ pub fn integration_key(i: Integration) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationStatus {
     pub integration: Integration,
-    pub connected: Result<(), String>,
-    pub configured: Result<(), String>,
-    pub mapped: Result<(), String>,
+    pub connected: Result<(), Missing>,
+    pub configured: Result<(), Missing>,
+    pub mapped: Result<(), Missing>,
     /// What a template that works still lacks (e.g. a changed starter Send FRs template
     /// without the order's money mappings).
     #[serde(default)]
@@ -411,8 +461,8 @@ pub trait StatusFacts {
     fn connection_exists(&self, name: &str) -> bool;
     /// Whether the connection's last Test Connection passed (`None`: never tested).
     fn connection_tested_ok(&self, name: &str) -> Option<bool>;
-    /// `Err(reason)` when the template is missing or does not validate for the integration.
-    fn template_ok(&self, name: &str, integration: Integration) -> Result<(), String>;
+    /// What is wrong when the template is missing or does not validate for the integration.
+    fn template_ok(&self, name: &str, integration: Integration) -> Result<(), Missing>;
     /// What the template lacks though it validates (shown, not failed).
     fn template_notes(&self, _name: &str, _integration: Integration) -> Vec<String> {
         Vec::new()
@@ -436,8 +486,17 @@ impl StatusFacts for StoreFacts<'_> {
             .ok()
             .and_then(|c| c.last_test.map(|t| t.ok))
     }
-    fn template_ok(&self, name: &str, i: Integration) -> Result<(), String> {
-        self.templates.check(name, i)
+    fn template_ok(&self, name: &str, i: Integration) -> Result<(), Missing> {
+        match self.templates.compiled(Some(name), i) {
+            Ok(_) => Ok(()),
+            Err(crate::templates::TemplateError::Missing(template)) => {
+                Err(Missing::UnknownTemplate { template })
+            }
+            Err(e) => Err(Missing::BadTemplate {
+                template: name.to_string(),
+                why: e.to_string(),
+            }),
+        }
     }
     fn template_notes(&self, name: &str, i: Integration) -> Vec<String> {
         self.templates.lacks(name, i)
@@ -455,14 +514,18 @@ impl Source {
 
     pub fn status(&self, i: Integration, facts: &dyn StatusFacts) -> IntegrationStatus {
         let connected = match &self.connection {
-            None => Err("no connection selected: pick one (lsbridge source set NAME --connection C)".to_string()),
-            Some(c) if !facts.connection_exists(c) => {
-                Err(format!("connection {c:?} does not exist: add it with lsbridge connection add"))
-            }
+            None => Err(Missing::NoConnection),
+            Some(c) if !facts.connection_exists(c) => Err(Missing::UnknownConnection {
+                connection: c.clone(),
+            }),
             Some(c) => match facts.connection_tested_ok(c) {
                 Some(true) => Ok(()),
-                Some(false) => Err(format!("connection {c:?} failed its last Test Connection: run lsbridge connection test {c}")),
-                None => Err(format!("connection {c:?} has not passed Test Connection yet: run lsbridge connection test {c}")),
+                Some(false) => Err(Missing::TestFailed {
+                    connection: c.clone(),
+                }),
+                None => Err(Missing::Untested {
+                    connection: c.clone(),
+                }),
             },
         };
         let configured = match i {
@@ -479,25 +542,20 @@ impl Source {
                 .map(|(n, _)| n)
                 .collect();
                 if !self.fulfills_orders {
-                    Err(
-                        "this source does not fulfill orders (set fulfills orders to yes)"
-                            .to_string(),
-                    )
+                    Err(Missing::NotFulfilling)
                 } else if !missing.is_empty() {
-                    Err(format!("{} not set", missing.join(", ")))
-                } else if let Some(Err(e)) = s.business_hours.as_ref().map(|h| h.validate()) {
-                    Err(format!(
-                        "business hours are invalid ({e}): fix them with lsbridge source set {} --business-hours \"{}\" or --no-business-hours",
-                        self.name,
-                        crate::source::business_hours::EXAMPLE
-                    ))
+                    Err(Missing::SendIds {
+                        settings: missing.iter().map(|m| m.to_string()).collect(),
+                    })
+                } else if let Some(Err(why)) = s.business_hours.as_ref().map(|h| h.validate()) {
+                    Err(Missing::BadBusinessHours { why })
                 } else {
                     Ok(())
                 }
             }
         };
         let mapped = match self.template(i) {
-            None => Err("no mapping template selected".to_string()),
+            None => Err(Missing::NoTemplate),
             Some(t) => facts.template_ok(t, i),
         };
         let notes = match self.template(i) {

@@ -45,6 +45,9 @@ impl std::fmt::Display for Issue {
     }
 }
 
+/// The id of the source name among the settings.
+pub const NAME: &str = "Name";
+
 fn issue(setting: &'static str, message: String) -> Issue {
     Issue {
         setting,
@@ -86,7 +89,7 @@ pub fn check_local(s: &Source) -> Vec<Issue> {
     let mut out = Vec::new();
     let name = &s.name;
     if let Err(e) = crate::source::check_name(name) {
-        out.push(issue("Name", e.to_string()));
+        out.push(issue(NAME, e.to_string()));
     }
     out.extend(text_lengths(s));
     if let Some(e) = &s.ship_from.email {

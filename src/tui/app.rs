@@ -92,7 +92,7 @@ pub fn palette_matches(
 }
 
 impl App {
-    pub fn new(keymap: Keymap, mode: String) -> App {
+    pub fn new(keymap: Keymap, mode: crate::backend::Mode) -> App {
         App {
             panes: panes::all(),
             current: 0,
@@ -242,7 +242,7 @@ impl App {
             }
             Action::Resize(..) => self.dirty = true,
             Action::Disconnected(why) => {
-                self.shared.mode = "disconnected".into();
+                self.shared.mode = crate::backend::Mode::Disconnected;
                 self.shared.flash(
                     super::shared::Flash::Error,
                     format!("{why}; quit (q) and start lsbridge again"),
@@ -414,7 +414,9 @@ impl App {
                     self.panes.iter().filter_map(|p| p.unsaved()).collect();
                 if !unsaved.is_empty() {
                     self.popup = Some(Popup::QuitUnsaved(unsaved));
-                } else if self.shared.running_jobs() > 0 && self.shared.mode == "in-process" {
+                } else if self.shared.running_jobs() > 0
+                    && self.shared.mode == crate::backend::Mode::InProcess
+                {
                     self.popup = Some(Popup::QuitWhileRunning);
                 } else {
                     self.quit = true;

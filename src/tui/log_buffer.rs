@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::JobKind;
+use crate::engine::Integration;
 use crate::jobs::events::Level;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,7 +12,7 @@ pub struct LogEntry {
     pub at: String,
     pub run: u64,
     pub source: String,
-    pub kind: JobKind,
+    pub kind: Integration,
     pub level: Level,
     pub line: String,
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use super::log_buffer::{LogBuffer, LogEntry};
-use crate::engine::{EngineEvent, JobKind};
+use crate::engine::{EngineEvent, Integration};
 use crate::jobs::{Counts, JobEvent, Outcome};
 use crate::source::Source;
 
@@ -19,10 +19,10 @@ pub enum Flash {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobView {
     pub source: String,
-    pub kind: JobKind,
+    pub kind: Integration,
     pub run: u64,
     pub dry_run: bool,
-    pub phase: String,
+    pub phase: crate::jobs::Phase,
     pub done: u64,
     pub counts: Counts,
     pub waiting_until: Option<SystemTime>,
@@ -42,11 +42,10 @@ pub struct Shared {
     /// The source the panes show (Sources pane's selection).
     pub source: Option<String>,
     /// By (source id, kind): the latest run of each integration seen this session.
-    pub jobs: BTreeMap<(u64, JobKind), JobView>,
+    pub jobs: BTreeMap<(u64, Integration), JobView>,
     pub log: LogBuffer,
     pub flash: Option<(Flash, String)>,
-    /// "in-process" or "attached to daemon".
-    pub mode: String,
+    pub mode: crate::backend::Mode,
     /// Live views stop moving (`f`).
     pub frozen: bool,
     pub mouse: bool,
@@ -104,7 +103,7 @@ impl Shared {
                         kind: *kind,
                         run: *run,
                         dry_run: *dry_run,
-                        phase: "starting".into(),
+                        phase: crate::jobs::Phase::Starting,
                         done: 0,
                         counts: Counts::default(),
                         waiting_until: None,
@@ -119,7 +118,7 @@ impl Shared {
                 ..
             } => {
                 if let Some(j) = self.jobs.get_mut(&key) {
-                    j.phase.clone_from(phase);
+                    j.phase = *phase;
                     j.done = *done;
                     j.counts = *counts;
                     j.waiting_until = None;

@@ -11,6 +11,7 @@ const LAYERS: &[&str] = &[
     "clock",
     "secret",
     "excerpt",
+    "integration",
     "store",
     "lightspeed",
     "sim",

@@ -9,8 +9,8 @@ use std::time::Duration;
 use crate::support::daemon::DaemonProc;
 use crate::support::procs::{self, SimProc};
 use lsbridge::backend::RemoteClient;
-use lsbridge::engine::{EngineEvent, JobKind, Request, Response};
-use lsbridge::jobs::{JobEvent, Outcome};
+use lsbridge::engine::{EngineEvent, Integration, Request, Response};
+use lsbridge::jobs::{JobEvent, Outcome, Phase};
 use tokio::sync::broadcast;
 
 /// A simulator whose 20,000-product catalog takes a few seconds to import (about 32 requests
@@ -50,7 +50,7 @@ fn setup(dir: &Path, origin: &str, token: &str) {
 fn start_primary() -> Request {
     Request::StartJob {
         source: "big".into(),
-        kind: JobKind::Primary,
+        kind: Integration::Primary,
         dry_run: false,
         confirm_archive: false,
     }
@@ -89,7 +89,7 @@ async fn until_products_progress(
             ..
         } = e
         {
-            if phase == "products" && done > 0 {
+            if phase == Phase::Products && done > 0 {
                 return (seen, run);
             }
         }

@@ -213,6 +213,13 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
         .await
     {
         Response::Error(e) => {
+            // Typed: the setting is named by its id, not only in the words.
+            assert!(
+                matches!(&e, lsbridge::engine::EngineError::InvalidSource { issues }
+                    if issues.iter().any(|i| i.setting == "Get Inventory (Primary) Quantity From")),
+                "{e:?}"
+            );
+            let e = e.to_string();
             assert!(
                 e.contains("Get Inventory (Primary) Quantity From \"not-an-outlet\" is not an outlet in this store"),
                 "{e}"
@@ -243,7 +250,8 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
     bad.send_frs.hold_hours = u32::MAX;
     match client.call(Request::SaveSource { source: bad }).await {
         Response::Error(e) => assert!(
-            e.contains("hold hours 4294967295 is too long: use 0 to 8760"),
+            e.to_string()
+                .contains("hold hours 4294967295 is too long: use 0 to 8760"),
             "{e}"
         ),
         other => panic!("an out-of-range hold was accepted: {other:?}"),
@@ -253,7 +261,8 @@ async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
     bad.send_frs.payment_mapping_set = Some("no-such-set".into());
     match client.call(Request::SaveSource { source: bad }).await {
         Response::Error(e) => assert!(
-            e.contains("\"no-such-set\": no mapping set of that name"),
+            e.to_string()
+                .contains("\"no-such-set\": no mapping set of that name"),
             "{e}"
         ),
         other => panic!("a missing payment mapping set was accepted: {other:?}"),
@@ -283,7 +292,8 @@ async fn a_stale_socket_is_replaced_and_connect_backend_picks_the_mode() {
     let b = connect_backend(dir.path(), Default::default())
         .await
         .unwrap();
-    assert_eq!(b.mode(), "attached to daemon");
+    assert_eq!(b.mode(), lsbridge::backend::Mode::Attached);
+    assert_eq!(b.mode().to_string(), "attached to daemon");
     assert!(b.local().is_none());
     assert_eq!(
         b.call(Request::ListSources).await,
@@ -296,7 +306,8 @@ async fn a_stale_socket_is_replaced_and_connect_backend_picks_the_mode() {
     let b = connect_backend(dir.path(), Default::default())
         .await
         .unwrap();
-    assert_eq!(b.mode(), "in-process");
+    assert_eq!(b.mode(), lsbridge::backend::Mode::InProcess);
+    assert_eq!(b.mode().to_string(), "in-process");
     assert!(b.local().is_some());
     assert_eq!(
         b.call(Request::ListSources).await,

@@ -342,7 +342,7 @@ async fn variants_get_their_parent_sku_when_the_parent_comes_later_in_the_feed()
 /// between, including for products committed before the interruption.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resumed_primary_then_secondary_leaves_every_quantity_right() {
-    use lsbridge::jobs::{Events, JobCtx, JobEvent};
+    use lsbridge::jobs::{Events, JobCtx, JobEvent, Phase};
     use std::sync::atomic::Ordering;
 
     let sim = sim(StoreSpec::Synthetic {
@@ -360,7 +360,13 @@ async fn a_resumed_primary_then_secondary_leaves_every_quantity_right() {
     let cancel = e.ctx.cancel.clone();
     let watcher = tokio::spawn(async move {
         while let Some(ev) = rx.recv().await {
-            if matches!(&ev, JobEvent::Progress { phase, .. } if phase == "products") {
+            if matches!(
+                &ev,
+                JobEvent::Progress {
+                    phase: Phase::Products,
+                    ..
+                }
+            ) {
                 cancel.store(true, Ordering::SeqCst);
             }
         }

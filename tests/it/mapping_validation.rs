@@ -317,7 +317,7 @@ fn required_fields_must_be_mapped_to_a_value() {
     let all = issues(&empty);
     assert_eq!(all.len(), 2, "{all:?}");
     assert!(
-        all[0].starts_with("SKU: Get Inventory [Primary] requires this field"),
+        all[0].starts_with("SKU: Get Inventory (Primary) requires this field"),
         "{}",
         all[0]
     );
@@ -326,7 +326,7 @@ fn required_fields_must_be_mapped_to_a_value() {
     let skipped = primary().with("Title", Method::SkipIt);
     assert_eq!(
         issues(&skipped),
-        ["Title: Get Inventory [Primary] requires this field, but it is set to Skip It (Don't Map); map it to a value"]
+        ["Title: Get Inventory (Primary) requires this field, but it is set to Skip It (Don't Map); map it to a value"]
     );
     let cleared = primary().with("SKU", Method::SetToEmpty);
     assert!(issues(&cleared)[0].contains("Set to Empty"));
@@ -348,7 +348,7 @@ fn required_fields_must_be_mapped_to_a_value() {
     );
 
     let secondary = Template::new("S", Integration::Secondary);
-    assert!(issues(&secondary)[0].starts_with("Quantity: Get Inventory [Secondary] requires"));
+    assert!(issues(&secondary)[0].starts_with("Quantity: Get Inventory (Secondary) requires"));
 
     let fr = Template::new("F", Integration::SendFrs);
     let fields: Vec<String> = validate(&fr, &[]).into_iter().map(|i| i.field).collect();
@@ -363,7 +363,7 @@ fn required_fields_must_be_mapped_to_a_value() {
 fn unknown_targets_and_sources_are_named_with_suggestions() {
     assert_eq!(
         only_issue("Titles", Method::match_it("Name")),
-        "Titles: unknown target field \"Titles\"; pick one of the Get Inventory [Primary] target fields"
+        "Titles: unknown target field \"Titles\"; pick one of the Get Inventory (Primary) target fields"
     );
     assert_eq!(
         only_issue("Brand", Method::match_it("brand")),
@@ -374,7 +374,7 @@ fn unknown_targets_and_sources_are_named_with_suggestions() {
         Template::new("S", Integration::Secondary).with("Quantity", Method::match_it("Quantity"));
     assert_eq!(
         issues(&s),
-        ["Quantity: unknown source field \"Quantity\"; pick one of the Get Inventory [Secondary] source fields"]
+        ["Quantity: unknown source field \"Quantity\"; pick one of the Get Inventory (Secondary) source fields"]
     );
     // Fields inside steps and conditions are checked too.
     let rule_field = Method::SmartRules {

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use lsbridge::clock::{self, ManualClock, ScaledClock, SharedClock};
 use lsbridge::connections::{Connection, Connections, NewConnection};
 use lsbridge::engine::scheduler::{NextRun, Scheduler};
-use lsbridge::engine::{Engine, EngineEvent, EngineOptions, JobKind, Request, Response};
+use lsbridge::engine::{Engine, EngineEvent, EngineOptions, Integration, Request, Response};
 use lsbridge::frs::intake::import_bytes;
 use lsbridge::frs::{FrStatus, Frs};
 use lsbridge::jobs::checkpoint::{Checkpoints, SecondaryCheckpoint};
@@ -88,42 +88,36 @@ fn source(engine: &Engine) -> Source {
 }
 
 /// Records a finished run of `kind` that started at `at`, as if an earlier process ran it.
-fn seed_run(engine: &Engine, kind: JobKind, at: SystemTime) {
+fn seed_run(engine: &Engine, kind: Integration, at: SystemTime) {
     let store = engine.store();
     let id = store.generate_id().unwrap() + 1;
-    let mut r = RunRecord::new(
-        id,
-        kind.run_kind(),
-        &source(engine),
-        false,
-        clock::rfc3339(at),
-    );
+    let mut r = RunRecord::new(id, kind, &source(engine), false, clock::rfc3339(at));
     r.outcome = Outcome::Ok;
     r.ended_at = Some(clock::rfc3339(at + Duration::from_secs(30)));
     Runs::open(store).unwrap().save(&r).unwrap();
 }
 
 /// Runs of `kind`, oldest first.
-fn runs(engine: &Engine, kind: JobKind) -> Vec<RunRecord> {
+fn runs(engine: &Engine, kind: Integration) -> Vec<RunRecord> {
     let mut v: Vec<RunRecord> = Runs::open(engine.store())
         .unwrap()
         .recent(usize::MAX)
         .unwrap()
         .into_iter()
-        .filter(|r| r.kind == kind.run_kind())
+        .filter(|r| r.kind == kind)
         .collect();
     v.reverse();
     v
 }
 
-fn starts(engine: &Engine, kind: JobKind) -> Vec<String> {
+fn starts(engine: &Engine, kind: Integration) -> Vec<String> {
     runs(engine, kind)
         .into_iter()
         .map(|r| r.started_at)
         .collect()
 }
 
-fn finished_ok(engine: &Engine, kind: JobKind) {
+fn finished_ok(engine: &Engine, kind: Integration) {
     for r in runs(engine, kind) {
         assert!(
             matches!(r.outcome, Outcome::Ok | Outcome::Partial),
@@ -150,7 +144,7 @@ async fn advance_to(
     engine.wait_idle().await;
 }
 
-fn next_of(next: &[NextRun], kind: JobKind) -> Option<SystemTime> {
+fn next_of(next: &[NextRun], kind: Integration) -> Option<SystemTime> {
     next.iter().find(|n| n.kind == kind).map(|n| n.at)
 }
 
@@ -163,7 +157,7 @@ async fn interval_schedule_fires_at_its_utc_times() {
         s.secondary.schedule = Some(Schedule::EveryMinutes(15));
     });
     // It ran after the 12:00 firing, so nothing was missed.
-    seed_run(&engine, JobKind::Secondary, t("2026-03-10T12:05:00Z"));
+    seed_run(&engine, Integration::Secondary, t("2026-03-10T12:05:00Z"));
 
     let sched = Scheduler::start(engine.clone());
     sched.armed().await;
@@ -173,7 +167,7 @@ async fn interval_schedule_fires_at_its_utc_times() {
         sched.next_runs(),
         vec![NextRun {
             source: "hp".into(),
-            kind: JobKind::Secondary,
+            kind: Integration::Secondary,
             schedule: Schedule::EveryMinutes(15),
             at: t("2026-03-10T12:15:00Z"),
         }]
@@ -185,7 +179,11 @@ async fn interval_schedule_fires_at_its_utc_times() {
     }
 
     advance_to(&clock, &sched, &engine, "2026-03-10T12:14:59Z").await;
-    assert_eq!(runs(&engine, JobKind::Secondary).len(), 1, "not due yet");
+    assert_eq!(
+        runs(&engine, Integration::Secondary).len(),
+        1,
+        "not due yet"
+    );
 
     advance_to(&clock, &sched, &engine, "2026-03-10T12:15:00Z").await;
     advance_to(&clock, &sched, &engine, "2026-03-10T12:29:00Z").await;
@@ -193,7 +191,7 @@ async fn interval_schedule_fires_at_its_utc_times() {
     // An hour passes at once (three firings): one run, then back on the 15-minute grid.
     advance_to(&clock, &sched, &engine, "2026-03-10T13:31:10Z").await;
     assert_eq!(
-        starts(&engine, JobKind::Secondary),
+        starts(&engine, Integration::Secondary),
         [
             "2026-03-10T12:05:00+00:00",
             "2026-03-10T12:15:00+00:00",
@@ -201,15 +199,15 @@ async fn interval_schedule_fires_at_its_utc_times() {
             "2026-03-10T13:31:10+00:00",
         ]
     );
-    finished_ok(&engine, JobKind::Secondary);
+    finished_ok(&engine, Integration::Secondary);
     assert_eq!(
-        next_of(&sched.next_runs(), JobKind::Secondary),
+        next_of(&sched.next_runs(), Integration::Secondary),
         Some(t("2026-03-10T13:45:00Z"))
     );
     let st = sched.state();
     assert_eq!((st.started, st.skipped, st.refused), (3, 0, 0));
-    assert!(runs(&engine, JobKind::Primary).is_empty());
-    assert!(runs(&engine, JobKind::SendFrs).is_empty());
+    assert!(runs(&engine, Integration::Primary).is_empty());
+    assert!(runs(&engine, Integration::SendFrs).is_empty());
     sched.stop().await;
 }
 
@@ -221,7 +219,7 @@ async fn cron_schedule_fires_on_the_half_hour_utc_only() {
     let engine = engine_on(&sim, shared, |s| {
         s.secondary.schedule = Some(Schedule::Cron("*/30 * * * *".into()));
     });
-    seed_run(&engine, JobKind::Secondary, t("2026-03-10T12:05:00Z"));
+    seed_run(&engine, Integration::Secondary, t("2026-03-10T12:05:00Z"));
     let sched = Scheduler::start(engine.clone());
     sched.armed().await;
     // Every ten minutes from 12:10 to 13:20, and the minute before and after each half hour.
@@ -235,16 +233,16 @@ async fn cron_schedule_fires_on_the_half_hour_utc_only() {
         at += Duration::from_secs(600);
     }
     assert_eq!(
-        starts(&engine, JobKind::Secondary),
+        starts(&engine, Integration::Secondary),
         [
             "2026-03-10T12:05:00+00:00",
             "2026-03-10T12:30:00+00:00",
             "2026-03-10T13:00:00+00:00",
         ]
     );
-    finished_ok(&engine, JobKind::Secondary);
+    finished_ok(&engine, Integration::Secondary);
     assert_eq!(
-        next_of(&sched.next_runs(), JobKind::Secondary),
+        next_of(&sched.next_runs(), Integration::Secondary),
         Some(t("2026-03-10T13:30:00Z"))
     );
 }
@@ -262,8 +260,8 @@ async fn a_missed_run_runs_once_at_start_up_not_as_a_burst() {
         // Ran after its last firing (12:00): nothing missed.
         s.send_frs.schedule = Some(Schedule::EveryMinutes(60));
     });
-    seed_run(&engine, JobKind::Secondary, t("2026-03-07T09:00:00Z"));
-    seed_run(&engine, JobKind::SendFrs, t("2026-03-10T12:01:00Z"));
+    seed_run(&engine, Integration::Secondary, t("2026-03-07T09:00:00Z"));
+    seed_run(&engine, Integration::SendFrs, t("2026-03-10T12:01:00Z"));
     // Schedules a config file could hold but that cannot run: left out, with a warning.
     let mut broken = Source {
         name: "broken".into(),
@@ -280,20 +278,20 @@ async fn a_missed_run_runs_once_at_start_up_not_as_a_burst() {
     assert_eq!(sched.state().started, 2, "{:?}", sched.state());
     engine.wait_idle().await;
     assert_eq!(
-        starts(&engine, JobKind::Secondary),
+        starts(&engine, Integration::Secondary),
         ["2026-03-07T09:00:00+00:00", "2026-03-10T12:07:00+00:00"],
         "one catch-up run, not one per missed firing"
     );
     assert_eq!(
-        starts(&engine, JobKind::Primary),
+        starts(&engine, Integration::Primary),
         ["2026-03-10T12:07:00+00:00"]
     );
     assert_eq!(
-        starts(&engine, JobKind::SendFrs),
+        starts(&engine, Integration::SendFrs),
         ["2026-03-10T12:01:00+00:00"]
     );
-    finished_ok(&engine, JobKind::Secondary);
-    finished_ok(&engine, JobKind::Primary);
+    finished_ok(&engine, Integration::Secondary);
+    finished_ok(&engine, Integration::Primary);
     // Two jobs started, no more.
     let mut started = 0;
     while let Ok(e) = events.try_recv() {
@@ -309,15 +307,15 @@ async fn a_missed_run_runs_once_at_start_up_not_as_a_burst() {
     let next = sched.next_runs();
     assert!(next.iter().all(|n| n.source == "hp"), "{next:?}");
     assert_eq!(
-        next_of(&next, JobKind::Secondary),
+        next_of(&next, Integration::Secondary),
         Some(t("2026-03-10T12:15:00Z"))
     );
     assert_eq!(
-        next_of(&next, JobKind::Primary),
+        next_of(&next, Integration::Primary),
         Some(t("2026-03-10T13:00:00Z"))
     );
     assert_eq!(
-        next_of(&next, JobKind::SendFrs),
+        next_of(&next, Integration::SendFrs),
         Some(t("2026-03-10T13:00:00Z"))
     );
     sched.stop().await;
@@ -333,8 +331,8 @@ async fn a_missed_run_runs_once_at_start_up_not_as_a_burst() {
     again.armed().await;
     engine.wait_idle().await;
     assert_eq!(again.state().started, 0);
-    assert_eq!(runs(&engine, JobKind::Secondary).len(), 2);
-    assert_eq!(runs(&engine, JobKind::Primary).len(), 1);
+    assert_eq!(runs(&engine, Integration::Secondary).len(), 2);
+    assert_eq!(runs(&engine, Integration::Primary).len(), 1);
 }
 
 #[tokio::test]
@@ -345,7 +343,7 @@ async fn a_firing_that_finds_its_run_still_going_is_skipped() {
     let engine = engine_on(&sim, shared, |s| {
         s.secondary.schedule = Some(Schedule::EveryMinutes(15));
     });
-    seed_run(&engine, JobKind::Secondary, t("2026-03-10T12:05:00Z"));
+    seed_run(&engine, Integration::Secondary, t("2026-03-10T12:05:00Z"));
     let src = source(&engine);
     let mut events = engine.subscribe();
     let sched = Scheduler::start(engine.clone());
@@ -359,17 +357,17 @@ async fn a_firing_that_finds_its_run_still_going_is_skipped() {
     });
     clock.set(t("2026-03-10T12:15:00Z"));
     sched.armed_at(t("2026-03-10T12:15:00Z")).await;
-    assert!(engine.is_running(src.id, JobKind::Secondary));
+    assert!(engine.is_running(src.id, Integration::Secondary));
     clock.set(t("2026-03-10T12:30:00Z"));
     sched.armed_at(t("2026-03-10T12:30:00Z")).await;
     let st = sched.state();
     assert_eq!((st.started, st.skipped), (1, 1), "{st:?}");
-    assert!(engine.is_running(src.id, JobKind::Secondary));
+    assert!(engine.is_running(src.id, Integration::Secondary));
     assert_eq!(
         engine
             .running()
             .iter()
-            .filter(|j| j.kind == JobKind::Secondary)
+            .filter(|j| j.kind == Integration::Secondary)
             .count(),
         1,
         "never two runs of one integration"
@@ -381,7 +379,7 @@ async fn a_firing_that_finds_its_run_still_going_is_skipped() {
     let mut skips = Vec::new();
     while let Ok(e) = events.try_recv() {
         if let EngineEvent::Refused { reason, kind, .. } = e {
-            assert_eq!(kind, JobKind::Secondary);
+            assert_eq!(kind, Integration::Secondary);
             skips.push(reason);
         }
     }
@@ -393,16 +391,16 @@ async fn a_firing_that_finds_its_run_still_going_is_skipped() {
     );
     // The skipped firing was not queued: after the slow run, nothing ran until 12:45.
     assert_eq!(
-        starts(&engine, JobKind::Secondary),
+        starts(&engine, Integration::Secondary),
         ["2026-03-10T12:05:00+00:00", "2026-03-10T12:15:00+00:00"]
     );
     assert_eq!(
-        next_of(&sched.next_runs(), JobKind::Secondary),
+        next_of(&sched.next_runs(), Integration::Secondary),
         Some(t("2026-03-10T12:45:00Z"))
     );
     advance_to(&clock, &sched, &engine, "2026-03-10T12:45:00Z").await;
-    assert_eq!(runs(&engine, JobKind::Secondary).len(), 3);
-    finished_ok(&engine, JobKind::Secondary);
+    assert_eq!(runs(&engine, Integration::Secondary).len(), 3);
+    finished_ok(&engine, Integration::Secondary);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -468,11 +466,11 @@ async fn two_integrations_of_one_connection_share_the_budget_without_a_429() {
         "{} requests: the two jobs should have needed more than two windows",
         ex.len()
     );
-    let sec = runs(&engine, JobKind::Secondary);
-    let send = runs(&engine, JobKind::SendFrs);
+    let sec = runs(&engine, Integration::Secondary);
+    let send = runs(&engine, Integration::SendFrs);
     assert_eq!((sec.len(), send.len()), (1, 1));
     assert_eq!(send[0].outcome, Outcome::Ok, "{}", send[0].message);
-    finished_ok(&engine, JobKind::Secondary);
+    finished_ok(&engine, Integration::Secondary);
     // They ran at the same time.
     let (s0, s1) = (&sec[0], &send[0]);
     let ended = |r: &RunRecord| r.ended_at.clone().expect("ended");

@@ -886,7 +886,7 @@ impl StatusFacts for AllGood {
     fn connection_tested_ok(&self, _: &str) -> Option<bool> {
         Some(true)
     }
-    fn template_ok(&self, _: &str, _: Integration) -> Result<(), String> {
+    fn template_ok(&self, _: &str, _: Integration) -> Result<(), lsbridge::source::Missing> {
         Ok(())
     }
 }
@@ -898,7 +898,12 @@ fn status_page_names_missing_ids_and_invalid_hours() {
         connection: Some("demo".into()),
         ..Source::default()
     };
-    let configured = |s: &Source| s.status(Integration::SendFrs, &AllGood).configured;
+    // The missing item is typed; its words are what the status page and the CLI start with.
+    let configured = |s: &Source| {
+        s.status(Integration::SendFrs, &AllGood)
+            .configured
+            .map_err(|m| m.to_string())
+    };
     assert_eq!(
         configured(&s),
         Err("Register ID, User ID, Tax ID not set".to_string())
@@ -915,7 +920,11 @@ fn status_page_names_missing_ids_and_invalid_hours() {
         end: "17:00".into(),
         time_zone: "Mars/Olympus".into(),
     });
-    let e = configured(&s).expect_err("invalid hours");
+    let missing = s
+        .status(Integration::SendFrs, &AllGood)
+        .configured
+        .expect_err("invalid hours");
+    let e = lsbridge::cli::missing::missing_line(&missing, &s.name);
     assert!(
         e.contains("\"Mars/Olympus\" is not a known time zone")
             && e.contains("lsbridge source set harbor --business-hours"),

@@ -3,7 +3,7 @@
 
 use crate::snap;
 use crossterm::event::KeyCode;
-use lsbridge::engine::{EngineEvent, JobKind};
+use lsbridge::engine::{EngineEvent, Integration};
 use lsbridge::jobs::JobEvent;
 use lsbridge::tui::action::Action;
 use lsbridge::tui::keymap::Keymap;
@@ -101,10 +101,10 @@ async fn popups_help_palette_confirm_and_quit() {
     // A running job makes q ask.
     t.driver.dispatch(Action::Engine(EngineEvent::Job {
         source: t.driver.app.shared.sources[0].id,
-        kind: JobKind::Secondary,
+        kind: Integration::Secondary,
         event: JobEvent::Started {
             run: 7,
-            kind: "secondary".into(),
+            kind: Integration::Secondary,
             source: "harbor".into(),
             dry_run: false,
         },
@@ -125,17 +125,17 @@ async fn rate_limit_wait_refusals_and_tiny_terminals_are_shown() {
     t.press("5").await;
     t.driver.dispatch(Action::Engine(EngineEvent::Job {
         source: id,
-        kind: JobKind::Primary,
+        kind: Integration::Primary,
         event: JobEvent::Started {
             run: 9,
-            kind: "primary".into(),
+            kind: Integration::Primary,
             source: "harbor".into(),
             dry_run: false,
         },
     }));
     t.driver.dispatch(Action::Engine(EngineEvent::Job {
         source: id,
-        kind: JobKind::Primary,
+        kind: Integration::Primary,
         event: JobEvent::WaitingForRateLimit {
             run: 9,
             until: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_723_390),
@@ -149,7 +149,7 @@ async fn rate_limit_wait_refusals_and_tiny_terminals_are_shown() {
     snap!("jobs_waiting_for_rate_limit", screen);
     t.driver.dispatch(Action::Engine(EngineEvent::Refused {
         source: "harbor".into(),
-        kind: JobKind::Primary,
+        kind: Integration::Primary,
         reason: "Get Inventory (Primary) for harbor is already running".into(),
     }));
     snap!("jobs_refused", t.screen(W, H));
@@ -211,7 +211,7 @@ async fn send_ids_saved_from_the_tui_are_checked_against_the_store() {
         })
         .await
     {
-        Response::Error(e) => assert!(e.contains("Register ID"), "{e}"),
+        Response::Error(e) => assert!(e.to_string().contains("Register ID"), "{e}"),
         other => panic!("a wrong register id was accepted: {other:?}"),
     }
     let stored = match t.engine.handle(Request::ListSources).await {
@@ -240,7 +240,8 @@ async fn a_bogus_quantity_outlet_saved_from_the_tui_is_refused() {
     source.primary.quantity_from = QuantityFrom::Outlet("not-an-outlet".into());
     match t.engine.handle(Request::SaveSource { source }).await {
         Response::Error(e) => assert!(
-            e.contains("Quantity From \"not-an-outlet\" is not an outlet in this store"),
+            e.to_string()
+                .contains("Quantity From \"not-an-outlet\" is not an outlet in this store"),
             "{e}"
         ),
         other => panic!("a bogus outlet was accepted: {other:?}"),
@@ -408,10 +409,10 @@ async fn x_in_jobs_asks_before_cancelling_the_running_job() {
     let source = t.driver.app.shared.sources[0].id;
     t.driver.dispatch(Action::Engine(EngineEvent::Job {
         source,
-        kind: JobKind::Primary,
+        kind: Integration::Primary,
         event: JobEvent::Started {
             run: 7,
-            kind: "primary".into(),
+            kind: Integration::Primary,
             source: "harbor".into(),
             dry_run: false,
         },
@@ -421,7 +422,7 @@ async fn x_in_jobs_asks_before_cancelling_the_running_job() {
             .iter()
             .filter(|e| {
                 matches!(e, Effect::Call { request: Request::CancelJob { source, kind }, .. }
-                    if source == "harbor" && *kind == JobKind::Primary)
+                    if source == "harbor" && *kind == Integration::Primary)
             })
             .count()
     };

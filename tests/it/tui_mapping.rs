@@ -42,7 +42,7 @@ async fn esc(t: &mut tui::Tui) {
 async fn each_starter_template_as_a_grid_with_a_live_preview() {
     let mut t = demo_with_pool().await;
     let picker = t.screen(W, H);
-    assert!(picker.contains("Get Inventory [Primary]"), "{picker}");
+    assert!(picker.contains("Get Inventory (Primary)"), "{picker}");
     assert!(picker.contains("✔ valid"), "{picker}");
     snap!("mapping_picker", picker);
 
@@ -100,7 +100,7 @@ async fn a_refused_save_is_shown_on_its_row_and_keeps_the_edit() {
     assert!(screen.contains("›✘ SKU *"), "{screen}");
     assert!(screen.contains("not saved"), "{screen}");
     assert!(
-        screen.contains("✘ SKU: Get Inventory [Primary] requires this field"),
+        screen.contains("✘ SKU: Get Inventory (Primary) requires this field"),
         "{screen}"
     );
     assert!(

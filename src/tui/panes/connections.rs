@@ -4,6 +4,7 @@
 //! The personal token is typed into a masked field: only `•` is ever drawn, and the pane
 //! keeps the typed text only until the form is saved or closed.
 
+use crate::tui::panes::ReplyId;
 use std::collections::BTreeMap;
 
 use crossterm::event::KeyEvent;
@@ -14,7 +15,9 @@ use ratatui::Frame;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::connections::{ConnectionChange, NewConnection};
-use crate::engine::{ConnectionView, EngineEvent, Request, Response};
+use crate::engine::{
+    ConnectionField, ConnectionView, EngineError, EngineEvent, FieldId, Request, Response, Thing,
+};
 use crate::tui::action::Effect;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
@@ -57,7 +60,7 @@ mod text {
 
     pub const FORM_TITLE: &str = " Add connection ";
     pub const FORM_INTRO: &str =
-        "One connection powers Get Inventory (Primary), (Secondary) and Send Fulfillment Requests.";
+        "One connection powers Get Inventory (Primary), (Secondary) and Send FRs.";
     pub fn form_keys(k: &crate::tui::keymap::Keymap) -> String {
         use crate::tui::command::Command as C;
         let key = |c| k.shown(crate::tui::keymap::Context::Text, c);
@@ -114,12 +117,6 @@ mod text {
     pub const LAST_REPORT: &str = "found ";
 }
 
-const LIST: u32 = 1;
-const TEST: u32 = 2;
-const REMOVE: u32 = 3;
-const ADD: u32 = 4;
-const SET: u32 = 5;
-
 const CONFIRM_REMOVE: u32 = 1;
 const CONFIRM_DISCARD: u32 = 2;
 const CONFIRM_SAVE_ANYWAY: u32 = 3;
@@ -160,22 +157,36 @@ fn edit_form(c: &ConnectionView) -> Form<C> {
     ])
 }
 
-/// The field an engine refusal concerns.
-fn field_for(msg: &str) -> Option<C> {
-    let m = msg.to_lowercase();
-    if m.contains("connection name") || m.contains("connection named") || m.contains("needs a name")
+/// The form field an engine refusal concerns, from its typed field id (a taken name is the
+/// name's).
+fn field_for(e: &EngineError) -> Option<C> {
+    if let EngineError::InUse {
+        what: Thing::Connection,
+        ..
+    } = e
     {
-        Some(C::Name)
-    } else if m.contains("domain prefix") {
-        Some(C::Prefix)
-    } else if m.contains("personal token") || m.contains("env:") {
-        Some(C::Token)
-    } else if m.contains("api version") {
-        Some(C::Version)
-    } else if m.contains("not a url") || m.contains("plain http") {
-        Some(C::ApiRoot)
-    } else {
-        None
+        return Some(C::Name);
+    }
+    match e.field()? {
+        FieldId::Connection(f) => Some(match f {
+            ConnectionField::Name => C::Name,
+            ConnectionField::DomainPrefix => C::Prefix,
+            ConnectionField::Token => C::Token,
+            ConnectionField::ApiRoot => C::ApiRoot,
+            ConnectionField::ApiVersion => C::Version,
+        }),
+        FieldId::Source(_) => None,
+    }
+}
+
+super::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+    List = 1,
+    Test = 2,
+    Remove = 3,
+    Add = 4,
+    Set = 5,
     }
 }
 
@@ -238,7 +249,7 @@ impl ConnectionsPane {
         self.adding = Some(change.name.clone().unwrap_or_else(|| name.clone()));
         self.untested = Some((name.clone(), change.clone()));
         ctx.call(
-            SET,
+            Reply::Set,
             Request::SetConnection {
                 name,
                 change,
@@ -287,7 +298,7 @@ impl ConnectionsPane {
             api_root: opt(form.text(C::ApiRoot)),
         };
         self.adding = Some(name);
-        ctx.call(ADD, Request::AddConnection { connection });
+        ctx.call(Reply::Add, Request::AddConnection { connection });
     }
 
     fn form_command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -415,7 +426,7 @@ impl Pane for ConnectionsPane {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
-        ctx.call(LIST, Request::ListConnections);
+        ctx.call(Reply::List, Request::ListConnections);
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -443,7 +454,7 @@ impl Pane for ConnectionsPane {
                     self.testing = Some(c.name.clone());
                     ctx.info(text::testing(&c.name));
                     ctx.call(
-                        TEST,
+                        Reply::Test,
                         Request::TestConnection {
                             name: c.name.clone(),
                         },
@@ -471,7 +482,7 @@ impl Pane for ConnectionsPane {
             CONFIRM_REMOVE => {
                 if let Some(c) = self.list.get(self.selected) {
                     ctx.call(
-                        REMOVE,
+                        Reply::Remove,
                         Request::RemoveConnection {
                             name: c.name.clone(),
                         },
@@ -492,8 +503,11 @@ impl Pane for ConnectionsPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (LIST, Response::Connections(l)) => {
+            (Reply::List, Response::Connections(l)) => {
                 self.list = l;
                 if let Some(name) = self.select_after.take() {
                     if let Some(i) = self.list.iter().position(|c| c.name == name) {
@@ -502,14 +516,14 @@ impl Pane for ConnectionsPane {
                 }
                 self.selected = self.selected.min(self.list.len().saturating_sub(1));
             }
-            (TEST, r) => {
+            (Reply::Test, r) => {
                 let name = self.testing.take();
                 match r {
                     Response::Error(e) => {
                         if let Some(n) = name {
-                            self.results.insert(n, (false, e.clone()));
+                            self.results.insert(n, (false, e.to_string()));
                         }
-                        ctx.error(e);
+                        ctx.error(e.to_string());
                     }
                     // The store's name arrives with the engine's ConnectionTested event.
                     Response::Message(m) => ctx.info(m),
@@ -517,20 +531,20 @@ impl Pane for ConnectionsPane {
                 }
                 self.refresh(ctx);
             }
-            (ADD, Response::Error(e)) => {
+            (Reply::Add, Response::Error(e)) => {
                 self.adding = None;
                 ctx.effects.push(Effect::Bell);
                 if let Some(form) = &mut self.form {
                     match field_for(&e) {
                         Some(id) => {
-                            form.set_error(id, e);
+                            form.set_error(id, e.to_string());
                             form.focus_id(id);
                         }
-                        None => form.error = Some(e),
+                        None => form.error = Some(e.to_string()),
                     }
                 }
             }
-            (ADD, r) => {
+            (Reply::Add, r) => {
                 self.form = None;
                 if let Some(name) = self.adding.take() {
                     let mut msg = text::saved(&name);
@@ -542,7 +556,7 @@ impl Pane for ConnectionsPane {
                 }
                 self.refresh(ctx);
             }
-            (SET, Response::ConnectionSaved(c, lines)) => {
+            (Reply::Set, Response::ConnectionSaved(c, lines)) => {
                 self.adding = None;
                 self.close_form();
                 // This session's result gives way to the saved one (with its time).
@@ -551,7 +565,7 @@ impl Pane for ConnectionsPane {
                 self.select_after = Some(c.name.clone());
                 self.refresh(ctx);
             }
-            (SET, Response::ConnectionTestFailed(why)) => {
+            (Reply::Set, Response::ConnectionTestFailed(why)) => {
                 self.adding = None;
                 ctx.effects.push(Effect::Bell);
                 if let Some(form) = &mut self.form {
@@ -559,25 +573,25 @@ impl Pane for ConnectionsPane {
                 }
                 ctx.confirm(CONFIRM_SAVE_ANYWAY, text::save_anyway(&why));
             }
-            (SET, Response::Error(e)) => {
+            (Reply::Set, Response::Error(e)) => {
                 self.adding = None;
                 self.untested = None;
                 ctx.effects.push(Effect::Bell);
                 if let Some(form) = &mut self.form {
                     match field_for(&e) {
                         Some(id) if form.field(id).is_some() => {
-                            form.set_error(id, e);
+                            form.set_error(id, e.to_string());
                             form.focus_id(id);
                         }
-                        _ => form.error = Some(e),
+                        _ => form.error = Some(e.to_string()),
                     }
                 }
             }
-            (REMOVE, Response::Done) => {
+            (Reply::Remove, Response::Done) => {
                 ctx.info(text::REMOVED);
                 self.refresh(ctx);
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
     }

@@ -2,6 +2,7 @@
 //! duration), next run, and — while running — progress and the rate-limit wait. Run now,
 //! dry run and cancel act on the selected row.
 
+use crate::tui::panes::ReplyId;
 use std::collections::BTreeMap;
 
 use ratatui::layout::{Constraint, Rect};
@@ -10,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, JobKind, Request, Response};
+use crate::engine::{EngineEvent, Integration, Request, Response};
 use crate::jobs::runs::RunRecord;
 use crate::source::Schedule;
 use crate::tui::command::Command;
@@ -34,30 +35,27 @@ mod text {
         "runs only when started (set a schedule in the source's settings)";
 }
 
-const RUNS: u32 = 1;
-const START: u32 = 2;
-const CANCEL: u32 = 3;
-const SCHEDULES: u32 = 4;
+super::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+    Runs = 1,
+    Start = 2,
+    Cancel = 3,
+    Schedules = 4,
+    }
+}
 const CONFIRM_CANCEL: u32 = 1;
 
 #[derive(Default)]
 pub struct JobsPane {
     selected: usize,
     /// Newest run per (source name, kind).
-    last: BTreeMap<(String, JobKind), RunRecord>,
+    last: BTreeMap<(String, Integration), RunRecord>,
     /// Next scheduled run per (source name, kind).
-    next: BTreeMap<(String, JobKind), std::time::SystemTime>,
+    next: BTreeMap<(String, Integration), std::time::SystemTime>,
     error: Option<String>,
     /// The job a pending cancel question is about.
-    cancel: Option<(String, JobKind)>,
-}
-
-fn short_label(k: JobKind) -> &'static str {
-    match k {
-        JobKind::Primary => "Primary",
-        JobKind::Secondary => "Secondary",
-        JobKind::SendFrs => "Send FRs",
-    }
+    cancel: Option<(String, Integration)>,
 }
 
 fn schedule_text(s: Option<&Schedule>) -> String {
@@ -90,14 +88,14 @@ impl JobsPane {
     fn rows<'a>(
         &self,
         ui_sources: &'a [crate::source::Source],
-    ) -> Vec<(&'a crate::source::Source, JobKind)> {
+    ) -> Vec<(&'a crate::source::Source, Integration)> {
         ui_sources
             .iter()
-            .flat_map(|s| JobKind::ALL.into_iter().map(move |k| (s, k)))
+            .flat_map(|s| Integration::ALL.into_iter().map(move |k| (s, k)))
             .collect()
     }
 
-    fn selected_row(&self, ctx: &Ctx) -> Option<(String, JobKind)> {
+    fn selected_row(&self, ctx: &Ctx) -> Option<(String, Integration)> {
         let rows = self.rows(&ctx.shared.sources);
         rows.get(self.selected).map(|(s, k)| (s.name.clone(), *k))
     }
@@ -109,15 +107,19 @@ impl Pane for JobsPane {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
-        ctx.call_for(PaneId::Sources, 0, Request::ListSources);
+        ctx.call_for(
+            PaneId::Sources,
+            super::sources::Reply::List,
+            Request::ListSources,
+        );
         ctx.call(
-            RUNS,
+            Reply::Runs,
             Request::Runs {
                 source: None,
                 limit: 500,
             },
         );
-        ctx.call(SCHEDULES, Request::Schedules);
+        ctx.call(Reply::Schedules, Request::Schedules);
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -133,7 +135,7 @@ impl Pane for JobsPane {
                     return true;
                 };
                 ctx.call(
-                    START,
+                    Reply::Start,
                     Request::StartJob {
                         source: source.clone(),
                         kind,
@@ -176,32 +178,33 @@ impl Pane for JobsPane {
     fn confirmed(&mut self, token: u32, ctx: &mut Ctx) {
         if token == CONFIRM_CANCEL {
             if let Some((source, kind)) = self.cancel.take() {
-                ctx.call(CANCEL, Request::CancelJob { source, kind });
+                ctx.call(Reply::Cancel, Request::CancelJob { source, kind });
             }
         }
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (RUNS, Response::Runs(runs)) => {
+            (Reply::Runs, Response::Runs(runs)) => {
                 self.last.clear();
                 // Newest first: keep the first seen per integration.
                 for r in runs {
-                    if let Some(k) = JobKind::from_run_kind(&r.kind) {
-                        self.last.entry((r.source.clone(), k)).or_insert(r);
-                    }
+                    self.last.entry((r.source.clone(), r.kind)).or_insert(r);
                 }
                 self.error = None;
             }
-            (SCHEDULES, Response::Schedules(list)) => {
+            (Reply::Schedules, Response::Schedules(list)) => {
                 self.next = list
                     .into_iter()
                     .map(|n| ((n.source, n.kind), n.at))
                     .collect();
             }
             (_, Response::Error(e)) => {
-                self.error = Some(e.clone());
-                ctx.error(e);
+                self.error = Some(e.to_string());
+                ctx.error(e.to_string());
             }
             (_, Response::Message(m)) => ctx.info(m),
             _ => {}
@@ -212,15 +215,15 @@ impl Pane for JobsPane {
         match event {
             EngineEvent::Idle { .. } => {
                 ctx.call(
-                    RUNS,
+                    Reply::Runs,
                     Request::Runs {
                         source: None,
                         limit: 500,
                     },
                 );
-                ctx.call(SCHEDULES, Request::Schedules);
+                ctx.call(Reply::Schedules, Request::Schedules);
             }
-            EngineEvent::DataChanged { .. } => ctx.call(SCHEDULES, Request::Schedules),
+            EngineEvent::DataChanged { .. } => ctx.call(Reply::Schedules, Request::Schedules),
             EngineEvent::Refused { reason, .. } => ctx.error(reason.clone()),
             _ => {}
         }
@@ -242,11 +245,7 @@ impl Pane for JobsPane {
             .skip(first)
             .take(inner_h)
             .map(|(i, (s, k))| {
-                let sched = match k {
-                    JobKind::Primary => s.primary.schedule.as_ref(),
-                    JobKind::Secondary => s.secondary.schedule.as_ref(),
-                    JobKind::SendFrs => s.send_frs.schedule.as_ref(),
-                };
+                let sched = crate::engine::scheduler::schedule_of(s, *k);
                 let last = self.last.get(&(s.name.clone(), *k));
                 let last_text = match last {
                     None => Span::styled(text::NEVER, t.dim),
@@ -263,7 +262,7 @@ impl Pane for JobsPane {
                                 r.outcome,
                                 r.started_at.get(11..16).unwrap_or(&r.started_at),
                                 duration(r),
-                                if *k == JobKind::SendFrs {
+                                if *k == Integration::SendFrs {
                                     format!("sent {}", r.counts.sent)
                                 } else {
                                     format!(
@@ -303,7 +302,7 @@ impl Pane for JobsPane {
                 };
                 Row::new(vec![
                     Cell::from(s.name.clone()),
-                    Cell::from(short_label(*k)),
+                    Cell::from(Integration::short_label(*k)),
                     Cell::from(schedule_text(sched)),
                     Cell::from(Line::from(last_text)),
                     Cell::from(Line::from(now)),

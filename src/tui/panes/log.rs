@@ -9,7 +9,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{JobKind, Response};
+use crate::engine::{Integration, Response};
 use crate::jobs::events::Level;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
@@ -49,7 +49,7 @@ pub struct LogPane {
     /// Index into the buffer of the line at the bottom of the view when not following.
     cursor: usize,
     level: LevelFilter,
-    job: Option<JobKind>,
+    job: Option<Integration>,
     /// Only the current source's lines.
     source_only: bool,
     search: String,
@@ -189,10 +189,10 @@ impl Pane for LogPane {
             }
             Command::CycleJob => {
                 self.job = match self.job {
-                    None => Some(JobKind::Primary),
-                    Some(JobKind::Primary) => Some(JobKind::Secondary),
-                    Some(JobKind::Secondary) => Some(JobKind::SendFrs),
-                    Some(JobKind::SendFrs) => None,
+                    None => Some(Integration::Primary),
+                    Some(Integration::Primary) => Some(Integration::Secondary),
+                    Some(Integration::Secondary) => Some(Integration::SendFrs),
+                    Some(Integration::SendFrs) => None,
                 };
                 ctx.info(format!(
                     "job: {}",
@@ -302,17 +302,7 @@ impl Pane for LogPane {
                         let mut l = Line::from(vec![
                             Span::styled(format!("{} ", e.at.get(11..19).unwrap_or("")), t.dim),
                             Span::styled(format!("{:<10.10} ", e.source), t.accent),
-                            Span::styled(
-                                format!(
-                                    "{:<9}",
-                                    match e.kind {
-                                        JobKind::Primary => "primary",
-                                        JobKind::Secondary => "secondary",
-                                        JobKind::SendFrs => "send-frs",
-                                    }
-                                ),
-                                t.dim,
-                            ),
+                            Span::styled(format!("{:<9}", e.kind.key()), t.dim),
                             Span::styled(e.line.clone(), st),
                         ]);
                         if !self.follow && *i == self.cursor {

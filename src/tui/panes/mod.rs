@@ -92,6 +92,63 @@ pub struct Confirm {
 }
 
 /// What a pane may touch while handling something: the shared state, and the way out.
+/// A pane's reply ids: one enum per pane, so a reply is matched by variant, never by a bare
+/// number. The number is only how it rides through the engine call ([`Tag`]).
+pub trait ReplyId: Copy + Sized {
+    fn to_id(self) -> u32;
+    fn from_id(id: u32) -> Option<Self>;
+}
+
+/// Declares a pane's reply enum and its [`ReplyId`] numbering.
+macro_rules! reply_ids {
+    ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $variant:ident = $n:expr),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name { $($(#[$vm])* $variant),+ }
+
+        impl $crate::tui::panes::ReplyId for $name {
+            fn to_id(self) -> u32 {
+                match self { $($name::$variant => $n),+ }
+            }
+            fn from_id(id: u32) -> Option<Self> {
+                $(if id == $n { return Some($name::$variant); })+
+                None
+            }
+        }
+    };
+}
+pub(crate) use reply_ids;
+
+/// A reply id with the generation of the query it answers, so a reply to an older query
+/// (another filter, another source) is recognised and dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fresh<R> {
+    pub reply: R,
+    pub generation: u32,
+}
+
+/// Low bits of a [`Fresh`] id hold the reply, the rest the generation.
+const REPLY_BITS: u32 = 4;
+
+impl<R> Fresh<R> {
+    /// The generation after `g`, wrapping within what the id has room for.
+    pub fn next_generation(g: u32) -> u32 {
+        (g + 1) & (u32::MAX >> REPLY_BITS)
+    }
+}
+
+impl<R: ReplyId> ReplyId for Fresh<R> {
+    fn to_id(self) -> u32 {
+        self.reply.to_id() | (self.generation << REPLY_BITS)
+    }
+    fn from_id(id: u32) -> Option<Self> {
+        Some(Fresh {
+            reply: R::from_id(id & ((1 << REPLY_BITS) - 1))?,
+            generation: id >> REPLY_BITS,
+        })
+    }
+}
+
 pub struct Ctx<'a> {
     pub shared: &'a mut Shared,
     pub(crate) effects: &'a mut Vec<Effect>,
@@ -103,20 +160,23 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Sends a request; the reply comes back to this pane's `reply` with `what`.
-    pub fn call(&mut self, what: u32, request: Request) {
+    pub fn call(&mut self, what: impl ReplyId, request: Request) {
         self.effects.push(Effect::Call {
             tag: Tag {
                 pane: self.pane,
-                what,
+                what: what.to_id(),
             },
             request,
         });
     }
 
     /// Sends a request on behalf of another pane (e.g. Sources asks Status to reload).
-    pub fn call_for(&mut self, pane: PaneId, what: u32, request: Request) {
+    pub fn call_for(&mut self, pane: PaneId, what: impl ReplyId, request: Request) {
         self.effects.push(Effect::Call {
-            tag: Tag { pane, what },
+            tag: Tag {
+                pane,
+                what: what.to_id(),
+            },
             request,
         });
     }

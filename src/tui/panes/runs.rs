@@ -1,6 +1,7 @@
 //! History: every recorded run (kind, source, start, end, outcome, counts), and a run's
 //! stored log on Enter.
 
+use crate::tui::panes::ReplyId;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
@@ -28,8 +29,13 @@ mod text {
     pub const LOG_EMPTY: &str = "This run has no stored log lines.";
 }
 
-const RUNS: u32 = 1;
-const LOG: u32 = 2;
+super::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+    Runs = 1,
+    Log = 2,
+    }
+}
 
 #[derive(Default)]
 pub struct RunsPane {
@@ -46,7 +52,7 @@ impl Pane for RunsPane {
 
     fn refresh(&mut self, ctx: &mut Ctx) {
         ctx.call(
-            RUNS,
+            Reply::Runs,
             Request::Runs {
                 source: None,
                 limit: 1000,
@@ -78,7 +84,7 @@ impl Pane for RunsPane {
             Command::Bottom => self.selected = n.saturating_sub(1),
             Command::Select => {
                 if let Some(r) = self.runs.get(self.selected) {
-                    ctx.call(LOG, Request::RunLog { run: r.id });
+                    ctx.call(Reply::Log, Request::RunLog { run: r.id });
                 }
             }
             _ => return false,
@@ -87,17 +93,20 @@ impl Pane for RunsPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (RUNS, Response::Runs(r)) => {
+            (Reply::Runs, Response::Runs(r)) => {
                 self.runs = r;
                 self.selected = self.selected.min(self.runs.len().saturating_sub(1));
             }
-            (LOG, Response::Log(lines)) => {
+            (Reply::Log, Response::Log(lines)) => {
                 if let Some(r) = self.runs.get(self.selected) {
                     self.open = Some((r.id, lines, 0));
                 }
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
     }
@@ -168,7 +177,7 @@ impl Pane for RunsPane {
                     Cell::from(r.id.to_string()),
                     Cell::from(format!(
                         "{}{}",
-                        r.kind,
+                        r.kind.key(),
                         if r.dry_run { " (dry)" } else { "" }
                     )),
                     Cell::from(r.source.clone()),

@@ -2,6 +2,7 @@
 //! integrations, Connected / Configured / Mapped, and the exact missing item when one is not
 //! met. `t` runs Test Connection on the source's connection.
 
+use crate::tui::panes::ReplyId;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -9,8 +10,9 @@ use ratatui::Frame;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, Request, Response};
-use crate::source::IntegrationStatus;
+use crate::source::{IntegrationStatus, Missing};
 use crate::tui::command::Command;
+use crate::tui::keymap::{Context, Keymap};
 use crate::tui::view::pane_block;
 
 mod text {
@@ -28,8 +30,49 @@ mod text {
     pub const CHECKS: [&str; 3] = ["Connected", "Configured", "Mapped"];
 }
 
-const STATUS: u32 = 1;
-const TEST: u32 = 2;
+/// A missing item as this page words it: what is missing, then the key that fixes it (from
+/// the keymap, so a rebinding shows here too).
+pub fn missing_hint(m: &Missing, keys: &Keymap) -> String {
+    let key = |context, command| {
+        keys.key_for(context, command)
+            .map_or_else(|| "?".to_string(), |k| k.to_string())
+    };
+    let edit_source = || {
+        format!(
+            "in Sources ({}), {} to edit",
+            key(Context::Global, Command::Pane1),
+            key(Context::Sources, Command::Edit)
+        )
+    };
+    match m {
+        Missing::NoConnection | Missing::NoTemplate => format!("{m}: pick one {}", edit_source()),
+        Missing::UnknownConnection { .. } => format!(
+            "{m}: add it in Connections ({}), {} to add",
+            key(Context::Global, Command::Pane2),
+            key(Context::Connections, Command::New)
+        ),
+        Missing::TestFailed { .. } | Missing::Untested { .. } => format!(
+            "{m}: press {} to test it",
+            key(Context::Status, Command::TestConnection)
+        ),
+        Missing::NotFulfilling => format!("{m}: set Fulfills Orders to yes {}", edit_source()),
+        Missing::SendIds { .. } => format!("{m}: set them {}", edit_source()),
+        Missing::BadBusinessHours { .. } => format!("{m}: fix them {}", edit_source()),
+        Missing::UnknownTemplate { .. } => format!("{m}: pick another {}", edit_source()),
+        Missing::BadTemplate { .. } => format!(
+            "{m}: fix it in Mapping ({})",
+            key(Context::Global, Command::Pane4)
+        ),
+    }
+}
+
+super::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+    Status = 1,
+    Test = 2,
+    }
+}
 
 #[derive(Default)]
 pub struct StatusPane {
@@ -44,7 +87,7 @@ impl Pane for StatusPane {
 
     fn refresh(&mut self, ctx: &mut Ctx) {
         if let Some(s) = ctx.shared.source.clone() {
-            ctx.call(STATUS, Request::SourceStatus { source: s });
+            ctx.call(Reply::Status, Request::SourceStatus { source: s });
         } else {
             self.rows.clear();
         }
@@ -60,7 +103,7 @@ impl Pane for StatusPane {
                 {
                     Some(name) => {
                         ctx.info(format!("testing connection {name}…"));
-                        ctx.call(TEST, Request::TestConnection { name });
+                        ctx.call(Reply::Test, Request::TestConnection { name });
                     }
                     None => ctx.error(text::no_connection(ctx.keys)),
                 }
@@ -71,20 +114,23 @@ impl Pane for StatusPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (STATUS, Response::Status(rows)) => {
+            (Reply::Status, Response::Status(rows)) => {
                 self.rows = rows;
                 self.error = None;
             }
-            (TEST, Response::Message(m)) => {
+            (Reply::Test, Response::Message(m)) => {
                 ctx.info(m);
                 self.refresh(ctx);
             }
-            (TEST, Response::Error(e)) => {
-                ctx.error(e);
+            (Reply::Test, Response::Error(e)) => {
+                ctx.error(e.to_string());
                 self.refresh(ctx);
             }
-            (_, Response::Error(e)) => self.error = Some(e),
+            (_, Response::Error(e)) => self.error = Some(e.to_string()),
             _ => {}
         }
     }
@@ -127,7 +173,7 @@ impl Pane for StatusPane {
                     Err(why) => Line::from(vec![
                         Span::styled("  ✘ ", t.error),
                         Span::styled(format!("{label}: "), t.text),
-                        Span::styled(why.clone(), t.warn),
+                        Span::styled(missing_hint(why, ui.keymap), t.warn),
                     ]),
                 });
             }
@@ -144,6 +190,36 @@ impl Pane for StatusPane {
                 .wrap(Wrap { trim: false })
                 .block(block),
             area,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same missing item the CLI words as a command line is a key hint here, and
+    /// follows a rebinding.
+    #[test]
+    fn missing_items_are_worded_as_key_hints() {
+        let m = Missing::Untested {
+            connection: "demo".into(),
+        };
+        let hint = missing_hint(&m, &Keymap::default());
+        assert_eq!(
+            hint,
+            "connection \"demo\" has not passed Test Connection yet: press t to test it"
+        );
+        assert!(!hint.contains("lsbridge"), "{hint}");
+        let (rebound, problems) = Keymap::with_overrides("[status]\ntest_connection = [\"T\"]\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(missing_hint(&m, &rebound).ends_with("press T to test it"));
+        let ids = Missing::SendIds {
+            settings: vec!["Register ID".into(), "User ID".into()],
+        };
+        assert_eq!(
+            missing_hint(&ids, &Keymap::default()),
+            "Register ID, User ID not set: set them in Sources (1), e to edit"
         );
     }
 }

@@ -41,7 +41,7 @@ fn engine(store: Store) -> Engine {
 
 fn build(store: Store, sim: Option<SimHandle>) -> Tui {
     let engine = engine(store.clone());
-    let app = App::new(Keymap::default(), "in-process".into());
+    let app = App::new(Keymap::default(), lsbridge::backend::Mode::InProcess);
     let driver = Driver::new(
         app,
         Backend::Local(engine.clone()),

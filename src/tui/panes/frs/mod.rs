@@ -3,6 +3,7 @@
 //! actions on the selected FR: retry, release the hold, cancel (asks first), import a file
 //! (a path prompt) and send now (a Send FRs run).
 
+use super::{Fresh, ReplyId};
 use std::cell::Cell as Shown;
 
 use crossterm::event::KeyEvent;
@@ -13,7 +14,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, FrAction, JobKind, Request, Response};
+use crate::engine::{EngineEvent, FrAction, Integration, Request, Response};
 use crate::frs::{Fr, FrStatus};
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
@@ -106,12 +107,15 @@ mod text {
     }
 }
 
-const LIST: u32 = 1;
-const TIMELINE: u32 = 2;
-const ACTION: u32 = 3;
-const IMPORT: u32 = 4;
-const SEND: u32 = 5;
-const KIND_BITS: u32 = 4;
+super::reply_ids! {
+    enum Reply {
+        List = 1,
+        Timeline = 2,
+        Action = 3,
+        Import = 4,
+        Send = 5,
+    }
+}
 
 /// The status filter's stops, in order: all, then every status.
 const STOPS: usize = FrStatus::ALL.len() + 1;
@@ -195,8 +199,11 @@ fn sample_path(notes: &[String]) -> Option<String> {
 }
 
 impl FrsPane {
-    fn tag(&self, kind: u32) -> u32 {
-        kind | (self.generation << KIND_BITS)
+    fn tag(&self, reply: Reply) -> Fresh<Reply> {
+        Fresh {
+            reply,
+            generation: self.generation,
+        }
     }
 
     fn status_filter(&self) -> Option<FrStatus> {
@@ -226,7 +233,7 @@ impl FrsPane {
             return;
         };
         ctx.call(
-            self.tag(LIST),
+            self.tag(Reply::List),
             Request::Frs {
                 source: Some(source.clone()),
                 status: None,
@@ -234,7 +241,7 @@ impl FrsPane {
         );
         if let Some(d) = &self.detail {
             ctx.call(
-                self.tag(TIMELINE),
+                self.tag(Reply::Timeline),
                 Request::FrTimeline {
                     source,
                     number: d.number.clone(),
@@ -281,7 +288,7 @@ impl FrsPane {
         };
         self.acting = Some((number.clone(), action));
         ctx.call(
-            ACTION,
+            self.tag(Reply::Action),
             Request::FrAction {
                 source,
                 number,
@@ -319,7 +326,10 @@ impl FrsPane {
                 let number = fr.number.clone();
                 self.detail = Some(detail::Detail::new(number.clone(), Some(fr.clone())));
                 if let Some(source) = self.source.clone() {
-                    ctx.call(self.tag(TIMELINE), Request::FrTimeline { source, number });
+                    ctx.call(
+                        self.tag(Reply::Timeline),
+                        Request::FrTimeline { source, number },
+                    );
                 }
             }
             Command::Back if self.filter != 0 => {
@@ -377,10 +387,10 @@ impl FrsPane {
                 };
                 let dry_run = cmd == Command::DryRun;
                 ctx.call(
-                    SEND,
+                    self.tag(Reply::Send),
                     Request::StartJob {
                         source: source.clone(),
-                        kind: JobKind::SendFrs,
+                        kind: Integration::SendFrs,
                         dry_run,
                         confirm_archive: false,
                     },
@@ -561,7 +571,7 @@ impl Pane for FrsPane {
         let source = ctx.shared.source.clone();
         if source != self.source {
             self.source = source;
-            self.generation = (self.generation + 1) & (u32::MAX >> KIND_BITS);
+            self.generation = Fresh::<Reply>::next_generation(self.generation);
             self.frs.clear();
             self.visible.clear();
             self.counts = [0; FrStatus::ALL.len()];
@@ -586,7 +596,7 @@ impl Pane for FrsPane {
                     }
                     self.prompt = None;
                     if let Some(source) = self.source.clone() {
-                        ctx.call(IMPORT, Request::ImportFrs { source, path });
+                        ctx.call(self.tag(Reply::Import), Request::ImportFrs { source, path });
                     }
                 }
                 Command::Back => self.prompt = None,
@@ -617,20 +627,25 @@ impl Pane for FrsPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Fresh::<Reply>::from_id(what) else {
+            return;
+        };
+        // Actions, imports and sends answer whatever the list shows now.
+        let Fresh { reply, .. } = what;
         match (what, response) {
-            (w, Response::Frs(frs)) if w == self.tag(LIST) => {
+            (w, Response::Frs(frs)) if w == self.tag(Reply::List) => {
                 let keep = self.selected_fr().map(|f| f.number.clone());
                 self.frs = frs;
                 self.loaded = true;
                 self.error = None;
                 self.reindex(keep);
             }
-            (w, Response::Timeline(events)) if w == self.tag(TIMELINE) => {
+            (w, Response::Timeline(events)) if w == self.tag(Reply::Timeline) => {
                 if let Some(d) = &mut self.detail {
                     d.set_timeline(events);
                 }
             }
-            (ACTION, Response::Done) => {
+            (_, Response::Done) if reply == Reply::Action => {
                 if let Some((number, action)) = self.acting.take() {
                     let what = match action {
                         FrAction::Retry => {
@@ -642,17 +657,26 @@ impl Pane for FrsPane {
                     ctx.info(text::action_done(&number, &what));
                 }
             }
-            (IMPORT | ACTION | SEND, Response::Message(m)) => ctx.info(m),
-            (SEND, Response::Done) => {}
-            (w, Response::Error(e)) if w == self.tag(LIST) => {
+            (_, Response::Message(m))
+                if matches!(reply, Reply::Import | Reply::Action | Reply::Send) =>
+            {
+                ctx.info(m)
+            }
+            (_, Response::Done) if reply == Reply::Send => {}
+            (w, Response::Error(e)) if w == self.tag(Reply::List) => {
                 self.loaded = true;
+                let e = e.to_string();
                 if !self.frs.is_empty() {
                     ctx.error(text::error(&e, ctx.keys));
                 }
                 self.error = Some(e);
             }
-            (IMPORT | ACTION | SEND, Response::Error(e)) => ctx.error(e),
-            (w, Response::Error(e)) if w == self.tag(TIMELINE) => ctx.error(e),
+            (_, Response::Error(e))
+                if matches!(reply, Reply::Import | Reply::Action | Reply::Send) =>
+            {
+                ctx.error(e.to_string())
+            }
+            (w, Response::Error(e)) if w == self.tag(Reply::Timeline) => ctx.error(e.to_string()),
             _ => {}
         }
     }
@@ -662,7 +686,7 @@ impl Pane for FrsPane {
             event,
             EngineEvent::DataChanged { .. }
                 | EngineEvent::Idle {
-                    kind: JobKind::SendFrs,
+                    kind: Integration::SendFrs,
                     ..
                 }
         );

@@ -10,6 +10,7 @@ use super::edit::{
     ParamKind, Path, PathStep, Pick, PickItem, Slot,
 };
 use super::text;
+use crate::engine::EngineError;
 use crate::mapping::fields::{source_field, source_fields, target_field, target_fields};
 use crate::mapping::{
     preview, step_label, validate, Condition, FieldMapping, Integration, Join, LengthUnit,
@@ -178,23 +179,15 @@ impl Grid {
         out
     }
 
-    /// The engine refused the save: keep everything, point at the rows it names.
-    pub fn save_failed(&mut self, message: String) {
+    /// The engine refused the save: keep everything, point at the rows its issues name (by
+    /// target field, never by reading the message).
+    pub fn save_failed(&mut self, e: &EngineError) {
         self.sending = None;
-        let mut names: Vec<&str> = self
-            .template
-            .fields
-            .iter()
-            .map(|f| f.target.as_str())
-            .chain(
-                target_fields(self.integration)
-                    .iter()
-                    .map(|d| d.name.as_str()),
-            )
-            .collect();
-        names.push("name");
-        self.engine_issues = issues_in_message(&message, &names);
-        self.save_error = Some(message);
+        self.engine_issues = match e {
+            EngineError::InvalidTemplate { issues, .. } => issues.clone(),
+            _ => Vec::new(),
+        };
+        self.save_error = Some(e.to_string());
     }
 
     pub fn save_done(&mut self) {
@@ -1261,61 +1254,72 @@ impl Grid {
     }
 }
 
-/// Splits an engine refusal (`template "X" is not valid: SKU: …; Title: …`) into issues by
-/// the field names it starts its parts with. Messages may themselves contain "; ", so parts
-/// are found by "NAME: " after "; " rather than by splitting.
-pub fn issues_in_message(message: &str, names: &[&str]) -> Vec<ValidationIssue> {
-    const MARK: &str = " is not valid: ";
-    let body = match message.find(MARK) {
-        Some(i) => &message[i + MARK.len()..],
-        None => message,
-    };
-    let mut names: Vec<&str> = names.iter().copied().filter(|n| !n.is_empty()).collect();
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    names.dedup();
-    let mut points: Vec<(usize, &str)> = Vec::new();
-    for name in names {
-        let pat = format!("{name}: ");
-        let mut from = 0;
-        while let Some(off) = body.get(from..).and_then(|b| b.find(&pat)) {
-            let at = from + off;
-            let starts_part = at == 0 || body.get(..at).is_some_and(|b| b.ends_with("; "));
-            if starts_part && !points.iter().any(|(p, _)| *p == at) {
-                points.push((at, name));
-            }
-            from = at + pat.len();
-        }
-    }
-    points.sort();
-    let mut out = Vec::new();
-    for (k, (at, name)) in points.iter().enumerate() {
-        let end = points.get(k + 1).map(|p| p.0).unwrap_or(body.len());
-        let Some(seg) = body.get(at + name.len() + 2..end) else {
-            continue;
-        };
-        let seg = seg.trim_end().trim_end_matches(';').trim_end();
-        out.push(ValidationIssue {
-            field: name.to_string(),
-            message: seg.to_string(),
-        });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The rows the grid draws with the ✘ marker, by target field.
+    fn marked_rows(g: &Grid) -> Vec<String> {
+        let theme =
+            crate::tui::theme::Theme::built_in("default", crate::tui::theme::ColorMode::NoColor)
+                .unwrap();
+        let keymap = crate::tui::keymap::Keymap::default();
+        let shared = crate::tui::shared::Shared::default();
+        let ui = crate::tui::panes::Ui {
+            theme: &theme,
+            keymap: &keymap,
+            shared: &shared,
+        };
+        let (w, h) = (140u16, 60u16);
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        term.draw(|f| super::super::draw::grid(f, f.area(), &ui, g, None))
+            .unwrap();
+        let buf = term.backend().buffer().clone();
+        let lines: Vec<String> = (0..h)
+            .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        g.template
+            .fields
+            .iter()
+            .filter(|f| {
+                lines.iter().any(|l| {
+                    l.contains('✘')
+                        && l.split_whitespace()
+                            .any(|word| word.trim_end_matches('*') == f.target)
+                })
+            })
+            .map(|f| f.target.clone())
+            .collect()
+    }
+
+    /// Issue 13's done-when: the engine's refusal is typed, so rewording it (here: words
+    /// that name no field at all, or another field) still marks the row it is about.
     #[test]
-    fn refusals_split_by_field_even_with_semicolons_inside() {
-        let msg = "template \"T\" is not valid: SKU: Get Inventory [Primary] requires this field, but it is set to Skip It (Don't Map); map it to a value; Customer: First Name: unknown source field \"x\"";
-        let got = issues_in_message(msg, &["SKU", "Customer: First Name", "Title"]);
-        assert_eq!(got.len(), 2, "{got:?}");
-        assert_eq!(got[0].field, "SKU");
-        assert!(got[0].message.ends_with("map it to a value"), "{got:?}");
-        assert_eq!(got[1].field, "Customer: First Name");
-        assert_eq!(got[1].message, "unknown source field \"x\"");
-        assert!(issues_in_message("disk full", &["SKU"]).is_empty());
+    fn a_reworded_invalid_template_error_still_marks_the_right_row() {
+        let t = crate::mapping::default_template(Integration::Primary);
+        assert!(t.field("SKU").is_some() && t.field("Brand").is_some());
+        for wording in [
+            "Get Inventory (Primary) requires this field; map it to a value",
+            "zzz — any words at all",
+            "Brand: this text names another field",
+        ] {
+            let mut g = Grid::new("s".into(), t.clone(), Some(t.clone()), None);
+            assert!(marked_rows(&g).is_empty(), "{:?}", marked_rows(&g));
+            let refusal = EngineError::InvalidTemplate {
+                template: t.name.clone(),
+                issues: vec![ValidationIssue {
+                    field: "SKU".into(),
+                    message: wording.into(),
+                }],
+            };
+            g.save_failed(&refusal);
+            assert_eq!(marked_rows(&g), vec!["SKU".to_string()], "{wording}");
+            let sku = g.template.fields.iter().position(|f| f.target == "SKU");
+            assert_eq!(g.row_issues(sku.unwrap()), vec![wording]);
+            // Any other refusal marks no row, whatever its words.
+            g.save_failed(&EngineError::refused(format!("SKU: {wording}")));
+            assert!(marked_rows(&g).is_empty(), "{wording}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod edit;
 mod grid;
 mod sets;
 
+use crate::tui::panes::ReplyId;
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
@@ -46,7 +47,7 @@ mod text {
     use super::edit::ParamKind;
 
     pub const TITLE: &str = " Mapping ";
-    pub const EMPTY: &str = "No source yet. Add one in Sources (1); its three mapping templates (Get Inventory [Primary], [Secondary] and Send FRs) are reviewed and edited here.";
+    pub const EMPTY: &str = "No source yet. Add one in Sources (1); its three mapping templates, for Get Inventory (Primary), Get Inventory (Secondary) and Send FRs, are reviewed and edited here.";
     pub const LOADING: &str = "loading…";
     pub const NO_SOURCE: &str = "no source selected: pick one in Sources (1)";
     pub const PICKER_HEADER: [&str; 5] = ["", "integration", "template", "rows", "state"];
@@ -493,12 +494,39 @@ mod text {
     }
 }
 
-const TEMPLATES: u32 = 1;
-const SETS: u32 = 2;
-const SAVE: u32 = 3;
-const SAVE_SET: u32 = 4;
-/// `SAMPLE + i` asks for the sample of `Integration::ALL[i]`.
-const SAMPLE: u32 = 10;
+crate::tui::panes::reply_ids! {
+    /// What a reply answers.
+    enum Reply {
+        Templates = 1,
+        Sets = 2,
+        Save = 3,
+        SaveSet = 4,
+        SamplePrimary = 10,
+        SampleSecondary = 11,
+        SampleSendFrs = 12,
+    }
+}
+
+impl Reply {
+    /// The sample request of `Integration::ALL[i]`.
+    fn sample(i: usize) -> Reply {
+        match i {
+            0 => Reply::SamplePrimary,
+            1 => Reply::SampleSecondary,
+            _ => Reply::SampleSendFrs,
+        }
+    }
+
+    /// Which `Integration::ALL` index a sample reply is for.
+    fn sample_index(self) -> Option<usize> {
+        match self {
+            Reply::SamplePrimary => Some(0),
+            Reply::SampleSecondary => Some(1),
+            Reply::SampleSendFrs => Some(2),
+            _ => None,
+        }
+    }
+}
 
 const CONFIRM_GRID: u32 = 1;
 const CONFIRM_SETS: u32 = 2;
@@ -576,7 +604,7 @@ impl MappingPane {
             *slot = Some(source.to_string());
         }
         ctx.call(
-            SAMPLE + k as u32,
+            Reply::sample(k),
             Request::SampleRecord {
                 source: source.to_string(),
                 integration: i,
@@ -585,8 +613,8 @@ impl MappingPane {
     }
 
     fn reload(&mut self, ctx: &mut Ctx) {
-        ctx.call(TEMPLATES, Request::ListTemplates);
-        ctx.call(SETS, Request::ListMappingSets);
+        ctx.call(Reply::Templates, Request::ListTemplates);
+        ctx.call(Reply::Sets, Request::ListMappingSets);
     }
 
     /// Validation and preview of the open grid, when its template or inputs changed.
@@ -674,7 +702,7 @@ impl MappingPane {
                     se.sending = Some(set.clone());
                     se.error = None;
                 }
-                ctx.call(SAVE_SET, Request::SaveMappingSet { set });
+                ctx.call(Reply::SaveSet, Request::SaveMappingSet { set });
             }
         }
     }
@@ -690,7 +718,7 @@ impl MappingPane {
         g.sending = Some(g.template.clone());
         ctx.info(text::saving(&g.template.name));
         ctx.call(
-            SAVE,
+            Reply::Save,
             Request::SaveTemplate {
                 template: g.template.clone(),
             },
@@ -746,7 +774,11 @@ impl Pane for MappingPane {
 
     /// Reloads templates and sets and asks for a fresh sample; an open grid keeps its edits.
     fn refresh(&mut self, ctx: &mut Ctx) {
-        ctx.call_for(PaneId::Sources, 0, Request::ListSources);
+        ctx.call_for(
+            PaneId::Sources,
+            crate::tui::panes::sources::Reply::List,
+            Request::ListSources,
+        );
         self.reload(ctx);
         self.samples.clear();
         if let Some((source, i)) = self
@@ -824,8 +856,11 @@ impl Pane for MappingPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (TEMPLATES, Response::Templates(list)) => {
+            (Reply::Templates, Response::Templates(list)) => {
                 self.templates = list;
                 self.loaded = true;
                 // A grid without local changes follows the store.
@@ -842,7 +877,7 @@ impl Pane for MappingPane {
                     }
                 }
             }
-            (SETS, Response::MappingSets(list)) => {
+            (Reply::Sets, Response::MappingSets(list)) => {
                 if let Some(se) = &mut self.sets_editor {
                     se.merge(&self.sets, &list);
                 }
@@ -851,36 +886,36 @@ impl Pane for MappingPane {
                     g.touched = true;
                 }
             }
-            (SAVE, Response::Done) => {
+            (Reply::Save, Response::Done) => {
                 if let Some(g) = &mut self.grid {
                     g.save_done();
                     ctx.info(text::saved(&g.template.name));
                 }
-                ctx.call(TEMPLATES, Request::ListTemplates);
+                ctx.call(Reply::Templates, Request::ListTemplates);
             }
-            (SAVE, Response::Error(e)) => {
+            (Reply::Save, Response::Error(e)) => {
                 if let Some(g) = &mut self.grid {
-                    g.save_failed(e.clone());
+                    g.save_failed(&e);
                 }
-                ctx.error(text::save_refused(&e));
+                ctx.error(text::save_refused(&e.to_string()));
             }
-            (SAVE_SET, Response::Done) => {
+            (Reply::SaveSet, Response::Done) => {
                 if let Some(se) = &mut self.sets_editor {
                     if let Some(s) = se.sending.take() {
                         ctx.info(text::set_saved(&s.name));
                     }
                 }
-                ctx.call(SETS, Request::ListMappingSets);
+                ctx.call(Reply::Sets, Request::ListMappingSets);
             }
-            (SAVE_SET, Response::Error(e)) => {
+            (Reply::SaveSet, Response::Error(e)) => {
                 if let Some(se) = &mut self.sets_editor {
                     se.sending = None;
-                    se.error = Some(e.clone());
+                    se.error = Some(e.to_string());
                 }
-                ctx.error(e);
+                ctx.error(e.to_string());
             }
-            (w, r) if w >= SAMPLE => {
-                let k = (w - SAMPLE) as usize;
+            (w, r) if w.sample_index().is_some() => {
+                let k = w.sample_index().unwrap_or_default();
                 let (Some(&integration), Some(Some(source))) =
                     (Integration::ALL.get(k), self.asked.get(k).cloned())
                 else {
@@ -888,7 +923,7 @@ impl Pane for MappingPane {
                 };
                 let sample = match r {
                     Response::Record(s) => Ok(s),
-                    Response::Error(e) => Err(e),
+                    Response::Error(e) => Err(e.to_string()),
                     _ => return,
                 };
                 self.samples
@@ -900,7 +935,7 @@ impl Pane for MappingPane {
                     }
                 }
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
         self.recompute();

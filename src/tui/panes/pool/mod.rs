@@ -4,6 +4,7 @@
 //! become table rows. `/` filters by SKU or title (the engine applies it), `A` cycles the
 //! archived filter, Enter opens a variant's detail with its change history.
 
+use super::{Fresh, ReplyId};
 use std::cell::Cell as Shown;
 
 use crossterm::event::KeyEvent;
@@ -16,7 +17,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, JobKind, Request, Response};
+use crate::engine::{EngineEvent, Integration, Request, Response};
 use crate::mapping::FieldValue;
 use crate::pool::{PoolItem, PoolSort};
 use crate::tui::command::Command;
@@ -125,11 +126,14 @@ mod text {
     }
 }
 
-/// Request kinds; the query generation rides in the upper bits so a reply to an older query
-/// (another filter, another source) is recognised and dropped.
-const COUNT: u32 = 1;
-const PAGE: u32 = 2;
-const KIND_BITS: u32 = 4;
+super::reply_ids! {
+    /// Request kinds; each call carries the query generation ([`Fresh`]) so a reply to an
+    /// older query (another filter, another source) is recognised and dropped.
+    enum Reply {
+        Count = 1,
+        Page = 2,
+    }
+}
 
 /// Rows fetched per window.
 pub const WINDOW: usize = 500;
@@ -155,9 +159,9 @@ pub struct PoolPane {
     offset: usize,
     rows: Vec<PoolItem>,
     generation: u32,
-    pending_count: Option<u32>,
+    pending_count: Option<Fresh<Reply>>,
     /// (request id, offset) of the window in flight.
-    pending_page: Option<(u32, usize)>,
+    pending_page: Option<(Fresh<Reply>, usize)>,
     error: Option<String>,
     editing: Option<TextArea<'static>>,
     detail: Option<detail::Detail>,
@@ -243,8 +247,11 @@ impl PoolPane {
         }
     }
 
-    fn tag(&self, kind: u32) -> u32 {
-        kind | (self.generation << KIND_BITS)
+    fn tag(&self, reply: Reply) -> Fresh<Reply> {
+        Fresh {
+            reply,
+            generation: self.generation,
+        }
     }
 
     fn row(&self, i: usize) -> Option<&PoolItem> {
@@ -271,8 +278,8 @@ impl PoolPane {
         let Some(source) = self.source.clone() else {
             return;
         };
-        self.generation = (self.generation + 1) & (u32::MAX >> KIND_BITS);
-        let what = self.tag(COUNT);
+        self.generation = Fresh::<Reply>::next_generation(self.generation);
+        let what = self.tag(Reply::Count);
         self.pending_count = Some(what);
         ctx.call(
             what,
@@ -304,7 +311,7 @@ impl PoolPane {
         let Some(source) = self.source.clone() else {
             return;
         };
-        let what = self.tag(PAGE);
+        let what = self.tag(Reply::Page);
         self.pending_page = Some((what, offset));
         ctx.call(
             what,
@@ -609,6 +616,9 @@ impl Pane for PoolPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Fresh::<Reply>::from_id(what) else {
+            return;
+        };
         if self.pending_count == Some(what) {
             self.pending_count = None;
             match response {
@@ -617,7 +627,7 @@ impl Pane for PoolPane {
                     self.error = None;
                     self.moved(ctx);
                 }
-                Response::Error(e) => self.failed(e, ctx),
+                Response::Error(e) => self.failed(e.to_string(), ctx),
                 _ => {}
             }
         } else if let Some((_, offset)) = self.pending_page.filter(|(id, _)| *id == what) {
@@ -641,7 +651,7 @@ impl Pane for PoolPane {
                     }
                     self.moved(ctx);
                 }
-                Response::Error(e) => self.failed(e, ctx),
+                Response::Error(e) => self.failed(e.to_string(), ctx),
                 _ => {}
             }
         }
@@ -650,7 +660,7 @@ impl Pane for PoolPane {
     fn engine(&mut self, event: &EngineEvent, ctx: &mut Ctx) {
         if let EngineEvent::Idle {
             source,
-            kind: JobKind::Primary | JobKind::Secondary,
+            kind: Integration::Primary | Integration::Secondary,
         } = event
         {
             let name = ctx.shared.source_name(*source);

@@ -2,6 +2,7 @@
 //! selected source's settings, and the wizard that adds or edits one
 //! ([`wizard`]).
 
+use crate::tui::panes::ReplyId;
 use crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -76,14 +77,19 @@ mod text {
     pub const NO_TEMPLATE: &str = "no template";
 }
 
-pub(crate) const LIST: u32 = 0;
-const REMOVE: u32 = 1;
-const CONNECTIONS: u32 = 2;
-const TEMPLATES: u32 = 3;
-const SAVE: u32 = 4;
-
 const CONFIRM_REMOVE: u32 = 1;
 const CONFIRM_DISCARD: u32 = 2;
+
+super::reply_ids! {
+    /// What a reply answers.
+    pub(crate) enum Reply {
+    List = 0,
+    Remove = 1,
+    Connections = 2,
+    Templates = 3,
+    Save = 4,
+    }
+}
 
 #[derive(Default)]
 pub struct SourcesPane {
@@ -210,8 +216,8 @@ impl SourcesPane {
 
     fn open(&mut self, w: Wizard, ctx: &mut Ctx) {
         self.wizard = Some(w);
-        ctx.call(CONNECTIONS, Request::ListConnections);
-        ctx.call(TEMPLATES, Request::ListTemplates);
+        ctx.call(Reply::Connections, Request::ListConnections);
+        ctx.call(Reply::Templates, Request::ListTemplates);
     }
 
     fn save(&mut self, ctx: &mut Ctx) {
@@ -230,7 +236,7 @@ impl SourcesPane {
         } else {
             Request::AddSource { source }
         };
-        ctx.call(SAVE, request);
+        ctx.call(Reply::Save, request);
     }
 
     /// Commands while the wizard is open. Everything but quit stays in the wizard.
@@ -281,7 +287,7 @@ impl Pane for SourcesPane {
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
-        ctx.call(LIST, Request::ListSources);
+        ctx.call(Reply::List, Request::ListSources);
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
@@ -327,7 +333,7 @@ impl Pane for SourcesPane {
             CONFIRM_REMOVE => {
                 if let Some(s) = ctx.shared.sources.get(self.selected) {
                     ctx.call(
-                        REMOVE,
+                        Reply::Remove,
                         Request::RemoveSource {
                             name: s.name.clone(),
                         },
@@ -343,8 +349,11 @@ impl Pane for SourcesPane {
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
+        let Some(what) = Reply::from_id(what) else {
+            return;
+        };
         match (what, response) {
-            (LIST, Response::Sources(_)) => {
+            (Reply::List, Response::Sources(_)) => {
                 // The app stored the list in shared state; keep the selection on the current source.
                 if let Some(i) = ctx
                     .shared
@@ -355,30 +364,30 @@ impl Pane for SourcesPane {
                     self.selected = i;
                 }
             }
-            (REMOVE, Response::Done) => {
+            (Reply::Remove, Response::Done) => {
                 ctx.info(text::REMOVED);
                 ctx.shared.source = None;
                 self.selected = 0;
                 self.refresh(ctx);
             }
-            (CONNECTIONS, Response::Connections(list)) => {
+            (Reply::Connections, Response::Connections(list)) => {
                 if let Some(w) = &mut self.wizard {
                     w.set_connections(list);
                 }
             }
-            (TEMPLATES, Response::Templates(list)) => {
+            (Reply::Templates, Response::Templates(list)) => {
                 if let Some(w) = &mut self.wizard {
                     w.set_templates(&list);
                 }
             }
-            (SAVE, Response::Error(e)) => match &mut self.wizard {
+            (Reply::Save, Response::Error(e)) => match &mut self.wizard {
                 Some(w) => {
-                    w.engine_error(e);
+                    w.engine_error(&e);
                     ctx.effects.push(Effect::Bell);
                 }
-                None => ctx.error(e),
+                None => ctx.error(e.to_string()),
             },
-            (SAVE, response) => {
+            (Reply::Save, response) => {
                 let edit = self.wizard.as_ref().is_some_and(Wizard::is_edit);
                 self.wizard = None;
                 if let Some(name) = self.saving.take() {
@@ -395,12 +404,12 @@ impl Pane for SourcesPane {
                 }
                 self.refresh(ctx);
             }
-            (CONNECTIONS | TEMPLATES, Response::Error(e)) => {
+            (Reply::Connections | Reply::Templates, Response::Error(e)) => {
                 if let Some(w) = &mut self.wizard {
-                    w.engine_error(e);
+                    w.engine_error(&e);
                 }
             }
-            (_, Response::Error(e)) => ctx.error(e),
+            (_, Response::Error(e)) => ctx.error(e.to_string()),
             _ => {}
         }
     }
@@ -410,11 +419,11 @@ impl Pane for SourcesPane {
             EngineEvent::DataChanged { .. } => {
                 self.refresh(ctx);
                 if self.wizard.is_some() {
-                    ctx.call(CONNECTIONS, Request::ListConnections);
+                    ctx.call(Reply::Connections, Request::ListConnections);
                 }
             }
             EngineEvent::ConnectionTested { .. } if self.wizard.is_some() => {
-                ctx.call(CONNECTIONS, Request::ListConnections);
+                ctx.call(Reply::Connections, Request::ListConnections);
             }
             _ => {}
         }

@@ -11,6 +11,7 @@ use ratatui::Frame;
 
 use super::Ui;
 use crate::engine::{scheduler, ConnectionView};
+use crate::engine::{EngineError, FieldId, Thing};
 use crate::mapping::{Integration, Template};
 use crate::source::{
     Address, AutoProcessing, BusinessHours, CommitRelease, QuantityFrom, Schedule,
@@ -43,7 +44,7 @@ pub(crate) mod text {
         "Connection",
         "Get Inventory (Primary)",
         "Get Inventory (Secondary)",
-        "Send Fulfillment Requests",
+        "Send FRs",
     ];
     pub const STEP_INTROS: [&str; 8] = [
         "Choose the Source Type that best matches how you use Lightspeed in your supply chain.",
@@ -237,6 +238,36 @@ pub enum W {
     Hours,
     FSchedule,
     Shipping,
+}
+
+/// The wizard field of a setting id from [`crate::source::validate`] (its `Issue::setting`).
+fn setting_field(setting: &str) -> Option<W> {
+    Some(match setting {
+        crate::source::validate::NAME => W::Name,
+        "Ship From Address" => W::Address,
+        "Ship From City" => W::City,
+        "Ship From State" => W::State,
+        "Ship From Postal Code" => W::Postal,
+        "Ship From Country" => W::Country,
+        "Ship From Contact" => W::Contact,
+        "Ship From Phone" => W::Phone,
+        "Ship From Email" => W::Email,
+        "Shipping Methods" => W::Methods,
+        "Connection" => W::Connection,
+        "Archive Limit" => W::PLimit,
+        "Get Inventory (Primary) Quantity From" => W::POutlet,
+        "Get Inventory (Primary) Schedule" => W::PSchedule,
+        "Get Inventory (Secondary) Schedule" => W::SSchedule,
+        "Send FRs Schedule" => W::FSchedule,
+        "Hold Hours" => W::Hold,
+        "Only Send During Business Hours" => W::Hours,
+        "Register ID" => W::Register,
+        "User ID" => W::User,
+        "Tax ID" => W::Tax,
+        "Payment Type ID" => W::Payment,
+        "Shipping Product ID" => W::Shipping,
+        _ => return None,
+    })
 }
 
 const AUTO: [AutoProcessing; 3] = [
@@ -908,44 +939,54 @@ impl Wizard {
         }
     }
 
-    /// The engine refused: show the message at the field it concerns, else on the form.
-    pub fn engine_error(&mut self, msg: String) {
+    /// The engine refused: show each problem at the field its typed id names, else on the
+    /// form. Never reads the message.
+    pub fn engine_error(&mut self, e: &EngineError) {
         self.saving = false;
-        let lower = msg.to_lowercase();
-        let field = if lower.contains("source named")
-            || lower.contains("source name")
-            || lower.contains("needs a name")
-        {
-            Some(W::Name)
-        } else if lower.contains("business hours") {
-            Some(W::Hours)
-        } else if msg.contains("Register ID") {
-            Some(W::Register)
-        } else if msg.contains("User ID") {
-            Some(W::User)
-        } else if msg.contains("Tax ID") {
-            Some(W::Tax)
-        } else if msg.contains("Payment Type") {
-            Some(W::Payment)
-        } else if msg.contains("Shipping Product") {
-            Some(W::Shipping)
-        } else if lower.contains("connection") {
-            Some(W::Connection)
-        } else if lower.contains("template") {
-            match self.form.section() {
-                6 => Some(W::STemplate),
-                7 => Some(W::FTemplate),
-                _ => Some(W::PTemplate),
-            }
-        } else {
-            None
+        let template_field = match self.form.section() {
+            6 => W::STemplate,
+            7 => W::FTemplate,
+            _ => W::PTemplate,
         };
-        match field {
-            Some(id) => {
-                self.form.set_error(id, msg);
-                self.form.focus_id(id);
+        let mut at: Vec<(W, String)> = match e {
+            EngineError::InvalidSource { issues } => issues
+                .iter()
+                .filter_map(|i| setting_field(&i.setting).map(|w| (w, i.message.clone())))
+                .collect(),
+            EngineError::Rejected {
+                field: FieldId::Source(s),
+                message,
+            } => setting_field(s)
+                .map(|w| (w, message.clone()))
+                .into_iter()
+                .collect(),
+            EngineError::InUse {
+                what: Thing::Source,
+                ..
+            } => vec![(W::Name, e.to_string())],
+            EngineError::NotFound {
+                what: Thing::Connection,
+                ..
+            } => vec![(W::Connection, e.to_string())],
+            EngineError::NotFound {
+                what: Thing::Template,
+                ..
             }
-            None => self.form.error = Some(msg),
+            | EngineError::InvalidTemplate { .. } => vec![(template_field, e.to_string())],
+            _ => Vec::new(),
+        };
+        // One problem reads best with the whole line ("nothing saved: …").
+        if let [(_, msg)] = at.as_mut_slice() {
+            *msg = e.to_string();
+        }
+        match at.first().map(|(w, _)| *w) {
+            Some(first) => {
+                for (id, msg) in at {
+                    self.form.set_error(id, msg);
+                }
+                self.form.focus_id(first);
+            }
+            None => self.form.error = Some(e.to_string()),
         }
     }
 

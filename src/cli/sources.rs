@@ -808,3 +808,74 @@ fn describe_hours(h: &BusinessHours) -> String {
         Err(_) => h.describe(),
     }
 }
+
+/// `source …` attached to a daemon: through the engine's requests, validated by the engine's
+/// one check (`--no-verify` does not apply: the daemon always asks the store).
+pub fn run_attached(cmd: SourceCmd, session: &crate::cli::session::Session) -> Result<u8, Failure> {
+    use crate::cli::session::unexpected;
+    use crate::engine::{Request, Response};
+    let list = || match session.call(Request::ListSources)? {
+        Response::Sources(l) => Ok(l),
+        other => Err(unexpected("ListSources", &other)),
+    };
+    let say = |r: Response| {
+        if let Response::Message(m) = r {
+            errln!("warning: {m}");
+        }
+    };
+    match cmd {
+        SourceCmd::Add { name, settings } => {
+            let mut s = Source {
+                name,
+                ..Source::default()
+            };
+            settings.apply(&mut s)?;
+            if list()?.iter().any(|x| x.name == s.name.trim()) {
+                return Err(SourceError::Exists(s.name.trim().to_string()).into());
+            }
+            let name = s.name.clone();
+            say(session.call(Request::AddSource { source: s })?);
+            let s = list()?
+                .into_iter()
+                .find(|x| x.name == name.trim())
+                .ok_or_else(|| Failure::failed(format!("source {name:?} was not saved")))?;
+            outln!("added source {:?} (id {})", s.name, s.id);
+            for w in s.warnings() {
+                errln!("warning: {w}");
+            }
+            Ok(exit::OK)
+        }
+        SourceCmd::Set { name, settings } => {
+            let mut s = list()?
+                .into_iter()
+                .find(|x| x.name == name)
+                .ok_or_else(|| Failure::from(SourceError::Missing(name.clone())))?;
+            settings.apply(&mut s)?;
+            say(session.call(Request::SaveSource { source: s.clone() })?);
+            outln!("updated source {:?}", s.name);
+            for w in s.warnings() {
+                errln!("warning: {w}");
+            }
+            Ok(exit::OK)
+        }
+        SourceCmd::List { json: true } => {
+            outln!(
+                "{}",
+                serde_json::to_string(&list()?).unwrap_or_else(|_| "[]".into())
+            );
+            Ok(exit::OK)
+        }
+        SourceCmd::List { json: false } => {
+            for s in list()? {
+                outln!(
+                    "{}  [{}]  connection {}",
+                    s.name,
+                    s.source_type.label(),
+                    s.connection.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(exit::OK)
+        }
+        _ => session.store().map(|_| exit::OK),
+    }
+}

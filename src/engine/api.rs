@@ -44,6 +44,12 @@ pub enum Request {
     TestConnection {
         name: String,
     },
+    /// Test Connection with the whole report (the CLI's `connection test`), giving up after
+    /// `timeout_secs`.
+    CheckConnection {
+        name: String,
+        timeout_secs: u64,
+    },
     ListTemplates,
     SaveTemplate {
         template: Template,
@@ -130,6 +136,8 @@ pub struct ConnectionView {
     pub endpoint: String,
     pub token_masked: String,
     pub last_test: Option<(bool, String)>,
+    #[serde(default)]
+    pub api_version: String,
 }
 
 impl From<&Connection> for ConnectionView {
@@ -140,6 +148,7 @@ impl From<&Connection> for ConnectionView {
             endpoint: c.endpoint(),
             token_masked: c.token.masked(),
             last_test: c.last_test.as_ref().map(|t| (t.ok, t.summary.clone())),
+            api_version: c.api_version.clone(),
         }
     }
 }
@@ -164,6 +173,7 @@ pub enum Response {
     Timeline(Vec<FrEvent>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
+    ConnectionTest(super::ConnectionTest),
     /// The request could not be done; one line saying what to do.
     Error(String),
 }
@@ -345,6 +355,10 @@ impl Engine {
                 let r = self.test_connection(&name).await?;
                 Response::Message(format!("connected to {}", r.store_name))
             }
+            Request::CheckConnection { name, timeout_secs } => Response::ConnectionTest(
+                self.check_connection(&name, std::time::Duration::from_secs(timeout_secs.max(1)))
+                    .await,
+            ),
             Request::ListTemplates => {
                 Response::Templates(Templates::open(store).map_err(e)?.list().map_err(e)?)
             }

@@ -125,7 +125,8 @@ fn source_run_export_runs_and_config_from_the_command_line() {
         &["source", "set", "harbor", "--commit-release", "never"],
     );
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("sale-created or sale-closed"));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("invalid value 'never' for '--commit-release <POINT>' [possible values: sale-created, sale-closed]"));
     let show: serde_json::Value =
         serde_json::from_str(&procs::ok(dir, &["source", "show", "harbor", "--json"])).unwrap();
     assert_eq!(show["source"]["commit_release"], "sale_created");

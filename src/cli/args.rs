@@ -169,8 +169,8 @@ pub struct SimArgs {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub rate_limit: Option<u64>,
     /// per-token (current docs) or per-store (older docs).
-    #[arg(long, default_value = "per-token")]
-    pub rate_scope: String,
+    #[arg(long, value_enum, default_value_t = crate::sim::RateScope::PerToken)]
+    pub rate_scope: crate::sim::RateScope,
     /// Simulated seconds per real second (e.g. 100 makes a 300 s window last 3 s).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub time_scale: f64,
@@ -184,16 +184,16 @@ pub struct SimArgs {
     #[arg(long, default_value = "")]
     pub faults: String,
     /// What re-POSTing an existing sale id does: update, conflict or existing.
-    #[arg(long, default_value = "update")]
-    pub duplicate_sale: String,
+    #[arg(long, value_enum, default_value_t = crate::sim::DuplicateSale::Update)]
+    pub duplicate_sale: crate::sim::DuplicateSale,
     /// Whether a list's `before` includes that version: inclusive or exclusive (the spec
     /// does not say).
-    #[arg(long, default_value = "inclusive")]
-    pub before_bound: String,
+    #[arg(long, value_enum, default_value_t = crate::sim::BeforeBound::Inclusive)]
+    pub before_bound: crate::sim::BeforeBound,
     /// When a sale takes stock out: on-close, or on-create (a pending sale too; the docs do
     /// not say).
-    #[arg(long, default_value = "on-close")]
-    pub stock_moves: String,
+    #[arg(long, value_enum, default_value_t = crate::sim::StockMoves::OnClose)]
+    pub stock_moves: crate::sim::StockMoves,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }

@@ -12,9 +12,7 @@ use clap::Parser;
 
 use crate::clock::{self, ScaledClock, SharedClock};
 use crate::engine::api as engine_api;
-use crate::sim::{
-    self, BeforeBound, DuplicateSale, Faults, RateLimit, RateScope, SimConfig, StoreSpec, TokenSpec,
-};
+use crate::sim::{self, Faults, RateLimit, SimConfig, StoreSpec, TokenSpec};
 use crate::store::{self, Store};
 
 #[macro_use]
@@ -458,18 +456,10 @@ pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
     let store: StoreSpec = a.store.parse().map_err(Failure::usage)?;
     let mut faults = Faults::default();
     faults.parse_kv(&a.faults).map_err(Failure::usage)?;
-    let duplicate_sale: DuplicateSale = a.duplicate_sale.parse().map_err(Failure::usage)?;
-    let before_bound: BeforeBound = a.before_bound.parse().map_err(Failure::usage)?;
-    let stock_moves: sim::StockMoves = a.stock_moves.parse().map_err(Failure::usage)?;
-    let scope = match a.rate_scope.as_str() {
-        "per-token" => RateScope::PerToken,
-        "per-store" => RateScope::PerStore,
-        other => {
-            return Err(Failure::usage(format!(
-                "--rate-scope {other:?}: expected per-token or per-store"
-            )))
-        }
-    };
+    let duplicate_sale = a.duplicate_sale;
+    let before_bound = a.before_bound;
+    let stock_moves = a.stock_moves;
+    let scope = a.rate_scope;
     if !(a.time_scale.is_finite() && a.time_scale > 0.0 && a.time_scale <= 100_000.0) {
         return Err(Failure::usage(
             "--time-scale must be a number above 0 and at most 100000",

@@ -32,7 +32,7 @@ pub enum RunCmd {
         /// Archive even if more than the source's limit (default 20%) of the pool would go.
         #[arg(long)]
         confirm_archive: bool,
-        /// Dry run: how many changed records to show field by field.
+        /// Dry run: how many changed records to show field by field (the engine keeps 20).
         #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         diffs: usize,
         #[command(flatten)]
@@ -45,7 +45,7 @@ pub enum RunCmd {
         /// Resolve, map and build the sales; send nothing, write nothing, print the bodies.
         #[arg(long)]
         dry_run: bool,
-        /// Dry run: how many sale bodies to print.
+        /// Dry run: how many sale bodies to print (the engine keeps 5).
         #[arg(long, default_value_t = 5, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         previews: usize,
         #[command(flatten)]

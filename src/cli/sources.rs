@@ -86,28 +86,28 @@ fn yes_no(s: &str) -> Result<bool, String> {
 #[derive(Debug, Args, Default)]
 pub struct SourceSettings {
     /// vendor-warehouse (recommended), internal-warehouse, external-warehouse, product-data-source
-    #[arg(long = "type")]
+    #[arg(long = "type", value_enum)]
     pub source_type: Option<SourceType>,
     /// Whether orders can be routed here (yes/no).
     #[arg(long, value_parser = yes_no)]
     pub fulfills_orders: Option<bool>,
     /// use-global, auto-process, do-not-auto-process
-    #[arg(long)]
+    #[arg(long, value_enum)]
     pub auto_processing: Option<AutoProcessing>,
     /// Commit Stock: Available = the store's quantity − units of open FRs (yes/no).
     #[arg(long, value_parser = yes_no)]
     pub commit_stock: Option<bool>,
     /// Commit Stock: an FR's units are released when the store's stock shows its sale, which
     /// happens when the sale is created or when it is closed: sale-created or sale-closed.
-    #[arg(long, value_name = "POINT")]
+    #[arg(long, value_enum, value_name = "POINT")]
     pub commit_release: Option<CommitRelease>,
     #[arg(long, value_parser = yes_no)]
     pub allow_backorders: Option<bool>,
     #[arg(long, value_parser = yes_no)]
     pub cancel_unacknowledged_items: Option<bool>,
     /// rate-shopping or rules
-    #[arg(long)]
-    pub shipping_estimation: Option<String>,
+    #[arg(long, value_enum)]
+    pub shipping_estimation: Option<ShippingEstimation>,
     #[arg(long)]
     pub ship_from_address: Option<String>,
     #[arg(long)]
@@ -219,18 +219,7 @@ impl SourceSettings {
             s.cancel_unacknowledged_items,
             self.cancel_unacknowledged_items
         );
-        if let Some(e) = &self.shipping_estimation {
-            s.shipping_estimation = match e.as_str() {
-                "rate-shopping" => ShippingEstimation::RateShopping,
-                "rules" => ShippingEstimation::Rules,
-                _ => {
-                    return Err(Failure::usage(format!(
-                        "--shipping-estimation {}: expected rate-shopping or rules",
-                        crate::excerpt::quoted(e)
-                    )))
-                }
-            };
-        }
+        set!(s.shipping_estimation, self.shipping_estimation);
         let a: &mut Address = &mut s.ship_from;
         set!(a.address, self.ship_from_address);
         set!(a.city, self.ship_from_city);

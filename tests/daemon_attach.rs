@@ -485,7 +485,12 @@ async fn cli_commands_attach_to_the_running_daemon() {
         .await;
 
     // Commands that still need the store to themselves say who holds it.
+    let o = cli(&["config", "export"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("name = \"big\""));
     let o = cli(&["template", "list"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let o = cli(&["fr", "list"]).await.unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("is in use by the lsbridge daemon"), "{err}");

@@ -253,12 +253,12 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Bench(BenchCmd::Primary(a))) => {
             crate::cli::bench::run(a, cli.data_dir, &runtime()?)
         }
-        Some(Command::Config(c)) => run_config(c, &data_store(cli.data_dir)?),
+        Some(Command::Config(c)) => run_config(c, &session(cli.data_dir)?),
         Some(Command::Template(c)) => {
-            crate::cli::templates::run_template(c, &data_store(cli.data_dir)?)
+            crate::cli::templates::run_template(c, &session(cli.data_dir)?)
         }
         Some(Command::MappingSet(c)) => {
-            crate::cli::templates::run_mapping_set(c, &data_store(cli.data_dir)?)
+            crate::cli::templates::run_mapping_set(c, &session(cli.data_dir)?)
         }
         Some(Command::Fr(c)) => {
             let s = session(cli.data_dir)?;
@@ -327,15 +327,25 @@ fn run_runs(
     Ok(exit::OK)
 }
 
-fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {
+/// In-process straight on the store (its refusals are the user's to fix: exit 2); attached
+/// through the daemon's engine.
+fn run_config(c: ConfigCmd, session: &session::Session) -> Result<u8, Failure> {
     use crate::config_file::{self, ConfigError};
+    use engine_api::{Request, Response};
     let fail = |e: ConfigError| match e {
         ConfigError::Store(_) => Failure::failed(e),
         _ => Failure::usage(e),
     };
     match c {
         ConfigCmd::Export { out } => {
-            let text = config_file::export(store).map_err(fail)?;
+            let text = if session.attached() {
+                match session.call(Request::ExportConfig)? {
+                    Response::Text(t) => t,
+                    other => return Err(session::unexpected("ExportConfig", &other)),
+                }
+            } else {
+                config_file::export(session.store()?).map_err(fail)?
+            };
             match out {
                 Some(p) => std::fs::write(&p, text)
                     .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
@@ -349,7 +359,18 @@ fn run_config(c: ConfigCmd, store: &Store) -> Result<u8, Failure> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-            for line in config_file::import_with(store, &text, allow_unknown).map_err(fail)? {
+            let lines = if session.attached() {
+                match session.call(Request::ImportConfig {
+                    text,
+                    allow_unknown,
+                })? {
+                    Response::Lines(l) => l,
+                    other => return Err(session::unexpected("ImportConfig", &other)),
+                }
+            } else {
+                config_file::import_with(session.store()?, &text, allow_unknown).map_err(fail)?
+            };
+            for line in lines {
                 outln!("{line}");
             }
             Ok(exit::OK)

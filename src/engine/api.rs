@@ -118,6 +118,13 @@ pub enum Request {
     Running,
     /// The next run of every scheduled integration (UTC times), soonest first.
     Schedules,
+    /// The setup as TOML (`lsbridge config export`), tokens left out.
+    ExportConfig,
+    /// A setup written by `ExportConfig`: validated whole before anything is saved.
+    ImportConfig {
+        text: String,
+        allow_unknown: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +181,10 @@ pub enum Response {
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
     ConnectionTest(super::ConnectionTest),
+    /// A text document (the setup as TOML).
+    Text(String),
+    /// Lines to show one by one (what an import did).
+    Lines(Vec<String>),
     /// The request could not be done; one line saying what to do.
     Error(String),
 }
@@ -276,6 +287,7 @@ impl Engine {
                 | Request::SaveMappingSet { .. }
                 | Request::FrAction { .. }
                 | Request::ImportFrs { .. }
+                | Request::ImportConfig { .. }
         );
         let r = match self.answer(req).await {
             Ok(r) => r,
@@ -516,6 +528,13 @@ impl Engine {
             }
             Request::Running => Response::Running(self.running()),
             Request::Schedules => Response::Schedules(self.schedules()?),
+            Request::ExportConfig => Response::Text(crate::config_file::export(store).map_err(e)?),
+            Request::ImportConfig {
+                text,
+                allow_unknown,
+            } => Response::Lines(
+                crate::config_file::import_with(store, &text, allow_unknown).map_err(e)?,
+            ),
         })
     }
 }

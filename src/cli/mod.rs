@@ -13,7 +13,7 @@ use clap::Parser;
 use crate::clock::{self, ScaledClock, SharedClock};
 use crate::engine::api as engine_api;
 use crate::sim::{self, Faults, RateLimit, SimConfig, StoreSpec, TokenSpec};
-use crate::store::{self, Store};
+use crate::store;
 
 #[macro_use]
 pub mod output;
@@ -383,13 +383,6 @@ pub(crate) fn session(cli: Option<PathBuf>) -> Result<session::Session, Failure>
     session::Session::open(cli, crate::engine::EngineOptions::default())
 }
 
-/// Resolves, checks and opens the data dir.
-pub(crate) fn data_store(cli: Option<PathBuf>) -> Result<Store, Failure> {
-    let dir = store::resolve_data_dir(cli)?;
-    check_data_dir(&dir)?;
-    open_store(&dir)
-}
-
 /// A data dir that is (or lies under) a regular file cannot work: say which, instead of
 /// the OS's "File exists" / "Not a directory".
 pub(crate) fn check_data_dir(dir: &std::path::Path) -> Result<(), Failure> {
@@ -411,10 +404,6 @@ pub(crate) fn check_data_dir(dir: &std::path::Path) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-fn open_store(dir: &std::path::Path) -> Result<Store, Failure> {
-    Store::open(dir).map_err(|e| store_failure(dir, e))
 }
 
 /// A store that cannot be opened, as one line (a daemon's lock names the daemon).

@@ -649,106 +649,11 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
         }
         SourceCmd::Show { name, json } => {
             let s = sources.by_name(&name)?;
-            if json {
-                let status: Vec<_> = Integration::ALL
-                    .iter()
-                    .map(|i| s.status(*i, &facts))
-                    .collect();
-                outln!("{}", serde_json::json!({ "source": s, "status": status }));
-                return Ok(exit::OK);
-            }
-            outln!("{} (id {})", s.name, s.id);
-            outln!("  type: {}", s.source_type.label());
-            outln!(
-                "  fulfills orders: {}",
-                if s.fulfills_orders { "yes" } else { "no" }
-            );
-            outln!("  auto processing: {:?}", s.auto_processing);
-            outln!(
-                "  commit stock: {}   allow backorders: {}   cancel unacknowledged items: {}",
-                s.commit_stock,
-                s.allow_backorders,
-                s.cancel_unacknowledged_items
-            );
-            if s.commit_stock {
-                outln!(
-                    "  commit stock releases FRs: {}",
-                    s.commit_release.label().to_lowercase()
-                );
-            }
-            outln!(
-                "  not-stock items (untracked, gift cards, discount product): {}",
-                if s.primary.include_not_stock {
-                    "imported"
-                } else {
-                    "left out"
-                }
-            );
-            outln!("  shipping estimation: {:?}", s.shipping_estimation);
-            let a = &s.ship_from;
-            if a.address.is_empty() && a.city.is_empty() {
-                outln!("  ship from: (not set)");
-            } else {
-                outln!(
-                    "  ship from: {}, {}, {} {}, {}",
-                    a.address,
-                    a.city,
-                    a.state,
-                    a.postal_code,
-                    a.country
-                );
-            }
-            outln!(
-                "  connection: {}",
-                s.connection.as_deref().unwrap_or("(none)")
-            );
-            let f = &s.send_frs;
-            let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
-            outln!(
-                "  send FRs: register {}   user {}   tax {}   payment type {}",
-                v(&f.register_id),
-                v(&f.user_id),
-                v(&f.tax_id),
-                v(&f.payment_type_id)
-            );
-            outln!(
-                "  send FRs: shipping product {}   payment mapping set {}   sale date {}",
-                v(&f.shipping_product_id),
-                v(&f.payment_mapping_set),
-                if f.sale_date_from_fr {
-                    "the FR's created-at"
-                } else {
-                    "the send time"
-                }
-            );
-            outln!(
-                "  send FRs: hold {} h   business hours {}",
-                f.hold_hours,
-                f.business_hours
-                    .as_ref()
-                    .map_or_else(|| "(any time)".to_string(), describe_hours)
-            );
-            for i in Integration::ALL {
-                let st = s.status(i, &facts);
-                outln!("  {}:", i.label());
-                outln!("    connected:  {}", check(&st.connected));
-                outln!("    configured: {}", check(&st.configured));
-                outln!("    mapped:     {}", check(&st.mapped));
-                for n in &st.notes {
-                    outln!("    note:       {n}");
-                }
-                let kind = crate::engine::scheduler::kind_of(i);
-                outln!(
-                    "    schedule:   {}",
-                    crate::engine::scheduler::schedule_of(&s, kind).map_or_else(
-                        || "none (run manually)".to_string(),
-                        |sch| crate::engine::scheduler::describe(sch, crate::clock::system().now())
-                    )
-                );
-            }
-            for w in s.warnings() {
-                outln!("  warning: {w}");
-            }
+            let status: Vec<_> = Integration::ALL
+                .iter()
+                .map(|i| s.status(*i, &facts))
+                .collect();
+            show(&s, &status, json);
             Ok(exit::OK)
         }
         SourceCmd::Remove { name } => {
@@ -795,6 +700,105 @@ fn describe_hours(h: &BusinessHours) -> String {
                 .format("%a %Y-%m-%d %H:%M %Z")
         ),
         Err(_) => h.describe(),
+    }
+}
+
+/// `source show`: every setting and the status page.
+fn show(s: &Source, status: &[crate::source::IntegrationStatus], json: bool) {
+    if json {
+        outln!("{}", serde_json::json!({ "source": s, "status": status }));
+        return;
+    }
+    outln!("{} (id {})", s.name, s.id);
+    outln!("  type: {}", s.source_type.label());
+    outln!(
+        "  fulfills orders: {}",
+        if s.fulfills_orders { "yes" } else { "no" }
+    );
+    outln!("  auto processing: {:?}", s.auto_processing);
+    outln!(
+        "  commit stock: {}   allow backorders: {}   cancel unacknowledged items: {}",
+        s.commit_stock,
+        s.allow_backorders,
+        s.cancel_unacknowledged_items
+    );
+    if s.commit_stock {
+        outln!(
+            "  commit stock releases FRs: {}",
+            s.commit_release.label().to_lowercase()
+        );
+    }
+    outln!(
+        "  not-stock items (untracked, gift cards, discount product): {}",
+        if s.primary.include_not_stock {
+            "imported"
+        } else {
+            "left out"
+        }
+    );
+    outln!("  shipping estimation: {:?}", s.shipping_estimation);
+    let a = &s.ship_from;
+    if a.address.is_empty() && a.city.is_empty() {
+        outln!("  ship from: (not set)");
+    } else {
+        outln!(
+            "  ship from: {}, {}, {} {}, {}",
+            a.address,
+            a.city,
+            a.state,
+            a.postal_code,
+            a.country
+        );
+    }
+    outln!(
+        "  connection: {}",
+        s.connection.as_deref().unwrap_or("(none)")
+    );
+    let f = &s.send_frs;
+    let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
+    outln!(
+        "  send FRs: register {}   user {}   tax {}   payment type {}",
+        v(&f.register_id),
+        v(&f.user_id),
+        v(&f.tax_id),
+        v(&f.payment_type_id)
+    );
+    outln!(
+        "  send FRs: shipping product {}   payment mapping set {}   sale date {}",
+        v(&f.shipping_product_id),
+        v(&f.payment_mapping_set),
+        if f.sale_date_from_fr {
+            "the FR's created-at"
+        } else {
+            "the send time"
+        }
+    );
+    outln!(
+        "  send FRs: hold {} h   business hours {}",
+        f.hold_hours,
+        f.business_hours
+            .as_ref()
+            .map_or_else(|| "(any time)".to_string(), describe_hours)
+    );
+    for (i, st) in Integration::ALL.into_iter().zip(status) {
+        outln!("  {}:", i.label());
+        outln!("    connected:  {}", check(&st.connected));
+        outln!("    configured: {}", check(&st.configured));
+        outln!("    mapped:     {}", check(&st.mapped));
+        for n in &st.notes {
+            outln!("    note:       {n}");
+        }
+        let kind = crate::engine::scheduler::kind_of(i);
+        outln!(
+            "    schedule:   {}",
+            crate::engine::scheduler::schedule_of(s, kind).map_or_else(
+                || "none (run manually)".to_string(),
+                |sch| crate::engine::scheduler::describe(sch, crate::clock::system().now())
+            )
+        );
+    }
+    for w in s.warnings() {
+        outln!("  warning: {w}");
     }
 }
 
@@ -855,16 +859,58 @@ pub fn run_attached(cmd: SourceCmd, session: &crate::cli::session::Session) -> R
             Ok(exit::OK)
         }
         SourceCmd::List { json: false } => {
-            for s in list()? {
+            let list = list()?;
+            if list.is_empty() {
+                outln!("no sources yet: add one with lsbridge source add --name NAME --connection CONNECTION");
+            }
+            for s in list {
+                let status = match session.call(Request::SourceStatus {
+                    source: s.name.clone(),
+                })? {
+                    Response::Status(st) => st,
+                    other => return Err(unexpected("SourceStatus", &other)),
+                };
+                let ready: Vec<String> = Integration::ALL
+                    .iter()
+                    .zip(&status)
+                    .map(|(i, st)| {
+                        format!(
+                            "{}: {}",
+                            crate::source::integration_key(*i),
+                            if st.ready() { "ready" } else { "not ready" }
+                        )
+                    })
+                    .collect();
                 outln!(
-                    "{}  [{}]  connection {}",
+                    "{}  [{}]  connection {}  {}",
                     s.name,
                     s.source_type.label(),
-                    s.connection.as_deref().unwrap_or("-")
+                    s.connection.as_deref().unwrap_or("-"),
+                    ready.join(", ")
                 );
             }
             Ok(exit::OK)
         }
-        _ => session.store().map(|_| exit::OK),
+        SourceCmd::Show { name, json } => {
+            let s = list()?
+                .into_iter()
+                .find(|x| x.name == name)
+                .ok_or_else(|| Failure::from(SourceError::Missing(name.clone())))?;
+            let status = match session.call(Request::SourceStatus { source: name })? {
+                Response::Status(st) => st,
+                other => return Err(unexpected("SourceStatus", &other)),
+            };
+            show(&s, &status, json);
+            Ok(exit::OK)
+        }
+        SourceCmd::Remove { name } => {
+            if !list()?.iter().any(|x| x.name == name) {
+                return Err(SourceError::Missing(name).into());
+            }
+            session.call(Request::RemoveSource { name: name.clone() })?;
+            outln!("removed source {name:?}");
+            Ok(exit::OK)
+        }
+        SourceCmd::Options { .. } => session.store().map(|_| exit::OK),
     }
 }

@@ -388,15 +388,6 @@ async fn cli_commands_attach_to_the_running_daemon() {
     let o = cli(&["source", "list", "--json"]).await.unwrap();
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(list[0]["commit_stock"], true, "{list}");
-    let o = cli(&["source", "show", "big", "--json"]).await.unwrap();
-    let show: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(show["source"]["commit_stock"], true, "{show}");
-    assert!(show["status"][0]["connected"].get("Ok").is_some(), "{show}");
-    let o = cli(&["source", "list"]).await.unwrap();
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("primary: ready"),
-        "{o:?}"
-    );
 
     let file = dir.path().join("frs.json");
     let sku = {
@@ -436,6 +427,16 @@ async fn cli_commands_attach_to_the_running_daemon() {
     let o = cli(&["connection", "test", "sim"]).await.unwrap();
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("connected to "));
+    // The status page reads the test the daemon recorded.
+    let o = cli(&["source", "show", "big", "--json"]).await.unwrap();
+    let show: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(show["source"]["commit_stock"], true, "{show}");
+    assert!(show["status"][0]["connected"].get("Ok").is_some(), "{show}");
+    let o = cli(&["source", "list"]).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("primary: ready"),
+        "{o:?}"
+    );
 
     let o = cli(&["export", "--source", "big", "--format", "jsonl"])
         .await

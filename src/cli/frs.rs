@@ -541,3 +541,23 @@ fn or_dash(s: &str) -> &str {
         s
     }
 }
+
+/// `fr …` attached to a daemon: imports go through the engine's request.
+pub fn run_attached(cmd: FrCmd, session: &crate::cli::session::Session) -> Result<u8, Failure> {
+    use crate::engine::{Request, Response};
+    match cmd {
+        FrCmd::Import { file, source } => {
+            // The daemon reads the file: give it a path that does not depend on our cwd.
+            let path = std::path::absolute(&file).unwrap_or(file);
+            match session.call(Request::ImportFrs {
+                source,
+                path: path.display().to_string(),
+            })? {
+                Response::Message(m) => outln!("{m}"),
+                other => return Err(crate::cli::session::unexpected("ImportFrs", &other)),
+            }
+            Ok(exit::OK)
+        }
+        _ => session.store().map(|_| exit::OK),
+    }
+}

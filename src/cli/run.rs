@@ -1,26 +1,24 @@
-//! `lsbridge run primary|secondary` and `lsbridge export`: the inventory jobs from the command
-//! line. Progress goes to stderr as plain lines (one per committed page), the summary line to
-//! stdout; exit codes: 0 ok, 1 failed, 3 partly done (some records failed, or the archive
-//! safety valve stopped archiving).
+//! `lsbridge run primary|secondary|send-frs`: an integration from the command line, as a
+//! client of the engine (in this process, or the daemon's when one runs). The job's events
+//! go to stderr (a progress bar on a terminal, plain lines when piped) or, with
+//! `--progress jsonl`, to stdout as one JSON object per line; the summary line goes to
+//! stdout. Ctrl-C or SIGTERM cancel the run at its next page (engine `CancelJob`, as
+//! quitting the TUI does). Exit codes: 0 ok, 1 failed, 3 partly done, 130 cancelled.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
+use tokio::sync::broadcast::error::RecvError;
 
+use crate::backend::Backend;
+use crate::cli::session::{unexpected, Session};
 use crate::cli::{exit, Failure};
-use crate::connections::Connections;
-use crate::jobs::primary::{self, PrimaryOptions, RunSummary};
-use crate::jobs::secondary::{self, SecondaryOptions};
-use crate::jobs::send_frs::{self, SendOptions};
-use crate::jobs::{Events, JobCtx, JobEvent, Outcome};
-use crate::lightspeed::ClientOptions;
-use crate::mapping::{FieldValue, Integration};
-use crate::pool::Pool;
-use crate::source::{Source, Sources};
-use crate::store::Store;
-use crate::templates::{TemplateError, Templates};
+use crate::clock::SharedClock;
+use crate::engine::{EngineEvent, EngineOptions, JobKind, JobReport, Request, Response};
+use crate::jobs::{JobEvent, Outcome};
+use crate::templates::TemplateError;
 
 #[derive(Debug, Subcommand)]
 pub enum RunCmd {
@@ -34,9 +32,11 @@ pub enum RunCmd {
         /// Archive even if more than the source's limit (default 20%) of the pool would go.
         #[arg(long)]
         confirm_archive: bool,
-        /// Dry run: how many changed records to show field by field.
+        /// Dry run: how many changed records to show field by field (the engine keeps 20).
         #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         diffs: usize,
+        #[command(flatten)]
+        show: RunOutput,
     },
     /// Send Fulfillment Requests: each due FR becomes one register sale, exactly once.
     SendFrs {
@@ -45,9 +45,11 @@ pub enum RunCmd {
         /// Resolve, map and build the sales; send nothing, write nothing, print the bodies.
         #[arg(long)]
         dry_run: bool,
-        /// Dry run: how many sale bodies to print.
+        /// Dry run: how many sale bodies to print (the engine keeps 5).
         #[arg(long, default_value_t = 5, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         previews: usize,
+        #[command(flatten)]
+        show: RunOutput,
     },
     /// Get Inventory (Secondary): quantities changed since the last run.
     Secondary {
@@ -57,13 +59,30 @@ pub enum RunCmd {
         dry_run: bool,
         #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         diffs: usize,
+        #[command(flatten)]
+        show: RunOutput,
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ExportFormat {
-    Csv,
+/// How `lsbridge run` shows the job's events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ProgressFormat {
+    /// A progress bar on a terminal, plain lines when piped (stderr).
+    #[default]
+    Human,
+    /// One JSON object per event on stdout: `{"at": <RFC 3339>, "event": <EngineEvent>}`.
     Jsonl,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunOutput {
+    /// human (stderr) or jsonl (stdout, one JSON object per event, for scripts).
+    #[arg(long, value_enum, default_value_t = ProgressFormat::Human)]
+    pub progress: ProgressFormat,
+    /// Simulated seconds per real second for the engine's clock (tests against a simulator
+    /// running fast). Only in-process.
+    #[arg(long, hide = true, default_value_t = 1.0)]
+    pub time_scale: f64,
 }
 
 impl From<TemplateError> for Failure {
@@ -87,375 +106,344 @@ fn outcome_code(o: Outcome) -> u8 {
 /// What a run stopped by Ctrl-C prints after its summary.
 const RESUME_HINT: &str = "interrupted: run again to resume";
 
-/// Listens for Ctrl-C (SIGINT) while a run is under way. The first asks the job to stop at
-/// its next page (the job commits what it has, records the run Cancelled and returns); a
-/// second one quits at once, as Ctrl-C usually does. The handler is installed before the
-/// run starts, so a Ctrl-C right at the start is not lost.
-fn interrupt_watcher(
-    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> tokio::task::JoinHandle<()> {
-    #[cfg(unix)]
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
-    tokio::spawn(async move {
-        let mut presses = 0;
-        loop {
-            #[cfg(unix)]
-            let got = match sigint.as_mut() {
-                Some(s) => s.recv().await.is_some(),
-                None => tokio::signal::ctrl_c().await.is_ok(),
-            };
-            #[cfg(not(unix))]
-            let got = tokio::signal::ctrl_c().await.is_ok();
-            if !got {
-                return;
-            }
-            presses += 1;
-            if presses > 1 {
-                let _ = writeln!(std::io::stderr(), "interrupted again: quitting now; run again to resume from the last committed page");
-                std::process::exit(i32::from(exit::INTERRUPTED));
-            }
-            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-            let _ = writeln!(
-                std::io::stderr(),
-                "interrupt: stopping at the next page (Ctrl-C again to quit at once)"
+/// "4m 10s", "12s", "1h 2m".
+fn countdown(d: Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_millis() > 0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        _ => format!("{}h {}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// "waiting for the rate limit until 12:03:10 UTC (4m 10s)"
+pub fn wait_line(until: SystemTime, now: SystemTime) -> String {
+    format!(
+        "waiting for the rate limit until {} ({})",
+        chrono::DateTime::<chrono::Utc>::from(until).format("%H:%M:%S UTC"),
+        countdown(until.duration_since(now).unwrap_or_default())
+    )
+}
+
+fn lower_first(s: String) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => s,
+    }
+}
+
+/// Shows the job's events.
+struct Printer {
+    format: ProgressFormat,
+    bar: Option<indicatif::ProgressBar>,
+    clock: SharedClock,
+}
+
+impl Printer {
+    fn new(format: ProgressFormat, clock: SharedClock) -> Printer {
+        use std::io::IsTerminal;
+        let bar = (format == ProgressFormat::Human && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
-        }
-    })
-}
-
-/// The exit code of a finished run, after the resume hint for a cancelled one.
-fn finish(o: Outcome) -> u8 {
-    if o == Outcome::Cancelled {
-        outln!("{RESUME_HINT}");
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        });
+        Printer { format, bar, clock }
     }
-    outcome_code(o)
-}
 
-fn print_summary(kind: &str, s: &RunSummary, dry_run: bool) {
-    for d in &s.diffs {
-        outln!("  {} {}", d.kind, d.sku);
-        for (f, (old, new)) in &d.fields {
-            outln!("      {f}: {} → {}", old.as_text(), new.as_text());
+    /// A line of the CLI's own (interrupts, lost events): stderr, above the bar.
+    fn note(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.println(line),
+            None => errln!("{line}"),
         }
     }
-    outln!(
-        "{kind} run {}{}: {:?}: {} ({} requests){}",
-        s.run,
-        if dry_run { " (dry run)" } else { "" },
-        s.outcome,
-        s.message,
-        s.counts.requests,
-        if s.resumed {
-            "; resumed from a checkpoint"
-        } else {
-            ""
+
+    fn event(&self, e: &EngineEvent) {
+        if self.format == ProgressFormat::Jsonl {
+            let at = crate::clock::rfc3339(self.clock.now());
+            outln!("{}", serde_json::json!({ "at": at, "event": e }));
+            return;
         }
-    );
-}
-
-fn setup(store: &Store, name: &str) -> Result<(Source, crate::lightspeed::Client), Failure> {
-    let source = Sources::open(store)?.by_name(name)?;
-    let conn_name = source.connection.clone().ok_or_else(|| {
-        Failure::usage(format!(
-            "source {name:?} has no connection: lsbridge source set {name} --connection CONNECTION"
-        ))
-    })?;
-    let conn = Connections::open(store)?.get(&conn_name)?;
-    let client = conn.client(ClientOptions::default())?;
-    Ok((source, client))
-}
-
-/// Shows job events on stderr: a progress bar on a terminal, plain lines when piped.
-fn progress_printer(
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
-) -> tokio::task::JoinHandle<()> {
-    use std::io::IsTerminal;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(Duration::from_millis(200));
-        b
-    });
-    tokio::spawn(async move {
-        while let Some(e) = rx.recv().await {
-            let (line, is_progress) = match e {
-                JobEvent::Progress {
-                    phase: phase @ crate::jobs::Phase::SendingFrs,
-                    done,
-                    counts,
-                    ..
-                } => (
-                    format!("{phase}: {done} done; {}", counts.send_line()),
-                    true,
-                ),
-                JobEvent::Progress {
-                    phase,
-                    done,
-                    counts,
-                    ..
-                } => (format!("{phase}: {done} read; {}", counts.line()), true),
-                JobEvent::WaitingForRateLimit { until, .. } => (
-                    format!(
-                        "waiting for rate limit until {} UTC",
-                        chrono::DateTime::<chrono::Utc>::from(until).format("%H:%M:%S")
-                    ),
-                    true,
-                ),
-                JobEvent::Log { level, line, .. } => {
-                    (format!("{level:?}: {line}").to_lowercase_first(), false)
+        let EngineEvent::Job { event, .. } = e else {
+            return;
+        };
+        let (line, is_progress) = match event {
+            JobEvent::Progress {
+                phase,
+                done,
+                counts,
+                ..
+            } if *phase == crate::jobs::Phase::SendingFrs => (
+                format!("{phase}: {done} done; {}", counts.send_line()),
+                true,
+            ),
+            JobEvent::Progress {
+                phase,
+                done,
+                counts,
+                ..
+            } => (format!("{phase}: {done} read; {}", counts.line()), true),
+            // Printed as it arrives, which is before the client starts waiting.
+            JobEvent::WaitingForRateLimit { until, .. } => {
+                let line = wait_line(*until, self.clock.now());
+                if let Some(b) = &self.bar {
+                    b.set_message(line.clone());
                 }
-                _ => continue,
-            };
-            match &bar {
-                Some(b) if is_progress => b.set_message(line),
-                Some(b) => b.println(line),
-                None => {
-                    let _ = writeln!(std::io::stderr(), "{line}");
-                }
+                (line, false)
             }
+            JobEvent::Log { level, line, .. } => (lower_first(format!("{level:?}: {line}")), false),
+            _ => return,
+        };
+        match &self.bar {
+            Some(b) if is_progress => b.set_message(line),
+            Some(b) => b.println(line),
+            None => errln!("{line}"),
         }
-        if let Some(b) = bar {
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
-    })
-}
-
-trait LowerFirst {
-    fn to_lowercase_first(self) -> String;
-}
-impl LowerFirst for String {
-    fn to_lowercase_first(self) -> String {
-        let mut c = self.chars();
-        match c.next() {
-            Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-            None => self,
-        }
     }
 }
 
-pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
-    let templates = Templates::open(store)?;
+/// What to run, from the command line.
+struct Plan {
+    source: String,
+    kind: JobKind,
+    dry_run: bool,
+    confirm_archive: bool,
+    /// Dry run: how many diffs or sale bodies to print.
+    details: usize,
+    show: RunOutput,
+}
+
+fn plan(cmd: RunCmd) -> Plan {
     match cmd {
         RunCmd::Primary {
             source,
             dry_run,
             confirm_archive,
             diffs,
-        } => {
-            let (source, client) = setup(store, &source)?;
-            let template =
-                templates.compiled(source.primary.template.as_deref(), Integration::Primary)?;
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let ctx = JobCtx::new(store.clone(), client, Events::new(tx));
-            let opts = PrimaryOptions {
-                dry_run,
-                confirm_archive,
-                diff_limit: if dry_run { diffs } else { 0 },
-            };
-            let summary = rt.block_on(async {
-                let printer = progress_printer(rx);
-                let watcher = interrupt_watcher(ctx.cancel.clone());
-                let r = primary::run(&ctx, &source, &template, &opts).await;
-                watcher.abort();
-                drop(ctx);
-                let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-                r
-            });
-            let summary = summary.map_err(|e| Failure::failed(e.to_string()))?;
-            print_summary("primary", &summary, dry_run);
-            Ok(finish(summary.outcome))
-        }
-        RunCmd::SendFrs {
+            show,
+        } => Plan {
             source,
+            kind: JobKind::Primary,
             dry_run,
-            previews,
-        } => {
-            let (source, client) = setup(store, &source)?;
-            let template =
-                templates.compiled(source.send_frs.template.as_deref(), Integration::SendFrs)?;
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let ctx = JobCtx::new(store.clone(), client, Events::new(tx));
-            let opts = SendOptions {
-                dry_run,
-                preview_limit: if dry_run { previews } else { 0 },
-            };
-            let summary = rt.block_on(async {
-                let printer = progress_printer(rx);
-                let watcher = interrupt_watcher(ctx.cancel.clone());
-                let r = send_frs::run(&ctx, &source, &template, &opts).await;
-                watcher.abort();
-                drop(ctx);
-                let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-                r
-            });
-            let s = summary.map_err(|e| match e {
-                crate::jobs::JobError::Setup(m) => Failure::usage(m),
-                e => Failure::failed(e.to_string()),
-            })?;
-            for p in &s.previews {
-                outln!("  FR {}: {}", p.fr, p.note);
-                if let Some(sale) = &p.sale {
-                    outln!(
-                        "      {}",
-                        serde_json::to_string(sale).unwrap_or_else(|e| format!("({e})"))
-                    );
-                }
-            }
-            outln!(
-                "send-frs run {}{}: {:?}: {} ({} requests)",
-                s.run,
-                if dry_run { " (dry run)" } else { "" },
-                s.outcome,
-                s.message,
-                s.counts.requests
-            );
-            Ok(finish(s.outcome))
-        }
+            confirm_archive,
+            details: diffs,
+            show,
+        },
         RunCmd::Secondary {
             source,
             dry_run,
             diffs,
-        } => {
-            let (source, client) = setup(store, &source)?;
-            let template =
-                templates.compiled(source.secondary.template.as_deref(), Integration::Secondary)?;
-            let create = if source.secondary.allow_create_variant {
-                Some(templates.compiled(source.primary.template.as_deref(), Integration::Primary)?)
-            } else {
-                None
-            };
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let ctx = JobCtx::new(store.clone(), client, Events::new(tx));
-            let opts = SecondaryOptions {
-                dry_run,
-                diff_limit: if dry_run { diffs } else { 0 },
-            };
-            let summary = rt.block_on(async {
-                let printer = progress_printer(rx);
-                let watcher = interrupt_watcher(ctx.cancel.clone());
-                let r = secondary::run(&ctx, &source, &template, create.as_ref(), &opts).await;
-                watcher.abort();
-                drop(ctx);
-                let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-                r
-            });
-            let summary = summary.map_err(|e| Failure::failed(e.to_string()))?;
-            print_summary("secondary", &summary, dry_run);
-            Ok(finish(summary.outcome))
-        }
+            show,
+        } => Plan {
+            source,
+            kind: JobKind::Secondary,
+            dry_run,
+            confirm_archive: false,
+            details: diffs,
+            show,
+        },
+        RunCmd::SendFrs {
+            source,
+            dry_run,
+            previews,
+            show,
+        } => Plan {
+            source,
+            kind: JobKind::SendFrs,
+            dry_run,
+            confirm_archive: false,
+            details: previews,
+            show,
+        },
     }
 }
 
-fn csv_cell(v: Option<&FieldValue>) -> String {
-    match v {
-        Some(FieldValue::List(items)) => items.join("|"),
-        Some(v) => v.as_text().into_owned(),
-        None => String::new(),
+pub fn run(cmd: RunCmd, data_dir: Option<PathBuf>) -> Result<u8, Failure> {
+    let plan = plan(cmd);
+    let scale = plan.show.time_scale;
+    if !(scale.is_finite() && scale > 0.0 && scale <= 100_000.0) {
+        return Err(Failure::usage(
+            "--time-scale must be a number above 0 and at most 100000",
+        ));
     }
-}
-
-/// Writes the pool of a source, archived items included.
-pub fn export(
-    store: &Store,
-    source: &str,
-    format: ExportFormat,
-    out: Option<PathBuf>,
-) -> Result<u8, Failure> {
-    let source = Sources::open(store)?.by_name(source)?;
-    let pool = Pool::open(store)?;
-    let mut w: Box<dyn Write> = match &out {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(
-            |e| Failure::usage(format!("cannot write {}: {e}", p.display())),
-        )?)),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    let clock: SharedClock = if (scale - 1.0).abs() < f64::EPSILON {
+        crate::clock::system()
+    } else {
+        Arc::new(crate::clock::ScaledClock::new(SystemTime::now(), scale))
     };
-    let io = |e: std::io::Error| Failure::failed(format!("export failed while writing: {e}"));
-    let commitments = crate::jobs::commit::Commitments::load(store, &source)?;
-    // A reader that stops early (`| head`) is not an error.
-    let result =
-        write_export(&pool, &commitments, source.id, format, &mut w).and_then(|()| w.flush());
-    match result {
-        Ok(()) => Ok(exit::OK),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(io(e)),
+    let session = Session::open(
+        data_dir,
+        EngineOptions {
+            clock: clock.clone(),
+            ..EngineOptions::default()
+        },
+    )?;
+    let source = match session.call(Request::ListSources)? {
+        Response::Sources(list) => list
+            .into_iter()
+            .find(|s| s.name == plan.source)
+            .ok_or_else(|| {
+                Failure::usage(crate::source::SourceError::Missing(plan.source.clone()))
+            })?,
+        other => return Err(unexpected("ListSources", &other)),
+    };
+    if source.connection.is_none() {
+        return Err(Failure::usage(format!(
+            "source {:?} has no connection: lsbridge source set {} --connection CONNECTION",
+            source.name, source.name
+        )));
     }
+    let printer = Printer::new(plan.show.progress, clock);
+    let r = session
+        .rt
+        .block_on(follow(&session.backend, source.id, &plan, &printer));
+    printer.finish();
+    let report = r?;
+    for d in report.diffs.iter().take(plan.details) {
+        outln!("  {} {}", d.kind, d.sku);
+        for (f, old, new) in &d.fields {
+            outln!("      {f}: {old} → {new}");
+        }
+    }
+    for p in report.previews.iter().take(plan.details) {
+        outln!("  FR {}: {}", p.fr, p.note);
+        if let Some(sale) = &p.sale {
+            outln!("      {sale}");
+        }
+    }
+    if plan.show.progress == ProgressFormat::Human {
+        outln!(
+            "{} run {}{}: {:?}: {} ({} requests){}",
+            plan.kind.key(),
+            report.run,
+            if report.dry_run { " (dry run)" } else { "" },
+            report.outcome,
+            report.message,
+            report.requests,
+            if report.resumed {
+                "; resumed from a checkpoint"
+            } else {
+                ""
+            }
+        );
+    }
+    if report.outcome == Outcome::Cancelled {
+        match plan.show.progress {
+            ProgressFormat::Human => outln!("{RESUME_HINT}"),
+            ProgressFormat::Jsonl => errln!("{RESUME_HINT}"),
+        }
+    }
+    Ok(outcome_code(report.outcome))
 }
 
-/// Quantity (from the store), Committed (open FRs, with Commit Stock on) and Available (what
-/// is left to sell) as export cells; empty for items without a quantity (family parents).
-fn stock_cells(item: &crate::pool::PoolItem) -> [Option<f64>; 3] {
-    match item.quantity() {
-        Some(q) => [Some(q), Some(item.committed), item.available()],
-        None => [None, None, None],
-    }
-}
-
-fn write_export(
-    pool: &Pool,
-    commitments: &crate::jobs::commit::Commitments,
+/// Starts the job and follows its events to its end. The first Ctrl-C (or SIGTERM) asks the
+/// engine to cancel the run at its next page (attached, the daemon's run); a second Ctrl-C
+/// quits at once (the run resumes from its last committed page next time).
+async fn follow(
+    backend: &Backend,
     source: u64,
-    format: ExportFormat,
-    w: &mut dyn Write,
-) -> std::io::Result<()> {
-    let other = |e: String| std::io::Error::other(e);
-    match format {
-        ExportFormat::Jsonl => {
-            for item in pool.iter(source) {
-                let mut item = item.map_err(|e| other(e.to_string()))?;
-                commitments.apply(&mut item);
-                let [quantity, committed, available] = stock_cells(&item);
-                let line = serde_json::to_string(&serde_json::json!({
-                    "sku": item.sku, "parent_sku": item.parent_sku, "product_id": item.product_id,
-                    "is_parent": item.is_parent, "archived": item.archived,
-                    "last_seen_run": item.last_seen_run,
-                    "quantity": quantity, "committed": committed, "available": available,
-                    "fields": item.fields,
-                }))
-                .map_err(|e| other(e.to_string()))?;
-                writeln!(w, "{line}")?;
-            }
+    plan: &Plan,
+    printer: &Printer,
+) -> Result<JobReport, Failure> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Installed before the start, so a signal right at the start is not lost.
+    let mut sigint = signal(SignalKind::interrupt())
+        .map_err(|e| Failure::failed(format!("cannot listen for Ctrl-C: {e}")))?;
+    let mut sigterm = signal(SignalKind::terminate())
+        .map_err(|e| Failure::failed(format!("cannot listen for SIGTERM: {e}")))?;
+    let mut events = backend.subscribe();
+    match backend
+        .call(Request::StartJob {
+            source: plan.source.clone(),
+            kind: plan.kind,
+            dry_run: plan.dry_run,
+            confirm_archive: plan.confirm_archive,
+        })
+        .await
+    {
+        Response::Error(e) => return Err(Failure::failed(e)),
+        Response::Done => {}
+        other => return Err(unexpected("StartJob", &other)),
+    }
+    let ours = |s: u64, k: JobKind| s == source && k == plan.kind;
+    let mut report = None;
+    let mut refused = None;
+    let mut signals = 0;
+    loop {
+        let signal = tokio::select! {
+            e = events.recv() => match e {
+                Ok(e) => {
+                    let mine = match &e {
+                        EngineEvent::Job { source: s, kind: k, .. }
+                        | EngineEvent::Idle { source: s, kind: k }
+                        | EngineEvent::Report { source: s, kind: k, .. } => ours(*s, *k),
+                        EngineEvent::Refused { source: s, kind: k, .. } => {
+                            *s == plan.source && *k == plan.kind
+                        }
+                        _ => false,
+                    };
+                    if !mine {
+                        continue;
+                    }
+                    printer.event(&e);
+                    match e {
+                        EngineEvent::Report { report: r, .. } => report = Some(r),
+                        EngineEvent::Refused { reason, .. } => refused = Some(reason),
+                        EngineEvent::Idle { .. } => break,
+                        _ => {}
+                    }
+                    continue;
+                }
+                Err(RecvError::Lagged(n)) => {
+                    printer.note(&format!("({n} events were missed: the output could not keep up)"));
+                    continue;
+                }
+                Err(RecvError::Closed) => {
+                    return Err(Failure::failed(
+                        "the engine went away during the run (the daemon stopped?): see lsbridge runs, and run again to resume",
+                    ))
+                }
+            },
+            _ = sigint.recv() => "interrupt",
+            _ = sigterm.recv() => "SIGTERM",
+        };
+        signals += 1;
+        if signals > 1 {
+            printer.finish();
+            errln!(
+                "interrupted again: quitting now; run again to resume from the last committed page"
+            );
+            std::process::exit(i32::from(exit::INTERRUPTED));
         }
-        ExportFormat::Csv => {
-            // Columns: fixed ones, then every mapped field name seen, in a stable order.
-            let mut names = std::collections::BTreeSet::new();
-            for item in pool.iter(source) {
-                names.extend(
-                    item.map_err(|e| other(e.to_string()))?
-                        .fields
-                        .keys()
-                        .cloned(),
-                );
-            }
-            let mut cw = csv::Writer::from_writer(w);
-            let mut header = vec![
-                "sku".to_string(),
-                "parent_sku".into(),
-                "archived".into(),
-                "committed".into(),
-                "available".into(),
-            ];
-            header.extend(names.iter().map(|n| n.to_string()));
-            cw.write_record(&header)?;
-            let cell = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
-            for item in pool.iter(source) {
-                let mut item = item.map_err(|e| other(e.to_string()))?;
-                commitments.apply(&mut item);
-                let [_, committed, available] = stock_cells(&item);
-                let mut row = vec![
-                    item.sku.clone(),
-                    item.parent_sku.clone().unwrap_or_default(),
-                    item.archived.to_string(),
-                    cell(committed),
-                    cell(available),
-                ];
-                row.extend(names.iter().map(|n| csv_cell(item.fields.get(n))));
-                cw.write_record(&row)?;
-            }
-            cw.flush()?;
+        printer.note(&format!(
+            "{signal}: stopping at the next page (Ctrl-C again to quit at once)"
+        ));
+        if let Response::Error(e) = backend
+            .call(Request::CancelJob {
+                source: plan.source.clone(),
+                kind: plan.kind,
+            })
+            .await
+        {
+            printer.note(&format!("cannot cancel the run: {e}"));
         }
     }
-    Ok(())
+    match (report, refused) {
+        (Some(r), _) => Ok(r),
+        (None, Some(reason)) => Err(Failure::failed(reason)),
+        (None, None) => Err(Failure::failed(
+            "the run ended without a result: see lsbridge runs",
+        )),
+    }
 }

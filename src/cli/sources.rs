@@ -87,28 +87,28 @@ fn yes_no(s: &str) -> Result<bool, String> {
 #[derive(Debug, Args, Default)]
 pub struct SourceSettings {
     /// vendor-warehouse (recommended), internal-warehouse, external-warehouse, product-data-source
-    #[arg(long = "type")]
+    #[arg(long = "type", value_enum)]
     pub source_type: Option<SourceType>,
     /// Whether orders can be routed here (yes/no).
     #[arg(long, value_parser = yes_no)]
     pub fulfills_orders: Option<bool>,
     /// use-global, auto-process, do-not-auto-process
-    #[arg(long)]
+    #[arg(long, value_enum)]
     pub auto_processing: Option<AutoProcessing>,
     /// Commit Stock: Available = the store's quantity − units of open FRs (yes/no).
     #[arg(long, value_parser = yes_no)]
     pub commit_stock: Option<bool>,
     /// Commit Stock: an FR's units are released when the store's stock shows its sale, which
     /// happens when the sale is created or when it is closed: sale-created or sale-closed.
-    #[arg(long, value_name = "POINT")]
+    #[arg(long, value_enum, value_name = "POINT")]
     pub commit_release: Option<CommitRelease>,
     #[arg(long, value_parser = yes_no)]
     pub allow_backorders: Option<bool>,
     #[arg(long, value_parser = yes_no)]
     pub cancel_unacknowledged_items: Option<bool>,
     /// rate-shopping or rules
-    #[arg(long)]
-    pub shipping_estimation: Option<String>,
+    #[arg(long, value_enum)]
+    pub shipping_estimation: Option<ShippingEstimation>,
     #[arg(long)]
     pub ship_from_address: Option<String>,
     #[arg(long)]
@@ -220,18 +220,7 @@ impl SourceSettings {
             s.cancel_unacknowledged_items,
             self.cancel_unacknowledged_items
         );
-        if let Some(e) = &self.shipping_estimation {
-            s.shipping_estimation = match e.as_str() {
-                "rate-shopping" => ShippingEstimation::RateShopping,
-                "rules" => ShippingEstimation::Rules,
-                _ => {
-                    return Err(Failure::usage(format!(
-                        "--shipping-estimation {}: expected rate-shopping or rules",
-                        crate::excerpt::quoted(e)
-                    )))
-                }
-            };
-        }
+        set!(s.shipping_estimation, self.shipping_estimation);
         let a: &mut Address = &mut s.ship_from;
         set!(a.address, self.ship_from_address);
         set!(a.city, self.ship_from_city);
@@ -661,124 +650,11 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
         }
         SourceCmd::Show { name, json } => {
             let s = sources.by_name(&name)?;
-            if json {
-                // The missing items as command lines, as the text output words them.
-                let status: Vec<_> = Integration::ALL
-                    .iter()
-                    .map(|i| {
-                        let st = s.status(*i, &facts);
-                        serde_json::json!({
-                            "integration": st.integration,
-                            "connected": check_words(&st.connected, &s.name),
-                            "configured": check_words(&st.configured, &s.name),
-                            "mapped": check_words(&st.mapped, &s.name),
-                            "notes": st.notes,
-                        })
-                    })
-                    .collect();
-                outln!("{}", serde_json::json!({ "source": s, "status": status }));
-                return Ok(exit::OK);
-            }
-            outln!("{} (id {})", s.name, s.id);
-            outln!("  type: {}", s.source_type.label());
-            outln!(
-                "  fulfills orders: {}",
-                if s.fulfills_orders { "yes" } else { "no" }
-            );
-            outln!("  auto processing: {:?}", s.auto_processing);
-            outln!(
-                "  commit stock: {}   allow backorders: {}   cancel unacknowledged items: {}",
-                s.commit_stock,
-                s.allow_backorders,
-                s.cancel_unacknowledged_items
-            );
-            if s.commit_stock {
-                outln!(
-                    "  commit stock releases FRs: {}",
-                    s.commit_release.label().to_lowercase()
-                );
-            }
-            outln!(
-                "  not-stock items (untracked, gift cards, discount product): {}",
-                if s.primary.include_not_stock {
-                    "imported"
-                } else {
-                    "left out"
-                }
-            );
-            outln!("  shipping estimation: {:?}", s.shipping_estimation);
-            let a = &s.ship_from;
-            if a.address.is_empty() && a.city.is_empty() {
-                outln!("  ship from: (not set)");
-            } else {
-                outln!(
-                    "  ship from: {}, {}, {} {}, {}",
-                    a.address,
-                    a.city,
-                    a.state,
-                    a.postal_code,
-                    a.country
-                );
-            }
-            outln!(
-                "  connection: {}",
-                s.connection.as_deref().unwrap_or("(none)")
-            );
-            let f = &s.send_frs;
-            let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
-            outln!(
-                "  send FRs: register {}   user {}   tax {}   payment type {}",
-                v(&f.register_id),
-                v(&f.user_id),
-                v(&f.tax_id),
-                v(&f.payment_type_id)
-            );
-            outln!(
-                "  send FRs: shipping product {}   payment mapping set {}   sale date {}",
-                v(&f.shipping_product_id),
-                v(&f.payment_mapping_set),
-                if f.sale_date_from_fr {
-                    "the FR's created-at"
-                } else {
-                    "the send time"
-                }
-            );
-            outln!(
-                "  send FRs: hold {} h   business hours {}",
-                f.hold_hours,
-                f.business_hours
-                    .as_ref()
-                    .map_or_else(|| "(any time)".to_string(), describe_hours)
-            );
-            for i in Integration::ALL {
-                let st = s.status(i, &facts);
-                outln!("  {}:", i.label());
-                outln!(
-                    "    connected:  {}",
-                    check(&check_words(&st.connected, &s.name))
-                );
-                outln!(
-                    "    configured: {}",
-                    check(&check_words(&st.configured, &s.name))
-                );
-                outln!(
-                    "    mapped:     {}",
-                    check(&check_words(&st.mapped, &s.name))
-                );
-                for n in &st.notes {
-                    outln!("    note:       {n}");
-                }
-                outln!(
-                    "    schedule:   {}",
-                    crate::engine::scheduler::schedule_of(&s, i).map_or_else(
-                        || "none (run manually)".to_string(),
-                        |sch| crate::engine::scheduler::describe(sch, crate::clock::system().now())
-                    )
-                );
-            }
-            for w in s.warnings() {
-                outln!("  warning: {w}");
-            }
+            let status: Vec<_> = Integration::ALL
+                .iter()
+                .map(|i| s.status(*i, &facts))
+                .collect();
+            show(&s, &status, json);
             Ok(exit::OK)
         }
         SourceCmd::Remove { name } => {
@@ -825,5 +701,238 @@ fn describe_hours(h: &BusinessHours) -> String {
                 .format("%a %Y-%m-%d %H:%M %Z")
         ),
         Err(_) => h.describe(),
+    }
+}
+
+/// `source show`: every setting and the status page.
+fn show(s: &Source, status: &[crate::source::IntegrationStatus], json: bool) {
+    if json {
+        // The missing items as command lines, as the text output words them.
+        let status: Vec<_> = status
+            .iter()
+            .map(|st| {
+                serde_json::json!({
+                    "integration": st.integration,
+                    "connected": check_words(&st.connected, &s.name),
+                    "configured": check_words(&st.configured, &s.name),
+                    "mapped": check_words(&st.mapped, &s.name),
+                    "notes": st.notes,
+                })
+            })
+            .collect();
+        outln!("{}", serde_json::json!({ "source": s, "status": status }));
+        return;
+    }
+    outln!("{} (id {})", s.name, s.id);
+    outln!("  type: {}", s.source_type.label());
+    outln!(
+        "  fulfills orders: {}",
+        if s.fulfills_orders { "yes" } else { "no" }
+    );
+    outln!("  auto processing: {:?}", s.auto_processing);
+    outln!(
+        "  commit stock: {}   allow backorders: {}   cancel unacknowledged items: {}",
+        s.commit_stock,
+        s.allow_backorders,
+        s.cancel_unacknowledged_items
+    );
+    if s.commit_stock {
+        outln!(
+            "  commit stock releases FRs: {}",
+            s.commit_release.label().to_lowercase()
+        );
+    }
+    outln!(
+        "  not-stock items (untracked, gift cards, discount product): {}",
+        if s.primary.include_not_stock {
+            "imported"
+        } else {
+            "left out"
+        }
+    );
+    outln!("  shipping estimation: {:?}", s.shipping_estimation);
+    let a = &s.ship_from;
+    if a.address.is_empty() && a.city.is_empty() {
+        outln!("  ship from: (not set)");
+    } else {
+        outln!(
+            "  ship from: {}, {}, {} {}, {}",
+            a.address,
+            a.city,
+            a.state,
+            a.postal_code,
+            a.country
+        );
+    }
+    outln!(
+        "  connection: {}",
+        s.connection.as_deref().unwrap_or("(none)")
+    );
+    let f = &s.send_frs;
+    let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
+    outln!(
+        "  send FRs: register {}   user {}   tax {}   payment type {}",
+        v(&f.register_id),
+        v(&f.user_id),
+        v(&f.tax_id),
+        v(&f.payment_type_id)
+    );
+    outln!(
+        "  send FRs: shipping product {}   payment mapping set {}   sale date {}",
+        v(&f.shipping_product_id),
+        v(&f.payment_mapping_set),
+        if f.sale_date_from_fr {
+            "the FR's created-at"
+        } else {
+            "the send time"
+        }
+    );
+    outln!(
+        "  send FRs: hold {} h   business hours {}",
+        f.hold_hours,
+        f.business_hours
+            .as_ref()
+            .map_or_else(|| "(any time)".to_string(), describe_hours)
+    );
+    for (i, st) in Integration::ALL.into_iter().zip(status) {
+        outln!("  {}:", i.label());
+        outln!(
+            "    connected:  {}",
+            check(&check_words(&st.connected, &s.name))
+        );
+        outln!(
+            "    configured: {}",
+            check(&check_words(&st.configured, &s.name))
+        );
+        outln!(
+            "    mapped:     {}",
+            check(&check_words(&st.mapped, &s.name))
+        );
+        for n in &st.notes {
+            outln!("    note:       {n}");
+        }
+        outln!(
+            "    schedule:   {}",
+            crate::engine::scheduler::schedule_of(s, i).map_or_else(
+                || "none (run manually)".to_string(),
+                |sch| crate::engine::scheduler::describe(sch, crate::clock::system().now())
+            )
+        );
+    }
+    for w in s.warnings() {
+        outln!("  warning: {w}");
+    }
+}
+
+/// `source …` attached to a daemon: through the engine's requests, validated by the engine's
+/// one check (`--no-verify` does not apply: the daemon always asks the store).
+pub fn run_attached(cmd: SourceCmd, session: &crate::cli::session::Session) -> Result<u8, Failure> {
+    use crate::cli::session::unexpected;
+    use crate::engine::{Request, Response};
+    let list = || match session.call(Request::ListSources)? {
+        Response::Sources(l) => Ok(l),
+        other => Err(unexpected("ListSources", &other)),
+    };
+    let say = |r: Response| {
+        if let Response::Message(m) = r {
+            errln!("warning: {m}");
+        }
+    };
+    match cmd {
+        SourceCmd::Add { name, settings } => {
+            let mut s = Source {
+                name,
+                ..Source::default()
+            };
+            settings.apply(&mut s)?;
+            if list()?.iter().any(|x| x.name == s.name.trim()) {
+                return Err(SourceError::Exists(s.name.trim().to_string()).into());
+            }
+            let name = s.name.clone();
+            say(session.call(Request::AddSource { source: s })?);
+            let s = list()?
+                .into_iter()
+                .find(|x| x.name == name.trim())
+                .ok_or_else(|| Failure::failed(format!("source {name:?} was not saved")))?;
+            outln!("added source {:?} (id {})", s.name, s.id);
+            for w in s.warnings() {
+                errln!("warning: {w}");
+            }
+            Ok(exit::OK)
+        }
+        SourceCmd::Set { name, settings } => {
+            let mut s = list()?
+                .into_iter()
+                .find(|x| x.name == name)
+                .ok_or_else(|| Failure::from(SourceError::Missing(name.clone())))?;
+            settings.apply(&mut s)?;
+            say(session.call(Request::SaveSource { source: s.clone() })?);
+            outln!("updated source {:?}", s.name);
+            for w in s.warnings() {
+                errln!("warning: {w}");
+            }
+            Ok(exit::OK)
+        }
+        SourceCmd::List { json: true } => {
+            outln!(
+                "{}",
+                serde_json::to_string(&list()?).unwrap_or_else(|_| "[]".into())
+            );
+            Ok(exit::OK)
+        }
+        SourceCmd::List { json: false } => {
+            let list = list()?;
+            if list.is_empty() {
+                outln!("no sources yet: add one with lsbridge source add --name NAME --connection CONNECTION");
+            }
+            for s in list {
+                let status = match session.call(Request::SourceStatus {
+                    source: s.name.clone(),
+                })? {
+                    Response::Status(st) => st,
+                    other => return Err(unexpected("SourceStatus", &other)),
+                };
+                let ready: Vec<String> = Integration::ALL
+                    .iter()
+                    .zip(&status)
+                    .map(|(i, st)| {
+                        format!(
+                            "{}: {}",
+                            i.name(),
+                            if st.ready() { "ready" } else { "not ready" }
+                        )
+                    })
+                    .collect();
+                outln!(
+                    "{}  [{}]  connection {}  {}",
+                    s.name,
+                    s.source_type.label(),
+                    s.connection.as_deref().unwrap_or("-"),
+                    ready.join(", ")
+                );
+            }
+            Ok(exit::OK)
+        }
+        SourceCmd::Show { name, json } => {
+            let s = list()?
+                .into_iter()
+                .find(|x| x.name == name)
+                .ok_or_else(|| Failure::from(SourceError::Missing(name.clone())))?;
+            let status = match session.call(Request::SourceStatus { source: name })? {
+                Response::Status(st) => st,
+                other => return Err(unexpected("SourceStatus", &other)),
+            };
+            show(&s, &status, json);
+            Ok(exit::OK)
+        }
+        SourceCmd::Remove { name } => {
+            if !list()?.iter().any(|x| x.name == name) {
+                return Err(SourceError::Missing(name).into());
+            }
+            session.call(Request::RemoveSource { name: name.clone() })?;
+            outln!("removed source {name:?}");
+            Ok(exit::OK)
+        }
+        SourceCmd::Options { .. } => session.store().map(|_| exit::OK),
     }
 }

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use crate::cli::session::{unexpected, Session};
 use crate::cli::{exit, Failure};
+use crate::engine::{Request, Response};
 use crate::mapping::{ImportMode, MappingSet, Method, Template};
-use crate::store::Store;
-use crate::templates::Templates;
+use crate::templates::{TemplateError, Templates};
 
 #[derive(Debug, Subcommand)]
 pub enum TemplateCmd {
@@ -85,11 +86,34 @@ fn read(file: &PathBuf) -> Result<String, Failure> {
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))
 }
 
-pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
-    let t = Templates::open(store)?;
+fn templates(session: &Session) -> Result<Vec<Template>, Failure> {
+    match session.call(Request::ListTemplates)? {
+        Response::Templates(l) => Ok(l),
+        other => Err(unexpected("ListTemplates", &other)),
+    }
+}
+
+fn template(session: &Session, name: &str) -> Result<Template, Failure> {
+    templates(session)?
+        .into_iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| TemplateError::Missing(name.to_string()).into())
+}
+
+fn sets(session: &Session) -> Result<Vec<MappingSet>, Failure> {
+    match session.call(Request::ListMappingSets)? {
+        Response::MappingSets(l) => Ok(l),
+        other => Err(unexpected("ListMappingSets", &other)),
+    }
+}
+
+/// Reads go through the engine (so they work attached to a daemon); saves too when
+/// attached, and in-process straight to the store, whose refusals are the user's to fix
+/// (exit 2).
+pub fn run_template(cmd: TemplateCmd, session: &Session) -> Result<u8, Failure> {
     match cmd {
         TemplateCmd::List => {
-            for tpl in t.list()? {
+            for tpl in templates(session)? {
                 outln!(
                     "{}  [{}]  {} fields",
                     tpl.name,
@@ -99,14 +123,14 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
             }
         }
         TemplateCmd::Show { name } => {
-            let tpl = t.get(&name)?;
+            let tpl = template(session, &name)?;
             outln!("{} [{}]", tpl.name, tpl.integration.label());
             for f in &tpl.fields {
                 outln!("  {:22} {}", f.target, describe(&f.method));
             }
         }
         TemplateCmd::Export { name, out } => {
-            let tpl = t.get(&name)?;
+            let tpl = template(session, &name)?;
             let text = toml::to_string_pretty(&tpl)
                 .map_err(|e| Failure::failed(format!("cannot write TOML: {e}")))?;
             match out {
@@ -140,24 +164,28 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
                     errln!("note: ignored unknown key {} (line {})", k.path, k.line);
                 }
             }
-            t.save(&tpl)?;
+            if session.attached() {
+                session.call(Request::SaveTemplate {
+                    template: tpl.clone(),
+                })?;
+            } else {
+                Templates::open(session.store()?)?.save(&tpl)?;
+            }
             outln!("saved template {:?}", tpl.name);
         }
     }
     Ok(exit::OK)
 }
 
-pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure> {
-    let t = Templates::open(store)?;
+pub fn run_mapping_set(cmd: MappingSetCmd, session: &Session) -> Result<u8, Failure> {
     match cmd {
         MappingSetCmd::List => {
-            for s in t.sets()? {
+            for s in sets(session)? {
                 outln!("{}  {} rows", s.name, s.rows.len());
             }
         }
         MappingSetCmd::Show { name } => {
-            let s = t
-                .sets()?
+            let s = sets(session)?
                 .into_iter()
                 .find(|s| s.name == name)
                 .ok_or_else(|| {
@@ -172,8 +200,7 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
         MappingSetCmd::Import { name, file, append } => {
             crate::templates::check_set_name(&name)?;
             let text = read(&file)?;
-            let mut set = t
-                .sets()?
+            let mut set = sets(session)?
                 .into_iter()
                 .find(|s| s.name == name)
                 .unwrap_or_else(|| MappingSet::new(name.clone()));
@@ -189,7 +216,11 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
                     crate::excerpt::excerpt_n(&e.to_string().replace('\n', "; "), 600)
                 ))
             })?;
-            t.save_set(&set)?;
+            if session.attached() {
+                session.call(Request::SaveMappingSet { set: set.clone() })?;
+            } else {
+                Templates::open(session.store()?)?.save_set(&set)?;
+            }
             outln!(
                 "mapping set {name:?}: {n} rows imported, {} in all",
                 set.rows.len()

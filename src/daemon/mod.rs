@@ -376,7 +376,9 @@ fn describe(e: &EngineEvent) -> Option<String> {
             Ok(store) => format!("connection {name} tested: connected to {store}"),
             Err(e) => format!("connection {name} tested: {e}"),
         }),
-        EngineEvent::Idle { .. } | EngineEvent::DataChanged { .. } => None,
+        EngineEvent::Idle { .. } | EngineEvent::DataChanged { .. } | EngineEvent::Report { .. } => {
+            None
+        }
     }
 }
 

@@ -52,6 +52,12 @@ pub enum Request {
         #[serde(default)]
         force: bool,
     },
+    /// Test Connection with the whole report (the CLI's `connection test`), giving up after
+    /// `timeout_secs`.
+    CheckConnection {
+        name: String,
+        timeout_secs: u64,
+    },
     ListTemplates,
     SaveTemplate {
         template: Template,
@@ -124,6 +130,13 @@ pub enum Request {
     Running,
     /// The next run of every scheduled integration (UTC times), soonest first.
     Schedules,
+    /// The setup as TOML (`lsbridge config export`), tokens left out.
+    ExportConfig,
+    /// A setup written by `ExportConfig`: validated whole before anything is saved.
+    ImportConfig {
+        text: String,
+        allow_unknown: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +161,8 @@ pub struct ConnectionView {
     /// What the last passed test found: store, outlets, registers, headroom, scopes.
     #[serde(default)]
     pub last_report: Option<crate::lightspeed::probe::ConnectionReport>,
+    #[serde(default)]
+    pub api_version: String,
 }
 
 impl From<&Connection> for ConnectionView {
@@ -160,6 +175,7 @@ impl From<&Connection> for ConnectionView {
             last_test: c.last_test.as_ref().map(|t| (t.ok, t.summary.clone())),
             last_test_at: c.last_test.as_ref().map(|t| t.at.clone()),
             last_report: c.last_test.as_ref().and_then(|t| t.report.clone()),
+            api_version: c.api_version.clone(),
         }
     }
 }
@@ -184,6 +200,11 @@ pub enum Response {
     Timeline(Vec<FrEvent>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
+    ConnectionTest(super::ConnectionTest),
+    /// A text document (the setup as TOML).
+    Text(String),
+    /// Lines to show one by one (what an import did).
+    Lines(Vec<String>),
     /// `SetConnection`: the changed connection's Test Connection failed (why), so nothing
     /// was saved; send it again with `force` to save anyway.
     ConnectionTestFailed(String),
@@ -270,6 +291,7 @@ impl Engine {
                 | Request::SaveMappingSet { .. }
                 | Request::FrAction { .. }
                 | Request::ImportFrs { .. }
+                | Request::ImportConfig { .. }
         );
         let r = match self.answer(req).await {
             Ok(r) => r,
@@ -362,6 +384,10 @@ impl Engine {
                 let r = self.test_connection(&name).await?;
                 Response::Message(format!("connected to {}", r.store_name))
             }
+            Request::CheckConnection { name, timeout_secs } => Response::ConnectionTest(
+                self.check_connection(&name, std::time::Duration::from_secs(timeout_secs.max(1)))
+                    .await,
+            ),
             Request::ListTemplates => Response::Templates(Templates::open(store)?.list()?),
             Request::SaveTemplate { template } => {
                 Templates::open(store)?.save(&template)?;
@@ -489,6 +515,13 @@ impl Engine {
             }
             Request::Running => Response::Running(self.running()),
             Request::Schedules => Response::Schedules(self.schedules()?),
+            Request::ExportConfig => Response::Text(crate::config_file::export(store).map_err(e)?),
+            Request::ImportConfig {
+                text,
+                allow_unknown,
+            } => Response::Lines(
+                crate::config_file::import_with(store, &text, allow_unknown).map_err(e)?,
+            ),
         })
     }
 }

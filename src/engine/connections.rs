@@ -3,6 +3,7 @@
 //! rename moves the sources that use it, and a connection that sources use is not removed.
 
 use super::Engine;
+use super::EngineError;
 use crate::connections::{Connection, ConnectionChange, ConnectionError, Connections, LastTest};
 use crate::lightspeed::probe::{self, ConnectionReport};
 use crate::source::Sources;
@@ -58,13 +59,13 @@ impl Engine {
         name: &str,
         change: &ConnectionChange,
         force: bool,
-    ) -> Result<SetOutcome, String> {
-        let conns = Connections::open(self.store()).map_err(|e| e.to_string())?;
-        let old = conns.get(name).map_err(|e| e.to_string())?;
-        let (mut new, notices) = old.with_change(change).map_err(|e| e.to_string())?;
+    ) -> Result<SetOutcome, EngineError> {
+        let conns = Connections::open(self.store())?;
+        let old = conns.get(name)?;
+        let (mut new, notices) = old.with_change(change)?;
         let renamed = new.name != old.name;
         if renamed && conns.get(&new.name).is_ok() {
-            return Err(ConnectionError::Exists(new.name.clone()).to_string());
+            return Err(ConnectionError::Exists(new.name.clone()).into());
         }
         let test = self.probe(&new).await;
         if let Err(why) = &test {
@@ -73,16 +74,16 @@ impl Engine {
             }
         }
         new.last_test = Some(self.last_test(&test));
-        conns.save(&new).map_err(|e| e.to_string())?;
+        conns.save(&new)?;
         if renamed {
-            let sources = Sources::open(self.store()).map_err(|e| e.to_string())?;
-            for mut s in sources.list().map_err(|e| e.to_string())? {
+            let sources = Sources::open(self.store())?;
+            for mut s in sources.list()? {
                 if s.connection.as_deref() == Some(name) {
                     s.connection = Some(new.name.clone());
-                    sources.save(&s).map_err(|e| e.to_string())?;
+                    sources.save(&s)?;
                 }
             }
-            conns.remove(name).map_err(|e| e.to_string())?;
+            conns.remove(name)?;
             // The old name's governor counted this token's requests: keep counting them.
             let mut g = super::lock(&self.inner.governors);
             if let Some(gov) = g.remove(name) {
@@ -104,14 +105,11 @@ impl Engine {
     }
 
     /// Removes a connection, refused while sources use it (naming them).
-    pub fn remove_connection(&self, name: &str) -> Result<(), String> {
-        let e = |x: &dyn std::fmt::Display| x.to_string();
-        let conns = Connections::open(self.store()).map_err(|x| e(&x))?;
-        conns.get(name).map_err(|x| e(&x))?;
-        let users: Vec<String> = Sources::open(self.store())
-            .map_err(|x| e(&x))?
-            .list()
-            .map_err(|x| e(&x))?
+    pub fn remove_connection(&self, name: &str) -> Result<(), EngineError> {
+        let conns = Connections::open(self.store())?;
+        conns.get(name)?;
+        let users: Vec<String> = Sources::open(self.store())?
+            .list()?
             .into_iter()
             .filter(|s| s.connection.as_deref() == Some(name))
             .map(|s| s.name)
@@ -121,8 +119,8 @@ impl Engine {
                 name: name.to_string(),
                 sources: users,
             }
-            .to_string());
+            .into());
         }
-        conns.remove(name).map_err(|x| e(&x))
+        Ok(conns.remove(name)?)
     }
 }

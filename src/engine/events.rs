@@ -48,4 +48,43 @@ pub enum EngineEvent {
     },
     /// Stored data changed outside a job (configuration, FR actions): views reload it.
     DataChanged { what: String },
+    /// What a job that ran to its end returned, after its `Finished` event and before
+    /// `Idle`: whether it resumed a checkpoint and, for a dry run, what it would change.
+    Report {
+        source: u64,
+        kind: JobKind,
+        report: JobReport,
+    },
+}
+
+/// A job's result as front ends print it (the CLI's summary line and dry-run details).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobReport {
+    pub run: u64,
+    pub outcome: crate::jobs::Outcome,
+    pub message: String,
+    pub requests: u64,
+    pub resumed: bool,
+    pub dry_run: bool,
+    /// Dry runs of the inventory jobs: changed records, field by field.
+    #[serde(default)]
+    pub diffs: Vec<DiffView>,
+    /// Dry runs of Send FRs: the sales that would be sent, or why not.
+    #[serde(default)]
+    pub previews: Vec<PreviewView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub sku: String,
+    pub kind: String,
+    /// (field, old, new)
+    pub fields: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewView {
+    pub fr: String,
+    pub note: String,
+    pub sale: Option<serde_json::Value>,
 }

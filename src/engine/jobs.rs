@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 
-use super::events::EngineEvent;
+use super::events::{DiffView, EngineEvent, JobReport, PreviewView};
 use super::{lock, Engine, JobRequest, Slot};
 use crate::connections::Connections;
 use crate::jobs::primary::{self, PrimaryOptions};
@@ -166,12 +166,17 @@ impl Engine {
             if let (true, Some(run), Err(reason)) = (panicked, run, &result) {
                 fail_run(&store, run, reason, engine.clock().now());
             }
-            if let Err(reason) = result {
-                engine.emit(EngineEvent::Refused {
+            match result {
+                Ok(report) => engine.emit(EngineEvent::Report {
+                    source: source.id,
+                    kind: req.kind,
+                    report,
+                }),
+                Err(reason) => engine.emit(EngineEvent::Refused {
                     source: source.name.clone(),
                     kind: req.kind,
                     reason,
-                });
+                }),
             }
         });
         Ok(())
@@ -195,8 +200,36 @@ fn fail_run(store: &crate::store::Store, run: u64, reason: &str, now: std::time:
     }
 }
 
+fn diff_views(diffs: Vec<crate::jobs::primary::Diff>) -> Vec<DiffView> {
+    diffs
+        .into_iter()
+        .map(|d| DiffView {
+            sku: d.sku,
+            kind: d.kind.to_string(),
+            fields: d
+                .fields
+                .into_iter()
+                .map(|(f, (old, new))| (f, old.as_text().into_owned(), new.as_text().into_owned()))
+                .collect(),
+        })
+        .collect()
+}
+
+fn inventory_report(s: crate::jobs::primary::RunSummary, dry_run: bool) -> JobReport {
+    JobReport {
+        run: s.run,
+        outcome: s.outcome,
+        message: s.message,
+        requests: s.counts.requests,
+        resumed: s.resumed,
+        dry_run,
+        diffs: diff_views(s.diffs),
+        previews: Vec::new(),
+    }
+}
+
 /// Runs one job to its end. Errors here are ones the job could not record as a run.
-async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), String> {
+async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<JobReport, String> {
     let templates = Templates::open(&ctx.store).map_err(|e| e.to_string())?;
     let compiled =
         |name: Option<&str>, i: Integration| templates.compiled(name, i).map_err(|e| e.to_string());
@@ -210,7 +243,7 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), 
             };
             primary::run(ctx, source, &t, &opts)
                 .await
-                .map(|_| ())
+                .map(|s| inventory_report(s, req.dry_run))
                 .map_err(|e| e.to_string())
         }
         Integration::Secondary => {
@@ -229,7 +262,7 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), 
             };
             secondary::run(ctx, source, &t, create.as_ref(), &opts)
                 .await
-                .map(|_| ())
+                .map(|s| inventory_report(s, req.dry_run))
                 .map_err(|e| e.to_string())
         }
         Integration::SendFrs => {
@@ -240,7 +273,24 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), 
             };
             send_frs::run(ctx, source, &t, &opts)
                 .await
-                .map(|_| ())
+                .map(|s| JobReport {
+                    run: s.run,
+                    outcome: s.outcome,
+                    message: s.message,
+                    requests: s.counts.requests,
+                    resumed: false,
+                    dry_run: req.dry_run,
+                    diffs: Vec::new(),
+                    previews: s
+                        .previews
+                        .into_iter()
+                        .map(|p| PreviewView {
+                            fr: p.fr,
+                            note: p.note,
+                            sale: p.sale.and_then(|b| serde_json::to_value(b).ok()),
+                        })
+                        .collect(),
+                })
                 .map_err(|e| e.to_string())
         }
     }

@@ -19,14 +19,14 @@ pub mod scheduler;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{broadcast, watch};
 
 pub use api::{ConnectionView, FrAction, Request, Response};
 pub use connections::SetOutcome;
 pub use error::{ConnectionField, EngineError, FieldId, SettingIssue, Thing};
-pub use events::{EngineEvent, Integration, JobKind, RunningJob};
+pub use events::{DiffView, EngineEvent, Integration, JobKind, JobReport, PreviewView, RunningJob};
 pub use jobs::Refusal;
 
 use crate::clock::SharedClock;
@@ -220,20 +220,196 @@ impl Engine {
         let _ = rx.wait_for(|n| *n == 0).await;
     }
 
-    /// Test Connection through the engine (so the front end never calls the API).
+    /// Test Connection through the engine (so the front end never calls the API), as the
+    /// TUI asks for it: the report, or the failure as one line.
     pub async fn test_connection(&self, name: &str) -> Result<ConnectionReport, String> {
-        let conns = Connections::open(&self.inner.store).map_err(|e| e.to_string())?;
-        let mut c = conns.get(name).map_err(|e| e.to_string())?;
-        let outcome = self.probe(&c).await;
-        c.last_test = Some(self.last_test(&outcome));
-        conns.save(&c).map_err(|e| e.to_string())?;
+        let t = self.check_connection(name, TEST_TIMEOUT).await;
+        match (t.report, t.failure) {
+            (Some(r), None) => Ok(r),
+            (_, Some(f)) => Err(f.describe()),
+            (None, None) => Err("the test gave no answer".into()),
+        }
+    }
+
+    /// Test Connection, the one implementation every front end uses: asks the store (a
+    /// couple of quick retries, at most `timeout` in all), records the outcome on the
+    /// connection (the status page's "Connected" reads it) and tells the front ends.
+    pub async fn check_connection(&self, name: &str, timeout: Duration) -> ConnectionTest {
+        let mut test = ConnectionTest {
+            name: name.to_string(),
+            endpoint: String::new(),
+            domain_prefix: String::new(),
+            report: None,
+            failure: None,
+        };
+        let unusable = |e: crate::connections::ConnectionError| TestFailure::Unusable {
+            store_error: matches!(
+                e,
+                crate::connections::ConnectionError::Store(_)
+                    | crate::connections::ConnectionError::Api(_)
+            ),
+            message: e.to_string(),
+        };
+        let conns = match Connections::open(&self.inner.store) {
+            Ok(c) => c,
+            Err(e) => {
+                test.failure = Some(TestFailure::Unusable {
+                    message: e.to_string(),
+                    store_error: true,
+                });
+                return test;
+            }
+        };
+        let mut c = match conns.get(name) {
+            Ok(c) => c,
+            Err(e) => {
+                test.failure = Some(unusable(e));
+                return test;
+            }
+        };
+        test.endpoint = c.endpoint();
+        test.domain_prefix = c.domain_prefix.clone();
+        let (notices, mut heard) = tokio::sync::mpsc::unbounded_channel();
+        let mut opts = self.client_options(name);
+        // A test should answer quickly: a couple of retries, not a job's patience.
+        let quick = RetryPolicy {
+            max_attempts: 2,
+            base: Duration::from_millis(200),
+            max_delay: Duration::from_secs(2),
+        };
+        opts.retry = RetryPolicy {
+            max_attempts: quick.max_attempts.min(opts.retry.max_attempts),
+            base: quick.base.min(opts.retry.base),
+            max_delay: quick.max_delay.min(opts.retry.max_delay),
+        };
+        opts.timeout = opts.timeout.min(timeout);
+        opts.notices = Some(notices);
+        let outcome = match c.client(opts) {
+            Err(e) => Err(unusable(e)),
+            Ok(client) => {
+                match tokio::time::timeout(
+                    timeout,
+                    crate::lightspeed::probe::test_connection(&client),
+                )
+                .await
+                {
+                    Ok(Ok(r)) => Ok(r),
+                    Ok(Err(e)) => Err(TestFailure::Store(e.to_string())),
+                    Err(_) => {
+                        let mut last = None;
+                        while let Ok(n) = heard.try_recv() {
+                            last = Some(n);
+                        }
+                        let rate_limited_until = match last {
+                            Some(crate::lightspeed::error::ClientNotice::WaitingForRateLimit {
+                                until,
+                            }) => Some(until),
+                            _ => None,
+                        };
+                        Err(TestFailure::TimedOut {
+                            secs: timeout.as_secs(),
+                            rate_limited_until,
+                        })
+                    }
+                }
+            }
+        };
+        let (report, failure) = match outcome {
+            Ok(r) => {
+                let missing: Vec<String> =
+                    r.missing_scopes().into_iter().map(str::to_string).collect();
+                let failure = (!missing.is_empty()).then_some(TestFailure::MissingScopes(missing));
+                (Some(r), failure)
+            }
+            Err(f) => (None, Some(f)),
+        };
+        let ok = failure.is_none();
+        if !matches!(
+            failure,
+            Some(TestFailure::Unusable {
+                store_error: false,
+                ..
+            })
+        ) {
+            c.last_test = Some(crate::connections::LastTest {
+                at: crate::clock::rfc3339(self.inner.opts.clock.now()),
+                ok,
+                // The store's name, so the list can say where a connection leads after a
+                // restart.
+                summary: match (&report, &failure) {
+                    (_, Some(f)) => f.describe(),
+                    (Some(r), None) => r.store_name.clone(),
+                    (None, None) => String::new(),
+                },
+                report: report.clone(),
+            });
+            if let Err(e) = conns.save(&c) {
+                tracing::warn!("cannot record the test of connection {name}: {e}");
+            }
+        }
         self.emit(EngineEvent::ConnectionTested {
             name: name.to_string(),
-            result: outcome
-                .as_ref()
-                .map(|r| r.store_name.clone())
-                .map_err(Clone::clone),
+            result: match (&report, &failure) {
+                (_, Some(f)) => Err(f.describe()),
+                (Some(r), None) => Ok(r.store_name.clone()),
+                (None, None) => Err(String::new()),
+            },
         });
-        outcome
+        test.report = report;
+        test.failure = failure;
+        test
+    }
+}
+
+/// How long the TUI's Test Connection may take.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Test Connection's answer: the store's report (also when scopes are missing), or why the
+/// test failed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionTest {
+    pub name: String,
+    pub endpoint: String,
+    pub domain_prefix: String,
+    pub report: Option<ConnectionReport>,
+    pub failure: Option<TestFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestFailure {
+    /// No such connection, or one that cannot make a client: nothing was asked of the
+    /// store. `store_error`: the data dir failed, not the user's input.
+    Unusable { message: String, store_error: bool },
+    /// The store answered with an error, or could not be reached.
+    Store(String),
+    /// The token lacks these scopes (the report shows which are there).
+    MissingScopes(Vec<String>),
+    /// No answer within `secs`; `rate_limited_until` when the client was last waiting out
+    /// the store's rate limit.
+    TimedOut {
+        secs: u64,
+        rate_limited_until: Option<SystemTime>,
+    },
+}
+
+impl TestFailure {
+    /// One line, as the connection's record and the TUI show it.
+    pub fn describe(&self) -> String {
+        match self {
+            TestFailure::Unusable { message, .. } | TestFailure::Store(message) => message.clone(),
+            TestFailure::MissingScopes(m) => format!(
+                "the token lacks {}: create a personal token for a user with those permissions",
+                m.join(", ")
+            ),
+            TestFailure::TimedOut {
+                secs,
+                rate_limited_until: Some(until),
+            } => format!(
+                "rate limited until {} after {secs}s",
+                chrono::DateTime::<chrono::Utc>::from(*until).format("%H:%M:%S UTC")
+            ),
+            TestFailure::TimedOut { secs, .. } => format!("no answer within {secs}s (timed out)"),
+        }
     }
 }

@@ -68,7 +68,7 @@ impl std::str::FromStr for StoreSpec {
 }
 
 /// What a second `POST /sales` with an id that already exists does. The docs do not say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateSale {
     /// Treat it as an update of that sale (the legacy v0.9 semantics).
@@ -77,21 +77,8 @@ pub enum DuplicateSale {
     /// Answer 409 Conflict.
     Conflict,
     /// Answer 200 with the existing sale, unchanged.
+    #[value(name = "existing", alias = "return-existing")]
     ReturnExisting,
-}
-
-impl std::str::FromStr for DuplicateSale {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "update" => Ok(Self::Update),
-            "conflict" => Ok(Self::Conflict),
-            "existing" | "return-existing" => Ok(Self::ReturnExisting),
-            _ => Err(format!(
-                "{s:?}: expected update, conflict or existing for --duplicate-sale"
-            )),
-        }
-    }
 }
 
 /// How a sale line's `pricing.price` and `tax.amount` relate in a tax-inclusive store
@@ -188,7 +175,7 @@ impl std::str::FromStr for AdjustmentTax {
 /// When a sale takes its lines' stock out of the register's outlet. The docs do not say
 /// whether a pending sale (awaiting dispatch or pickup, layby, on account) moves stock when
 /// it is created or only when it is closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum StockMoves {
     /// Only a closed sale holds its lines out of stock.
@@ -198,22 +185,9 @@ pub enum StockMoves {
     OnCreate,
 }
 
-impl std::str::FromStr for StockMoves {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "on-close" => Ok(Self::OnClose),
-            "on-create" => Ok(Self::OnCreate),
-            _ => Err(format!(
-                "{s:?}: expected on-close or on-create for --stock-moves"
-            )),
-        }
-    }
-}
-
 /// How a list's `before` bounds versions. The spec calls it the "upper limit" and does not
 /// say whether a row at exactly that version is included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum BeforeBound {
     /// `version <= before`.
@@ -229,19 +203,6 @@ impl BeforeBound {
         match self {
             BeforeBound::Inclusive => before,
             BeforeBound::Exclusive => before.map(|b| b.saturating_sub(1)),
-        }
-    }
-}
-
-impl std::str::FromStr for BeforeBound {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "inclusive" => Ok(Self::Inclusive),
-            "exclusive" => Ok(Self::Exclusive),
-            _ => Err(format!(
-                "{s:?}: expected inclusive or exclusive for --before-bound"
-            )),
         }
     }
 }
@@ -273,7 +234,7 @@ impl std::str::FromStr for PageSizeRefusal {
 
 /// Whose requests share a rate-limit window. Current docs: per retailer per application;
 /// older docs: one bucket for the whole retailer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum RateScope {
     #[default]

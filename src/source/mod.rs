@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{keys, trees, Record, Store, StoreError, Table};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceType {
     /// You send POs/FRs to Lightspeed so they ship directly to your customers (recommended).
@@ -51,19 +51,7 @@ impl SourceType {
     }
 }
 
-impl std::str::FromStr for SourceType {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SourceType::ALL
-            .into_iter()
-            .find(|t| t.key() == s)
-            .ok_or_else(|| {
-                format!("{s:?} is not a source type: use vendor-warehouse, internal-warehouse, external-warehouse or product-data-source")
-            })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum AutoProcessing {
     #[default]
@@ -72,21 +60,7 @@ pub enum AutoProcessing {
     DoNotAutoProcess,
 }
 
-impl std::str::FromStr for AutoProcessing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "use-global" => Ok(Self::UseGlobal),
-            "auto-process" => Ok(Self::AutoProcess),
-            "do-not-auto-process" => Ok(Self::DoNotAutoProcess),
-            _ => Err(format!(
-                "{s:?}: auto processing is use-global, auto-process or do-not-auto-process"
-            )),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum ShippingEstimation {
     /// "Yes, Use Rate Shopping (Real-Time Estimates)"
@@ -101,7 +75,7 @@ pub enum ShippingEstimation {
 /// layby, on-account) sale is created or only when the sale is closed is not documented, so
 /// it is this setting. The later point is the default: a wrong guess then holds stock back
 /// for a while instead of selling it twice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum CommitRelease {
     /// The store moves stock when the sale is created: an FR is released once it is
@@ -126,18 +100,6 @@ impl CommitRelease {
             CommitRelease::SaleCreated => "When the sale is created",
             CommitRelease::SaleClosed => "When the sale is closed",
         }
-    }
-}
-
-impl std::str::FromStr for CommitRelease {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CommitRelease::ALL
-            .into_iter()
-            .find(|r| r.key() == s.trim())
-            .ok_or_else(|| {
-                format!("{s:?}: the commit release point is sale-created or sale-closed")
-            })
     }
 }
 

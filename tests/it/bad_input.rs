@@ -384,13 +384,13 @@ fn malformed_command_lines_are_one_clear_line() {
             "duplicate-sale maybe",
             sim_args(&["--duplicate-sale", "maybe"]),
             2,
-            &["expected update, conflict or existing for --duplicate-sale"],
+            &["invalid value 'maybe' for '--duplicate-sale <DUPLICATE_SALE>' [possible values: update, conflict, existing]"],
         ),
         case(
             "rate-scope x",
             sim_args(&["--rate-scope", "x"]),
             2,
-            &["--rate-scope \"x\": expected per-token or per-store"],
+            &["invalid value 'x' for '--rate-scope <RATE_SCOPE>' [possible values: per-token, per-store]"],
         ),
         case(
             "sim token without a value",

@@ -121,7 +121,8 @@ fn source_run_export_runs_and_config_from_the_command_line() {
         &["source", "set", "harbor", "--commit-release", "never"],
     );
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("sale-created or sale-closed"));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("invalid value 'never' for '--commit-release <POINT>' [possible values: sale-created, sale-closed]"));
     let show: serde_json::Value =
         serde_json::from_str(&procs::ok(dir, &["source", "show", "harbor", "--json"])).unwrap();
     assert_eq!(show["source"]["commit_release"], "sale_created");
@@ -890,4 +891,222 @@ fn demo_keep_keeps_the_data_dir_and_data_dir_is_honoured() {
     assert_eq!(procs::ok(&data, &["runs"]).lines().count(), 3);
     // Nothing new under TMPDIR but the kept dir from the first run.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+/// The JSON objects `lsbridge run … --progress jsonl` prints, one per line, as they come.
+fn jsonl_events(
+    child: &mut std::process::Child,
+) -> impl Iterator<Item = serde_json::Value> + use<> {
+    use std::io::{BufRead, BufReader};
+    BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+}
+
+fn job_event<'a>(v: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    // {"at": …, "event": {"type": "job", "source": …, "kind": …, "event": {"event": KIND, …}}}
+    let e = &v["event"];
+    (e["type"] == "job" && e["event"]["event"] == kind).then(|| &e["event"])
+}
+
+/// Done when: SIGINT to `lsbridge run primary` mid-run (after a progress line of its
+/// machine-readable stream) cancels the run at its next page through the engine: the run is
+/// recorded Cancelled, the CLI says "run again to resume" and exits 130, and the next run
+/// resumes from the checkpoint.
+#[test]
+fn sigint_after_a_jsonl_progress_line_cancels_the_run_and_the_next_run_resumes() {
+    let sim = SimProc::start(&[
+        "--store",
+        "synthetic:3000",
+        "--no-rate-limit",
+        "--page-cap",
+        "50",
+        "--faults",
+        "latency_ms=25",
+    ]);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    procs::ok(
+        dir,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "syn",
+            "--domain-prefix",
+            "synthetic",
+            "--token",
+            "sim-demo-token",
+            "--api-root",
+            &sim.origin,
+        ],
+    );
+    procs::ok(
+        dir,
+        &["source", "add", "--name", "syn", "--connection", "syn"],
+    );
+    let mut child = std::process::Command::new(procs::bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["run", "primary", "--source", "syn", "--progress", "jsonl"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut events = jsonl_events(&mut child);
+    let mut seen = Vec::new();
+    let run = loop {
+        let v = events
+            .next()
+            .unwrap_or_else(|| panic!("the stream ended before a products page: {seen:?}"));
+        seen.push(v.clone());
+        if let Some(p) = job_event(&v, "progress") {
+            if p["phase"] == "products" && p["done"].as_u64().unwrap() > 0 {
+                assert!(v["at"].is_string(), "{v}");
+                break p["run"].as_u64().unwrap();
+            }
+        }
+    };
+    // SAFETY: kill(2) on the pid of our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    seen.extend(events);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}\n{seen:?}");
+    assert!(stderr.contains("stopping at the next page"), "{stderr}");
+    assert!(stderr.contains("run again to resume"), "{stderr}");
+    let finished = seen
+        .iter()
+        .find_map(|v| job_event(v, "finished"))
+        .unwrap_or_else(|| panic!("no finished event: {seen:?}"));
+    assert_eq!(finished["run"], run);
+    assert_eq!(finished["outcome"], "cancelled", "{finished}");
+    // The report, then idle: the stream ends with the engine's word that the job is over.
+    let report = seen
+        .iter()
+        .find(|v| v["event"]["type"] == "report")
+        .unwrap_or_else(|| panic!("no report: {seen:?}"));
+    assert_eq!(report["event"]["report"]["outcome"], "cancelled");
+    assert_eq!(seen.last().unwrap()["event"]["type"], "idle", "{seen:?}");
+    let runs = procs::ok(dir, &["runs"]);
+    let line = runs
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(&run.to_string()))
+        .unwrap_or_else(|| panic!("run {run} not listed: {runs}"));
+    assert!(line.contains("Cancelled"), "{line}");
+
+    let again = procs::ok(dir, &["run", "primary", "--source", "syn"]);
+    assert!(
+        again.contains(&format!("primary run {run}: Ok: "))
+            && again.contains("resumed from a checkpoint"),
+        "{again}"
+    );
+    let pool = procs::ok(dir, &["export", "--source", "syn", "--format", "jsonl"]);
+    let n = pool.lines().count();
+    assert!(n > 0 && !pool.contains("sim-demo-token"), "{n}");
+}
+
+/// Done when: with the simulator's rate limit on (and both clocks running 300 times fast),
+/// `lsbridge run` prints each rate-limit wait with its end time and a countdown when the
+/// wait is announced, before it starts: the stream's wait events come at a time before their
+/// end, and the human line reads "waiting for the rate limit until HH:MM:SS UTC (…)".
+#[test]
+fn rate_limit_waits_are_printed_with_their_end_time_before_they_start() {
+    let sim = SimProc::start(&[
+        "--store",
+        "synthetic:1000",
+        "--rate-limit",
+        "12",
+        "--time-scale",
+        "300",
+        "--page-cap",
+        "100",
+    ]);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    procs::ok(
+        dir,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "syn",
+            "--domain-prefix",
+            "synthetic",
+            "--token",
+            "sim-demo-token",
+            "--api-root",
+            &sim.origin,
+        ],
+    );
+    procs::ok(
+        dir,
+        &["source", "add", "--name", "syn", "--connection", "syn"],
+    );
+    let jsonl = procs::ok(
+        dir,
+        &[
+            "run",
+            "primary",
+            "--source",
+            "syn",
+            "--time-scale",
+            "300",
+            "--progress",
+            "jsonl",
+        ],
+    );
+    let events: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let time = |v: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("{v}"))).unwrap()
+    };
+    let mut waits = 0;
+    for (i, v) in events.iter().enumerate() {
+        let Some(w) = job_event(v, "waiting_for_rate_limit") else {
+            continue;
+        };
+        waits += 1;
+        // `until` is a SystemTime: {secs_since_epoch, nanos_since_epoch}.
+        let secs = w["until"]["secs_since_epoch"].as_i64().unwrap();
+        let until = chrono::DateTime::from_timestamp(secs + 1, 0).unwrap();
+        assert!(
+            time(&v["at"]) < until,
+            "wait {i} printed at {} after its end {until}",
+            v["at"]
+        );
+    }
+    assert!(waits >= 1, "no rate-limit wait in {} events", events.len());
+    let finished = events
+        .iter()
+        .find_map(|v| job_event(v, "finished"))
+        .unwrap();
+    assert_eq!(finished["outcome"], "ok");
+
+    let o = procs::lsbridge(
+        dir,
+        &["run", "primary", "--source", "syn", "--time-scale", "300"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("waiting for the rate limit until "))
+        .unwrap_or_else(|| panic!("no wait line: {stderr}"));
+    let rest = line.trim_start_matches("waiting for the rate limit until ");
+    let (clock, countdown) = rest
+        .split_once(" UTC (")
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        chrono::NaiveTime::parse_from_str(clock, "%H:%M:%S").is_ok(),
+        "{line}"
+    );
+    assert!(
+        countdown.ends_with("s)") && countdown.chars().next().unwrap().is_ascii_digit(),
+        "{line}"
+    );
 }

@@ -1,6 +1,6 @@
 //! `lsbridge daemon` end to end, with real processes and sockets: clients attach, detach and
 //! re-attach while a Primary run goes on; SIGTERM mid-run checkpoints and the restarted
-//! daemon resumes the run; CLI commands say the daemon holds the store; `on_failure` gets the
+//! daemon resumes the run; CLI commands attach to the daemon; `on_failure` gets the
 //! run summary without the token.
 
 use std::path::Path;
@@ -317,9 +317,28 @@ async fn sigterm_mid_primary_checkpoints_and_the_restarted_daemon_resumes_the_ru
     assert_eq!(pool.lines().count(), 20_000);
 }
 
+/// `lsbridge …` as a child whose output the test reads while it runs.
+fn spawn_cli(dir: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(procs::bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Done when: with a daemon running, the CLI attaches to it instead of failing on the
+/// store's lock: `lsbridge run primary` starts the daemon's run, prints its progress and
+/// exits with the run's outcome; `source set`, `fr import`, `connection test`, `export` and
+/// `runs` work; Ctrl-C on an attached run cancels the daemon's run at its next page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cli_commands_say_the_daemon_holds_the_store() {
+async fn cli_commands_attach_to_the_running_daemon() {
+    let sim = slow_sim();
     let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), &sim.origin, "sim-demo-token");
     let mut daemon = DaemonProc::start(dir.path()).await;
     daemon
         .wait_line(
@@ -327,29 +346,238 @@ async fn cli_commands_say_the_daemon_holds_the_store() {
             30,
         )
         .await;
-    for args in [
-        &["source", "list"][..],
-        &["runs"],
-        &["export", "--source", "x"],
-        &["daemon"],
-    ] {
-        let o = procs::lsbridge(dir.path(), args);
-        assert_eq!(o.status.code(), Some(1), "{args:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        if args == ["daemon"] {
-            assert!(err.contains("a daemon is already running"), "{err}");
-        } else {
-            assert!(err.contains("is in use by the lsbridge daemon"), "{err}");
-            assert!(err.contains("stop the daemon"), "{err}");
-            assert!(err.contains("use the TUI"), "{err}");
-            assert!(err.contains(&format!("kill -TERM {}", daemon.pid)), "{err}");
+    let d = dir.path().to_path_buf();
+    let cli = move |args: &'static [&'static str]| {
+        let d = d.clone();
+        tokio::task::spawn_blocking(move || procs::lsbridge(&d, args))
+    };
+
+    // The run: the daemon's (its log says so), with its progress and its outcome.
+    let o = cli(&["run", "primary", "--source", "big"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.lines().any(|l| l.starts_with("products: ")),
+        "{stderr}"
+    );
+    let run: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("primary run "))
+        .and_then(|l| l.split(':').next())
+        .unwrap_or_else(|| panic!("no summary line: {stdout}"))
+        .parse()
+        .unwrap();
+    assert!(
+        stdout.contains(&format!("primary run {run}: Ok: new 20000")),
+        "{stdout}"
+    );
+    daemon
+        .wait_line(|l| l.contains(&format!("run {run}: finished: Ok")), 30)
+        .await;
+
+    let o = cli(&["source", "set", "big", "--commit-stock", "yes"])
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("updated source \"big\""));
+    let o = cli(&["source", "list", "--json"]).await.unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list[0]["commit_stock"], true, "{list}");
+
+    let file = dir.path().join("frs.json");
+    let sku = {
+        let c = RemoteClient::connect(dir.path()).await.unwrap();
+        match c
+            .call(Request::PoolPage {
+                source: "big".into(),
+                offset: 0,
+                limit: 50,
+                filter: None,
+                archived: Some(false),
+                sort: Default::default(),
+                descending: false,
+            })
+            .await
+        {
+            Response::Pool(items) => {
+                items
+                    .into_iter()
+                    .find(|i| i.quantity().is_some_and(|q| q >= 2.0))
+                    .expect("an item with stock")
+                    .sku
+            }
+            other => panic!("PoolPage: {other:?}"),
         }
-    }
-    assert_eq!(daemon.stop(30).await.code(), Some(0));
+    };
+    std::fs::write(
+        &file,
+        format!(r#"[{{"number": "AT-1", "items": [{{"sku": "{sku}", "quantity": 2, "unit_price": 16}}]}}]"#),
+    )
+    .unwrap();
+    let path: &'static str = Box::leak(file.display().to_string().into_boxed_str());
+    let args: &'static [&'static str] =
+        Box::leak(Box::new(["fr", "import", path, "--source", "big"]));
+    let o = cli(args).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("imported 1, duplicates 0, rejected 0"));
+
+    let o = cli(&["connection", "test", "sim"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("connected to "));
+    // The status page reads the test the daemon recorded.
+    let o = cli(&["source", "show", "big", "--json"]).await.unwrap();
+    let show: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(show["source"]["commit_stock"], true, "{show}");
+    assert!(show["status"][0]["connected"].get("Ok").is_some(), "{show}");
+    let o = cli(&["source", "list"]).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("primary: ready"),
+        "{o:?}"
+    );
+
+    let o = cli(&["export", "--source", "big", "--format", "jsonl"])
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 20_000);
+    // Committed as the daemon sees it: the FR's two units.
+    let row = rows.iter().find(|r| r["sku"] == sku.as_str()).unwrap();
+    assert_eq!(row["committed"], 2.0, "{row}");
+
+    let o = cli(&["runs"]).await.unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .any(|l| l.split_whitespace().next() == Some(&run.to_string())));
+
+    // Ctrl-C on an attached run cancels the daemon's run.
+    let d = dir.path().to_path_buf();
+    let (out, cancelled) = tokio::task::spawn_blocking(move || {
+        use std::io::{BufRead, BufReader};
+        let mut child = spawn_cli(
+            &d,
+            &["run", "primary", "--source", "big", "--progress", "jsonl"],
+        );
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let run = loop {
+            let l = lines
+                .next()
+                .expect("a progress line before the end")
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+            let e = &v["event"]["event"];
+            if e["event"] == "progress" && e["phase"] == "products" && e["done"].as_u64() > Some(0)
+            {
+                break e["run"].as_u64().unwrap();
+            }
+        };
+        // SAFETY: kill(2) on the pid of our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+        for _ in lines.by_ref() {}
+        (child.wait_with_output().unwrap(), run)
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("run again to resume"), "{stderr}");
+    daemon
+        .wait_line(
+            |l| l.contains(&format!("run {cancelled}: finished: Cancelled")),
+            60,
+        )
+        .await;
+
+    // Commands that still need the store to themselves say who holds it.
+    let o = cli(&["config", "export"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("name = \"big\""));
+    let o = cli(&["template", "list"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let o = cli(&["fr", "list"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is in use by the lsbridge daemon"), "{err}");
+    assert!(err.contains(&format!("kill -TERM {}", daemon.pid)), "{err}");
+    let o = cli(&["daemon"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a daemon is already running"));
+
+    assert_eq!(daemon.stop(60).await.code(), Some(0));
     assert!(!dir.path().join("daemon.pid").exists());
-    // Stopped: the store is free again.
-    procs::ok(dir.path(), &["source", "list"]);
+    // Stopped: the store is free again, and the cancelled run resumes in-process.
+    let again = procs::ok(dir.path(), &["run", "primary", "--source", "big"]);
+    assert!(
+        again.contains(&format!("primary run {cancelled}: Ok"))
+            && again.contains("resumed from a checkpoint"),
+        "{again}"
+    );
+}
+
+/// Done when: Test Connection from the CLI and from the TUI (the engine request its key
+/// sends) leave the same record on the connection, passed or failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_and_tui_test_connection_leave_identical_records() {
+    use lsbridge::connections::Connections;
+    use lsbridge::engine::{Engine, EngineOptions};
+    let sim = SimProc::start(&["--store", "synthetic:20", "--no-rate-limit"]);
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), &sim.origin, "sim-demo-token");
+    procs::ok(
+        dir.path(),
+        &[
+            "connection",
+            "add",
+            "--name",
+            "bad",
+            "--domain-prefix",
+            "synthetic",
+            "--token",
+            "lsb-wrong-token",
+            "--api-root",
+            &sim.origin,
+        ],
+    );
+    let record = |name: &str| {
+        let store = lsbridge::store::Store::open(dir.path()).unwrap();
+        let t = Connections::open(&store)
+            .unwrap()
+            .get(name)
+            .unwrap()
+            .last_test
+            .unwrap();
+        (t.ok, t.summary)
+    };
+    assert_eq!(
+        procs::lsbridge(dir.path(), &["connection", "test", "sim"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        procs::lsbridge(dir.path(), &["connection", "test", "bad"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let cli = (record("sim"), record("bad"));
+    assert!(cli.0 .0 && !cli.1 .0, "{cli:?}");
+
+    let store = lsbridge::store::Store::open(dir.path()).unwrap();
+    let engine = Engine::new(store, EngineOptions::default());
+    for name in ["sim", "bad"] {
+        let r = engine
+            .handle(Request::TestConnection { name: name.into() })
+            .await;
+        assert_eq!(matches!(r, Response::Message(_)), name == "sim", "{r:?}");
+    }
+    drop(engine);
+    let tui = (record("sim"), record("bad"));
+    assert_eq!(cli, tui);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,6 +112,8 @@ pub enum Request {
     Running,
     /// The next run of every scheduled integration (UTC times), soonest first.
     Schedules,
+    /// Every connection's rate-limit budget and request history (the Overview).
+    RateLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,8 +166,25 @@ pub enum Response {
     Timeline(Vec<FrEvent>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
+    RateLimits(Vec<RateLimitView>),
     /// The request could not be done; one line saying what to do.
     Error(String),
+}
+
+/// One connection's rate-limit budget as this process's jobs last saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimitView {
+    pub connection: String,
+    /// False until a job or test of this connection has sent a request in this process.
+    pub used: bool,
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    pub resets_at: Option<std::time::SystemTime>,
+    pub blocked_until: Option<std::time::SystemTime>,
+    /// Requests per window-long span, oldest first, the current span last.
+    pub requests: Vec<u64>,
+    pub waits_today: u64,
+    pub rate_limited_today: u64,
 }
 
 /// `PoolCount` and `PoolPage`'s filter: archived or not, and a case-insensitive substring of
@@ -502,6 +521,7 @@ impl Engine {
             }
             Request::Running => Response::Running(self.running()),
             Request::Schedules => Response::Schedules(self.schedules()?),
+            Request::RateLimits => Response::RateLimits(self.rate_limits()?),
         })
     }
 }

@@ -232,6 +232,7 @@ impl Run<'_> {
             run: self.run,
             phase: phase.to_string(),
             done,
+            total: None,
             counts: self.counts,
         });
     }

@@ -14,7 +14,8 @@ pub enum Command {
     Palette,
     NextPane,
     PrevPane,
-    /// Jump to pane 1–9.
+    /// Jump to pane 0–9.
+    Pane0,
     Pane1,
     Pane2,
     Pane3,
@@ -61,13 +62,14 @@ pub enum Command {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 46] = [
+    pub const ALL: [Command; 47] = [
         Command::Quit,
         Command::Back,
         Command::Help,
         Command::Palette,
         Command::NextPane,
         Command::PrevPane,
+        Command::Pane0,
         Command::Pane1,
         Command::Pane2,
         Command::Pane3,
@@ -119,6 +121,7 @@ impl Command {
             Command::Palette => "command palette",
             Command::NextPane => "next pane",
             Command::PrevPane => "previous pane",
+            Command::Pane0 => "Overview",
             Command::Pane1 => "Sources",
             Command::Pane2 => "Connections",
             Command::Pane3 => "Integrations (status page)",

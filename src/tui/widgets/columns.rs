@@ -50,6 +50,12 @@ pub fn width(s: &str) -> usize {
 /// cannot get its `min` gets 0 (hidden); the rest first get their `min` in rank order, then
 /// grow towards `want` in rank order; space left over goes to the last shown column.
 pub fn fit(cols: &[Col], avail: u16, gap: u16) -> Vec<u16> {
+    fit_filling(cols, avail, gap, None)
+}
+
+/// [`fit`], with the space left over going to column `fill` when it is shown (a title
+/// column that should take the slack), else to the last shown column.
+pub fn fit_filling(cols: &[Col], avail: u16, gap: u16, fill: Option<usize>) -> Vec<u16> {
     let mut order: Vec<usize> = (0..cols.len()).collect();
     order.sort_by_key(|&i| (cols[i].rank, i));
     let mut widths = vec![0u16; cols.len()];
@@ -69,8 +75,11 @@ pub fn fit(cols: &[Col], avail: u16, gap: u16) -> Vec<u16> {
         widths[i] += extra;
         used += extra;
     }
-    if let Some(last) = (0..cols.len()).rev().find(|&i| widths[i] > 0) {
-        widths[last] += avail - used;
+    let slack = fill
+        .filter(|&i| widths.get(i).is_some_and(|w| *w > 0))
+        .or_else(|| (0..cols.len()).rev().find(|&i| widths[i] > 0));
+    if let Some(i) = slack {
+        widths[i] += avail - used;
     }
     widths
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::KeyCode;
 use lsbridge::clock::ManualClock;
-use lsbridge::engine::{EngineEvent, JobKind};
+use lsbridge::engine::{EngineEvent, JobKind, Request, Response};
 use lsbridge::jobs::events::Level;
 use lsbridge::jobs::runs::{LogLine, RunRecord, Runs};
 use lsbridge::jobs::{Counts, JobEvent, Outcome};
@@ -55,8 +55,18 @@ async fn fresh_data_dir_opens_on_overview_with_a_start_here_hint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overview_idle_running_waiting_and_failed() {
-    let clock = ManualClock::new(noon());
+    // FRs imported two hours before noon wait in the queue.
+    let clock = ManualClock::new(noon() - Duration::from_secs(7200));
     let mut t = tui::demo_at(std::sync::Arc::new(clock.clone())).await;
+    let imported = t
+        .engine
+        .handle(Request::ImportFrs {
+            source: "harbor".into(),
+            path: "fixtures/frs/sample.json".into(),
+        })
+        .await;
+    assert!(matches!(imported, Response::Message(_)), "{imported:?}");
+    clock.set(noon());
     // Test Connection from the status page: the budget is known from then on.
     t.press("3t").await;
     t.press("0").await;
@@ -67,6 +77,7 @@ async fn overview_idle_running_waiting_and_failed() {
     assert!(idle.contains(" left"), "budget shown: {idle}");
     assert!(idle.contains("12:05:00 UTC"), "window reset: {idle}");
     assert!(idle.contains("429: 0 · waits: 0"), "{idle}");
+    assert!(idle.contains("oldest waiting 2h00m"), "{idle}");
     snap!("overview_idle", idle);
     snap!("overview_idle_200x50", t.screen(200, 50));
     snap!("overview_idle_80x24", t.screen(80, 24));

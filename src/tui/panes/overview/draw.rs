@@ -64,7 +64,6 @@ fn table<'a>(rows: Vec<Row<'a>>, header: &[&'a str], widths: &[u16], t: &Theme) 
             .collect::<Vec<_>>(),
     )
     .style(t.title);
-    let rows = rows;
     Table::new(rows, keep.iter().map(|&i| Constraint::Length(widths[i])))
         .header(header)
         .column_spacing(GAP)

@@ -355,6 +355,16 @@ fn describe(e: &EngineEvent) -> Option<String> {
                 }
             )),
             JobEvent::Finished { .. } | JobEvent::Progress { .. } => None,
+            JobEvent::Retrying {
+                run,
+                retry,
+                delay_ms,
+                unreachable,
+                cause,
+            } => Some(format!(
+                "run {run}: {}",
+                JobEvent::retry_line(*retry, *delay_ms, *unreachable, cause)
+            )),
             // Pacing waits are short and frequent; only real holds (a 429, a spent
             // window) are worth a line.
             JobEvent::WaitingForRateLimit { run, until } => until

@@ -137,6 +137,8 @@ pub enum Request {
         text: String,
         allow_unknown: bool,
     },
+    /// Every connection's rate-limit budget and request history (the Overview).
+    RateLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,9 +212,26 @@ pub enum Response {
     ConnectionTestFailed(String),
     /// `SetConnection`: saved, with what to tell the user (notices, the test's result).
     ConnectionSaved(Box<ConnectionView>, Vec<String>),
+    RateLimits(Vec<RateLimitView>),
     /// The request could not be done: why, typed (its `Display` is one line saying what to
     /// do).
     Error(EngineError),
+}
+
+/// One connection's rate-limit budget as this process's jobs last saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimitView {
+    pub connection: String,
+    /// False until a job or test of this connection has sent a request in this process.
+    pub used: bool,
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    pub resets_at: Option<std::time::SystemTime>,
+    pub blocked_until: Option<std::time::SystemTime>,
+    /// Requests per window-long span, oldest first, the current span last.
+    pub requests: Vec<u64>,
+    pub waits_today: u64,
+    pub rate_limited_today: u64,
 }
 
 fn e<E: std::fmt::Display>(x: E) -> String {
@@ -522,6 +541,7 @@ impl Engine {
             } => Response::Lines(
                 crate::config_file::import_with(store, &text, allow_unknown).map_err(e)?,
             ),
+            Request::RateLimits => Response::RateLimits(self.rate_limits()?),
         })
     }
 }

@@ -132,14 +132,23 @@ impl Engine {
                                 engine.emit(EngineEvent::Job { source: source_id, kind, event: e });
                             }
                             n = notice_rx.recv() => {
-                                // Only waits are shown; retries are in the run's log already.
-                                if let (Some(ClientNotice::WaitingForRateLimit { until }), Some(r)) = (n, run) {
-                                    engine.emit(EngineEvent::Job {
-                                        source: source_id,
-                                        kind,
-                                        event: JobEvent::WaitingForRateLimit { run: r, until },
-                                    });
-                                }
+                                let event = match (n, run) {
+                                    (Some(ClientNotice::WaitingForRateLimit { until }), Some(r)) => {
+                                        JobEvent::WaitingForRateLimit { run: r, until }
+                                    }
+                                    // A store that is down must not look like a job that hangs.
+                                    (Some(ClientNotice::Retrying { attempt, cause, delay, unreachable, .. }), Some(r)) => {
+                                        JobEvent::Retrying {
+                                            run: r,
+                                            retry: attempt,
+                                            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                                            unreachable,
+                                            cause,
+                                        }
+                                    }
+                                    _ => continue,
+                                };
+                                engine.emit(EngineEvent::Job { source: source_id, kind, event });
                             }
                         }
                     }

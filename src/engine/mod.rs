@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{broadcast, watch};
 
-pub use api::{ConnectionView, FrAction, Request, Response};
+pub use api::{ConnectionView, FrAction, RateLimitView, Request, Response};
 pub use connections::SetOutcome;
 pub use error::{ConnectionField, EngineError, FieldId, SettingIssue, Thing};
 pub use events::{DiffView, EngineEvent, Integration, JobKind, JobReport, PreviewView, RunningJob};
@@ -176,6 +176,42 @@ impl Engine {
             governor: Some(self.governor(connection)),
             ..ClientOptions::default()
         }
+    }
+
+    /// Every connection's budget as its governor knows it (connections no job has used in
+    /// this process yet show `used: false`).
+    pub fn rate_limits(&self) -> Result<Vec<api::RateLimitView>, String> {
+        let names: Vec<String> = Connections::open(&self.inner.store)
+            .map_err(|e| e.to_string())?
+            .list()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        let governors = lock(&self.inner.governors);
+        Ok(names
+            .into_iter()
+            .map(|name| match governors.get(&name) {
+                None => api::RateLimitView {
+                    connection: name,
+                    ..api::RateLimitView::default()
+                },
+                Some(g) => {
+                    let v = g.view();
+                    api::RateLimitView {
+                        connection: name,
+                        used: true,
+                        limit: v.budget.limit,
+                        remaining: v.budget.remaining,
+                        resets_at: v.resets_at,
+                        blocked_until: v.blocked_until,
+                        requests: v.requests,
+                        waits_today: v.waits_today,
+                        rate_limited_today: v.rate_limited_today,
+                    }
+                }
+            })
+            .collect())
     }
 
     /// Jobs in flight.

@@ -63,11 +63,26 @@ pub enum JobEvent {
         run: u64,
         phase: Phase,
         done: u64,
+        /// How many `done` will reach, once the job knows (FRs due, stock records, the
+        /// product span): front ends show a percentage and an ETA only with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<u64>,
         counts: Counts,
     },
     WaitingForRateLimit {
         run: u64,
         until: SystemTime,
+    },
+    /// The client is retrying a request (the store is unreachable or answered 5xx): the
+    /// `retry`-th retry goes in `delay_ms`. Without it a store that is down looks like a job
+    /// that hangs.
+    Retrying {
+        run: u64,
+        retry: u32,
+        delay_ms: u64,
+        /// No answer at all (connection refused, timeout), as opposed to an error answer.
+        unreachable: bool,
+        cause: String,
     },
     Log {
         run: u64,
@@ -99,5 +114,22 @@ impl Events {
         if let Some(tx) = &self.tx {
             let _ = tx.send(e);
         }
+    }
+}
+
+impl JobEvent {
+    /// "store unreachable, retry 3 in 8 s" for a [`JobEvent::Retrying`].
+    pub fn retry_line(retry: u32, delay_ms: u64, unreachable: bool, cause: &str) -> String {
+        let what = if unreachable {
+            "store unreachable".to_string()
+        } else {
+            format!("store answered {}", crate::excerpt::excerpt_n(cause, 60))
+        };
+        let delay = if delay_ms >= 1000 || delay_ms == 0 {
+            format!("{} s", delay_ms.div_ceil(1000))
+        } else {
+            format!("{delay_ms} ms")
+        };
+        format!("{what}, retry {retry} in {delay}")
     }
 }

@@ -232,6 +232,7 @@ impl Run<'_> {
             run: self.run,
             phase,
             done,
+            total: None,
             counts: self.counts,
         });
     }

@@ -217,6 +217,7 @@ pub async fn run(
                 run,
                 phase: super::Phase::StockChanges,
                 done: counts.new + counts.updated + counts.unchanged + counts.archived,
+                total: None,
                 counts,
             });
             if ctx.cancelled() {

@@ -1465,6 +1465,15 @@ async fn drive(job: &mut Job<'_>, counts: &mut Counts) -> Result<String, JobErro
         }
     }
     job.log.info(format!("{} FR(s) due", due.len()));
+    let total = due.len() as u64;
+    // The total is known before the first send: front ends show a percentage from the start.
+    job.ctx.events.send(super::JobEvent::Progress {
+        run: job.run,
+        phase: super::Phase::SendingFrs,
+        done: 0,
+        total: Some(total),
+        counts: *counts,
+    });
     let mut by_status: BTreeMap<&'static str, u64> = BTreeMap::new();
     for fr in due {
         super::PanicPoint::SendFr.check(job.ctx.panic_at);
@@ -1504,6 +1513,7 @@ async fn drive(job: &mut Job<'_>, counts: &mut Counts) -> Result<String, JobErro
             run: job.run,
             phase: super::Phase::SendingFrs,
             done: by_status.values().sum(),
+            total: Some(total),
             counts: *counts,
         });
         if job.ctx.cancelled() {

@@ -619,6 +619,7 @@ impl Client {
                     Ok(cause)
                 }
             };
+            let unreachable = outcome.is_err();
             let cause = match outcome {
                 Err(Transport::NotSent(e)) => {
                     if matches!(e, ApiError::Config(_)) {
@@ -739,13 +740,16 @@ impl Client {
                     }
                 }
             };
+            let delay = policy.delay(attempt);
             self.notify(ClientNotice::Retrying {
                 what: format!("{} {}", req.method, req.path),
                 attempt,
                 cause: cause.clone(),
+                delay,
+                unreachable,
             });
             tracing::debug!(path = %req.path, attempt, %cause, "retrying");
-            self.inner.opts.clock.sleep(policy.delay(attempt)).await;
+            self.inner.opts.clock.sleep(delay).await;
         }
     }
 

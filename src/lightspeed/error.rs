@@ -171,5 +171,9 @@ pub enum ClientNotice {
         what: String,
         attempt: u32,
         cause: String,
+        /// How long until the retry.
+        delay: std::time::Duration,
+        /// No answer came at all (the store is unreachable), rather than an error answer.
+        unreachable: bool,
     },
 }

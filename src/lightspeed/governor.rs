@@ -56,6 +56,73 @@ struct State {
     blocked_until: Option<SystemTime>,
     waits: u64,
     rate_limited: u64,
+    /// Requests sent per window-long bucket of clock time (bucket number, count), oldest
+    /// first, at most [`HISTORY`] of them: the Overview's sparkline.
+    sent: std::collections::VecDeque<(u64, u64)>,
+    /// The UTC day `waits_today` and `limited_today` count.
+    day: u64,
+    waits_today: u64,
+    limited_today: u64,
+}
+
+/// Buckets of request history kept (one per window length).
+pub const HISTORY: usize = 12;
+
+/// What a front end shows of a connection's budget (the Overview pane).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GovernorView {
+    pub budget: Budget,
+    /// When the current window has surely ended (the budget is full again).
+    pub resets_at: Option<SystemTime>,
+    /// A 429's hold, while it lasts.
+    pub blocked_until: Option<SystemTime>,
+    pub in_flight: u64,
+    /// Requests sent in each of the last [`HISTORY`] window-long spans, oldest first, the
+    /// current one last.
+    pub requests: Vec<u64>,
+    /// Waits imposed and 429s seen since 00:00 UTC.
+    pub waits_today: u64,
+    pub rate_limited_today: u64,
+}
+
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl State {
+    fn roll_day(&mut self, now: SystemTime) {
+        let day = secs(now) / 86_400;
+        if day != self.day {
+            self.day = day;
+            self.waits_today = 0;
+            self.limited_today = 0;
+        }
+    }
+
+    fn count_wait(&mut self, now: SystemTime, limited: bool) {
+        self.roll_day(now);
+        self.waits += 1;
+        self.waits_today += 1;
+        if limited {
+            self.rate_limited += 1;
+            self.limited_today += 1;
+        }
+    }
+
+    fn count_sent(&mut self, now: SystemTime, window: Duration) {
+        let bucket = secs(now) / window.as_secs().max(1);
+        match self.sent.back_mut() {
+            Some((b, n)) if *b == bucket => *n += 1,
+            _ => {
+                self.sent.push_back((bucket, 1));
+                while self.sent.len() > HISTORY {
+                    self.sent.pop_front();
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -122,6 +189,35 @@ impl Governor {
         self.with(|s| (s.waits, s.rate_limited))
     }
 
+    /// The budget, its reset, and the request history, for display.
+    pub fn view(&self) -> GovernorView {
+        let now = self.clock.now();
+        let window = self.window;
+        self.with(|s| {
+            s.roll_day(now);
+            let current = secs(now) / window.as_secs().max(1);
+            let requests = (0..HISTORY as u64)
+                .rev()
+                .map(|back| {
+                    let b = current.saturating_sub(back);
+                    s.sent.iter().find(|(x, _)| *x == b).map_or(0, |(_, n)| *n)
+                })
+                .collect();
+            GovernorView {
+                budget: s.budget,
+                resets_at: s
+                    .window_bound
+                    .map(|b| later(b, window))
+                    .filter(|t| *t > now),
+                blocked_until: s.blocked_until.filter(|t| *t > now),
+                in_flight: s.in_flight,
+                requests,
+                waits_today: s.waits_today,
+                rate_limited_today: s.limited_today,
+            }
+        })
+    }
+
     /// Requests sent and not yet answered.
     pub fn in_flight(&self) -> u64 {
         self.with(|s| s.in_flight)
@@ -151,6 +247,7 @@ impl Governor {
         };
         if go {
             s.in_flight += 1;
+            s.count_sent(now, self.window);
             return Next::Go;
         }
         let end = match (s.in_flight, s.window_bound) {
@@ -162,7 +259,7 @@ impl Governor {
         };
         if s.window_wait != Some(end) {
             s.window_wait = Some(end);
-            s.waits += 1;
+            s.count_wait(now, false);
         }
         Next::WindowEnd(end)
     }
@@ -229,9 +326,9 @@ impl Governor {
 
     /// A 429 arrived: hold all requests until `until` (never earlier than already held).
     pub fn hold_until(&self, until: SystemTime) {
+        let now = self.clock.now();
         self.with(|s| {
-            s.rate_limited += 1;
-            s.waits += 1;
+            s.count_wait(now, true);
             s.blocked_until = Some(match s.blocked_until {
                 Some(t) if t > until => t,
                 _ => until,

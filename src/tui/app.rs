@@ -435,15 +435,17 @@ impl App {
                 (self.current + self.panes.len() - 1) % self.panes.len(),
                 effects,
             ),
-            Command::Pane1 => self.switch_to(0, effects),
-            Command::Pane2 => self.switch_to(1, effects),
-            Command::Pane3 => self.switch_to(2, effects),
-            Command::Pane4 => self.switch_to(3, effects),
-            Command::Pane5 => self.switch_to(4, effects),
-            Command::Pane6 => self.switch_to(5, effects),
-            Command::Pane7 => self.switch_to(6, effects),
-            Command::Pane8 => self.switch_to(7, effects),
-            Command::Pane9 => self.switch_to(8, effects),
+            // A pane's number is its place in the tab order (Overview is 0).
+            Command::Pane0 => self.switch_to(0, effects),
+            Command::Pane1 => self.switch_to(1, effects),
+            Command::Pane2 => self.switch_to(2, effects),
+            Command::Pane3 => self.switch_to(3, effects),
+            Command::Pane4 => self.switch_to(4, effects),
+            Command::Pane5 => self.switch_to(5, effects),
+            Command::Pane6 => self.switch_to(6, effects),
+            Command::Pane7 => self.switch_to(7, effects),
+            Command::Pane8 => self.switch_to(8, effects),
+            Command::Pane9 => self.switch_to(9, effects),
             Command::Refresh => {
                 self.shared.flash = None;
                 self.with_pane(id, effects, |p, ctx| p.refresh(ctx));

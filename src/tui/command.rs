@@ -14,7 +14,8 @@ pub enum Command {
     Palette,
     NextPane,
     PrevPane,
-    /// Jump to pane 1–9.
+    /// Jump to pane 0–9.
+    Pane0,
     Pane1,
     Pane2,
     Pane3,
@@ -74,13 +75,14 @@ pub enum Command {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 54] = [
+    pub const ALL: [Command; 55] = [
         Command::Quit,
         Command::Back,
         Command::Help,
         Command::Palette,
         Command::NextPane,
         Command::PrevPane,
+        Command::Pane0,
         Command::Pane1,
         Command::Pane2,
         Command::Pane3,
@@ -140,6 +142,7 @@ impl Command {
             Command::Palette => "command palette",
             Command::NextPane => "next pane",
             Command::PrevPane => "previous pane",
+            Command::Pane0 => "go to Overview",
             Command::Pane1 => "go to Sources",
             Command::Pane2 => "go to Connections",
             Command::Pane3 => "go to Integrations (status page)",

@@ -23,6 +23,7 @@ use super::command::Command;
 pub enum Context {
     Global,
     Sources,
+    Overview,
     Connections,
     Status,
     Mapping,
@@ -44,8 +45,9 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
+        Context::Overview,
         Context::Sources,
         Context::Connections,
         Context::Status,
@@ -65,6 +67,7 @@ impl Context {
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
+            Context::Overview => "overview",
             Context::Sources => "sources",
             Context::Connections => "connections",
             Context::Status => "status",
@@ -272,6 +275,7 @@ impl Default for Keymap {
             b(X::Global, C::Palette, &[c(':')], true),
             b(X::Global, C::NextPane, &[k(Tab)], false),
             b(X::Global, C::PrevPane, &[k(BackTab)], false),
+            b(X::Global, C::Pane0, &[c('0')], false),
             b(X::Global, C::Pane1, &[c('1')], false),
             b(X::Global, C::Pane2, &[c('2')], false),
             b(X::Global, C::Pane3, &[c('3')], false),
@@ -299,6 +303,7 @@ impl Default for Keymap {
             b(X::Global, C::Refresh, &[Key::ctrl('r')], false),
             b(X::Global, C::Freeze, &[c('f')], false),
             b(X::Global, C::ToggleMouse, &[c('M')], false),
+            b(X::Overview, C::Select, &[k(Enter)], true),
             b(X::Sources, C::New, &[c('a')], true),
             b(X::Sources, C::Edit, &[c('e'), k(Enter)], true),
             b(X::Sources, C::Delete, &[c('d')], true),

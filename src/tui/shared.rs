@@ -24,8 +24,16 @@ pub struct JobView {
     pub dry_run: bool,
     pub phase: crate::jobs::Phase,
     pub done: u64,
+    /// What `done` will reach, once the job says.
+    pub total: Option<u64>,
+    /// When the current phase began (the front end's clock): rate and ETA count from here.
+    pub phase_started: SystemTime,
+    /// When the job last reported: a new phase began then.
+    pub last_report: SystemTime,
     pub counts: Counts,
     pub waiting_until: Option<SystemTime>,
+    /// The client's latest retry ("store unreachable, retry 3 in 8 s") until progress resumes.
+    pub retrying: Option<String>,
     /// Set when it ended: outcome and summary.
     pub finished: Option<(Outcome, String)>,
 }
@@ -33,6 +41,37 @@ pub struct JobView {
 impl JobView {
     pub fn running(&self) -> bool {
         self.finished.is_none()
+    }
+
+    /// `done` of `total` as a fraction in 0..=1, when the total is known.
+    pub fn ratio(&self) -> Option<f64> {
+        let total = self.total.filter(|t| *t > 0)?;
+        Some((self.done as f64 / total as f64).clamp(0.0, 1.0))
+    }
+
+    /// Items per second in the current phase, as of `now`.
+    pub fn rate(&self, now: SystemTime) -> Option<f64> {
+        let secs = now.duration_since(self.phase_started).ok()?.as_secs_f64();
+        (secs >= 1.0 && self.done > 0).then(|| self.done as f64 / secs)
+    }
+
+    /// Time left in the current phase at the current rate.
+    pub fn eta(&self, now: SystemTime) -> Option<std::time::Duration> {
+        let left = self.total?.saturating_sub(self.done);
+        let rate = self.rate(now)?;
+        Some(std::time::Duration::from_secs_f64(left as f64 / rate))
+    }
+}
+
+/// A short duration: `45s`, `3m05s`, `2h10m`.
+pub fn short_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
     }
 }
 
@@ -105,8 +144,12 @@ impl Shared {
                         dry_run: *dry_run,
                         phase: crate::jobs::Phase::Starting,
                         done: 0,
+                        total: None,
+                        phase_started: self.clock_now(),
+                        last_report: self.clock_now(),
                         counts: Counts::default(),
                         waiting_until: None,
+                        retrying: None,
                         finished: None,
                     },
                 );
@@ -114,19 +157,41 @@ impl Shared {
             JobEvent::Progress {
                 phase,
                 done,
+                total,
                 counts,
                 ..
             } => {
+                let now = self.clock_now();
                 if let Some(j) = self.jobs.get_mut(&key) {
-                    j.phase = *phase;
+                    if j.phase != *phase {
+                        j.phase.clone_from(phase);
+                        j.phase_started = j.last_report;
+                    }
+                    j.last_report = now;
                     j.done = *done;
+                    j.total = *total;
                     j.counts = *counts;
                     j.waiting_until = None;
+                    j.retrying = None;
+                }
+            }
+            JobEvent::Retrying {
+                retry,
+                delay_ms,
+                unreachable,
+                cause,
+                ..
+            } => {
+                if let Some(j) = self.jobs.get_mut(&key) {
+                    // A retry means the wait (if any) is over.
+                    j.waiting_until = None;
+                    j.retrying = Some(JobEvent::retry_line(*retry, *delay_ms, *unreachable, cause));
                 }
             }
             JobEvent::WaitingForRateLimit { until, .. } => {
                 if let Some(j) = self.jobs.get_mut(&key) {
                     j.waiting_until = Some(*until);
+                    j.retrying = None;
                 }
             }
             JobEvent::Log { run, level, line } => {
@@ -149,6 +214,7 @@ impl Shared {
                 if let Some(j) = self.jobs.get_mut(&key) {
                     j.counts = *counts;
                     j.waiting_until = None;
+                    j.retrying = None;
                     j.finished = Some((*outcome, summary.clone()));
                 }
                 let bad = matches!(outcome, Outcome::Failed | Outcome::Partial);

@@ -184,15 +184,45 @@ fn draw_question(f: &mut Frame, app: &App, theme: &Theme, prompt: &str, area: Re
     );
 }
 
+/// The tab labels for a bar `width` cells wide: every title when they fit, else numbers
+/// only with the current pane's title, so every pane stays reachable and the current one
+/// is always on screen (80×24 and 60×15 included). The name goes before the titles do.
+pub fn tab_labels(current: PaneId, width: u16) -> (bool, Vec<(String, bool)>) {
+    const BRAND: usize = 10;
+    let full: Vec<(String, bool)> = PaneId::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (format!(" {i} {} ", id.title()), *id == current))
+        .collect();
+    let len = |v: &[(String, bool)]| v.iter().map(|(l, _)| l.chars().count()).sum::<usize>();
+    if BRAND + len(&full) <= width as usize {
+        return (true, full);
+    }
+    if len(&full) <= width as usize {
+        return (false, full);
+    }
+    let compact: Vec<(String, bool)> = PaneId::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            if *id == current {
+                (format!(" {i} {} ", id.title()), true)
+            } else {
+                (format!(" {i} "), false)
+            }
+        })
+        .collect();
+    (BRAND + len(&compact) <= width as usize, compact)
+}
+
 fn draw_tabs(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let mut spans = vec![Span::styled(" lsbridge ", theme.title)];
-    for (i, id) in PaneId::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, id.title());
-        let st = if *id == app.current() {
-            theme.selected
-        } else {
-            theme.dim
-        };
+    let (brand, labels) = tab_labels(app.current(), area.width);
+    let mut spans = Vec::new();
+    if brand {
+        spans.push(Span::styled(" lsbridge ", theme.title));
+    }
+    for (label, active) in labels {
+        let st = if active { theme.selected } else { theme.dim };
         spans.push(Span::styled(label, st));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

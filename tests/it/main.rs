@@ -33,5 +33,6 @@ mod store_foundation;
 mod tui_core;
 mod tui_idle;
 mod tui_mapping;
+mod tui_overview;
 mod tui_pool_frs;
 mod tui_sources;

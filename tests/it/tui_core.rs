@@ -16,6 +16,9 @@ const H: u16 = 30;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_screens_say_what_to_do() {
     let mut t = tui::empty().await;
+    // The app opens on Overview, which says where to start.
+    assert!(t.screen(W, H).contains("Start here"));
+    t.press("1").await;
     snap!("empty_sources", t.screen(W, H));
     for (keys, name) in [
         ("2", "empty_connections"),
@@ -32,6 +35,7 @@ async fn first_run_screens_say_what_to_do() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_tour_test_connection_run_primary_and_read_the_log() {
     let mut t = tui::demo().await;
+    t.press("1").await;
     snap!("demo_sources", t.screen(W, H));
     // Not tested yet: the status page names the missing step.
     t.press("3").await;

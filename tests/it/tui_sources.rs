@@ -23,6 +23,12 @@ const STEPS: [&str; 8] = [
     "8_send_frs",
 ];
 
+/// The app opens on Overview; these tests start from Sources (key 1).
+async fn on_sources(mut t: Tui) -> Tui {
+    t.press("1").await;
+    t
+}
+
 async fn key(t: &mut Tui, code: KeyCode) {
     t.key(code);
     t.settle().await;
@@ -74,13 +80,13 @@ async fn add_connection(t: &mut Tui, name: &str, prefix: &str, token: &str, root
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sources_list_demo() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     snap!("sources_list_demo", screen(&mut t));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sources_list_empty() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     let s = screen(&mut t);
     assert!(s.contains("Press a to add one"), "{s}");
     snap!("sources_list_empty", s);
@@ -90,7 +96,7 @@ async fn sources_list_empty() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_every_step_with_defaults() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     t.press("a").await;
     for (i, name) in STEPS.iter().enumerate() {
         let s = screen(&mut t);
@@ -102,7 +108,7 @@ async fn wizard_every_step_with_defaults() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_is_reachable_with_no_sources_and_no_connections() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     t.press("a").await;
     let s = screen(&mut t);
     assert!(s.contains("Add source"), "{s}");
@@ -113,7 +119,7 @@ async fn wizard_is_reachable_with_no_sources_and_no_connections() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_validation_error_name_required() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     t.press("a").await;
     key(&mut t, KeyCode::Enter).await;
     let s = screen(&mut t);
@@ -127,7 +133,7 @@ async fn wizard_validation_error_name_required() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_validation_errors_at_their_fields_on_save() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     t.press("a").await;
     t.keys("north");
     // Send FRs: a bad id, bad hold hours, bad business hours, bad schedule.
@@ -153,7 +159,7 @@ async fn wizard_validation_errors_at_their_fields_on_save() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_shows_the_engines_message_for_a_clashing_name() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     t.press("a").await;
     t.keys("harbor");
     ctrl(&mut t, 's').await;
@@ -165,7 +171,7 @@ async fn wizard_shows_the_engines_message_for_a_clashing_name() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_esc_asks_before_discarding_and_never_destroys_input() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     t.press("a").await;
     // Untouched: Esc just closes.
     key(&mut t, KeyCode::Esc).await;
@@ -188,7 +194,7 @@ async fn wizard_esc_asks_before_discarding_and_never_destroys_input() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_edits_every_kind_of_field_and_keeps_it() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     t.press("e").await;
     // Step 1: type Internal Warehouse (Right on the type), fulfills orders stays.
     t.key(KeyCode::Tab);
@@ -255,7 +261,7 @@ async fn wizard_edits_every_kind_of_field_and_keeps_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_sets_commit_stock_its_release_point_and_not_stock_items() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     t.press("e").await;
     // Step 2: Commit Stock yes, released when the sale is created.
     key(&mut t, KeyCode::PageDown).await;
@@ -284,7 +290,7 @@ async fn wizard_sets_commit_stock_its_release_point_and_not_stock_items() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wizard_survives_every_key() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     t.press("a").await;
     let specials = [
         KeyCode::Up,
@@ -324,7 +330,7 @@ async fn wizard_survives_every_key() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connections_list_demo_tested() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     t.press("2").await;
     t.press("t").await;
     let s = screen(&mut t);
@@ -334,14 +340,14 @@ async fn connections_list_demo_tested() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connections_list_empty() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     t.press("2").await;
     snap!("connections_list_empty", screen(&mut t));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connections_failed_test_shows_the_reason_inline() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     let origin = t.sim.as_ref().expect("sim").origin();
     t.press("2").await;
     add_connection(&mut t, "bad", "harborpine", "wrong-token", &origin).await;
@@ -354,7 +360,7 @@ async fn connections_failed_test_shows_the_reason_inline() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connections_failed_test_when_the_store_is_down() {
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     if let Some(sim) = t.sim.take() {
         sim.stop().await;
     }
@@ -367,7 +373,7 @@ async fn connections_failed_test_when_the_store_is_down() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_form_empty_and_half_filled() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     t.press("2a").await;
     snap!("connection_form_empty", screen(&mut t));
     t.keys("main store");
@@ -384,7 +390,7 @@ async fn connection_form_empty_and_half_filled() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_form_errors_at_their_fields() {
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
     t.press("2a").await;
     ctrl(&mut t, 's').await;
     let s = screen(&mut t);
@@ -408,7 +414,7 @@ async fn connection_form_errors_at_their_fields() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_token_never_appears_on_screen() {
     const TOKEN: &str = "sekrit-Token-9f8e7d";
-    let mut t = crate::support::tui::demo().await;
+    let mut t = on_sources(crate::support::tui::demo().await).await;
     let origin = t.sim.as_ref().expect("sim").origin();
     let mut screens = Vec::new();
     t.press("2a").await;
@@ -553,7 +559,7 @@ async fn first_run_connection_source_and_integrations_by_keys() {
         .await
         .expect("sim");
     let (register, user, tax) = sim_ids(&sim);
-    let mut t = crate::support::tui::empty().await;
+    let mut t = on_sources(crate::support::tui::empty().await).await;
 
     // Connection to the simulator, then Test Connection.
     t.press("2").await;

@@ -22,6 +22,7 @@ use crate::tui::action::Effect;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::columns::{clip, fit, sized};
 use crate::tui::widgets::form::{Field, Form};
 
 mod text {
@@ -657,20 +658,48 @@ impl Pane for ConnectionsPane {
                 ),
             }
         };
-        let rows: Vec<Row> = self
+        let cells: Vec<Vec<Span>> = self
             .list
             .iter()
-            .enumerate()
             .skip(first)
             .take(h)
-            .map(|(i, c)| {
-                Row::new(vec![
-                    Cell::from(c.name.clone()),
-                    Cell::from(c.endpoint.clone()),
-                    Cell::from(c.token_masked.clone()),
-                    Cell::from(status(c)),
-                ])
-                .style(if i == self.selected {
+            .map(|c| {
+                vec![
+                    Span::raw(c.name.clone()),
+                    Span::raw(c.endpoint.clone()),
+                    Span::raw(c.token_masked.clone()),
+                    status(c),
+                ]
+            })
+            .collect();
+        // Narrow terminals keep the name and the test result; the endpoint gives way (the
+        // detail below shows it whole).
+        let plain: Vec<Vec<String>> = cells
+            .iter()
+            .map(|r| r.iter().map(|s| s.content.to_string()).collect())
+            .collect();
+        let widths = fit(
+            &sized(
+                &[(6, 16, 0), (12, 42, 3), (8, 10, 2), (10, 60, 1)],
+                &text::HEADER,
+                &plain,
+            ),
+            list.width,
+            1,
+        );
+        let shown: Vec<usize> = (0..widths.len()).filter(|&i| widths[i] > 0).collect();
+        let rows: Vec<Row> = cells
+            .into_iter()
+            .enumerate()
+            .map(|(n, r)| {
+                Row::new(
+                    r.into_iter()
+                        .zip(&widths)
+                        .filter(|(_, w)| **w > 0)
+                        .map(|(sp, w)| Cell::from(Span::styled(clip(&sp.content, *w), sp.style)))
+                        .collect::<Vec<_>>(),
+                )
+                .style(if first + n == self.selected {
                     t.selected
                 } else {
                     t.text
@@ -678,16 +707,15 @@ impl Pane for ConnectionsPane {
             })
             .collect();
         f.render_widget(
-            Table::new(
-                rows,
-                [
-                    Constraint::Length(16),
-                    Constraint::Length(42),
-                    Constraint::Length(10),
-                    Constraint::Min(10),
-                ],
-            )
-            .header(Row::new(text::HEADER.map(Cell::from)).style(t.title)),
+            Table::new(rows, shown.iter().map(|&i| Constraint::Length(widths[i]))).header(
+                Row::new(
+                    shown
+                        .iter()
+                        .map(|&i| Cell::from(clip(text::HEADER[i], widths[i])))
+                        .collect::<Vec<_>>(),
+                )
+                .style(t.title),
+            ),
             list,
         );
         if let Some(c) = self.list.get(self.selected) {

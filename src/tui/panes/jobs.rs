@@ -6,7 +6,8 @@ use crate::tui::panes::ReplyId;
 use std::collections::BTreeMap;
 
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::style::Style;
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
@@ -16,6 +17,11 @@ use crate::jobs::runs::RunRecord;
 use crate::source::Schedule;
 use crate::tui::command::Command;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::columns::{clip, fit, sized};
+
+/// The progress text is laid out for this many cells (the column may clip it).
+const PROGRESS_W: u16 = 46;
+use crate::tui::widgets::progress::{self, Holdup};
 
 mod text {
     pub const TITLE: &str = " Jobs ";
@@ -239,7 +245,8 @@ impl Pane for JobsPane {
         }
         let inner_h = area.height.saturating_sub(3) as usize;
         let first = self.selected.saturating_sub(inner_h.saturating_sub(1));
-        let table_rows: Vec<Row> = rows
+        let now_at = ui.shared.clock_now();
+        let cells: Vec<(Vec<(String, Style)>, Style)> = rows
             .iter()
             .enumerate()
             .skip(first)
@@ -248,7 +255,7 @@ impl Pane for JobsPane {
                 let sched = crate::engine::scheduler::schedule_of(s, *k);
                 let last = self.last.get(&(s.name.clone(), *k));
                 let last_text = match last {
-                    None => Span::styled(text::NEVER, t.dim),
+                    None => (text::NEVER.to_string(), t.dim),
                     Some(r) => {
                         let st = match r.outcome {
                             crate::jobs::Outcome::Ok => t.ok,
@@ -256,23 +263,28 @@ impl Pane for JobsPane {
                             crate::jobs::Outcome::Running => t.accent,
                             _ => t.error,
                         };
-                        Span::styled(
+                        let counts = if *k == Integration::SendFrs {
+                            format!("sent {}", r.counts.sent)
+                        } else {
                             format!(
-                                "{:?} {}{} {}",
+                                "new {} upd {} err {}",
+                                r.counts.new, r.counts.updated, r.counts.errors
+                            )
+                        };
+                        let at = r.started_at.get(11..16).unwrap_or(&r.started_at);
+                        let line = match r.outcome {
+                            crate::jobs::Outcome::Ok | crate::jobs::Outcome::Running => {
+                                format!("{:?} {at}{} {counts}", r.outcome, duration(r))
+                            }
+                            // A row that went wrong says why, first.
+                            _ => format!(
+                                "{:?} {at}{}: {} · {counts}",
                                 r.outcome,
-                                r.started_at.get(11..16).unwrap_or(&r.started_at),
                                 duration(r),
-                                if *k == Integration::SendFrs {
-                                    format!("sent {}", r.counts.sent)
-                                } else {
-                                    format!(
-                                        "new {} upd {} err {}",
-                                        r.counts.new, r.counts.updated, r.counts.errors
-                                    )
-                                }
+                                r.message.lines().next().unwrap_or("")
                             ),
-                            st,
-                        )
+                        };
+                        (line, st)
                     }
                 };
                 let live = ui.shared.jobs.get(&(s.id, *k)).filter(|j| j.running());
@@ -283,16 +295,10 @@ impl Pane for JobsPane {
                     )
                 });
                 let now = match live {
-                    None => Span::styled(next.unwrap_or_else(|| text::IDLE.to_string()), t.dim),
-                    Some(j) => match j.waiting_until {
-                        Some(u) => Span::styled(
-                            format!(
-                                "waiting for rate limit until {} UTC",
-                                chrono::DateTime::<chrono::Utc>::from(u).format("%H:%M:%S")
-                            ),
-                            t.warn,
-                        ),
-                        None => Span::styled(format!("{}: {}", j.phase, j.done), t.accent),
+                    None => (next.unwrap_or_else(|| text::IDLE.to_string()), t.dim),
+                    Some(j) => match progress::line(j, now_at, PROGRESS_W) {
+                        (Holdup::None, p) => (p, t.accent),
+                        (_, p) => (p, t.warn),
                     },
                 };
                 let style = if i == self.selected {
@@ -300,27 +306,64 @@ impl Pane for JobsPane {
                 } else {
                     t.text
                 };
-                Row::new(vec![
-                    Cell::from(s.name.clone()),
-                    Cell::from(Integration::short_label(*k)),
-                    Cell::from(schedule_text(sched)),
-                    Cell::from(Line::from(last_text)),
-                    Cell::from(Line::from(now)),
-                ])
+                let cells = vec![
+                    (s.name.clone(), style),
+                    (k.short_label().to_string(), style),
+                    (schedule_text(sched), style),
+                    last_text,
+                    now,
+                ];
+                (cells, style)
+            })
+            .collect();
+        // Narrow terminals keep what is happening and how the last run went; the schedule
+        // and the names give way first.
+        let plain: Vec<Vec<String>> = cells
+            .iter()
+            .map(|(r, _)| r.iter().map(|(c, _)| c.clone()).collect())
+            .collect();
+        let widths = fit(
+            &sized(
+                &[
+                    (6, 16, 4),
+                    (9, 9, 3),
+                    (8, 11, 5),
+                    (16, 80, 2),
+                    (8, PROGRESS_W, 0),
+                ],
+                &text::HEADER,
+                &plain,
+            ),
+            area.width.saturating_sub(2),
+            1,
+        );
+        let table_rows: Vec<Row> = cells
+            .into_iter()
+            .map(|(r, style)| {
+                Row::new(
+                    r.into_iter()
+                        .zip(&widths)
+                        .filter(|(_, w)| **w > 0)
+                        .map(|((c, st), w)| Cell::from(Span::styled(clip(&c, *w), st)))
+                        .collect::<Vec<_>>(),
+                )
                 .style(style)
             })
             .collect();
+        let shown: Vec<usize> = (0..widths.len()).filter(|&i| widths[i] > 0).collect();
         let table = Table::new(
             table_rows,
-            [
-                Constraint::Length(10),
-                Constraint::Length(9),
-                Constraint::Length(11),
-                Constraint::Fill(1),
-                Constraint::Length(42),
-            ],
+            shown.iter().map(|&i| Constraint::Length(widths[i])),
         )
-        .header(Row::new(text::HEADER.map(Cell::from)).style(t.title))
+        .header(
+            Row::new(
+                shown
+                    .iter()
+                    .map(|&i| Cell::from(clip(text::HEADER[i], widths[i])))
+                    .collect::<Vec<_>>(),
+            )
+            .style(t.title),
+        )
         .block(block);
         f.render_widget(table, area);
         // The selected row's schedule in full: UTC and local time.
@@ -340,7 +383,10 @@ impl Pane for JobsPane {
                 width: area.width.saturating_sub(2),
                 height: 1,
             };
-            f.render_widget(Paragraph::new(line).style(t.dim), footer);
+            f.render_widget(
+                Paragraph::new(clip(&line, footer.width)).style(t.dim),
+                footer,
+            );
         }
     }
 }

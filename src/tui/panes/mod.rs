@@ -6,6 +6,7 @@ pub mod frs;
 pub mod jobs;
 pub mod log;
 pub mod mapping;
+pub mod overview;
 pub mod pool;
 pub mod runs;
 pub mod sources;
@@ -24,6 +25,7 @@ use crate::engine::{EngineEvent, Request, Response};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PaneId {
+    Overview,
     Sources,
     Connections,
     Status,
@@ -36,8 +38,9 @@ pub enum PaneId {
 }
 
 impl PaneId {
-    /// Tab order; `1`–`9` jump to these.
-    pub const ALL: [PaneId; 9] = [
+    /// Tab order; `0`–`9` jump to these (a pane's key is its index).
+    pub const ALL: [PaneId; 10] = [
+        PaneId::Overview,
         PaneId::Sources,
         PaneId::Connections,
         PaneId::Status,
@@ -51,6 +54,7 @@ impl PaneId {
 
     pub fn title(self) -> &'static str {
         match self {
+            PaneId::Overview => "Overview",
             PaneId::Sources => "Sources",
             PaneId::Connections => "Connections",
             PaneId::Status => "Integrations",
@@ -65,6 +69,7 @@ impl PaneId {
 
     pub fn context(self) -> Context {
         match self {
+            PaneId::Overview => Context::Overview,
             PaneId::Sources => Context::Sources,
             PaneId::Connections => Context::Connections,
             PaneId::Status => Context::Status,
@@ -253,6 +258,7 @@ pub trait Pane: Send {
 /// Every pane, in tab order.
 pub fn all() -> Vec<Box<dyn Pane>> {
     vec![
+        Box::new(overview::OverviewPane::default()),
         Box::new(sources::SourcesPane::default()),
         Box::new(connections::ConnectionsPane::default()),
         Box::new(status::StatusPane::default()),

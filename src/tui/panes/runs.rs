@@ -14,6 +14,7 @@ use crate::jobs::runs::{LogLine, RunRecord};
 use crate::jobs::Outcome;
 use crate::tui::command::Command;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::columns::{clip, fit, sized};
 
 mod text {
     pub const TITLE: &str = " History ";
@@ -160,7 +161,8 @@ impl Pane for RunsPane {
         }
         let h = area.height.saturating_sub(3) as usize;
         let first = self.selected.saturating_sub(h.saturating_sub(1));
-        let rows: Vec<Row> = self
+        // Narrow terminals keep the outcome and its summary; the names give way first.
+        let cells: Vec<(Vec<(String, ratatui::style::Style)>, ratatui::style::Style)> = self
             .runs
             .iter()
             .enumerate()
@@ -173,44 +175,77 @@ impl Pane for RunsPane {
                     Outcome::Running => t.accent,
                     Outcome::Failed | Outcome::Cancelled | Outcome::Interrupted => t.error,
                 };
-                let row = Row::new(vec![
-                    Cell::from(r.id.to_string()),
-                    Cell::from(format!(
-                        "{}{}",
-                        r.kind.key(),
-                        if r.dry_run { " (dry)" } else { "" }
-                    )),
-                    Cell::from(r.source.clone()),
-                    Cell::from(
+                let row_st = if i == self.selected {
+                    t.selected
+                } else {
+                    t.text
+                };
+                let cells = vec![
+                    (r.id.to_string(), row_st),
+                    (
+                        format!("{}{}", r.kind.key(), if r.dry_run { " (dry)" } else { "" }),
+                        row_st,
+                    ),
+                    (r.source.clone(), row_st),
+                    (
                         r.started_at
                             .get(..19)
                             .unwrap_or(&r.started_at)
                             .replace('T', " "),
+                        row_st,
                     ),
-                    Cell::from(Span::styled(format!("{:?}", r.outcome), st)),
-                    Cell::from(r.message.clone()),
-                ]);
-                if i == self.selected {
-                    row.style(t.selected)
-                } else {
-                    row.style(t.text)
-                }
+                    (format!("{:?}", r.outcome), st),
+                    (r.message.lines().next().unwrap_or("").to_string(), row_st),
+                ];
+                (cells, row_st)
+            })
+            .collect();
+        let plain: Vec<Vec<String>> = cells
+            .iter()
+            .map(|(r, _)| r.iter().map(|(c, _)| c.clone()).collect())
+            .collect();
+        let widths = fit(
+            &sized(
+                &[
+                    (3, 8, 3),
+                    (7, 16, 4),
+                    (6, 14, 5),
+                    (19, 19, 2),
+                    (6, 11, 0),
+                    (10, 400, 1),
+                ],
+                &text::HEADER,
+                &plain,
+            ),
+            area.width.saturating_sub(2),
+            1,
+        );
+        let shown: Vec<usize> = (0..widths.len()).filter(|&i| widths[i] > 0).collect();
+        let rows: Vec<Row> = cells
+            .into_iter()
+            .map(|(r, row_st)| {
+                Row::new(
+                    r.into_iter()
+                        .zip(&widths)
+                        .filter(|(_, w)| **w > 0)
+                        .map(|((c, st), w)| Cell::from(Span::styled(clip(&c, *w), st)))
+                        .collect::<Vec<_>>(),
+                )
+                .style(row_st)
             })
             .collect();
         f.render_widget(
-            Table::new(
-                rows,
-                [
-                    Constraint::Length(8),
-                    Constraint::Length(16),
-                    Constraint::Length(14),
-                    Constraint::Length(20),
-                    Constraint::Length(10),
-                    Constraint::Min(10),
-                ],
-            )
-            .header(Row::new(text::HEADER.map(Cell::from)).style(t.title))
-            .block(block),
+            Table::new(rows, shown.iter().map(|&i| Constraint::Length(widths[i])))
+                .header(
+                    Row::new(
+                        shown
+                            .iter()
+                            .map(|&i| Cell::from(clip(text::HEADER[i], widths[i])))
+                            .collect::<Vec<_>>(),
+                    )
+                    .style(t.title),
+                )
+                .block(block),
             area,
         );
     }

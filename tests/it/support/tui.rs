@@ -40,13 +40,22 @@ fn engine(store: Store) -> Engine {
 }
 
 fn build(store: Store, sim: Option<SimHandle>) -> Tui {
-    let engine = engine(store.clone());
-    let app = App::new(Keymap::default(), lsbridge::backend::Mode::InProcess);
-    let driver = Driver::new(
-        app,
-        Backend::Local(engine.clone()),
-        lsbridge::clock::system(),
+    build_at(store, sim, lsbridge::clock::system())
+}
+
+/// The app and the engine on `clock` (a `ManualClock` makes rates, ETAs and budget resets
+/// the same on every run).
+fn build_at(store: Store, sim: Option<SimHandle>, clock: lsbridge::clock::SharedClock) -> Tui {
+    let engine = Engine::new(
+        store.clone(),
+        EngineOptions {
+            clock: clock.clone(),
+            retry: simkit::fast_retry(),
+            timeout: std::time::Duration::from_secs(10),
+        },
     );
+    let app = App::new(Keymap::default(), lsbridge::backend::Mode::InProcess);
+    let driver = Driver::new(app, Backend::Local(engine.clone()), clock);
     Tui {
         driver,
         engine,
@@ -77,6 +86,31 @@ pub async fn demo_with(cfg: lsbridge::sim::SimConfig) -> Tui {
         .await
         .expect("demo setup");
     let mut t = build(store, Some(sim));
+    t.settle().await;
+    t
+}
+
+/// [`demo`] with the app and the engine on `clock` (the simulator keeps wall time).
+/// The simulator enforces the store's rate limit here, so the budget shows.
+pub async fn demo_at(clock: lsbridge::clock::SharedClock) -> Tui {
+    let sim = SimHandle::start(lsbridge::sim::SimConfig {
+        rate_limit: Some(lsbridge::sim::config::RateLimit::default()),
+        ..simkit::config(StoreSpec::Demo)
+    })
+    .await
+    .expect("sim");
+    let store = Store::open_temporary().expect("store");
+    lsbridge::cli::tui::prepare_demo(&store, &sim)
+        .await
+        .expect("demo setup");
+    let mut t = build_at(store, Some(sim), clock);
+    t.settle().await;
+    t
+}
+
+/// [`empty`] with the app and the engine on `clock`.
+pub async fn empty_at(clock: lsbridge::clock::SharedClock) -> Tui {
+    let mut t = build_at(Store::open_temporary().expect("store"), None, clock);
     t.settle().await;
     t
 }

@@ -23,6 +23,7 @@ use crate::pool::{PoolItem, PoolSort};
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::columns::{clip, fit_filling, Col};
 use crate::tui::widgets::prompt::prompt_line;
 
 mod detail;
@@ -471,6 +472,26 @@ impl PoolPane {
         let top = clamp_top(self.top, self.selected, h, total);
         let end = (top + h).min(total);
         let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
+        // Narrow terminals keep SKU, title and quantity; brand, money and the last run give
+        // way before the stock columns. Numbers are never cut, so a column that cannot show its
+        // header whole is left out.
+        let widths = fit_filling(
+            &[
+                Col::new(10, 18, 0),
+                Col::new(20, 20, 1),
+                Col::new(8, 8, 2),
+                Col::new(9, 9, 5),
+                Col::new(9, 9, 4),
+                Col::new(8, 8, 6),
+                Col::new(8, 8, 7),
+                Col::new(6, 12, 8),
+                Col::new(4, 4, 3),
+                Col::new(8, 8, 9),
+            ],
+            list.width.saturating_sub(1),
+            1,
+            Some(1),
+        );
         let rows: Vec<Row> = (top..end)
             .map(|i| {
                 let style = if i == self.selected {
@@ -483,21 +504,29 @@ impl PoolPane {
                 };
                 let f = &item.fields;
                 let (committed, available) = commit_cells(item);
-                Row::new(vec![
-                    Cell::from(item.sku.as_str()),
-                    Cell::from(plain(f.get("Title"))),
+                let cells = [
+                    Cell::from(clip(&item.sku, widths[0])),
+                    Cell::from(clip(&plain(f.get("Title")), widths[1])),
                     right(plain(f.get("Quantity"))),
                     right(committed),
                     right(available),
                     right(money(f.get("Cost"))),
                     right(money(f.get("MSRP"))),
-                    Cell::from(plain(f.get("Brand"))),
+                    Cell::from(clip(&plain(f.get("Brand")), widths[7])),
                     Cell::from(if item.archived { text::ARCHIVED } else { "" }),
                     right(match item.last_seen_run {
                         0 => String::new(),
                         r => r.to_string(),
                     }),
-                ])
+                ];
+                Row::new(
+                    cells
+                        .into_iter()
+                        .zip(&widths)
+                        .filter(|(_, w)| **w > 0)
+                        .map(|(c, _)| c)
+                        .collect::<Vec<_>>(),
+                )
                 .style(if item.archived && i != self.selected {
                     t.dim
                 } else {
@@ -505,28 +534,26 @@ impl PoolPane {
                 })
             })
             .collect();
-        let header = Row::new(text::HEADER.iter().enumerate().map(|(i, h)| {
-            if (2..=6).contains(&i) || i == 9 {
-                Cell::from(Line::from(*h).alignment(Alignment::Right))
-            } else {
-                Cell::from(*h)
-            }
-        }))
+        let header = Row::new(
+            text::HEADER
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| widths[*i] > 0)
+                .map(|(i, h)| {
+                    if (2..=6).contains(&i) || i == 9 {
+                        Cell::from(Line::from(*h).alignment(Alignment::Right))
+                    } else {
+                        Cell::from(*h)
+                    }
+                }),
+        )
         .style(t.title);
         let table = Table::new(
             rows,
-            [
-                Constraint::Length(18),
-                Constraint::Min(16),
-                Constraint::Length(8),
-                Constraint::Length(9),
-                Constraint::Length(9),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(12),
-                Constraint::Length(4),
-                Constraint::Length(8),
-            ],
+            widths
+                .iter()
+                .filter(|w| **w > 0)
+                .map(|w| Constraint::Length(*w)),
         )
         .header(header);
         let table_area = Rect {

@@ -18,6 +18,7 @@ use crate::tui::action::Effect;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::columns::{clip, fit, sized};
 use crate::tui::widgets::form::wrap;
 use wizard::Wizard;
 
@@ -469,23 +470,43 @@ impl Pane for SourcesPane {
         .areas(inner);
         let h = list.height.saturating_sub(1) as usize;
         let first = self.selected.saturating_sub(h.saturating_sub(1));
-        let rows: Vec<Row> = sources
+        let cells: Vec<Vec<String>> = sources
             .iter()
-            .enumerate()
             .skip(first)
             .take(h)
-            .map(|(i, s)| {
-                Row::new(vec![
-                    Cell::from(s.name.clone()),
-                    Cell::from(s.source_type.label()),
-                    Cell::from(
-                        s.connection
-                            .clone()
-                            .unwrap_or_else(|| text::NO_CONNECTION.into()),
-                    ),
-                    Cell::from(yes_no(s.fulfills_orders)),
-                ])
-                .style(if i == self.selected {
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    s.source_type.label().to_string(),
+                    s.connection
+                        .clone()
+                        .unwrap_or_else(|| text::NO_CONNECTION.into()),
+                    yes_no(s.fulfills_orders).to_string(),
+                ]
+            })
+            .collect();
+        // Narrow terminals keep the name and the connection whole; the type gives way.
+        let widths = fit(
+            &sized(
+                &[(6, 20, 0), (12, 32, 2), (8, 20, 1), (3, 16, 3)],
+                &text::HEADER,
+                &cells,
+            ),
+            list.width,
+            1,
+        );
+        let shown: Vec<usize> = (0..widths.len()).filter(|&i| widths[i] > 0).collect();
+        let rows: Vec<Row> = cells
+            .iter()
+            .enumerate()
+            .map(|(n, r)| {
+                Row::new(
+                    shown
+                        .iter()
+                        .map(|&c| Cell::from(clip(&r[c], widths[c])))
+                        .collect::<Vec<_>>(),
+                )
+                .style(if first + n == self.selected {
                     t.selected
                 } else {
                     t.text
@@ -493,16 +514,15 @@ impl Pane for SourcesPane {
             })
             .collect();
         f.render_widget(
-            Table::new(
-                rows,
-                [
-                    Constraint::Length(20),
-                    Constraint::Length(32),
-                    Constraint::Length(20),
-                    Constraint::Min(8),
-                ],
-            )
-            .header(Row::new(text::HEADER.map(Cell::from)).style(t.title)),
+            Table::new(rows, shown.iter().map(|&i| Constraint::Length(widths[i]))).header(
+                Row::new(
+                    shown
+                        .iter()
+                        .map(|&i| Cell::from(clip(text::HEADER[i], widths[i])))
+                        .collect::<Vec<_>>(),
+                )
+                .style(t.title),
+            ),
             list,
         );
         if let Some(lines) = details {

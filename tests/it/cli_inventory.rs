@@ -388,13 +388,9 @@ fn a_bogus_quantity_outlet_is_refused_by_source_add_set_and_config_import() {
     assert!(out.contains("source \"harbor\": updated"), "{out}");
 }
 
-/// Ctrl-C (SIGINT) during `lsbridge run primary` stops at the next page: the run is recorded
-/// Cancelled, the command prints the resume hint and exits 130, and the next run resumes
-/// from the checkpoint and completes.
-#[test]
-fn sigint_cancels_a_cli_run_at_the_next_page_and_the_next_run_resumes() {
-    use std::io::{BufRead, BufReader};
-    // Small pages and slow answers: the products phase takes many pages.
+/// A 3,000-product simulator with small pages and slow answers (the products phase takes many
+/// pages), and a source "syn" on it in `dir`. Keep the returned simulator alive.
+fn slow_synthetic_source(dir: &std::path::Path) -> SimProc {
     let sim = SimProc::start(&[
         "--store",
         "synthetic:3000",
@@ -404,8 +400,6 @@ fn sigint_cancels_a_cli_run_at_the_next_page_and_the_next_run_resumes() {
         "--faults",
         "latency_ms=25",
     ]);
-    let d = tempfile::tempdir().unwrap();
-    let dir = d.path();
     procs::ok(
         dir,
         &[
@@ -425,6 +419,19 @@ fn sigint_cancels_a_cli_run_at_the_next_page_and_the_next_run_resumes() {
         dir,
         &["source", "add", "--name", "syn", "--connection", "syn"],
     );
+    sim
+}
+
+/// Ctrl-C (SIGINT) during `lsbridge run primary` stops at the next page: the run is recorded
+/// Cancelled, the command prints the resume hint and exits 130, and the next run resumes
+/// from the checkpoint and completes.
+#[test]
+fn sigint_cancels_a_cli_run_at_the_next_page_and_the_next_run_resumes() {
+    use std::io::{BufRead, BufReader};
+    // Small pages and slow answers: the products phase takes many pages.
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let _sim = slow_synthetic_source(dir);
     let mut child = std::process::Command::new(procs::bin())
         .arg("--data-dir")
         .arg(dir)
@@ -916,36 +923,9 @@ fn job_event<'a>(v: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json:
 /// resumes from the checkpoint.
 #[test]
 fn sigint_after_a_jsonl_progress_line_cancels_the_run_and_the_next_run_resumes() {
-    let sim = SimProc::start(&[
-        "--store",
-        "synthetic:3000",
-        "--no-rate-limit",
-        "--page-cap",
-        "50",
-        "--faults",
-        "latency_ms=25",
-    ]);
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    procs::ok(
-        dir,
-        &[
-            "connection",
-            "add",
-            "--name",
-            "syn",
-            "--domain-prefix",
-            "synthetic",
-            "--token",
-            "sim-demo-token",
-            "--api-root",
-            &sim.origin,
-        ],
-    );
-    procs::ok(
-        dir,
-        &["source", "add", "--name", "syn", "--connection", "syn"],
-    );
+    let _sim = slow_synthetic_source(dir);
     let mut child = std::process::Command::new(procs::bin())
         .arg("--data-dir")
         .arg(dir)

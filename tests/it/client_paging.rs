@@ -153,10 +153,7 @@ async fn sim_10k() -> SimHandle {
 }
 
 async fn sim_of(products: u64) -> SimHandle {
-    let mut cfg = simkit::config(StoreSpec::Synthetic {
-        products,
-        seed: 42,
-    });
+    let mut cfg = simkit::config(StoreSpec::Synthetic { products, seed: 42 });
     cfg.clock = simkit::scaled_clock(50.0);
     SimHandle::start(cfg).await.expect("simulator")
 }

@@ -241,9 +241,8 @@ async fn absurd_retry_after_values_are_clamped_to_the_window() {
         let mut cfg = simkit::config(StoreSpec::Demo);
         // Time jumps to the end of each wait (see JumpClock): the six 300 s windows cost no
         // real time, and the gaps below are exactly what the client chose to wait.
-        cfg.clock = std::sync::Arc::new(lsbridge::clock::JumpClock::new(
-            std::time::SystemTime::now(),
-        ));
+        cfg.clock =
+            std::sync::Arc::new(lsbridge::clock::JumpClock::new(std::time::SystemTime::now()));
         let sim = SimHandle::start(cfg).await.expect("simulator");
         let mut e = engine::engine(&sim, |_| {});
         e.ctx = JobCtx::new(

@@ -136,7 +136,7 @@ impl Shared {
                     at: self.now.clone(),
                     run: *run,
                     source: name,
-                    kind: *kind,
+                    kind: Some(*kind),
                     level: *level,
                     line: line.clone(),
                 });

@@ -475,7 +475,19 @@ impl Engine {
                 let s = sources()?.by_name(&source).map_err(e)?;
                 let r =
                     import_file(store, &s, std::path::Path::new(&path), self.clock()).map_err(e)?;
-                Response::Message(r.summary())
+                // The summary, then every line not imported with its reason (as the CLI
+                // prints them), so a front end can show all of them.
+                let mut text = r.summary();
+                for x in &r.rejected {
+                    text.push_str(&format!("\nline {}: {}", x.line, x.reason));
+                }
+                for d in &r.duplicate_numbers {
+                    text.push_str(&format!(
+                        "\nline {}: FR {} is a Duplicate FR #: not imported",
+                        d.line, d.number
+                    ));
+                }
+                Response::Message(text)
             }
             Request::StartJob {
                 source,

@@ -57,11 +57,13 @@ pub enum Command {
     ImportFrs,
     Timeline,
     ToggleMouse,
+    /// Every status-bar message of this session (`:messages`).
+    Messages,
 }
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 46] = [
+    pub const ALL: [Command; 47] = [
         Command::Quit,
         Command::Back,
         Command::Help,
@@ -108,6 +110,7 @@ impl Command {
         Command::ImportFrs,
         Command::Timeline,
         Command::ToggleMouse,
+        Command::Messages,
     ];
 
     /// What it does, for the help overlay, the palette and the README.
@@ -159,6 +162,7 @@ impl Command {
             Command::ImportFrs => "import an FR file",
             Command::Timeline => "the FR's timeline",
             Command::ToggleMouse => "mouse on / off",
+            Command::Messages => "the messages of this session, in full",
         }
     }
 

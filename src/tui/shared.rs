@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use super::log_buffer::{LogBuffer, LogEntry};
 use crate::engine::{EngineEvent, JobKind};
+use crate::jobs::events::Level;
 use crate::jobs::{Counts, JobEvent, Outcome};
 use crate::source::Source;
 
@@ -36,6 +37,25 @@ impl JobView {
     }
 }
 
+/// A status-bar message as the message history keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// RFC 3339, from the front end's clock.
+    pub at: String,
+    pub kind: Flash,
+    pub text: String,
+}
+
+/// A text for the app to show in a scrollable popup (a report too long for the bar).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextPopup {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// Messages kept for `:messages`; older ones are dropped.
+pub const MESSAGES_KEPT: usize = 500;
+
 #[derive(Debug, Default)]
 pub struct Shared {
     pub sources: Vec<Source>,
@@ -54,6 +74,15 @@ pub struct Shared {
     pub now: String,
     /// Start-up notes (keys.toml problems, the demo's paths).
     pub notes: Vec<String>,
+    /// Every status-bar message of this session, oldest first (`:messages`).
+    pub messages: std::collections::VecDeque<Message>,
+    /// Counts status-bar messages, so the app can tell a new one arrived.
+    pub flash_seq: u64,
+    /// The terminal's width at the last draw (0 before the first), to tell whether a
+    /// message fits the status bar.
+    pub width: u16,
+    /// A text a pane asks the app to open in a popup (the app takes it after each action).
+    pub show: Option<TextPopup>,
 }
 
 impl Shared {
@@ -62,8 +91,51 @@ impl Shared {
         crate::frs::model::parse_time(&self.now).unwrap_or_else(std::time::SystemTime::now)
     }
 
+    /// Shows `msg` in the status bar and keeps it in the message history; an error also
+    /// goes to the Log, one entry per line.
     pub fn flash(&mut self, kind: Flash, msg: impl Into<String>) {
-        self.flash = Some((kind, msg.into()));
+        let msg = msg.into();
+        if kind == Flash::Error {
+            self.log_lines(Level::Error, &msg);
+        }
+        if self.messages.len() >= MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(Message {
+            at: self.now.clone(),
+            kind,
+            text: msg.clone(),
+        });
+        self.flash_seq += 1;
+        self.flash = Some((kind, msg));
+    }
+
+    /// The app's own lines in the Log (no job, no source), one entry per line of `text`.
+    pub fn log_lines(&mut self, level: Level, text: &str) {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            self.log.push(LogEntry {
+                seq: 0,
+                at: self.now.clone(),
+                run: 0,
+                source: String::new(),
+                kind: None,
+                level,
+                line: line.to_string(),
+            });
+        }
+    }
+
+    /// A report: its first line in the status bar (and history), every line in the Log
+    /// (`level`) and in a popup titled `title`.
+    pub fn report(&mut self, kind: Flash, title: &str, level: Level, text: &str) {
+        if kind != Flash::Error {
+            self.log_lines(level, text);
+        }
+        self.flash(kind, text);
+        self.show = Some(TextPopup {
+            title: title.to_string(),
+            lines: text.lines().map(str::to_string).collect(),
+        });
     }
 
     pub fn current_source(&self) -> Option<&Source> {

@@ -42,6 +42,7 @@ mod text {
     pub const IMPORT_TITLE: &str =
         " Import FRs from a JSON or CSV file (Enter imports, Esc cancels) ";
     pub const PATH_PROMPT: &str = "path: ";
+    pub const IMPORT_REPORT: &str = "FR import";
     pub const NO_PATH: &str = "type the path of a JSON or CSV file first";
     pub const NO_ROW: &str = "no FR selected";
     pub const SAMPLE_MARKER: &str = "sample FRs: ";
@@ -619,6 +620,14 @@ impl Pane for FrsPane {
                     ctx.info(text::action_done(&number, what));
                 }
             }
+            // An import's report: every line not imported with its reason, in a popup and
+            // in the Log.
+            (IMPORT, Response::Message(m)) if m.contains('\n') => ctx.shared.report(
+                crate::tui::shared::Flash::Info,
+                text::IMPORT_REPORT,
+                crate::jobs::events::Level::Warn,
+                &m,
+            ),
             (IMPORT | ACTION | SEND, Response::Message(m)) => ctx.info(m),
             (SEND, Response::Done) => {}
             (w, Response::Error(e)) if w == self.tag(LIST) => {

@@ -177,7 +177,7 @@ impl App {
         effects
     }
 
-    /// Opens what a pane asked to show, or a new message the status bar would cut.
+    /// Opens what a pane asked to show, or a new error the status bar would cut.
     fn show_in_full(&mut self, by_user: bool, seq: u64) {
         if let Some(t) = self.shared.show.take() {
             if self.popup.is_none() {
@@ -189,7 +189,9 @@ impl App {
         if !by_user || self.shared.flash_seq == seq || self.popup.is_some() {
             return;
         }
-        if let Some((_, msg)) = &self.shared.flash {
+        // Errors are what must not be lost: one the bar would cut opens whole. A long
+        // notice is cut with a mark and kept whole in the message history.
+        if let Some((super::shared::Flash::Error, msg)) = &self.shared.flash {
             if !super::view::flash_fits(&self.shared, msg) {
                 let lines = msg.lines().map(str::to_string).collect();
                 self.popup = Some(Popup::text(text::MESSAGE_TITLE, lines, 0));

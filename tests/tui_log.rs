@@ -250,3 +250,145 @@ async fn importing_bad_frs_shows_every_rejection_reason() {
         assert!(row.contains("warn "), "{row}");
     }
 }
+
+/// The Send FRs ids and the quantity outlet picked by name from lists read live from the
+/// store, by keys alone; the saved source has exactly the ids picked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_frs_ids_are_picked_from_the_stores_lists() {
+    use lsbridge::source::Sources;
+    let mut t = tui::demo().await;
+    let before = Sources::open(&t.store).unwrap().by_name("harbor").unwrap();
+    let conn = before
+        .connection
+        .clone()
+        .expect("the demo source has a connection");
+    let options = t.engine.store_options(&conn).await.expect("options");
+    assert!(!options.registers.is_empty() && !options.users.is_empty());
+    assert!(!options.taxes.is_empty() && !options.outlets.is_empty());
+
+    // A value other than the current one, whose name no other entry's text contains (so
+    // typing it in the filter leaves one row).
+    fn other<'a>(
+        all: &'a [(String, String, String)],
+        current: Option<&str>,
+    ) -> &'a (String, String, String) {
+        all.iter()
+            .find(|(id, name, _)| {
+                Some(id.as_str()) != current
+                    && all
+                        .iter()
+                        .filter(|(_, n, d)| {
+                            n.to_lowercase().contains(&name.to_lowercase())
+                                || d.to_lowercase().contains(&name.to_lowercase())
+                        })
+                        .count()
+                        == 1
+            })
+            .unwrap_or(&all[0])
+    }
+    let registers: Vec<_> = options
+        .registers
+        .iter()
+        .map(|r| {
+            let outlet = r.outlet_name.clone().unwrap_or_else(|| r.outlet_id.clone());
+            (r.id.clone(), r.name.clone(), format!("outlet {outlet}"))
+        })
+        .collect();
+    let users: Vec<_> = options
+        .users
+        .iter()
+        .map(|u| {
+            (
+                u.id.clone(),
+                u.name.clone(),
+                format!("{}, {}", u.username, u.account_type),
+            )
+        })
+        .collect();
+    let taxes: Vec<_> = options
+        .taxes
+        .iter()
+        .map(|x| (x.id.clone(), x.name.clone(), String::new()))
+        .collect();
+    let register = other(&registers, before.send_frs.register_id.as_deref()).clone();
+    let user = other(&users, before.send_frs.user_id.as_deref()).clone();
+    let tax = taxes[0].clone();
+
+    // Sources → edit → the Send FRs step (PgDn skips steps) → Register ID.
+    t.press("1e").await;
+    for _ in 0..7 {
+        t.key(KeyCode::PageDown);
+    }
+    t.key(KeyCode::Tab);
+    let step = t.screen(W, 40);
+    assert!(step.contains("Enter lists the store's registers"), "{step}");
+    assert!(!step.contains("lsbridge source options"), "{step}");
+
+    // Enter reads the lists and opens the registers, named, with their outlets.
+    t.key(KeyCode::Enter);
+    t.settle().await;
+    let list = t.screen(W, 40);
+    assert!(list.contains("Register ID · from the store of"), "{list}");
+    for (_, name, detail) in &registers {
+        assert!(list.contains(name.as_str()), "{name} missing\n{list}");
+        assert!(list.contains(detail.as_str()), "{detail} missing\n{list}");
+    }
+    snap!("wizard_pick_register", list);
+    // `/` filters as you type; Enter picks.
+    t.keys("/");
+    t.keys(&register.1);
+    t.key(KeyCode::Enter);
+    let picked = t.screen(W, 40);
+    assert!(picked.contains(&register.0), "{picked}");
+    assert!(!picked.contains("from the store of"), "{picked}");
+
+    // User ID: j/k move in the list.
+    t.key(KeyCode::Tab);
+    t.key(KeyCode::Enter);
+    t.settle().await;
+    let current = users
+        .iter()
+        .position(|(id, ..)| Some(id.as_str()) == before.send_frs.user_id.as_deref())
+        .unwrap_or(0);
+    let target = users.iter().position(|u| u.0 == user.0).unwrap();
+    let keys = if target >= current { "j" } else { "k" };
+    for _ in 0..target.abs_diff(current) {
+        t.keys(keys);
+    }
+    t.key(KeyCode::Enter);
+
+    // Tax ID: g to the first, Enter.
+    t.key(KeyCode::Tab);
+    t.key(KeyCode::Enter);
+    t.settle().await;
+    for _ in 0..taxes.len() {
+        t.keys("k");
+    }
+    t.key(KeyCode::Enter);
+
+    // Payment Type ID: a disabled one is refused with the reason.
+    if let Some(off) = options.payment_types.iter().find(|p| p.disabled) {
+        t.key(KeyCode::Tab);
+        t.key(KeyCode::Enter);
+        t.settle().await;
+        t.keys("/");
+        t.keys(&off.name);
+        t.key(KeyCode::Enter);
+        t.key(KeyCode::Esc);
+        t.key(KeyCode::Esc);
+        let refused = t.screen(W, 40);
+        assert!(refused.contains("disabled in the store"), "{refused}");
+    }
+
+    // Saved through the engine's validation: the ids picked, by id.
+    t.ctrl('s');
+    t.settle().await;
+    let after = Sources::open(&t.store).unwrap().by_name("harbor").unwrap();
+    assert_eq!(
+        after.send_frs.register_id.as_deref(),
+        Some(register.0.as_str())
+    );
+    assert_eq!(after.send_frs.user_id.as_deref(), Some(user.0.as_str()));
+    assert_eq!(after.send_frs.tax_id.as_deref(), Some(tax.0.as_str()));
+    assert!(t.screen(W, 40).contains("source harbor saved"));
+}

@@ -112,6 +112,11 @@ pub enum Request {
     Running,
     /// The next run of every scheduled integration (UTC times), soonest first.
     Schedules,
+    /// What Send FRs ids and the quantity outlet can be set to, read live from the store
+    /// through a connection (the names to pick from; `lsbridge source options`).
+    StoreOptions {
+        connection: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +169,7 @@ pub enum Response {
     Timeline(Vec<FrEvent>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
+    StoreOptions(crate::source::send_settings::StoreOptions),
     /// The request could not be done; one line saying what to do.
     Error(String),
 }
@@ -203,6 +209,28 @@ fn e<E: std::fmt::Display>(x: E) -> String {
 }
 
 impl Engine {
+    /// Every register, user, tax, payment type, shipping product and outlet of the store
+    /// behind `connection`, with names: what the front ends offer to pick from (the CLI's
+    /// `source options` prints the same lists).
+    pub async fn store_options(
+        &self,
+        connection: &str,
+    ) -> Result<crate::source::send_settings::StoreOptions, String> {
+        let conn = Connections::open(self.store())
+            .map_err(e)?
+            .get(connection)
+            .map_err(e)?;
+        let client = conn.client(self.client_options(connection)).map_err(e)?;
+        crate::source::send_settings::store_options(&client)
+            .await
+            .map_err(|err| {
+                format!(
+                    "cannot read the store's options through connection {connection:?}: {}",
+                    crate::excerpt::excerpt_n(&err.to_string(), 300)
+                )
+            })
+    }
+
     /// The one validation of [`crate::source::validate`], as the CLI runs it: settings that
     /// cannot work are refused, naming each. Ids given or changed (Send FRs ids, quantity
     /// outlets) are checked against the live store; ids not set yet are the status page's
@@ -514,6 +542,9 @@ impl Engine {
             }
             Request::Running => Response::Running(self.running()),
             Request::Schedules => Response::Schedules(self.schedules()?),
+            Request::StoreOptions { connection } => {
+                Response::StoreOptions(self.store_options(&connection).await?)
+            }
         })
     }
 }

@@ -319,6 +319,7 @@ impl Default for Keymap {
             b(X::Popup, C::Select, &[k(Enter)], true),
             b(X::Popup, C::Up, &[c('k'), k(Up)], false),
             b(X::Popup, C::Down, &[c('j'), k(Down)], false),
+            b(X::Popup, C::Filter, &[c('/')], false),
             b(X::Text, C::Back, &[k(Esc)], true),
             b(X::Text, C::Select, &[k(Enter)], true),
             b(X::Text, C::Right, &[k(Tab)], true),

@@ -2,4 +2,5 @@
 //! prompt field.
 
 pub mod form;
+pub mod pick;
 pub mod prompt;

@@ -18,7 +18,7 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 use crate::tui::widgets::form::wrap;
-use wizard::Wizard;
+use wizard::{PickNeed, Wizard};
 
 mod text {
     pub const QUIT_UNSAVED: &str = "the source wizard in Sources (1)";
@@ -79,6 +79,8 @@ const REMOVE: u32 = 1;
 const CONNECTIONS: u32 = 2;
 const TEMPLATES: u32 = 3;
 const SAVE: u32 = 4;
+/// The store's lists for the wizard's pick lists.
+const OPTIONS: u32 = 5;
 
 const CONFIRM_REMOVE: u32 = 1;
 const CONFIRM_DISCARD: u32 = 2;
@@ -89,6 +91,8 @@ pub struct SourcesPane {
     wizard: Option<Wizard>,
     /// The name being saved, to select it once saved.
     saving: Option<String>,
+    /// The connection whose store's lists are being read.
+    fetching: Option<String>,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -236,6 +240,25 @@ impl SourcesPane {
         let Some(w) = &mut self.wizard else {
             return false;
         };
+        if w.picking().is_some() {
+            w.pick_command(cmd);
+            return true;
+        }
+        if cmd == Command::Select {
+            match w.pick() {
+                PickNeed::NotAList => {}
+                PickNeed::Opened => return true,
+                PickNeed::Fetch(conn) => {
+                    self.fetching = Some(conn.clone());
+                    ctx.call(OPTIONS, Request::StoreOptions { connection: conn });
+                    return true;
+                }
+                PickNeed::NoConnection => {
+                    ctx.effects.push(Effect::Bell);
+                    return true;
+                }
+            }
+        }
         let others = &ctx.shared.sources;
         match cmd {
             Command::Right => w.next_field(others),
@@ -270,7 +293,9 @@ impl Pane for SourcesPane {
     }
 
     fn context(&self) -> Context {
-        if self.wizard.is_some() {
+        if let Some(c) = self.wizard.as_ref().and_then(Wizard::picking) {
+            c
+        } else if self.wizard.is_some() {
             Context::Text
         } else {
             Context::Sources
@@ -312,7 +337,11 @@ impl Pane for SourcesPane {
 
     fn text_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         if let Some(w) = &mut self.wizard {
-            w.key(key, &ctx.shared.sources);
+            if w.picking().is_some() {
+                w.pick_key(key);
+            } else {
+                w.key(key, &ctx.shared.sources);
+            }
         }
     }
 
@@ -388,6 +417,18 @@ impl Pane for SourcesPane {
                     ctx.error(m);
                 }
                 self.refresh(ctx);
+            }
+            (OPTIONS, Response::StoreOptions(o)) => {
+                if let (Some(w), Some(conn)) = (&mut self.wizard, self.fetching.take()) {
+                    w.set_store_options(conn, o);
+                }
+            }
+            (OPTIONS, Response::Error(e)) => {
+                self.fetching = None;
+                if let Some(w) = &mut self.wizard {
+                    w.store_options_failed(e.clone());
+                }
+                ctx.error(e);
             }
             (CONNECTIONS | TEMPLATES, Response::Error(e)) => {
                 if let Some(w) = &mut self.wizard {

@@ -186,7 +186,11 @@ impl App {
             }
             return;
         }
-        if !by_user || self.shared.flash_seq == seq || self.popup.is_some() {
+        if !by_user
+            || self.shared.flash_seq == seq
+            || self.shared.flash_seq == self.shared.shown_seq
+            || self.popup.is_some()
+        {
             return;
         }
         // Errors are what must not be lost: one the bar would cut opens whole. A long

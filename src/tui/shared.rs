@@ -81,6 +81,9 @@ pub struct Shared {
     /// The terminal's width at the last draw (0 before the first), to tell whether a
     /// message fits the status bar.
     pub width: u16,
+    /// `flash_seq` of the last error a pane shows in full itself (at its row or field), so
+    /// the app does not open it again in a popup.
+    pub shown_seq: u64,
     /// A text a pane asks the app to open in a popup (the app takes it after each action).
     pub show: Option<TextPopup>,
 }

@@ -765,7 +765,7 @@ impl Pane for MappingPane {
                 if let Some(g) = &mut self.grid {
                     g.save_failed(e.clone());
                 }
-                ctx.error(text::save_refused(&e));
+                ctx.error_shown(text::save_refused(&e));
             }
             (SAVE_SET, Response::Done) => {
                 if let Some(se) = &mut self.sets_editor {
@@ -780,7 +780,7 @@ impl Pane for MappingPane {
                     se.sending = None;
                     se.error = Some(e.clone());
                 }
-                ctx.error(e);
+                ctx.error_shown(e);
             }
             (w, r) if w >= SAMPLE => {
                 let k = (w - SAMPLE) as usize;

@@ -64,7 +64,7 @@ pub(crate) mod text {
     pub const STEP_ERROR: &str = " ✘";
     pub const KEYS: &str = "Tab/↓ next field · ←/→/Space choose · Enter next step · PgUp/PgDn step · Ctrl-s save · Esc cancel";
     pub const KEYS_LAST: &str =
-        "Tab/↓ next field · ←/→/Space choose · Enter picks an id from the store (else saves) · PgUp previous step · Ctrl-s save · Esc cancel";
+        "Tab/↓ next field · ←/→ choose · Enter picks an id / saves · PgUp back · Ctrl-s save · Esc cancel";
     pub const SAVING: &str = "saving…";
     pub const ERROR_MARK: &str = "✘ ";
 

@@ -119,6 +119,7 @@ impl Engine {
                 let kind = req.kind;
                 tokio::spawn(async move {
                     let mut run = None;
+                    let mut last_wait: Option<std::time::SystemTime> = None;
                     loop {
                         tokio::select! {
                             e = rx.recv() => {
@@ -132,13 +133,23 @@ impl Engine {
                                 engine.emit(EngineEvent::Job { source: source_id, kind, event: e });
                             }
                             n = notice_rx.recv() => {
-                                // Only waits are shown; retries are in the run's log already.
-                                if let (Some(ClientNotice::WaitingForRateLimit { until }), Some(r)) = (n, run) {
+                                if let (Some(ClientNotice::WaitingForRateLimit { until }), Some(r)) = (&n, run) {
                                     engine.emit(EngineEvent::Job {
                                         source: source_id,
                                         kind,
-                                        event: JobEvent::WaitingForRateLimit { run: r, until },
+                                        event: JobEvent::WaitingForRateLimit { run: r, until: *until },
                                     });
+                                }
+                                // Waits, 429s and retries in the live log (one line per wait,
+                                // not per request that waits).
+                                if let (Some(n), Some(r)) = (n, run) {
+                                    if let Some((level, line)) = notice_line(&n, &mut last_wait) {
+                                        engine.emit(EngineEvent::Job {
+                                            source: source_id,
+                                            kind,
+                                            event: JobEvent::Log { run: r, level, line },
+                                        });
+                                    }
                                 }
                             }
                         }
@@ -243,5 +254,54 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<(), 
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }
+    }
+}
+
+/// The live-log line of a client notice: a rate-limit wait (once per wait: requests that
+/// queue behind the same wait say nothing new), a 429, a retry.
+fn notice_line(
+    n: &ClientNotice,
+    last_wait: &mut Option<std::time::SystemTime>,
+) -> Option<(crate::jobs::events::Level, String)> {
+    use crate::jobs::events::Level;
+    let hms = |t: std::time::SystemTime| {
+        let s = crate::clock::rfc3339(t);
+        format!("{} UTC", s.get(11..19).unwrap_or(&s))
+    };
+    match n {
+        ClientNotice::WaitingForRateLimit { until } => {
+            let same = last_wait.is_some_and(|w| {
+                w.duration_since(*until)
+                    .or_else(|_| until.duration_since(w))
+                    .is_ok_and(|d| d < std::time::Duration::from_secs(1))
+            });
+            if same {
+                return None;
+            }
+            *last_wait = Some(*until);
+            Some((
+                Level::Info,
+                format!("rate limit: waiting until {} before the next request", hms(*until)),
+            ))
+        }
+        ClientNotice::RateLimited { what, until } => Some((
+            Level::Warn,
+            format!(
+                "429 Too Many Requests on {what}: waiting until {} (the store's Retry-After), then again",
+                hms(*until)
+            ),
+        )),
+        ClientNotice::Retrying {
+            what,
+            attempt,
+            cause,
+        } => Some((
+            Level::Warn,
+            format!(
+                "retrying {what} (attempt {} failed: {})",
+                attempt,
+                crate::excerpt::excerpt_n(cause, 200)
+            ),
+        )),
     }
 }

@@ -172,4 +172,9 @@ pub enum ClientNotice {
         attempt: u32,
         cause: String,
     },
+    /// The store answered 429 Too Many Requests; requests wait until `until`.
+    RateLimited {
+        what: String,
+        until: SystemTime,
+    },
 }

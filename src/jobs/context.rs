@@ -119,8 +119,8 @@ pub struct RunLog {
     seq: AtomicU64,
     events: Events,
     clock: SharedClock,
-    /// When the last progress line was written (they are throttled).
-    last_progress: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The phase and time of the last progress line (they are throttled per phase).
+    last_progress: std::sync::Mutex<Option<(&'static str, std::time::Instant)>>,
 }
 
 /// At most one progress line this often: a line per committed page, unless pages come
@@ -145,16 +145,18 @@ impl RunLog {
         })
     }
 
-    /// A progress line (a committed page, where the run is), throttled to one per
-    /// [`PROGRESS_LINE_EVERY`]; `line` is only built when it is written. Wall time, not the
-    /// job's clock: this is about what a person watching sees.
-    pub fn progress(&self, line: impl FnOnce() -> String) {
+    /// A progress line (a committed page, where the run is): the first of each phase, then
+    /// one per [`PROGRESS_LINE_EVERY`]; `line` is only built when it is written. Wall time,
+    /// not the job's clock: this is about what a person watching sees.
+    pub fn progress(&self, phase: &'static str, line: impl FnOnce() -> String) {
         let now = std::time::Instant::now();
         let due = match self.last_progress.lock() {
             Ok(mut last) => {
-                let due = last.is_none_or(|t| now.duration_since(t) >= PROGRESS_LINE_EVERY);
+                let due = last.is_none_or(|(p, t)| {
+                    p != phase || now.duration_since(t) >= PROGRESS_LINE_EVERY
+                });
                 if due {
-                    *last = Some(now);
+                    *last = Some((phase, now));
                 }
                 due
             }

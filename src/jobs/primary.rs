@@ -344,7 +344,7 @@ impl Run<'_> {
         self.progress("stock levels", *done);
         let read = *done;
         self.log
-            .progress(|| format!("stock levels: {read} records read"));
+            .progress("stock levels", || format!("stock levels: {read} records read"));
         if self.ctx.cancelled() {
             return Err(JobError::Setup("cancelled".into()));
         }
@@ -498,7 +498,7 @@ impl Run<'_> {
                 self.progress("products", done);
                 let c = self.counts;
                 let dry = self.opts.dry_run;
-                self.log.progress(|| {
+                self.log.progress("products", || {
                     format!(
                         "products: {done} read, page {}{}: {} new, {} updated, {} unchanged, {} skipped",
                         phase_after(page.next_after),

@@ -229,7 +229,7 @@ pub async fn run(
                 pool.commit(write)?;
                 checkpoints.save_secondary(source.id, &SecondaryCheckpoint { after: page.next_after })?;
             }
-            log.progress(|| {
+            log.progress("stock changes", || {
                 format!(
                     "stock changes: page {} {}: {} new, {} updated, {} unchanged, {} skipped",
                     page.next_after.map_or("at the start".to_string(), |v| format!("up to version {v}")),

@@ -314,9 +314,30 @@ async fn send_frs_ids_are_picked_from_the_stores_lists() {
     let user = other(&users, before.send_frs.user_id.as_deref()).clone();
     let tax = taxes[0].clone();
 
-    // Sources → edit → the Send FRs step (PgDn skips steps) → Register ID.
+    // Sources → edit → the Primary step (PgDn skips steps) → Outlet ID: the outlets by name.
     t.press("1e").await;
-    for _ in 0..7 {
+    for _ in 0..5 {
+        t.key(KeyCode::PageDown);
+    }
+    for _ in 0..3 {
+        t.key(KeyCode::Tab);
+    }
+    t.key(KeyCode::Enter);
+    t.settle().await;
+    let outlets = t.screen(W, 40);
+    assert!(outlets.contains("Outlet ID · from the store of"), "{outlets}");
+    for o in &options.outlets {
+        assert!(outlets.contains(o.name.as_str()), "{}\n{outlets}", o.name);
+    }
+    for _ in 0..options.outlets.len() {
+        t.keys("k");
+    }
+    t.key(KeyCode::Enter);
+    let outlet = options.outlets[0].id.clone();
+    assert!(t.screen(W, 40).contains(&outlet));
+
+    // On to the Send FRs step → Register ID.
+    for _ in 0..2 {
         t.key(KeyCode::PageDown);
     }
     t.key(KeyCode::Tab);
@@ -390,5 +411,9 @@ async fn send_frs_ids_are_picked_from_the_stores_lists() {
     );
     assert_eq!(after.send_frs.user_id.as_deref(), Some(user.0.as_str()));
     assert_eq!(after.send_frs.tax_id.as_deref(), Some(tax.0.as_str()));
+    assert_eq!(
+        after.primary.quantity_from,
+        lsbridge::source::QuantityFrom::Outlet(outlet)
+    );
     assert!(t.screen(W, 40).contains("source harbor saved"));
 }

@@ -325,7 +325,10 @@ async fn send_frs_ids_are_picked_from_the_stores_lists() {
     t.key(KeyCode::Enter);
     t.settle().await;
     let outlets = t.screen(W, 40);
-    assert!(outlets.contains("Outlet ID · from the store of"), "{outlets}");
+    assert!(
+        outlets.contains("Outlet ID · from the store of"),
+        "{outlets}"
+    );
     for o in &options.outlets {
         assert!(outlets.contains(o.name.as_str()), "{}\n{outlets}", o.name);
     }
@@ -416,4 +419,37 @@ async fn send_frs_ids_are_picked_from_the_stores_lists() {
         lsbridge::source::QuantityFrom::Outlet(outlet)
     );
     assert!(t.screen(W, 40).contains("source harbor saved"));
+}
+
+/// A Send FRs refusal is shown whole (a popup when the bar would cut it), and kept in the
+/// message history and the Log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_frs_refusal_is_shown_in_full() {
+    use lsbridge::engine::{EngineEvent, JobKind};
+    use lsbridge::tui::action::Action;
+    let mut t = tui::demo().await;
+    t.press("8").await;
+    t.screen(W, 30);
+    let reason = "Send FRs for harbor is not configured: Register ID, User ID and Tax ID missing; edit the source (e in Sources) and pick them on the Send FRs step";
+    t.driver.dispatch(Action::Engine(EngineEvent::Refused {
+        source: "harbor".into(),
+        kind: JobKind::SendFrs,
+        reason: reason.into(),
+    }));
+    let screen = t.screen(W, 30);
+    assert!(screen.contains("Refused"), "{screen}");
+    let squeeze = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect()
+    };
+    assert!(squeeze(&screen).contains(&squeeze(reason)), "{screen}");
+    t.key(KeyCode::Esc);
+    t.press("m").await;
+    assert!(squeeze(&t.screen(W, 30)).contains(&squeeze(reason)));
+    t.key(KeyCode::Esc);
+    t.press("6").await;
+    assert!(t
+        .screen(200, 30)
+        .contains("Send FRs for harbor is not configured"));
 }

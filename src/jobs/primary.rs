@@ -343,8 +343,9 @@ impl Run<'_> {
         *done += items.len() as u64;
         self.progress("stock levels", *done);
         let read = *done;
-        self.log
-            .progress("stock levels", || format!("stock levels: {read} records read"));
+        self.log.progress("stock levels", || {
+            format!("stock levels: {read} records read")
+        });
         if self.ctx.cancelled() {
             return Err(JobError::Setup("cancelled".into()));
         }

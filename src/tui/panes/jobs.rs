@@ -194,7 +194,16 @@ impl Pane for JobsPane {
                 ctx.call(SCHEDULES, Request::Schedules);
             }
             EngineEvent::DataChanged { .. } => ctx.call(SCHEDULES, Request::Schedules),
-            EngineEvent::Refused { reason, .. } => ctx.error(reason.clone()),
+            EngineEvent::Refused { reason, .. } => {
+                ctx.error(reason.clone());
+                // A refusal says what to do: shown whole when the bar would cut it.
+                if !crate::tui::view::flash_fits(ctx.shared, reason) {
+                    ctx.shared.show = Some(crate::tui::shared::TextPopup {
+                        title: "Refused".into(),
+                        lines: reason.lines().map(str::to_string).collect(),
+                    });
+                }
+            }
             _ => {}
         }
     }

@@ -131,7 +131,7 @@ fn required_ids(source: &Source) -> Result<Ids, JobError> {
     .collect();
     if !missing.is_empty() {
         return Err(JobError::Setup(format!(
-            "Send FRs for {} is not configured: {} missing; pick them from `lsbridge source options {}` and set them with `lsbridge source set`",
+            "Send FRs for {} is not configured: {} missing; pick them from the store's lists on the source's Send FRs step (TUI: e in Sources, Enter on each id), or from `lsbridge source options {}` and set them with `lsbridge source set`",
             source.name,
             missing.join(", "),
             source.name

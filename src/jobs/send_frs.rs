@@ -1128,6 +1128,10 @@ impl Job<'_> {
     /// sale exists, so the FR stays Processing, neither Processed nor sent again, and the
     /// next run asks again.
     async fn reconcile(&mut self, fr: &Fr, id: &str) -> Result<Option<Done>, JobError> {
+        self.log.info(format!(
+            "FR {}: reconciling: asking the store for sale {id} before sending again",
+            fr.number
+        ));
         match self.ctx.client.sale(id).await {
             Ok(Some(sale)) => match self.sale_is_for(fr, &sale) {
                 Ok(()) => {
@@ -1141,6 +1145,7 @@ impl Job<'_> {
                         "GET /sales/{id} answered with {why}: unclear whether this FR's sale exists; it stays Processing and the next run checks again before sending"
                     );
                     self.event(fr, kind::RECONCILE, &why)?;
+                    self.log.warn(format!("FR {}: {why}", fr.number));
                     Ok(Some(Done::Unresolved(why)))
                 }
             },
@@ -1151,6 +1156,7 @@ impl Job<'_> {
                     "cannot check sale {id} ({e}); the next run checks again before sending"
                 );
                 self.event(fr, kind::RECONCILE, &why)?;
+                self.log.warn(format!("FR {}: {why}", fr.number));
                 Ok(Some(Done::Unresolved(why)))
             }
         }

@@ -37,3 +37,4 @@ mod tui_mapping;
 mod tui_overview;
 mod tui_pool_frs;
 mod tui_sources;
+mod tui_sources_filter;

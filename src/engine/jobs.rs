@@ -357,18 +357,25 @@ fn notice_line(
             cause,
             delay,
             unreachable,
-        } => Some((
-            Level::Warn,
-            format!(
-                "{what}: {} (failed: {})",
-                JobEvent::retry_line(
-                    *attempt,
-                    u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    *unreachable,
-                    cause
-                ),
-                crate::excerpt::excerpt_n(cause, 200)
-            ),
-        )),
+        } => {
+            let line = JobEvent::retry_line(
+                *attempt,
+                u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                *unreachable,
+                cause,
+            );
+            // An answer's cause is in the line already; no answer says why here.
+            Some((
+                Level::Warn,
+                if *unreachable {
+                    format!(
+                        "{what}: {line} ({})",
+                        crate::excerpt::excerpt_n(cause, 200)
+                    )
+                } else {
+                    format!("{what}: {line}")
+                },
+            ))
+        }
     }
 }

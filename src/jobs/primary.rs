@@ -577,9 +577,10 @@ impl Run<'_> {
                     if !had_errors {
                         self.counts.skipped += 1;
                     }
+                    // Named by the store's SKU and title; the id only to find it.
                     self.problem(format!(
-                        "product {} ({:?}) has no SKU after mapping; skipped",
-                        p.id, p.name
+                        "product {:?} (store SKU {:?}, id {}) has no SKU after mapping; skipped",
+                        p.name, p.sku, p.id
                     ));
                     continue;
                 }

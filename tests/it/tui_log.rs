@@ -481,3 +481,86 @@ async fn a_send_frs_refusal_is_shown_in_full() {
         .screen(200, 30)
         .contains("Send FRs for harbor is not configured"));
 }
+
+/// During a run the Log says what the client is doing and names products as people know
+/// them: a 5xx retried, a 429 with the time it waits until, the rate-limit wait, a product
+/// not in the pool by SKU and title (not its UUID), and a progress line per page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_shows_retries_429s_waits_and_names_products_by_sku_and_title() {
+    use lsbridge::engine::{Request, Response};
+    use lsbridge::sim::{Fault, Faults};
+    let mut t = tui::demo().await;
+    let mut source = t.driver.app.shared.sources[0].clone();
+    source.secondary.allow_create_variant = false;
+    assert_eq!(
+        t.engine.handle(Request::SaveSource { source }).await,
+        Response::Done
+    );
+    t.press("5r").await;
+    let sim = t.sim.as_ref().expect("the demo simulator");
+    // A product the store gains after the Primary run: Secondary sees its stock first.
+    let id = sim.with_store(|s, rng| {
+        let mut p = s
+            .products
+            .iter()
+            .find(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
+            .cloned()
+            .unwrap();
+        p.id = "0a0a0a0a-0000-4000-8000-0000000000aa".into();
+        p.sku = "NEW-IN-STORE-1".into();
+        p.name = "Trail Lantern XL".into();
+        p.variant_parent_id = None;
+        s.add_product(p, 4.0, rng)
+    });
+    sim.set_faults(Faults {
+        script: [Fault::Status(503)].into(),
+        storm: 1,
+        storm_retry_after_secs: 1,
+        ..Faults::none()
+    });
+    t.press("jr").await;
+    let lines: Vec<(String, String)> = t
+        .driver
+        .app
+        .shared
+        .log
+        .iter()
+        .map(|e| (format!("{:?}", e.level), e.line.clone()))
+        .collect();
+    let find = |needle: &str| {
+        lines
+            .iter()
+            .find(|(_, l)| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in {lines:#?}"))
+            .clone()
+    };
+    let retry = find("retry 1 in");
+    assert_eq!(retry.0, "Warn", "{retry:?}");
+    assert!(retry.1.contains("503"), "{retry:?}");
+    let limited = find("429 Too Many Requests on ");
+    assert_eq!(limited.0, "Warn", "{limited:?}");
+    assert!(limited.1.contains("waiting until"), "{limited:?}");
+    find("rate limit: waiting until");
+    let named = find("NEW-IN-STORE-1");
+    assert!(
+        named
+            .1
+            .contains("product NEW-IN-STORE-1 (Trail Lantern XL) is not in the pool"),
+        "{named:?}"
+    );
+    assert!(!named.1.contains(&id), "{named:?}");
+    find("stock changes: page ");
+    // The Primary run before it: a line per phase at least, not only start and finish.
+    find("stock levels: ");
+    find("products: ");
+
+    // On screen, with the level as a word.
+    t.press("6").await;
+    let log = t.screen(200, 60);
+    let row = log
+        .lines()
+        .find(|l| l.contains("429 Too Many Requests"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(row.contains("warn "), "{row}");
+    assert!(row.contains("secondary"), "{row}");
+}

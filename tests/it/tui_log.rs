@@ -1,6 +1,8 @@
 //! The Log and the messages by keys alone: the Log scrolled back to its first line with
 //! every line drawn, a message too long for the status bar read in full (popup, message
-//! history, Log), and an FR import whose every rejected line is shown with its reason.
+//! history, Log), an FR import whose every rejected line is shown with its reason, the Send
+//! FRs ids picked from the store's lists, a refusal of a run the user started shown whole,
+//! and what a run tells the Log (retries, 429s, waits, pages, products by SKU and title).
 
 use crate::snap;
 use crate::support::tui;

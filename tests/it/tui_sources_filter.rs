@@ -3,6 +3,7 @@
 //! these panes), Enter keeps the filter, Esc clears it, and the hint bar offers `/ filter`
 //! only in panes that have one.
 
+use crate::snap;
 use crate::support::tui::{self, Tui};
 use crossterm::event::KeyCode;
 use lsbridge::connections::NewConnection;
@@ -89,6 +90,7 @@ async fn slash_filters_sources_as_you_type_and_typed_keys_run_nothing() {
     );
     assert!(t.driver.app.popup().is_none(), "{e}");
     assert!(e.contains("▏"), "the filter line has the cursor\n{e}");
+    snap!("sources_filter_typing", e);
 
     // d (delete) and q (quit) are typed too: nothing matches, nothing is asked or quit.
     t.keys("dq");

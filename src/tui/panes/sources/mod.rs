@@ -464,7 +464,9 @@ impl Pane for SourcesPane {
                 {
                     self.selected = i;
                 }
-                self.reselect(ctx);
+                if !self.filter.text().is_empty() {
+                    self.reselect(ctx);
+                }
             }
             (Reply::Remove, Response::Done) => {
                 ctx.info(text::REMOVED);

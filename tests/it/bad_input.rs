@@ -1527,11 +1527,19 @@ async fn wait_after_429(retry_after: &str) -> (Duration, usize) {
             .call::<Collection<Product>>(Req::get("/products"))
             .await
     });
-    // The one wait: move the clock to the time the client is waiting for.
-    let until = match rx.recv().await {
-        Some(ClientNotice::WaitingForRateLimit { until }) => until,
-        other => panic!("expected a rate-limit wait, got {other:?}"),
+    // The one wait: move the clock to the time the client is waiting for. The 429 itself
+    // is reported first (for the live log), with the same time.
+    let mut said_429 = None;
+    let until = loop {
+        match rx.recv().await {
+            Some(ClientNotice::RateLimited { until, .. }) if said_429.is_none() => {
+                said_429 = Some(until)
+            }
+            Some(ClientNotice::WaitingForRateLimit { until }) => break until,
+            other => panic!("expected a rate-limit wait, got {other:?}"),
+        }
     };
+    assert_eq!(said_429, Some(until), "the 429 is reported with its wait");
     clock.set(until);
     let res = call.await.expect("the client panicked");
     assert_eq!(

@@ -51,6 +51,30 @@ pub struct RunRecord {
     /// The [`process_instance`] that runs it (0 in records from before it was kept).
     #[serde(default)]
     pub owner: u64,
+    /// Each start of the run: one, unless it was resumed after an interruption or a
+    /// cancel. Empty in records from before attempts were kept ([`RunRecord::attempts`]
+    /// then reads one from the run's own times).
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+}
+
+/// One start of a run, to its end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub started_at: String,
+    /// When it ended. For an attempt whose process died, the time of the run's last log
+    /// line before it was resumed (its last sign of life); `None` when not known.
+    pub ended_at: Option<String>,
+    pub outcome: Outcome,
+}
+
+impl Attempt {
+    /// How long it ran; `None` while running or when an end is not known.
+    pub fn duration(&self) -> Option<Duration> {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        let (a, b) = (t(&self.started_at)?, t(self.ended_at.as_deref()?)?);
+        (b - a).to_std().ok()
+    }
 }
 
 impl RunRecord {
@@ -73,6 +97,80 @@ impl RunRecord {
             counts: Counts::default(),
             message: String::new(),
             owner: process_instance(),
+            attempts: Vec::new(),
+        }
+    }
+
+    /// Every attempt, oldest first: as recorded, or for a record from before attempts were
+    /// kept, one from the run's own start, end and outcome.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        if self.attempts.is_empty() {
+            return vec![Attempt {
+                started_at: self.started_at.clone(),
+                ended_at: self.ended_at.clone(),
+                outcome: self.outcome,
+            }];
+        }
+        self.attempts.clone()
+    }
+
+    /// A new attempt starts at `now` (the record is about to run). An earlier attempt that
+    /// never recorded its end (its process died) is closed as Interrupted at `last_seen`,
+    /// the run's last log line.
+    pub fn begin_attempt(&mut self, now: String, last_seen: Option<String>) {
+        if self.attempts.is_empty() && self.outcome != Outcome::Running {
+            // A record from before attempts were kept, resumed: its first attempt.
+            self.attempts.push(Attempt {
+                started_at: self.started_at.clone(),
+                ended_at: self.ended_at.clone().or(last_seen.clone()),
+                outcome: self.outcome,
+            });
+        }
+        if let Some(last) = self.attempts.last_mut() {
+            if last.ended_at.is_none() {
+                last.ended_at = last_seen.filter(|t| *t >= last.started_at);
+                last.outcome = Outcome::Interrupted;
+            }
+        }
+        self.attempts.push(Attempt {
+            started_at: if self.attempts.is_empty() {
+                self.started_at.clone()
+            } else {
+                now
+            },
+            ended_at: None,
+            outcome: Outcome::Running,
+        });
+    }
+
+    /// Whether `needle` (lower case) is in the run's source, integration (its key or its
+    /// label) or outcome (the run's or an attempt's): the History filter, for every front end.
+    pub fn matches(&self, needle: &str) -> bool {
+        let needle = needle.trim();
+        needle.is_empty()
+            || [
+                self.source.to_lowercase(),
+                self.kind.key().to_string(),
+                self.kind.label().to_lowercase(),
+                format!("{:?}", self.outcome).to_lowercase(),
+            ]
+            .into_iter()
+            // An attempt's outcome too: "interrupted" finds a run resumed since.
+            .chain(
+                self.attempts
+                    .iter()
+                    .map(|a| format!("{:?}", a.outcome).to_lowercase()),
+            )
+            .any(|s| s.contains(needle))
+    }
+
+    /// Copies the run's end (`ended_at`, `outcome`) to its current attempt.
+    pub fn end_attempt(&mut self) {
+        if let Some(last) = self.attempts.last_mut() {
+            if last.ended_at.is_none() {
+                last.ended_at = self.ended_at.clone();
+                last.outcome = self.outcome;
+            }
         }
     }
 
@@ -82,6 +180,9 @@ impl RunRecord {
         if self.outcome == Outcome::Running && self.owner != process_instance() {
             self.outcome = Outcome::Interrupted;
             self.message = INTERRUPTED.to_string();
+            if let Some(last) = self.attempts.last_mut().filter(|a| a.ended_at.is_none()) {
+                last.outcome = Outcome::Interrupted;
+            }
         }
         self
     }
@@ -137,6 +238,15 @@ impl Runs {
 
     pub fn log(&self, run: u64, seq: u64, line: &LogLine) -> Result<(), StoreError> {
         self.logs.put(&keys::u64_u64(run, seq), line).map(|_| ())
+    }
+
+    /// The run's last log line (one read, from the end).
+    pub fn last_line(&self, run: u64) -> Result<Option<LogLine>, StoreError> {
+        self.logs
+            .scan_prefix(keys::u64_prefix(run))
+            .next_back()
+            .transpose()
+            .map(|l| l.map(|(_, v)| v))
     }
 
     pub fn lines(&self, run: u64) -> Result<Vec<LogLine>, StoreError> {

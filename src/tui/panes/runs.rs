@@ -1,33 +1,63 @@
-//! History: every recorded run (kind, source, start, end, outcome, counts), and a run's
-//! stored log on Enter.
+//! History: every recorded run (kind, source, start, end, duration, outcome, counts), one
+//! row per attempt (a run resumed after an interruption or a cancel shows each start with
+//! its own end and duration), `/` filtering as you type by source, integration or outcome,
+//! and a run's stored log on Enter.
 
 use crate::tui::panes::ReplyId;
-use ratatui::layout::{Constraint, Rect};
+use crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
+use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, Request, Response};
 use crate::jobs::events::Level;
-use crate::jobs::runs::{LogLine, RunRecord};
+use crate::jobs::runs::{Attempt, LogLine, RunRecord};
 use crate::jobs::Outcome;
 use crate::tui::command::Command;
+use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 use crate::tui::widgets::columns::{clip, fit, sized};
+use crate::tui::widgets::prompt::{clear_line, prompt_line};
 
 mod text {
     pub const TITLE: &str = " History ";
     pub const EMPTY: &str = "No runs recorded yet. Run a job in Jobs (5).";
-    pub const HEADER: [&str; 6] = [
+    pub const HEADER: [&str; 8] = [
         "run",
         "kind",
         "source",
         "started (UTC)",
+        "ended",
+        "took",
         "outcome",
         "summary",
     ];
     pub const LOG_EMPTY: &str = "This run has no stored log lines.";
+    pub const FILTER_PROMPT: &str = "/ source, integration or outcome: ";
+    pub const FILTER_CLEARED: &str = "filter cleared";
+    /// An attempt still running, or one whose end is not known.
+    pub const RUNNING: &str = "running";
+    pub const UNKNOWN: &str = "?";
+
+    pub fn title(filter: &str, shown: usize, total: usize) -> String {
+        if filter.is_empty() {
+            " History ".to_string()
+        } else {
+            format!(" History · matching \"{filter}\" · {shown} of {total} runs ")
+        }
+    }
+
+    pub fn no_match(filter: &str, back: &str) -> String {
+        format!("No run matches \"{filter}\" (source, integration or outcome). {back} clears the filter.")
+    }
+
+    /// What an earlier attempt's row says instead of the run's summary.
+    pub fn resumed(n: usize, of: usize) -> String {
+        format!("attempt {n} of {of}; resumed by the next")
+    }
 }
 
 super::reply_ids! {
@@ -41,14 +71,131 @@ super::reply_ids! {
 #[derive(Default)]
 pub struct RunsPane {
     runs: Vec<RunRecord>,
+    /// The rows shown: (index into `runs`, attempt index), newest run first and each run's
+    /// latest attempt first.
+    rows: Vec<(usize, usize)>,
     selected: usize,
+    /// The applied filter, and the line while it has focus.
+    filter: String,
+    editing: Option<TextArea<'static>>,
+    /// The run whose log was asked for.
+    opening: Option<u64>,
     /// The open run's log and the scroll position in it.
     open: Option<(u64, Vec<LogLine>, usize)>,
+}
+
+/// "1.4s", "3m05s", "2h07m".
+pub fn took(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// An end time next to its start: the time of day when on the same day, else the date too.
+fn ended(a: &Attempt) -> String {
+    match (&a.ended_at, a.outcome) {
+        (None, Outcome::Running) => text::RUNNING.to_string(),
+        (None, _) => text::UNKNOWN.to_string(),
+        (Some(e), _) => {
+            let same_day = e.get(..10) == a.started_at.get(..10);
+            let (from, to) = if same_day { (11, 19) } else { (0, 19) };
+            e.get(from..to).unwrap_or(e).replace('T', " ")
+        }
+    }
+}
+
+impl RunsPane {
+    /// The rows again after the runs or the filter changed; the selection stays on its run
+    /// when that run is still shown.
+    fn reindex(&mut self) {
+        let keep = self
+            .rows
+            .get(self.selected)
+            .and_then(|(r, a)| self.runs.get(*r).map(|run| (run.id, *a)));
+        let needle = self.filter.trim().to_lowercase();
+        self.rows = self
+            .runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.matches(&needle))
+            .flat_map(|(i, r)| (0..r.attempts().len()).rev().map(move |a| (i, a)))
+            .collect();
+        if let Some((id, a)) = keep {
+            if let Some(pos) = self
+                .rows
+                .iter()
+                .position(|(r, x)| self.runs.get(*r).is_some_and(|run| run.id == id) && *x == a)
+            {
+                self.selected = pos;
+            }
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    fn set_filter(&mut self, typed: String) {
+        if typed != self.filter {
+            self.filter = typed;
+            self.selected = 0;
+            self.reindex();
+        }
+    }
+
+    fn render_log(&self, f: &mut Frame, area: Rect, ui: &Ui) -> bool {
+        let t = ui.theme;
+        let Some((id, lines, scroll)) = &self.open else {
+            return false;
+        };
+        let back = ui.keymap.shown(Context::Runs, Command::Back);
+        let block = pane_block(format!(" Run {id} log ({back} back) "), t);
+        if lines.is_empty() {
+            f.render_widget(
+                Paragraph::new(text::LOG_EMPTY).style(t.dim).block(block),
+                area,
+            );
+            return true;
+        }
+        let h = area.height.saturating_sub(2) as usize;
+        let view: Vec<Line> = lines
+            .iter()
+            .skip(*scroll)
+            .take(h)
+            .map(|l| {
+                let st = match l.level {
+                    Level::Info => t.text,
+                    Level::Warn => t.warn,
+                    Level::Error => t.error,
+                };
+                Line::from(vec![
+                    Span::styled(format!("{} ", l.at.get(11..19).unwrap_or("")), t.dim),
+                    Span::styled(l.line.clone(), st),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(view).block(block), area);
+        true
+    }
 }
 
 impl Pane for RunsPane {
     fn id(&self) -> PaneId {
         PaneId::Runs
+    }
+
+    fn has_filter(&self) -> bool {
+        true
+    }
+
+    fn context(&self) -> Context {
+        if self.editing.is_some() {
+            Context::Text
+        } else {
+            Context::Runs
+        }
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
@@ -62,6 +209,24 @@ impl Pane for RunsPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
+        if let Some(ta) = &mut self.editing {
+            match cmd {
+                Command::ClearLine => {
+                    clear_line(ta);
+                    self.set_filter(String::new());
+                }
+                Command::Select | Command::Save => self.editing = None,
+                Command::Back => {
+                    self.editing = None;
+                    self.set_filter(String::new());
+                    ctx.info(text::FILTER_CLEARED);
+                }
+                // Ctrl-c still quits; every other key stays in the line.
+                Command::Quit => return false,
+                _ => {}
+            }
+            return true;
+        }
         if let Some((_, lines, scroll)) = &mut self.open {
             match cmd {
                 Command::Back => self.open = None,
@@ -75,7 +240,7 @@ impl Pane for RunsPane {
             }
             return true;
         }
-        let n = self.runs.len();
+        let n = self.rows.len();
         match cmd {
             Command::Up => self.selected = self.selected.saturating_sub(1),
             Command::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
@@ -84,13 +249,36 @@ impl Pane for RunsPane {
             Command::Top => self.selected = 0,
             Command::Bottom => self.selected = n.saturating_sub(1),
             Command::Select => {
-                if let Some(r) = self.runs.get(self.selected) {
-                    ctx.call(Reply::Log, Request::RunLog { run: r.id });
+                let run = self
+                    .rows
+                    .get(self.selected)
+                    .and_then(|(r, _)| self.runs.get(*r))
+                    .map(|r| r.id);
+                if let Some(run) = run {
+                    self.opening = Some(run);
+                    ctx.call(Reply::Log, Request::RunLog { run });
                 }
+            }
+            Command::Filter => {
+                let mut t = TextArea::default();
+                t.insert_str(&self.filter);
+                self.editing = Some(t);
+            }
+            Command::Back if !self.filter.is_empty() => {
+                self.set_filter(String::new());
+                ctx.info(text::FILTER_CLEARED);
             }
             _ => return false,
         }
         true
+    }
+
+    fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+        if let Some(t) = &mut self.editing {
+            t.input(key);
+            let typed = t.lines().join("");
+            self.set_filter(typed);
+        }
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {
@@ -100,11 +288,11 @@ impl Pane for RunsPane {
         match (what, response) {
             (Reply::Runs, Response::Runs(r)) => {
                 self.runs = r;
-                self.selected = self.selected.min(self.runs.len().saturating_sub(1));
+                self.reindex();
             }
             (Reply::Log, Response::Log(lines)) => {
-                if let Some(r) = self.runs.get(self.selected) {
-                    self.open = Some((r.id, lines, 0));
+                if let Some(id) = self.opening.take() {
+                    self.open = Some((id, lines, 0));
                 }
             }
             (_, Response::Error(e)) => ctx.error(e.to_string()),
@@ -122,82 +310,112 @@ impl Pane for RunsPane {
 
     fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        if let Some((id, lines, scroll)) = &self.open {
-            let back = ui
-                .keymap
-                .shown(crate::tui::keymap::Context::Runs, Command::Back);
-            let block = pane_block(format!(" Run {id} log ({back} back) "), t);
-            if lines.is_empty() {
-                f.render_widget(
-                    Paragraph::new(text::LOG_EMPTY).style(t.dim).block(block),
-                    area,
-                );
-                return;
-            }
-            let h = area.height.saturating_sub(2) as usize;
-            let view: Vec<Line> = lines
+        if self.render_log(f, area, ui) {
+            return;
+        }
+        let title = if self.filter.is_empty() {
+            text::TITLE.to_string()
+        } else {
+            let shown = self
+                .runs
                 .iter()
-                .skip(*scroll)
-                .take(h)
-                .map(|l| {
-                    let st = match l.level {
-                        Level::Info => t.text,
-                        Level::Warn => t.warn,
-                        Level::Error => t.error,
-                    };
-                    Line::from(vec![
-                        Span::styled(format!("{} ", l.at.get(11..19).unwrap_or("")), t.dim),
-                        Span::styled(l.line.clone(), st),
-                    ])
-                })
-                .collect();
-            f.render_widget(Paragraph::new(view).block(block), area);
-            return;
+                .filter(|r| r.matches(&self.filter.trim().to_lowercase()))
+                .count();
+            text::title(&self.filter, shown, self.runs.len())
+        };
+        let block = pane_block(title, t);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let (list, line) = if self.editing.is_some() {
+            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            (a, Some(b))
+        } else {
+            (inner, None)
+        };
+        if let (Some(line), Some(ta)) = (line, &self.editing) {
+            f.render_widget(prompt_line(text::FILTER_PROMPT, ta, t), line);
         }
-        let block = pane_block(text::TITLE, t);
         if self.runs.is_empty() {
-            f.render_widget(Paragraph::new(text::EMPTY).style(t.dim).block(block), area);
+            f.render_widget(Paragraph::new(text::EMPTY).style(t.dim), list);
             return;
         }
-        let h = area.height.saturating_sub(3) as usize;
+        if self.rows.is_empty() {
+            let back = ui.keymap.shown(Context::Runs, Command::Back);
+            f.render_widget(
+                Paragraph::new(text::no_match(&self.filter, &back))
+                    .style(t.dim)
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
+            return;
+        }
+        let h = list.height.saturating_sub(1) as usize;
         let first = self.selected.saturating_sub(h.saturating_sub(1));
-        // Narrow terminals keep the outcome and its summary; the names give way first.
-        let cells: Vec<(Vec<(String, ratatui::style::Style)>, ratatui::style::Style)> = self
-            .runs
+        let style_of = |o: Outcome| match o {
+            Outcome::Ok => t.ok,
+            Outcome::Partial => t.warn,
+            Outcome::Running => t.accent,
+            Outcome::Failed | Outcome::Cancelled | Outcome::Interrupted => t.error,
+        };
+        // Narrow terminals keep the outcome, its summary and how long it took; the names
+        // give way first.
+        type Cells = Vec<(String, ratatui::style::Style)>;
+        let cells: Vec<(Cells, ratatui::style::Style)> = self
+            .rows
             .iter()
             .enumerate()
             .skip(first)
             .take(h)
-            .map(|(i, r)| {
-                let st = match r.outcome {
-                    Outcome::Ok => t.ok,
-                    Outcome::Partial => t.warn,
-                    Outcome::Running => t.accent,
-                    Outcome::Failed | Outcome::Cancelled | Outcome::Interrupted => t.error,
-                };
+            .filter_map(|(i, (r, a))| {
+                let r = self.runs.get(*r)?;
+                let attempts = r.attempts();
+                let attempt = attempts.get(*a)?;
+                let last = *a + 1 == attempts.len();
                 let row_st = if i == self.selected {
                     t.selected
                 } else {
                     t.text
                 };
+                let run = if attempts.len() > 1 {
+                    format!("{}.{}", r.id, a + 1)
+                } else {
+                    r.id.to_string()
+                };
+                // The run's outcome on its last attempt (it reads Interrupted there when
+                // its process died); an earlier attempt's own outcome.
+                let outcome = if last { r.outcome } else { attempt.outcome };
+                let summary = if last {
+                    r.message.lines().next().unwrap_or("").to_string()
+                } else {
+                    text::resumed(a + 1, attempts.len())
+                };
                 let cells = vec![
-                    (r.id.to_string(), row_st),
+                    (run, row_st),
                     (
                         format!("{}{}", r.kind.key(), if r.dry_run { " (dry)" } else { "" }),
                         row_st,
                     ),
                     (r.source.clone(), row_st),
                     (
-                        r.started_at
+                        attempt
+                            .started_at
                             .get(..19)
-                            .unwrap_or(&r.started_at)
+                            .unwrap_or(&attempt.started_at)
                             .replace('T', " "),
                         row_st,
                     ),
-                    (format!("{:?}", r.outcome), st),
-                    (r.message.lines().next().unwrap_or("").to_string(), row_st),
+                    (ended(attempt), row_st),
+                    (
+                        attempt
+                            .duration()
+                            .map(took)
+                            .unwrap_or_else(|| "—".to_string()),
+                        row_st,
+                    ),
+                    (format!("{outcome:?}"), style_of(outcome)),
+                    (summary, row_st),
                 ];
-                (cells, row_st)
+                Some((cells, row_st))
             })
             .collect();
         let plain: Vec<Vec<String>> = cells
@@ -207,17 +425,19 @@ impl Pane for RunsPane {
         let widths = fit(
             &sized(
                 &[
-                    (3, 8, 3),
-                    (7, 16, 4),
-                    (6, 14, 5),
-                    (19, 19, 2),
+                    (3, 8, 5),
+                    (7, 16, 6),
+                    (6, 14, 7),
+                    (19, 19, 3),
+                    (5, 19, 4),
+                    (4, 8, 2),
                     (6, 11, 0),
                     (10, 400, 1),
                 ],
                 &text::HEADER,
                 &plain,
             ),
-            area.width.saturating_sub(2),
+            list.width,
             1,
         );
         let shown: Vec<usize> = (0..widths.len()).filter(|&i| widths[i] > 0).collect();
@@ -235,18 +455,45 @@ impl Pane for RunsPane {
             })
             .collect();
         f.render_widget(
-            Table::new(rows, shown.iter().map(|&i| Constraint::Length(widths[i])))
-                .header(
-                    Row::new(
-                        shown
-                            .iter()
-                            .map(|&i| Cell::from(clip(text::HEADER[i], widths[i])))
-                            .collect::<Vec<_>>(),
-                    )
-                    .style(t.title),
+            Table::new(rows, shown.iter().map(|&i| Constraint::Length(widths[i]))).header(
+                Row::new(
+                    shown
+                        .iter()
+                        .map(|&i| Cell::from(clip(text::HEADER[i], widths[i])))
+                        .collect::<Vec<_>>(),
                 )
-                .block(block),
-            area,
+                .style(t.title),
+            ),
+            list,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        assert_eq!(took(Duration::from_millis(1400)), "1.4s");
+        assert_eq!(took(Duration::from_secs(185)), "3m05s");
+        assert_eq!(took(Duration::from_secs(7620)), "2h07m");
+    }
+
+    #[test]
+    fn an_end_on_another_day_shows_its_date() {
+        let a = Attempt {
+            started_at: "2026-03-01T23:59:00Z".into(),
+            ended_at: Some("2026-03-02T00:01:30Z".into()),
+            outcome: Outcome::Ok,
+        };
+        assert_eq!(ended(&a), "2026-03-02 00:01:30");
+        assert_eq!(a.duration(), Some(Duration::from_secs(150)));
+        let same = Attempt {
+            ended_at: Some("2026-03-01T23:59:07Z".into()),
+            ..a
+        };
+        assert_eq!(ended(&same), "23:59:07");
     }
 }

@@ -22,6 +22,7 @@ use crate::tui::view::pane_block;
 use crate::tui::widgets::prompt::prompt_line;
 
 mod detail;
+mod filter;
 
 mod text {
     use crate::frs::FrStatus;
@@ -32,9 +33,10 @@ mod text {
     pub const NO_SOURCE: &str =
         "No source selected. Add or pick one in Sources (1); its fulfillment requests show here.";
     pub const LOADING: &str = "Loading fulfillment requests…";
-    pub const HEADER: [&str; 6] = [
+    pub const HEADER: [&str; 7] = [
         "Number",
         "Status",
+        "Customer",
         "Items",
         "Earliest send (UTC)",
         "Sale",
@@ -153,6 +155,8 @@ pub struct FrsPane {
     /// The FR a pending cancel confirmation is about.
     cancel: Option<(u32, String)>,
     next_token: u32,
+    /// The search and the order of the rows.
+    query: filter::Query,
     /// The FR an action was sent for, and what it was.
     acting: Option<(String, FrAction)>,
 }
@@ -175,6 +179,7 @@ impl Default for FrsPane {
             prompt: None,
             cancel: None,
             next_token: 0,
+            query: filter::Query::default(),
             acting: None,
         }
     }
@@ -252,17 +257,17 @@ impl FrsPane {
 
     /// Recomputes counts and the filtered rows, keeping the selected FR selected.
     fn reindex(&mut self, keep: Option<String>) {
-        self.counts = [0; FrStatus::ALL.len()];
-        for f in &self.frs {
-            self.counts[status_index(f.status)] += 1;
-        }
+        // The counts are of the FRs the search matches; the rows also pass the status filter.
+        let (matching, counts) = self.query.rows(&self.frs);
+        self.counts = counts;
         let want = self.status_filter();
-        self.visible = self
-            .frs
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| want.is_none_or(|s| f.status == s))
-            .map(|(i, _)| i)
+        self.visible = matching
+            .into_iter()
+            .filter(|i| {
+                self.frs
+                    .get(*i)
+                    .is_some_and(|f| want.is_none_or(|s| f.status == s))
+            })
             .collect();
         if let Some(n) = keep {
             if let Some(pos) = self
@@ -332,12 +337,12 @@ impl FrsPane {
                     );
                 }
             }
-            Command::Back if self.filter != 0 => {
+            Command::Back if self.filter != 0 && !self.query.is_filtered() => {
                 self.filter = 0;
                 self.reindex(self.selected_fr().map(|f| f.number.clone()));
                 ctx.info(text::filter(None));
             }
-            _ => return false,
+            c => return self.query_command(c, ctx),
         }
         self.top = clamp_top(self.top, self.selected, page, n);
         true
@@ -409,12 +414,27 @@ impl FrsPane {
     fn render_list(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let title = match &self.source {
-            Some(s) if self.loaded => text::title(s, self.frs.len()),
+            Some(s) if self.loaded => {
+                format!(
+                    "{}{} ",
+                    text::title(s, self.frs.len()).trim_end(),
+                    self.query.describe()
+                )
+            }
             _ => text::TITLE.to_string(),
         };
         let block = pane_block(title, t);
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         f.render_widget(block, area);
+        if self.query.editing() && inner.height > 1 {
+            inner.height -= 1;
+            let line = Rect {
+                y: inner.y + inner.height,
+                height: 1,
+                ..inner
+            };
+            self.query.render_line(f, line, ui);
+        }
         let message = |f: &mut Frame, msg: String, style: ratatui::style::Style, r: Rect| {
             f.render_widget(
                 Paragraph::new(msg).style(style).wrap(Wrap { trim: true }),
@@ -441,6 +461,10 @@ impl FrsPane {
         ])
         .areas(inner);
         f.render_widget(Paragraph::new(bar_lines), bar);
+        if self.visible.is_empty() && self.query.is_filtered() {
+            let back = ui.keymap.shown(Context::Frs, Command::Back);
+            return message(f, self.query.no_match(&back), t.dim, list);
+        }
         if self.visible.is_empty() {
             let status = self.status_filter().unwrap_or(FrStatus::Unprocessed);
             return message(f, text::none_in(status), t.dim, list);
@@ -470,6 +494,7 @@ impl FrsPane {
                 let row = Row::new(vec![
                     Cell::from(fr.number.as_str()),
                     Cell::from(Span::styled(fr.status.label(), status_style)),
+                    Cell::from(crate::frs::query::customer(fr)),
                     Cell::from(Line::from(fr.items.len().to_string()).alignment(Alignment::Right)),
                     Cell::from(short_time(&fr.earliest_send)),
                     Cell::from(sale),
@@ -487,6 +512,7 @@ impl FrsPane {
             [
                 Constraint::Length(16),
                 Constraint::Length(24),
+                Constraint::Length(18),
                 Constraint::Length(5),
                 Constraint::Length(19),
                 Constraint::Length(12),
@@ -559,8 +585,12 @@ impl Pane for FrsPane {
         PaneId::Frs
     }
 
+    fn has_filter(&self) -> bool {
+        true
+    }
+
     fn context(&self) -> Context {
-        if self.prompt.is_some() {
+        if self.prompt.is_some() || self.query.editing() {
             Context::Text
         } else {
             Context::Frs
@@ -604,6 +634,9 @@ impl Pane for FrsPane {
             }
             return true;
         }
+        if self.query.editing() {
+            return self.query_command(cmd, ctx);
+        }
         if let Some(done) = self.action_command(cmd, ctx) {
             return done;
         }
@@ -614,6 +647,10 @@ impl Pane for FrsPane {
                     true
                 }
                 Command::Select | Command::Timeline => true,
+                Command::Filter | Command::CycleSort | Command::ReverseSort => {
+                    self.detail = None;
+                    self.query_command(cmd, ctx)
+                }
                 c => d.scroll(c),
             };
         }
@@ -623,6 +660,8 @@ impl Pane for FrsPane {
     fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
         if let Some(t) = &mut self.prompt {
             t.input(key);
+        } else if self.query.key(key) == filter::Did::Changed {
+            self.requeried();
         }
     }
 

@@ -17,7 +17,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, Integration, Request, Response};
+use crate::engine::{EngineEvent, Integration, OutletView, Request, Response};
 use crate::mapping::FieldValue;
 use crate::pool::{PoolItem, PoolSort};
 use crate::tui::command::Command;
@@ -38,9 +38,10 @@ mod text {
         "No source selected. Add or pick one in Sources (1); its inventory pool shows here.";
     pub const LOADING: &str = "Loading the pool…";
     pub const LOADING_ROW: &str = "…";
-    pub const HEADER: [&str; 10] = [
+    pub const HEADER: [&str; 11] = [
         "SKU",
         "Title",
+        "Options",
         "Quantity",
         "Committed",
         "Available",
@@ -133,6 +134,7 @@ super::reply_ids! {
     enum Reply {
         Count = 1,
         Page = 2,
+        Outlets = 3,
     }
 }
 
@@ -166,6 +168,9 @@ pub struct PoolPane {
     error: Option<String>,
     editing: Option<TextArea<'static>>,
     detail: Option<detail::Detail>,
+    /// The source's outlets by name (asked for when a detail first opens), or why not.
+    outlets: Option<Result<Vec<OutletView>, String>>,
+    pending_outlets: Option<Fresh<Reply>>,
 }
 
 impl Default for PoolPane {
@@ -188,6 +193,8 @@ impl Default for PoolPane {
             error: None,
             editing: None,
             detail: None,
+            outlets: None,
+            pending_outlets: None,
         }
     }
 }
@@ -381,7 +388,12 @@ impl PoolPane {
                     return true;
                 }
                 match self.row(self.selected) {
-                    Some(item) => self.detail = Some(detail::Detail::new(item.clone())),
+                    Some(item) => {
+                        let mut d = detail::Detail::new(item.clone());
+                        d.set_outlets(self.outlets.clone());
+                        self.detail = Some(d);
+                        self.ask_outlets(ctx);
+                    }
                     None => ctx.info(text::NOT_LOADED),
                 }
                 return true;
@@ -479,14 +491,15 @@ impl PoolPane {
             &[
                 Col::new(10, 18, 0),
                 Col::new(20, 20, 1),
+                Col::new(8, 24, 6),
                 Col::new(8, 8, 2),
                 Col::new(9, 9, 5),
                 Col::new(9, 9, 4),
-                Col::new(8, 8, 6),
                 Col::new(8, 8, 7),
-                Col::new(6, 12, 8),
+                Col::new(8, 8, 8),
+                Col::new(6, 12, 9),
                 Col::new(4, 4, 3),
-                Col::new(8, 8, 9),
+                Col::new(8, 8, 10),
             ],
             list.width.saturating_sub(1),
             1,
@@ -507,12 +520,13 @@ impl PoolPane {
                 let cells = [
                     Cell::from(clip(&item.sku, widths[0])),
                     Cell::from(clip(&plain(f.get("Title")), widths[1])),
+                    Cell::from(clip(&crate::pool::options::options_line(item), widths[2])),
                     right(plain(f.get("Quantity"))),
                     right(committed),
                     right(available),
                     right(money(f.get("Cost"))),
                     right(money(f.get("MSRP"))),
-                    Cell::from(clip(&plain(f.get("Brand")), widths[7])),
+                    Cell::from(clip(&plain(f.get("Brand")), widths[8])),
                     Cell::from(if item.archived { text::ARCHIVED } else { "" }),
                     right(match item.last_seen_run {
                         0 => String::new(),
@@ -540,7 +554,7 @@ impl PoolPane {
                 .enumerate()
                 .filter(|(i, _)| widths[*i] > 0)
                 .map(|(i, h)| {
-                    if (2..=6).contains(&i) || i == 9 {
+                    if (3..=7).contains(&i) || i == 10 {
                         Cell::from(Line::from(*h).alignment(Alignment::Right))
                     } else {
                         Cell::from(*h)
@@ -598,6 +612,8 @@ impl Pane for PoolPane {
             self.source = source;
             self.detail = None;
             self.error = None;
+            self.outlets = None;
+            self.pending_outlets = None;
             self.requery(ctx);
         } else {
             self.reload(ctx);
@@ -646,7 +662,18 @@ impl Pane for PoolPane {
         let Some(what) = Fresh::<Reply>::from_id(what) else {
             return;
         };
-        if self.pending_count == Some(what) {
+        if self.pending_outlets == Some(what) {
+            self.pending_outlets = None;
+            let got = match response {
+                Response::Outlets(o) => Ok(o),
+                Response::Error(e) => Err(e.to_string()),
+                _ => return,
+            };
+            self.outlets = Some(got);
+            if let Some(d) = &mut self.detail {
+                d.set_outlets(self.outlets.clone());
+            }
+        } else if self.pending_count == Some(what) {
             self.pending_count = None;
             match response {
                 Response::Count(n) => {
@@ -706,6 +733,20 @@ impl Pane for PoolPane {
 }
 
 impl PoolPane {
+    /// Asks for the source's outlet names once per source (a failure is asked again on the
+    /// next detail).
+    fn ask_outlets(&mut self, ctx: &mut Ctx) {
+        let Some(source) = self.source.clone() else {
+            return;
+        };
+        if matches!(self.outlets, Some(Ok(_))) || self.pending_outlets.is_some() {
+            return;
+        }
+        let what = self.tag(Reply::Outlets);
+        self.pending_outlets = Some(what);
+        ctx.call(what, Request::Outlets { source });
+    }
+
     fn failed(&mut self, e: String, ctx: &mut Ctx) {
         if !self.rows.is_empty() {
             ctx.error(text::error(&e, ctx.keys));

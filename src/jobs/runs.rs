@@ -525,4 +525,73 @@ mod tests {
         runs.save(&dead).unwrap();
         assert_eq!(runs.get(1).unwrap().unwrap().outcome, Outcome::Running);
     }
+
+    /// A run whose process died, resumed: the first attempt ends Interrupted at its last
+    /// log line, the second runs from the resume to its own end; each has its duration.
+    #[test]
+    fn a_resumed_run_keeps_each_attempt_with_its_end() {
+        let store = Store::open_temporary().unwrap();
+        let runs = Runs::open(&store).unwrap();
+        let a = source(1, "a");
+        let mut r = RunRecord::new(
+            5,
+            Integration::Primary,
+            &a,
+            false,
+            "2026-03-02T10:00:00Z".into(),
+        );
+        r.begin_attempt("2026-03-02T10:00:00Z".into(), None);
+        r.owner = 0; // written by a process that is gone
+        runs.save(&r).unwrap();
+        let line = |at: &str| LogLine {
+            at: at.into(),
+            level: Level::Info,
+            line: "page".into(),
+        };
+        runs.log(5, 0, &line("2026-03-02T10:00:01Z")).unwrap();
+        runs.log(5, 1, &line("2026-03-02T10:00:42Z")).unwrap();
+
+        let mut again = runs.get(5).unwrap().unwrap();
+        assert_eq!(again.outcome, Outcome::Interrupted);
+        assert_eq!(again.attempts[0].outcome, Outcome::Interrupted);
+        let last = runs.last_line(5).unwrap().map(|l| l.at);
+        assert_eq!(last.as_deref(), Some("2026-03-02T10:00:42Z"));
+        again.begin_attempt("2026-03-02T11:00:00Z".into(), last);
+        again.outcome = Outcome::Ok;
+        again.ended_at = Some("2026-03-02T11:02:05Z".into());
+        again.end_attempt();
+        runs.save(&again).unwrap();
+
+        let got = runs.get(5).unwrap().unwrap().attempts();
+        let brief: Vec<_> = got
+            .iter()
+            .map(|a| {
+                (
+                    a.outcome,
+                    a.ended_at.as_deref(),
+                    a.duration().map(|d| d.as_secs()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            brief,
+            [
+                (Outcome::Interrupted, Some("2026-03-02T10:00:42Z"), Some(42)),
+                (Outcome::Ok, Some("2026-03-02T11:02:05Z"), Some(125)),
+            ]
+        );
+        assert!(runs.get(5).unwrap().unwrap().matches("interrupted"));
+        assert!(!runs.get(5).unwrap().unwrap().matches("send"));
+
+        // A record from before attempts were kept reads as one attempt.
+        let old: RunRecord = serde_json::from_value(serde_json::json!({
+            "id": 9, "kind": "send-frs", "source_id": 1, "source": "a", "dry_run": false,
+            "started_at": "2026-03-02T10:00:00Z", "ended_at": "2026-03-02T10:00:03Z",
+            "outcome": "ok", "counts": {}, "message": ""
+        }))
+        .unwrap();
+        assert_eq!(old.attempts().len(), 1);
+        assert_eq!(old.attempts()[0].duration().map(|d| d.as_secs()), Some(3));
+        assert!(old.matches("send-frs") && old.matches("send frs") && old.matches("ok"));
+    }
 }

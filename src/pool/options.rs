@@ -29,6 +29,15 @@ pub fn options_line(item: &PoolItem) -> String {
         .join(" / ")
 }
 
+/// The values alone, "Red / M": what a narrow column has room for.
+pub fn values_line(item: &PoolItem) -> String {
+    variant_options(item)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +58,7 @@ mod tests {
                 .insert(field_name(f), FieldValue::Text(v.to_string()));
         }
         assert_eq!(options_line(&item), "Colour: Red / Size: M / Tall");
+        assert_eq!(values_line(&item), "Red / M / Tall");
         assert_eq!(options_line(&PoolItem::default()), "");
     }
 }

@@ -177,7 +177,7 @@ impl Command {
             Command::CycleLevel => "filter by level",
             Command::CycleJob => "filter by job",
             Command::ToggleArchived => "show archived: all / only / none",
-            Command::CycleSort => "cycle the sort (Pool: SKU, title, quantity, updated; FRs: number, created, updated, status, customer)",
+            Command::CycleSort => "cycle the sort order",
             Command::ReverseSort => "reverse the sort",
             Command::Retry => "retry the FR",
             Command::Release => "release the FR's hold",

@@ -357,8 +357,8 @@ impl Pane for RunsPane {
             Outcome::Running => t.accent,
             Outcome::Failed | Outcome::Cancelled | Outcome::Interrupted => t.error,
         };
-        // Narrow terminals keep the outcome, its summary and how long it took; the names
-        // give way first.
+        // Narrow terminals keep the outcome, how long it took and when it ended, then the
+        // run and its start; the summary takes what is left (80 columns fit every column).
         type Cells = Vec<(String, ratatui::style::Style)>;
         let cells: Vec<(Cells, ratatui::style::Style)> = self
             .rows
@@ -425,14 +425,14 @@ impl Pane for RunsPane {
         let widths = fit(
             &sized(
                 &[
-                    (3, 8, 5),
-                    (7, 16, 6),
-                    (6, 14, 7),
-                    (19, 19, 3),
-                    (5, 19, 4),
-                    (4, 8, 2),
+                    (3, 12, 3),
+                    (7, 16, 4),
+                    (6, 14, 6),
+                    (19, 19, 5),
+                    (5, 19, 2),
+                    (4, 8, 1),
                     (6, 11, 0),
-                    (10, 400, 1),
+                    (9, 400, 7),
                 ],
                 &text::HEADER,
                 &plain,

@@ -7,9 +7,9 @@ use super::{Fresh, ReplyId};
 use std::cell::Cell as Shown;
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 use tui_textarea::TextArea;
 
@@ -23,6 +23,7 @@ use crate::tui::widgets::prompt::prompt_line;
 
 mod detail;
 mod filter;
+mod table;
 
 mod text {
     use crate::frs::FrStatus;
@@ -38,7 +39,7 @@ mod text {
         "Status",
         "Customer",
         "Items",
-        "Earliest send (UTC)",
+        "Send after (UTC)",
         "Sale",
         "Reason",
     ];
@@ -472,55 +473,7 @@ impl FrsPane {
         let h = list.height.saturating_sub(1) as usize;
         self.page.set(h.max(1));
         let top = clamp_top(self.top, self.selected, h, self.visible.len());
-        let rows: Vec<Row> = self
-            .visible
-            .iter()
-            .enumerate()
-            .skip(top)
-            .take(h)
-            .filter_map(|(pos, i)| self.frs.get(*i).map(|fr| (pos, fr)))
-            .map(|(pos, fr)| {
-                let status_style = match fr.status {
-                    FrStatus::Processed | FrStatus::Acknowledged => t.ok,
-                    FrStatus::Failed | FrStatus::AdditionalInfoRequired => t.error,
-                    FrStatus::Canceled | FrStatus::DuplicateFrNumber => t.dim,
-                    FrStatus::Unprocessed | FrStatus::Processing => t.accent,
-                };
-                let sale = fr
-                    .invoice_number
-                    .clone()
-                    .or_else(|| fr.sale_id.as_ref().map(|s| s.chars().take(8).collect()))
-                    .unwrap_or_default();
-                let row = Row::new(vec![
-                    Cell::from(fr.number.as_str()),
-                    Cell::from(Span::styled(fr.status.label(), status_style)),
-                    Cell::from(crate::frs::query::customer(fr)),
-                    Cell::from(Line::from(fr.items.len().to_string()).alignment(Alignment::Right)),
-                    Cell::from(short_time(&fr.earliest_send)),
-                    Cell::from(sale),
-                    Cell::from(fr.reason.as_str()),
-                ]);
-                if pos == self.selected {
-                    row.style(t.selected)
-                } else {
-                    row.style(t.text)
-                }
-            })
-            .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(16),
-                Constraint::Length(24),
-                Constraint::Length(18),
-                Constraint::Length(5),
-                Constraint::Length(19),
-                Constraint::Length(12),
-                Constraint::Min(10),
-            ],
-        )
-        .header(Row::new(text::HEADER.map(Cell::from)).style(t.title));
-        f.render_widget(table, list);
+        self.render_table(f, list, ui, top, h);
     }
 
     /// The status filter with a count per status; the current stop highlighted. A label
@@ -534,7 +487,8 @@ impl FrsPane {
         let mut used = indent;
         for i in 0..STOPS {
             let (label, n) = match stop(i) {
-                None => (text::ALL, self.frs.len()),
+                // The FRs the search matches (all of them without one).
+                None => (text::ALL, self.counts.iter().sum()),
                 Some(s) => (s.label(), self.counts[status_index(s)]),
             };
             let style = if i == self.filter {

@@ -126,15 +126,23 @@ fn stock_lines(item: &PoolItem, outlets: Option<&Result<Vec<OutletView>, String>
         }),
         _ => None,
     };
-    let mut rows: Vec<(String, f64)> = item
+    let mut rows: Vec<(Option<String>, &str, f64)> = item
         .stock
         .0
         .iter()
-        .map(|(id, level)| (named(id).unwrap_or_else(|| id.clone()), *level))
+        .map(|(id, level)| (named(id), id.as_str(), *level))
         .collect();
-    rows.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()));
-    for (name, level) in rows {
-        out.push(DLine::Field(name, number(level)));
+    rows.sort_by(|a, b| {
+        let key = |r: &(Option<String>, &str, f64)| r.0.as_deref().unwrap_or(r.1).to_lowercase();
+        key(a).cmp(&key(b))
+    });
+    for (name, id, level) in rows {
+        out.push(match name {
+            // A long name is cut so it never runs into its level.
+            Some(n) => DLine::Field(crate::tui::widgets::columns::clip(&n, 21), number(level)),
+            // An id is shown whole (it is what the store and the CLI name the outlet by).
+            None => DLine::Plain(format!("  {id}  {}", number(level))),
+        });
     }
     if let Some(total) = item.stock.quantity(None) {
         out.push(DLine::Field(text::TOTAL.to_string(), number(total)));

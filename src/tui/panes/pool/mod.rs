@@ -233,6 +233,18 @@ pub(super) fn commit_cells(item: &PoolItem) -> (String, String) {
     }
 }
 
+/// A variant's options in `room` cells: "Color: Black / Size: S" when the column has room
+/// for the names (`named`), else the values alone ("Black / S"); cut with … when longer.
+fn options_cell(item: &PoolItem, room: u16, named: bool) -> String {
+    use crate::pool::options::{options_line, values_line};
+    let line = if named {
+        options_line(item)
+    } else {
+        values_line(item)
+    };
+    clip(&line, room)
+}
+
 impl PoolPane {
     /// A pane showing `rows` (rows `offset..`) of `total` for `source`, as if loaded (the
     /// render benchmark preloads 100,000 rows this way).
@@ -484,27 +496,54 @@ impl PoolPane {
         let top = clamp_top(self.top, self.selected, h, total);
         let end = (top + h).min(total);
         let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
-        // Narrow terminals keep SKU, title and quantity; brand, money and the last run give
-        // way before the stock columns. Numbers are never cut, so a column that cannot show its
-        // header whole is left out.
-        let widths = fit_filling(
-            &[
-                Col::new(10, 18, 0),
-                Col::new(20, 20, 1),
-                Col::new(8, 24, 6),
-                Col::new(8, 8, 2),
-                Col::new(9, 9, 5),
-                Col::new(9, 9, 4),
-                Col::new(8, 8, 7),
-                Col::new(8, 8, 8),
-                Col::new(6, 12, 9),
-                Col::new(4, 4, 3),
-                Col::new(8, 8, 10),
-            ],
-            list.width.saturating_sub(1),
-            1,
-            Some(1),
+        // Narrow terminals keep SKU, title, quantity and the variant's options; brand, money
+        // and the last run give way before the stock columns. Numbers are never cut, so a
+        // column that cannot show its header whole is left out. The options column is as wide
+        // as the rows on screen need (none without options): whole ("Color: Black / Size: S")
+        // unless that would push Available out, then the values alone ("Black / S").
+        let widest = |line: fn(&PoolItem) -> String| {
+            (top..end)
+                .filter_map(|i| self.row(i))
+                .map(|item| crate::tui::widgets::columns::width(&line(item)))
+                .max()
+                .map_or(0, |w| w.clamp(text::HEADER[2].len(), 28) as u16)
+        };
+        // SKUs are not cut while there is room for the widest on screen.
+        let sku = (top..end)
+            .filter_map(|i| self.row(i))
+            .map(|item| crate::tui::widgets::columns::width(&item.sku))
+            .max()
+            .map_or(10, |w| w.clamp(10, 18) as u16);
+        let (full, compact) = (
+            widest(crate::pool::options::options_line),
+            widest(crate::pool::options::values_line),
         );
+        let fit_with = |options: u16| {
+            fit_filling(
+                &[
+                    Col::new(sku, 18, 0),
+                    Col::new(20, 20, 1),
+                    Col::new(options, full, 3),
+                    Col::new(8, 8, 2),
+                    Col::new(9, 9, 6),
+                    Col::new(9, 9, 5),
+                    Col::new(8, 8, 7),
+                    Col::new(8, 8, 8),
+                    Col::new(6, 12, 9),
+                    Col::new(4, 4, 4),
+                    Col::new(8, 8, 10),
+                ],
+                list.width.saturating_sub(1),
+                1,
+                Some(1),
+            )
+        };
+        let mut widths = fit_with(full);
+        if widths[5] == 0 {
+            widths = fit_with(compact);
+        }
+        // One form for the whole column, so rows line up.
+        let named = widths[2] >= full;
         let rows: Vec<Row> = (top..end)
             .map(|i| {
                 let style = if i == self.selected {
@@ -520,7 +559,7 @@ impl PoolPane {
                 let cells = [
                     Cell::from(clip(&item.sku, widths[0])),
                     Cell::from(clip(&plain(f.get("Title")), widths[1])),
-                    Cell::from(clip(&crate::pool::options::options_line(item), widths[2])),
+                    Cell::from(options_cell(item, widths[2], named)),
                     right(plain(f.get("Quantity"))),
                     right(committed),
                     right(available),

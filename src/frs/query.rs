@@ -75,39 +75,47 @@ pub fn customer(fr: &Fr) -> String {
     .unwrap_or_default()
 }
 
-/// A search text, folded once: matches an FR whose number, customer (names, companies and
-/// emails of both addresses) or any line's SKU contains it, ignoring case.
+/// A search text, folded once: matches an FR when every word typed is in its number, its
+/// customer (names, companies and emails of both addresses) or one of its lines' SKUs,
+/// ignoring case ("okafor fuel" finds Maya Okafor's order with SF-FUEL-230).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FrSearch {
-    needle: String,
+    words: Vec<String>,
 }
 
 impl FrSearch {
     pub fn new(text: &str) -> FrSearch {
         FrSearch {
-            needle: text.trim().to_lowercase(),
+            words: text.split_whitespace().map(str::to_lowercase).collect(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.needle.is_empty()
+        self.words.is_empty()
     }
 
     pub fn matches(&self, fr: &Fr) -> bool {
-        if self.needle.is_empty() {
+        if self.words.is_empty() {
             return true;
         }
-        let has = |s: &str| !s.is_empty() && s.to_lowercase().contains(&self.needle);
-        let address = |a: &super::model::FrAddress| {
-            has(&a.full_name)
-                || has(&format!("{} {}", a.first_name, a.last_name))
-                || has(&a.company_name)
-                || has(&a.email)
-        };
-        has(&fr.number)
-            || address(&fr.billing)
-            || address(&fr.shipping)
-            || fr.items.iter().any(|i| has(&i.sku))
+        let mut fields: Vec<String> = vec![fr.number.to_lowercase()];
+        for a in [&fr.billing, &fr.shipping] {
+            for f in [
+                &a.full_name,
+                &a.first_name,
+                &a.last_name,
+                &a.company_name,
+                &a.email,
+            ] {
+                if !f.is_empty() {
+                    fields.push(f.to_lowercase());
+                }
+            }
+        }
+        fields.extend(fr.items.iter().map(|i| i.sku.to_lowercase()));
+        self.words
+            .iter()
+            .all(|w| fields.iter().any(|f| f.contains(w.as_str())))
     }
 }
 
@@ -188,13 +196,15 @@ mod tests {
             "web-1",
             "10001",
             "ada quill",
+            "quill  ada",
             "ADA@EXAMPLE",
             "fuel-230",
+            "ada fuel",
             "  ",
         ] {
             assert!(FrSearch::new(hit).matches(&a), "{hit}");
         }
-        for miss in ["WEB-2", "Grace", "DW-R2P"] {
+        for miss in ["WEB-2", "Grace", "DW-R2P", "ada grace"] {
             assert!(!FrSearch::new(miss).matches(&a), "{miss}");
         }
         let company = Fr {

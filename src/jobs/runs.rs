@@ -143,25 +143,27 @@ impl RunRecord {
         });
     }
 
-    /// Whether `needle` (lower case) is in the run's source, integration (its key or its
-    /// label) or outcome (the run's or an attempt's): the History filter, for every front end.
-    pub fn matches(&self, needle: &str) -> bool {
-        let needle = needle.trim();
-        needle.is_empty()
-            || [
-                self.source.to_lowercase(),
-                self.kind.key().to_string(),
-                self.kind.label().to_lowercase(),
-                format!("{:?}", self.outcome).to_lowercase(),
-            ]
-            .into_iter()
-            // An attempt's outcome too: "interrupted" finds a run resumed since.
-            .chain(
-                self.attempts
-                    .iter()
-                    .map(|a| format!("{:?}", a.outcome).to_lowercase()),
-            )
-            .any(|s| s.contains(needle))
+    /// Whether every word of `text` is in the run's source, its integration (key or label)
+    /// or its outcome (the run's or an attempt's), ignoring case: the History filter, for
+    /// every front end ("harbor failed", "send ok").
+    pub fn matches(&self, text: &str) -> bool {
+        let fields: Vec<String> = [
+            self.source.to_lowercase(),
+            self.kind.key().to_string(),
+            self.kind.label().to_lowercase(),
+            format!("{:?}", self.outcome).to_lowercase(),
+        ]
+        .into_iter()
+        // An attempt's outcome too: "interrupted" finds a run resumed since.
+        .chain(
+            self.attempts
+                .iter()
+                .map(|a| format!("{:?}", a.outcome).to_lowercase()),
+        )
+        .collect();
+        text.split_whitespace()
+            .map(str::to_lowercase)
+            .all(|w| fields.iter().any(|f| f.contains(&w)))
     }
 
     /// Copies the run's end (`ended_at`, `outcome`) to its current attempt.
@@ -592,6 +594,7 @@ mod tests {
         .unwrap();
         assert_eq!(old.attempts().len(), 1);
         assert_eq!(old.attempts()[0].duration().map(|d| d.as_secs()), Some(3));
-        assert!(old.matches("send-frs") && old.matches("send frs") && old.matches("ok"));
+        assert!(old.matches("send-frs") && old.matches("Send FRs") && old.matches("ok"));
+        assert!(old.matches("a send ok") && !old.matches("send failed"));
     }
 }

@@ -85,6 +85,12 @@ async fn filter_frs_by_number() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frs_filter_by_customer_and_sku_and_typed_keys_never_run() {
     let mut t = demo_with_frs().await;
+    // The hint bar offers the filter here (it works here).
+    let wide = t.screen(140, 30);
+    assert!(
+        wide.lines().last().unwrap_or("").contains("/ filter"),
+        "{wide}"
+    );
     t.press("/").await;
     t.keys("priya");
     t.settle().await;
@@ -96,6 +102,11 @@ async fn frs_filter_by_customer_and_sku_and_typed_keys_never_run() {
     t.settle().await;
     // HP-TT-BLK-M and HP-THH-CHR-L (10004); not HP-MUG (10002).
     assert_eq!(numbers(&t.screen(W, H)), ["WEB-10004"]);
+    // Every word must match, each in any field: customer and SKU together.
+    t.ctrl('u');
+    t.keys("okafor fuel");
+    t.settle().await;
+    assert_eq!(numbers(&t.screen(W, H)), ["WEB-10001"]);
     t.ctrl('u');
     t.keys("hp-");
     t.settle().await;

@@ -117,7 +117,7 @@ impl RunsPane {
             .rows
             .get(self.selected)
             .and_then(|(r, a)| self.runs.get(*r).map(|run| (run.id, *a)));
-        let needle = self.filter.trim().to_lowercase();
+        let needle = self.filter.clone();
         self.rows = self
             .runs
             .iter()
@@ -316,11 +316,7 @@ impl Pane for RunsPane {
         let title = if self.filter.is_empty() {
             text::TITLE.to_string()
         } else {
-            let shown = self
-                .runs
-                .iter()
-                .filter(|r| r.matches(&self.filter.trim().to_lowercase()))
-                .count();
+            let shown = self.runs.iter().filter(|r| r.matches(&self.filter)).count();
             text::title(&self.filter, shown, self.runs.len())
         };
         let block = pane_block(title, t);

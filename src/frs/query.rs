@@ -94,28 +94,36 @@ impl FrSearch {
         self.words.is_empty()
     }
 
+    /// Runs on every key typed over the whole list, so it allocates nothing for ASCII text.
     pub fn matches(&self, fr: &Fr) -> bool {
-        if self.words.is_empty() {
-            return true;
-        }
-        let mut fields: Vec<String> = vec![fr.number.to_lowercase()];
-        for a in [&fr.billing, &fr.shipping] {
-            for f in [
-                &a.full_name,
-                &a.first_name,
-                &a.last_name,
-                &a.company_name,
-                &a.email,
-            ] {
-                if !f.is_empty() {
-                    fields.push(f.to_lowercase());
-                }
-            }
-        }
-        fields.extend(fr.items.iter().map(|i| i.sku.to_lowercase()));
-        self.words
-            .iter()
-            .all(|w| fields.iter().any(|f| f.contains(w.as_str())))
+        self.words.iter().all(|w| {
+            let has = |f: &str| contains_folded(f, w);
+            let address = |a: &super::model::FrAddress| {
+                has(&a.full_name)
+                    || has(&a.first_name)
+                    || has(&a.last_name)
+                    || has(&a.company_name)
+                    || has(&a.email)
+            };
+            has(&fr.number)
+                || address(&fr.billing)
+                || address(&fr.shipping)
+                || fr.items.iter().any(|i| has(&i.sku))
+        })
+    }
+}
+
+/// Whether `hay` contains `word` (already lower case), ignoring case.
+fn contains_folded(hay: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && word.is_ascii() {
+        hay.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(word)
     }
 }
 
@@ -147,6 +155,14 @@ fn created(fr: &Fr) -> &str {
 
 /// Sorts `frs` in place.
 pub fn sort(frs: &mut [Fr], sort: FrSort, descending: bool) {
+    if sort == FrSort::Customer {
+        // The customer is worked out once per FR, not once per comparison.
+        frs.sort_by_cached_key(|f| customer_key(f));
+        if descending {
+            frs.reverse();
+        }
+        return;
+    }
     frs.sort_by(|a, b| {
         let o = compare(a, b, sort);
         if descending {
@@ -155,6 +171,11 @@ pub fn sort(frs: &mut [Fr], sort: FrSort, descending: bool) {
             o
         }
     });
+}
+
+/// The customer order's key: the customer folded, then the number (as [`compare`]).
+pub fn customer_key(fr: &Fr) -> (String, String) {
+    (customer(fr).to_lowercase(), fr.number.clone())
 }
 
 #[cfg(test)]
@@ -215,6 +236,15 @@ mod tests {
             ..Fr::default()
         };
         assert!(FrSearch::new("harbor").matches(&company));
+        let accented = Fr {
+            billing: FrAddress {
+                full_name: "Zoë Ünal".into(),
+                ..FrAddress::default()
+            },
+            ..Fr::default()
+        };
+        assert!(FrSearch::new("ünal ZOË").matches(&accented));
+        assert!(!FrSearch::new("unal").matches(&accented));
         assert_eq!(customer(&company), "Harbor Supply");
         assert_eq!(customer(&a), "Ada Quill");
     }

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::Frame;
 use tui_textarea::TextArea;
 
-use crate::frs::query::{compare, FrSearch, FrSort};
+use crate::frs::query::{compare, customer_key, FrSearch, FrSort};
 use crate::frs::{Fr, FrStatus};
 use crate::tui::command::Command;
 use crate::tui::panes::Ui;
@@ -182,17 +182,25 @@ impl Query {
                 i
             })
             .collect();
-        rows.sort_by(|a, b| {
-            let (Some(x), Some(y)) = (frs.get(*a), frs.get(*b)) else {
-                return a.cmp(b);
-            };
-            let o = compare(x, y, self.sort);
+        if self.sort == FrSort::Customer {
+            // The customer is worked out once per FR, not once per comparison.
+            rows.sort_by_cached_key(|i| frs.get(*i).map(customer_key));
             if self.descending {
-                o.reverse()
-            } else {
-                o
+                rows.reverse();
             }
-        });
+        } else {
+            rows.sort_by(|a, b| {
+                let (Some(x), Some(y)) = (frs.get(*a), frs.get(*b)) else {
+                    return a.cmp(b);
+                };
+                let o = compare(x, y, self.sort);
+                if self.descending {
+                    o.reverse()
+                } else {
+                    o
+                }
+            });
+        }
         (rows, counts)
     }
 

@@ -157,7 +157,7 @@ fn created(fr: &Fr) -> &str {
 pub fn sort(frs: &mut [Fr], sort: FrSort, descending: bool) {
     if sort == FrSort::Customer {
         // The customer is worked out once per FR, not once per comparison.
-        frs.sort_by_cached_key(|f| customer_key(f));
+        frs.sort_by_cached_key(customer_key);
         if descending {
             frs.reverse();
         }

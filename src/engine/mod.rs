@@ -339,9 +339,14 @@ impl Engine {
                             last = Some(n);
                         }
                         let rate_limited_until = match last {
-                            Some(crate::lightspeed::error::ClientNotice::WaitingForRateLimit {
-                                until,
-                            }) => Some(until),
+                            Some(
+                                crate::lightspeed::error::ClientNotice::WaitingForRateLimit {
+                                    until,
+                                }
+                                | crate::lightspeed::error::ClientNotice::RateLimited {
+                                    until, ..
+                                },
+                            ) => Some(until),
                             _ => None,
                         };
                         Err(TestFailure::TimedOut {

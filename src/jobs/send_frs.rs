@@ -131,7 +131,7 @@ fn required_ids(source: &Source) -> Result<Ids, JobError> {
     .collect();
     if !missing.is_empty() {
         return Err(JobError::Setup(format!(
-            "Send FRs for {} is not configured: {} missing; pick them from `lsbridge source options {}` and set them with `lsbridge source set`",
+            "Send FRs for {} is not configured: {} missing; pick them from the store's lists on the source's Send FRs step (TUI: e in Sources, Enter on each id), or from `lsbridge source options {}` and set them with `lsbridge source set`",
             source.name,
             missing.join(", "),
             source.name
@@ -1128,6 +1128,10 @@ impl Job<'_> {
     /// sale exists, so the FR stays Processing, neither Processed nor sent again, and the
     /// next run asks again.
     async fn reconcile(&mut self, fr: &Fr, id: &str) -> Result<Option<Done>, JobError> {
+        self.log.info(format!(
+            "FR {}: reconciling: asking the store for sale {id} before sending again",
+            fr.number
+        ));
         match self.ctx.client.sale(id).await {
             Ok(Some(sale)) => match self.sale_is_for(fr, &sale) {
                 Ok(()) => {
@@ -1141,6 +1145,7 @@ impl Job<'_> {
                         "GET /sales/{id} answered with {why}: unclear whether this FR's sale exists; it stays Processing and the next run checks again before sending"
                     );
                     self.event(fr, kind::RECONCILE, &why)?;
+                    self.log.warn(format!("FR {}: {why}", fr.number));
                     Ok(Some(Done::Unresolved(why)))
                 }
             },
@@ -1151,6 +1156,7 @@ impl Job<'_> {
                     "cannot check sale {id} ({e}); the next run checks again before sending"
                 );
                 self.event(fr, kind::RECONCILE, &why)?;
+                self.log.warn(format!("FR {}: {why}", fr.number));
                 Ok(Some(Done::Unresolved(why)))
             }
         }

@@ -664,6 +664,10 @@ impl Client {
                         },
                         429 => {
                             let until = hold.unwrap_or_else(|| gov.now());
+                            self.notify(ClientNotice::RateLimited {
+                                what: format!("{} {}", req.method, req.path),
+                                until,
+                            });
                             tracing::info!(
                                 path = %req.path,
                                 until = %httpdate::fmt_http_date(until),

@@ -71,11 +71,13 @@ pub enum Command {
     No,
     /// Clear the text field's line.
     ClearLine,
+    /// Every status-bar message of this session (`:messages`).
+    Messages,
 }
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 55] = [
+    pub const ALL: [Command; 56] = [
         Command::Quit,
         Command::Back,
         Command::Help,
@@ -131,6 +133,7 @@ impl Command {
         Command::Yes,
         Command::No,
         Command::ClearLine,
+        Command::Messages,
     ];
 
     /// What it does, for the help overlay, the palette and the README.
@@ -191,6 +194,7 @@ impl Command {
             Command::Yes => "yes, do it",
             Command::No => "no, change nothing",
             Command::ClearLine => "clear the line",
+            Command::Messages => "the messages of this session, in full",
         }
     }
 

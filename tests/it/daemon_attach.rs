@@ -13,12 +13,13 @@ use lsbridge::engine::{EngineEvent, Integration, Request, Response};
 use lsbridge::jobs::{JobEvent, Outcome, Phase};
 use tokio::sync::broadcast;
 
-/// A simulator whose 20,000-product catalog takes a few seconds to import (about 32 requests
-/// of 100 ms each), so there is time to act mid-run.
+/// A simulator whose 12,000-product catalog takes a few seconds to import (about 25 requests
+/// of 100 ms each, at least three pages of products one after another), so there is time to
+/// act mid-run.
 fn slow_sim() -> SimProc {
     SimProc::start(&[
         "--store",
-        "synthetic:20000:5",
+        "synthetic:12000:5",
         "--no-rate-limit",
         "--faults",
         "latency_ms=100",
@@ -314,7 +315,7 @@ async fn sigterm_mid_primary_checkpoints_and_the_restarted_daemon_resumes_the_ru
         dir.path(),
         &["export", "--source", "big", "--format", "jsonl"],
     );
-    assert_eq!(pool.lines().count(), 20_000);
+    assert_eq!(pool.lines().count(), 12_000);
 }
 
 /// `lsbridge …` as a child whose output the test reads while it runs.
@@ -369,7 +370,7 @@ async fn cli_commands_attach_to_the_running_daemon() {
         .parse()
         .unwrap();
     assert!(
-        stdout.contains(&format!("primary run {run}: Ok: new 20000")),
+        stdout.contains(&format!("primary run {run}: Ok: new 12000")),
         "{stdout}"
     );
     daemon
@@ -444,7 +445,7 @@ async fn cli_commands_attach_to_the_running_daemon() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), 20_000);
+    assert_eq!(rows.len(), 12_000);
     // Committed as the daemon sees it: the FR's two units.
     let row = rows.iter().find(|r| r["sku"] == sku.as_str()).unwrap();
     assert_eq!(row["committed"], 2.0, "{row}");

@@ -53,6 +53,7 @@ mod text {
         )
     }
     pub const PATH_PROMPT: &str = "path: ";
+    pub const IMPORT_REPORT: &str = "FR import";
     pub const NO_PATH: &str = "type the path of a JSON or CSV file first";
     pub const NO_ROW: &str = "no FR selected";
     pub const SAMPLE_MARKER: &str = "sample FRs: ";
@@ -392,6 +393,7 @@ impl FrsPane {
                     return Some(true);
                 };
                 let dry_run = cmd == Command::DryRun;
+                ctx.shared.ask_to_run(&source, Integration::SendFrs);
                 ctx.call(
                     self.tag(Reply::Send),
                     Request::StartJob {
@@ -649,6 +651,16 @@ impl Pane for FrsPane {
                     };
                     ctx.info(text::action_done(&number, &what));
                 }
+            }
+            // An import's report: every line not imported with its reason, in a popup and
+            // in the Log.
+            (_, Response::Message(m)) if reply == Reply::Import && m.contains('\n') => {
+                ctx.shared.report(
+                    crate::tui::shared::Flash::Info,
+                    text::IMPORT_REPORT,
+                    crate::jobs::events::Level::Warn,
+                    &m,
+                )
             }
             (_, Response::Message(m))
                 if matches!(reply, Reply::Import | Reply::Action | Reply::Send) =>

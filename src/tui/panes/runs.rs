@@ -4,12 +4,11 @@
 //! and a run's stored log on Enter.
 
 use crate::tui::panes::ReplyId;
-use crossterm::event::KeyEvent;
-use ratatui::layout::{Constraint, Layout, Rect};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
-use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, Request, Response};
@@ -20,7 +19,7 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 use crate::tui::widgets::columns::{clip, fit, sized};
-use crate::tui::widgets::prompt::{clear_line, prompt_line};
+use crate::tui::widgets::filter_line::{FilterLine, Filtered};
 
 mod text {
     pub const TITLE: &str = " History ";
@@ -36,7 +35,6 @@ mod text {
         "summary",
     ];
     pub const LOG_EMPTY: &str = "This run has no stored log lines.";
-    pub const FILTER_PROMPT: &str = "/ source, integration or outcome: ";
     pub const FILTER_CLEARED: &str = "filter cleared";
     /// An attempt still running, or one whose end is not known.
     pub const RUNNING: &str = "running";
@@ -75,9 +73,8 @@ pub struct RunsPane {
     /// latest attempt first.
     rows: Vec<(usize, usize)>,
     selected: usize,
-    /// The applied filter, and the line while it has focus.
-    filter: String,
-    editing: Option<TextArea<'static>>,
+    /// The `/` filter (as in Sources): source, integration or outcome.
+    filter: FilterLine,
     /// The run whose log was asked for.
     opening: Option<u64>,
     /// The open run's log and the scroll position in it.
@@ -110,6 +107,21 @@ fn ended(a: &Attempt) -> String {
 }
 
 impl RunsPane {
+    /// Moves the selection; returns whether `cmd` was a move.
+    fn move_by(&mut self, cmd: Command) -> bool {
+        let n = self.rows.len();
+        self.selected = match cmd {
+            Command::Up => self.selected.saturating_sub(1),
+            Command::Down => (self.selected + 1).min(n.saturating_sub(1)),
+            Command::PageUp => self.selected.saturating_sub(20),
+            Command::PageDown => (self.selected + 20).min(n.saturating_sub(1)),
+            Command::Top => 0,
+            Command::Bottom => n.saturating_sub(1),
+            _ => return false,
+        };
+        true
+    }
+
     /// The rows again after the runs or the filter changed; the selection stays on its run
     /// when that run is still shown.
     fn reindex(&mut self) {
@@ -117,7 +129,7 @@ impl RunsPane {
             .rows
             .get(self.selected)
             .and_then(|(r, a)| self.runs.get(*r).map(|run| (run.id, *a)));
-        let needle = self.filter.clone();
+        let needle = self.filter.text().to_string();
         self.rows = self
             .runs
             .iter()
@@ -137,11 +149,19 @@ impl RunsPane {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
-    fn set_filter(&mut self, typed: String) {
-        if typed != self.filter {
-            self.filter = typed;
-            self.selected = 0;
-            self.reindex();
+    /// What the filter line did: the rows again from the top when its text changed.
+    fn filtered(&mut self, f: Filtered, ctx: &mut Ctx) -> bool {
+        match f {
+            Filtered::NotMine => false,
+            Filtered::Same => true,
+            Filtered::Changed => {
+                self.selected = 0;
+                self.reindex();
+                if self.filter.text().is_empty() && !self.filter.is_editing() {
+                    ctx.info(text::FILTER_CLEARED);
+                }
+                true
+            }
         }
     }
 
@@ -191,11 +211,7 @@ impl Pane for RunsPane {
     }
 
     fn context(&self) -> Context {
-        if self.editing.is_some() {
-            Context::Text
-        } else {
-            Context::Runs
-        }
+        self.filter.context(Context::Runs)
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
@@ -209,23 +225,10 @@ impl Pane for RunsPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
-        if let Some(ta) = &mut self.editing {
-            match cmd {
-                Command::ClearLine => {
-                    clear_line(ta);
-                    self.set_filter(String::new());
-                }
-                Command::Select | Command::Save => self.editing = None,
-                Command::Back => {
-                    self.editing = None;
-                    self.set_filter(String::new());
-                    ctx.info(text::FILTER_CLEARED);
-                }
-                // Ctrl-c still quits; every other key stays in the line.
-                Command::Quit => return false,
-                _ => {}
-            }
-            return true;
+        if self.filter.is_editing() {
+            // Every command but quit is the line's, so nothing typed runs.
+            let f = self.filter.command(cmd);
+            return self.filtered(f, ctx);
         }
         if let Some((_, lines, scroll)) = &mut self.open {
             match cmd {
@@ -236,18 +239,20 @@ impl Pane for RunsPane {
                 Command::PageDown => *scroll = (*scroll + 20).min(lines.len().saturating_sub(1)),
                 Command::Top => *scroll = 0,
                 Command::Bottom => *scroll = lines.len().saturating_sub(1),
+                // `/` from a run's log: back to the list, filtering.
+                Command::Filter => {
+                    self.open = None;
+                    let f = self.filter.command(cmd);
+                    return self.filtered(f, ctx);
+                }
                 _ => return false,
             }
             return true;
         }
-        let n = self.rows.len();
+        if self.move_by(cmd) {
+            return true;
+        }
         match cmd {
-            Command::Up => self.selected = self.selected.saturating_sub(1),
-            Command::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
-            Command::PageUp => self.selected = self.selected.saturating_sub(20),
-            Command::PageDown => self.selected = (self.selected + 20).min(n.saturating_sub(1)),
-            Command::Top => self.selected = 0,
-            Command::Bottom => self.selected = n.saturating_sub(1),
             Command::Select => {
                 let run = self
                     .rows
@@ -259,25 +264,27 @@ impl Pane for RunsPane {
                     ctx.call(Reply::Log, Request::RunLog { run });
                 }
             }
-            Command::Filter => {
-                let mut t = TextArea::default();
-                t.insert_str(&self.filter);
-                self.editing = Some(t);
-            }
-            Command::Back if !self.filter.is_empty() => {
-                self.set_filter(String::new());
-                ctx.info(text::FILTER_CLEARED);
+            Command::Filter | Command::Back => {
+                let f = self.filter.command(cmd);
+                return self.filtered(f, ctx);
             }
             _ => return false,
         }
         true
     }
 
-    fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
-        if let Some(t) = &mut self.editing {
-            t.input(key);
-            let typed = t.lines().join("");
-            self.set_filter(typed);
+    fn text_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        let f = self.filter.key(key);
+        if !self.filtered(f, ctx) {
+            // The arrows and page keys move the list while the line has focus.
+            let cmd = match key.code {
+                KeyCode::Up => Command::Up,
+                KeyCode::Down => Command::Down,
+                KeyCode::PageUp => Command::PageUp,
+                KeyCode::PageDown => Command::PageDown,
+                _ => return,
+            };
+            self.move_by(cmd);
         }
     }
 
@@ -313,24 +320,17 @@ impl Pane for RunsPane {
         if self.render_log(f, area, ui) {
             return;
         }
-        let title = if self.filter.is_empty() {
+        let typed = self.filter.text();
+        let title = if typed.is_empty() {
             text::TITLE.to_string()
         } else {
-            let shown = self.runs.iter().filter(|r| r.matches(&self.filter)).count();
-            text::title(&self.filter, shown, self.runs.len())
+            let shown = self.runs.iter().filter(|r| r.matches(typed)).count();
+            text::title(typed, shown, self.runs.len())
         };
         let block = pane_block(title, t);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let (list, line) = if self.editing.is_some() {
-            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-            (a, Some(b))
-        } else {
-            (inner, None)
-        };
-        if let (Some(line), Some(ta)) = (line, &self.editing) {
-            f.render_widget(prompt_line(text::FILTER_PROMPT, ta, t), line);
-        }
+        let list = self.filter.render(f, inner, t);
         if self.runs.is_empty() {
             f.render_widget(Paragraph::new(text::EMPTY).style(t.dim), list);
             return;
@@ -338,7 +338,7 @@ impl Pane for RunsPane {
         if self.rows.is_empty() {
             let back = ui.keymap.shown(Context::Runs, Command::Back);
             f.render_widget(
-                Paragraph::new(text::no_match(&self.filter, &back))
+                Paragraph::new(text::no_match(typed, &back))
                     .style(t.dim)
                     .wrap(ratatui::widgets::Wrap { trim: true }),
                 list,

@@ -1,23 +1,23 @@
-//! The FRs list's search and order: `/` opens a line that filters as you type by FR number,
-//! customer or SKU ([`crate::frs::query`]); `o` cycles the sort, `O` reverses it; Esc clears.
-//! The pane holds the source's whole FR list (its status counts need every FR), so the
-//! search and the sort run over that list here, with the library's one definition of both.
+//! The FRs list's search and order: `/` opens the filter line ([`FilterLine`], as in Sources)
+//! that filters as you type by FR number, customer or SKU ([`crate::frs::query`]); `o`
+//! cycles the sort, `O` reverses it; Esc clears. The pane holds the source's whole FR list
+//! (its status counts need every FR), so the search and the sort run over that list here,
+//! with the library's one definition of both (`lsbridge fr list --search --sort` uses it
+//! too).
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::Frame;
-use tui_textarea::TextArea;
 
 use crate::frs::query::{compare, customer_key, FrSearch, FrSort};
 use crate::frs::{Fr, FrStatus};
 use crate::tui::command::Command;
 use crate::tui::panes::Ui;
-use crate::tui::widgets::prompt::{clear_line, prompt_line};
+use crate::tui::widgets::filter_line::{FilterLine, Filtered};
 
 mod text {
     use crate::frs::query::FrSort;
 
-    pub const PROMPT: &str = "/ number, customer or SKU: ";
     pub const CLEARED: &str = "filter cleared";
 
     pub fn describe(typed: &str, sort: FrSort, descending: bool) -> String {
@@ -50,9 +50,8 @@ mod text {
 /// What the list shows of the FRs: the typed search and the order.
 #[derive(Default)]
 pub struct Query {
-    /// The filter line while it has focus.
-    line: Option<TextArea<'static>>,
-    typed: String,
+    line: FilterLine,
+    /// `line`'s text, folded for matching.
     search: FrSearch,
     sort: FrSort,
     descending: bool,
@@ -72,7 +71,7 @@ pub enum Did {
 impl Query {
     /// Whether the filter line has focus (keys type into it, never run as commands).
     pub fn editing(&self) -> bool {
-        self.line.is_some()
+        self.line.is_editing()
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -81,75 +80,46 @@ impl Query {
 
     /// The title's account of the search and the order (empty for none and by number).
     pub fn describe(&self) -> String {
-        text::describe(&self.typed, self.sort, self.descending)
+        text::describe(self.line.text(), self.sort, self.descending)
     }
 
     pub fn no_match(&self, back: &str) -> String {
-        text::no_match(&self.typed, back)
+        text::no_match(self.line.text(), back)
     }
 
-    fn set(&mut self, typed: String) -> Did {
-        if typed == self.typed {
-            return Did::Kept;
+    /// What the line did, with the search rebuilt when its text changed; `info` hears
+    /// "filter cleared" when it emptied.
+    fn did(&mut self, f: Filtered, info: &mut dyn FnMut(String)) -> Did {
+        match f {
+            Filtered::NotMine => Did::Nothing,
+            Filtered::Same => Did::Kept,
+            Filtered::Changed => {
+                self.search = FrSearch::new(self.line.text());
+                if self.line.text().is_empty() && !self.line.is_editing() {
+                    info(text::CLEARED.to_string());
+                }
+                Did::Changed
+            }
         }
-        self.search = FrSearch::new(&typed);
-        self.typed = typed;
-        Did::Changed
     }
 
-    fn line_text(&self) -> String {
-        self.line
-            .as_ref()
-            .map(|t| t.lines().join(""))
-            .unwrap_or_default()
-    }
-
-    /// A typed key while the line has focus: the rows follow what is typed.
+    /// A typed key while the line has focus: the rows follow what is typed. The arrows and
+    /// page keys are the list's (`Did::Nothing`).
     pub fn key(&mut self, key: KeyEvent) -> Did {
-        let Some(t) = &mut self.line else {
-            return Did::Nothing;
-        };
-        t.input(key);
-        let typed = self.line_text();
-        self.set(typed)
+        let f = self.line.key(key);
+        self.did(f, &mut |_| {})
     }
 
     /// Commands while the line has focus: Enter keeps the filter, Esc drops it, Ctrl-u
-    /// empties the line; any other bound key is swallowed, so nothing typed runs. `info`
-    /// says what changed.
+    /// empties the line; any other bound key is swallowed, so nothing typed runs.
     pub fn line_command(&mut self, cmd: Command, info: &mut dyn FnMut(String)) -> Did {
-        let Some(t) = &mut self.line else {
-            return Did::Nothing;
-        };
-        match cmd {
-            Command::ClearLine => {
-                clear_line(t);
-                self.set(String::new())
-            }
-            Command::Select | Command::Save => {
-                self.line = None;
-                Did::Kept
-            }
-            Command::Back => {
-                self.line = None;
-                info(text::CLEARED.to_string());
-                self.set(String::new())
-            }
-            // Ctrl-c still quits.
-            Command::Quit => Did::Nothing,
-            _ => Did::Kept,
-        }
+        let f = self.line.command(cmd);
+        self.did(f, info)
     }
 
     /// `/`, `o`, `O` and Esc (clears the search) in the list.
     pub fn list_command(&mut self, cmd: Command, info: &mut dyn FnMut(String)) -> Did {
         match cmd {
-            Command::Filter => {
-                let mut t = TextArea::default();
-                t.insert_str(&self.typed);
-                self.line = Some(t);
-                Did::Kept
-            }
             Command::CycleSort | Command::ReverseSort => {
                 if cmd == Command::CycleSort {
                     self.sort = self.sort.next();
@@ -159,9 +129,9 @@ impl Query {
                 info(text::sort_mode(self.sort, self.descending));
                 Did::Changed
             }
-            Command::Back if self.is_filtered() => {
-                info(text::CLEARED.to_string());
-                self.set(String::new())
+            Command::Filter | Command::Back => {
+                let f = self.line.command(cmd);
+                self.did(f, info)
             }
             _ => Did::Nothing,
         }
@@ -204,15 +174,38 @@ impl Query {
         (rows, counts)
     }
 
-    /// The filter line in `area` (one row), when it has focus.
-    pub fn render_line(&self, f: &mut Frame, area: Rect, ui: &Ui) {
-        if let Some(t) = &self.line {
-            f.render_widget(prompt_line(text::PROMPT, t, ui.theme), area);
-        }
+    /// The filter line under `area` while it has focus; returns the list's area.
+    pub fn render_line(&self, f: &mut Frame, area: Rect, ui: &Ui) -> Rect {
+        self.line.render(f, area, ui.theme)
+    }
+}
+
+/// The list command an arrow or page key typed in the filter line means.
+fn list_key(key: &KeyEvent) -> Option<Command> {
+    match key.code {
+        KeyCode::Up => Some(Command::Up),
+        KeyCode::Down => Some(Command::Down),
+        KeyCode::PageUp => Some(Command::PageUp),
+        KeyCode::PageDown => Some(Command::PageDown),
+        _ => None,
     }
 }
 
 impl super::FrsPane {
+    /// A key typed while the filter line has focus: the rows follow the text; the arrows
+    /// move the selection.
+    pub(super) fn filter_key(&mut self, key: KeyEvent, ctx: &mut crate::tui::panes::Ctx) {
+        match self.query.key(key) {
+            Did::Changed => self.requeried(),
+            Did::Nothing => {
+                if let Some(cmd) = list_key(&key) {
+                    self.list_command(cmd, ctx);
+                }
+            }
+            Did::Kept => {}
+        }
+    }
+
     /// A query command from the list (or the filter line, while it has focus); the rows
     /// are worked out again when the query changed. Returns whether the command was used.
     pub(super) fn query_command(&mut self, cmd: Command, ctx: &mut crate::tui::panes::Ctx) -> bool {

@@ -427,17 +427,9 @@ impl FrsPane {
             _ => text::TITLE.to_string(),
         };
         let block = pane_block(title, t);
-        let mut inner = block.inner(area);
+        let inner = block.inner(area);
         f.render_widget(block, area);
-        if self.query.editing() && inner.height > 1 {
-            inner.height -= 1;
-            let line = Rect {
-                y: inner.y + inner.height,
-                height: 1,
-                ..inner
-            };
-            self.query.render_line(f, line, ui);
-        }
+        let inner = self.query.render_line(f, inner, ui);
         let message = |f: &mut Frame, msg: String, style: ratatui::style::Style, r: Rect| {
             f.render_widget(
                 Paragraph::new(msg).style(style).wrap(Wrap { trim: true }),
@@ -613,11 +605,11 @@ impl Pane for FrsPane {
         self.list_command(cmd, ctx)
     }
 
-    fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+    fn text_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         if let Some(t) = &mut self.prompt {
             t.input(key);
-        } else if self.query.key(key) == filter::Did::Changed {
-            self.requeried();
+        } else if self.query.editing() {
+            self.filter_key(key, ctx);
         }
     }
 

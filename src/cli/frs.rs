@@ -41,6 +41,16 @@ pub enum FrCmd {
         /// e.g. processing, failed, additional-info-required, "Duplicate FR #"
         #[arg(long)]
         status: Option<String>,
+        /// Only FRs with every word of TEXT in their number, customer or a line's SKU (as
+        /// the TUI's `/` in FRs).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Order by this instead of source, then import time.
+        #[arg(long, value_enum)]
+        sort: Option<SortBy>,
+        /// Reverse the order.
+        #[arg(long)]
+        descending: bool,
         #[arg(long)]
         json: bool,
     },
@@ -72,6 +82,29 @@ pub enum FrCmd {
         #[arg(long)]
         source: String,
     },
+}
+
+/// `fr list --sort`: the orders of [`frs::query::FrSort`].
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SortBy {
+    Number,
+    Created,
+    Updated,
+    Status,
+    Customer,
+}
+
+impl From<SortBy> for frs::query::FrSort {
+    fn from(s: SortBy) -> Self {
+        use frs::query::FrSort as S;
+        match s {
+            SortBy::Number => S::Number,
+            SortBy::Created => S::Created,
+            SortBy::Updated => S::Updated,
+            SortBy::Status => S::Status,
+            SortBy::Customer => S::Customer,
+        }
+    }
 }
 
 impl FrCmd {
@@ -216,6 +249,9 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
         FrCmd::List {
             source,
             status,
+            search,
+            sort,
+            descending,
             json,
         } => {
             let filter_source = match &source {
@@ -237,12 +273,22 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
                     .map_or_else(|| format!("#{id}"), |s| s.name.clone())
             };
             let mut list = frs.list(filter_source.as_ref().map(|s| s.id), status)?;
-            list.sort_by(|a, b| {
-                name_of(a.source)
-                    .cmp(&name_of(b.source))
-                    .then_with(|| a.imported_at.cmp(&b.imported_at))
-                    .then_with(|| a.number.cmp(&b.number))
-            });
+            let search = frs::query::FrSearch::new(search.as_deref().unwrap_or(""));
+            list.retain(|fr| search.matches(fr));
+            match sort {
+                Some(by) => frs::query::sort(&mut list, by.into(), descending),
+                None => {
+                    list.sort_by(|a, b| {
+                        name_of(a.source)
+                            .cmp(&name_of(b.source))
+                            .then_with(|| a.imported_at.cmp(&b.imported_at))
+                            .then_with(|| a.number.cmp(&b.number))
+                    });
+                    if descending {
+                        list.reverse();
+                    }
+                }
+            }
             if json {
                 let rows: Vec<serde_json::Value> = list
                     .iter()
@@ -252,12 +298,13 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
                             "status": fr.status.label(), "items": fr.items.len(),
                             "earliest_send": fr.earliest_send, "sale_id": fr.sale_id,
                             "invoice_number": fr.invoice_number,
+                            "customer": frs::query::customer(fr),
                         })
                     })
                     .collect();
                 outln!("{}", serde_json::Value::Array(rows));
             } else if list.is_empty() {
-                let filtered = filter_source.is_some() || status.is_some();
+                let filtered = filter_source.is_some() || status.is_some() || !search.is_empty();
                 outln!(
                     "{}",
                     if filtered {

@@ -93,6 +93,11 @@ pub enum Request {
         #[serde(default)]
         descending: bool,
     },
+    /// The outlets of a source's store, by name, read live (the Pool detail's stock per
+    /// outlet).
+    Outlets {
+        source: String,
+    },
     Runs {
         source: Option<String>,
         limit: usize,
@@ -201,6 +206,7 @@ pub enum Response {
     Record(SampleRecord),
     Count(usize),
     Pool(Vec<PoolItem>),
+    Outlets(Vec<super::OutletView>),
     Runs(Vec<RunRecord>),
     Log(Vec<LogLine>),
     Frs(Vec<Fr>),
@@ -490,6 +496,7 @@ impl Engine {
                 }
                 Response::Pool(out)
             }
+            Request::Outlets { source } => Response::Outlets(self.outlets(&source).await?),
             Request::Runs { source, limit } => {
                 let all = Runs::open(store)?.recent(usize::MAX)?;
                 Response::Runs(

@@ -212,6 +212,7 @@ fn fail_run(store: &crate::store::Store, run: u64, reason: &str, now: std::time:
             r.outcome = Outcome::Failed;
             r.message = reason.to_string();
             r.ended_at = Some(crate::clock::rfc3339(now));
+            r.end_attempt();
             runs.save(&r)
         }
         _ => Ok(()),

@@ -13,6 +13,7 @@ mod connections;
 mod error;
 mod events;
 mod jobs;
+mod outlets;
 mod retention;
 pub mod scheduler;
 
@@ -28,6 +29,7 @@ pub use connections::SetOutcome;
 pub use error::{ConnectionField, EngineError, FieldId, SettingIssue, Thing};
 pub use events::{DiffView, EngineEvent, Integration, JobKind, JobReport, PreviewView, RunningJob};
 pub use jobs::Refusal;
+pub use outlets::OutletView;
 
 use crate::clock::SharedClock;
 use crate::connections::Connections;

@@ -206,6 +206,8 @@ pub(crate) fn begin_run(
     runs: &Runs,
     record: &mut RunRecord,
 ) -> Result<RunLog, StoreError> {
+    let last_seen = runs.last_line(record.id)?.map(|l| l.at);
+    record.begin_attempt(clock::rfc3339(ctx.clock.now()), last_seen);
     record.outcome = Outcome::Running;
     // A resumed run is this process's now (see `process_instance`).
     record.owner = super::runs::process_instance();
@@ -239,6 +241,7 @@ pub(crate) async fn finish_run(
     record.outcome = outcome;
     record.message = message.to_string();
     record.ended_at = Some(clock::rfc3339(ctx.clock.now()));
+    record.end_attempt();
     runs.save(record)?;
     log.info(format!("finished: {outcome:?}: {message}"));
     ctx.store.flush_async().await?;

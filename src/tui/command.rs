@@ -180,7 +180,7 @@ impl Command {
             Command::CycleLevel => "filter by level",
             Command::CycleJob => "filter by job",
             Command::ToggleArchived => "show archived: all / only / none",
-            Command::CycleSort => "sort by SKU, title, quantity or last update",
+            Command::CycleSort => "cycle the sort order",
             Command::ReverseSort => "reverse the sort",
             Command::Retry => "retry the FR",
             Command::Release => "release the FR's hold",

@@ -335,6 +335,8 @@ impl Default for Keymap {
             b(X::Frs, C::Timeline, &[k(Enter)], true),
             b(X::Frs, C::RunNow, &[c('r')], true),
             b(X::Frs, C::DryRun, &[c('D')], true),
+            b(X::Frs, C::CycleSort, &[c('o')], true),
+            b(X::Frs, C::ReverseSort, &[c('O')], false),
             b(X::Runs, C::Select, &[k(Enter)], true),
             b(X::Popup, C::Back, &[k(Esc), c('q')], true),
             b(X::Popup, C::Select, &[k(Enter)], true),

@@ -32,6 +32,7 @@ mod sim_endpoints;
 mod store_foundation;
 mod tui_core;
 mod tui_idle;
+mod tui_lists;
 mod tui_log;
 mod tui_mapping;
 mod tui_overview;

@@ -1,5 +1,5 @@
-//! The `/` filter of a list pane whose rows are all in memory (Sources, Connections): the
-//! list narrows with every key typed. While the line has focus (keymap context `text`) every
+//! The `/` filter of a list pane whose rows are all in memory (Sources, Connections, FRs,
+//! History): the list narrows with every key typed. While the line has focus (keymap context `text`) every
 //! printable key goes to it, so nothing typed there runs as a command; Enter keeps the
 //! filter and gives the keys back to the list, Esc clears it, Ctrl-u clears the line. With
 //! the list focused, Esc clears a filter still applied.

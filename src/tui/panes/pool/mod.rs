@@ -17,7 +17,7 @@ use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, Integration, Request, Response};
+use crate::engine::{EngineEvent, Integration, OutletView, Request, Response};
 use crate::mapping::FieldValue;
 use crate::pool::{PoolItem, PoolSort};
 use crate::tui::command::Command;
@@ -38,9 +38,10 @@ mod text {
         "No source selected. Add or pick one in Sources (1); its inventory pool shows here.";
     pub const LOADING: &str = "Loading the pool…";
     pub const LOADING_ROW: &str = "…";
-    pub const HEADER: [&str; 10] = [
+    pub const HEADER: [&str; 11] = [
         "SKU",
         "Title",
+        "Options",
         "Quantity",
         "Committed",
         "Available",
@@ -133,6 +134,7 @@ super::reply_ids! {
     enum Reply {
         Count = 1,
         Page = 2,
+        Outlets = 3,
     }
 }
 
@@ -166,6 +168,9 @@ pub struct PoolPane {
     error: Option<String>,
     editing: Option<TextArea<'static>>,
     detail: Option<detail::Detail>,
+    /// The source's outlets by name (asked for when a detail first opens), or why not.
+    outlets: Option<Result<Vec<OutletView>, String>>,
+    pending_outlets: Option<Fresh<Reply>>,
 }
 
 impl Default for PoolPane {
@@ -188,6 +193,8 @@ impl Default for PoolPane {
             error: None,
             editing: None,
             detail: None,
+            outlets: None,
+            pending_outlets: None,
         }
     }
 }
@@ -224,6 +231,18 @@ pub(super) fn commit_cells(item: &PoolItem) -> (String, String) {
         ),
         None => (String::new(), String::new()),
     }
+}
+
+/// A variant's options in `room` cells: "Color: Black / Size: S" when the column has room
+/// for the names (`named`), else the values alone ("Black / S"); cut with … when longer.
+fn options_cell(item: &PoolItem, room: u16, named: bool) -> String {
+    use crate::pool::options::{options_line, values_line};
+    let line = if named {
+        options_line(item)
+    } else {
+        values_line(item)
+    };
+    clip(&line, room)
 }
 
 impl PoolPane {
@@ -381,7 +400,12 @@ impl PoolPane {
                     return true;
                 }
                 match self.row(self.selected) {
-                    Some(item) => self.detail = Some(detail::Detail::new(item.clone())),
+                    Some(item) => {
+                        let mut d = detail::Detail::new(item.clone());
+                        d.set_outlets(self.outlets.clone());
+                        self.detail = Some(d);
+                        self.ask_outlets(ctx);
+                    }
                     None => ctx.info(text::NOT_LOADED),
                 }
                 return true;
@@ -472,26 +496,54 @@ impl PoolPane {
         let top = clamp_top(self.top, self.selected, h, total);
         let end = (top + h).min(total);
         let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
-        // Narrow terminals keep SKU, title and quantity; brand, money and the last run give
-        // way before the stock columns. Numbers are never cut, so a column that cannot show its
-        // header whole is left out.
-        let widths = fit_filling(
-            &[
-                Col::new(10, 18, 0),
-                Col::new(20, 20, 1),
-                Col::new(8, 8, 2),
-                Col::new(9, 9, 5),
-                Col::new(9, 9, 4),
-                Col::new(8, 8, 6),
-                Col::new(8, 8, 7),
-                Col::new(6, 12, 8),
-                Col::new(4, 4, 3),
-                Col::new(8, 8, 9),
-            ],
-            list.width.saturating_sub(1),
-            1,
-            Some(1),
+        // Narrow terminals keep SKU, title, quantity and the variant's options; brand, money
+        // and the last run give way before the stock columns. Numbers are never cut, so a
+        // column that cannot show its header whole is left out. The options column is as wide
+        // as the rows on screen need (none without options): whole ("Color: Black / Size: S")
+        // unless that would push Available out, then the values alone ("Black / S").
+        let widest = |line: fn(&PoolItem) -> String| {
+            (top..end)
+                .filter_map(|i| self.row(i))
+                .map(|item| crate::tui::widgets::columns::width(&line(item)))
+                .max()
+                .map_or(0, |w| w.clamp(text::HEADER[2].len(), 28) as u16)
+        };
+        // SKUs are not cut while there is room for the widest on screen.
+        let sku = (top..end)
+            .filter_map(|i| self.row(i))
+            .map(|item| crate::tui::widgets::columns::width(&item.sku))
+            .max()
+            .map_or(10, |w| w.clamp(10, 18) as u16);
+        let (full, compact) = (
+            widest(crate::pool::options::options_line),
+            widest(crate::pool::options::values_line),
         );
+        let fit_with = |options: u16| {
+            fit_filling(
+                &[
+                    Col::new(sku, 18, 0),
+                    Col::new(20, 20, 1),
+                    Col::new(options, full, 3),
+                    Col::new(8, 8, 2),
+                    Col::new(9, 9, 6),
+                    Col::new(9, 9, 5),
+                    Col::new(8, 8, 7),
+                    Col::new(8, 8, 8),
+                    Col::new(6, 12, 9),
+                    Col::new(4, 4, 4),
+                    Col::new(8, 8, 10),
+                ],
+                list.width.saturating_sub(1),
+                1,
+                Some(1),
+            )
+        };
+        let mut widths = fit_with(full);
+        if widths[5] == 0 {
+            widths = fit_with(compact);
+        }
+        // One form for the whole column, so rows line up.
+        let named = widths[2] >= full;
         let rows: Vec<Row> = (top..end)
             .map(|i| {
                 let style = if i == self.selected {
@@ -507,12 +559,13 @@ impl PoolPane {
                 let cells = [
                     Cell::from(clip(&item.sku, widths[0])),
                     Cell::from(clip(&plain(f.get("Title")), widths[1])),
+                    Cell::from(options_cell(item, widths[2], named)),
                     right(plain(f.get("Quantity"))),
                     right(committed),
                     right(available),
                     right(money(f.get("Cost"))),
                     right(money(f.get("MSRP"))),
-                    Cell::from(clip(&plain(f.get("Brand")), widths[7])),
+                    Cell::from(clip(&plain(f.get("Brand")), widths[8])),
                     Cell::from(if item.archived { text::ARCHIVED } else { "" }),
                     right(match item.last_seen_run {
                         0 => String::new(),
@@ -540,7 +593,7 @@ impl PoolPane {
                 .enumerate()
                 .filter(|(i, _)| widths[*i] > 0)
                 .map(|(i, h)| {
-                    if (2..=6).contains(&i) || i == 9 {
+                    if (3..=7).contains(&i) || i == 10 {
                         Cell::from(Line::from(*h).alignment(Alignment::Right))
                     } else {
                         Cell::from(*h)
@@ -598,6 +651,8 @@ impl Pane for PoolPane {
             self.source = source;
             self.detail = None;
             self.error = None;
+            self.outlets = None;
+            self.pending_outlets = None;
             self.requery(ctx);
         } else {
             self.reload(ctx);
@@ -646,7 +701,18 @@ impl Pane for PoolPane {
         let Some(what) = Fresh::<Reply>::from_id(what) else {
             return;
         };
-        if self.pending_count == Some(what) {
+        if self.pending_outlets == Some(what) {
+            self.pending_outlets = None;
+            let got = match response {
+                Response::Outlets(o) => Ok(o),
+                Response::Error(e) => Err(e.to_string()),
+                _ => return,
+            };
+            self.outlets = Some(got);
+            if let Some(d) = &mut self.detail {
+                d.set_outlets(self.outlets.clone());
+            }
+        } else if self.pending_count == Some(what) {
             self.pending_count = None;
             match response {
                 Response::Count(n) => {
@@ -706,6 +772,20 @@ impl Pane for PoolPane {
 }
 
 impl PoolPane {
+    /// Asks for the source's outlet names once per source (a failure is asked again on the
+    /// next detail).
+    fn ask_outlets(&mut self, ctx: &mut Ctx) {
+        let Some(source) = self.source.clone() else {
+            return;
+        };
+        if matches!(self.outlets, Some(Ok(_))) || self.pending_outlets.is_some() {
+            return;
+        }
+        let what = self.tag(Reply::Outlets);
+        self.pending_outlets = Some(what);
+        ctx.call(what, Request::Outlets { source });
+    }
+
     fn failed(&mut self, e: String, ctx: &mut Ctx) {
         if !self.rows.is_empty() {
             ctx.error(text::error(&e, ctx.keys));

@@ -566,3 +566,50 @@ async fn the_log_shows_retries_429s_waits_and_names_products_by_sku_and_title() 
     assert!(row.contains("warn "), "{row}");
     assert!(row.contains("secondary"), "{row}");
 }
+
+/// Issue 14 item 7: `/` in the Log filters as you type (before Enter), what is typed runs no
+/// command, Enter keeps the search and Esc on the line drops it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_search_narrows_as_you_type() {
+    let mut t = tui::demo().await;
+    for n in 0..5 {
+        t.driver.app.shared.log_lines(
+            lsbridge::jobs::events::Level::Info,
+            &format!("alpha line {n}"),
+        );
+        t.driver.app.shared.log_lines(
+            lsbridge::jobs::events::Level::Info,
+            &format!("bravo line {n}"),
+        );
+    }
+    t.press("6").await;
+    let before = drawn_messages(&t.screen(W, H));
+    assert!(
+        before.iter().any(|r| r.contains("alpha line 0")),
+        "{before:?}"
+    );
+    t.press("/").await;
+    // `b`, `r` and `a` typed here are text, whatever they are bound to in the Log.
+    t.keys("bravo");
+    t.settle().await;
+    let typing = t.screen(W, H);
+    let count = |screen: &str, what: &str| {
+        drawn_messages(screen)
+            .iter()
+            .filter(|r| r.contains(what))
+            .count()
+    };
+    assert_eq!(count(&typing, "bravo line"), 5, "{typing}");
+    assert_eq!(count(&typing, "alpha line"), 0, "{typing}");
+    assert!(typing.contains("/ bravo"), "{typing}");
+    t.key(KeyCode::Enter);
+    t.settle().await;
+    let kept = t.screen(W, H);
+    assert_eq!(count(&kept, "bravo line"), 5, "{kept}");
+    assert_eq!(count(&kept, "alpha line"), 0, "{kept}");
+    t.press("/").await;
+    t.key(KeyCode::Esc);
+    t.settle().await;
+    let cleared = t.screen(W, H);
+    assert_eq!(count(&cleared, "alpha line"), 5, "{cleared}");
+}

@@ -329,12 +329,16 @@ impl Pane for LogPane {
         let len = ctx.shared.log.len();
         if let Some(area) = &mut self.editing {
             match cmd {
-                Command::Select => {
-                    self.search = area.lines().join("").trim().to_lowercase();
+                // The search already follows every key typed: Enter keeps it, Esc drops it.
+                Command::Select => self.editing = None,
+                Command::Back => {
                     self.editing = None;
+                    self.search.clear();
                 }
-                Command::Back => self.editing = None,
-                Command::ClearLine => crate::tui::widgets::prompt::clear_line(area),
+                Command::ClearLine => {
+                    crate::tui::widgets::prompt::clear_line(area);
+                    self.search.clear();
+                }
                 _ => return false,
             }
             return true;
@@ -447,6 +451,7 @@ impl Pane for LogPane {
     fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
         if let Some(t) = &mut self.editing {
             t.input(key);
+            self.search = t.lines().join("").trim().to_lowercase();
         }
     }
 

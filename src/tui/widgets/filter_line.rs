@@ -38,9 +38,18 @@ pub struct FilterLine {
     editing: Option<TextArea<'static>>,
     /// The filter applied, as typed (kept when the line loses focus).
     text: String,
+    /// What the line says before the text, when a pane says what it matches.
+    prompt: Option<&'static str>,
 }
 
 impl FilterLine {
+    pub fn with_prompt(prompt: &'static str) -> Self {
+        FilterLine {
+            prompt: Some(prompt),
+            ..FilterLine::default()
+        }
+    }
+
     /// The line has focus: printable keys type into it.
     pub fn is_editing(&self) -> bool {
         self.editing.is_some()
@@ -159,7 +168,10 @@ impl FilterLine {
         };
         let [list, line] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-        f.render_widget(prompt_line(text::PROMPT, ta, t), line);
+        f.render_widget(
+            prompt_line(self.prompt.unwrap_or(text::PROMPT), ta, t),
+            line,
+        );
         list
     }
 }

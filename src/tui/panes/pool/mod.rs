@@ -7,14 +7,13 @@
 use super::{Fresh, ReplyId};
 use std::cell::Cell as Shown;
 
-use crossterm::event::KeyEvent;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{
     Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, Wrap,
 };
 use ratatui::Frame;
-use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, Integration, OutletView, Request, Response};
@@ -24,7 +23,7 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 use crate::tui::widgets::columns::{clip, fit_filling, Col};
-use crate::tui::widgets::prompt::prompt_line;
+use crate::tui::widgets::filter_line::{FilterLine, Filtered};
 
 mod detail;
 
@@ -146,8 +145,9 @@ const DEFAULT_PAGE: usize = 20;
 pub struct PoolPane {
     /// The source the cache belongs to.
     source: Option<String>,
-    /// Applied filter (SKU or title substring); empty means none.
-    filter: String,
+    /// The `/` line; its text (SKU or title substring) is the engine's filter, asked again
+    /// with every key typed (the pool index answers in milliseconds at a million items).
+    filter: FilterLine,
     /// `None` all, `Some(true)` only archived, `Some(false)` hide archived.
     archived: Option<bool>,
     sort: PoolSort,
@@ -166,7 +166,6 @@ pub struct PoolPane {
     /// (request id, offset) of the window in flight.
     pending_page: Option<(Fresh<Reply>, usize)>,
     error: Option<String>,
-    editing: Option<TextArea<'static>>,
     detail: Option<detail::Detail>,
     /// The source's outlets by name (asked for when a detail first opens), or why not.
     outlets: Option<Result<Vec<OutletView>, String>>,
@@ -177,7 +176,7 @@ impl Default for PoolPane {
     fn default() -> Self {
         PoolPane {
             source: None,
-            filter: String::new(),
+            filter: FilterLine::with_prompt(text::FILTER_PROMPT),
             archived: None,
             sort: PoolSort::Sku,
             descending: false,
@@ -191,7 +190,6 @@ impl Default for PoolPane {
             pending_count: None,
             pending_page: None,
             error: None,
-            editing: None,
             detail: None,
             outlets: None,
             pending_outlets: None,
@@ -315,7 +313,8 @@ impl PoolPane {
     }
 
     fn filter_arg(&self) -> Option<String> {
-        (!self.filter.is_empty()).then(|| self.filter.clone())
+        let typed = self.filter.text().trim();
+        (!typed.is_empty()).then(|| typed.to_string())
     }
 
     /// Where a window serving rows `top..top + height` starts: the view in its middle.
@@ -411,9 +410,7 @@ impl PoolPane {
                 return true;
             }
             Command::Filter => {
-                let mut t = TextArea::default();
-                t.insert_str(&self.filter);
-                self.editing = Some(t);
+                self.filter.command(cmd);
                 return true;
             }
             Command::ToggleArchived => {
@@ -436,8 +433,8 @@ impl PoolPane {
                 self.requery(ctx);
                 return true;
             }
-            Command::Back if !self.filter.is_empty() || self.archived.is_some() => {
-                self.filter.clear();
+            Command::Back if !self.filter.text().is_empty() || self.archived.is_some() => {
+                self.filter.command(Command::Back);
                 self.archived = None;
                 ctx.info(text::FILTER_CLEARED);
                 self.requery(ctx);
@@ -451,7 +448,7 @@ impl PoolPane {
 
     fn render_list(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let mut filter = text::filter_desc(&self.filter, self.archived);
+        let mut filter = text::filter_desc(self.filter.text().trim(), self.archived);
         filter.push_str(&text::sort_desc(self.sort, self.descending));
         let title = match &self.source {
             Some(s) => text::title(s, self.total, &filter, self.selected + 1),
@@ -460,15 +457,7 @@ impl PoolPane {
         let block = pane_block(title, t);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let (list, field) = if self.editing.is_some() {
-            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-            (a, Some(b))
-        } else {
-            (inner, None)
-        };
-        if let (Some(field), Some(ta)) = (field, &self.editing) {
-            f.render_widget(prompt_line(text::FILTER_PROMPT, ta, ui.theme), field);
-        }
+        let list = self.filter.render(f, inner, ui.theme);
         let message = |f: &mut Frame, msg: String, style: ratatui::style::Style| {
             f.render_widget(
                 Paragraph::new(msg).style(style).wrap(Wrap { trim: true }),
@@ -638,11 +627,7 @@ impl Pane for PoolPane {
     }
 
     fn context(&self) -> Context {
-        if self.editing.is_some() {
-            Context::Text
-        } else {
-            Context::Pool
-        }
+        self.filter.context(Context::Pool)
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
@@ -660,21 +645,20 @@ impl Pane for PoolPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
-        if let Some(ta) = &mut self.editing {
-            match cmd {
-                Command::ClearLine => crate::tui::widgets::prompt::clear_line(ta),
-                Command::Select | Command::Save => {
-                    let typed = ta.lines().join("").trim().to_string();
-                    self.editing = None;
-                    if typed != self.filter {
-                        self.filter = typed;
-                        self.requery(ctx);
-                    }
+        if self.filter.is_editing() {
+            let cmd = if cmd == Command::Save {
+                Command::Select
+            } else {
+                cmd
+            };
+            return match self.filter.command(cmd) {
+                Filtered::NotMine => false,
+                Filtered::Same => true,
+                Filtered::Changed => {
+                    self.requery(ctx);
+                    true
                 }
-                Command::Back => self.editing = None,
-                _ => return false,
-            }
-            return true;
+            };
         }
         if let Some(d) = &mut self.detail {
             match cmd {
@@ -691,9 +675,21 @@ impl Pane for PoolPane {
         self.list_command(cmd, ctx)
     }
 
-    fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
-        if let Some(t) = &mut self.editing {
-            t.input(key);
+    fn text_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        match self.filter.key(key) {
+            Filtered::Changed => self.requery(ctx),
+            // The arrows move the list while the line keeps focus.
+            Filtered::NotMine => {
+                let cmd = match key.code {
+                    KeyCode::Up => Command::Up,
+                    KeyCode::Down => Command::Down,
+                    KeyCode::PageUp => Command::PageUp,
+                    KeyCode::PageDown => Command::PageDown,
+                    _ => return,
+                };
+                self.list_command(cmd, ctx);
+            }
+            Filtered::Same => {}
         }
     }
 
@@ -929,7 +925,7 @@ mod tests {
         serve(&mut p, &mut shared, 7, new);
         assert_eq!(p.total, Some(7));
         assert_eq!(p.rows.len(), 7);
-        assert_eq!(p.filter, "x");
+        assert_eq!(p.filter.text(), "x");
     }
 
     #[test]

@@ -27,7 +27,7 @@ use tokio::sync::{broadcast, watch};
 pub use api::{ConnectionView, FrAction, RateLimitView, Request, Response};
 pub use connections::SetOutcome;
 pub use error::{ConnectionField, EngineError, FieldId, SettingIssue, Thing};
-pub use events::{DiffView, EngineEvent, Integration, JobKind, JobReport, PreviewView, RunningJob};
+pub use events::{DiffView, EngineEvent, Integration, JobReport, PreviewView, RunningJob};
 pub use jobs::Refusal;
 pub use outlets::OutletView;
 
@@ -61,14 +61,14 @@ impl Default for EngineOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRequest {
     pub source: String,
-    pub kind: JobKind,
+    pub kind: Integration,
     pub dry_run: bool,
     /// Primary: archive past the safety valve.
     pub confirm_archive: bool,
 }
 
 impl JobRequest {
-    pub fn new(source: impl Into<String>, kind: JobKind) -> Self {
+    pub fn new(source: impl Into<String>, kind: Integration) -> Self {
         Self {
             source: source.into(),
             kind,
@@ -89,7 +89,7 @@ struct Inner {
     store: Store,
     opts: EngineOptions,
     governors: Mutex<HashMap<String, Arc<Governor>>>,
-    running: Mutex<HashMap<(u64, JobKind), Slot>>,
+    running: Mutex<HashMap<(u64, Integration), Slot>>,
     /// Each source's pool index, kept until the pool is written again.
     pool_indexes: Mutex<HashMap<u64, Arc<crate::pool::PoolIndex>>>,
     events: broadcast::Sender<EngineEvent>,
@@ -230,12 +230,12 @@ impl Engine {
             .collect()
     }
 
-    pub fn is_running(&self, source: u64, kind: JobKind) -> bool {
+    pub fn is_running(&self, source: u64, kind: Integration) -> bool {
         lock(&self.inner.running).contains_key(&(source, kind))
     }
 
     /// Asks a running job to stop at its next page boundary. Returns whether one was running.
-    pub fn cancel(&self, source: u64, kind: JobKind) -> bool {
+    pub fn cancel(&self, source: u64, kind: Integration) -> bool {
         match lock(&self.inner.running).get(&(source, kind)) {
             Some(s) => {
                 s.cancel.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -117,6 +117,9 @@ pub enum Request {
         source: String,
         number: String,
         action: FrAction,
+        /// Why, for a cancel (kept in the FR's reason and timeline).
+        #[serde(default)]
+        reason: Option<String>,
     },
     ImportFrs {
         source: String,
@@ -211,6 +214,8 @@ pub enum Response {
     Log(Vec<LogLine>),
     Frs(Vec<Fr>),
     Timeline(Vec<FrEvent>),
+    /// An FR after an action on it.
+    Fr(Box<Fr>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
     ConnectionTest(super::ConnectionTest),
@@ -522,17 +527,18 @@ impl Engine {
                 source,
                 number,
                 action,
+                reason,
             } => {
                 let id = source_id(&source)?;
                 let frs = Frs::open(store)?;
                 let now = self.clock().now();
-                match action {
+                let fr = match action {
                     FrAction::Retry => frs.retry(id, &number, now),
                     FrAction::Release => frs.release(id, &number, now),
-                    FrAction::Cancel => frs.cancel(id, &number, Some("canceled in the TUI"), now),
+                    FrAction::Cancel => frs.cancel(id, &number, reason.as_deref(), now),
                 }?;
                 store.flush()?;
-                Response::Done
+                Response::Fr(Box::new(fr))
             }
             Request::ImportFrs { source, path } => {
                 let s = sources()?.by_name(&source)?;

@@ -31,6 +31,8 @@ mod text {
     use crate::tui::keymap::{Context, Keymap};
 
     pub const TITLE: &str = " FRs ";
+    /// Kept as the FR's reason when it is canceled from this pane.
+    pub const CANCEL_REASON: &str = "canceled in the TUI";
     pub const NO_SOURCE: &str =
         "No source selected. Add or pick one in Sources (1); its fulfillment requests show here.";
     pub const LOADING: &str = "Loading fulfillment requests…";
@@ -300,6 +302,7 @@ impl FrsPane {
                 source,
                 number,
                 action,
+                reason: (action == FrAction::Cancel).then(|| text::CANCEL_REASON.to_string()),
             },
         );
     }
@@ -632,7 +635,7 @@ impl Pane for FrsPane {
                     d.set_timeline(events);
                 }
             }
-            (_, Response::Done) if reply == Reply::Action => {
+            (_, Response::Fr(_)) if reply == Reply::Action => {
                 if let Some((number, action)) = self.acting.take() {
                     let what = match action {
                         FrAction::Retry => {

@@ -384,7 +384,7 @@ fn print_list(
             }
         );
     } else {
-        print_table(&list, &name_of);
+        print_table(list, &name_of);
     }
 }
 

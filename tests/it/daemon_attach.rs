@@ -503,7 +503,9 @@ async fn cli_commands_attach_to_the_running_daemon() {
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let options: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
-        options["registers"].as_array().is_some_and(|r| !r.is_empty()),
+        options["registers"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
         "{options}"
     );
     // The FR commands go through the daemon's engine, worded as in-process.

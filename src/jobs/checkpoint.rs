@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::counts::Counts;
+use crate::lightspeed::pager::ReadRange;
 use crate::store::{keys, trees, Record, Store, StoreError, Table};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,10 +12,13 @@ use crate::store::{keys, trees, Record, Store, StoreError, Table};
 pub enum PrimaryPhase {
     /// Reading stock levels; `after` is the inventory cursor.
     Inventory { after: u64 },
-    /// Reading products; `after` is the product cursor.
+    /// Reading products with one cursor (checkpoints of earlier builds); `after` is the cursor.
     Products { after: u64 },
     /// Every page is committed; archiving (if on) is next.
     Archive,
+    /// Reading products as version ranges side by side: each range's cursor, and the highest
+    /// version the range probes met (see [`crate::lightspeed::pager::RangeMerge`]).
+    ProductRanges { ranges: Vec<ReadRange>, floor: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

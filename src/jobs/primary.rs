@@ -30,7 +30,8 @@ use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::Brand;
 use crate::lightspeed::pager::{
-    inventory_ranges, CategoryPager, InventoryPager, Page, Pager, StockRecord, VersionPager,
+    inventory_ranges, version_ranges, CategoryPager, InventoryPager, Page, Pager, RangeMerge,
+    RangedRead, ReadRange, StockRecord, VersionPager,
 };
 use crate::lightspeed::product_row::ProductRow;
 use crate::lightspeed::ApiError;
@@ -40,6 +41,9 @@ use crate::sources::{QuantityFrom, Source};
 
 /// Version ranges of the stock feed read side by side (see [`inventory_ranges`]).
 const STOCK_RANGES: u64 = 4;
+
+/// Version ranges of the products read side by side (see [`version_ranges`]).
+const PRODUCT_RANGES: u64 = 4;
 
 /// Most per-record problems written to the run log one by one; the rest are counted.
 const LOGGED_PROBLEMS: u64 = 200;
@@ -89,13 +93,6 @@ async fn pump<P: Pager, M>(
             break;
         }
     }
-}
-
-/// Fetches the next page while the current one is processed.
-fn prefetch<P: Pager>(pager: P) -> tokio::sync::mpsc::Receiver<PageResult<P::Item>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
-    tokio::spawn(pump(pager, tx, |r| r));
-    rx
 }
 
 /// Items of the pages not yet surely committed (the current one included), newest first:
@@ -363,8 +360,16 @@ impl Run<'_> {
         (item, kind)
     }
 
-    async fn products(&mut self, after: u64, inventory_version: u64) -> Result<(), JobError> {
-        let pager = VersionPager::<ProductRow>::new(&self.ctx.client, "/products", after);
+    /// Reads the products as version ranges side by side (each range's next page is fetched
+    /// while a page is processed), from `merge`'s cursors; a checkpoint of every range's
+    /// cursor goes with each page's write.
+    async fn products(
+        &mut self,
+        merge: RangeMerge,
+        inventory_version: u64,
+    ) -> Result<(), JobError> {
+        let floor = merge.floor();
+        let mut pages = RangedRead::<ProductRow>::new(&self.ctx.client, "/products", merge);
         let mut done = 0u64;
         // Product rows embed their brand and category; these fill in when a row has only ids.
         let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", 0)
@@ -372,19 +377,19 @@ impl Run<'_> {
             .await?;
         let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
         let lookups = Lookups::new(&brands, &cats);
-        let mut pages = prefetch(pager);
         let mut mapped = MappedRecord::new();
         let mut writer = (!self.opts.dry_run).then(|| {
             PageWriter::spawn(self.pool.clone(), self.checkpoints.clone(), self.source.id)
         });
         let mut recent = Recent::default();
         let result = async {
-            while let Some(page) = pages.recv().await.transpose()?.flatten() {
+            while let Some(page) = pages.next_page().await? {
                 let mut page = page;
                 let write = self.page(&mut page.items, &lookups, &mut mapped, &mut recent)?;
                 done += page.items.len() as u64;
-                let phase = PrimaryPhase::Products {
-                    after: page.next_after,
+                let phase = PrimaryPhase::ProductRanges {
+                    ranges: pages.ranges().to_vec(),
+                    floor,
                 };
                 if let Some(w) = writer.as_mut() {
                     w.send(write, self.checkpoint_record(phase, inventory_version))
@@ -631,8 +636,10 @@ pub async fn run(
             .unwrap_or_default(),
     };
     if resumed {
-        job.log
-            .info(format!("resuming run {run} from its last committed page"));
+        job.log.info(format!(
+            "resuming run {run} from its last committed page{}",
+            resume.as_ref().map(resume_detail).unwrap_or_default()
+        ));
     } else {
         job.log.info(format!(
             "Get Inventory (Primary) for {}{}",
@@ -685,6 +692,28 @@ pub async fn run(
     })
 }
 
+/// Where a resumed run's product ranges stand, for its log line.
+fn resume_detail(c: &PrimaryCheckpoint) -> String {
+    let PrimaryPhase::ProductRanges { ranges, .. } = &c.phase else {
+        return String::new();
+    };
+    // A range starts where the one below it ends.
+    let mut start = 0;
+    let (mut under_way, mut finished) = (0, 0);
+    for r in ranges {
+        if r.done {
+            finished += 1;
+        } else if r.after > start {
+            under_way += 1;
+        }
+        start = r.upto.unwrap_or(start);
+    }
+    format!(
+        " (product ranges: {} in all, {under_way} under way, {finished} finished)",
+        ranges.len()
+    )
+}
+
 async fn drive(
     job: &mut Run<'_>,
     resume: Option<PrimaryCheckpoint>,
@@ -695,9 +724,13 @@ async fn drive(
         None => (PrimaryPhase::Inventory { after: 0 }, 0),
     };
     let mut inventory_version = saved_version;
-    let products_after = match phase {
-        PrimaryPhase::Inventory { .. } => Some(0),
-        PrimaryPhase::Products { after } => Some(after),
+    // `Some(None)`: the product ranges are still to be planned.
+    let products_from = match phase {
+        PrimaryPhase::Inventory { .. } => Some(None),
+        PrimaryPhase::Products { after } => {
+            Some(Some(RangeMerge::new(vec![ReadRange::open(after)], after)))
+        }
+        PrimaryPhase::ProductRanges { ranges, floor } => Some(Some(RangeMerge::new(ranges, floor))),
         PrimaryPhase::Archive => None,
     };
     if fresh && job.pool.iter(job.source.id).next().is_none() {
@@ -709,7 +742,7 @@ async fn drive(
         job.checkpoint(PrimaryPhase::Inventory { after: 0 }, 0)?;
         job.ctx.store.flush_async().await?;
     }
-    if let Some(after) = products_after {
+    if let Some(from) = products_from {
         // The stock feed is read whole on every start, resumed or not: it lives in memory.
         // A resumed run keeps the version its first read reached, so Secondary re-applies
         // (as absolute levels, harmlessly) whatever changed since then, including changes to
@@ -718,8 +751,29 @@ async fn drive(
         if saved_version == 0 {
             inventory_version = read;
         }
-        job.checkpoint(PrimaryPhase::Products { after }, inventory_version)?;
-        job.products(after, inventory_version).await?;
+        let merge = match from {
+            Some(m) => m,
+            None => {
+                // Versions are global to the store, so the stock feed's top is a likely bound
+                // for the products' top.
+                let plan = version_ranges::<ProductRow>(
+                    &job.ctx.client,
+                    "/products",
+                    PRODUCT_RANGES,
+                    read,
+                )
+                .await?;
+                RangeMerge::new(plan.ranges, plan.floor)
+            }
+        };
+        job.checkpoint(
+            PrimaryPhase::ProductRanges {
+                ranges: merge.ranges().to_vec(),
+                floor: merge.floor(),
+            },
+            inventory_version,
+        )?;
+        job.products(merge, inventory_version).await?;
     }
     job.checkpoint(PrimaryPhase::Archive, inventory_version)?;
     job.resolve_parents()?;

@@ -401,7 +401,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             format,
             out,
         }) => crate::cli_run::export(&data_store(cli.data_dir)?, &source, format, out),
-        Some(Command::Bench(BenchCmd::Primary(a))) => crate::cli_bench::run(a, &runtime()?),
+        Some(Command::Bench(BenchCmd::Primary(a))) => {
+            crate::cli_bench::run(a, cli.data_dir, &runtime()?)
+        }
         Some(Command::Config(c)) => run_config(c, &data_store(cli.data_dir)?),
         Some(Command::Template(c)) => {
             crate::cli_templates::run_template(c, &data_store(cli.data_dir)?)

@@ -1,7 +1,10 @@
 //! `lsbridge bench primary`: imports `synthetic:N` from a simulator running as a separate
 //! process (rate limit off) into a fresh data dir, and prints one JSON line of figures:
 //! requests (all, and product pages), wall time, products per second, and this process's
-//! peak RSS (the importing process; the simulator's memory is not counted).
+//! peak RSS (the importing process; the simulator's memory is not counted), with the machine
+//! it ran on (CPU, cores, load before and after: figures from a shared or different machine
+//! are only comparable as ratios). `--vs PATH` runs this build and another in turn against
+//! one simulator and reports each pair's ratio and the medians.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -39,6 +42,50 @@ pub struct BenchArgs {
     /// as on every scheduled run after the first) and report that run too.
     #[arg(long)]
     pub again: bool,
+    /// Latency the simulator adds to every response, in ms (its `latency_ms` fault).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Another lsbridge build to compare with: both run in turn against one simulator,
+    /// `--runs` times each, and each pair's wall-time ratio (this ÷ other) is reported.
+    #[arg(long, value_name = "PATH")]
+    pub vs: Option<std::path::PathBuf>,
+    /// Runs of each build with `--vs`.
+    #[arg(long, default_value_t = 5)]
+    pub runs: u32,
+}
+
+/// The machine a figure was measured on.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The 1, 5 and 15 minute load averages.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn machine(load_before: String) -> serde_json::Value {
+    serde_json::json!({
+        "cpu": cpu_model(),
+        "cores": cores(),
+        "load_before": load_before,
+        "load_after": load(),
+    })
 }
 
 /// Peak resident set size of this process, from /proc (Linux).
@@ -59,12 +106,14 @@ impl Drop for SimChild {
 }
 
 /// Starts `lsbridge sim` for `synthetic:N` on a free port; returns its origin.
-fn start_sim(products: u64) -> Result<(String, SimChild), Failure> {
+fn start_sim(products: u64, latency_ms: u64) -> Result<(String, SimChild), Failure> {
     let exe = std::env::current_exe()
         .map_err(|e| Failure::failed(format!("cannot find the lsbridge binary: {e}")))?;
     let mut child = Command::new(exe)
         .args(["sim", "--port", "0", "--no-rate-limit", "--store"])
         .arg(format!("synthetic:{products}"))
+        .arg("--faults")
+        .arg(format!("latency_ms={latency_ms}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -100,16 +149,39 @@ fn endpoint_counts(rt: &tokio::runtime::Runtime, origin: &str) -> (u64, u64) {
     (count("products"), count("inventory"))
 }
 
-pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
+pub fn run(
+    a: BenchArgs,
+    data_dir: Option<std::path::PathBuf>,
+    rt: &tokio::runtime::Runtime,
+) -> Result<u8, Failure> {
+    if a.origin.is_some() && a.latency_ms > 0 {
+        return Err(Failure::failed(
+            "--latency-ms applies to the bench's own simulator; start yours with --faults latency_ms=N instead",
+        ));
+    }
+    let load_before = load();
     let (origin, child) = match &a.origin {
         Some(o) => (o.trim_end_matches('/').to_string(), None),
         None => {
-            let (o, c) = start_sim(a.products)?;
+            let (o, c) = start_sim(a.products, a.latency_ms)?;
             (o, Some(c))
         }
     };
-    let dir = std::env::temp_dir().join(format!("lsbridge-bench-{}", std::process::id()));
+    if let Some(other) = &a.vs {
+        return compare(&a, other, data_dir, &origin, load_before);
+    }
+    // A directory of its own inside the data dir given (the disk measured is the one asked
+    // for, and nothing already there is touched); the system's temp dir otherwise.
+    let dir = data_dir
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("lsbridge-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Failure::failed(format!(
+            "cannot create the bench's data dir {}: {e}",
+            dir.display()
+        ))
+    })?;
     let store = Store::open(&dir)?;
     let (conn, _) = Connection::build(NewConnection {
         name: "bench".into(),
@@ -172,13 +244,130 @@ pub fn run(a: BenchArgs, rt: &tokio::runtime::Runtime) -> Result<u8, Failure> {
         "page_size": a.page_size,
         "requests": client.requests_sent(),
         "product_requests": product_requests,
-        "product_requests_expected": a.products.div_ceil(a.page_size) + 1,
         "inventory_requests": inventory_requests,
+        "latency_ms": a.latency_ms,
+        "data_dir": dir.display().to_string(),
         "wall_s": (wall * 1000.0).round() / 1000.0,
         "products_per_s": (a.products as f64 / wall).round(),
         "peak_rss_mb": peak_rss_bytes().map(|b| (b as f64 / 1048576.0).round()),
         "outcome": format!("{:?}", summary.outcome),
         "again": rerun,
+        "machine": machine(load_before),
+    });
+    println!("{out}");
+    Ok(exit::OK)
+}
+
+/// One child bench run: its JSON line.
+fn child_run(
+    exe: &std::path::Path,
+    a: &BenchArgs,
+    data_dir: &Option<std::path::PathBuf>,
+    origin: &str,
+) -> Result<serde_json::Value, Failure> {
+    let mut cmd = Command::new(exe);
+    if let Some(d) = data_dir {
+        cmd.arg("--data-dir").arg(d);
+    }
+    cmd.args(["bench", "primary", "--origin", origin])
+        .arg("--products")
+        .arg(a.products.to_string())
+        .arg("--page-size")
+        .arg(a.page_size.to_string());
+    if a.dry_run {
+        cmd.arg("--dry-run");
+    }
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Failure::failed(format!("cannot run {}: {e}", exe.display())))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().rev().find(|l| l.starts_with('{'));
+    match line.and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+        Some(v) if out.status.success() && v["wall_s"].is_number() => Ok(v),
+        _ => Err(Failure::failed(format!(
+            "{} bench primary failed ({}): {}",
+            exe.display(),
+            out.status,
+            text.chars().take(200).collect::<String>()
+        ))),
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// `--vs`: this build and `other` in turn (which goes first alternates), `runs` times each,
+/// against one simulator; per pair the ratio of wall times (this ÷ other) and of peak RSS.
+fn compare(
+    a: &BenchArgs,
+    other: &std::path::Path,
+    data_dir: Option<std::path::PathBuf>,
+    origin: &str,
+    load_before: String,
+) -> Result<u8, Failure> {
+    let this = std::env::current_exe()
+        .map_err(|e| Failure::failed(format!("cannot find the lsbridge binary: {e}")))?;
+    let mut pairs = Vec::new();
+    for i in 0..a.runs.max(1) {
+        let (mine, theirs) = if i % 2 == 0 {
+            let m = child_run(&this, a, &data_dir, origin)?;
+            (m, child_run(other, a, &data_dir, origin)?)
+        } else {
+            let t = child_run(other, a, &data_dir, origin)?;
+            (child_run(&this, a, &data_dir, origin)?, t)
+        };
+        let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let pair = serde_json::json!({
+            "this_wall_s": f(&mine, "wall_s"),
+            "other_wall_s": f(&theirs, "wall_s"),
+            "wall_ratio": round3(f(&mine, "wall_s") / f(&theirs, "wall_s")),
+            "this_requests": f(&mine, "requests"),
+            "other_requests": f(&theirs, "requests"),
+            "this_peak_rss_mb": f(&mine, "peak_rss_mb"),
+            "other_peak_rss_mb": f(&theirs, "peak_rss_mb"),
+            "rss_ratio": round3(f(&mine, "peak_rss_mb") / f(&theirs, "peak_rss_mb")),
+        });
+        eprintln!("pair {}: {pair}", i + 1);
+        pairs.push(pair);
+    }
+    let col = |k: &str| -> Vec<f64> {
+        pairs
+            .iter()
+            .map(|p| p[k].as_f64().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let range = |k: &str| -> [f64; 2] {
+        let xs = col(k);
+        [
+            xs.iter().copied().fold(f64::INFINITY, f64::min),
+            xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        ]
+    };
+    let out = serde_json::json!({
+        "bench": "primary",
+        "vs": other.display().to_string(),
+        "products": a.products,
+        "page_size": a.page_size,
+        "latency_ms": a.latency_ms,
+        "runs": a.runs.max(1),
+        "median_this_wall_s": round3(median(col("this_wall_s"))),
+        "median_other_wall_s": round3(median(col("other_wall_s"))),
+        "median_wall_ratio": round3(median(col("wall_ratio"))),
+        "wall_ratio_range": range("wall_ratio"),
+        "median_rss_ratio": round3(median(col("rss_ratio"))),
+        "pairs": pairs,
+        "machine": machine(load_before),
     });
     println!("{out}");
     Ok(exit::OK)

@@ -94,6 +94,7 @@ fn pool_item(i: usize) -> PoolItem {
         last_seen_run: 3,
         history: Default::default(),
         stock: Default::default(),
+        committed: (i % 7) as f64,
     }
 }
 

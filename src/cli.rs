@@ -98,7 +98,8 @@ pub enum Command {
     /// Fulfillment requests: import, inbox, list, show, cancel, retry, release.
     #[command(subcommand)]
     Fr(crate::cli_frs::FrCmd),
-    /// Write a source's pool (archived items included) as CSV or JSON lines.
+    /// Write a source's pool (archived items included) as CSV or JSON lines, with each
+    /// item's Quantity (from the store), Committed (open FRs) and Available (to sell).
     Export {
         #[arg(long)]
         source: String,
@@ -204,6 +205,10 @@ pub struct SimArgs {
     /// does not say).
     #[arg(long, default_value = "inclusive")]
     pub before_bound: String,
+    /// When a sale takes stock out: on-close, or on-create (a pending sale too; the docs do
+    /// not say).
+    #[arg(long, default_value = "on-close")]
+    pub stock_moves: String,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
@@ -750,6 +755,7 @@ pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
     faults.parse_kv(&a.faults).map_err(Failure::usage)?;
     let duplicate_sale: DuplicateSale = a.duplicate_sale.parse().map_err(Failure::usage)?;
     let before_bound: BeforeBound = a.before_bound.parse().map_err(Failure::usage)?;
+    let stock_moves: sim::StockMoves = a.stock_moves.parse().map_err(Failure::usage)?;
     let scope = match a.rate_scope.as_str() {
         "per-token" => RateScope::PerToken,
         "per-store" => RateScope::PerStore,
@@ -790,6 +796,7 @@ pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
         page_size_cap: a.page_cap.max(1),
         duplicate_sale,
         before_bound,
+        stock_moves,
         faults,
         clock,
         seed: a.seed,

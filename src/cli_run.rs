@@ -319,8 +319,10 @@ pub fn export(
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let io = |e: std::io::Error| Failure::failed(format!("export failed while writing: {e}"));
+    let commitments = crate::jobs::commit::Commitments::load(store, &source)?;
     // A reader that stops early (`| head`) is not an error.
-    let result = write_export(&pool, source.id, format, &mut w).and_then(|()| w.flush());
+    let result =
+        write_export(&pool, &commitments, source.id, format, &mut w).and_then(|()| w.flush());
     match result {
         Ok(()) => Ok(exit::OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
@@ -328,8 +330,18 @@ pub fn export(
     }
 }
 
+/// Quantity (from the store), Committed (open FRs, with Commit Stock on) and Available (what
+/// is left to sell) as export cells; empty for items without a quantity (family parents).
+fn stock_cells(item: &crate::pool::PoolItem) -> [Option<f64>; 3] {
+    match item.quantity() {
+        Some(q) => [Some(q), Some(item.committed), item.available()],
+        None => [None, None, None],
+    }
+}
+
 fn write_export(
     pool: &Pool,
+    commitments: &crate::jobs::commit::Commitments,
     source: u64,
     format: ExportFormat,
     w: &mut dyn Write,
@@ -338,11 +350,15 @@ fn write_export(
     match format {
         ExportFormat::Jsonl => {
             for item in pool.iter(source) {
-                let item = item.map_err(|e| other(e.to_string()))?;
+                let mut item = item.map_err(|e| other(e.to_string()))?;
+                commitments.apply(&mut item);
+                let [quantity, committed, available] = stock_cells(&item);
                 let line = serde_json::to_string(&serde_json::json!({
                     "sku": item.sku, "parent_sku": item.parent_sku, "product_id": item.product_id,
                     "is_parent": item.is_parent, "archived": item.archived,
-                    "last_seen_run": item.last_seen_run, "fields": item.fields,
+                    "last_seen_run": item.last_seen_run,
+                    "quantity": quantity, "committed": committed, "available": available,
+                    "fields": item.fields,
                 }))
                 .map_err(|e| other(e.to_string()))?;
                 writeln!(w, "{line}")?;
@@ -360,15 +376,26 @@ fn write_export(
                 );
             }
             let mut cw = csv::Writer::from_writer(w);
-            let mut header = vec!["sku".to_string(), "parent_sku".into(), "archived".into()];
+            let mut header = vec![
+                "sku".to_string(),
+                "parent_sku".into(),
+                "archived".into(),
+                "committed".into(),
+                "available".into(),
+            ];
             header.extend(names.iter().map(|n| n.to_string()));
             cw.write_record(&header)?;
+            let cell = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
             for item in pool.iter(source) {
-                let item = item.map_err(|e| other(e.to_string()))?;
+                let mut item = item.map_err(|e| other(e.to_string()))?;
+                commitments.apply(&mut item);
+                let [_, committed, available] = stock_cells(&item);
                 let mut row = vec![
                     item.sku.clone(),
                     item.parent_sku.clone().unwrap_or_default(),
                     item.archived.to_string(),
+                    cell(committed),
+                    cell(available),
                 ];
                 row.extend(names.iter().map(|n| csv_cell(item.fields.get(n))));
                 cw.write_record(&row)?;

@@ -10,8 +10,8 @@ use crate::connections::Connections;
 use crate::lightspeed::{Client, ClientOptions, RetryPolicy};
 use crate::send_settings::{self, SettingProblem, StoreOptions, ValidateError};
 use crate::sources::{
-    Address, AutoProcessing, BusinessHours, Integration, QuantityFrom, ShippingEstimation,
-    ShippingMethod, Source, SourceError, SourceType, Sources,
+    Address, AutoProcessing, BusinessHours, CommitRelease, Integration, QuantityFrom,
+    ShippingEstimation, ShippingMethod, Source, SourceError, SourceType, Sources,
 };
 use crate::store::Store;
 use crate::templates::Templates;
@@ -81,8 +81,13 @@ pub struct SourceSettings {
     /// use-global, auto-process, do-not-auto-process
     #[arg(long)]
     pub auto_processing: Option<AutoProcessing>,
+    /// Commit Stock: Available = the store's quantity − units of open FRs (yes/no).
     #[arg(long, value_parser = yes_no)]
     pub commit_stock: Option<bool>,
+    /// Commit Stock: an FR's units are released when the store's stock shows its sale, which
+    /// happens when the sale is created or when it is closed: sale-created or sale-closed.
+    #[arg(long, value_name = "POINT")]
+    pub commit_release: Option<CommitRelease>,
     #[arg(long, value_parser = yes_no)]
     pub allow_backorders: Option<bool>,
     #[arg(long, value_parser = yes_no)]
@@ -119,6 +124,10 @@ pub struct SourceSettings {
     /// all-outlets or an outlet id
     #[arg(long)]
     pub primary_quantity_from: Option<String>,
+    /// Import products that are not stock items (untracked ones such as gift cards and
+    /// services, and the store's discount product) as pool items too (yes/no).
+    #[arg(long, value_parser = yes_no)]
+    pub primary_include_not_stock: Option<bool>,
     /// Largest share of the pool one Primary run may archive without --confirm-archive.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub primary_archive_limit: Option<u8>,
@@ -180,6 +189,7 @@ impl SourceSettings {
         set!(s.fulfills_orders, self.fulfills_orders);
         set!(s.auto_processing, self.auto_processing);
         set!(s.commit_stock, self.commit_stock);
+        set!(s.commit_release, self.commit_release);
         set!(s.allow_backorders, self.allow_backorders);
         set!(
             s.cancel_unacknowledged_items,
@@ -240,6 +250,7 @@ impl SourceSettings {
             };
         }
         set!(s.primary.archive_limit_pct, self.primary_archive_limit);
+        set!(s.primary.include_not_stock, self.primary_include_not_stock);
         if self.secondary_template.is_some() {
             s.secondary.template = self.secondary_template.clone();
         }
@@ -566,6 +577,20 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
             println!(
                 "  commit stock: {}   allow backorders: {}   cancel unacknowledged items: {}",
                 s.commit_stock, s.allow_backorders, s.cancel_unacknowledged_items
+            );
+            if s.commit_stock {
+                println!(
+                    "  commit stock releases FRs: {}",
+                    s.commit_release.label().to_lowercase()
+                );
+            }
+            println!(
+                "  not-stock items (untracked, gift cards, discount product): {}",
+                if s.primary.include_not_stock {
+                    "imported"
+                } else {
+                    "left out"
+                }
             );
             println!("  shipping estimation: {:?}", s.shipping_estimation);
             let a = &s.ship_from;

@@ -8,8 +8,7 @@
 
 use serde::Serialize;
 
-use crate::lightspeed::client::Req;
-use crate::lightspeed::models::{Outlet, PaymentType, Register, Single, Tax, User};
+use crate::lightspeed::models::{Outlet, PaymentType, Register, Tax, User, Versioned};
 use crate::lightspeed::pager::VersionPager;
 use crate::lightspeed::{ApiError, Client};
 use crate::sources::SendFrsSettings;
@@ -440,18 +439,15 @@ pub async fn validate(client: &Client, s: &SendFrsSettings) -> Result<Checked, V
 }
 
 /// `GET /{collection}/{id}`: `None` when the store says there is no such record (404, or
-/// 400/422 for an id it cannot parse).
-async fn by_id<T: serde::de::DeserializeOwned>(
+/// 400/422 for an id it cannot parse). An answer about another record, or with no id, is
+/// [`ApiError::Unclear`]: the setting is then not judged, never taken as valid.
+async fn by_id<T: serde::de::DeserializeOwned + Versioned>(
     client: &Client,
     collection: &str,
     id: &str,
 ) -> Result<Option<T>, ApiError> {
-    match client
-        .call::<Single<T>>(Req::get(format!("/{collection}/{id}")))
-        .await
-    {
-        Ok(s) => Ok(Some(s.data)),
-        Err(ApiError::NotFound { .. }) => Ok(None),
+    match client.record::<T>(collection, id).await {
+        Ok(r) => Ok(r),
         Err(ApiError::Rejected { status, .. }) if status == 400 || status == 422 => Ok(None),
         Err(e) => Err(e),
     }

@@ -91,6 +91,51 @@ pub enum ShippingEstimation {
     Rules,
 }
 
+/// When units committed to an FR stop being committed (Commit Stock): when the store's stock
+/// reflects the sale. Whether the store takes stock out when a pending (delivery, pickup,
+/// layby, on-account) sale is created or only when the sale is closed is not documented, so
+/// it is this setting. The later point is the default: a wrong guess then holds stock back
+/// for a while instead of selling it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitRelease {
+    /// The store moves stock when the sale is created: an FR is released once it is
+    /// Processed (the store has its sale).
+    SaleCreated,
+    /// The store moves stock when the sale is closed: an FR is released once it is
+    /// Acknowledged (the store closed its sale).
+    #[default]
+    SaleClosed,
+}
+
+impl CommitRelease {
+    pub const ALL: [CommitRelease; 2] = [CommitRelease::SaleCreated, CommitRelease::SaleClosed];
+    pub fn key(self) -> &'static str {
+        match self {
+            CommitRelease::SaleCreated => "sale-created",
+            CommitRelease::SaleClosed => "sale-closed",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            CommitRelease::SaleCreated => "When the sale is created",
+            CommitRelease::SaleClosed => "When the sale is closed",
+        }
+    }
+}
+
+impl std::str::FromStr for CommitRelease {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CommitRelease::ALL
+            .into_iter()
+            .find(|r| r.key() == s.trim())
+            .ok_or_else(|| {
+                format!("{s:?}: the commit release point is sale-created or sale-closed")
+            })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct Address {
@@ -140,6 +185,10 @@ pub struct PrimarySettings {
     /// Refuse to archive more than this share of the pool in one run unless confirmed.
     pub archive_limit_pct: u8,
     pub schedule: Option<Schedule>,
+    /// Import products that are not stock items (no inventory tracking, such as gift cards
+    /// and services, and the store's discount product) as pool items too. Off: they are
+    /// counted as "not stock items" in the run summary and left out.
+    pub include_not_stock: bool,
 }
 
 impl Default for PrimarySettings {
@@ -150,6 +199,7 @@ impl Default for PrimarySettings {
             quantity_from: QuantityFrom::AllOutlets,
             archive_limit_pct: 20,
             schedule: None,
+            include_not_stock: false,
         }
     }
 }
@@ -229,7 +279,10 @@ pub struct Source {
     pub source_type: SourceType,
     pub fulfills_orders: bool,
     pub auto_processing: AutoProcessing,
+    /// Flxpoint's Commit Stock: Available = the store's quantity − units of open FRs.
     pub commit_stock: bool,
+    /// When an FR's committed units are released (Commit Stock).
+    pub commit_release: CommitRelease,
     pub allow_backorders: bool,
     pub cancel_unacknowledged_items: bool,
     pub shipping_estimation: ShippingEstimation,
@@ -251,6 +304,7 @@ impl Default for Source {
             fulfills_orders: true,
             auto_processing: AutoProcessing::UseGlobal,
             commit_stock: false,
+            commit_release: CommitRelease::default(),
             allow_backorders: false,
             cancel_unacknowledged_items: false,
             shipping_estimation: ShippingEstimation::RateShopping,

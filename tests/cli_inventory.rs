@@ -80,7 +80,7 @@ fn source_run_export_runs_and_config_from_the_command_line() {
         ],
     );
     assert!(
-        dry.contains("(dry run)") && dry.contains("new 332"),
+        dry.contains("(dry run)") && dry.contains("new 323"),
         "{dry}"
     );
     assert_eq!(
@@ -91,14 +91,70 @@ fn source_run_export_runs_and_config_from_the_command_line() {
     );
 
     let out = procs::ok(dir, &["run", "primary", "--source", "harbor"]);
-    assert!(out.contains("Ok: new 332"), "{out}");
+    assert!(out.contains("Ok: new 323"), "{out}");
+    assert!(
+        out.contains("skipped 9 (not stock items 9)") && out.contains("of 332 read"),
+        "{out}"
+    );
     let csv = procs::ok(dir, &["export", "--source", "harbor", "--format", "csv"]);
-    assert_eq!(csv.lines().count(), 333, "header + 332 items");
+    assert_eq!(csv.lines().count(), 324, "header + 323 items");
     assert!(csv
         .lines()
         .next()
         .unwrap()
-        .starts_with("sku,parent_sku,archived,"));
+        .starts_with("sku,parent_sku,archived,committed,available,"));
+
+    // Commit Stock: an imported FR's units are committed; export shows Quantity, Committed
+    // and Available.
+    procs::ok(
+        dir,
+        &[
+            "source",
+            "set",
+            "harbor",
+            "--commit-stock",
+            "yes",
+            "--commit-release",
+            "sale-created",
+        ],
+    );
+    let bad = procs::lsbridge(
+        dir,
+        &["source", "set", "harbor", "--commit-release", "never"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("sale-created or sale-closed"));
+    let show: serde_json::Value =
+        serde_json::from_str(&procs::ok(dir, &["source", "show", "harbor", "--json"])).unwrap();
+    assert_eq!(show["source"]["commit_release"], "sale_created");
+    assert_eq!(show["source"]["primary"]["include_not_stock"], false);
+    let frs = dir.join("frs.json");
+    std::fs::write(
+        &frs,
+        r#"[{"number": "CS-1", "items": [{"sku": "HP-MUG", "quantity": 2, "unit_price": 16}]}]"#,
+    )
+    .unwrap();
+    procs::ok(
+        dir,
+        &["fr", "import", frs.to_str().unwrap(), "--source", "harbor"],
+    );
+    let jsonl = procs::ok(dir, &["export", "--source", "harbor", "--format", "jsonl"]);
+    let rows: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mug = rows.iter().find(|r| r["sku"] == "HP-MUG").unwrap();
+    let q = mug["quantity"].as_f64().unwrap();
+    assert_eq!(mug["committed"], 2.0);
+    assert_eq!(mug["available"].as_f64(), Some((q - 2.0).max(0.0)));
+    let other = rows
+        .iter()
+        .find(|r| r["sku"] != "HP-MUG" && r["quantity"].is_number())
+        .unwrap();
+    assert_eq!(other["committed"], 0.0);
+    assert_eq!(other["available"], other["quantity"]);
+    let parent = rows.iter().find(|r| r["is_parent"] == true).unwrap();
+    assert!(parent["available"].is_null());
     let out = procs::ok(dir, &["run", "secondary", "--source", "harbor"]);
     assert!(out.contains("secondary run") && out.contains("Ok"), "{out}");
 
@@ -117,6 +173,19 @@ fn source_run_export_runs_and_config_from_the_command_line() {
         shown.contains("Get Inventory (Primary) for harbor (dry run"),
         "{shown}"
     );
+    // Not-stock items included: the nine come in as new items.
+    procs::ok(
+        dir,
+        &[
+            "source",
+            "set",
+            "harbor",
+            "--primary-include-not-stock",
+            "yes",
+        ],
+    );
+    let out = procs::ok(dir, &["run", "primary", "--source", "harbor"]);
+    assert!(out.contains("new 9,"), "{out}");
 
     let cfg = procs::ok(dir, &["config", "export"]);
     assert!(!cfg.contains("sim-demo-token"));

@@ -63,8 +63,11 @@ fn setup() -> Store {
             primary: lsbridge::sources::PrimarySettings {
                 template: Some("custom".into()),
                 archive_unarchive: true,
+                include_not_stock: true,
                 ..Default::default()
             },
+            commit_stock: true,
+            commit_release: lsbridge::sources::CommitRelease::SaleCreated,
             ..Source::default()
         })
         .unwrap();
@@ -77,6 +80,8 @@ fn export_then_import_restores_the_setup_without_tokens() {
     let text = config_file::export(&a).unwrap();
     assert!(!text.contains(SECRET), "a token was exported");
     assert!(text.contains("env:LS_TOKEN"), "env references are kept");
+    assert!(text.contains("commit_release = \"sale_created\""), "{text}");
+    assert!(text.contains("include_not_stock = true"), "{text}");
 
     let b = Store::open_temporary().unwrap();
     let report = config_file::import(&b, &text).unwrap();

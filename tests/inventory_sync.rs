@@ -28,12 +28,23 @@ async fn default_templates_import_the_demo_store_with_zero_errors() {
     assert_eq!(r.counts.errors, 0);
     assert_eq!(r.counts.duplicates, 0);
     assert_eq!(r.counts.skipped, 0);
-    assert_eq!(
-        r.counts.new, 332,
-        "342 rows (341 and the Shipping service), 10 soft-deleted"
+    // 342 products (341 and the Shipping service), 10 of them soft-deleted (the feed leaves
+    // those out): 332 rows read, 9 of them not stock items (the discount product, 3 gift
+    // cards, 4 services and Shipping, all untracked), the rest new; every row read is
+    // accounted for.
+    assert_eq!(r.counts.read, 332);
+    assert_eq!(r.counts.deleted, 0);
+    assert_eq!(r.counts.not_stock, 9);
+    assert_eq!(r.counts.new, 323, "{}", r.message);
+    assert_eq!(r.counts.accounted(), r.counts.read, "{}", r.message);
+    assert!(
+        r.message.contains("skipped 9 (not stock items 9)"),
+        "{}",
+        r.message
     );
+    assert!(r.message.contains("of 332 read"), "{}", r.message);
     let pool = e.pool();
-    assert_eq!(pool.len(), 332);
+    assert_eq!(pool.len(), 323);
     assert_pool_matches(&sim, &pool, true);
     // Variants carry their parent SKU and options; parents carry no quantity.
     let v = pool.values().find(|i| i.parent_sku.is_some()).unwrap();
@@ -45,8 +56,9 @@ async fn default_templates_import_the_demo_store_with_zero_errors() {
     let r2 = e.primary(PrimaryOptions::default()).await;
     assert_eq!(
         (r2.counts.new, r2.counts.updated, r2.counts.unchanged),
-        (0, 0, 332)
+        (0, 0, 323)
     );
+    assert_eq!(r2.counts.accounted(), 332);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +120,7 @@ async fn archive_unarchive_and_the_safety_valve() {
     let archived: Vec<_> = pool.values().filter(|i| i.archived).collect();
     assert_eq!(archived.len(), 5);
     assert!(archived.iter().all(|i| num(i, "Quantity") == Some(0.0)));
-    assert_eq!(pool.len(), 332, "archived items stay in the pool");
+    assert_eq!(pool.len(), 323, "archived items stay in the pool");
     // Back in the feed: un-archived.
     sim.with_store(|s, rng| {
         for id in &victims {
@@ -124,7 +136,7 @@ async fn archive_unarchive_and_the_safety_valve() {
     let many: Vec<String> = sim.with_store(|s, _| {
         s.products
             .iter()
-            .filter(|p| p.deleted_at.is_none())
+            .filter(|p| p.deleted_at.is_none() && p.has_inventory)
             .take(100)
             .map(|p| p.id.clone())
             .collect()
@@ -161,7 +173,8 @@ async fn dry_run_reports_diffs_and_writes_nothing() {
             ..PrimaryOptions::default()
         })
         .await;
-    assert_eq!(r.counts.new, 332);
+    assert_eq!(r.counts.new, 323);
+    assert_eq!(r.counts.accounted(), 332);
     assert_eq!(r.diffs.len(), 5);
     assert!(r.diffs[0].fields.contains_key("Title"));
     assert!(e.pool().is_empty(), "a dry run wrote to the pool");
@@ -184,6 +197,7 @@ async fn duplicate_skus_are_reported_by_sku_never_kept_silently() {
             .products
             .iter()
             .filter(|p| p.deleted_at.is_none() && !p.has_variants && p.variant_parent_id.is_none())
+            .filter(|p| p.has_inventory)
             .take(2)
             .map(|p| (p.id.clone(), p.sku.clone()))
             .collect();
@@ -193,6 +207,7 @@ async fn duplicate_skus_are_reported_by_sku_never_kept_silently() {
     let e = engine::engine(&sim, |_| {});
     let r = e.primary(PrimaryOptions::default()).await;
     assert_eq!(r.counts.duplicates, 1);
+    assert_eq!(r.counts.accounted(), r.counts.read, "{}", r.message);
     assert_eq!(r.outcome, Outcome::Partial);
     let log = lsbridge::jobs::Runs::open(&e.store)
         .unwrap()
@@ -205,6 +220,82 @@ async fn duplicate_skus_are_reported_by_sku_never_kept_silently() {
     );
     // The first row keeps the SKU; the second is not written under it.
     assert_eq!(e.pool()[&a.1].product_id, a.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_stock_items_are_counted_or_included_and_every_row_read_is_accounted_for() {
+    let sim = sim(StoreSpec::Demo).await;
+    // One product loses its SKU (skipped: no SKU), another takes a third's (duplicate).
+    let (blank, dup) = sim.with_store(|s, rng| {
+        let rows: Vec<(String, String)> = s
+            .products
+            .iter()
+            .filter(|p| p.deleted_at.is_none() && p.has_inventory && !p.has_variants)
+            .filter(|p| p.variant_parent_id.is_none())
+            .take(3)
+            .map(|p| (p.id.clone(), p.sku.clone()))
+            .collect();
+        s.set_sku(&rows[0].0, "", rng);
+        s.set_sku(&rows[2].0, &rows[1].1, rng);
+        (rows[0].1.clone(), rows[1].1.clone())
+    });
+    let e = engine::engine(&sim, |_| {});
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Partial, "{}", r.message);
+    let c = r.counts;
+    assert_eq!(
+        (
+            c.read,
+            c.deleted,
+            c.not_stock,
+            c.skipped,
+            c.duplicates,
+            c.errors
+        ),
+        (332, 0, 9, 1, 1, 0),
+        "{}",
+        r.message
+    );
+    assert_eq!(c.new, 321);
+    assert_eq!(
+        c.new
+            + c.updated
+            + c.unchanged
+            + c.deleted
+            + c.not_stock
+            + c.skipped
+            + c.duplicates
+            + c.errors,
+        c.read
+    );
+    assert!(
+        r.message
+            .contains("skipped 11 (not stock items 9, no SKU 1, duplicate SKUs 1)"),
+        "{}",
+        r.message
+    );
+    let pool = e.pool();
+    assert_eq!(pool.len(), 321);
+    assert!(!pool.contains_key(&blank) && pool.contains_key(&dup));
+    for sku in ["vend-discount", "GC-25", "SVC-WRAP"] {
+        assert!(!pool.contains_key(sku), "{sku} is not a stock item");
+    }
+
+    // A source that includes them imports all nine, without a quantity.
+    let e = engine::engine(&sim, |s| s.primary.include_not_stock = true);
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(
+        (r.counts.not_stock, r.counts.new),
+        (0, 330),
+        "{}",
+        r.message
+    );
+    assert_eq!(r.counts.accounted(), 332);
+    assert!(!r.message.contains("not stock"), "{}", r.message);
+    let pool = e.pool();
+    for sku in ["vend-discount", "GC-25", "GC-100", "SVC-WRAP", "SVC-SHARP"] {
+        assert_eq!(num(&pool[sku], "Quantity"), None, "{sku}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

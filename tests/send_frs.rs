@@ -10,15 +10,20 @@ use std::time::{Duration, SystemTime};
 use lsbridge::clock::{Clock, ManualClock, SharedClock};
 use lsbridge::frs::intake::import_bytes;
 use lsbridge::frs::{FrStatus, Frs};
+use lsbridge::jobs::commit::Commitments;
+use lsbridge::jobs::primary::PrimaryOptions;
 use lsbridge::jobs::send_frs::{self, SendOptions, SendSummary};
 use lsbridge::jobs::Outcome;
+use lsbridge::lightspeed::models::SaleRequest;
 use lsbridge::mapping::Integration;
-use lsbridge::sim::{DuplicateSale, Faults, SimHandle, StoreSpec};
-use lsbridge::sources::{BusinessHours, Source};
+use lsbridge::pool::Pool;
+use lsbridge::sim::{DuplicateSale, Faults, SimHandle, StockMoves, StoreSpec};
+use lsbridge::sources::{BusinessHours, CommitRelease, Source, Sources};
 use lsbridge::templates::Templates;
 use serde_json::{json, Value};
 
-use support::engine::{engine, Engine};
+use support::engine::{engine, engine_at, Engine};
+use support::lying::{Answer, Asked, LyingStore};
 use support::simkit;
 
 const REGISTER: &str = "4372d80f-c820-5aaa-9268-14f03f6f643e";
@@ -336,6 +341,137 @@ async fn hold_and_business_hours_follow_the_clock() {
     assert_eq!(send(&e, false).await.counts.sent, 1);
 }
 
+// ---- Commit Stock -------------------------------------------------------------------------
+
+/// Quantity, Committed and Available of `sku` as the Pool pane and export show them.
+fn stock_view(e: &Engine, sku: &str) -> (f64, f64, f64) {
+    let source = Sources::open(&e.store).unwrap().by_name("hp").unwrap();
+    let commitments = Commitments::load(&e.store, &source).unwrap();
+    let mut item = Pool::open(&e.store)
+        .unwrap()
+        .get(e.source.id, sku)
+        .unwrap()
+        .expect("in the pool");
+    commitments.apply(&mut item);
+    (
+        item.quantity().unwrap(),
+        item.committed,
+        item.available().unwrap(),
+    )
+}
+
+/// The store's own stock of `sku`, summed over outlets.
+fn store_stock(sim: &SimHandle, sku: &str) -> f64 {
+    sim.with_store(|s, _| {
+        let p = s.products.iter().find(|p| p.sku == sku).unwrap().clone();
+        s.inventory_of(&p.id)
+            .iter()
+            .map(|r| r.current_inventory_level)
+            .sum()
+    })
+}
+
+/// The store's staff close (dispatch) the sale: the same sale, state closed.
+async fn close_sale(e: &Engine, sim: &SimHandle, id: &str) {
+    let raw = sim.with_store(|s, _| s.sale_requests.get(id).cloned().expect("sale"));
+    let mut req: SaleRequest = serde_json::from_value(raw).unwrap();
+    req.state = "closed".into();
+    e.ctx.client.update_sale(id, &req).await.expect("closed");
+}
+
+/// FR imported → committed; canceled → released; sent → still committed until a stock read
+/// shows the sale, at the release point the source names, with the simulator moving stock at
+/// that point. Available stays the same at every step.
+async fn commit_stock_cycle(release: CommitRelease, moves: StockMoves) {
+    const SKU: &str = "HP-MUG";
+    let mut cfg = simkit::config(StoreSpec::Demo);
+    cfg.stock_moves = moves;
+    let sim = SimHandle::start(cfg).await.expect("sim starts");
+    let e = engine(&sim, |s| {
+        configured(s);
+        s.commit_stock = true;
+        s.commit_release = release;
+    });
+    e.primary(PrimaryOptions::default()).await;
+    let q = store_stock(&sim, SKU);
+    assert!(q >= 3.0, "{q}");
+    assert_eq!(stock_view(&e, SKU), (q, 0.0, q));
+
+    import(
+        &e,
+        &json!([
+            fr("K-1", "k1@example.com", &[(SKU, 2.0, 18.0)]),
+            fr("K-2", "k2@example.com", &[(SKU, 1.0, 18.0)]),
+        ]),
+    );
+    assert_eq!(
+        stock_view(&e, SKU),
+        (q, 3.0, q - 3.0),
+        "imported: committed"
+    );
+    // Commit Stock off: nothing is committed.
+    let mut off = e.source.clone();
+    off.commit_stock = false;
+    assert_eq!(Commitments::load(&e.store, &off).unwrap().of(SKU), 0.0);
+
+    let frs = Frs::open(&e.store).unwrap();
+    frs.cancel(e.source.id, "K-2", None, e.ctx.clock.now())
+        .unwrap();
+    assert_eq!(stock_view(&e, SKU), (q, 2.0, q - 2.0), "canceled: released");
+
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "K-1"), FrStatus::Processed);
+    let moved = match moves {
+        StockMoves::OnCreate => q - 2.0,
+        StockMoves::OnClose => q,
+    };
+    assert_eq!(store_stock(&sim, SKU), moved);
+    // Sent, but no stock read has shown the sale yet: still committed.
+    assert_eq!(stock_view(&e, SKU), (q, 2.0, q - 2.0), "sent, not yet read");
+
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    match release {
+        CommitRelease::SaleCreated => {
+            assert_eq!(stock_view(&e, SKU), (q - 2.0, 0.0, q - 2.0), "released")
+        }
+        CommitRelease::SaleClosed => {
+            assert_eq!(stock_view(&e, SKU), (q, 2.0, q - 2.0), "open sale")
+        }
+    }
+
+    // The store closes the sale; the next Send FRs run sees it (Acknowledged).
+    let id = frs
+        .get(e.source.id, "K-1")
+        .unwrap()
+        .unwrap()
+        .sale_id
+        .unwrap();
+    close_sale(&e, &sim, &id).await;
+    assert_eq!(store_stock(&sim, SKU), q - 2.0);
+    send(&e, false).await;
+    assert_eq!(status_of(&e, "K-1"), FrStatus::Acknowledged);
+    let before_read = match release {
+        CommitRelease::SaleCreated => (q - 2.0, 0.0, q - 2.0),
+        CommitRelease::SaleClosed => (q, 2.0, q - 2.0),
+    };
+    assert_eq!(stock_view(&e, SKU), before_read, "closed, not yet read");
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    assert_eq!(stock_view(&e, SKU), (q - 2.0, 0.0, q - 2.0), "released");
+}
+
+#[tokio::test]
+async fn commit_stock_released_when_the_sale_is_created() {
+    commit_stock_cycle(CommitRelease::SaleCreated, StockMoves::OnCreate).await;
+}
+
+#[tokio::test]
+async fn commit_stock_released_when_the_sale_is_closed() {
+    commit_stock_cycle(CommitRelease::SaleClosed, StockMoves::OnClose).await;
+}
+
 #[tokio::test]
 async fn backorders_off_holds_or_cancels_lines_without_stock() {
     let sim = sim_with(None).await;
@@ -438,6 +574,685 @@ async fn closed_sales_carry_a_payment_and_need_a_payment_type() {
     assert_eq!(sale["state"], json!("closed"));
     assert_eq!(sale["payments"].as_array().map(Vec::len), Some(1));
     assert!(simkit::assert_conformant(&sim.exchanges()) > 0);
+}
+
+// ---- a lying store ------------------------------------------------------------------------
+//
+// The client talks to a proxy in front of the simulator that rewrites chosen answers. The
+// simulator records what really happened, so each test compares the FRs' statuses and
+// timelines with the sales and customers the store holds.
+
+/// A demo simulator, a lying store in front of it, and an engine that talks to the liar.
+async fn lying_store() -> (SimHandle, LyingStore, Engine) {
+    let sim = sim_with(None).await;
+    let liar = LyingStore::start(&sim.origin()).await;
+    let e = engine_at(&sim, &liar.origin(), configured);
+    (sim, liar, e)
+}
+
+/// The sales the store holds for FR `number` (by the reference the send sets).
+fn sales_of(sim: &SimHandle, number: &str) -> Vec<Value> {
+    sales(sim)
+        .into_iter()
+        .filter(|s| s["source"]["id"] == json!(number))
+        .collect()
+}
+
+fn timeline(e: &Engine, number: &str) -> Vec<lsbridge::frs::FrEvent> {
+    Frs::open(&e.store)
+        .unwrap()
+        .timeline(e.source.id, number)
+        .unwrap()
+}
+
+fn product(sim: &SimHandle, sku: &str) -> Value {
+    sim.with_store(|s, _| {
+        let p = s
+            .products
+            .iter()
+            .find(|p| p.sku == sku)
+            .expect("sku in store");
+        serde_json::to_value(p).unwrap()
+    })
+}
+
+fn customers_with_email(sim: &SimHandle, email: &str) -> Vec<Value> {
+    sim.with_store(|s, _| {
+        s.customers
+            .iter()
+            .filter(|c| {
+                c["email"]
+                    .as_str()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case(email))
+            })
+            .cloned()
+            .collect()
+    })
+}
+
+/// An answer to `GET /sales/{id}`, given the id asked for.
+type Lie = Arc<dyn Fn(&str) -> Answer + Send + Sync>;
+
+/// Every way `GET /sales/{id}` can answer about something other than the sale asked for.
+fn sale_lies(other: &Value) -> Vec<(&'static str, Lie)> {
+    let another = other.clone();
+    let renamed = other.clone();
+    vec![
+        (
+            "another sale",
+            Arc::new(move |_| Answer::ok(&json!({ "data": another }))),
+        ),
+        (
+            "another FR's sale under the id asked for",
+            Arc::new(move |id| {
+                let mut s = renamed.clone();
+                s["id"] = json!(id);
+                Answer::ok(&json!({ "data": s }))
+            }),
+        ),
+        ("an empty object", Arc::new(|_| Answer::ok(&json!({})))),
+        (
+            "empty data",
+            Arc::new(|_| Answer::ok(&json!({ "data": {} }))),
+        ),
+        (
+            "null data",
+            Arc::new(|_| Answer::ok(&json!({ "data": null }))),
+        ),
+        (
+            "not JSON",
+            Arc::new(|_| Answer::raw(200, "application/json", "OK")),
+        ),
+        ("HTML", Arc::new(|_| Answer::html())),
+    ]
+}
+
+/// After a POST with no clear outcome, `GET /sales/{id}` answers 200 about something else.
+/// Whether or not the sale reached the store, the FR stays Processing with the reason on its
+/// timeline, is never Processed and is not sent again; once the store answers truly, it
+/// is Processed with exactly its own sale.
+#[tokio::test]
+async fn reconciliation_trusts_only_the_frs_own_sale() {
+    let (sim, liar, e) = lying_store().await;
+    import(
+        &e,
+        &json!([fr("L-0", "l0@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    assert_eq!(send(&e, false).await.counts.sent, 1);
+    let other = sales_of(&sim, "L-0").pop().expect("L-0's sale");
+
+    for (n, (lie, answer)) in sale_lies(&other).into_iter().enumerate() {
+        for reached in [false, true] {
+            let number = format!("L-{n}-{}", if reached { "in" } else { "out" });
+            let sid = send_frs::sale_id("hp", &number);
+            import(
+                &e,
+                &json!([fr(&number, "l@example.com", &[("SF-FLD", 1.0, 4.0)])]),
+            );
+            let post_name = format!("{number} POST");
+            let get_name = format!("{number} GET");
+            // The POST's outcome is unclear: answered 503, before or after the store acted.
+            let posted = sid.clone();
+            let is_post = move |a: &Asked| {
+                a.is("POST", "/sales") && String::from_utf8_lossy(&a.body).contains(&posted)
+            };
+            if reached {
+                liar.rewrite(&post_name, move |a, _| {
+                    is_post(a).then(|| Answer::json(503, &json!({"error": "upstream timeout"})))
+                });
+            } else {
+                liar.intercept(&post_name, move |a| {
+                    is_post(a).then(|| Answer::json(503, &json!({"error": "upstream timeout"})))
+                });
+            }
+            let asked = sid.clone();
+            let answer = answer.clone();
+            liar.rewrite(&get_name, move |a, _| {
+                (a.is("GET", "/sales/") && a.last_segment() == asked).then(|| answer(&asked))
+            });
+
+            let s = send(&e, false).await;
+            assert!(liar.told(&get_name) >= 1, "{lie}: the lie was told");
+            assert_eq!(s.counts.unresolved, 1, "{lie}: {}", s.message);
+            assert_eq!(s.counts.sent, 0, "{lie}: {}", s.message);
+            assert_eq!(
+                status_of(&e, &number),
+                FrStatus::Processing,
+                "{lie}, reached: {reached}"
+            );
+            let tl = timeline(&e, &number);
+            assert!(
+                !tl.iter().any(|ev| ev.status == "Processed"),
+                "{lie}: never Processed"
+            );
+            let why = tl
+                .iter()
+                .rev()
+                .find(|ev| ev.kind == "reconcile")
+                .expect("reconcile event");
+            assert!(
+                why.reason.contains(&format!("sale {sid}"))
+                    || why.reason.contains(&format!("/sales/{sid}")),
+                "{lie}: {}",
+                why.reason
+            );
+            assert!(
+                why.reason.contains("next run"),
+                "{lie}: says what happens next: {}",
+                why.reason
+            );
+            let attempts = tl.iter().filter(|ev| ev.kind == "attempt").count();
+            assert_eq!(attempts, 1, "{lie}: not sent again while unclear");
+            assert_eq!(
+                sales_of(&sim, &number).len(),
+                usize::from(reached),
+                "{lie}: the store holds what really happened"
+            );
+
+            // A second run that still gets the lie changes nothing.
+            let s = send(&e, false).await;
+            assert_eq!(s.counts.unresolved, 1, "{lie}: {}", s.message);
+            assert_eq!(status_of(&e, &number), FrStatus::Processing, "{lie}");
+            assert_eq!(sales_of(&sim, &number).len(), usize::from(reached));
+
+            // The truth: the FR is Processed with exactly its own sale.
+            liar.honest();
+            let s = send(&e, false).await;
+            assert_eq!(s.counts.sent, 1, "{lie}: {}", s.message);
+            assert_eq!(s.counts.reconciled, u64::from(reached), "{lie}");
+            assert_eq!(status_of(&e, &number), FrStatus::Processed, "{lie}");
+            let mine = sales_of(&sim, &number);
+            assert_eq!(mine.len(), 1, "{lie}: one sale");
+            assert_eq!(mine[0]["id"], json!(sid), "{lie}");
+        }
+    }
+    assert_eq!(sales_of(&sim, "L-0").len(), 1);
+}
+
+/// `POST /sales` answered 201 about another sale: the outcome is unknown, so the FR is
+/// reconciled by its own id, never Processed on the strength of that answer.
+#[tokio::test]
+async fn a_create_answered_about_another_sale_is_reconciled() {
+    let (sim, liar, e) = lying_store().await;
+    import(
+        &e,
+        &json!([fr("P-0", "p@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    assert_eq!(send(&e, false).await.counts.sent, 1);
+    let other = sales_of(&sim, "P-0").pop().unwrap();
+
+    // The store made the sale but answered about P-0's: found by its id, Processed.
+    let theirs = other.clone();
+    liar.rewrite("made, answered about another", move |a, _| {
+        a.is("POST", "/sales")
+            .then(|| Answer::json(201, &json!({ "data": theirs })))
+    });
+    import(
+        &e,
+        &json!([fr("P-1", "p@example.com", &[("SF-FLD", 1.0, 4.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("made, answered about another"), 1);
+    assert_eq!(
+        (s.counts.sent, s.counts.reconciled),
+        (1, 1),
+        "{}",
+        s.message
+    );
+    assert_eq!(status_of(&e, "P-1"), FrStatus::Processed);
+    let mine = sales_of(&sim, "P-1");
+    assert_eq!(mine.len(), 1);
+    let f = Frs::open(&e.store)
+        .unwrap()
+        .get(e.source.id, "P-1")
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        f.invoice_number,
+        other["invoice_number"].as_str().map(str::to_string)
+    );
+    assert!(timeline(&e, "P-1")
+        .iter()
+        .any(|ev| ev.kind == "reconcile" && ev.reason.contains("not about the sale sent")));
+
+    // The store never saw it, and answered about P-0's: not Processed, sent again under
+    // the same id until the run gives up; then the truth sends it once.
+    liar.honest();
+    let theirs = other.clone();
+    liar.intercept("not made, answered about another", move |a| {
+        a.is("POST", "/sales")
+            .then(|| Answer::json(201, &json!({ "data": theirs })))
+    });
+    import(
+        &e,
+        &json!([fr("P-2", "p@example.com", &[("SF-FLD", 1.0, 4.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert!(liar.told("not made, answered about another") >= 1);
+    assert_eq!(s.counts.unresolved, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "P-2"), FrStatus::Processing);
+    assert!(sales_of(&sim, "P-2").is_empty());
+    liar.honest();
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let mine = sales_of(&sim, "P-2");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["id"], json!(send_frs::sale_id("hp", "P-2")));
+
+    // Made, and answered with an HTML page: found by its id, Processed once.
+    liar.rewrite("made, answered with HTML", |a, _| {
+        a.is("POST", "/sales").then(Answer::html)
+    });
+    import(
+        &e,
+        &json!([fr("P-3", "p@example.com", &[("SF-FLD", 1.0, 4.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("made, answered with HTML"), 1);
+    assert_eq!(
+        (s.counts.sent, s.counts.reconciled),
+        (1, 1),
+        "{}",
+        s.message
+    );
+    assert_eq!(sales_of(&sim, "P-3").len(), 1);
+    assert_eq!(sales_of(&sim, "P-0").len(), 1);
+}
+
+/// A Processed FR is Acknowledged only when its own sale is closed, not on an answer about
+/// another sale that is.
+#[tokio::test]
+async fn acknowledgement_trusts_only_the_frs_own_sale() {
+    let (sim, liar, e) = lying_store().await;
+    import(
+        &e,
+        &json!([
+            fr("A-1", "a@example.com", &[("HP-MUG", 1.0, 18.0)]),
+            fr("A-2", "a@example.com", &[("SF-FLD", 1.0, 4.0)]),
+        ]),
+    );
+    assert_eq!(send(&e, false).await.counts.sent, 2);
+    // The store closes A-2's sale; it answers about it when asked for A-1's.
+    let a1 = send_frs::sale_id("hp", "A-1");
+    let a2 = send_frs::sale_id("hp", "A-2");
+    sim.with_store(|s, rng| {
+        let v = s.bump(rng);
+        s.sales.update(&a2, v, |x| x["state"] = json!("closed"));
+    });
+    let closed = sales_of(&sim, "A-2").pop().unwrap();
+    for (name, body) in [
+        ("another sale", closed.clone()),
+        ("another FR's sale under the id asked for", {
+            let mut c = closed.clone();
+            c["id"] = json!(a1);
+            c
+        }),
+    ] {
+        let asked = a1.clone();
+        liar.rewrite(name, move |a, _| {
+            (a.is("GET", "/sales/") && a.last_segment() == asked)
+                .then(|| Answer::ok(&json!({ "data": body })))
+        });
+    }
+    let s = send(&e, false).await;
+    assert!(liar.told("another sale") >= 1);
+    assert_eq!(s.counts.acknowledged, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "A-2"), FrStatus::Acknowledged);
+    assert_eq!(status_of(&e, "A-1"), FrStatus::Processed);
+    liar.honest();
+    liar.rewrite("another FR's sale under the id asked for", {
+        let asked = a1.clone();
+        move |a, _| {
+            let mut c = closed.clone();
+            c["id"] = json!(asked);
+            (a.is("GET", "/sales/") && a.last_segment() == asked)
+                .then(|| Answer::ok(&json!({ "data": c })))
+        }
+    });
+    send(&e, false).await;
+    assert!(liar.told("another FR's sale under the id asked for") >= 1);
+    assert_eq!(status_of(&e, "A-1"), FrStatus::Processed);
+}
+
+/// `GET /products?sku=` answers with products of other SKUs, with one whose product code
+/// (not its SKU) is the SKU asked for, or with only strangers. Every line is sent with its
+/// own SKU's product or not at all.
+#[tokio::test]
+async fn a_sku_resolves_only_to_its_own_product() {
+    let (sim, liar, e) = lying_store().await;
+    let skus = [
+        "HP-MUG",
+        "SF-FLD",
+        "DW-R2P",
+        "LT-H400",
+        "HP-TT-BLK-M",
+        "HP-TT-BLK-S",
+        "HP-TT-BLK-L",
+        "HP-TT-HGR-S",
+        "HP-TT-HGR-M",
+        "HP-TT-HGR-L",
+    ];
+    let catalog: Vec<Value> = skus.iter().map(|s| product(&sim, s)).collect();
+    // Every SKU lookup answers with all ten products, the one asked for last.
+    let all = catalog.clone();
+    liar.rewrite("ten products", move |a, _| {
+        let sku = a.param("sku")?.to_string();
+        if !a.is("GET", "/products") {
+            return None;
+        }
+        let mut rows: Vec<Value> = all
+            .iter()
+            .filter(|p| !p["sku"].as_str().unwrap().eq_ignore_ascii_case(&sku))
+            .cloned()
+            .collect();
+        rows.extend(
+            all.iter()
+                .filter(|p| p["sku"].as_str().unwrap().eq_ignore_ascii_case(&sku))
+                .cloned(),
+        );
+        Some(Answer::ok(&json!({ "data": rows })))
+    });
+    let frs: Vec<Value> = skus
+        .iter()
+        .enumerate()
+        .map(|(i, s)| fr(&format!("S-{i}"), "s@example.com", &[(s, 1.0, 10.0)]))
+        .collect();
+    import(&e, &Value::Array(frs));
+    let s = send(&e, false).await;
+    assert!(liar.told("ten products") >= skus.len());
+    assert_eq!(s.counts.sent, skus.len() as u64, "{}", s.message);
+    for (i, p) in catalog.iter().enumerate() {
+        let sold = sales_of(&sim, &format!("S-{i}"));
+        assert_eq!(sold.len(), 1);
+        let lines = sold[0]["line_items"].as_array().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(
+            lines[0]["product"]["id"], p["id"],
+            "S-{i} is sold as {}",
+            skus[i]
+        );
+    }
+
+    // A product whose code (not its SKU) is the SKU asked for, next to the SKU's own
+    // product and a stranger: two products answer to it, so a person must choose.
+    liar.honest();
+    let mug = product(&sim, "HP-MUG");
+    let mut coded = product(&sim, "SF-FLD");
+    coded["product_codes"] = json!([{ "id": "pc-1", "code": " hp-mug ", "type": "CUSTOM" }]);
+    let stranger = product(&sim, "DW-R2P");
+    let rows = json!([stranger, coded, mug]);
+    liar.rewrite("a code matches too", move |a, _| {
+        (a.is("GET", "/products") && a.param("sku") == Some("HP-MUG"))
+            .then(|| Answer::ok(&json!({ "data": rows })))
+    });
+    // And a SKU the store answers with strangers only.
+    let strangers = json!([product(&sim, "SF-FLD"), product(&sim, "LT-H400")]);
+    liar.rewrite("only strangers", move |a, _| {
+        (a.is("GET", "/products") && a.param("sku") == Some("DW-R2P"))
+            .then(|| Answer::ok(&json!({ "data": strangers })))
+    });
+    import(
+        &e,
+        &json!([
+            fr("M-1", "s@example.com", &[("HP-MUG", 1.0, 18.0)]),
+            fr("M-2", "s@example.com", &[("DW-R2P", 1.0, 30.0)]),
+        ]),
+    );
+    let before = sales(&sim).len();
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("a code matches too"), 1);
+    assert_eq!(liar.told("only strangers"), 1);
+    assert_eq!(s.counts.info_required, 2, "{}", s.message);
+    assert_eq!(sales(&sim).len(), before, "nothing sent");
+    let frs = Frs::open(&e.store).unwrap();
+    let m1 = frs.get(e.source.id, "M-1").unwrap().unwrap();
+    assert_eq!(m1.status, FrStatus::AdditionalInfoRequired);
+    assert!(m1.reason.contains("matches 2 products"), "{}", m1.reason);
+    for p in [&coded_id(&sim, "SF-FLD"), &coded_id(&sim, "HP-MUG")] {
+        assert!(m1.reason.contains(p.as_str()), "names {p}: {}", m1.reason);
+    }
+    assert!(m1.reason.contains("by product code"), "{}", m1.reason);
+    assert!(
+        !m1.reason.contains(&coded_id(&sim, "DW-R2P")),
+        "the stranger is not named: {}",
+        m1.reason
+    );
+    let m2 = frs.get(e.source.id, "M-2").unwrap().unwrap();
+    assert_eq!(m2.status, FrStatus::AdditionalInfoRequired);
+    assert!(
+        m2.reason.contains("DW-R2P is not in the pool or the store"),
+        "{}",
+        m2.reason
+    );
+    let tl = timeline(&e, "M-1");
+    assert!(tl
+        .iter()
+        .any(|ev| ev.status == "Additional Info Required" && ev.reason.contains("matches 2")));
+
+    // HTML instead of JSON: nothing is taken from it; the run fails with one line and
+    // the FR waits, unsent.
+    liar.honest();
+    liar.rewrite("html", |a, _| a.is("GET", "/products").then(Answer::html));
+    import(
+        &e,
+        &json!([fr("M-3", "s@example.com", &[("LT-H400", 1.0, 5.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert!(liar.told("html") >= 1);
+    assert_eq!(s.outcome, Outcome::Failed, "{}", s.message);
+    assert!(!s.message.contains('\n'), "{}", s.message);
+    assert!(s.message.contains("not the expected JSON"), "{}", s.message);
+    assert_eq!(status_of(&e, "M-3"), FrStatus::Processing);
+    assert!(sales_of(&sim, "M-3").is_empty());
+}
+
+fn coded_id(sim: &SimHandle, sku: &str) -> String {
+    product(sim, sku)["id"].as_str().unwrap().to_string()
+}
+
+/// The customer search answers with someone else first (or only), a create answers with
+/// someone else's record, or a create has no clear outcome and the search finds only
+/// someone else. No FR's sale is ever made for a customer with another email, and no
+/// second customer is made for one email.
+#[tokio::test]
+async fn a_customer_is_reused_only_on_its_exact_email() {
+    let (sim, liar, e) = lying_store().await;
+    let elena = sim.with_store(|s, _| {
+        s.customers
+            .iter()
+            .find(|c| c["email"] == json!("elena.marsh@example.com"))
+            .cloned()
+            .unwrap()
+    });
+    // Every search puts Elena first, before what the store really found.
+    let first = elena.clone();
+    liar.rewrite("elena first", move |a, up| {
+        if !(a.is("GET", "/search") && a.param("type") == Some("customers")) {
+            return None;
+        }
+        let mut rows = vec![first.clone()];
+        rows.extend(up.json()?["data"].as_array().cloned().unwrap_or_default());
+        Some(Answer::ok(&json!({ "data": rows })))
+    });
+    import(
+        &e,
+        &json!([fr("E-1", "New.Buyer@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    assert!(liar.told("elena first") >= 1);
+    let made = customers_with_email(&sim, "new.buyer@example.com");
+    assert_eq!(made.len(), 1, "a customer with the FR's email was created");
+    let sale = sales_of(&sim, "E-1").pop().unwrap();
+    assert_eq!(sale["customer_id"], made[0]["id"]);
+    assert_ne!(sale["customer_id"], elena["id"]);
+
+    // Next run, same email in another case and with spaces: found behind Elena, reused.
+    import(
+        &e,
+        &json!([fr(
+            "E-2",
+            " new.buyer@EXAMPLE.com ",
+            &[("HP-MUG", 1.0, 18.0)]
+        )]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    assert_eq!(customers_with_email(&sim, "new.buyer@example.com").len(), 1);
+    assert_eq!(sales_of(&sim, "E-2")[0]["customer_id"], made[0]["id"]);
+
+    // A create answered with Elena's record: the customer made is found by its email.
+    let theirs = elena.clone();
+    liar.rewrite("created elena", move |a, _| {
+        a.is("POST", "/customers")
+            .then(|| Answer::json(201, &json!({ "data": theirs })))
+    });
+    import(
+        &e,
+        &json!([fr("E-3", "third@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("created elena"), 1);
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let third = customers_with_email(&sim, "third@example.com");
+    assert_eq!(third.len(), 1);
+    assert_eq!(sales_of(&sim, "E-3")[0]["customer_id"], third[0]["id"]);
+
+    // A create with no clear outcome (it never reached the store), and a search that
+    // finds only Elena: unclear, so the FR waits; then the customer is created once.
+    liar.honest();
+    liar.intercept("create lost", |a| {
+        a.is("POST", "/customers")
+            .then(|| Answer::json(503, &json!({"error": "upstream timeout"})))
+    });
+    let only = elena.clone();
+    liar.rewrite("only elena", move |a, _| {
+        (a.is("GET", "/search") && a.param("type") == Some("customers"))
+            .then(|| Answer::ok(&json!({ "data": [only] })))
+    });
+    import(
+        &e,
+        &json!([fr("E-4", "fourth@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("create lost"), 1);
+    assert_eq!(s.counts.unresolved, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "E-4"), FrStatus::Processing);
+    assert!(sales_of(&sim, "E-4").is_empty());
+    assert!(timeline(&e, "E-4")
+        .iter()
+        .any(|ev| ev.kind == "note" && ev.reason.contains("no customer with email")));
+    liar.honest();
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let fourth = customers_with_email(&sim, "fourth@example.com");
+    assert_eq!(fourth.len(), 1);
+    assert_eq!(sales_of(&sim, "E-4")[0]["customer_id"], fourth[0]["id"]);
+
+    // A search answered with HTML: nothing is taken from it and nobody is created; the
+    // run fails with one line and the FR waits.
+    liar.rewrite("html", |a, _| a.is("GET", "/search").then(Answer::html));
+    import(
+        &e,
+        &json!([fr("E-5", "fifth@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert!(liar.told("html") >= 1);
+    assert_eq!(s.outcome, Outcome::Failed, "{}", s.message);
+    assert!(s.message.contains("not the expected JSON"), "{}", s.message);
+    assert_eq!(status_of(&e, "E-5"), FrStatus::Processing);
+    assert!(customers_with_email(&sim, "fifth@example.com").is_empty());
+    assert!(sales_of(&sim, "E-5").is_empty());
+
+    // No sale anywhere went to Elena.
+    assert!(sales(&sim).iter().all(|s| s["customer_id"] != elena["id"]));
+}
+
+/// The store refuses a sale body (a tax that does not exist, then a payment type that does
+/// not): the FR is Failed with the store's reason on its timeline, and nothing is sold.
+#[tokio::test]
+async fn a_sale_the_store_refuses_fails_with_the_stores_reason() {
+    let sim = sim_with(None).await;
+    let mut e = engine(&sim, |s| {
+        configured(s);
+        s.send_frs.tax_id = Some("00000000-dead-beef-0000-000000000000".into());
+    });
+    import(
+        &e,
+        &json!([fr("X-1", "x@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.failed, 1, "{}", s.message);
+    assert_eq!(s.outcome, Outcome::Partial);
+    assert_eq!(status_of(&e, "X-1"), FrStatus::Failed);
+    let tl = timeline(&e, "X-1");
+    let failed = tl
+        .iter()
+        .find(|ev| ev.kind == "status" && ev.status == "Failed")
+        .expect("a Failed event");
+    assert!(
+        failed.reason.contains("422") && failed.reason.contains("tax not found"),
+        "{}",
+        failed.reason
+    );
+    assert!(sales(&sim).is_empty());
+
+    // Fixed tax, closed sales paid by a payment type the store does not have.
+    e.source.send_frs.tax_id = Some(TAX.into());
+    e.source.send_frs.payment_type_id = Some("00000000-dead-beef-0000-00000000beef".into());
+    let mut t = Templates::open(&e.store)
+        .unwrap()
+        .get(lsbridge::mapping::defaults::SEND_FRS_TEMPLATE_NAME)
+        .unwrap();
+    t.name = "closed".into();
+    t = t.with(
+        "Register Sale: Status",
+        lsbridge::mapping::Method::set_it("CLOSED"),
+    );
+    Templates::open(&e.store).unwrap().save(&t).unwrap();
+    e.source.send_frs.template = Some("closed".into());
+    Frs::open(&e.store)
+        .unwrap()
+        .retry(e.source.id, "X-1", e.ctx.clock.now())
+        .unwrap();
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.failed, 1, "{}", s.message);
+    let f = Frs::open(&e.store)
+        .unwrap()
+        .get(e.source.id, "X-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.status, FrStatus::Failed);
+    assert!(f.reason.contains("payment type not found"), "{}", f.reason);
+    assert!(timeline(&e, "X-1")
+        .iter()
+        .any(|ev| ev.status == "Failed" && ev.reason.contains("payment type not found")));
+    assert!(sales(&sim).is_empty());
+
+    // A 400 with the store's JSON error, as a store that checks what the simulator does
+    // not would send: Failed with its message.
+    let liar = LyingStore::start(&sim.origin()).await;
+    let e = engine_at(&sim, &liar.origin(), configured);
+    liar.intercept("400", |a| {
+        a.is("POST", "/sales").then(|| {
+            Answer::json(
+                400,
+                &json!({"error": "Bad Request", "message": "line_items[0].pricing.price: below the product's minimum price"}),
+            )
+        })
+    });
+    import(
+        &e,
+        &json!([fr("X-2", "x@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(liar.told("400"), 1);
+    assert_eq!(s.counts.failed, 1, "{}", s.message);
+    assert_eq!(status_of(&e, "X-2"), FrStatus::Failed);
+    assert!(timeline(&e, "X-2").iter().any(|ev| ev.status == "Failed"
+        && ev.reason.contains("400")
+        && ev.reason.contains("below the product's minimum price")));
+    assert!(sales(&sim).is_empty());
 }
 
 /// 200 FRs while the simulator drops the connection after committing 10% of sale POSTs,

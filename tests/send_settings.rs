@@ -773,6 +773,111 @@ fn validate_names_problems_and_tells_an_unreachable_store_apart() {
     }
 }
 
+/// Registers, users, taxes and outlets read by id from a store that answers about another
+/// record, with an empty one, or with HTML: the ids are not judged (a store error that
+/// names what was asked and what came back), never accepted as valid.
+#[test]
+fn records_read_by_id_must_carry_the_id_asked_for() {
+    use support::lying::{Answer, LyingStore};
+    let env = Env::new();
+    let liar = env.rt.block_on(LyingStore::start(&env.sim().origin()));
+    let root = lsbridge::lightspeed::ApiRoot::with_origin(&liar.origin(), "2026-07").unwrap();
+    let client = lsbridge::lightspeed::Client::new(
+        root,
+        lsbridge::secret::Token::parse(simkit::TOKEN).unwrap(),
+        simkit::client_opts(lsbridge::clock::system()),
+    )
+    .unwrap();
+    let good = SendFrsSettings {
+        register_id: Some(MAIN_REGISTER.into()),
+        user_id: Some(MAYA.into()),
+        tax_id: Some(NY_TAX.into()),
+        ..SendFrsSettings::default()
+    };
+    let popup = env
+        .sim()
+        .with_store(|s, _| s.registers.get(POPUP_REGISTER).cloned().unwrap());
+    let lies = [
+        (
+            "another register",
+            format!("/registers/{MAIN_REGISTER}"),
+            json!({ "data": popup }),
+        ),
+        (
+            "a user with no id",
+            format!("/users/{MAYA}"),
+            json!({ "data": {} }),
+        ),
+        (
+            "another tax",
+            format!("/taxes/{NY_TAX}"),
+            json!({ "data": { "id": NJ_TAX, "name": "NJ Sales Tax" } }),
+        ),
+    ];
+    for (what, path, body) in lies {
+        liar.rewrite("lie", move |a, _| {
+            a.is("GET", &path).then(|| Answer::ok(&body))
+        });
+        match env.rt.block_on(send_settings::validate(&client, &good)) {
+            Err(ValidateError::Store(e)) => {
+                assert!(
+                    matches!(e, lsbridge::lightspeed::ApiError::Unclear { .. }),
+                    "{what}: {e:?}"
+                );
+                let line = e.to_string();
+                assert!(!line.contains('\n'), "{what}: one line: {line}");
+                assert!(line.contains("not about what was asked"), "{what}: {line}");
+            }
+            other => panic!("{what}: expected an unclear store answer, got {other:?}"),
+        }
+        assert_eq!(liar.told("lie"), 1, "{what}");
+        liar.honest();
+    }
+    // HTML: not the expected JSON, not judged either.
+    liar.rewrite("html", |a, _| a.is("GET", "/registers/").then(Answer::html));
+    assert!(matches!(
+        env.rt.block_on(send_settings::validate(&client, &good)),
+        Err(ValidateError::Store(
+            lsbridge::lightspeed::ApiError::BadResponse { .. }
+        ))
+    ));
+    liar.honest();
+    let checked = env
+        .rt
+        .block_on(send_settings::validate(&client, &good))
+        .expect("the truth validates");
+    assert_eq!(checked.register, "Main Register");
+
+    // An outlet read by id, the same way.
+    let outlets: Vec<String> = env.sim().with_store(|s, _| {
+        s.outlets
+            .iter()
+            .filter_map(|o| o["id"].as_str().map(str::to_string))
+            .collect()
+    });
+    let (first, second) = (outlets[0].clone(), outlets[1].clone());
+    let asked = first.clone();
+    liar.rewrite("outlet", move |a, up| {
+        let mut v = up.json()?;
+        v["data"]["id"] = json!(second);
+        a.is("GET", &format!("/outlets/{asked}"))
+            .then(|| Answer::ok(&v))
+    });
+    let err = env
+        .rt
+        .block_on(client.outlet(&first))
+        .expect_err("another outlet is not the one asked for");
+    assert!(err.to_string().contains(&first), "{err}");
+    liar.honest();
+    let o = env
+        .rt
+        .block_on(client.outlet(&first))
+        .unwrap()
+        .expect("outlet");
+    assert_eq!(o.id, first);
+    drop(liar);
+}
+
 // ---- the status page ---------------------------------------------------------------------
 
 struct AllGood;

@@ -53,7 +53,7 @@ async fn demo_tour_test_connection_run_primary_and_read_the_log() {
     t.press("5r").await;
     let jobs = t.screen(W, H);
     assert!(jobs.contains("Ok"), "{jobs}");
-    assert!(jobs.contains("new 332"), "{jobs}");
+    assert!(jobs.contains("new 323"), "{jobs}");
     snap!("demo_jobs_after_primary", jobs);
     t.press("6").await;
     let log = t.screen(W, H);

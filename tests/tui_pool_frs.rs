@@ -39,21 +39,80 @@ async fn pool_empty_states_say_what_to_do() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pool_shows_quantity_committed_and_available_with_commit_stock() {
+    use lsbridge::engine::{Request, Response};
+    let mut t = tui::demo().await;
+    t.press("5r").await;
+    let sources = lsbridge::sources::Sources::open(&t.store).unwrap();
+    let mut s = sources.by_name("harbor").unwrap();
+    s.commit_stock = true;
+    sources.save(&s).unwrap();
+    let fr = format!(
+        r#"[{{"number": "K-1", "items": [{{"sku": "{SKU}", "quantity": 5, "unit_price": 8}}]}}]"#
+    );
+    let r = lsbridge::frs::import_bytes(
+        &t.store,
+        &s,
+        "k.json",
+        fr.as_bytes(),
+        None,
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(r.imported, 1);
+    let Response::Pool(items) = t
+        .engine
+        .handle(Request::PoolPage {
+            source: "harbor".into(),
+            offset: 0,
+            limit: 10,
+            filter: Some(SKU.into()),
+            archived: None,
+        })
+        .await
+    else {
+        panic!("pool page");
+    };
+    let item = &items[0];
+    let q = item.quantity().unwrap();
+    assert_eq!((item.committed, item.available()), (5.0, Some(q - 5.0)));
+    // The pane shows the three side by side.
+    t.press("7").await;
+    t.press("/").await;
+    t.keys(SKU);
+    t.key(KeyCode::Enter);
+    t.settle().await;
+    let screen = t.screen(W, H);
+    let row = screen
+        .lines()
+        .find(|l| l.starts_with(&format!("│{SKU} ")))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    let (qs, a) = (q.to_string(), (q - 5.0).to_string());
+    assert!(
+        cells
+            .windows(3)
+            .any(|w| w == [qs.as_str(), "5", a.as_str()]),
+        "{row}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_browse_filter_archived_and_detail_with_history() {
     let mut t = tui::demo().await;
     t.press("5r").await;
     t.press("7").await;
     let screen = t.screen(W, H);
-    assert!(screen.contains("332 items"), "{screen}");
+    assert!(screen.contains("323 items"), "{screen}");
     snap!("pool_normal", screen);
 
     // Scrolling reaches every row (windows are fetched as needed).
     t.press("G").await;
     let bottom = t.screen(W, H);
-    assert!(bottom.contains("row 332 of 332"), "{bottom}");
+    assert!(bottom.contains("row 323 of 323"), "{bottom}");
     t.key(KeyCode::PageUp);
     t.press("g").await;
-    assert!(t.screen(W, H).contains("row 1 of 332"));
+    assert!(t.screen(W, H).contains("row 1 of 323"));
 
     // Filter by SKU or title.
     t.press("/").await;
@@ -67,7 +126,7 @@ async fn pool_browse_filter_archived_and_detail_with_history() {
     snap!("pool_filtered", filtered);
     t.key(KeyCode::Esc);
     t.settle().await;
-    assert!(t.screen(W, H).contains("332 items"));
+    assert!(t.screen(W, H).contains("323 items"));
 
     // Archive five products in the store; Primary archives them in the pool.
     let sim = t.sim.as_ref().expect("sim");
@@ -75,6 +134,8 @@ async fn pool_browse_filter_archived_and_detail_with_history() {
         s.products
             .iter()
             .filter(|p| p.deleted_at.is_none() && !p.has_variants && p.sku != SKU)
+            // Stock items: the pool has no others.
+            .filter(|p| p.has_inventory)
             .take(5)
             .map(|p| p.id.clone())
             .collect()
@@ -102,9 +163,9 @@ async fn pool_browse_filter_archived_and_detail_with_history() {
     t.press("A").await;
     let hidden = t.screen(W, H);
     assert!(hidden.contains("archived hidden"), "{hidden}");
-    assert!(hidden.contains("327 items"), "{hidden}");
+    assert!(hidden.contains("318 items"), "{hidden}");
     t.press("A").await;
-    assert!(t.screen(W, H).contains("332 items"));
+    assert!(t.screen(W, H).contains("323 items"));
 
     // The changed variant's detail shows its history.
     t.press("/").await;

@@ -254,6 +254,35 @@ async fn wizard_edits_every_kind_of_field_and_keeps_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn wizard_sets_commit_stock_its_release_point_and_not_stock_items() {
+    let mut t = support::tui::demo().await;
+    t.press("e").await;
+    // Step 2: Commit Stock yes, released when the sale is created.
+    key(&mut t, KeyCode::PageDown).await;
+    keys(
+        &mut t,
+        &[KeyCode::Tab, KeyCode::Left, KeyCode::Tab, KeyCode::Left],
+    )
+    .await;
+    let s = screen(&mut t);
+    assert!(s.contains("stock out when a sale is created"), "{s}");
+    // Step 6: import not-stock items.
+    keys(&mut t, &[KeyCode::PageDown; 4]).await;
+    keys(&mut t, &[KeyCode::Tab; 6]).await;
+    key(&mut t, KeyCode::Left).await;
+    ctrl(&mut t, 's').await;
+    let s = screen(&mut t);
+    assert!(s.contains("source harbor saved"), "{s}");
+    let src = t.driver.app.shared.sources[0].clone();
+    assert!(src.commit_stock);
+    assert_eq!(
+        src.commit_release,
+        lsbridge::sources::CommitRelease::SaleCreated
+    );
+    assert!(src.primary.include_not_stock);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn wizard_survives_every_key() {
     let mut t = support::tui::demo().await;
     t.press("a").await;

@@ -400,7 +400,11 @@ impl Engine {
                 filter,
                 archived,
             } => {
-                let id = source_id(&source)?;
+                let src = sources()?.by_name(&source).map_err(e)?;
+                let id = src.id;
+                // Committed units follow the FRs (Commit Stock); each window shows them as
+                // they are now.
+                let commitments = crate::jobs::commit::Commitments::load(store, &src).map_err(e)?;
                 let filter = PoolFilter::new(filter, archived);
                 let matches = |i: &PoolItem| filter.matches(i);
                 let mut out = Vec::new();
@@ -414,6 +418,8 @@ impl Engine {
                         skipped += 1;
                         continue;
                     }
+                    let mut item = item;
+                    commitments.apply(&mut item);
                     out.push(item);
                     if out.len() >= limit {
                         break;

@@ -5,8 +5,10 @@
 //! - [`repo`]: [`Frs`], the FRs and their timelines in the store;
 //! - [`intake`]: JSON and CSV files into FRs, record by record, never importing an FR number twice;
 //! - [`inbox`]: a watched folder of such files;
+//! - [`commit`]: Commit Stock, the units each FR holds back from sale;
 //! - [`messages`]: every user-facing string of the above.
 
+pub mod commit;
 pub mod inbox;
 pub mod intake;
 pub mod messages;

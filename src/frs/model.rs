@@ -268,6 +268,12 @@ pub struct Fr {
     /// Send attempts so far (kept across retries).
     pub attempts: u32,
     pub updated_at: String,
+    /// Commit Stock: the store sequence number (`Store::generate_id`) of the event that made
+    /// the FR Processed, i.e. when lsbridge learned the store has its sale. Set by
+    /// [`super::Frs`] in the same transaction as the status change.
+    pub sale_created_seq: Option<u64>,
+    /// Likewise for Acknowledged: when lsbridge learned the store closed the sale.
+    pub sale_closed_seq: Option<u64>,
 }
 
 impl Record for Fr {

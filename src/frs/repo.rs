@@ -262,10 +262,14 @@ impl Frs {
                     Ok(fr) => fr,
                     Err(e) => return abort(e),
                 };
+                let before = fr.status;
                 let reason = match change(&mut fr) {
                     Ok(r) => r,
                     Err(e) => return abort(e),
                 };
+                if fr.status != before {
+                    super::commit::mark_release(&mut fr, seq);
+                }
                 let event = FrEvent {
                     at: at.clone(),
                     status: fr.status.label().to_string(),

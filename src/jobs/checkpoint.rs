@@ -39,11 +39,24 @@ pub struct SecondaryCheckpoint {
     pub after: u64,
 }
 
+/// How recent the pool's stock is, for Commit Stock: a store sequence number
+/// ([`Store::generate_id`]) taken before the last complete stock read (a Primary that was not
+/// resumed, or a Secondary) began: its run id. An FR whose release was recorded at a lower number has its
+/// sale in the stock the pool holds; one released later is still committed, since the pool's
+/// quantity does not show the sale yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct StockRead {
+    pub seq: u64,
+}
+
+// A stored record, decoded one at a time: the size of the small variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Checkpoint {
     Primary(PrimaryCheckpoint),
     Secondary(SecondaryCheckpoint),
+    StockRead(StockRead),
 }
 
 impl Record for Checkpoint {
@@ -105,6 +118,29 @@ impl Checkpoints {
     pub fn clear_primary(&self, source: u64) -> Result<(), StoreError> {
         self.table.remove(&keys::u64_str(source, "primary"))?;
         self.store.flush()
+    }
+
+    /// See [`StockRead`]; 0 when no stock read has completed.
+    pub fn stock_read(&self, source: u64) -> Result<u64, StoreError> {
+        Ok(
+            match self.table.get(&keys::u64_str(source, "stock_read"))? {
+                Some(Checkpoint::StockRead(r)) => r.seq,
+                _ => 0,
+            },
+        )
+    }
+
+    /// Records a complete stock read that began at `seq` (kept if an earlier-begun read
+    /// finishes later).
+    pub fn save_stock_read(&self, source: u64, seq: u64) -> Result<(), StoreError> {
+        if seq <= self.stock_read(source)? {
+            return Ok(());
+        }
+        self.table.put(
+            &keys::u64_str(source, "stock_read"),
+            &Checkpoint::StockRead(StockRead { seq }),
+        )?;
+        self.flush_due()
     }
 
     pub fn save_secondary(&self, source: u64, c: &SecondaryCheckpoint) -> Result<(), StoreError> {

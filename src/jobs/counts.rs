@@ -10,11 +10,22 @@ pub struct Counts {
     pub unchanged: u64,
     pub archived: u64,
     pub unarchived: u64,
+    /// Records left out because they have no SKU after mapping.
     pub skipped: u64,
     /// Records with at least one per-field mapping error (still imported where possible).
+    /// In Primary these are not also counted as new, updated or unchanged (see
+    /// [`Counts::accounted`]).
     pub errors: u64,
     /// SKUs that appeared more than once in the feed (the first row is kept, the rest reported).
     pub duplicates: u64,
+    /// Primary: product rows read from the feed, deleted ones included.
+    pub read: u64,
+    /// Primary: rows the store has deleted (never pool items; archiving handles their items).
+    pub deleted: u64,
+    /// Primary: products that are not stock items (no inventory tracking, which is how gift
+    /// cards and services come, or the store's discount product), left out unless the
+    /// source's "include not-stock items" setting is on.
+    pub not_stock: u64,
     pub requests: u64,
     /// Send FRs: FRs whose sale is in the store (sent now, or found there by reconciliation).
     pub sent: u64,
@@ -43,6 +54,48 @@ impl Counts {
             self.canceled,
             self.unresolved,
             self.acknowledged
+        )
+    }
+
+    /// Primary: every row read lands in exactly one of these buckets, so this equals
+    /// [`Counts::read`].
+    pub fn accounted(&self) -> u64 {
+        self.new + self.updated + self.unchanged + self.skipped_total() + self.errors
+    }
+
+    /// Primary: rows not imported, for any reason other than a mapping error.
+    pub fn skipped_total(&self) -> u64 {
+        self.deleted + self.not_stock + self.skipped + self.duplicates
+    }
+
+    /// The summary of a Primary run: every row read is accounted for.
+    pub fn primary_line(&self) -> String {
+        let mut why = Vec::new();
+        for (n, label) in [
+            (self.not_stock, "not stock items"),
+            (self.deleted, "deleted in the store"),
+            (self.skipped, "no SKU"),
+            (self.duplicates, "duplicate SKUs"),
+        ] {
+            if n > 0 {
+                why.push(format!("{label} {n}"));
+            }
+        }
+        let why = if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", why.join(", "))
+        };
+        format!(
+            "new {}, updated {}, unchanged {}, skipped {}{why}, errors {} of {} read; archived {}, un-archived {}",
+            self.new,
+            self.updated,
+            self.unchanged,
+            self.skipped_total(),
+            self.errors,
+            self.read,
+            self.archived,
+            self.unarchived
         )
     }
 

@@ -3,6 +3,7 @@
 //! each committed page, and report through events.
 
 pub mod checkpoint;
+pub mod commit;
 pub mod context;
 pub mod counts;
 pub mod events;

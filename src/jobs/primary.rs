@@ -160,6 +160,9 @@ struct Run<'a> {
     staged: Option<SkuFilter>,
     /// Variants whose parent row had not been seen when they were mapped.
     pending_parents: Vec<(String, String)>,
+    /// The store's discount product (`GET /retailer`), left out with the other not-stock
+    /// products unless the source includes them.
+    discount_product: Option<String>,
 }
 
 fn outlet_filter(s: &Source) -> Option<&str> {
@@ -170,6 +173,14 @@ fn outlet_filter(s: &Source) -> Option<&str> {
 }
 
 impl Run<'_> {
+    /// Not a stock item: no inventory tracking (gift cards and services come so), or the
+    /// store's discount product. A family parent carries no stock of its own either way and
+    /// stays, so its variants keep their parent.
+    fn is_not_stock(&self, p: &ProductRow) -> bool {
+        self.discount_product.as_deref() == Some(p.id.as_str())
+            || (!p.has_inventory && !p.is_family_parent())
+    }
+
     fn problem(&mut self, line: String) {
         self.problems += 1;
         if self.problems <= LOGGED_PROBLEMS {
@@ -370,6 +381,8 @@ impl Run<'_> {
     ) -> Result<(), JobError> {
         let floor = merge.floor();
         let mut pages = RangedRead::<ProductRow>::new(&self.ctx.client, "/products", merge);
+        // The first pages come in while the lookups below are read.
+        pages.start();
         let mut done = 0u64;
         // Product rows embed their brand and category; these fill in when a row has only ids.
         let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", 0)
@@ -377,6 +390,15 @@ impl Run<'_> {
             .await?;
         let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
         let lookups = Lookups::new(&brands, &cats);
+        if !self.source.primary.include_not_stock {
+            self.discount_product = self
+                .ctx
+                .client
+                .retailer()
+                .await?
+                .discount_product_id
+                .filter(|id| !id.is_empty());
+        }
         let mut mapped = MappedRecord::new();
         let mut writer = (!self.opts.dry_run).then(|| {
             PageWriter::spawn(self.pool.clone(), self.checkpoints.clone(), self.source.id)
@@ -429,7 +451,14 @@ impl Run<'_> {
             .collect();
         recent.start_page();
         for p in items {
+            // Every row lands in exactly one bucket of the summary (see `Counts::accounted`).
+            self.counts.read += 1;
             if p.is_deleted() {
+                self.counts.deleted += 1;
+                continue;
+            }
+            if !self.source.primary.include_not_stock && self.is_not_stock(p) {
+                self.counts.not_stock += 1;
                 continue;
             }
             let parent_sku = match &p.variant_parent_id {
@@ -442,7 +471,8 @@ impl Run<'_> {
             let (stock, qty) = self.quantity(p);
             let record = product_record_taking(p, qty, parent_sku.as_deref(), lookups);
             self.template.apply_into(&record, mapped);
-            if !mapped.is_ok() {
+            let had_errors = !mapped.is_ok();
+            if had_errors {
                 self.counts.errors += 1;
                 let errs: Vec<String> = mapped.errors().iter().map(|e| e.to_string()).collect();
                 self.problem(format!("SKU {}: {}", p.sku, errs.join("; ")));
@@ -450,7 +480,9 @@ impl Run<'_> {
             let sku = match mapped.get("SKU") {
                 Some(FieldOutcome::Set(v)) if !v.is_blank() => v.as_text().trim().to_string(),
                 _ => {
-                    self.counts.skipped += 1;
+                    if !had_errors {
+                        self.counts.skipped += 1;
+                    }
                     self.problem(format!(
                         "product {} ({:?}) has no SKU after mapping; skipped",
                         p.id, p.name
@@ -470,7 +502,9 @@ impl Run<'_> {
             if let Some(first) = existing.take_if(|e| {
                 e.last_seen_run == run && e.product_id != p.id && !e.product_id.is_empty()
             }) {
-                self.counts.duplicates += 1;
+                if !had_errors {
+                    self.counts.duplicates += 1;
+                }
                 self.problem(format!(
                     "duplicate SKU {sku}: products {} and {}; kept the first",
                     first.product_id, p.id
@@ -497,6 +531,7 @@ impl Run<'_> {
             };
             let (item, kind) = self.merge(p, mapped, parent_sku, existing, &sku, stock);
             match kind {
+                _ if had_errors => {}
                 "new" => self.counts.new += 1,
                 "updated" => self.counts.updated += 1,
                 _ => self.counts.unchanged += 1,
@@ -634,6 +669,7 @@ pub async fn run(
             .as_ref()
             .map(|c| c.pending_parents.clone())
             .unwrap_or_default(),
+        discount_product: None,
     };
     if resumed {
         job.log.info(format!(
@@ -660,7 +696,7 @@ pub async fn run(
             } else {
                 Outcome::Ok
             };
-            (o, job.counts.line())
+            (o, job.counts.primary_line())
         }
         Ok(Some(valve)) => (Outcome::Partial, valve),
         Err(JobError::Setup(m)) if m == "cancelled" => (
@@ -742,6 +778,11 @@ async fn drive(
         job.checkpoint(PrimaryPhase::Inventory { after: 0 }, 0)?;
         job.ctx.store.flush_async().await?;
     }
+    // Commit Stock: how recent the pool's stock is. The run id, taken from the store's
+    // sequence before the stock read began, stands for the read's start (a sale recorded
+    // later counts as not yet read). A resumed run wrote its first pages from an earlier
+    // read, so only a fresh run says.
+    let stock_seq = (fresh && !job.opts.dry_run).then_some(job.run);
     if let Some(from) = products_from {
         // The stock feed is read whole on every start, resumed or not: it lives in memory.
         // A resumed run keeps the version its first read reached, so Secondary re-applies
@@ -795,6 +836,9 @@ async fn drive(
                     after: inventory_version,
                 },
             )?;
+        }
+        if let Some(seq) = stock_seq {
+            job.checkpoints.save_stock_read(job.source.id, seq)?;
         }
         job.checkpoints.clear_primary(job.source.id)?;
     }

@@ -213,6 +213,14 @@ pub async fn run(
         Ok(())
     }
     .await;
+    let result = match result {
+        // Commit Stock: a sale recorded before this run's id was taken is in the stock it
+        // read (see `StockRead`).
+        Ok(()) if !opts.dry_run => checkpoints
+            .save_stock_read(source.id, run)
+            .map_err(JobError::from),
+        other => other,
+    };
     let (outcome, message) = match result {
         // Unknown products skipped with Allow Create Variant off are the setting working as
         // documented, not a failure; mapping errors are.

@@ -26,6 +26,7 @@ use crate::lightspeed::models::{
     Customer, IdRef, LinePricing, LineTax, PaymentTypeRef, SaleLineItem, SalePayment, SaleRequest,
     SaleSource,
 };
+use crate::lightspeed::models::{Product, Sale};
 use crate::lightspeed::sale_state::{self, SaleState};
 use crate::lightspeed::ApiError;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
@@ -261,7 +262,9 @@ impl Job<'_> {
             .map_err(fr_err)
     }
 
-    /// SKU → product id, from the pool or else the store. Unknown and inactive SKUs are named.
+    /// SKU → product id, from the pool or else the store. Unknown and inactive SKUs are named,
+    /// and so is a SKU that several live products answer to (by SKU or product code): which
+    /// one was meant is for a person to decide, so the FR needs more information.
     async fn resolve(&self, fr: &Fr) -> Result<Result<Vec<Line>, String>, JobError> {
         let mut lines = Vec::new();
         let mut problems = Vec::new();
@@ -277,10 +280,14 @@ impl Job<'_> {
                     stock: p.quantity(),
                 }),
                 _ => {
+                    // The client keeps only products this SKU names (by SKU or product
+                    // code); whatever else the store answered with is never a candidate.
                     let found = self.ctx.client.products_by_sku(item.sku.trim()).await?;
                     let live: Vec<_> = found.iter().filter(|p| !p.is_deleted()).collect();
-                    match live.iter().find(|p| p.active) {
-                        Some(p) => {
+                    match live.as_slice() {
+                        [] => problems
+                            .push(format!("SKU {} is not in the pool or the store", item.sku)),
+                        [p] if p.active => {
                             let stock = if p.has_inventory {
                                 let recs = self.ctx.client.inventory_for_product(&p.id).await?;
                                 Some(recs.iter().map(|r| r.current_inventory_level).sum())
@@ -293,11 +300,8 @@ impl Job<'_> {
                                 stock,
                             })
                         }
-                        None if !live.is_empty() => {
-                            problems.push(format!("SKU {} is inactive in the store", item.sku))
-                        }
-                        None => problems
-                            .push(format!("SKU {} is not in the pool or the store", item.sku)),
+                        [_] => problems.push(format!("SKU {} is inactive in the store", item.sku)),
+                        several => problems.push(several_products(&item.sku, several)),
                     }
                 }
             }
@@ -310,7 +314,9 @@ impl Job<'_> {
     }
 
     /// Finds the customer by email, or creates them. An unclear create is reconciled by
-    /// searching again, so a retry does not make a second customer.
+    /// searching again, so a retry does not make a second customer. Only a customer with
+    /// exactly this email (trimmed, without case) is ever taken: a search answer or a create
+    /// answer about anyone else is not a match.
     async fn customer(&mut self, m: &MappedRecord) -> Result<Result<String, String>, JobError> {
         let email = text_of(m, "Customer: Email");
         let key = email.to_ascii_lowercase();
@@ -318,12 +324,7 @@ impl Job<'_> {
             if let Some(id) = self.customers.get(&key) {
                 return Ok(Ok(id.clone()));
             }
-            let found = self.ctx.client.find_customers_by_email(&email).await?;
-            if let Some(id) = found
-                .iter()
-                .find(|c| c.deleted_at.is_none())
-                .and_then(|c| c.id.clone())
-            {
+            if let Some(id) = self.customer_by_email(&email).await? {
                 self.customers.insert(key, id.clone());
                 return Ok(Ok(id));
             }
@@ -350,6 +351,7 @@ impl Job<'_> {
             custom_field_4: opt("Customer: Custom Field 4"),
             ..Customer::default()
         };
+        // The client answers `Ambiguous` when the created customer carries another email.
         match self.ctx.client.create_customer(&c).await {
             Ok(c) => match c.id {
                 Some(id) => {
@@ -361,13 +363,14 @@ impl Job<'_> {
                 None => Ok(Err("the store created the customer but sent no id".into())),
             },
             Err(ApiError::Ambiguous { cause, .. }) if !key.is_empty() => {
-                let found = self.ctx.client.find_customers_by_email(&email).await?;
-                match found.iter().find_map(|c| c.id.clone()) {
+                match self.customer_by_email(&email).await? {
                     Some(id) => {
                         self.customers.insert(key, id.clone());
                         Ok(Ok(id))
                     }
-                    None => Ok(Err(format!("creating the customer had no clear outcome ({cause})"))),
+                    None => Ok(Err(format!(
+                        "creating the customer had no clear outcome ({cause}), and the store has no customer with email {email}; the next run looks again before creating one"
+                    ))),
                 }
             }
             Err(ApiError::Ambiguous { cause, .. }) => Ok(Err(format!(
@@ -378,6 +381,15 @@ impl Job<'_> {
             ))),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The id of a live store customer whose email is exactly `email`.
+    async fn customer_by_email(&self, email: &str) -> Result<Option<String>, JobError> {
+        let found = self.ctx.client.find_customers_by_email(email).await?;
+        Ok(found
+            .into_iter()
+            .filter(|c| c.deleted_at.is_none() && c.has_email(email))
+            .find_map(|c| c.id))
     }
 
     /// Maps every line, builds the sale body, or says what is missing.
@@ -720,15 +732,28 @@ impl Job<'_> {
         Ok(Done::Unresolved(why))
     }
 
-    /// `GET /sales/{id}`: if the sale is there, the FR is Processed (nothing is sent again).
+    /// `GET /sales/{id}`: if this FR's sale is there, the FR is Processed (nothing is sent
+    /// again). The answer must be the sale asked for (the client checks its id) and carry
+    /// the FR's reference as `source.id`; any other answer leaves it unclear whether the
+    /// sale exists, so the FR stays Processing, neither Processed nor sent again, and the
+    /// next run asks again.
     async fn reconcile(&mut self, fr: &Fr, id: &str) -> Result<Option<Done>, JobError> {
         match self.ctx.client.sale(id).await {
-            Ok(Some(sale)) => {
-                let lines: Vec<usize> = fr.pending_items().map(|(i, _)| i).collect();
-                self.processed(fr, &lines, sale.invoice_number, true)
-                    .await
-                    .map(Some)
-            }
+            Ok(Some(sale)) => match self.sale_is_for(fr, &sale) {
+                Ok(()) => {
+                    let lines: Vec<usize> = fr.pending_items().map(|(i, _)| i).collect();
+                    self.processed(fr, &lines, sale.invoice_number, true)
+                        .await
+                        .map(Some)
+                }
+                Err(why) => {
+                    let why = format!(
+                        "GET /sales/{id} answered with {why}: unclear whether this FR's sale exists; it stays Processing and the next run checks again before sending"
+                    );
+                    self.event(fr, kind::RECONCILE, &why)?;
+                    Ok(Some(Done::Unresolved(why)))
+                }
+            },
             Ok(None) => Ok(None),
             Err(e @ (ApiError::Unauthorized { .. } | ApiError::Forbidden { .. })) => Err(e.into()),
             Err(e) => {
@@ -739,6 +764,52 @@ impl Job<'_> {
                 Ok(Some(Done::Unresolved(why)))
             }
         }
+    }
+
+    /// Whether `sale` (already known to carry the FR's sale id) was made from this FR: its
+    /// `source.id` is the reference the send sets. `Err` says what the sale is instead.
+    fn sale_is_for(&self, fr: &Fr, sale: &Sale) -> Result<(), String> {
+        let refs = self.sale_refs(fr);
+        let expected = refs
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        match sale.source_id().map(str::trim) {
+            Some(r) if refs.iter().any(|x| x.eq_ignore_ascii_case(r)) => Ok(()),
+            Some(r) => Err(format!(
+                "a sale whose source.id is {:?}, not this FR's {expected}",
+                r.chars().take(80).collect::<String>()
+            )),
+            None => Err(format!(
+                "a sale with no source.id (this FR's is {expected})"
+            )),
+        }
+    }
+
+    /// What a sale made from `fr` carries as `source.id`: the template's Register Sale:
+    /// Source Id, else the FR number (as [`Job::build`] sets it). Every line is mapped,
+    /// because the sale's head is whichever line was sent first.
+    fn sale_refs(&self, fr: &Fr) -> Vec<String> {
+        let mut refs: Vec<String> = Vec::new();
+        let mut m = MappedRecord::new();
+        for item in &fr.items {
+            self.template
+                .apply_into(&fr_source_record(fr, item), &mut m);
+            let r = text_of(&m, "Register Sale: Source Id");
+            let r = if r.is_empty() {
+                fr.number.trim().to_string()
+            } else {
+                r
+            };
+            if !refs.contains(&r) {
+                refs.push(r);
+            }
+        }
+        if refs.is_empty() {
+            refs.push(fr.number.trim().to_string());
+        }
+        refs
     }
 
     async fn processed(
@@ -786,7 +857,9 @@ impl Job<'_> {
         Ok(Done::Sent { reconciled })
     }
 
-    /// Processed FRs whose sale the store has closed become Acknowledged.
+    /// Processed FRs whose sale the store has closed become Acknowledged. Only an answer
+    /// about the FR's own sale counts; anything else is logged and the FR is asked about
+    /// again next run.
     async fn acknowledge(&mut self) -> Result<u64, JobError> {
         let mut n = 0;
         let done = self
@@ -796,15 +869,62 @@ impl Job<'_> {
             let Some(id) = fr.sale_id.clone() else {
                 continue;
             };
-            if let Ok(Some(sale)) = self.ctx.client.sale(&id).await {
-                if sale.state.as_deref() == Some("closed") {
-                    self.to_status(&fr, FrStatus::Acknowledged, "the store closed the sale")?;
-                    n += 1;
+            match self.ctx.client.sale(&id).await {
+                Ok(Some(sale)) => match self.sale_is_for(&fr, &sale) {
+                    Ok(()) if sale.state.as_deref() == Some("closed") => {
+                        self.to_status(&fr, FrStatus::Acknowledged, "the store closed the sale")?;
+                        n += 1;
+                    }
+                    Ok(()) => {}
+                    Err(why) => self.log.warn(format!(
+                        "FR {}: not acknowledged: GET /sales/{id} answered with {why}",
+                        fr.number
+                    )),
+                },
+                Ok(None) => self.log.warn(format!(
+                    "FR {}: sale {id} is no longer in the store (404); check it in Lightspeed",
+                    fr.number
+                )),
+                Err(e @ ApiError::Unclear { .. }) => self
+                    .log
+                    .warn(format!("FR {}: not acknowledged: {e}", fr.number)),
+                Err(e) => {
+                    // The store is not answering; the rest would fail the same way.
+                    self.log
+                        .warn(format!("acknowledgements not checked this run: {e}"));
+                    break;
                 }
             }
         }
         Ok(n)
     }
+}
+
+/// An FR line's SKU that several store products answer to, with the products named.
+fn several_products(sku: &str, products: &[&Product]) -> String {
+    const NAMED: usize = 5;
+    let mut named: Vec<String> = products
+        .iter()
+        .take(NAMED)
+        .map(|p| {
+            // Names and SKUs come from the store: quoted short.
+            let short = |s: &str| s.trim().chars().take(60).collect::<String>();
+            let how = if p.sku.trim().eq_ignore_ascii_case(sku.trim()) {
+                format!("SKU {}", short(&p.sku))
+            } else {
+                format!("SKU {}, by product code", short(&p.sku))
+            };
+            format!("{:?} ({how}, id {})", short(&p.name), short(&p.id))
+        })
+        .collect();
+    if products.len() > NAMED {
+        named.push(format!("and {} more", products.len() - NAMED));
+    }
+    format!(
+        "SKU {sku} matches {} products in the store: {}; make it name one product in Lightspeed (its SKU or product codes), then `lsbridge fr retry`",
+        products.len(),
+        named.join(", ")
+    )
 }
 
 fn fr_err(e: FrError) -> JobError {

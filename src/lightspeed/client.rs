@@ -18,7 +18,8 @@ use super::api_root::ApiRoot;
 use super::error::{ApiError, ClientNotice};
 use super::governor::{resume_time, Governor};
 use super::models::{
-    Collection, Customer, InventoryRecord, Product, Retailer, Sale, SaleRequest, Single,
+    Collection, Customer, InventoryRecord, Outlet, Product, Retailer, Sale, SaleRequest, Single,
+    Versioned,
 };
 use super::scopes;
 use crate::clock::{self, SharedClock};
@@ -549,58 +550,111 @@ impl Client {
             .await
     }
 
-    pub async fn product(&self, id: &str) -> Result<Option<Product>, ApiError> {
-        match self
-            .call::<Single<Product>>(Req::get(format!("/products/{id}")))
-            .await
-        {
-            Ok(s) => Ok(Some(s.data)),
+    /// `GET /{collection}/{id}` of a record that carries its own id (products, registers,
+    /// users, taxes, outlets, …). `None` when the store says there is no such record (404).
+    /// An answer about another record, or with no id, is [`ApiError::Unclear`]: never a match.
+    pub async fn record<T: DeserializeOwned + Versioned>(
+        &self,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<T>, ApiError> {
+        let path = format!("/{collection}/{id}");
+        match self.call::<Single<T>>(Req::get(path.clone())).await {
+            Ok(s) => {
+                same_id("GET", &path, id, s.data.id())?;
+                Ok(Some(s.data))
+            }
             Err(ApiError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    pub async fn products_by_sku(&self, sku: &str) -> Result<Vec<Product>, ApiError> {
-        Ok(self
-            .call::<Collection<Product>>(Req::get("/products").query("sku", sku))
-            .await?
-            .data)
+    pub async fn product(&self, id: &str) -> Result<Option<Product>, ApiError> {
+        self.record("products", id).await
     }
 
+    pub async fn outlet(&self, id: &str) -> Result<Option<Outlet>, ApiError> {
+        self.record("outlets", id).await
+    }
+
+    /// The products `sku` names: by SKU or by product code (trimmed, without case). Whatever
+    /// else the store answers with is dropped, so a caller never takes another SKU's product.
+    pub async fn products_by_sku(&self, sku: &str) -> Result<Vec<Product>, ApiError> {
+        let all = self
+            .call::<Collection<Product>>(Req::get("/products").query("sku", sku))
+            .await?
+            .data;
+        let total = all.len();
+        let found: Vec<Product> = all.into_iter().filter(|p| p.answers_to_sku(sku)).collect();
+        if found.len() < total {
+            tracing::warn!(
+                sku,
+                ignored = total - found.len(),
+                "GET /products?sku= answered with products of other SKUs; ignored"
+            );
+        }
+        Ok(found)
+    }
+
+    /// Inventory records of one product; records of other products in the answer are dropped.
     pub async fn inventory_for_product(
         &self,
         product_id: &str,
     ) -> Result<Vec<InventoryRecord>, ApiError> {
-        self.call(Req::get(format!("/inventory/{product_id}")))
-            .await
+        let all: Vec<InventoryRecord> = self
+            .call(Req::get(format!("/inventory/{product_id}")))
+            .await?;
+        Ok(all
+            .into_iter()
+            .filter(|r| r.product_id.trim().eq_ignore_ascii_case(product_id.trim()))
+            .collect())
     }
 
+    /// Customers whose email is exactly `email` (trimmed, without case). A search may answer
+    /// with others (partial matches, or a store that ignores the filter): they are dropped.
     pub async fn find_customers_by_email(&self, email: &str) -> Result<Vec<Customer>, ApiError> {
         #[derive(serde::Deserialize)]
         struct R {
-            #[serde(default)]
+            #[serde(default, deserialize_with = "super::lenient::null_default")]
             data: Vec<Customer>,
         }
         let r: R = self
             .call(
                 Req::get("/search")
                     .query("type", "customers")
-                    .query("email", email),
+                    .query("email", email.trim()),
             )
             .await?;
-        Ok(r.data)
+        Ok(r.data.into_iter().filter(|c| c.has_email(email)).collect())
     }
 
-    /// Not idempotent: an unclear outcome is returned as `Ambiguous`.
+    /// Not idempotent: an unclear outcome is returned as `Ambiguous`, and so is an answer
+    /// about a customer with another email than the one sent.
     pub async fn create_customer(&self, c: &Customer) -> Result<Customer, ApiError> {
         let req = Req::get("/customers")
             .json(Method::POST, c)?
             .idempotent(false);
-        Ok(self.call::<Single<Customer>>(req).await?.data)
+        let created = self.call::<Single<Customer>>(req).await?.data;
+        if let (Some(sent), Some(got)) = (c.email.as_deref(), created.email.as_deref()) {
+            if !created.has_email(sent) {
+                return Err(ApiError::Ambiguous {
+                    method: "POST".into(),
+                    path: "/customers".into(),
+                    cause: format!(
+                        "the store answered with a customer whose email is {:?}, not {:?}",
+                        excerpt(got),
+                        excerpt(sent)
+                    ),
+                });
+            }
+        }
+        Ok(created)
     }
 
     /// `POST /sales`. The caller chooses `sale.id`, so a resend after reconciliation can
-    /// never create a second sale. Accepts `{data:Sale}` and the older `{data:"<id>"}`.
+    /// never create a second sale. Accepts `{data:Sale}` and the older `{data:"<id>"}`. An
+    /// answer naming another sale (or none) leaves the outcome unknown: `Ambiguous`, so the
+    /// caller reconciles with `GET /sales/{id}` instead of taking it as sent.
     pub async fn create_sale(&self, sale: &SaleRequest) -> Result<Sale, ApiError> {
         #[derive(serde::Deserialize)]
         #[serde(untagged)]
@@ -611,21 +665,35 @@ impl Client {
         let req = Req::get("/sales")
             .json(Method::POST, sale)?
             .idempotent(false);
-        match self.call::<Single<Created>>(req).await?.data {
-            Created::Sale(s) => Ok(*s),
-            Created::Id(id) => Ok(Sale {
+        let created = match self.call::<Single<Created>>(req).await?.data {
+            Created::Sale(s) => *s,
+            Created::Id(id) => Sale {
                 id,
                 ..Sale::default()
-            }),
+            },
+        };
+        if let Some(sent) = sale.id.as_deref() {
+            if let Some(why) = id_mismatch(sent, &created.id) {
+                return Err(ApiError::Ambiguous {
+                    method: "POST".into(),
+                    path: "/sales".into(),
+                    cause: format!("the answer is not about the sale sent ({why})"),
+                });
+            }
         }
+        Ok(created)
     }
 
+    /// `GET /sales/{id}`: `None` on 404. An answer about another sale, or with no id, is
+    /// [`ApiError::Unclear`]. Whether the sale is the one an FR made (its `source.id`) is for
+    /// the caller to check.
     pub async fn sale(&self, id: &str) -> Result<Option<Sale>, ApiError> {
-        match self
-            .call::<Single<Sale>>(Req::get(format!("/sales/{id}")))
-            .await
-        {
-            Ok(s) => Ok(Some(s.data)),
+        let path = format!("/sales/{id}");
+        match self.call::<Single<Sale>>(Req::get(path.clone())).await {
+            Ok(s) => {
+                same_id("GET", &path, id, &s.data.id)?;
+                Ok(Some(s.data))
+            }
             Err(ApiError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
@@ -635,7 +703,49 @@ impl Client {
     pub async fn update_sale(&self, id: &str, sale: &SaleRequest) -> Result<Sale, ApiError> {
         let mut body = sale.clone();
         body.id = None;
-        let req = Req::get(format!("/sales/{id}")).json(Method::PUT, &body)?;
-        Ok(self.call::<Single<Sale>>(req).await?.data)
+        let path = format!("/sales/{id}");
+        let req = Req::get(path.clone()).json(Method::PUT, &body)?;
+        let updated = self.call::<Single<Sale>>(req).await?.data;
+        same_id("PUT", &path, id, &updated.id)?;
+        Ok(updated)
+    }
+}
+
+/// At most 80 characters of a value from the store, for messages.
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(80).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Why an answer's id is not the one asked for (ids compare trimmed, without case: UUIDs
+/// are case-insensitive), or `None` when it is.
+fn id_mismatch(asked: &str, got: &str) -> Option<String> {
+    if got.trim().is_empty() {
+        Some(format!(
+            "asked for {}, the answer carries no id",
+            excerpt(asked)
+        ))
+    } else if got.trim().eq_ignore_ascii_case(asked.trim()) {
+        None
+    } else {
+        Some(format!(
+            "asked for {}, the answer is about {}",
+            excerpt(asked),
+            excerpt(got)
+        ))
+    }
+}
+
+fn same_id(method: &str, path: &str, asked: &str, got: &str) -> Result<(), ApiError> {
+    match id_mismatch(asked, got) {
+        None => Ok(()),
+        Some(detail) => Err(ApiError::Unclear {
+            method: method.to_string(),
+            path: path.to_string(),
+            detail,
+        }),
     }
 }

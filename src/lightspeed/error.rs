@@ -66,6 +66,14 @@ pub enum ApiError {
         path: String,
         cause: String,
     },
+    /// A well-formed answer about something other than what was asked (another id, another
+    /// SKU, no id at all). Never taken as a match: whoever asked treats it as "unclear".
+    #[error("{method} {path}: the store's answer is not about what was asked ({detail}); it is not trusted: check the store, and report it if it persists")]
+    Unclear {
+        method: String,
+        path: String,
+        detail: String,
+    },
     #[error("the request was cancelled")]
     Cancelled,
     #[error("{0}")]

@@ -234,6 +234,18 @@ impl Product {
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
     }
+    /// Whether `sku` names this product: its SKU or one of its product codes, trimmed and
+    /// compared without case. `GET /products?sku=` matches "one of its SKUs", so a store may
+    /// answer with products found by code, and nothing stops it adding others.
+    pub fn answers_to_sku(&self, sku: &str) -> bool {
+        let want = sku.trim();
+        !want.is_empty()
+            && (self.sku.trim().eq_ignore_ascii_case(want)
+                || self
+                    .product_codes
+                    .iter()
+                    .any(|c| c.code.trim().eq_ignore_ascii_case(want)))
+    }
     /// A family parent row carries no stock of its own; its variants do.
     pub fn is_family_parent(&self) -> bool {
         self.has_variants && self.variant_parent_id.is_none()
@@ -442,6 +454,8 @@ pub struct Retailer {
     pub domain_prefix: Option<String>,
     pub timezone: Option<String>,
     pub tax_exclusive: Option<bool>,
+    /// The product the store uses for sale-level discounts (not a stock item).
+    pub discount_product_id: Option<String>,
 }
 
 /// `GET /product_categories` answers `{data:{categories:[…]}, page_info:{has_next,last_seen}}`.
@@ -506,6 +520,19 @@ pub struct Customer {
     pub deleted_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
+}
+
+impl Customer {
+    /// Whether this customer's email is `email` (trimmed, without case). A customer with no
+    /// email, or with another, is never taken for the one asked for.
+    pub fn has_email(&self, email: &str) -> bool {
+        let want = email.trim();
+        !want.is_empty()
+            && self
+                .email
+                .as_deref()
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case(want))
+    }
 }
 
 /// Body of `POST /sales` / `PUT /sales/{id}`.
@@ -618,4 +645,59 @@ pub struct Sale {
     pub line_items: Vec<Value>,
     pub totals: Option<Value>,
     pub source: Option<Value>,
+}
+
+impl Sale {
+    /// `source.id`: the external reference the sale was created with (the FR number).
+    pub fn source_id(&self) -> Option<&str> {
+        self.source.as_ref()?.get("id")?.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sku_names_a_product_by_sku_or_code_only() {
+        let p = Product {
+            sku: "HP-MUG".into(),
+            product_codes: vec![ProductCode {
+                code: " 0840120 ".into(),
+                ..ProductCode::default()
+            }],
+            ..Product::default()
+        };
+        assert!(p.answers_to_sku(" hp-mug "));
+        assert!(p.answers_to_sku("0840120"));
+        assert!(!p.answers_to_sku("HP-MUG-2"));
+        assert!(!p.answers_to_sku("HP"));
+        assert!(!p.answers_to_sku(""));
+        assert!(!Product::default().answers_to_sku(" "));
+    }
+
+    #[test]
+    fn a_customer_is_matched_on_the_whole_email() {
+        let c = Customer {
+            email: Some(" Ada@Example.com".into()),
+            ..Customer::default()
+        };
+        assert!(c.has_email("ada@example.com "));
+        assert!(!c.has_email("ada@example.co"));
+        assert!(!c.has_email("da@example.com"));
+        assert!(!c.has_email(""));
+        assert!(!Customer::default().has_email("ada@example.com"));
+    }
+
+    #[test]
+    fn a_sale_reads_its_source_reference() {
+        let s: Sale =
+            serde_json::from_str(r#"{"id":"x","source":{"id":"WEB-1","type":"lsbridge"}}"#)
+                .unwrap();
+        assert_eq!(s.source_id(), Some("WEB-1"));
+        let s: Sale = serde_json::from_str(r#"{"id":"x","source":null}"#).unwrap();
+        assert_eq!(s.source_id(), None);
+        let s: Sale = serde_json::from_str(r#"{}"#).unwrap();
+        assert_eq!((s.id.as_str(), s.source_id()), ("", None));
+    }
 }

@@ -664,6 +664,7 @@ pub struct RangedRead<T> {
     tx: tokio::sync::mpsc::Sender<RangeMsg<T>>,
     rx: tokio::sync::mpsc::Receiver<RangeMsg<T>>,
     running: usize,
+    started: bool,
 }
 
 impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
@@ -678,6 +679,7 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
             tx,
             rx,
             running: 0,
+            started: false,
         }
     }
     pub fn include_deleted(mut self, yes: bool) -> Self {
@@ -713,17 +715,25 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
         });
     }
 
+    /// Starts reading every range not done yet (the first [`RangedRead::next_page`] does
+    /// otherwise).
+    pub fn start(&mut self) {
+        if self.running > 0 || self.started {
+            return;
+        }
+        self.started = true;
+        for rank in 0..self.merge.ranges.len() {
+            if !self.merge.ranges[rank].done {
+                self.spawn(rank);
+            }
+        }
+    }
+
     /// The next page from whichever range has one; `None` once every range is read.
     pub async fn next_page(&mut self) -> Result<Option<RangedPage<T>>, ApiError> {
+        self.start();
         if self.running == 0 {
-            if self.merge.ranges.last().is_some_and(|r| r.done) {
-                return Ok(None);
-            }
-            for rank in 0..self.merge.ranges.len() {
-                if !self.merge.ranges[rank].done {
-                    self.spawn(rank);
-                }
-            }
+            return Ok(None);
         }
         loop {
             let Some((rank, r)) = self.rx.recv().await else {

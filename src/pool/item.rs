@@ -36,6 +36,10 @@ pub struct PoolItem {
     /// Stock per outlet as last read, so a change at one outlet can be summed with the
     /// others without asking the store again.
     pub stock: StockLevels,
+    /// Commit Stock: units committed to open FRs. Never stored (the wire form leaves it
+    /// out): it follows the FRs, and readers that show or export the pool fill it in
+    /// (`jobs::commit::Commitments`).
+    pub committed: f64,
 }
 
 /// Version 1 bodies were JSON, version 2 postcard with field names as text and no stock.
@@ -63,6 +67,12 @@ impl PoolItem {
             Some(FieldValue::Number(n)) => Some(*n),
             _ => None,
         }
+    }
+
+    /// What is left to sell: Quantity − Committed, never below zero (`None` without a
+    /// quantity).
+    pub fn available(&self) -> Option<f64> {
+        self.quantity().map(|q| (q - self.committed).max(0.0))
     }
 
     /// Applies a mapped record: Set writes, Clear empties, Keep (Skip It, or a field that failed)

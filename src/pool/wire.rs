@@ -190,6 +190,7 @@ pub(super) fn decode(body: &[u8]) -> Result<PoolItem, String> {
                 .map(|(o, l)| (o.into_string(), l))
                 .collect(),
         ),
+        committed: 0.0,
     })
 }
 
@@ -222,6 +223,7 @@ pub(super) fn decode_v2(body: &[u8]) -> Result<PoolItem, String> {
         last_seen_run: o.last_seen_run,
         history: o.history,
         stock: StockLevels::default(),
+        committed: 0.0,
     })
 }
 
@@ -257,6 +259,7 @@ mod tests {
                 ("not-a-uuid".into(), 3.0),
                 ("0A0B0C0D-1111-4222-8333-444455556668".into(), 0.0),
             ]),
+            committed: 0.0,
         }
     }
 

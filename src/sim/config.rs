@@ -185,6 +185,32 @@ impl std::str::FromStr for AdjustmentTax {
     }
 }
 
+/// When a sale takes its lines' stock out of the register's outlet. The docs do not say
+/// whether a pending sale (awaiting dispatch or pickup, layby, on account) moves stock when
+/// it is created or only when it is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StockMoves {
+    /// Only a closed sale holds its lines out of stock.
+    #[default]
+    OnClose,
+    /// A pending sale holds them out from its creation (closing it changes nothing more).
+    OnCreate,
+}
+
+impl std::str::FromStr for StockMoves {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "on-close" => Ok(Self::OnClose),
+            "on-create" => Ok(Self::OnCreate),
+            _ => Err(format!(
+                "{s:?}: expected on-close or on-create for --stock-moves"
+            )),
+        }
+    }
+}
+
 /// How a list's `before` bounds versions. The spec calls it the "upper limit" and does not
 /// say whether a row at exactly that version is included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -368,6 +394,7 @@ pub struct SimConfig {
     /// Refuse (422) a sale saved `closed` whose payments do not cover its total. The docs do
     /// not say a store requires this; by default a closed sale is accepted with a balance.
     pub closed_sale_paid_in_full: bool,
+    pub stock_moves: StockMoves,
     /// Versions advance by a random step in 1..=gap, so clients cannot assume +1.
     pub version_gap: u64,
     pub faults: Faults,
@@ -397,6 +424,7 @@ impl Default for SimConfig {
             line_discount: LineDiscount::default(),
             adjustment_tax: AdjustmentTax::default(),
             closed_sale_paid_in_full: false,
+            stock_moves: StockMoves::default(),
             version_gap: 3,
             faults: Faults::default(),
             clock: clock::system(),

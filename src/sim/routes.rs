@@ -8,7 +8,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::addresses;
-use super::config::{AdjustmentTax, BeforeBound, DuplicateSale, InclusivePricing, LineDiscount};
+use super::config::{
+    AdjustmentTax, BeforeBound, DuplicateSale, InclusivePricing, LineDiscount, StockMoves,
+};
 use super::reply::{Params, Reply};
 use super::sales;
 use super::state::SimStore;
@@ -27,6 +29,7 @@ pub struct Settings {
     pub line_discount: LineDiscount,
     pub adjustment_tax: AdjustmentTax,
     pub closed_sale_paid_in_full: bool,
+    pub stock_moves: StockMoves,
 }
 
 pub struct Ctx<'a> {

@@ -1,6 +1,6 @@
 //! Register sales: create with a client-chosen id, update, totals, invoice numbers, and
-//! stock movement (closing a sale takes stock out at the register's outlet; voiding puts it
-//! back). What a re-POST of an existing id does is a simulator option (`DuplicateSale`).
+//! stock movement (closing a sale, or with `StockMoves::OnCreate` creating a pending one,
+//! takes stock out at the register's outlet; voiding puts it back). What a re-POST of an existing id does is a simulator option (`DuplicateSale`).
 //!
 //! Money: every amount is read exactly (number or numeric string, see [`Dec`]) and each
 //! line is rounded once to whole cents; the sale's totals are sums of those cents, so they
@@ -14,7 +14,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
-use super::config::{AdjustmentTax, DuplicateSale, InclusivePricing, LineDiscount};
+use super::config::{AdjustmentTax, DuplicateSale, InclusivePricing, LineDiscount, StockMoves};
 use super::money::{cents_json, dec_json, Dec};
 use super::reply::Reply;
 use super::routes::Ctx;
@@ -774,12 +774,12 @@ fn outlet_of(ctx: &Ctx, req: &SaleIn) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Stock effect of a sale in `state`: closed sales hold their lines out of inventory.
-fn stock_effect(state: &str) -> f64 {
-    if state == "closed" {
-        -1.0
-    } else {
-        0.0
+/// Stock effect of a sale in `state`: closed sales hold their lines out of inventory, and
+/// pending ones too when stock moves on creation.
+fn stock_effect(state: &str, moves: StockMoves) -> f64 {
+    match (state, moves) {
+        ("closed", _) | ("pending", StockMoves::OnCreate) => -1.0,
+        _ => 0.0,
     }
 }
 
@@ -1006,11 +1006,17 @@ fn store_sale(
             if let Ok(old_req) = read(&old) {
                 let old_state = p.get("state").and_then(Value::as_str).unwrap_or("");
                 let old_outlet = outlet_of(ctx, &old_req);
-                move_stock(ctx, &old_outlet, &old_req, -stock_effect(old_state));
+                let undo = -stock_effect(old_state, ctx.settings.stock_moves);
+                move_stock(ctx, &old_outlet, &old_req, undo);
             }
         }
     }
-    move_stock(ctx, &outlet, req, stock_effect(&req.state));
+    move_stock(
+        ctx,
+        &outlet,
+        req,
+        stock_effect(&req.state, ctx.settings.stock_moves),
+    );
     let mut sale = build(ctx, id, req, &m, prev.as_ref());
     let v = ctx.store.bump(ctx.rng);
     sale["_metadata"]["version"] = json!(v);

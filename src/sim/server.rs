@@ -155,6 +155,7 @@ impl SimHandle {
                 line_discount: cfg.line_discount,
                 adjustment_tax: cfg.adjustment_tax,
                 closed_sale_paid_in_full: cfg.closed_sale_paid_in_full,
+                stock_moves: cfg.stock_moves,
             }),
             tokens: cfg.tokens.clone(),
             rate: cfg.rate_limit.clone(),
@@ -219,6 +220,9 @@ impl SimHandle {
     /// totals and balance, in cents. `None` if there is no such sale.
     pub fn sale_money(&self, id: &str) -> Option<super::sale_money::SaleMoney> {
         lock(&self.inner.data).store.sale_money.get(id).cloned()
+    }
+    pub fn set_stock_moves(&self, m: super::config::StockMoves) {
+        lock(&self.inner.settings).stock_moves = m;
     }
     pub fn set_page_size_cap(&self, cap: u64) {
         lock(&self.inner.settings).page_size_cap = cap.max(1);

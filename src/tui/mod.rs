@@ -264,6 +264,8 @@ impl FrameSink for CrosstermSink {
 }
 
 /// What reaches the loop from outside the app.
+// One value per key press or job event, moved once: boxing the action would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Input {
     Action(Action),

@@ -25,13 +25,19 @@ pub struct Engine {
 }
 
 pub fn engine(sim: &SimHandle, configure: impl FnOnce(&mut Source)) -> Engine {
+    engine_at(sim, &sim.origin(), configure)
+}
+
+/// As [`engine`], with the connection and client pointed at `origin` (a proxy in front of
+/// `sim`, such as a lying store); the simulator's clock is still used.
+pub fn engine_at(sim: &SimHandle, origin: &str, configure: impl FnOnce(&mut Source)) -> Engine {
     let store = Store::open_temporary().expect("store");
     let (c, _) = Connection::build(NewConnection {
         name: "sim".into(),
         domain_prefix: "harborpine".into(),
         token: simkit::TOKEN.into(),
         api_version: None,
-        api_root: Some(sim.origin()),
+        api_root: Some(origin.to_string()),
     })
     .expect("connection");
     Connections::open(&store).unwrap().add(&c).unwrap();
@@ -42,7 +48,14 @@ pub fn engine(sim: &SimHandle, configure: impl FnOnce(&mut Source)) -> Engine {
     };
     configure(&mut s);
     let source = Sources::open(&store).unwrap().add(s).unwrap();
-    let client = simkit::client(sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
+    let root =
+        lsbridge::lightspeed::ApiRoot::with_origin(origin, "2026-07").expect("loopback origin");
+    let client = lsbridge::lightspeed::Client::new(
+        root,
+        lsbridge::secret::Token::parse(simkit::TOKEN).expect("token"),
+        simkit::client_opts(sim.clock()),
+    )
+    .expect("client");
     let ctx = JobCtx::new(store.clone(), client, Events::none());
     Engine { store, source, ctx }
 }
@@ -108,9 +121,11 @@ pub fn text(i: &PoolItem, f: &str) -> Option<String> {
     i.fields.get(f).map(|v| v.as_text().into_owned())
 }
 
-/// The pool holds exactly the simulator's live products (by SKU), with their titles, costs
-/// and quantities (sum over outlets); deleted products are archived with quantity 0 when
-/// `archived_expected`, else absent or untouched.
+/// The pool holds exactly the simulator's live stock products (by SKU), with their titles,
+/// costs and quantities (sum over outlets); deleted products are archived with quantity 0 when
+/// `archived_expected`, else absent or untouched. Products that are not stock items (no
+/// inventory tracking, or the retailer's discount product) are not in the pool (the source
+/// default).
 pub fn assert_pool_matches(sim: &SimHandle, pool: &HashMap<String, PoolItem>, check_catalog: bool) {
     let (live, deleted): (Vec<_>, Vec<_>) = sim.with_store(|s, _| {
         let all: Vec<(lsbridge::lightspeed::models::Product, Option<f64>)> = s
@@ -133,7 +148,21 @@ pub fn assert_pool_matches(sim: &SimHandle, pool: &HashMap<String, PoolItem>, ch
             .collect();
         all.into_iter().partition(|(p, _)| p.deleted_at.is_none())
     });
+    let discount = sim.with_store(|s, _| {
+        s.retailer["discount_product_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    });
     for (p, qty) in &live {
+        if p.id == discount || (!p.has_inventory && !p.is_family_parent()) {
+            assert!(
+                !pool.contains_key(&p.sku),
+                "{} is not a stock item but is in the pool",
+                p.sku
+            );
+            continue;
+        }
         let item = pool
             .get(&p.sku)
             .unwrap_or_else(|| panic!("live product {} ({}) missing from the pool", p.sku, p.name));

@@ -32,8 +32,17 @@ mod text {
         "No source selected. Add or pick one in Sources (1); its inventory pool shows here.";
     pub const LOADING: &str = "Loading the pool…";
     pub const LOADING_ROW: &str = "…";
-    pub const HEADER: [&str; 8] = [
-        "SKU", "Title", "Quantity", "Cost", "MSRP", "Brand", "Arch", "Last run",
+    pub const HEADER: [&str; 10] = [
+        "SKU",
+        "Title",
+        "Quantity",
+        "Committed",
+        "Available",
+        "Cost",
+        "MSRP",
+        "Brand",
+        "Arch",
+        "Last run",
     ];
     pub const ARCHIVED: &str = "yes";
     pub const FILTER_PROMPT: &str = "/ SKU or title: ";
@@ -163,6 +172,18 @@ fn money(v: Option<&FieldValue>) -> String {
 
 fn plain(v: Option<&FieldValue>) -> String {
     v.map(|v| v.as_text().into_owned()).unwrap_or_default()
+}
+
+/// Committed and Available as the Quantity column writes numbers; empty without a quantity
+/// (family parents).
+pub(super) fn commit_cells(item: &PoolItem) -> (String, String) {
+    match item.available() {
+        Some(a) => (
+            FieldValue::Number(item.committed).as_text().into_owned(),
+            FieldValue::Number(a).as_text().into_owned(),
+        ),
+        None => (String::new(), String::new()),
+    }
 }
 
 impl PoolPane {
@@ -404,10 +425,13 @@ impl PoolPane {
                     return Row::new(vec![Cell::from(text::LOADING_ROW)]).style(t.dim);
                 };
                 let f = &item.fields;
+                let (committed, available) = commit_cells(item);
                 Row::new(vec![
                     Cell::from(item.sku.as_str()),
                     Cell::from(plain(f.get("Title"))),
                     right(plain(f.get("Quantity"))),
+                    right(committed),
+                    right(available),
                     right(money(f.get("Cost"))),
                     right(money(f.get("MSRP"))),
                     Cell::from(plain(f.get("Brand"))),
@@ -425,7 +449,7 @@ impl PoolPane {
             })
             .collect();
         let header = Row::new(text::HEADER.iter().enumerate().map(|(i, h)| {
-            if (2..=4).contains(&i) || i == 7 {
+            if (2..=6).contains(&i) || i == 9 {
                 Cell::from(Line::from(*h).alignment(Alignment::Right))
             } else {
                 Cell::from(*h)
@@ -437,10 +461,12 @@ impl PoolPane {
             [
                 Constraint::Length(18),
                 Constraint::Min(16),
+                Constraint::Length(8),
                 Constraint::Length(9),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(20),
+                Constraint::Length(9),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(12),
                 Constraint::Length(4),
                 Constraint::Length(8),
             ],

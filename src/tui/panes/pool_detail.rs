@@ -1,5 +1,6 @@
 //! A pool variant's detail: every mapped field (options, custom fields and images grouped),
-//! the parent SKU, the archived flag and the change history (run, field, old → new).
+//! the parent SKU, the archived flag, the units committed to open FRs and what is available
+//! to sell, and the change history (run, field, old → new).
 
 use std::cell::Cell as Shown;
 use std::collections::BTreeMap;
@@ -23,6 +24,8 @@ mod text {
     pub const ARCHIVED: &str = "Archived";
     pub const FAMILY_PARENT: &str = "Family parent";
     pub const LAST_SEEN: &str = "Last seen in run";
+    pub const COMMITTED: &str = "Committed (open FRs)";
+    pub const AVAILABLE: &str = "Available to sell";
     pub const YES: &str = "yes";
     pub const NO: &str = "no";
     pub const NONE: &str = "—";
@@ -102,6 +105,14 @@ fn content(item: &PoolItem) -> Vec<DLine> {
         (text::LAST_SEEN, item.last_seen_run.to_string()),
     ));
     out.push(field(text::TITLE_FIELD, title));
+    if item.quantity().is_some() {
+        // Quantity (from the store) is among the mapped fields below.
+        let (committed, available) = super::commit_cells(item);
+        out.push(DLine::Pair(
+            (text::COMMITTED, committed),
+            (text::AVAILABLE, available),
+        ));
+    }
 
     out.push(DLine::Blank);
     out.push(DLine::Heading(text::HISTORY));

@@ -14,8 +14,8 @@ use super::Ui;
 use crate::engine::{scheduler, ConnectionView};
 use crate::mapping::{Integration, Template};
 use crate::sources::{
-    Address, AutoProcessing, BusinessHours, QuantityFrom, Schedule, ShippingEstimation,
-    ShippingMethod, Source, SourceType,
+    Address, AutoProcessing, BusinessHours, CommitRelease, QuantityFrom, Schedule,
+    ShippingEstimation, ShippingMethod, Source, SourceType,
 };
 use crate::tui::view::pane_block;
 
@@ -72,6 +72,7 @@ pub(crate) mod text {
     pub const FULFILLS: &str = "Fulfills orders";
     pub const AUTO: &str = "Auto Processing";
     pub const COMMIT: &str = "Commit Stock";
+    pub const COMMIT_RELEASE: &str = "Release committed stock";
     pub const BACKORDERS: &str = "Allow Backorders";
     pub const CANCEL_UNACK: &str = "Cancel Unacknowledged Items";
     pub const ESTIMATION: &str = "Shipping estimation";
@@ -90,6 +91,7 @@ pub(crate) mod text {
     pub const QTY_FROM: &str = "Quantity from";
     pub const OUTLET: &str = "Outlet ID";
     pub const LIMIT: &str = "Archive safety limit %";
+    pub const NOT_STOCK: &str = "Import not-stock items";
     pub const SCHEDULE: &str = "Schedule (UTC)";
     pub const CREATE_VARIANT: &str = "Allow Create Variant";
     pub const REGISTER: &str = "Register ID";
@@ -120,7 +122,13 @@ pub(crate) mod text {
     pub const FULFILLS_YES: &str = "You can route orders here.";
     pub const FULFILLS_NO: &str =
         "Routing/Shipping steps won't apply; Send FRs stays unconfigured.";
-    pub const COMMIT_HELP: &str = "Commit stock to orders routed here (inventory management).";
+    pub const COMMIT_HELP: &str = "Available = store quantity − units of FRs not yet released.";
+    pub const COMMIT_RELEASE_HELP: [&str; 2] = [
+        "The store takes stock out when a sale is created: FRs release once sent.",
+        "The store takes stock out when a sale is closed: FRs release once acknowledged.",
+    ];
+    pub const NOT_STOCK_HELP: &str =
+        "Untracked products (gift cards, services) and the store's discount product; No leaves them out.";
     pub const CANCEL_HELP: &str =
         "Lines short of stock are canceled and the rest is sent (with backorders off).";
     pub const METHODS_PLACEHOLDER: &str = "empty = skip for now";
@@ -177,6 +185,7 @@ pub enum W {
     Fulfills,
     Auto,
     Commit,
+    CommitRelease,
     Backorders,
     CancelUnack,
     Estimation,
@@ -196,6 +205,7 @@ pub enum W {
     POutlet,
     PLimit,
     PSchedule,
+    PNotStock,
     STemplate,
     SArchive,
     SCreate,
@@ -379,6 +389,20 @@ impl Wizard {
                 auto_sel,
             ),
             yes_no(W::Commit, 1, text::COMMIT, s.commit_stock).help(text::COMMIT_HELP),
+            Field::choice(
+                W::CommitRelease,
+                1,
+                text::COMMIT_RELEASE,
+                CommitRelease::ALL
+                    .iter()
+                    .zip(text::COMMIT_RELEASE_HELP)
+                    .map(|(r, h)| Choice::with_help(r.label(), h))
+                    .collect(),
+                CommitRelease::ALL
+                    .iter()
+                    .position(|r| *r == s.commit_release)
+                    .unwrap_or(0),
+            ),
             yes_no(W::Backorders, 1, text::BACKORDERS, s.allow_backorders),
             yes_no(
                 W::CancelUnack,
@@ -464,6 +488,13 @@ impl Wizard {
             )
             .placeholder(text::SCHEDULE_PLACEHOLDER)
             .help(text::SCHEDULE_HELP),
+            yes_no(
+                W::PNotStock,
+                5,
+                text::NOT_STOCK,
+                s.primary.include_not_stock,
+            )
+            .help(text::NOT_STOCK_HELP),
             // 7 Secondary
             tpl(W::STemplate, 6, s.secondary.template.as_deref()),
             yes_no(W::SArchive, 6, text::ARCHIVE, s.secondary.archive_unarchive),
@@ -638,6 +669,10 @@ impl Wizard {
         s.fulfills_orders = f.selected(W::Fulfills) == 0;
         s.auto_processing = AUTO.get(f.selected(W::Auto)).copied().unwrap_or_default();
         s.commit_stock = f.selected(W::Commit) == 0;
+        s.commit_release = CommitRelease::ALL
+            .get(f.selected(W::CommitRelease))
+            .copied()
+            .unwrap_or_default();
         s.allow_backorders = f.selected(W::Backorders) == 0;
         s.cancel_unacknowledged_items = f.selected(W::CancelUnack) == 0;
         s.shipping_estimation = if f.selected(W::Estimation) == 0 {
@@ -682,6 +717,7 @@ impl Wizard {
 
         s.primary.template = template(W::PTemplate);
         s.primary.archive_unarchive = f.selected(W::PArchive) == 0;
+        s.primary.include_not_stock = f.selected(W::PNotStock) == 0;
         s.primary.quantity_from = if f.selected(W::PQtyFrom) == 0 {
             QuantityFrom::AllOutlets
         } else {

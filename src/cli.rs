@@ -195,6 +195,9 @@ pub struct SimArgs {
     /// Largest page_size honoured by list endpoints.
     #[arg(long, default_value_t = 10_000)]
     pub page_cap: u64,
+    /// Refuse page sizes above N (400, or N:422 for 422) instead of capping them.
+    #[arg(long, value_name = "N[:STATUS]")]
+    pub refuse_page_size_above: Option<String>,
     /// Faults, e.g. p_5xx=0.1,p_reset=0.05,latency_ms=20,storm=5
     #[arg(long, default_value = "")]
     pub faults: String,
@@ -794,6 +797,12 @@ pub fn sim_config(a: &SimArgs) -> Result<SimConfig, Failure> {
             ..RateLimit::default()
         }),
         page_size_cap: a.page_cap.max(1),
+        refuse_page_size: a
+            .refuse_page_size_above
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(Failure::usage)?,
         duplicate_sale,
         before_bound,
         stock_moves,

@@ -79,7 +79,9 @@ fn outcome_code(o: Outcome) -> u8 {
     match o {
         Outcome::Ok => exit::OK,
         Outcome::Partial => exit::PARTIAL,
-        Outcome::Running | Outcome::Failed | Outcome::Cancelled => exit::FAILURE,
+        Outcome::Running | Outcome::Failed | Outcome::Cancelled | Outcome::Interrupted => {
+            exit::FAILURE
+        }
     }
 }
 

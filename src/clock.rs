@@ -27,6 +27,20 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 
 pub type SharedClock = Arc<dyn Clock>;
 
+/// The latest time anything here waits for or writes: 9999-12-31 23:59:59 UTC, the last
+/// second an HTTP date can express. Times from outside (a store's Retry-After, a huge hold)
+/// saturate here instead of overflowing.
+pub fn far_future() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799)
+}
+
+/// `t + d`, saturating at [`far_future`]: no time arithmetic on values from outside may
+/// overflow (a panic there would end a run silently).
+pub fn later(t: SystemTime, d: Duration) -> SystemTime {
+    let end = far_future();
+    t.checked_add(d).map_or(end, |x| x.min(end))
+}
+
 /// Wall time.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
@@ -74,7 +88,9 @@ impl ScaledClock {
 impl Clock for ScaledClock {
     fn now(&self) -> SystemTime {
         let real = self.origin_real.elapsed();
-        self.origin_virtual + real.mul_f64(self.scale)
+        let virt =
+            Duration::try_from_secs_f64(real.as_secs_f64() * self.scale).unwrap_or(Duration::MAX);
+        later(self.origin_virtual, virt)
     }
     fn sleep(&self, d: Duration) -> SleepFuture {
         Box::pin(tokio::time::sleep(d.div_f64(self.scale)))
@@ -104,7 +120,7 @@ impl ManualClock {
         self.tx.send_replace(t);
     }
     pub fn advance(&self, d: Duration) {
-        let t = self.now() + d;
+        let t = later(self.now(), d);
         self.set(t);
     }
 }
@@ -117,7 +133,7 @@ impl Clock for ManualClock {
             .unwrap_or(SystemTime::UNIX_EPOCH)
     }
     fn sleep(&self, d: Duration) -> SleepFuture {
-        self.sleep_until(self.now() + d)
+        self.sleep_until(later(self.now(), d))
     }
     /// The deadline is `t` itself. (The trait's default turns `t` into a duration and back,
     /// reading the clock twice, so an `advance` between the two reads would push the
@@ -140,7 +156,8 @@ impl Clock for ManualClock {
 
 /// RFC 3339 with a `+00:00` offset, the shape the API uses for timestamps.
 pub fn rfc3339(t: SystemTime) -> String {
-    let dt: chrono::DateTime<chrono::Utc> = t.into();
+    // chrono cannot represent every SystemTime; nothing sensible lies past far_future().
+    let dt: chrono::DateTime<chrono::Utc> = t.min(far_future()).into();
     dt.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
 }
 
@@ -158,6 +175,23 @@ mod tests {
         assert!(!h.is_finished());
         c.advance(Duration::from_secs(1800));
         h.await.unwrap();
+    }
+
+    #[test]
+    fn time_arithmetic_saturates() {
+        let now = SystemTime::now();
+        assert_eq!(later(now, Duration::MAX), far_future());
+        assert_eq!(later(now, Duration::from_secs(u64::MAX)), far_future());
+        assert_eq!(later(far_future(), Duration::from_secs(1)), far_future());
+        assert_eq!(
+            later(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
+        // The far future is still an HTTP date.
+        assert!(httpdate::fmt_http_date(far_future()).contains("9999"));
+        let c = ManualClock::new(now);
+        c.advance(Duration::MAX);
+        assert_eq!(c.now(), far_future());
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub struct StoreOptions {
 /// Every register, user, tax and payment type of the store (all pages), deleted ones
 /// skipped. Outlet names are added to registers when the token may read outlets.
 pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
-    let outlets = match VersionPager::<Outlet>::new(client, "/outlets", 0)
+    let outlets = match VersionPager::<Outlet>::new(client, "/outlets", None)
         .collect_all()
         .await
     {
@@ -76,7 +76,7 @@ pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
             .find(|o| o.id == id && o.deleted_at.is_none())
             .map(|o| o.name.clone())
     };
-    let registers = VersionPager::<Register>::new(client, "/registers", 0)
+    let registers = VersionPager::<Register>::new(client, "/registers", None)
         .collect_all()
         .await?
         .into_iter()
@@ -88,7 +88,7 @@ pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
             outlet_id: r.outlet_id,
         })
         .collect();
-    let users = VersionPager::<User>::new(client, "/users", 0)
+    let users = VersionPager::<User>::new(client, "/users", None)
         .collect_all()
         .await?
         .into_iter()
@@ -100,7 +100,7 @@ pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
             account_type: u.account_type,
         })
         .collect();
-    let taxes = VersionPager::<Tax>::new(client, "/taxes", 0)
+    let taxes = VersionPager::<Tax>::new(client, "/taxes", None)
         .collect_all()
         .await?
         .into_iter()
@@ -112,7 +112,7 @@ pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
             is_default: t.is_default,
         })
         .collect();
-    let payment_types = VersionPager::<PaymentType>::new(client, "/payment_types", 0)
+    let payment_types = VersionPager::<PaymentType>::new(client, "/payment_types", None)
         .collect_all()
         .await?
         .into_iter()
@@ -402,7 +402,7 @@ pub async fn validate(client: &Client, s: &SendFrsSettings) -> Result<Checked, V
         .map(str::trim)
         .filter(|v| !v.is_empty() && !flagged(pt, &problems))
     {
-        let all = VersionPager::<PaymentType>::new(client, "/payment_types", 0)
+        let all = VersionPager::<PaymentType>::new(client, "/payment_types", None)
             .include_deleted(true)
             .collect_all()
             .await?;

@@ -971,7 +971,7 @@ async fn assert_empty_page(body: &str) {
         }
         let (origin, hits) = serve(vec![reply(200, body)]).await;
         let client = client_with(&origin, fast_clock(), None);
-        let all = VersionPager::<Product>::new(&client, "/products", 0)
+        let all = VersionPager::<Product>::new(&client, "/products", None)
             .collect_all()
             .await
             .unwrap_or_else(|e| panic!("{body}: {e}"));

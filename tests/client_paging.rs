@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use lsbridge::lightspeed::models::{InventoryRecord, Product};
 use lsbridge::lightspeed::pager::{
-    inventory_ranges, version_ranges, InventoryPager, RangeMerge, RangedRead, VersionPager,
+    inventory_ranges, version_ranges, InventoryPager, RangedRead, VersionPager,
 };
 use lsbridge::lightspeed::ApiError;
 use lsbridge::sim::{BeforeBound, Faults, SimHandle, StoreSpec};
@@ -19,10 +19,10 @@ const N: u64 = 10_000;
 
 /// What the client saw of each product id: every version delivered, in order.
 #[derive(Default)]
-struct Seen(HashMap<String, Vec<u64>>);
+struct Seen(HashMap<String, Vec<i64>>);
 
 impl Seen {
-    fn add(&mut self, id: &str, v: u64) {
+    fn add(&mut self, id: &str, v: i64) {
         self.0.entry(id.to_string()).or_default().push(v);
     }
 }
@@ -30,7 +30,7 @@ impl Seen {
 /// Asserts the scan is exact: every row the store has (deleted ones included) was delivered,
 /// its last delivery is the store's current version, and no version was delivered twice
 /// (a row comes again only if it changed after it was delivered).
-fn assert_exact(seen: &Seen, truth: &BTreeMap<String, u64>, what: &str) {
+fn assert_exact(seen: &Seen, truth: &BTreeMap<String, i64>, what: &str) {
     let missing: Vec<&String> = truth.keys().filter(|k| !seen.0.contains_key(*k)).collect();
     assert!(
         missing.is_empty(),
@@ -57,7 +57,7 @@ fn assert_exact(seen: &Seen, truth: &BTreeMap<String, u64>, what: &str) {
     }
 }
 
-fn product_truth(sim: &SimHandle) -> BTreeMap<String, u64> {
+fn product_truth(sim: &SimHandle) -> BTreeMap<String, i64> {
     sim.with_store(|s, _| {
         s.products
             .iter()
@@ -66,7 +66,7 @@ fn product_truth(sim: &SimHandle) -> BTreeMap<String, u64> {
     })
 }
 
-fn inventory_truth(sim: &SimHandle) -> BTreeMap<String, u64> {
+fn inventory_truth(sim: &SimHandle) -> BTreeMap<String, i64> {
     sim.with_store(|s, _| {
         s.inventory
             .iter()
@@ -82,18 +82,13 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
 
     // Products as Primary reads them: four version ranges side by side, then from where the
     // open one ended. (The hint is the store's top version, as the stock feed's would be.)
-    let hint = sim.with_store(|s, _| s.current_version());
-    let plan = version_ranges::<Product>(&client, "/products", 4, hint)
+    let hint = sim.with_store(|s, _| i64::try_from(s.current_version()).ok());
+    let plan = version_ranges::<Product>(&client, "/products", 4, hint, page_size, true)
         .await
         .unwrap_or_else(|e| panic!("{what}: probes: {e}"));
-    assert_eq!(plan.ranges.len(), 4, "{what}: {plan:?}");
-    let mut read = RangedRead::<Product>::new(
-        &client,
-        "/products",
-        RangeMerge::new(plan.ranges.clone(), plan.floor),
-    )
-    .include_deleted(true)
-    .page_size(page_size);
+    assert_eq!(plan.ranges.len(), 4, "{what}: {:?}", plan.ranges);
+    let ranges = plan.ranges.clone();
+    let mut read = RangedRead::from_plan(&client, "/products", plan);
     let mut seen = Seen::default();
     let mut pages = 0;
     let mut ranks = std::collections::BTreeSet::new();
@@ -102,10 +97,12 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
         .await
         .unwrap_or_else(|e| panic!("{what}: {e}"))
     {
-        let range = plan.ranges[page.rank];
+        // The first page (read to find where the feed starts) lies below the first range.
+        let range = ranges[page.rank];
+        let from = if pages == 0 { None } else { range.after };
         for p in &page.items {
             assert!(
-                p.version > range.after && range.upto.is_none_or(|u| p.version <= u),
+                Some(p.version) > from && range.upto.is_none_or(|u| p.version <= u),
                 "{what}: range {} delivered version {} outside {range:?}",
                 page.rank,
                 p.version
@@ -126,14 +123,14 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
     // the cuts (equal slices of the span) can leave a range empty.
     assert!(
         ranks.len() >= 2,
-        "{what}: ranges read side by side: {ranks:?} of {plan:?}"
+        "{what}: ranges read side by side: {ranks:?} of {ranges:?}"
     );
     eprintln!("  {what}: products scanned ({pages} pages)");
     assert_exact(&seen, &product_truth(sim), &format!("{what} products"));
 
     sim.set_faults(sim_faults_again(what));
     let mut seen = Seen::default();
-    let mut inv = InventoryPager::new(&client, 0)
+    let mut inv = InventoryPager::new(&client, None)
         .include_deleted(true)
         .size(2_000);
     let mut pages = 0;
@@ -197,7 +194,7 @@ fn faults(f: impl FnOnce(&mut Faults)) -> Faults {
 async fn pages_exactly_once_without_faults_and_without_mutations() {
     let sim = sim_10k().await;
     let client = simkit::default_client(&sim);
-    let mut pager = VersionPager::<Product>::new(&client, "/products", 0).include_deleted(true);
+    let mut pager = VersionPager::<Product>::new(&client, "/products", None).include_deleted(true);
     let mut ids = HashMap::new();
     let mut requests = 0;
     while let Some(p) = pager.next_page().await.unwrap() {
@@ -265,7 +262,7 @@ async fn page_size_cap_smaller_than_requested() {
     let sim = sim_10k().await;
     sim.set_page_size_cap(300);
     let client = simkit::default_client(&sim);
-    let mut pager = VersionPager::<Product>::new(&client, "/products", 0)
+    let mut pager = VersionPager::<Product>::new(&client, "/products", None)
         .include_deleted(true)
         .page_size(1000);
     let mut seen = Seen::default();
@@ -297,7 +294,7 @@ async fn page_size_cap_smaller_than_requested() {
 async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
     let sim = sim_10k().await;
     let client = simkit::default_client(&sim);
-    let mut pager = VersionPager::<Product>::new(&client, "/products", 0);
+    let mut pager = VersionPager::<Product>::new(&client, "/products", None);
     // First page is fine; from then on the store keeps answering the same page.
     assert!(pager.next_page().await.unwrap().is_some());
     sim.set_faults(faults(|f| f.p_stuck = 1.0));
@@ -307,7 +304,7 @@ async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
     assert!(err.to_string().contains("stopping instead of looping"));
     assert!(client.requests_sent() - before <= 5, "gave up too late");
 
-    let mut inv = InventoryPager::new(&client, 0);
+    let mut inv = InventoryPager::new(&client, None);
     sim.set_faults(Faults::none());
     assert!(inv.next_page().await.unwrap().is_some());
     sim.set_faults(faults(|f| f.p_stuck = 1.0));
@@ -319,16 +316,16 @@ async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
 async fn legacy_2_0_aliases_page_the_same_data() {
     let sim = sim_10k().await;
     let client = simkit::default_client(&sim);
-    let v26: Vec<Product> = VersionPager::new(&client, "/products", 0)
+    let v26: Vec<Product> = VersionPager::new(&client, "/products", None)
         .collect_all()
         .await
         .unwrap();
-    let v20: Vec<Product> = VersionPager::new(&client, "/api/2.0/products", 0)
+    let v20: Vec<Product> = VersionPager::new(&client, "/api/2.0/products", None)
         .collect_all()
         .await
         .unwrap();
     assert_eq!(v26, v20);
-    let inv: Vec<InventoryRecord> = VersionPager::new(&client, "/api/2.0/inventory", 0)
+    let inv: Vec<InventoryRecord> = VersionPager::new(&client, "/api/2.0/inventory", None)
         .page_size(5000)
         .collect_all()
         .await
@@ -390,12 +387,16 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
         assert_eq!(ranges.len(), 4, "{bound:?}: {ranges:?}");
         assert_eq!(ranges[3].1, None, "the last range is open");
         // id → (rank, version) of the delivery that wins.
-        let mut merged: HashMap<String, (usize, u64)> = HashMap::new();
+        let mut merged: HashMap<String, (usize, i64)> = HashMap::new();
         let take =
-            |merged: &mut HashMap<String, (usize, u64)>, rank: usize, items: &[InventoryRecord]| {
+            |merged: &mut HashMap<String, (usize, i64)>, rank: usize, items: &[InventoryRecord]| {
                 for r in items {
                     if let Some((lo, hi)) = ranges.get(rank).map(|(a, b)| (*a, *b)) {
-                        assert!(r.version > lo, "{bound:?}: range {rank} sent {}", r.version);
+                        assert!(
+                            Some(r.version) > lo,
+                            "{bound:?}: range {rank} sent {}",
+                            r.version
+                        );
                         assert!(
                             hi.is_none_or(|h| r.version <= h),
                             "{bound:?}: range {rank} sent {} past {hi:?}",
@@ -462,4 +463,447 @@ async fn ranged_inventory_reads_are_exact_under_both_before_bounds() {
             );
         }
     }
+}
+
+/// A store whose versions are negative and cross zero (the spec's int64 allows it): the
+/// version pager, the inventory pager and the stock ranges deliver every record exactly
+/// once, the first request sends no `after`, and later ones send negative cursors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn negative_versions_page_exactly_once_with_signed_cursors() {
+    use serde_json::{json, Value};
+    use support::canned::{json, Canned};
+    // 301 products and their stock, versions from about -4.5e15 up through 0 to 149.
+    let versions: Vec<i64> = (-150..=150)
+        .map(|i: i64| if i < -140 { i * 30_000_000_000_000 } else { i })
+        .collect();
+    let vs = versions.clone();
+    let server = Canned::start(move |r| {
+        let rows = |after: Option<i64>, before: Option<i64>, size: usize, desc: bool| {
+            let mut v: Vec<i64> = vs
+                .iter()
+                .copied()
+                .filter(|v| after.is_none_or(|a| *v > a) && before.is_none_or(|b| *v <= b))
+                .collect();
+            if desc {
+                v.reverse();
+            }
+            v.truncate(size);
+            v
+        };
+        match (r.method.as_str(), r.path.as_str()) {
+            ("GET", "/products") => {
+                let after = r.q("after").map(|a| a.parse::<i64>().expect("int64 after"));
+                let size = r.q("page_size").map_or(100, |s| s.parse().unwrap());
+                let page = rows(after, None, size, false);
+                let data: Vec<Value> = page
+                    .iter()
+                    .map(|v| json!({"id": format!("p{v}"), "sku": format!("S{v}"), "version": v}))
+                    .collect();
+                json(200, json!({"data": data, "version": {"min": page.first(), "max": page.last()}}))
+            }
+            ("POST", "/inventory") => {
+                let b = &r.body;
+                let page = rows(
+                    b["after"].as_i64(),
+                    b["before"].as_i64(),
+                    b["size"].as_u64().unwrap_or(1000) as usize,
+                    b["sort_direction"] != "asc",
+                );
+                let data: Vec<Value> = page
+                    .iter()
+                    .map(|v| json!({"id": format!("i{v}"), "product_id": format!("p{v}"), "outlet_id": "o", "current_inventory_level": 1, "version": v}))
+                    .collect();
+                json(200, json!(data))
+            }
+            _ => json(404, json!({"error": "not found"})),
+        }
+    })
+    .await;
+    let mut opts = support::canned::Canned::client_options();
+    opts.page_size = 40;
+    opts.inventory_page_size = 25;
+    let c = server.client_with(opts);
+
+    let mut got = Vec::new();
+    let mut pager = VersionPager::<Product>::new(&c, "/products", None);
+    while let Some(page) = pager.next_page().await.expect("page") {
+        assert_eq!(page.next_after, page.items.iter().map(|p| p.version).max());
+        got.extend(page.items.iter().map(|p| p.version));
+    }
+    assert_eq!(got, versions, "every product once, in version order");
+    let afters: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/products")
+        .map(|r| r.q("after").map(str::to_string))
+        .collect();
+    assert_eq!(
+        afters[0], None,
+        "the first page is asked for without a cursor"
+    );
+    assert_eq!(afters[1].as_deref(), Some("-111"));
+    assert!(afters.iter().flatten().any(|a| a == "-31"));
+
+    // Resuming from a saved negative cursor.
+    let rest: Vec<Product> = VersionPager::new(&c, "/products", Some(-3))
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 153);
+    assert_eq!(rest[0].version, -2);
+
+    // Stock: one cursor, then four ranges side by side.
+    let mut inv = InventoryPager::new(&c, None);
+    let mut got = Vec::new();
+    while let Some(page) = inv.next_page().await.expect("page") {
+        got.extend(page.items.iter().map(|r| r.version));
+    }
+    assert_eq!(got, versions);
+    let ranges = inventory_ranges(&c, 4, false).await.expect("ranges");
+    assert_eq!(ranges.len(), 4, "{ranges:?}");
+    assert_eq!(ranges[0].0, None);
+    assert!(ranges[0].1.is_some_and(|b| b < 0), "{ranges:?}");
+    let mut merged = std::collections::BTreeSet::new();
+    for (after, before) in ranges {
+        let mut p = InventoryPager::new(&c, after).before(before);
+        while let Some(page) = p.next_page().await.expect("page") {
+            merged.extend(page.items.iter().map(|r| r.version));
+        }
+    }
+    assert_eq!(merged.into_iter().collect::<Vec<_>>(), versions);
+}
+
+/// Cursors that stop moving say which cursor, which value, and how often, with plurals
+/// right: an id cursor (`page_info.last_seen`) that comes back, a list whose items carry no
+/// version, and a version cursor that does not move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stuck_cursors_name_their_kind_and_value() {
+    use lsbridge::lightspeed::error::Stuck;
+    use lsbridge::lightspeed::models::{Brand, Outlet};
+    use lsbridge::lightspeed::pager::CategoryPager;
+    use serde_json::json;
+    use support::canned::{json, Canned};
+    let server = Canned::start(|r| match r.path.as_str() {
+        "/product_categories" => json(
+            200,
+            json!({"data": {"categories": [{"id": "c1", "name": "A"}, {"id": "c2", "name": "B"}]},
+                   "page_info": {"has_next": true, "last_seen": "c2"}}),
+        ),
+        // Items without a version, and no envelope version.
+        "/outlets" => json(200, json!({"data": [{"id": "o1", "name": "Main"}]})),
+        // A version cursor that never moves past 5.
+        "/brands" => json(
+            200,
+            json!({"data": [{"id": "b1", "name": "Acme", "version": 5}], "version": {"min": 5, "max": 5}}),
+        ),
+        _ => json(404, json!({"error": "not found"})),
+    })
+    .await;
+    let c = server.client();
+
+    let err = CategoryPager::new(&c).collect_all().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "stopped: /product_categories returned the same page twice (cursor last_seen=c2); stopping instead of looping: try again later, and report it if it persists"
+    );
+    assert!(matches!(
+        err,
+        ApiError::CursorStuck {
+            why: Stuck::SameId,
+            ..
+        }
+    ));
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/product_categories")
+            .count(),
+        2
+    );
+
+    let err = VersionPager::<Outlet>::new(&c, "/outlets", None)
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::CursorStuck {
+                why: Stuck::NoVersions,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "stopped: /outlets returned items that carry no version, so its version cursor cannot move (cursor after=0, asked 4 times); stopping instead of looping: try again later, and report it if it persists"
+    );
+
+    let err = VersionPager::<Brand>::new(&c, "/brands", None)
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::CursorStuck {
+                why: Stuck::Version,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "stopped: /brands returned a page that does not move past its version cursor 4 times in a row (cursor after=5)"
+        ),
+        "{err}"
+    );
+    assert_eq!(lsbridge::lightspeed::error::times(1), "once");
+    assert_eq!(lsbridge::lightspeed::error::times(2), "twice");
+}
+
+/// A store that refuses page sizes above 200 (with 400, then with 422) instead of capping
+/// them: every list the client reads halves its page size until one is accepted (125 for
+/// lists asked 1000, 156 for the stock feed asked 5000), remembers it for that endpoint (so
+/// only the first page of each is refused), and reads everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_sizes_refused_above_200_fall_back_for_every_list() {
+    use lsbridge::lightspeed::models::Versioned;
+    use lsbridge::lightspeed::pager::CategoryPager;
+    use lsbridge::sim::table::Row as SimRow;
+    use lsbridge::sim::PageSizeRefusal;
+
+    #[derive(serde::Deserialize)]
+    struct AnyRow {
+        id: String,
+        #[serde(default)]
+        version: i64,
+    }
+    impl Versioned for AnyRow {
+        fn version(&self) -> i64 {
+            self.version
+        }
+        fn id(&self) -> &str {
+            &self.id
+        }
+    }
+
+    for status in [400u16, 422] {
+        let mut cfg = simkit::config(StoreSpec::Synthetic {
+            products: 700,
+            seed: 3,
+        });
+        cfg.refuse_page_size = Some(PageSizeRefusal { above: 200, status });
+        let sim = SimHandle::start(cfg).await.expect("simulator");
+        let c = simkit::default_client(&sim);
+
+        // A synthetic store has no customers until one is written.
+        c.create_customer(&lsbridge::lightspeed::models::Customer {
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("customer");
+        let live = |f: &dyn Fn(&lsbridge::sim::SimStore) -> usize| sim.with_store(|s, _| f(s));
+        let lists: Vec<(&str, bool, usize)> = vec![
+            ("/products", true, live(&|s| s.products.len())),
+            ("/outlets", true, live(&|s| s.outlets.len())),
+            ("/registers", true, live(&|s| s.registers.len())),
+            (
+                "/users",
+                false,
+                live(&|s| s.users.iter().filter(|r| !r.is_deleted()).count()),
+            ),
+            (
+                "/taxes",
+                false,
+                live(&|s| s.taxes.iter().filter(|r| !r.is_deleted()).count()),
+            ),
+            ("/payment_types", true, live(&|s| s.payment_types.len())),
+            ("/brands", true, live(&|s| s.brands.len())),
+            ("/customers", true, live(&|s| s.customers.len())),
+            (
+                "/sales",
+                false,
+                live(&|s| s.sales.iter().filter(|r| !r.is_deleted()).count()),
+            ),
+        ];
+        for (path, deleted, want) in &lists {
+            let rows: Vec<AnyRow> = VersionPager::new(&c, path, None)
+                .include_deleted(*deleted)
+                .collect_all()
+                .await
+                .unwrap_or_else(|e| panic!("{status} {path}: {e}"));
+            assert_eq!(rows.len(), *want, "{status} {path}");
+            assert_eq!(c.page_size_for(path), Some(125), "{status} {path}");
+        }
+        let cats = CategoryPager::new(&c)
+            .collect_all()
+            .await
+            .expect("categories");
+        assert_eq!(cats.len(), live(&|s| s.categories.len()), "{status}");
+        assert_eq!(c.page_size_for("/product_categories"), Some(125));
+
+        let mut inv = InventoryPager::new(&c, None).include_deleted(true);
+        let mut n = 0;
+        while let Some(p) = inv.next_page().await.expect("stock") {
+            n += p.items.len();
+        }
+        assert_eq!(n, live(&|s| s.inventory.len()), "{status}");
+        assert_eq!(c.page_size_for("/inventory"), Some(156));
+        // The stock ranges (size 1 probes, then the remembered size) and the connection
+        // test (page_size=1 peeks) read as well.
+        let ranges = inventory_ranges(&c, 4, false).await.expect("ranges");
+        for (after, before) in ranges {
+            let mut p = InventoryPager::new(&c, after).before(before);
+            while p.next_page().await.expect("range").is_some() {}
+        }
+        lsbridge::lightspeed::probe::test_connection(&c)
+            .await
+            .expect("connection test");
+
+        // Each endpoint was refused only while its size was being found.
+        let ex = sim.exchanges();
+        for (path, refused) in lists
+            .iter()
+            .map(|l| (l.0, 3))
+            .chain([("/product_categories", 3), ("/inventory", 5)])
+        {
+            let full = format!("/api/2026-07{path}");
+            let mine: Vec<_> = ex.iter().filter(|x| x.path == full).collect();
+            let bad: Vec<_> = mine.iter().filter(|x| x.status == status).collect();
+            assert_eq!(
+                bad.len(),
+                refused,
+                "{status} {path}: {:?}",
+                bad.iter().map(|x| &x.query).collect::<Vec<_>>()
+            );
+            assert!(
+                mine.iter()
+                    .all(|x| (200..300).contains(&x.status) || x.status == status),
+                "{path}"
+            );
+            assert!(
+                mine.iter().filter(|x| x.status == 200).all(|x| {
+                    let q = x.query.as_deref().unwrap_or("");
+                    let size = x.request_body.as_ref().and_then(|b| b["size"].as_u64());
+                    q.contains("page_size=125")
+                        || q.contains("page_size=1&")
+                        || q.ends_with("page_size=1")
+                        || matches!(size, Some(156) | Some(1))
+                }),
+                "{status} {path}: a page asked past the remembered size"
+            );
+        }
+        let ok: Vec<_> = ex.into_iter().filter(|x| x.status == 200).collect();
+        assert!(simkit::assert_conformant(&ok) > 0);
+    }
+
+    // Refused even at 100: the error names the refusal, after halving down to 100.
+    let mut cfg = simkit::config(StoreSpec::Demo);
+    cfg.refuse_page_size = Some(PageSizeRefusal {
+        above: 50,
+        status: 422,
+    });
+    let sim = SimHandle::start(cfg).await.expect("simulator");
+    let c = simkit::default_client(&sim);
+    let err = VersionPager::<Product>::new(&c, "/products", None)
+        .collect_all()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ApiError::Rejected { status: 422, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("page_size must be at most 50, got 100"),
+        "{err}"
+    );
+    let sizes: Vec<String> = sim
+        .exchanges()
+        .iter()
+        .filter_map(|x| x.query.clone())
+        .collect();
+    assert_eq!(sizes.len(), 5, "{sizes:?}");
+    assert!(sizes[4].contains("page_size=100"), "{sizes:?}");
+}
+
+/// A loopback server that answers every request with `reply`, counting the requests.
+fn tiny_server(reply: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    (origin, hits)
+}
+
+/// The API does not redirect, so the client follows no redirect (the token would go with
+/// it): a 302 to another origin is an error naming its target, and the target never hears
+/// from us.
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_names_its_target() {
+    use std::sync::atomic::Ordering;
+    let (elsewhere, elsewhere_hits) = tiny_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"data\":{}}"
+            .to_string(),
+    );
+    let target = format!("{elsewhere}/api/2026-07/retailer");
+    for status in [
+        "302 Found",
+        "301 Moved Permanently",
+        "307 Temporary Redirect",
+    ] {
+        let (origin, hits) = tiny_server(format!(
+            "HTTP/1.1 {status}\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ));
+        let root = lsbridge::lightspeed::ApiRoot::with_origin(&origin, "2026-07").unwrap();
+        let client = lsbridge::lightspeed::Client::new(
+            root,
+            lsbridge::secret::Token::parse(simkit::TOKEN).unwrap(),
+            simkit::client_opts(lsbridge::clock::system()),
+        )
+        .unwrap();
+        let err = client.retailer().await.expect_err("a redirect is an error");
+        assert!(
+            matches!(err, ApiError::Redirected { .. }),
+            "{status}: {err:?}"
+        );
+        let line = err.to_string();
+        assert!(
+            line.contains(&target) && line.contains("not followed") && !line.contains('\n'),
+            "{status}: {line}"
+        );
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "{status}: asked once, not retried"
+        );
+    }
+    assert_eq!(
+        elsewhere_hits.load(Ordering::SeqCst),
+        0,
+        "the redirect's target was contacted"
+    );
 }

@@ -165,3 +165,66 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
         "the pool after kills differs from an uninterrupted run"
     );
 }
+
+/// A run whose process is killed with SIGKILL cannot record how it ended: the next time the
+/// store is opened it reads Interrupted, saying to run again; running again resumes it under
+/// the same id and ends Ok.
+#[test]
+fn a_sigkilled_run_reads_interrupted_and_the_next_run_resumes_it() {
+    let sim = SimProc::start(&["--store", "synthetic:5000:3", "--no-rate-limit"]);
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), &sim.origin);
+    let mut child = Command::new(procs::bin())
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["run", "primary", "--source", "big"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut killed_mid_run = false;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if line.starts_with("products:") || line.starts_with("stock levels:") {
+            killed_mid_run = true;
+            break;
+        }
+    }
+    assert!(killed_mid_run, "the run ended before reporting progress");
+    // SIGKILL: the run cannot record anything.
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+
+    let runs = procs::ok(dir.path(), &["runs"]);
+    let line = runs
+        .lines()
+        .find(|l| l.contains("primary"))
+        .unwrap_or_else(|| panic!("no primary run listed: {runs}"));
+    assert!(
+        line.contains("Interrupted") && line.contains("run again to resume"),
+        "{runs}"
+    );
+    assert!(!runs.contains("Running"), "{runs}");
+    let id = line.split_whitespace().next().unwrap().to_string();
+    let one = procs::ok(dir.path(), &["runs", &id]);
+    assert!(one.contains("Interrupted"), "{one}");
+
+    let out = procs::ok(dir.path(), &["run", "primary", "--source", "big"]);
+    assert!(out.contains("Ok"), "{out}");
+    let runs = procs::ok(dir.path(), &["runs"]);
+    assert_eq!(
+        runs.lines().filter(|l| l.contains("primary")).count(),
+        1,
+        "{runs}"
+    );
+    let line = runs.lines().find(|l| l.contains("primary")).unwrap();
+    assert!(
+        line.starts_with(&id) || line.trim_start().starts_with(&id),
+        "{runs}"
+    );
+    assert!(
+        line.contains("Ok") && !line.contains("Interrupted"),
+        "{runs}"
+    );
+}

@@ -467,3 +467,240 @@ async fn a_sku_changed_and_changed_back_is_still_found_by_secondary() {
         }
     }
 }
+
+fn archived_count(e: &engine::Engine) -> usize {
+    e.pool().values().filter(|i| i.archived).count()
+}
+
+/// A Primary on a 1,000-product store in pages of 100, with archiving on.
+async fn paged_primary_engine(sim: &SimHandle) -> engine::Engine {
+    let mut e = engine::engine(sim, |s| {
+        s.primary.archive_unarchive = true;
+        s.secondary.archive_unarchive = true;
+    });
+    let mut opts = simkit::client_opts(sim.clock());
+    opts.page_size = 100;
+    opts.inventory_page_size = 500;
+    e.ctx = JobCtx::new(
+        e.store.clone(),
+        simkit::client(sim, simkit::TOKEN, opts),
+        Events::none(),
+    );
+    e
+}
+
+/// A panic in any task of Primary (a stock range reader, the products reader, the thread
+/// committing pages, the job's own mapping) fails the run with a one-line reason: never Ok,
+/// and nothing is archived, even with --confirm-archive (a panicked products reader once
+/// looked like the end of the feed, and archiving followed). The next run resumes to Ok.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_any_primary_task_fails_the_run_and_archives_nothing() {
+    use lsbridge::jobs::{PanicPoint, Runs};
+    let sim = sim(StoreSpec::Synthetic {
+        products: 1_000,
+        seed: 4,
+    })
+    .await;
+    let mut e = paged_primary_engine(&sim).await;
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    let total = e.pool().len();
+    let confirm = PrimaryOptions {
+        confirm_archive: true,
+        ..PrimaryOptions::default()
+    };
+    for point in [
+        PanicPoint::PrimaryStockReader,
+        PanicPoint::PrimaryProductReader,
+        PanicPoint::PrimaryWriter,
+        PanicPoint::PrimaryMapping,
+    ] {
+        e.ctx.panic_at = Some(point);
+        let r = e.primary(confirm.clone()).await;
+        assert_eq!(r.outcome, Outcome::Failed, "{point:?}: {}", r.message);
+        assert!(
+            r.message.contains("internal error") && r.message.contains(&format!("{point:?}")),
+            "{point:?}: {}",
+            r.message
+        );
+        assert!(!r.message.contains('\n'), "{}", r.message);
+        assert_eq!(r.counts.archived, 0, "{point:?}");
+        let stored = Runs::open(&e.store).unwrap().get(r.run).unwrap().unwrap();
+        assert_eq!(stored.outcome, Outcome::Failed, "{point:?}");
+        assert_eq!(stored.message, r.message);
+        assert_eq!(
+            archived_count(&e),
+            0,
+            "{point:?}: a failed run archived items"
+        );
+        assert_eq!(e.pool().len(), total);
+
+        e.ctx.panic_at = None;
+        let r = e.primary(confirm.clone()).await;
+        assert_eq!(r.outcome, Outcome::Ok, "{point:?} then: {}", r.message);
+        assert_eq!(archived_count(&e), 0, "{point:?} then");
+    }
+    assert_pool_matches(&sim, &e.pool(), true);
+}
+
+/// A panic in Secondary fails the run with a one-line reason and archives nothing; the next
+/// run applies what the failed one did not (its deletions archive then).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_secondary_fails_the_run_and_archives_nothing() {
+    use lsbridge::jobs::PanicPoint;
+    let sim = sim(StoreSpec::Demo).await;
+    let mut e = engine::engine(&sim, |s| s.secondary.archive_unarchive = true);
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    let victims: Vec<String> = sim.with_store(|s, _| {
+        s.products
+            .iter()
+            .filter(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
+            .take(3)
+            .map(|p| p.id.clone())
+            .collect()
+    });
+    sim.with_store(|s, rng| {
+        for id in &victims {
+            assert!(s.delete(id, rng));
+        }
+    });
+    e.ctx.panic_at = Some(PanicPoint::SecondaryPage);
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Failed, "{}", r.message);
+    assert!(
+        r.message.contains("internal error") && !r.message.contains('\n'),
+        "{}",
+        r.message
+    );
+    assert_eq!(archived_count(&e), 0);
+    e.ctx.panic_at = None;
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    assert_eq!(r.counts.archived, 3, "{}", r.message);
+    assert_eq!(archived_count(&e), 3);
+}
+
+/// Secondary continues from a Primary's position: before any Primary it is refused with one
+/// line saying what to do, and records no run (it used to read every stock level and end
+/// "Ok, skipped 301" with hundreds of warnings).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secondary_before_any_primary_is_refused_with_one_line() {
+    use lsbridge::jobs::secondary::{self, SecondaryOptions};
+    use lsbridge::jobs::Runs;
+    use lsbridge::mapping::Integration;
+    use lsbridge::templates::Templates;
+    let sim = sim(StoreSpec::Demo).await;
+    let e = engine::engine(&sim, |_| {});
+    let t = Templates::open(&e.store)
+        .unwrap()
+        .compiled(None, Integration::Secondary)
+        .unwrap();
+    let err = secondary::run(&e.ctx, &e.source, &t, None, &SecondaryOptions::default())
+        .await
+        .expect_err("refused");
+    let line = err.to_string();
+    assert!(
+        line.contains("needs a complete Get Inventory (Primary) first")
+            && line.contains("lsbridge run primary --source hp")
+            && !line.contains('\n'),
+        "{line}"
+    );
+    assert!(Runs::open(&e.store).unwrap().recent(10).unwrap().is_empty());
+    assert!(e.pool().is_empty());
+    // After a Primary it runs.
+    e.primary(PrimaryOptions::default()).await;
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+}
+
+/// A product the pool never held that is deleted in the store reaches Secondary's change
+/// feed as deleted stock records: nothing to do, and not reported as "not in the pool".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_product_in_the_change_feed_is_not_reported_missing() {
+    use lsbridge::jobs::Runs;
+    let sim = sim(StoreSpec::Demo).await;
+    let e = engine::engine(&sim, |_| {});
+    e.primary(PrimaryOptions::default()).await;
+    // Created and deleted between two runs: the pool never saw it.
+    let template = sim.with_store(|s, _| {
+        s.products
+            .iter()
+            .find(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
+            .cloned()
+            .unwrap()
+    });
+    let id = sim.with_store(|s, rng| {
+        let mut p = template.clone();
+        p.id = "0a0a0a0a-0000-4000-8000-00000000dead".into();
+        p.sku = "GONE-BEFORE-SEEN".into();
+        p.variant_parent_id = None;
+        let id = s.add_product(p, 5.0, rng);
+        assert!(s.delete(&id, rng));
+        id
+    });
+    let r = e.secondary().await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    assert_eq!(r.counts.skipped, 0, "{}", r.message);
+    let lines = Runs::open(&e.store).unwrap().lines(r.run).unwrap();
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.line.contains("not in the pool") && !l.line.contains(&id)),
+        "{:?}",
+        lines.iter().map(|l| &l.line).collect::<Vec<_>>()
+    );
+    assert!(!e.pool().contains_key("GONE-BEFORE-SEEN"));
+}
+
+/// A products feed that answers `{"data": null}`, sends null rows, or is empty while the pool
+/// holds items is Partial with one clear line, and nothing is archived (even with
+/// --confirm-archive).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn null_or_empty_products_feeds_are_partial_and_archive_nothing() {
+    use lsbridge::sim::{Fault, Faults};
+    let sim = sim(StoreSpec::Synthetic {
+        products: 1_000,
+        seed: 6,
+    })
+    .await;
+    let e = paged_primary_engine(&sim).await;
+    let r = e.primary(PrimaryOptions::default()).await;
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.message);
+    let confirm = PrimaryOptions {
+        confirm_archive: true,
+        ..PrimaryOptions::default()
+    };
+    // The first products page answered wrongly, and what the run's line says.
+    let cases = [
+        (Fault::NullData, "(\"data\": null)"),
+        (Fault::NullRows, "1 empty (null) product rows"),
+        (
+            Fault::EmptyList,
+            "feed was empty while the pool holds 1000 items",
+        ),
+    ];
+    for (fault, says) in cases {
+        sim.set_faults(Faults {
+            only_path: Some("/products".into()),
+            script: [fault].into_iter().collect(),
+            ..Faults::default()
+        });
+        let last = fault;
+        let r = e.primary(confirm.clone()).await;
+        sim.set_faults(Faults::default());
+        assert_eq!(r.outcome, Outcome::Partial, "{last:?}: {}", r.message);
+        assert!(
+            r.message.contains(says) && !r.message.contains('\n'),
+            "{last:?}: {}",
+            r.message
+        );
+        assert!(r.message.contains("nothing was archived"), "{}", r.message);
+        assert_eq!(r.counts.archived, 0, "{last:?}");
+        assert_eq!(archived_count(&e), 0, "{last:?}");
+        // A sound read afterwards is Ok and archives nothing either.
+        let r = e.primary(PrimaryOptions::default()).await;
+        assert_eq!(r.outcome, Outcome::Ok, "after {last:?}: {}", r.message);
+        assert_eq!(archived_count(&e), 0);
+    }
+}

@@ -40,13 +40,13 @@ async fn long_import_waits_out_each_window_and_meets_no_429() {
     opts.notices = Some(tx);
     let client = simkit::client(&sim, simkit::TOKEN, opts);
 
-    let products: Vec<Product> = VersionPager::new(&client, "/products", 0)
+    let products: Vec<Product> = VersionPager::new(&client, "/products", None)
         .page_size(1000)
         .collect_all()
         .await
         .expect("import finishes despite the rate limit");
     assert_eq!(products.len(), 3000);
-    let mut inv = InventoryPager::new(&client, 0).size(1000);
+    let mut inv = InventoryPager::new(&client, None).size(1000);
     let mut records: Vec<InventoryRecord> = Vec::new();
     while let Some(p) = inv.next_page().await.expect("inventory finishes") {
         records.extend(p.items);
@@ -91,7 +91,7 @@ async fn a_429_it_could_not_foresee_still_holds_until_retry_after() {
         ..Faults::none()
     });
     let client = simkit::client(&sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
-    let products: Vec<Product> = VersionPager::new(&client, "/products", 0)
+    let products: Vec<Product> = VersionPager::new(&client, "/products", None)
         .page_size(100)
         .collect_all()
         .await
@@ -131,13 +131,13 @@ async fn clients_sharing_a_governor_never_push_each_other_into_429() {
     let a = simkit::client(&sim, simkit::TOKEN, opts());
     let b = simkit::client(&sim, simkit::TOKEN, opts());
     let products = async {
-        VersionPager::<Product>::new(&a, "/products", 0)
+        VersionPager::<Product>::new(&a, "/products", None)
             .page_size(100)
             .collect_all()
             .await
     };
     let inventory = async {
-        let mut inv = InventoryPager::new(&b, 0).size(250);
+        let mut inv = InventoryPager::new(&b, None).size(250);
         let mut n = 0;
         while let Some(p) = inv.next_page().await? {
             n += p.items.len();
@@ -201,4 +201,85 @@ async fn per_store_scope_shares_one_window_between_tokens() {
     }
     b.retailer().await.unwrap();
     assert_eq!(b.governor().budget().remaining, Some(1));
+}
+
+/// The gap, in simulator time, between the injected 429 on a path containing `path` and the
+/// next request to that path.
+fn wait_after_429(ex: &[lsbridge::sim::Exchange], path: &str) -> Duration {
+    let at = ex
+        .iter()
+        .position(|x| x.status == 429 && x.path.contains(path))
+        .unwrap_or_else(|| panic!("no 429 on {path}"));
+    let next = ex[at + 1..]
+        .iter()
+        .find(|x| x.path == ex[at].path)
+        .unwrap_or_else(|| panic!("no request to {path} after its 429"));
+    next.at.duration_since(ex[at].at).unwrap_or_default()
+}
+
+/// A 429 whose Retry-After is absurd (u64::MAX seconds, a date in year 9999) is clamped to
+/// the documented 300 s window: `connection test`, Primary and Secondary each wait one window
+/// and finish, with no panic (the huge number once panicked inside Primary's products reader
+/// and the run ended "Ok: new 0") and no endless wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_retry_after_values_are_clamped_to_the_window() {
+    use lsbridge::jobs::primary::PrimaryOptions;
+    use lsbridge::jobs::{Events, JobCtx, Outcome};
+    use lsbridge::lightspeed::probe::test_connection;
+    use support::engine;
+
+    for raw in ["18446744073709551615", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+        let mut cfg = simkit::config(StoreSpec::Demo);
+        // 300 s of simulator time last 3 s.
+        cfg.clock = simkit::scaled_clock(100.0);
+        let sim = SimHandle::start(cfg).await.expect("simulator");
+        let mut e = engine::engine(&sim, |_| {});
+        e.ctx = JobCtx::new(
+            e.store.clone(),
+            simkit::client(&sim, simkit::TOKEN, simkit::client_opts(sim.clock())),
+            Events::none(),
+        );
+        let storm = |path: &str| Faults {
+            storm: 1,
+            retry_after_raw: Some(raw.to_string()),
+            only_path: Some(path.to_string()),
+            ..Faults::default()
+        };
+        let window = Duration::from_secs(300);
+        let clamped = |path: &str| {
+            let ex = sim.exchanges();
+            let x = ex
+                .iter()
+                .find(|x| x.status == 429 && x.path.contains(path))
+                .expect("the 429");
+            assert_eq!(x.retry_after.as_deref(), Some(raw), "sent as is");
+            let gap = wait_after_429(&ex, path);
+            assert!(
+                gap >= window - Duration::from_secs(1) && gap < 2 * window,
+                "{raw} on {path}: waited {gap:?}"
+            );
+        };
+
+        sim.set_faults(storm("/retailer"));
+        let report = test_connection(&e.ctx.client)
+            .await
+            .expect("connection test passes after the wait");
+        assert!(!report.store_name.is_empty());
+        clamped("/retailer");
+
+        sim.clear_exchanges();
+        sim.set_faults(storm("/products"));
+        let r = e.primary(PrimaryOptions::default()).await;
+        assert_eq!(r.outcome, Outcome::Ok, "{raw}: {}", r.message);
+        assert!(r.counts.new > 0, "{raw}: {}", r.message);
+        assert_eq!(e.pool().len() as u64, r.counts.new);
+        clamped("/products");
+
+        sim.clear_exchanges();
+        sim.mutate_random(10);
+        sim.set_faults(storm("/inventory"));
+        let r = e.secondary().await;
+        assert_eq!(r.outcome, Outcome::Ok, "{raw}: {}", r.message);
+        clamped("/inventory");
+    }
 }

@@ -16,6 +16,7 @@ use lsbridge::engine::scheduler::{NextRun, Scheduler};
 use lsbridge::engine::{Engine, EngineEvent, EngineOptions, JobKind, Request, Response};
 use lsbridge::frs::intake::import_bytes;
 use lsbridge::frs::{FrStatus, Frs};
+use lsbridge::jobs::checkpoint::{Checkpoints, SecondaryCheckpoint};
 use lsbridge::jobs::runs::{Outcome, RunRecord, Runs};
 use lsbridge::jobs::JobEvent;
 use lsbridge::sim::{Faults, RateLimit, RateScope, SimConfig, SimHandle, StoreSpec};
@@ -64,7 +65,13 @@ fn engine_on(sim: &SimHandle, clock: SharedClock, configure: impl FnOnce(&mut So
         ..Source::default()
     };
     configure(&mut s);
-    Sources::open(&store).unwrap().add(s).unwrap();
+    let s = Sources::open(&store).unwrap().add(s).unwrap();
+    // Secondary is refused until a Primary has saved its position: these tests schedule
+    // Secondary on its own, so they start as after a Primary of an empty stock feed.
+    Checkpoints::open(&store)
+        .unwrap()
+        .save_secondary(s.id, &SecondaryCheckpoint { after: None })
+        .unwrap();
     Engine::new(
         store,
         EngineOptions {

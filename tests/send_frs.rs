@@ -1409,3 +1409,28 @@ async fn one_source_is_never_sent_by_two_runs_at_once() {
     assert_eq!(a.counts.sent, 1);
     assert_eq!(sales(&sim).len(), 1);
 }
+
+/// A panic inside Send FRs fails the run with a one-line reason (never Ok), sends nothing
+/// more, and leaves the FRs Processing for the next run.
+#[tokio::test]
+async fn a_panic_in_send_frs_fails_the_run_and_leaves_frs_processing() {
+    use lsbridge::jobs::{PanicPoint, Runs};
+    let sim = sim_with(None).await;
+    let mut e = engine(&sim, configured);
+    import(
+        &e,
+        &json!([fr("PANIC-1", "ada@example.com", &[("HP-MUG", 1.0, 18.0)])]),
+    );
+    e.ctx.panic_at = Some(PanicPoint::SendFr);
+    let s = send(&e, false).await;
+    assert_eq!(s.outcome, Outcome::Failed, "{}", s.message);
+    assert!(
+        s.message.contains("internal error") && !s.message.contains('\n'),
+        "{}",
+        s.message
+    );
+    let stored = Runs::open(&e.store).unwrap().get(s.run).unwrap().unwrap();
+    assert_eq!(stored.outcome, Outcome::Failed);
+    assert!(sales(&sim).is_empty());
+    assert_eq!(status_of(&e, "PANIC-1"), FrStatus::Processing);
+}

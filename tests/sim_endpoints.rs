@@ -32,17 +32,18 @@ async fn reference_data_and_catalog() {
     let r = c.retailer().await.unwrap();
     assert_eq!(r.name.as_deref(), Some("Harbor & Pine Outfitters"));
 
-    let outlets: Vec<lsbridge::lightspeed::models::Outlet> = VersionPager::new(&c, "/outlets", 0)
-        .collect_all()
-        .await
-        .unwrap();
+    let outlets: Vec<lsbridge::lightspeed::models::Outlet> =
+        VersionPager::new(&c, "/outlets", None)
+            .collect_all()
+            .await
+            .unwrap();
     assert_eq!(outlets.len(), 3);
     let one: Single<Value> = c
         .call(Req::get(format!("/outlets/{}", outlets[0].id)))
         .await
         .unwrap();
     assert_eq!(one.data["id"], json!(outlets[0].id));
-    let registers: Vec<Register> = VersionPager::new(&c, "/registers", 0)
+    let registers: Vec<Register> = VersionPager::new(&c, "/registers", None)
         .collect_all()
         .await
         .unwrap();
@@ -51,28 +52,28 @@ async fn reference_data_and_catalog() {
         .call(Req::get(format!("/registers/{}", registers[0].id)))
         .await
         .unwrap();
-    let users: Vec<User> = VersionPager::new(&c, "/users", 0)
+    let users: Vec<User> = VersionPager::new(&c, "/users", None)
         .collect_all()
         .await
         .unwrap();
     assert!(users.len() >= 3);
     let me: Single<User> = c.call(Req::get("/user")).await.unwrap();
     assert!(users.iter().any(|u| u.id == me.data.id));
-    let taxes: Vec<Tax> = VersionPager::new(&c, "/taxes", 0)
+    let taxes: Vec<Tax> = VersionPager::new(&c, "/taxes", None)
         .collect_all()
         .await
         .unwrap();
     assert!(taxes.iter().any(|t| t.name == "No Tax" && t.rate() == 0.0));
-    let pts: Vec<PaymentType> = VersionPager::new(&c, "/payment_types", 0)
+    let pts: Vec<PaymentType> = VersionPager::new(&c, "/payment_types", None)
         .collect_all()
         .await
         .unwrap();
     assert!(!pts.is_empty());
-    let live: Vec<Brand> = VersionPager::new(&c, "/brands", 0)
+    let live: Vec<Brand> = VersionPager::new(&c, "/brands", None)
         .collect_all()
         .await
         .unwrap();
-    let all: Vec<Brand> = VersionPager::new(&c, "/brands", 0)
+    let all: Vec<Brand> = VersionPager::new(&c, "/brands", None)
         .include_deleted(true)
         .collect_all()
         .await
@@ -90,11 +91,11 @@ async fn reference_data_and_catalog() {
     assert!(cats.iter().any(|c| c.category_path.len() == 2));
 
     // Soft deletes only with deleted=true.
-    let live: Vec<Product> = VersionPager::new(&c, "/products", 0)
+    let live: Vec<Product> = VersionPager::new(&c, "/products", None)
         .collect_all()
         .await
         .unwrap();
-    let with_deleted: Vec<Product> = VersionPager::new(&c, "/products", 0)
+    let with_deleted: Vec<Product> = VersionPager::new(&c, "/products", None)
         .include_deleted(true)
         .collect_all()
         .await
@@ -1291,4 +1292,151 @@ async fn line_discount_reading_is_an_option() {
         (m.price_cents, m.total_cents, m.discount_cents),
         (3200, 3449, 400)
     );
+}
+
+/// The spec's own examples for `GET /users/{id}` and `GET /user` wrap the record in an
+/// array, and versions are int64: every single-record read takes an object or a
+/// one-element array, negative versions included; any other shape is an error naming the
+/// endpoint, the field and the value, in one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_records_as_one_element_arrays_with_negative_versions() {
+    use lsbridge::lightspeed::models::{Outlet, Retailer};
+    use support::canned::{json, Canned};
+    let record = |path: &str| -> Option<Value> {
+        let id = path.rsplit('/').next().unwrap_or("");
+        let v = -3_561_360_546_574_695i64;
+        Some(match path {
+            "/retailer" => json!({"id": "ret", "name": "Shop", "domain_prefix": "shop"}),
+            "/user" => {
+                json!({"id": "u-me", "username": "me", "account_type": "admin", "version": v})
+            }
+            p if p.starts_with("/users/") => {
+                json!({"id": id, "username": "clerk", "account_type": "cashier", "version": v})
+            }
+            p if p.starts_with("/registers/") => {
+                json!({"id": id, "name": "Front", "outlet_id": "o1", "version": v})
+            }
+            p if p.starts_with("/taxes/") => {
+                json!({"id": id, "name": "GST", "display_name": "GST", "rates": [{"id": "r", "name": "GST", "rate": 0.15}], "version": v})
+            }
+            p if p.starts_with("/outlets/") => json!({"id": id, "name": "Main", "version": v}),
+            p if p.starts_with("/products/") => {
+                json!({"id": id, "name": "Tee", "sku": "T-1", "version": v})
+            }
+            p if p.starts_with("/sales/") => json!({"id": id, "state": "saved"}),
+            _ => return None,
+        })
+    };
+    let server = Canned::start(move |r| {
+        if r.path == "/users/two" {
+            return json(200, json!({"data": [{"id": "a"}, {"id": "b"}]}));
+        }
+        if r.path == "/users/bad-version" {
+            return json(
+                200,
+                json!({"data": [{"id": "bad-version", "version": 1.5}]}),
+            );
+        }
+        match record(&r.path) {
+            Some(rec) => json(200, json!({ "data": [rec] })),
+            None => json(404, json!({"error": "not found"})),
+        }
+    })
+    .await;
+    let c = server.client();
+
+    let p = c.product("p1").await.unwrap().expect("product");
+    assert_eq!((p.id.as_str(), p.version), ("p1", -3_561_360_546_574_695));
+    assert_eq!(c.sale("s1").await.unwrap().expect("sale").id, "s1");
+    let r: Retailer = c.retailer().await.unwrap();
+    assert_eq!(r.name.as_deref(), Some("Shop"));
+    let me: Single<User> = c.call(Req::get("/user")).await.unwrap();
+    assert_eq!(me.data.id, "u-me");
+    let o: Single<Outlet> = c.call(Req::get("/outlets/o1")).await.unwrap();
+    assert_eq!(o.data.version, -3_561_360_546_574_695);
+
+    // A verified `source set`: register, user and tax read by id.
+    let settings = lsbridge::sources::SendFrsSettings {
+        register_id: Some("r1".into()),
+        user_id: Some("u1".into()),
+        tax_id: Some("t1".into()),
+        ..Default::default()
+    };
+    let checked = lsbridge::send_settings::validate(&c, &settings)
+        .await
+        .expect("settings verified");
+    assert_eq!(
+        (checked.register.as_str(), checked.tax.as_str()),
+        ("Front", "GST")
+    );
+
+    let before = server.requests().len();
+    let err = c
+        .call::<Single<User>>(Req::get("/users/two"))
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, ApiError::BadResponse { .. }), "{msg}");
+    assert!(msg.starts_with("GET /users/two answered with a body that is not the expected JSON after 10 attempts: field data: expected one record, got an array of 2"), "{msg}");
+    assert!(!msg.contains('\n'));
+    let err = c
+        .call::<Single<User>>(Req::get("/users/bad-version"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("GET /users/bad-version")
+            && err.contains("field data[0].version: ")
+            && err.contains("(value: 1.5)"),
+        "{err}"
+    );
+    assert_eq!(
+        server.requests().len() - before,
+        20,
+        "idempotent reads are asked again (fast_retry: 10 attempts each)"
+    );
+}
+
+/// An error body is kept whole where it names the bad field: a problem+json answer with a
+/// `validation` list, whose first 300 characters are a long `detail`, reaches the error
+/// (and so FR timelines, run logs and CLI messages, which show it) with every entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn problem_json_errors_keep_their_validation_list() {
+    use support::canned::Canned;
+    let detail =
+        "The request could not be processed because one or more fields are invalid. ".repeat(4);
+    let body = json!({
+        "type": "https://developers.example.com/problems/validation-error",
+        "title": "Validation Failed",
+        "status": 422,
+        "detail": detail.trim(),
+        "validation": [
+            {"location": "line_items[0].quantity", "message": "must be greater than 0"},
+            {"location": "source.register_id", "message": "register is closed"}
+        ]
+    })
+    .to_string();
+    let server = Canned::start(move |_| (422, "application/problem+json", body.clone())).await;
+    let c = server.client();
+    let sale = SaleRequest {
+        id: Some("0b9c4b36-1d36-4a0e-8f3a-7d6f0b1d2e3f".into()),
+        source: SaleSource {
+            author_id: "u1".into(),
+            ..Default::default()
+        },
+        state: "saved".into(),
+        ..Default::default()
+    };
+    let err = c.create_sale(&sale).await.unwrap_err();
+    assert!(err.certainly_not_applied(), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("POST /sales was rejected (422): Validation Failed: The request could not"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("validation: line_items[0].quantity: must be greater than 0; source.register_id: register is closed"),
+        "{msg}"
+    );
+    assert!(msg.len() > 400 && !msg.contains('\n'), "{msg}");
 }

@@ -1,8 +1,11 @@
 //! Starting a job: claim the integration's slot, build a client that shares the connection's
 //! governor, run the job on its own task, and forward its events and the client's notices.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+
+use futures_util::FutureExt;
 
 use super::events::{EngineEvent, JobKind};
 use super::{lock, Engine, JobRequest, Slot};
@@ -10,7 +13,7 @@ use crate::connections::Connections;
 use crate::jobs::primary::{self, PrimaryOptions};
 use crate::jobs::secondary::{self, SecondaryOptions};
 use crate::jobs::send_frs::{self, SendOptions};
-use crate::jobs::{Events, JobCtx, JobEvent};
+use crate::jobs::{Events, JobCtx, JobEvent, Outcome, Runs};
 use crate::lightspeed::error::ClientNotice;
 use crate::mapping::Integration;
 use crate::sources::{Source, Sources};
@@ -140,12 +143,29 @@ impl Engine {
                             }
                         }
                     }
+                    run
                 })
             };
-            let result = run_job(&ctx, &source, &req).await;
+            // Jobs record their own panics as Failed runs; one outside a run's body (before
+            // its record exists) must still not pass silently.
+            let store = ctx.store.clone();
+            let mut panicked = false;
+            let result = AssertUnwindSafe(run_job(&ctx, &source, &req))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|p| {
+                    panicked = true;
+                    Err(format!(
+                        "stopped on an internal error ({}); run again, and report it if it repeats",
+                        crate::jobs::context::panic_message(&*p)
+                    ))
+                });
             drop(ctx);
             // The forwarder ends once the job's senders are gone; its events come first.
-            let _ = forward.await;
+            let run = forward.await.ok().flatten();
+            if let (true, Some(run), Err(reason)) = (panicked, run, &result) {
+                fail_run(&store, run, reason, engine.clock().now());
+            }
             if let Err(reason) = result {
                 engine.emit(EngineEvent::Refused {
                     source: source.name.clone(),
@@ -155,6 +175,23 @@ impl Engine {
             }
         });
         Ok(())
+    }
+}
+
+/// Records a run whose job panicked outside the part that records its own end as Failed, so
+/// it is not left Running.
+fn fail_run(store: &crate::store::Store, run: u64, reason: &str, now: std::time::SystemTime) {
+    let recorded = Runs::open(store).and_then(|runs| match runs.get(run)? {
+        Some(mut r) if r.outcome == Outcome::Running => {
+            r.outcome = Outcome::Failed;
+            r.message = reason.to_string();
+            r.ended_at = Some(crate::clock::rfc3339(now));
+            runs.save(&r)
+        }
+        _ => Ok(()),
+    });
+    if let Err(e) = recorded {
+        tracing::error!("cannot record run {run} as failed: {e}");
     }
 }
 

@@ -587,7 +587,7 @@ async fn run(
             break;
         }
         let now = clock.now();
-        if reload || now >= reloaded_at + RELOAD_EVERY {
+        if reload || now >= crate::clock::later(reloaded_at, RELOAD_EVERY) {
             match plan.reload(engine.store(), now, at_start) {
                 Ok(()) => at_start = false,
                 Err(e) => tracing::warn!("cannot read the schedules: {e}; trying again shortly"),
@@ -602,9 +602,12 @@ async fn run(
         engine.publish_schedules(Some(st.next.clone()));
         state.send_replace(st.clone());
 
-        let wake = st.next.first().map_or(reloaded_at + RELOAD_EVERY, |n| {
-            n.at.min(reloaded_at + RELOAD_EVERY)
-        });
+        let wake = st
+            .next
+            .first()
+            .map_or(crate::clock::later(reloaded_at, RELOAD_EVERY), |n| {
+                n.at.min(crate::clock::later(reloaded_at, RELOAD_EVERY))
+            });
         let mut sleep = clock.sleep_until(wake);
         loop {
             tokio::select! {

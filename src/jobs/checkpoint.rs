@@ -4,21 +4,32 @@
 use serde::{Deserialize, Serialize};
 
 use super::counts::Counts;
-use crate::lightspeed::pager::ReadRange;
+use crate::lightspeed::pager::{Cursor, ReadRange};
 use crate::store::{keys, trees, Record, Store, StoreError, Table};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrimaryPhase {
     /// Reading stock levels; `after` is the inventory cursor.
-    Inventory { after: u64 },
-    /// Reading products with one cursor (checkpoints of earlier builds); `after` is the cursor.
-    Products { after: u64 },
+    Inventory {
+        #[serde(default)]
+        after: Cursor,
+    },
+    /// Reading products with one cursor (checkpoints of earlier builds); `after` is the
+    /// cursor (`None`: from the start).
+    Products {
+        #[serde(default)]
+        after: Cursor,
+    },
     /// Every page is committed; archiving (if on) is next.
     Archive,
     /// Reading products as version ranges side by side: each range's cursor, and the highest
     /// version the range probes met (see [`crate::lightspeed::pager::RangeMerge`]).
-    ProductRanges { ranges: Vec<ReadRange>, floor: u64 },
+    ProductRanges {
+        ranges: Vec<ReadRange>,
+        #[serde(default)]
+        floor: Cursor,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,7 +37,8 @@ pub struct PrimaryCheckpoint {
     pub run: u64,
     pub phase: PrimaryPhase,
     /// Highest inventory version seen: where Secondary starts after this Primary.
-    pub inventory_version: u64,
+    #[serde(default)]
+    pub inventory_version: Cursor,
     pub counts: Counts,
     /// Variants mapped before their parent row was seen: (SKU, parent product id).
     #[serde(default)]
@@ -35,8 +47,10 @@ pub struct PrimaryCheckpoint {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SecondaryCheckpoint {
-    /// Inventory version cursor: records above it have not been applied.
-    pub after: u64,
+    /// Inventory version cursor: records above it have not been applied (`None`: none
+    /// applied yet).
+    #[serde(default)]
+    pub after: Cursor,
 }
 
 /// How recent the pool's stock is, for Commit Stock: a store sequence number
@@ -59,8 +73,43 @@ pub enum Checkpoint {
     StockRead(StockRead),
 }
 
+/// Record 1 kept versions as u64, with 0 for "from the start"; record 2 keeps the spec's
+/// int64 (negative versions exist) with `null` for the start, so 0 is a version like any
+/// other.
 impl Record for Checkpoint {
-    const VERSION: u16 = 1;
+    const VERSION: u16 = 2;
+
+    fn decode_body(version: u16, body: &[u8]) -> Result<Self, String> {
+        let mut c: Checkpoint = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        if version < 2 {
+            let start = |a: &mut Cursor| {
+                if *a == Some(0) {
+                    *a = None;
+                }
+            };
+            match &mut c {
+                Checkpoint::Primary(p) => {
+                    start(&mut p.inventory_version);
+                    match &mut p.phase {
+                        PrimaryPhase::Inventory { after } | PrimaryPhase::Products { after } => {
+                            start(after)
+                        }
+                        PrimaryPhase::ProductRanges { ranges, floor } => {
+                            for r in ranges {
+                                start(&mut r.after);
+                            }
+                            start(floor);
+                        }
+                        PrimaryPhase::Archive => {}
+                    }
+                }
+                Checkpoint::Secondary(s) => start(&mut s.after),
+                // A store sequence number, not a version.
+                Checkpoint::StockRead(_) => {}
+            }
+        }
+        Ok(c)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -149,5 +198,49 @@ impl Checkpoints {
             &Checkpoint::Secondary(c.clone()),
         )?;
         self.flush_due()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::codec;
+
+    /// A checkpoint written by a build that kept versions as u64 reads back, with its 0s
+    /// as "from the start" and its other cursors as they were.
+    #[test]
+    fn record_1_checkpoints_read_back() {
+        let old = br#"{"primary":{"run":7,"phase":{"products":{"after":1000123}},"inventory_version":0,"counts":{},"pending_parents":[]}}"#;
+        let c = Checkpoint::decode_body(1, old).expect("decodes");
+        let Checkpoint::Primary(p) = c else {
+            panic!("not primary")
+        };
+        assert_eq!(
+            p.phase,
+            PrimaryPhase::Products {
+                after: Some(1000123)
+            }
+        );
+        assert_eq!(p.inventory_version, None);
+        let sec = Checkpoint::decode_body(1, br#"{"secondary":{"after":0}}"#).unwrap();
+        assert_eq!(
+            sec,
+            Checkpoint::Secondary(SecondaryCheckpoint { after: None })
+        );
+        let sec = Checkpoint::decode_body(1, br#"{"secondary":{"after":42}}"#).unwrap();
+        assert_eq!(
+            sec,
+            Checkpoint::Secondary(SecondaryCheckpoint { after: Some(42) })
+        );
+        // Record 2: 0 and negative versions are versions.
+        let new = Checkpoint::Secondary(SecondaryCheckpoint { after: Some(-5) });
+        let bytes = codec::encode(&new, Checkpoint::VERSION).unwrap();
+        let (v, body) = codec::split(&bytes).unwrap();
+        assert_eq!(Checkpoint::decode_body(v, body).unwrap(), new);
+        let zero = Checkpoint::decode_body(2, br#"{"secondary":{"after":0}}"#).unwrap();
+        assert_eq!(
+            zero,
+            Checkpoint::Secondary(SecondaryCheckpoint { after: Some(0) })
+        );
     }
 }

@@ -1,12 +1,17 @@
 //! What every job needs: the store, the source's API client, where to send events, and the
 //! run's log (kept in the store and streamed).
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use futures_util::FutureExt;
 
 use super::counts::Counts;
 use super::events::{Events, JobEvent, Level};
 use super::runs::{LogLine, Outcome, RunRecord, Runs};
+use super::JobError;
 use crate::clock::{self, SharedClock};
 use crate::lightspeed::Client;
 use crate::store::{Store, StoreError};
@@ -19,6 +24,71 @@ pub struct JobCtx {
     pub clock: SharedClock,
     /// Set to stop at the next page boundary (after committing it).
     pub cancel: Arc<std::sync::atomic::AtomicBool>,
+    /// Test hook: the job panics when it reaches this point, so tests can show that a panic
+    /// in any of a job's tasks fails the run. Always `None` outside tests.
+    pub panic_at: Option<PanicPoint>,
+}
+
+/// Places in a job's tasks where a test can inject a panic ([`JobCtx::panic_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanicPoint {
+    /// Primary: a task reading a range of the stock feed.
+    PrimaryStockReader,
+    /// Primary: the task reading the products feed ahead of the mapping.
+    PrimaryProductReader,
+    /// Primary: the thread committing pages to the pool.
+    PrimaryWriter,
+    /// Primary: the job's own task, mapping a page.
+    PrimaryMapping,
+    /// Secondary: the job's own task, applying a page of stock changes.
+    SecondaryPage,
+    /// Send FRs: the job's own task, before sending an FR.
+    SendFr,
+}
+
+impl PanicPoint {
+    /// Panics when `at` is this point (the test hook's trigger).
+    pub fn check(self, at: Option<PanicPoint>) {
+        if at == Some(self) {
+            panic!("panic injected by a test at {self:?}");
+        }
+    }
+}
+
+/// The first line of a panic's message, shortened, for a run's one-line reason.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    let line = text.lines().next().unwrap_or("").trim();
+    let mut short: String = line.chars().take(200).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// Runs a job's body, turning a panic in it into [`JobError::Panicked`], so the run is
+/// recorded Failed with a reason instead of being left Running or reported Ok.
+pub(crate) async fn guarded<T>(
+    body: impl Future<Output = Result<T, JobError>>,
+) -> Result<T, JobError> {
+    match AssertUnwindSafe(body).catch_unwind().await {
+        Ok(r) => r,
+        Err(p) => Err(JobError::Panicked(panic_message(&*p))),
+    }
+}
+
+/// Why a spawned task of a job ended early: its panic, else `what` stopped before its end.
+pub(crate) async fn task_failure(task: tokio::task::JoinHandle<()>, what: &str) -> JobError {
+    match task.await {
+        Err(e) if e.is_panic() => JobError::Panicked(panic_message(&*e.into_panic())),
+        _ => JobError::Setup(format!(
+            "{what} stopped before its end; run again to resume"
+        )),
+    }
 }
 
 impl JobCtx {
@@ -30,6 +100,7 @@ impl JobCtx {
             events,
             clock,
             cancel: Arc::default(),
+            panic_at: None,
         }
     }
     pub fn cancelled(&self) -> bool {
@@ -103,6 +174,8 @@ pub(crate) fn begin_run(
     record: &mut RunRecord,
 ) -> Result<RunLog, StoreError> {
     record.outcome = Outcome::Running;
+    // A resumed run is this process's now (see `process_instance`).
+    record.owner = super::runs::process_instance();
     runs.save(record)?;
     ctx.events.send(JobEvent::Started {
         run: record.id,

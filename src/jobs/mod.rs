@@ -15,7 +15,7 @@ pub mod send_frs;
 mod sku_filter;
 pub mod source_record;
 
-pub use context::JobCtx;
+pub use context::{JobCtx, PanicPoint};
 pub use counts::Counts;
 pub use events::{Events, JobEvent};
 pub use runs::{Outcome, RunRecord, Runs};
@@ -29,4 +29,8 @@ pub enum JobError {
     Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Setup(String),
+    /// A task of the job panicked: the run failed, and nothing after the panic (archiving
+    /// above all) happened.
+    #[error("the run stopped on an internal error ({0}); nothing was archived; run again to resume, and report it if it repeats")]
+    Panicked(String),
 }

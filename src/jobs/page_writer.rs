@@ -28,22 +28,32 @@ pub(super) struct PageWriter {
 }
 
 impl PageWriter {
-    pub(super) fn spawn(pool: Pool, checkpoints: Checkpoints, source: u64) -> PageWriter {
+    /// `inject_panic` is the test hook ([`super::PanicPoint::PrimaryWriter`]).
+    pub(super) fn spawn(
+        pool: Pool,
+        checkpoints: Checkpoints,
+        source: u64,
+        inject_panic: bool,
+    ) -> PageWriter {
         let (tx, mut rx) = mpsc::channel::<PageJob>(IN_FLIGHT - 1);
         let (done_tx, done) = oneshot::channel();
         let spawned = std::thread::Builder::new()
             .name("pool-writer".into())
             .spawn(move || {
-                let mut result = Ok(());
-                while let Some(job) = rx.blocking_recv() {
-                    let r = pool
-                        .commit(job.write)
-                        .and_then(|()| checkpoints.save_primary(source, &job.checkpoint));
-                    if let Err(e) = r {
-                        result = Err(JobError::from(e));
-                        break;
-                    }
-                }
+                // A panic is the writer's error like any other: the run fails with it.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                    || -> Result<(), JobError> {
+                        while let Some(job) = rx.blocking_recv() {
+                            if inject_panic {
+                                panic!("panic injected by a test at PrimaryWriter");
+                            }
+                            pool.commit(job.write)
+                                .and_then(|()| checkpoints.save_primary(source, &job.checkpoint))?;
+                        }
+                        Ok(())
+                    },
+                ))
+                .unwrap_or_else(|p| Err(JobError::Panicked(super::context::panic_message(&*p))));
                 let _ = done_tx.send(result);
             });
         match spawned {

@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::checkpoint::{Checkpoints, PrimaryCheckpoint, PrimaryPhase, SecondaryCheckpoint};
-use super::context::{begin_run, finish_run, JobCtx, RunLog};
+use super::context::{begin_run, finish_run, guarded, task_failure, JobCtx, PanicPoint, RunLog};
 use super::counts::Counts;
 use super::events::JobEvent;
 use super::page_writer::{PageWriter, IN_FLIGHT};
@@ -30,8 +30,8 @@ use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::Brand;
 use crate::lightspeed::pager::{
-    inventory_ranges, version_ranges, CategoryPager, InventoryPager, Page, Pager, RangeMerge,
-    RangedRead, ReadRange, StockRecord, VersionPager,
+    inventory_ranges, version_ranges, CategoryPager, Cursor, InventoryPager, Page, Pager,
+    RangeMerge, RangedRead, ReadRange, ReaderHook, StockRecord, VersionPager,
 };
 use crate::lightspeed::product_row::ProductRow;
 use crate::lightspeed::ApiError;
@@ -80,19 +80,41 @@ type PageResult<T> = Result<Option<Page<T>>, ApiError>;
 
 /// Pulls `pager`'s pages into `tx`, each wrapped by `tag`, so the next page is fetched while
 /// the current one is processed; stops after the last page, at an error, or when the
-/// receiver has gone.
+/// receiver has gone. `hook` is the test hook ([`PanicPoint`]) of this task.
 async fn pump<P: Pager, M>(
     mut pager: P,
     tx: tokio::sync::mpsc::Sender<M>,
     tag: impl Fn(PageResult<P::Item>) -> M,
+    hook: (PanicPoint, Option<PanicPoint>),
 ) {
     loop {
+        hook.0.check(hook.1);
         let r = pager.next_page().await;
         let more = matches!(r, Ok(Some(_)));
         if tx.send(tag(r)).await.is_err() || !more {
             break;
         }
     }
+}
+
+/// The summary bucket a row was counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bucket {
+    New,
+    Updated,
+    Unchanged,
+    /// Counted under errors (a mapping error), in no other bucket.
+    Errors,
+}
+
+/// A SKU's key in [`Run::sku_versions`]: a hash, so the map costs 24 bytes a product
+/// whatever the SKUs' lengths. It is only consulted once a SKU is known to be taken twice
+/// in this run, to order the two rows.
+fn sku_key(sku: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    sku.hash(&mut h);
+    h.finish()
 }
 
 /// Items of the pages not yet surely committed (the current one included), newest first:
@@ -160,9 +182,14 @@ struct Run<'a> {
     staged: Option<SkuFilter>,
     /// Variants whose parent row had not been seen when they were mapped.
     pending_parents: Vec<(String, String)>,
+    /// SKU key → version of the row that took the SKU in this run, and its bucket.
+    sku_versions: FxHashMap<u64, (i64, Bucket)>,
     /// The store's discount product (`GET /retailer`), left out with the other not-stock
     /// products unless the source includes them.
     discount_product: Option<String>,
+    /// Why the products read cannot be trusted to be complete (null rows, `data: null`, an
+    /// empty feed while the pool holds items): the run is Partial and archives nothing.
+    incomplete: Option<String>,
 }
 
 fn outlet_filter(s: &Source) -> Option<&str> {
@@ -200,7 +227,11 @@ impl Run<'_> {
         });
     }
 
-    fn checkpoint_record(&self, phase: PrimaryPhase, inventory_version: u64) -> PrimaryCheckpoint {
+    fn checkpoint_record(
+        &self,
+        phase: PrimaryPhase,
+        inventory_version: Cursor,
+    ) -> PrimaryCheckpoint {
         let mut counts = self.counts;
         counts.requests = self.ctx.client.requests_sent();
         PrimaryCheckpoint {
@@ -212,7 +243,7 @@ impl Run<'_> {
         }
     }
 
-    fn checkpoint(&self, phase: PrimaryPhase, inventory_version: u64) -> Result<(), JobError> {
+    fn checkpoint(&self, phase: PrimaryPhase, inventory_version: Cursor) -> Result<(), JobError> {
         if self.opts.dry_run {
             return Ok(());
         }
@@ -223,28 +254,43 @@ impl Run<'_> {
 
     /// Reads the whole stock feed into memory, as [`STOCK_RANGES`] version ranges side by
     /// side. Returns the highest inventory version seen.
-    async fn stock(&mut self) -> Result<u64, JobError> {
+    async fn stock(&mut self) -> Result<Cursor, JobError> {
         let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
         let top = ranges.len().saturating_sub(1) as u8;
         let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
+        let hook = (PanicPoint::PrimaryStockReader, self.ctx.panic_at);
+        let mut readers = Vec::with_capacity(ranges.len());
         for (rank, (after, before)) in ranges.iter().enumerate() {
             let pager = InventoryPager::new(&self.ctx.client, *after)
                 .before(*before)
                 .records::<StockRecord>();
             let rank = rank as u8;
-            tokio::spawn(pump(pager, tx.clone(), move |r| (rank, r)));
+            readers.push(tokio::spawn(pump(
+                pager,
+                tx.clone(),
+                move |r| (rank, r),
+                hook,
+            )));
         }
         drop(tx);
         let mut open = ranges.len();
         // Where the open-ended top range got to.
-        let mut top_after = ranges.last().map_or(0, |r| r.0);
+        let mut top_after = ranges.last().and_then(|r| r.0);
         let mut done = 0u64;
-        let mut version = 0u64;
+        let mut version: Cursor = None;
         while open > 0 {
             let Some((rank, page)) = rx.recv().await else {
-                return Err(JobError::Setup(
-                    "the stock read stopped before its end; run again to resume".into(),
-                ));
+                // Every reader has ended, one without reaching its end: say why.
+                let mut why = None;
+                for r in readers {
+                    let e = task_failure(r, "the stock read").await;
+                    if why.is_none() || matches!(e, JobError::Panicked(_)) {
+                        why = Some(e);
+                    }
+                }
+                return Err(why.unwrap_or_else(|| {
+                    JobError::Setup("the stock read stopped before its end".into())
+                }));
             };
             let Some(page) = page? else {
                 open -= 1;
@@ -272,13 +318,13 @@ impl Run<'_> {
         rank: u8,
         items: &[StockRecord],
         done: &mut u64,
-        version: &mut u64,
+        version: &mut Cursor,
     ) -> Result<(), JobError> {
         for r in items {
             let level = (!r.is_deleted()).then_some(r.current_inventory_level);
             self.stock
                 .set_ranked(rank, &r.product_id, &r.outlet_id, level);
-            *version = (*version).max(r.version);
+            *version = (*version).max(Some(r.version));
         }
         *done += items.len() as u64;
         self.progress("stock levels", *done);
@@ -376,16 +422,19 @@ impl Run<'_> {
     /// cursor goes with each page's write.
     async fn products(
         &mut self,
-        merge: RangeMerge,
-        inventory_version: u64,
+        pages: RangedRead<ProductRow>,
+        inventory_version: Cursor,
     ) -> Result<(), JobError> {
-        let floor = merge.floor();
-        let mut pages = RangedRead::<ProductRow>::new(&self.ctx.client, "/products", merge);
+        let floor = pages.floor();
+        let panic_at = self.ctx.panic_at;
+        let hook: ReaderHook =
+            std::sync::Arc::new(move || PanicPoint::PrimaryProductReader.check(panic_at));
+        let mut pages = pages.hook(Some(hook));
         // The first pages come in while the lookups below are read.
         pages.start();
         let mut done = 0u64;
         // Product rows embed their brand and category; these fill in when a row has only ids.
-        let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", 0)
+        let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", None)
             .collect_all()
             .await?;
         let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
@@ -401,12 +450,42 @@ impl Run<'_> {
         }
         let mut mapped = MappedRecord::new();
         let mut writer = (!self.opts.dry_run).then(|| {
-            PageWriter::spawn(self.pool.clone(), self.checkpoints.clone(), self.source.id)
+            PageWriter::spawn(
+                self.pool.clone(),
+                self.checkpoints.clone(),
+                self.source.id,
+                self.ctx.panic_at == Some(PanicPoint::PrimaryWriter),
+            )
         });
         let mut recent = Recent::default();
         let result = async {
-            while let Some(page) = pages.next_page().await? {
+            while let Some(page) = match pages.next_page().await {
+                Ok(p) => p,
+                Err(e) => {
+                    return Err(match pages.take_failed() {
+                        Some(task) => task_failure(task, "the products read").await,
+                        None => e.into(),
+                    })
+                }
+            } {
                 let mut page = page;
+                if page.null_data {
+                    self.incomplete = Some(format!(
+                        "the store answered a page of products with no list (\"data\": null) {}; the read stopped there and nothing was archived; run again later",
+                        page.next_after.map_or("at the start".to_string(), |v| format!("after version {v}"))
+                    ));
+                } else if page.null_rows > 0 {
+                    self.counts.errors += page.null_rows;
+                    self.incomplete = Some(format!(
+                        "the store sent {} empty (null) product rows; they were skipped and nothing was archived; run again later",
+                        page.null_rows
+                    ));
+                    self.log.warn(format!(
+                        "a page of products ({}) had {} null rows",
+                        page.next_after.map_or("at the start".to_string(), |v| format!("up to version {v}")),
+                        page.null_rows
+                    ));
+                }
                 let write = self.page(&mut page.items, &lookups, &mut mapped, &mut recent)?;
                 done += page.items.len() as u64;
                 let phase = PrimaryPhase::ProductRanges {
@@ -450,6 +529,7 @@ impl Run<'_> {
             .map(|p| (p.id.clone(), p.sku.clone()))
             .collect();
         recent.start_page();
+        PanicPoint::PrimaryMapping.check(self.ctx.panic_at);
         for p in items {
             // Every row lands in exactly one bucket of the summary (see `Counts::accounted`).
             self.counts.read += 1;
@@ -499,6 +579,37 @@ impl Run<'_> {
                 s.insert(&sku);
             }
             let run = self.run;
+            let key = sku_key(&sku);
+            // Ranges are read side by side, so of two rows with one SKU the one the feed lists
+            // first (the lower version) can come second: it takes the SKU over, and the other
+            // becomes the duplicate, counted as such instead of in its first bucket.
+            let taken_by_later = existing.as_ref().is_some_and(|e| {
+                e.last_seen_run == run && e.product_id != p.id && !e.product_id.is_empty()
+            }) && self
+                .sku_versions
+                .get(&key)
+                .is_some_and(|(v, _)| p.version < *v);
+            if taken_by_later {
+                if let (Some(e), Some((_, bucket))) = (&existing, self.sku_versions.get(&key)) {
+                    match bucket {
+                        Bucket::New => self.counts.new -= 1,
+                        Bucket::Updated => self.counts.updated -= 1,
+                        Bucket::Unchanged => self.counts.unchanged -= 1,
+                        Bucket::Errors => {}
+                    }
+                    if *bucket != Bucket::Errors {
+                        self.counts.duplicates += 1;
+                    }
+                    self.problem(format!(
+                        "duplicate SKU {sku}: products {} and {}; kept the first",
+                        p.id, e.product_id
+                    ));
+                }
+                if let Some(e) = existing.as_mut() {
+                    // Merged as if the item were this run's first sight of the SKU.
+                    e.last_seen_run = 0;
+                }
+            }
             if let Some(first) = existing.take_if(|e| {
                 e.last_seen_run == run && e.product_id != p.id && !e.product_id.is_empty()
             }) {
@@ -530,12 +641,19 @@ impl Run<'_> {
                 _ => false,
             };
             let (item, kind) = self.merge(p, mapped, parent_sku, existing, &sku, stock);
-            match kind {
-                _ if had_errors => {}
-                "new" => self.counts.new += 1,
-                "updated" => self.counts.updated += 1,
-                _ => self.counts.unchanged += 1,
+            let bucket = match kind {
+                _ if had_errors => Bucket::Errors,
+                "new" => Bucket::New,
+                "updated" => Bucket::Updated,
+                _ => Bucket::Unchanged,
+            };
+            match bucket {
+                Bucket::Errors => {}
+                Bucket::New => self.counts.new += 1,
+                Bucket::Updated => self.counts.updated += 1,
+                Bucket::Unchanged => self.counts.unchanged += 1,
             }
+            self.sku_versions.insert(key, (p.version, bucket));
             if !self.opts.dry_run {
                 self.pool
                     .stage_with(&mut write, self.source.id, &item, !indexed)?;
@@ -565,6 +683,28 @@ impl Run<'_> {
             self.pool.stage(&mut write, self.source.id, &item)?;
         }
         self.pool.commit(write)?;
+        Ok(())
+    }
+
+    /// A products feed that delivered nothing while the pool holds live items is not taken
+    /// for a store that emptied: it is what a store answering wrongly looks like.
+    fn check_empty_feed(&mut self) -> Result<(), JobError> {
+        let c = &self.counts;
+        let read = c.new + c.updated + c.unchanged + c.skipped + c.errors + c.duplicates;
+        if read > 0 || self.incomplete.is_some() {
+            return Ok(());
+        }
+        let mut held = 0u64;
+        for item in self.pool.iter(self.source.id) {
+            if !item?.archived {
+                held += 1;
+            }
+        }
+        if held > 0 {
+            self.incomplete = Some(format!(
+                "the store's products feed was empty while the pool holds {held} items; nothing was archived; check the store, then run again"
+            ));
+        }
         Ok(())
     }
 
@@ -669,7 +809,9 @@ pub async fn run(
             .as_ref()
             .map(|c| c.pending_parents.clone())
             .unwrap_or_default(),
+        sku_versions: FxHashMap::default(),
         discount_product: None,
+        incomplete: None,
     };
     if resumed {
         job.log.info(format!(
@@ -687,8 +829,11 @@ pub async fn run(
             }
         ));
     }
-    let outcome = drive(&mut job, resume).await;
+    let outcome = guarded(drive(&mut job, resume)).await;
     let (outcome, message) = match outcome {
+        Ok(None) if job.incomplete.is_some() => {
+            (Outcome::Partial, job.incomplete.clone().unwrap_or_default())
+        }
         Ok(None) => {
             let o = if job.counts.errors > 0 || job.counts.duplicates > 0 || job.counts.skipped > 0
             {
@@ -734,7 +879,7 @@ fn resume_detail(c: &PrimaryCheckpoint) -> String {
         return String::new();
     };
     // A range starts where the one below it ends.
-    let mut start = 0;
+    let mut start: Cursor = None;
     let (mut under_way, mut finished) = (0, 0);
     for r in ranges {
         if r.done {
@@ -742,7 +887,7 @@ fn resume_detail(c: &PrimaryCheckpoint) -> String {
         } else if r.after > start {
             under_way += 1;
         }
-        start = r.upto.unwrap_or(start);
+        start = r.upto.or(start);
     }
     format!(
         " (product ranges: {} in all, {under_way} under way, {finished} finished)",
@@ -757,7 +902,7 @@ async fn drive(
     let fresh = resume.is_none();
     let (phase, saved_version) = match resume {
         Some(c) => (c.phase, c.inventory_version),
-        None => (PrimaryPhase::Inventory { after: 0 }, 0),
+        None => (PrimaryPhase::Inventory { after: None }, None),
     };
     let mut inventory_version = saved_version;
     // `Some(None)`: the product ranges are still to be planned.
@@ -775,7 +920,7 @@ async fn drive(
     if fresh && !job.opts.dry_run {
         // Marks the run as begun (flushed at once), so a kill during the stock read resumes
         // this run instead of leaving it open.
-        job.checkpoint(PrimaryPhase::Inventory { after: 0 }, 0)?;
+        job.checkpoint(PrimaryPhase::Inventory { after: None }, None)?;
         job.ctx.store.flush_async().await?;
     }
     // Commit Stock: how recent the pool's stock is. The run id, taken from the store's
@@ -784,16 +929,17 @@ async fn drive(
     // read, so only a fresh run says.
     let stock_seq = (fresh && !job.opts.dry_run).then_some(job.run);
     if let Some(from) = products_from {
+        let products_fresh = from.is_none();
         // The stock feed is read whole on every start, resumed or not: it lives in memory.
         // A resumed run keeps the version its first read reached, so Secondary re-applies
         // (as absolute levels, harmlessly) whatever changed since then, including changes to
         // products committed before the interruption.
         let read = job.stock().await?;
-        if saved_version == 0 {
+        if saved_version.is_none() {
             inventory_version = read;
         }
-        let merge = match from {
-            Some(m) => m,
+        let pages = match from {
+            Some(m) => RangedRead::new(&job.ctx.client, "/products", m),
             None => {
                 // Versions are global to the store, so the stock feed's top is a likely bound
                 // for the products' top.
@@ -802,34 +948,43 @@ async fn drive(
                     "/products",
                     PRODUCT_RANGES,
                     read,
+                    job.ctx.client.options().page_size,
+                    false,
                 )
                 .await?;
-                RangeMerge::new(plan.ranges, plan.floor)
+                RangedRead::from_plan(&job.ctx.client, "/products", plan)
             }
         };
+        // Before the first page is committed, a resumed run reads it again: the first range
+        // then starts at the start.
+        let mut ranges = pages.ranges().to_vec();
+        if let Some(r) = ranges.first_mut() {
+            if products_fresh {
+                r.after = None;
+            }
+        }
         job.checkpoint(
             PrimaryPhase::ProductRanges {
-                ranges: merge.ranges().to_vec(),
-                floor: merge.floor(),
+                ranges,
+                floor: pages.floor(),
             },
             inventory_version,
         )?;
-        job.products(merge, inventory_version).await?;
+        job.products(pages, inventory_version).await?;
     }
     job.checkpoint(PrimaryPhase::Archive, inventory_version)?;
     job.resolve_parents()?;
-    let valve = if job.source.primary.archive_unarchive {
+    job.check_empty_feed()?;
+    let valve = if job.source.primary.archive_unarchive && job.incomplete.is_none() {
         job.archive()?
     } else {
         None
     };
     if !job.opts.dry_run {
-        // Secondary continues from the stock this run read.
-        let sec = job
-            .checkpoints
-            .secondary(job.source.id)?
-            .unwrap_or_default();
-        if sec.after < inventory_version {
+        // Secondary continues from the stock this run read (and is refused until a Primary
+        // has saved its position, even an empty feed's "from the start").
+        let sec = job.checkpoints.secondary(job.source.id)?;
+        if sec.is_none_or(|s| s.after < inventory_version) {
             job.checkpoints.save_secondary(
                 job.source.id,
                 &SecondaryCheckpoint {

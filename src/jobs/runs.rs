@@ -18,7 +18,21 @@ pub enum Outcome {
     Partial,
     Failed,
     Cancelled,
+    /// The process running it ended (killed, crashed, power lost) before it finished. Shown
+    /// for a run left Running by another process; the next run resumes it.
+    Interrupted,
 }
+
+/// This process's mark on the runs it starts. The store admits one process at a time, so a
+/// run marked Running by another process is one whose process died.
+pub fn process_instance() -> u64 {
+    static INSTANCE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *INSTANCE.get_or_init(|| rand::random::<u64>() | 1)
+}
+
+/// What an interrupted run's record says.
+pub const INTERRUPTED: &str =
+    "interrupted: the process running it ended before it finished; run again to resume";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -32,6 +46,9 @@ pub struct RunRecord {
     pub outcome: Outcome,
     pub counts: Counts,
     pub message: String,
+    /// The [`process_instance`] that runs it (0 in records from before it was kept).
+    #[serde(default)]
+    pub owner: u64,
 }
 
 impl RunRecord {
@@ -53,7 +70,18 @@ impl RunRecord {
             outcome: Outcome::Running,
             counts: Counts::default(),
             message: String::new(),
+            owner: process_instance(),
         }
+    }
+
+    /// The record as it stands: a run left Running by a process that is gone reads
+    /// Interrupted.
+    fn settled(mut self) -> Self {
+        if self.outcome == Outcome::Running && self.owner != process_instance() {
+            self.outcome = Outcome::Interrupted;
+            self.message = INTERRUPTED.to_string();
+        }
+        self
     }
 }
 
@@ -90,17 +118,18 @@ impl Runs {
         self.runs.put(&keys::u64_be(r.id), r).map(|_| ())
     }
 
+    /// A run; one left Running by a process that has gone reads Interrupted.
     pub fn get(&self, id: u64) -> Result<Option<RunRecord>, StoreError> {
-        self.runs.get(&keys::u64_be(id))
+        Ok(self.runs.get(&keys::u64_be(id))?.map(RunRecord::settled))
     }
 
-    /// Newest first.
+    /// Newest first; runs left Running by a process that has gone read Interrupted.
     pub fn recent(&self, n: usize) -> Result<Vec<RunRecord>, StoreError> {
         self.runs
             .iter()
             .rev()
             .take(n)
-            .map(|r| r.map(|(_, v)| v))
+            .map(|r| r.map(|(_, v)| v.settled()))
             .collect()
     }
 
@@ -119,7 +148,7 @@ impl Runs {
     /// `batch` keys (a run's log lines, then its record). Call again until it returns
     /// [`Pruned::is_empty`]; between calls other writers proceed, so jobs are never held up.
     ///
-    /// Never deleted: runs still marked Running, and the newest non-dry run of each source
+    /// Never deleted: runs still running, and the newest non-dry run of each source
     /// and kind (a checkpointed run resumes under its id, and the status page shows it).
     pub fn prune(
         &self,
@@ -138,6 +167,7 @@ impl Runs {
         let mut expired = Vec::new();
         for (index, r) in self.runs.iter().rev().enumerate() {
             let Ok((_, run)) = r else { continue };
+            let run = run.settled();
             let protected = run.outcome == Outcome::Running
                 || (!run.dry_run && newest.insert((run.source_id, run.kind.clone())));
             if protected {
@@ -307,5 +337,59 @@ mod tests {
         let (total, _) = prune_all(&runs, &policy, now, 100);
         assert_eq!(total, Pruned { runs: 1, lines: 10 });
         assert_eq!(ids(&runs), vec![3, 4, 6, 8]);
+    }
+
+    #[test]
+    fn a_run_left_running_by_another_process_reads_interrupted_and_can_be_pruned() {
+        let store = Store::open_temporary().unwrap();
+        let runs = Runs::open(&store).unwrap();
+        let now = SystemTime::now();
+        let a = source(1, "a");
+        // A record as an older build stored it, by a process that is gone (no owner).
+        let old = serde_json::json!({
+            "id": 1, "kind": "primary", "source_id": 1, "source": "a", "dry_run": false,
+            "started_at": at(40, now), "ended_at": null, "outcome": "running",
+            "counts": {}, "message": ""
+        });
+        let mut dead: RunRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(dead.owner, 0);
+        runs.save(&dead).unwrap();
+        // This process's own running run, and a newer finished one of the same kind.
+        let mut mine = RunRecord::new(2, "primary", &a, false, at(30, now));
+        mine.outcome = Outcome::Running;
+        runs.save(&mine).unwrap();
+        let mut newest = RunRecord::new(3, "primary", &a, false, at(1, now));
+        newest.outcome = Outcome::Ok;
+        runs.save(&newest).unwrap();
+
+        let got = runs.get(1).unwrap().unwrap();
+        assert_eq!(got.outcome, Outcome::Interrupted);
+        assert!(
+            got.message.contains("run again to resume"),
+            "{}",
+            got.message
+        );
+        assert_eq!(runs.get(2).unwrap().unwrap().outcome, Outcome::Running);
+        let listed: Vec<Outcome> = runs.recent(10).unwrap().iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            listed,
+            [Outcome::Ok, Outcome::Running, Outcome::Interrupted]
+        );
+
+        // Retention prunes the interrupted run, never the running one.
+        let policy = Retention {
+            max_age: Some(Duration::from_secs(7 * 86_400)),
+            max_runs: None,
+        };
+        let (total, _) = prune_all(&runs, &policy, now, 100);
+        assert_eq!(total.runs, 1);
+        assert!(runs.get(1).unwrap().is_none());
+        assert!(runs.get(2).unwrap().is_some());
+
+        // Resumed by this process, it is running again (and its own).
+        dead.outcome = Outcome::Running;
+        dead.owner = process_instance();
+        runs.save(&dead).unwrap();
+        assert_eq!(runs.get(1).unwrap().unwrap().outcome, Outcome::Running);
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::checkpoint::{Checkpoints, SecondaryCheckpoint};
-use super::context::{begin_run, finish_run, JobCtx};
+use super::context::{begin_run, finish_run, guarded, JobCtx, PanicPoint};
 use super::counts::Counts;
 use super::events::JobEvent;
 use super::primary::{Diff, RunSummary};
@@ -41,6 +41,14 @@ pub async fn run(
     let runs = Runs::open(&ctx.store)?;
     let checkpoints = Checkpoints::open(&ctx.store)?;
     let pool = Pool::open(&ctx.store)?;
+    // Secondary continues from the position a complete Primary saved. Without one it would
+    // read every stock level and skip every product as unknown: refused, with what to do.
+    let Some(saved) = checkpoints.secondary(source.id)? else {
+        return Err(JobError::Setup(format!(
+            "Get Inventory (Secondary) for {} needs a complete Get Inventory (Primary) first: run `lsbridge run primary --source {}`",
+            source.name, source.name
+        )));
+    };
     let run = ctx.store.generate_id()? + 1;
     let mut record = RunRecord::new(
         run,
@@ -50,13 +58,14 @@ pub async fn run(
         clock::rfc3339(ctx.clock.now()),
     );
     let log = begin_run(ctx, &runs, &mut record)?;
-    let start = checkpoints.secondary(source.id)?.unwrap_or_default().after;
-    if start == 0 {
-        log.warn("no saved position: reading every stock level (run Get Inventory (Primary) first to start from its position)");
-    }
+    let start = saved.after;
     log.info(format!(
-        "Get Inventory (Secondary) for {} from version {start}{}",
+        "Get Inventory (Secondary) for {} from {}{}",
         source.name,
+        match start {
+            Some(v) => format!("version {v}"),
+            None => "the first version".to_string(),
+        },
         if opts.dry_run {
             " (dry run: nothing is written)"
         } else {
@@ -76,8 +85,9 @@ pub async fn run(
     let mut pager = InventoryPager::new(&ctx.client, start).include_deleted(true);
     // Dry run: the stock a real run would have stored, for products touched again later.
     let mut overlay: HashMap<String, StockLevels> = HashMap::new();
-    let result: Result<(), JobError> = async {
+    let result: Result<(), JobError> = guarded(async {
         while let Some(page) = pager.next_page().await? {
+            PanicPoint::SecondaryPage.check(ctx.panic_at);
             // Each touched product with its changes in feed order, and whether every record
             // of it in this page is a deletion.
             let mut touched: Vec<Touched> = Vec::new();
@@ -100,6 +110,9 @@ pub async fn run(
                 let mut diff = BTreeMap::new();
                 let (mut item, is_new) = match existing {
                     Some(i) => (i, false),
+                    // A product deleted in the store that the pool does not hold: nothing
+                    // to do, and nothing to report.
+                    None if gone => continue,
                     None => {
                         if !source.secondary.allow_create_variant {
                             counts.skipped += 1;
@@ -211,7 +224,7 @@ pub async fn run(
             }
         }
         Ok(())
-    }
+    })
     .await;
     let result = match result {
         // Commit Stock: a sale recorded before this run's id was taken is in the stock it

@@ -967,7 +967,7 @@ pub async fn run(
         previews: Vec::new(),
     };
     let mut counts = Counts::default();
-    let result = drive(&mut job, &mut counts).await;
+    let result = super::context::guarded(drive(&mut job, &mut counts)).await;
     let (outcome, message) = match result {
         Ok(msg) => {
             let o = if counts.failed + counts.info_required + counts.unresolved > 0 {
@@ -1031,6 +1031,7 @@ async fn drive(job: &mut Job<'_>, counts: &mut Counts) -> Result<String, JobErro
     job.log.info(format!("{} FR(s) due", due.len()));
     let mut by_status: BTreeMap<&'static str, u64> = BTreeMap::new();
     for fr in due {
+        super::PanicPoint::SendFr.check(job.ctx.panic_at);
         let number = fr.number.clone();
         let done = job.send_one(fr).await?;
         let (label, line) = match &done {

@@ -3,8 +3,9 @@
 //! or a customer) are never resent here: an unclear outcome comes back as
 //! [`ApiError::Ambiguous`] so the caller can reconcile first.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
@@ -26,6 +27,9 @@ use crate::clock::{self, SharedClock};
 use crate::secret::Token;
 
 pub type ClientEvent = ClientNotice;
+
+/// The smallest page size a list falls back to when a store refuses a larger one.
+pub const MIN_PAGE_SIZE: u64 = 100;
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -149,6 +153,9 @@ struct Inner {
     governor: Arc<Governor>,
     opts: ClientOptions,
     requests: AtomicU64,
+    /// Page sizes the store accepted after refusing a larger one, by endpoint. Kept per
+    /// client (a connection's jobs each build one), so a run learns it once and logs it once.
+    page_sizes: Mutex<HashMap<String, u64>>,
 }
 
 /// A store's API. Cheap to clone; clones share the governor and counters.
@@ -182,35 +189,232 @@ fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
     h.get(name)?.to_str().ok().map(str::to_string)
 }
 
-/// The `error`/`message` of an error body, whatever its shape.
-fn error_detail(body: &[u8]) -> String {
-    // Error pages may be multi-line HTML; a message is one line.
-    let text = || {
+/// How much of an error body's JSON message and field details is kept. Enough for a
+/// problem+json body with a handful of `validation` entries; bounded so a store that answers
+/// with a whole document cannot flood a timeline or a log line.
+pub const ERROR_DETAIL_MAX: usize = 1000;
+
+/// What an error body says, on one line: its `error`/`title`, `message`/`detail`, and any
+/// field-level details (`validation[].location/message`, `errors`, `fields`), up to
+/// [`ERROR_DETAIL_MAX`] characters. A JSON body of another shape is kept as compact JSON; a
+/// body that is not JSON (an HTML error page) is cut at 200 characters.
+pub fn error_detail(body: &[u8]) -> String {
+    use serde_json::Value;
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
         let s = String::from_utf8_lossy(body);
-        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-        if s.is_empty() {
+        let s = super::error::excerpt(&s, 200);
+        return if s.is_empty() {
             "no details".to_string()
         } else {
-            s.chars().take(200).collect()
+            s
+        };
+    };
+    fn text(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+    /// One field-level entry: `location: message`, or its text, or compact JSON.
+    fn entry(v: &Value) -> String {
+        match v {
+            Value::Object(o) => {
+                let at = ["location", "field", "path", "pointer", "name", "loc"]
+                    .iter()
+                    .find_map(|k| match o.get(*k) {
+                        Some(Value::Array(parts)) => Some(
+                            parts
+                                .iter()
+                                .map(|p| text(p).unwrap_or_else(|| p.to_string()))
+                                .collect::<Vec<_>>()
+                                .join("."),
+                        ),
+                        Some(x) => text(x),
+                        None => None,
+                    });
+                let msg = ["message", "msg", "detail", "error", "reason", "description"]
+                    .iter()
+                    .find_map(|k| o.get(*k).and_then(text));
+                match (at, msg) {
+                    (Some(a), Some(m)) => format!("{a}: {m}"),
+                    (None, Some(m)) => m,
+                    (Some(a), None) => a,
+                    (None, None) => v.to_string(),
+                }
+            }
+            Value::Array(items) => items.iter().map(entry).collect::<Vec<_>>().join(", "),
+            other => text(other).unwrap_or_else(|| other.to_string()),
+        }
+    }
+    let Value::Object(o) = &v else {
+        return super::error::excerpt(&v.to_string(), ERROR_DETAIL_MAX);
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !s.is_empty() && !parts.contains(&s) {
+            parts.push(s);
         }
     };
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return text();
+    match o.get("error") {
+        Some(Value::Object(e)) => {
+            for k in ["title", "message", "detail"] {
+                if let Some(t) = e.get(k).and_then(text) {
+                    push(t);
+                }
+            }
+        }
+        Some(e) => {
+            if let Some(t) = text(e) {
+                push(t);
+            }
+        }
+        None => {}
+    }
+    for k in ["title", "message", "detail", "details", "error_description"] {
+        match o.get(k) {
+            Some(Value::Array(_)) | Some(Value::Object(_)) => {
+                if let Some(x) = o.get(k) {
+                    push(entry(x));
+                }
+            }
+            Some(x) => {
+                if let Some(t) = text(x) {
+                    push(t);
+                }
+            }
+            None => {}
+        }
+    }
+    for k in [
+        "validation",
+        "errors",
+        "fields",
+        "invalid_params",
+        "violations",
+    ] {
+        match o.get(k) {
+            Some(Value::Array(items)) if !items.is_empty() => {
+                push(format!(
+                    "{k}: {}",
+                    items.iter().map(entry).collect::<Vec<_>>().join("; ")
+                ));
+            }
+            // `{"errors": {"email": ["is invalid"]}}`
+            Some(Value::Object(map)) if !map.is_empty() => {
+                push(format!(
+                    "{k}: {}",
+                    map.iter()
+                        .map(|(f, m)| format!("{f}: {}", entry(m)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+            }
+            _ => {}
+        }
+    }
+    let out = if parts.is_empty() {
+        if o.is_empty() {
+            "no details".to_string()
+        } else {
+            v.to_string()
+        }
+    } else {
+        parts.join(": ")
     };
-    let err = match v.get("error") {
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Object(o)) => o
-            .get("message")
-            .and_then(|m| m.as_str())
-            .map(str::to_string),
-        _ => None,
+    super::error::excerpt(&out, ERROR_DETAIL_MAX)
+}
+
+/// Decodes a 2xx body as `T`. On failure, says where (the JSON path) and what was there (a
+/// short excerpt), in one line. `Err((detail, not_json))`: whether the body was not JSON at
+/// all (cut short, an error page) rather than JSON of another shape.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (String, bool)> {
+    // Path tracking costs on every value of every page; it runs only once a body failed.
+    let first = match serde_json::from_slice::<T>(body) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
     };
-    let msg = v.get("message").and_then(|m| m.as_str());
-    match (err, msg) {
-        (Some(e), Some(m)) if e != m => format!("{e}: {m}"),
-        (Some(e), _) => e,
-        (None, Some(m)) => m.to_string(),
-        (None, None) => text(),
+    // A body that is not JSON at all (cut short, an HTML page) may fail on its shape
+    // before the parser reaches the broken part: judge the syntax on its own first.
+    if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return Err((
+            format!(
+                "not JSON: {} (near: {})",
+                syntax,
+                excerpt_at(body, syntax.line(), syntax.column())
+            ),
+            true,
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => (e.path().to_string(), e.into_inner()),
+        Ok(_) => (".".to_string(), first),
+    };
+    // serde_json adds " at line L column C"; the JSON path says it better.
+    let msg = inner.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    let value = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| value_at(&v, &path).map(|x| x.to_string()))
+        .map(|x| super::error::excerpt(&x, 80))
+        .unwrap_or_default();
+    let field = if path == "." || path.is_empty() {
+        "the body".to_string()
+    } else {
+        format!("field {path}")
+    };
+    let mut detail = format!("{field}: {msg}");
+    if !value.is_empty() {
+        detail.push_str(&format!(" (value: {value})"));
+    }
+    Err((detail, false))
+}
+
+/// The value at a serde_path_to_error path such as `data[0].version`.
+fn value_at<'a>(v: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    let mut cur = v;
+    if path == "." || path.is_empty() {
+        return Some(cur);
+    }
+    for seg in path.split('.') {
+        let (key, mut rest) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !key.is_empty() {
+            cur = cur.get(key)?;
+        }
+        while let Some(r) = rest.strip_prefix('[') {
+            let close = r.find(']')?;
+            cur = cur.get(r[..close].parse::<usize>().ok()?)?;
+            rest = &r[close + 1..];
+        }
+    }
+    Some(cur)
+}
+
+/// Up to 60 characters of `body` from shortly before line `line`, column `col`.
+fn excerpt_at(body: &[u8], line: usize, col: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + col.saturating_sub(1);
+    let mut start = offset.saturating_sub(30).min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let s = super::error::excerpt(&text[start..], 60);
+    if s.is_empty() {
+        "end of body".to_string()
+    } else {
+        s
     }
 }
 
@@ -233,6 +437,9 @@ impl Client {
                 env!("CARGO_PKG_VERSION"),
                 " (+https://github.com/lsbridge)"
             ))
+            // The API does not redirect; following one would send the token to wherever it
+            // points. A 3xx is reported as an error naming its target.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
@@ -249,6 +456,7 @@ impl Client {
                 governor,
                 opts,
                 requests: AtomicU64::new(0),
+                page_sizes: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -430,12 +638,11 @@ impl Client {
                     let c = e.to_string();
                     retry_or(e, c)?
                 }
-                Ok((status, _, body)) => {
+                Ok((status, headers, body)) => {
                     match status {
-                        200..=299 => match serde_json::from_slice::<T>(&body) {
+                        200..=299 => match decode::<T>(&body) {
                             Ok(t) => return Ok((status, t)),
-                            Err(e) => {
-                                let detail = format!("{e}");
+                            Err((detail, _)) => {
                                 if !req.idempotent {
                                     return Err(ApiError::Ambiguous {
                                         method,
@@ -471,6 +678,17 @@ impl Client {
                             // Never give up on 429 and never count it as a failed attempt.
                             attempt -= 1;
                             continue;
+                        }
+                        300..=399 => {
+                            let location = header_str(&headers, "location")
+                                .map(|l| l.chars().take(200).collect::<String>())
+                                .unwrap_or_else(|| "an unnamed location".to_string());
+                            return Err(ApiError::Redirected {
+                                method,
+                                path: req.path.clone(),
+                                status,
+                                location: format!("{location:?}"),
+                            });
                         }
                         401 => {
                             return Err(ApiError::Unauthorized {
@@ -528,6 +746,64 @@ impl Client {
             });
             tracing::debug!(path = %req.path, attempt, %cause, "retrying");
             self.inner.opts.clock.sleep(policy.delay(attempt)).await;
+        }
+    }
+
+    /// A list request for a page of `asked` items, built by `build` for a page size. The spec
+    /// gives no maximum and a store may refuse a size rather than cap it: on a 400 or 422
+    /// the size is halved, down to [`MIN_PAGE_SIZE`], and the size that worked is kept for
+    /// `endpoint` (later pages start there) and logged once.
+    pub async fn call_paged<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        asked: u64,
+        build: impl Fn(u64) -> Result<Req, ApiError>,
+    ) -> Result<T, ApiError> {
+        let known = self.page_size_for(endpoint);
+        let mut size = known.map_or(asked, |k| k.min(asked)).max(1);
+        loop {
+            match self.call::<T>(build(size)?).await {
+                Ok(t) => {
+                    if size < asked && known != Some(size) {
+                        self.remember_page_size(endpoint, asked, size);
+                    }
+                    return Ok(t);
+                }
+                Err(ApiError::Rejected { status, .. })
+                    if (status == 400 || status == 422) && size > MIN_PAGE_SIZE =>
+                {
+                    size = (size / 2).max(MIN_PAGE_SIZE);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The page size `endpoint` accepted after refusing a larger one, if it did.
+    pub fn page_size_for(&self, endpoint: &str) -> Option<u64> {
+        self.inner
+            .page_sizes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(endpoint)
+            .copied()
+    }
+
+    fn remember_page_size(&self, endpoint: &str, asked: u64, size: u64) {
+        let first = self
+            .inner
+            .page_sizes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(endpoint.to_string(), size)
+            .is_none();
+        if first {
+            tracing::warn!(
+                endpoint,
+                asked,
+                size,
+                "the store refused a page size of {asked} for {endpoint}; using {size} from now on"
+            );
         }
     }
 
@@ -747,5 +1023,132 @@ fn same_id(method: &str, path: &str, asked: &str, got: &str) -> Result<(), ApiEr
             path: path.to_string(),
             detail,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lightspeed::models::{Collection, Single, User};
+
+    #[test]
+    fn problem_json_keeps_its_validation_list_whole() {
+        let long = "x".repeat(300);
+        let body = format!(
+            r#"{{"type":"https://example.com/problems/validation","title":"Validation failed","status":422,
+               "detail":"{long}",
+               "validation":[{{"location":"body.line_items[0].quantity","message":"must be greater than 0"}},
+                             {{"location":"body.source.author_id","message":"is required"}}]}}"#
+        );
+        let d = error_detail(body.as_bytes());
+        assert!(d.starts_with("Validation failed: xxx"), "{d}");
+        assert!(
+            d.contains("validation: body.line_items[0].quantity: must be greater than 0; body.source.author_id: is required"),
+            "{d}"
+        );
+        assert!(!d.contains('\n'));
+        // Bounded: a body of any size gives at most ERROR_DETAIL_MAX characters (plus "…").
+        let huge = format!(
+            r#"{{"error":"Bad Request","message":"{}"}}"#,
+            "y".repeat(5000)
+        );
+        let d = error_detail(huge.as_bytes());
+        assert_eq!(d.chars().count(), ERROR_DETAIL_MAX + 1, "{d}");
+        assert!(d.ends_with('…'));
+    }
+
+    #[test]
+    fn error_bodies_of_every_shape_say_what_they_say() {
+        let cases: &[(&str, &str)] = &[
+            (r#"{"error":"Not Found"}"#, "Not Found"),
+            (
+                r#"{"error":"Too Many Requests","message":"Rate limiting enforced"}"#,
+                "Too Many Requests: Rate limiting enforced",
+            ),
+            (r#"{"error":{"message":"bad sku"}}"#, "bad sku"),
+            (
+                r#"{"errors":{"email":["is invalid","is taken"]}}"#,
+                "errors: email: is invalid, is taken",
+            ),
+            (
+                r#"{"errors":[{"field":"name","message":"blank"}]}"#,
+                "errors: name: blank",
+            ),
+            (r#"{"unexpected":{"a":1}}"#, r#"{"unexpected":{"a":1}}"#),
+            (r#"{}"#, "no details"),
+            (
+                "<html>\n<body>502 Bad Gateway</body>\n</html>",
+                "<html> <body>502 Bad Gateway</body> </html>",
+            ),
+            ("", "no details"),
+        ];
+        for (body, want) in cases {
+            assert_eq!(error_detail(body.as_bytes()), *want, "{body}");
+        }
+        // A page that is not JSON is still cut at about 200 characters.
+        let html = format!("<html>{}</html>", "z".repeat(1000));
+        assert_eq!(error_detail(html.as_bytes()).chars().count(), 201);
+    }
+
+    #[test]
+    fn single_records_may_be_one_element_arrays() {
+        let obj: Single<User> =
+            decode(br#"{"data":{"id":"u1","username":"a","version":-5}}"#).unwrap();
+        let arr: Single<User> =
+            decode(br#"{"data":[{"id":"u1","username":"a","version":-5}]}"#).unwrap();
+        assert_eq!(obj.data, arr.data);
+        assert_eq!(arr.data.version, -5);
+        for (body, want) in [
+            (
+                &br#"{"data":[]}"#[..],
+                "field data: expected one record, got an empty array",
+            ),
+            (
+                &br#"{"data":[{"id":"a"},{"id":"b"}]}"#[..],
+                "field data: expected one record, got an array of 2",
+            ),
+            (
+                &br#"{"data":7}"#[..],
+                "field data: invalid type: integer `7`",
+            ),
+        ] {
+            let (d, transient) = decode::<Single<User>>(body).unwrap_err();
+            assert!(d.starts_with(want), "{d}");
+            assert!(!transient);
+        }
+    }
+
+    #[test]
+    fn parse_failures_name_the_field_and_the_value_in_one_line() {
+        let body = br#"{"data":[{"id":"p1","version":5},{"id":"p2","version":9223372036854775808}],"version":{"min":5,"max":6}}"#;
+        let (d, transient) = decode::<Collection<User>>(body).unwrap_err();
+        assert!(d.starts_with("field data[1].version: "), "{d}");
+        assert!(d.contains("(value: 9223372036854775808)"), "{d}");
+        assert!(!transient);
+        let (d, _) = decode::<Collection<User>>(br#"{"data":[{"id":"p1","username":{"a":1}}]}"#)
+            .unwrap_err();
+        assert!(
+            d.starts_with("field data[0].username: invalid type: map"),
+            "{d}"
+        );
+        assert!(d.contains(r#"(value: {"a":1})"#), "{d}");
+        assert!(!d.contains("line 1"), "{d}");
+        // A body cut short may be a network hiccup: worth another try, and says where.
+        let (d, transient) =
+            decode::<Collection<User>>(br#"{"data":[{"id":"p1","userna"#).unwrap_err();
+        assert!(transient, "{d}");
+        assert!(d.starts_with("not JSON: EOF while parsing"), "{d}");
+        // Garbage whose start has the wrong shape is still garbage, not a shape error.
+        let (d, transient) =
+            decode::<Vec<User>>(br#"{"data": [ {"id": <html>502 Bad Gateway</html>"#).unwrap_err();
+        assert!(transient, "{d}");
+        assert!(d.contains("(near: "), "{d}");
+        // Negative versions are versions.
+        let c: Collection<User> = decode(
+            br#"{"data":[{"id":"u","version":-3561360546574695}],"version":{"min":-3561360546574695,"max":"-3561360546574695"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.data[0].version, -3561360546574695);
+        assert_eq!(c.version.unwrap().max, Some(-3561360546574695));
     }
 }

@@ -30,7 +30,7 @@ pub enum ApiError {
         path: String,
         secs: u64,
     },
-    #[error("{method} {path} failed with {status} after {attempts} attempts: {detail}; the store is having trouble, try again later")]
+    #[error("{method} {path} failed with {status}{}: {detail}; the store is having trouble, try again later", after_attempts(*attempts))]
     Server {
         method: String,
         path: String,
@@ -45,17 +45,20 @@ pub enum ApiError {
         status: u16,
         detail: String,
     },
-    #[error("{method} {path} answered with a body that is not the expected JSON after {attempts} attempts: {detail}; try again later, and report it if it persists")]
+    #[error("{method} {path} answered with a body that is not the expected JSON{}: {detail}; try again later, and report it if it persists", after_attempts(*attempts))]
     BadResponse {
         method: String,
         path: String,
         attempts: u32,
         detail: String,
     },
-    #[error("{path}: the store returned the same page again (cursor stuck at version {after}) {times} times; stopping instead of looping: try again later")]
+    #[error("{}", stuck_text(path, cursor, *why, *times))]
     CursorStuck {
         path: String,
-        after: u64,
+        /// The cursor as sent, e.g. `after=123` or `last_seen=0a1b…`.
+        cursor: String,
+        why: Stuck,
+        /// Answers in a row that did not move the cursor.
         times: u32,
     },
     /// A non-idempotent request whose outcome is unknown: it may or may not have been applied.
@@ -74,10 +77,73 @@ pub enum ApiError {
         path: String,
         detail: String,
     },
+    /// The API does not redirect: an answer sending us elsewhere is not followed (the token
+    /// would go with it), and is reported with its target.
+    #[error("{method} {path} answered {status}, a redirect to {location}; it was not followed (the API does not redirect): check the connection's domain or API root")]
+    Redirected {
+        method: String,
+        path: String,
+        status: u16,
+        location: String,
+    },
     #[error("the request was cancelled")]
     Cancelled,
     #[error("{0}")]
     Config(String),
+}
+
+/// Why a cursor stopped moving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stuck {
+    /// A version-cursor page whose highest version is not past the cursor.
+    Version,
+    /// A version-cursor page whose items carry no version (and whose envelope has none).
+    NoVersions,
+    /// An id-cursor page (`page_info.last_seen`) naming the id the request started after.
+    SameId,
+}
+
+/// "", " after 2 attempts".
+fn after_attempts(n: u32) -> String {
+    if n <= 1 {
+        String::new()
+    } else {
+        format!(" after {n} attempts")
+    }
+}
+
+/// "once", "twice", "3 times".
+pub fn times(n: u32) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}
+
+fn stuck_text(path: &str, cursor: &str, why: Stuck, n: u32) -> String {
+    let what = match why {
+        Stuck::Version => format!(
+            "returned a page that does not move past its version cursor {} in a row (cursor {cursor})",
+            times(n)
+        ),
+        Stuck::NoVersions => format!(
+            "returned items that carry no version, so its version cursor cannot move (cursor {cursor}, asked {})",
+            times(n)
+        ),
+        Stuck::SameId => format!("returned the same page twice (cursor {cursor})"),
+    };
+    format!("stopped: {path} {what}; stopping instead of looping: try again later, and report it if it persists")
+}
+
+/// At most `max` characters of `s`, on one line, with "…" when cut.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = one_line.chars().take(max).collect();
+    if out.len() < one_line.len() {
+        out.push('…');
+    }
+    out
 }
 
 impl ApiError {

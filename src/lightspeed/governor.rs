@@ -32,7 +32,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 
-use crate::clock::SharedClock;
+use crate::clock::{later, SharedClock};
 
 /// The documented window length.
 pub const WINDOW: Duration = Duration::from_secs(300);
@@ -136,7 +136,7 @@ impl Governor {
             s.blocked_until = None;
         }
         if let Some(bound) = s.window_bound {
-            if now >= bound + self.window {
+            if now >= later(bound, self.window) {
                 // The window that bound belongs to is over: the budget is unknown again.
                 s.window_bound = None;
                 s.budget.remaining = None;
@@ -154,10 +154,10 @@ impl Governor {
             return Next::Go;
         }
         let end = match (s.in_flight, s.window_bound) {
-            (0, Some(bound)) => bound + self.window,
+            (0, Some(bound)) => later(bound, self.window),
             // Spent with no bound known (cannot happen: a remaining is only recorded with
             // one): wait a whole window, which is surely enough.
-            (0, None) => now + self.window,
+            (0, None) => later(now, self.window),
             _ => return Next::Change,
         };
         if s.window_wait != Some(end) {
@@ -210,7 +210,7 @@ impl Governor {
             }
             if let Some(r) = remaining {
                 let first_of_window = s.budget.limit.is_some_and(|l| r + 1 >= l);
-                let stale = s.window_bound.is_none_or(|b| now >= b + self.window);
+                let stale = s.window_bound.is_none_or(|b| now >= later(b, self.window));
                 match s.budget.remaining {
                     Some(known) if !first_of_window && !stale => {
                         s.budget.remaining = Some(known.min(r));
@@ -278,32 +278,58 @@ impl Drop for Slot<'_> {
     }
 }
 
+/// Longest `Retry-After` taken as the store's word. The documented window is 300 s; a wait
+/// beyond an hour is not a rate limit any store means (a huge number, a date in year 9999),
+/// and waiting it would stall every job of the connection for ever.
+pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(3600);
+
 /// Parse `Retry-After` as an HTTP date (what Lightspeed sends) or delta-seconds, and turn it
 /// into a resume time on our clock. The server's `Date` header is the reference for an HTTP
-/// date, so a skewed local clock neither shortens nor lengthens the wait.
+/// date, so a skewed local clock neither shortens nor lengthens the wait. A wait beyond
+/// [`RETRY_AFTER_MAX`] is clamped to the documented window ([`WINDOW`]), with a warning.
 pub fn resume_time(
     retry_after: Option<&str>,
     server_date: Option<&str>,
     now: SystemTime,
     fallback: Duration,
 ) -> SystemTime {
+    later(now, retry_wait(retry_after, server_date, now, fallback))
+}
+
+fn retry_wait(
+    retry_after: Option<&str>,
+    server_date: Option<&str>,
+    now: SystemTime,
+    fallback: Duration,
+) -> Duration {
     let Some(v) = retry_after.map(str::trim).filter(|v| !v.is_empty()) else {
-        return now + fallback;
+        return fallback;
     };
-    if let Ok(secs) = v.parse::<u64>() {
-        return now + Duration::from_secs(secs);
-    }
-    match httpdate::parse_http_date(v) {
-        Ok(at) => {
-            let reference = server_date
-                .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
-                .unwrap_or(now);
-            // Date is truncated to the second, so this wait is never shorter than needed.
-            let wait = at.duration_since(reference).unwrap_or_default();
-            now + wait
+    let wait = if v.bytes().all(|b| b.is_ascii_digit()) {
+        // More digits than a u64 holds is a wait beyond any clamp, not a malformed value.
+        v.parse::<u64>().map_or(Duration::MAX, Duration::from_secs)
+    } else {
+        match httpdate::parse_http_date(v) {
+            Ok(at) => {
+                let reference = server_date
+                    .and_then(|d| httpdate::parse_http_date(d.trim()).ok())
+                    .unwrap_or(now);
+                // Date is truncated to the second, so this wait is never shorter than needed.
+                at.duration_since(reference).unwrap_or_default()
+            }
+            Err(_) => return fallback,
         }
-        Err(_) => now + fallback,
+    };
+    if wait > RETRY_AFTER_MAX {
+        let shown: String = v.chars().take(60).collect();
+        tracing::warn!(
+            retry_after = %shown,
+            "the store asked to wait longer than an hour (Retry-After {shown:?}); waiting the documented {} s window instead",
+            WINDOW.as_secs()
+        );
+        return WINDOW;
     }
+    wait
 }
 
 #[cfg(test)]
@@ -418,5 +444,40 @@ mod tests {
         assert_eq!(resume_time(None, None, now, fb), now + fb);
         // A date in the past means "now".
         assert_eq!(resume_time(Some(&server), Some(&at), now, fb), now);
+    }
+
+    #[test]
+    fn retry_after_beyond_an_hour_is_the_documented_window() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let fb = Duration::from_secs(7);
+        let window = now + WINDOW;
+        for huge in [
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "3601",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(resume_time(Some(huge), None, now, fb), window, "{huge}");
+        }
+        // Up to an hour is the store's word.
+        assert_eq!(
+            resume_time(Some("3600"), None, now, fb),
+            now + Duration::from_secs(3600)
+        );
+        // Far in the future relative to the server's own date, too.
+        let server = httpdate::fmt_http_date(now);
+        assert_eq!(
+            resume_time(
+                Some("Fri, 31 Dec 9999 23:59:59 GMT"),
+                Some(&server),
+                now,
+                fb
+            ),
+            window
+        );
+        // A clock at the far end of time does not overflow either.
+        let end = crate::clock::far_future();
+        assert_eq!(resume_time(Some("30"), None, end, fb), end);
+        assert_eq!(resume_time(None, None, end, fb), end);
     }
 }

@@ -6,18 +6,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::lenient::{f64_or_zero, null_default, opt_f64, u64_lenient};
+use super::lenient::{f64_or_zero, null_default, one_record, opt_f64, opt_version, version};
 
-/// Anything listed by version cursor.
+/// Anything listed by version cursor. Versions are the spec's int64: negative ones are
+/// allowed, and every comparison is signed.
 pub trait Versioned {
-    fn version(&self) -> u64;
+    fn version(&self) -> i64;
     fn id(&self) -> &str;
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionRange {
-    pub min: Option<u64>,
-    pub max: Option<u64>,
+    #[serde(default, deserialize_with = "opt_version")]
+    pub min: Option<i64>,
+    #[serde(default, deserialize_with = "opt_version")]
+    pub max: Option<i64>,
 }
 
 /// `{data:[…], version:{min,max}}` — the envelope of every version-cursor list.
@@ -30,16 +33,20 @@ pub struct Collection<T> {
     pub version: Option<VersionRange>,
 }
 
-/// `{data: T}`
+/// `{data: T}`. The spec's own examples for some single-record answers (`GET /users/{id}`,
+/// `GET /user`) wrap the record in an array, so a one-element array is read as its element;
+/// an empty or longer array is an error that names the field.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Single<T> {
+    #[serde(deserialize_with = "one_record")]
     pub data: T,
 }
 
 macro_rules! versioned {
     ($t:ty) => {
         impl Versioned for $t {
-            fn version(&self) -> u64 {
+            fn version(&self) -> i64 {
                 self.version
             }
             fn id(&self) -> &str {
@@ -56,8 +63,8 @@ pub struct Image {
     pub id: String,
     #[serde(deserialize_with = "null_default")]
     pub url: String,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sizes: Option<Map<String, Value>>,
 }
@@ -80,8 +87,12 @@ pub struct NamedRef {
     pub id: String,
     #[serde(deserialize_with = "null_default")]
     pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_version"
+    )]
+    pub version: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
 }
@@ -168,8 +179,8 @@ pub struct Product {
     pub tag_ids: Vec<String>,
     #[serde(deserialize_with = "null_default")]
     pub variant_options: Vec<VariantOption>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 
     #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
@@ -276,8 +287,8 @@ pub struct InventoryRecord {
     #[serde(deserialize_with = "opt_f64")]
     pub reorder_target: Option<f64>,
     pub deleted_at: Option<String>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 }
 versioned!(InventoryRecord);
 
@@ -293,8 +304,8 @@ pub struct StockRecord {
     /// Present and not null on a deleted product's record; its value is not needed.
     #[serde(default)]
     pub deleted_at: Option<serde::de::IgnoredAny>,
-    #[serde(default, deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(default, deserialize_with = "version")]
+    pub version: i64,
 }
 
 impl StockRecord {
@@ -305,7 +316,7 @@ impl StockRecord {
 
 /// A stock record has no id of its own here (it is not read); its product's stands in.
 impl Versioned for StockRecord {
-    fn version(&self) -> u64 {
+    fn version(&self) -> i64 {
         self.version
     }
     fn id(&self) -> &str {
@@ -317,9 +328,9 @@ impl Versioned for StockRecord {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InventoryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<u64>,
+    pub after: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<u64>,
+    pub before: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -342,8 +353,8 @@ pub struct Outlet {
     pub time_zone: Option<String>,
     pub currency: Option<String>,
     pub deleted_at: Option<String>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 }
 versioned!(Outlet);
 
@@ -359,8 +370,8 @@ pub struct Register {
     #[serde(deserialize_with = "null_default")]
     pub is_open: bool,
     pub deleted_at: Option<String>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 }
 versioned!(Register);
 
@@ -376,8 +387,8 @@ pub struct User {
     #[serde(deserialize_with = "null_default")]
     pub account_type: String,
     pub deleted_at: Option<String>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 }
 versioned!(User);
 
@@ -406,8 +417,8 @@ pub struct Tax {
     #[serde(deserialize_with = "null_default")]
     pub rates: Vec<TaxRate>,
     pub deleted_at: Option<String>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 }
 versioned!(Tax);
 
@@ -428,8 +439,8 @@ pub struct PaymentType {
     #[serde(deserialize_with = "null_default")]
     pub disabled: bool,
     pub deleted_at: Option<String>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 }
 versioned!(PaymentType);
 
@@ -441,8 +452,8 @@ pub struct Brand {
     #[serde(deserialize_with = "null_default")]
     pub name: String,
     pub deleted_at: Option<String>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
 }
 versioned!(Brand);
 
@@ -518,8 +529,12 @@ pub struct Customer {
     pub custom_field_4: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_version"
+    )]
+    pub version: Option<i64>,
 }
 
 impl Customer {

@@ -74,7 +74,7 @@ pub async fn test_connection(client: &Client) -> Result<ConnectionReport, ApiErr
                 Err(e) => return Err(e),
             },
             "outlets:read" => {
-                match VersionPager::<Outlet>::new(client, "/outlets", 0)
+                match VersionPager::<Outlet>::new(client, "/outlets", None)
                     .collect_all()
                     .await
                 {
@@ -87,7 +87,7 @@ pub async fn test_connection(client: &Client) -> Result<ConnectionReport, ApiErr
                 }
             }
             "registers:read" => {
-                match VersionPager::<Register>::new(client, "/registers", 0)
+                match VersionPager::<Register>::new(client, "/registers", None)
                     .collect_all()
                     .await
                 {

@@ -6,7 +6,7 @@
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::lenient::{f64_or_zero, null_default, opt_f64, u64_lenient};
+use super::lenient::{f64_or_zero, null_default, opt_f64, version};
 use super::models::{Product, VariantOption, Versioned};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,8 +32,8 @@ pub struct ProductRow {
     pub sku_images: Vec<ImageUrl>,
     #[serde(deserialize_with = "null_default")]
     pub variant_options: Vec<VariantOption>,
-    #[serde(deserialize_with = "u64_lenient")]
-    pub version: u64,
+    #[serde(deserialize_with = "version")]
+    pub version: i64,
     pub brand_id: Option<String>,
     pub brand: Option<Named>,
     pub description: Option<String>,
@@ -96,7 +96,7 @@ impl ProductRow {
 }
 
 impl Versioned for ProductRow {
-    fn version(&self) -> u64 {
+    fn version(&self) -> i64 {
         self.version
     }
     fn id(&self) -> &str {

@@ -246,6 +246,31 @@ impl std::str::FromStr for BeforeBound {
     }
 }
 
+/// A store that refuses a page size above `above` (answering `status`, 400 or 422, with an
+/// error body) instead of capping it. The spec gives no maximum; the legacy docs say 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSizeRefusal {
+    pub above: u64,
+    pub status: u16,
+}
+
+impl std::str::FromStr for PageSizeRefusal {
+    type Err = String;
+    /// `N` (400) or `N:STATUS` with STATUS 400 or 422.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?}: expected N or N:STATUS (400 or 422), e.g. 200:422");
+        let (n, status) = match s.trim().split_once(':') {
+            Some((n, st)) => (n, st.trim().parse::<u16>().map_err(|_| bad())?),
+            None => (s.trim(), 400),
+        };
+        let above: u64 = n.trim().parse().map_err(|_| bad())?;
+        if above == 0 || !(status == 400 || status == 422) {
+            return Err(bad());
+        }
+        Ok(PageSizeRefusal { above, status })
+    }
+}
+
 /// Whose requests share a rate-limit window. Current docs: per retailer per application;
 /// older docs: one bucket for the whole retailer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -299,6 +324,12 @@ pub enum Fault {
     TooMany,
     /// `POST /sales`: commit the sale, then drop the connection without answering.
     CommitDrop,
+    /// 200 with `{"data": null}` (a list answered with no list).
+    NullData,
+    /// A list's answer with a `null` row inserted before its first row.
+    NullRows,
+    /// 200 with an empty list (`{"data": []}`), whatever the store holds.
+    EmptyList,
 }
 
 /// Failure injection. Probabilities are per request; `script` faults are used first, in
@@ -318,6 +349,9 @@ pub struct Faults {
     pub storm: u32,
     /// Retry-After of injected 429s, in seconds of simulator time.
     pub storm_retry_after_secs: u64,
+    /// Sent as is as the Retry-After of injected 429s (instead of a date from
+    /// `storm_retry_after_secs`), e.g. a huge number of seconds or a far-future date.
+    pub retry_after_raw: Option<String>,
     /// Only requests whose path contains this are faulted.
     pub only_path: Option<String>,
     pub script: VecDeque<Fault>,
@@ -361,9 +395,10 @@ impl Faults {
                 "p_commit_drop" => self.p_commit_drop = p()?,
                 "storm" => self.storm = n()? as u32,
                 "storm_retry_after_secs" => self.storm_retry_after_secs = n()?,
+                "retry_after_raw" => self.retry_after_raw = Some(v.to_string()),
                 "only_path" => self.only_path = Some(v.to_string()),
                 _ => return Err(format!(
-                    "unknown fault {k:?}: use latency_ms, p_5xx, p_reset, p_malformed, p_truncated, p_stuck, p_429, p_commit_drop, storm, storm_retry_after_secs, only_path"
+                    "unknown fault {k:?}: use latency_ms, p_5xx, p_reset, p_malformed, p_truncated, p_stuck, p_429, p_commit_drop, storm, storm_retry_after_secs, retry_after_raw, only_path"
                 )),
             }
         }
@@ -383,6 +418,9 @@ pub struct SimConfig {
     pub page_size_cap: u64,
     /// Largest page for `GET /sales` (Vend's own client: 500).
     pub sales_page_size_cap: u64,
+    /// Refuse larger page sizes (every list, `POST /inventory`'s `size` included) instead
+    /// of capping them. Checked before the caps.
+    pub refuse_page_size: Option<PageSizeRefusal>,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
     /// See [`InclusivePricing`]; only matters in a tax-inclusive store.
@@ -418,6 +456,7 @@ impl Default for SimConfig {
             default_page_size: 100,
             page_size_cap: 10_000,
             sales_page_size_cap: 500,
+            refuse_page_size: None,
             duplicate_sale: DuplicateSale::default(),
             before_bound: BeforeBound::default(),
             inclusive_pricing: InclusivePricing::default(),

@@ -19,7 +19,7 @@ pub mod table;
 
 pub use config::{
     AdjustmentTax, BeforeBound, DuplicateSale, Fault, Faults, InclusivePricing, LineDiscount,
-    RateLimit, RateScope, SimConfig, StockMoves, StoreSpec, TokenSpec,
+    PageSizeRefusal, RateLimit, RateScope, SimConfig, StockMoves, StoreSpec, TokenSpec,
 };
 pub use sale_money::{AdjustmentMoney, LineMoney, PaymentMoney, SaleMoney};
 pub use server::{Exchange, SimHandle};

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use super::addresses;
 use super::config::{
-    AdjustmentTax, BeforeBound, DuplicateSale, InclusivePricing, LineDiscount, StockMoves,
+    AdjustmentTax, BeforeBound, DuplicateSale, InclusivePricing, LineDiscount, PageSizeRefusal,
+    StockMoves,
 };
 use super::reply::{Params, Reply};
 use super::sales;
@@ -23,6 +24,7 @@ pub struct Settings {
     pub default_page_size: u64,
     pub page_size_cap: u64,
     pub sales_page_size_cap: u64,
+    pub refuse_page_size: Option<PageSizeRefusal>,
     pub duplicate_sale: DuplicateSale,
     pub before_bound: BeforeBound,
     pub inclusive_pricing: InclusivePricing,
@@ -58,9 +60,10 @@ struct Envelope<'a, T> {
 }
 
 fn envelope<T: Row + Serialize>(rows: Vec<&T>) -> Reply {
+    let v = |r: &&T| i64::try_from(r.row_version()).unwrap_or(i64::MAX);
     let version = VersionRange {
-        min: rows.first().map(|r| r.row_version()),
-        max: rows.last().map(|r| r.row_version()),
+        min: rows.first().map(v),
+        max: rows.last().map(v),
     };
     Reply::ok(&Envelope {
         data: rows,
@@ -85,6 +88,7 @@ fn list<T: Row + Serialize>(
     if size == 0 {
         return Err(Reply::bad_request("page_size must be at least 1"));
     }
+    refuse_size(ctx, "page_size", size)?;
     let limit = size.min(cap) as usize;
     let deleted = deleted_param && q.bool("deleted")?;
     let rows = if ctx.stuck && after > 0 {
@@ -93,6 +97,22 @@ fn list<T: Row + Serialize>(
         t.page(after, before, limit, deleted)
     };
     Ok(envelope(rows))
+}
+
+/// With [`PageSizeRefusal`] on, a page size above its limit is refused, not capped.
+fn refuse_size(ctx: &Ctx, param: &str, size: u64) -> Result<(), Reply> {
+    match ctx.settings.refuse_page_size {
+        Some(r) if size > r.above => Err(Reply::error_with(
+            r.status,
+            if r.status == 422 {
+                "Unprocessable Entity"
+            } else {
+                "Bad Request"
+            },
+            &format!("{param} must be at most {}, got {size}", r.above),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn single<T: Serialize>(t: Option<&T>, what: &str) -> Reply {
@@ -224,7 +244,9 @@ fn products(ctx: &Ctx, q: &Params) -> Result<Reply, Reply> {
 }
 
 fn categories(ctx: &Ctx, q: &Params) -> Result<Reply, Reply> {
-    let size = q.u64("page_size")?.unwrap_or(1000).clamp(1, 1000) as usize;
+    let size = q.u64("page_size")?.unwrap_or(1000);
+    refuse_size(ctx, "page_size", size)?;
+    let size = size.clamp(1, 1000) as usize;
     let parent = q.get("parent");
     let after = q.get("after");
     let all: Vec<&Value> = ctx
@@ -271,6 +293,7 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
     if !(1..=5000).contains(&size) {
         return Err(Reply::bad_request("size must be between 1 and 5000"));
     }
+    refuse_size(ctx, "size", size)?;
     let desc = match req.sort_direction.as_deref() {
         None | Some("desc") => true,
         Some("asc") => false,
@@ -280,8 +303,12 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
             )))
         }
     };
-    let after = req.after.unwrap_or(0);
-    let before = ctx.settings.before_bound.upper(req.before);
+    // The simulator's versions are all positive: a negative bound is 0.
+    let after = req.after.map_or(0, |a| u64::try_from(a).unwrap_or(0));
+    let before = ctx
+        .settings
+        .before_bound
+        .upper(req.before.map(|b| u64::try_from(b).unwrap_or(0)));
     let deleted = req.include_deleted.unwrap_or(false);
     let limit = size as usize;
     let t = &ctx.store.inventory;
@@ -290,7 +317,7 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
         let mut v: Vec<&InventoryRecord> = ids
             .iter()
             .flat_map(|id| ctx.store.inventory_of(id))
-            .filter(|r| r.version > after && before.is_none_or(|b| r.version <= b))
+            .filter(|r| r.row_version() > after && before.is_none_or(|b| r.row_version() <= b))
             .filter(|r| deleted || r.deleted_at.is_none())
             .collect();
         v.sort_by_key(|r| r.version);
@@ -331,6 +358,7 @@ fn inventory_of(ctx: &Ctx, pid: &str, q: &Params) -> Result<Reply, Reply> {
     if !(1..=5000).contains(&size) {
         return Err(Reply::bad_request("page_size must be between 1 and 5000"));
     }
+    refuse_size(ctx, "page_size", size)?;
     let after = q.u64("after")?.unwrap_or(0);
     let before = ctx.settings.before_bound.upper(q.u64("before")?);
     let deleted = q.bool("include_deleted")?;
@@ -349,7 +377,7 @@ fn inventory_of(ctx: &Ctx, pid: &str, q: &Params) -> Result<Reply, Reply> {
     let mut v: Vec<&InventoryRecord> = family_ids(ctx.store, pid, q.bool("variants")?)
         .iter()
         .flat_map(|id| ctx.store.inventory_of(id))
-        .filter(|r| r.version > after && before.is_none_or(|b| r.version <= b))
+        .filter(|r| r.row_version() > after && before.is_none_or(|b| r.row_version() <= b))
         .filter(|r| deleted || r.deleted_at.is_none())
         .collect();
     v.sort_by_key(|r| r.version);

@@ -149,6 +149,7 @@ impl SimHandle {
                 default_page_size: cfg.default_page_size,
                 page_size_cap: cfg.page_size_cap.max(1),
                 sales_page_size_cap: cfg.sales_page_size_cap.max(1),
+                refuse_page_size: cfg.refuse_page_size,
                 duplicate_sale: cfg.duplicate_sale,
                 before_bound: cfg.before_bound,
                 inclusive_pricing: cfg.inclusive_pricing,
@@ -226,6 +227,9 @@ impl SimHandle {
     }
     pub fn set_page_size_cap(&self, cap: u64) {
         lock(&self.inner.settings).page_size_cap = cap.max(1);
+    }
+    pub fn set_page_size_refusal(&self, r: Option<super::config::PageSizeRefusal>) {
+        lock(&self.inner.settings).refuse_page_size = r;
     }
     /// Read or change the store directly (as the store's own staff would).
     pub fn with_store<R>(&self, f: impl FnOnce(&mut SimStore, &mut ChaCha8Rng) -> R) -> R {
@@ -518,13 +522,17 @@ async fn api(
     let fault = sim.pick_fault(&method, &rest);
     match fault {
         Some(Fault::TooMany) => {
-            let secs = lock(&sim.faults).storm_retry_after_secs.max(1);
+            let (secs, raw) = {
+                let f = lock(&sim.faults);
+                (f.storm_retry_after_secs.max(1), f.retry_after_raw.clone())
+            };
             hdrs.retain(|(k, _)| *k != "x-ratelimit-remaining");
             hdrs.push(("x-ratelimit-remaining", "0".into()));
-            hdrs.push((
-                "retry-after",
-                httpdate::fmt_http_date(ceil_second(now + Duration::from_secs(secs))),
-            ));
+            let retry_after = raw.unwrap_or_else(|| {
+                let at = crate::clock::later(now, Duration::from_secs(secs));
+                httpdate::fmt_http_date(ceil_second(at))
+            });
+            hdrs.push(("retry-after", retry_after));
             return finish(
                 Reply::error_with(429, "Too Many Requests", "Rate limiting enforced"),
                 &hdrs,
@@ -577,6 +585,28 @@ async fn api(
             let mut r = reply;
             r.body = b"{\"data\": [ {\"id\": <html>502 Bad Gateway</html>".to_vec();
             r.status = 200;
+            finish(r, &hdrs, fault)
+        }
+        Some(Fault::NullData) => {
+            let mut r = reply;
+            r.body = br#"{"data": null}"#.to_vec();
+            r.status = 200;
+            finish(r, &hdrs, fault)
+        }
+        Some(Fault::EmptyList) => {
+            let mut r = reply;
+            r.body = br#"{"data": []}"#.to_vec();
+            r.status = 200;
+            finish(r, &hdrs, fault)
+        }
+        Some(Fault::NullRows) => {
+            let mut r = reply;
+            if let Ok(mut v) = serde_json::from_slice::<Value>(&r.body) {
+                if let Some(rows) = v.get_mut("data").and_then(Value::as_array_mut) {
+                    rows.insert(0, Value::Null);
+                }
+                r.body = serde_json::to_vec(&v).unwrap_or(r.body);
+            }
             finish(r, &hdrs, fault)
         }
         Some(Fault::Truncated) => {

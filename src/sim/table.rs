@@ -35,11 +35,12 @@ impl Row for Product {
     fn row_id(&self) -> &str {
         &self.id
     }
+    // The simulator's counter starts positive and only grows.
     fn row_version(&self) -> u64 {
-        self.version
+        u64::try_from(self.version).unwrap_or(0)
     }
     fn set_version(&mut self, v: u64) {
-        self.version = v;
+        self.version = i64::try_from(v).unwrap_or(i64::MAX);
     }
     fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
@@ -50,11 +51,12 @@ impl Row for InventoryRecord {
     fn row_id(&self) -> &str {
         &self.id
     }
+    // The simulator's counter starts positive and only grows.
     fn row_version(&self) -> u64 {
-        self.version
+        u64::try_from(self.version).unwrap_or(0)
     }
     fn set_version(&mut self, v: u64) {
-        self.version = v;
+        self.version = i64::try_from(v).unwrap_or(i64::MAX);
     }
     fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()

@@ -1,4 +1,5 @@
 //! Shared test helpers. Each integration test includes this with `mod support;`.
+pub mod canned;
 pub mod daemon;
 pub mod engine;
 pub mod lying;

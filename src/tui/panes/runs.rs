@@ -159,7 +159,7 @@ impl Pane for RunsPane {
                     Outcome::Ok => t.ok,
                     Outcome::Partial => t.warn,
                     Outcome::Running => t.accent,
-                    Outcome::Failed | Outcome::Cancelled => t.error,
+                    Outcome::Failed | Outcome::Cancelled | Outcome::Interrupted => t.error,
                 };
                 let row = Row::new(vec![
                     Cell::from(r.id.to_string()),

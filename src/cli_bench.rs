@@ -52,6 +52,13 @@ pub struct BenchArgs {
     /// Runs of each build with `--vs`.
     #[arg(long, default_value_t = 5)]
     pub runs: u32,
+    /// Rate limit of the bench's simulator, in requests per 300 s window (off by default).
+    #[arg(long)]
+    pub rate_limit: Option<u64>,
+    /// Simulated seconds per real second, for the simulator and the client alike (e.g. 100
+    /// makes a 300 s window last 3 s).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
 }
 
 /// The machine a figure was measured on.
@@ -106,11 +113,20 @@ impl Drop for SimChild {
 }
 
 /// Starts `lsbridge sim` for `synthetic:N` on a free port; returns its origin.
-fn start_sim(products: u64, latency_ms: u64) -> Result<(String, SimChild), Failure> {
+fn start_sim(a: &BenchArgs) -> Result<(String, SimChild), Failure> {
+    let (products, latency_ms) = (a.products, a.latency_ms);
     let exe = std::env::current_exe()
         .map_err(|e| Failure::failed(format!("cannot find the lsbridge binary: {e}")))?;
-    let mut child = Command::new(exe)
-        .args(["sim", "--port", "0", "--no-rate-limit", "--store"])
+    let mut cmd = Command::new(exe);
+    cmd.args(["sim", "--port", "0"]);
+    match a.rate_limit {
+        Some(n) => cmd.arg("--rate-limit").arg(n.to_string()),
+        None => cmd.arg("--no-rate-limit"),
+    };
+    let mut child = cmd
+        .arg("--time-scale")
+        .arg(a.time_scale.to_string())
+        .arg("--store")
         .arg(format!("synthetic:{products}"))
         .arg("--faults")
         .arg(format!("latency_ms={latency_ms}"))
@@ -159,11 +175,24 @@ pub fn run(
             "--latency-ms applies to the bench's own simulator; start yours with --faults latency_ms=N instead",
         ));
     }
+    if !(a.time_scale.is_finite() && a.time_scale > 0.0) {
+        return Err(Failure::failed(
+            "--time-scale must be a positive number (simulated seconds per real second)",
+        ));
+    }
+    if a.rate_limit == Some(0) {
+        return Err(Failure::failed("--rate-limit must be at least 1"));
+    }
+    if a.origin.is_some() && (a.rate_limit.is_some() || a.time_scale != 1.0) {
+        return Err(Failure::failed(
+            "--rate-limit and --time-scale apply to the bench's own simulator; give your simulator its own and leave --origin out to measure them",
+        ));
+    }
     let load_before = load();
     let (origin, child) = match &a.origin {
         Some(o) => (o.trim_end_matches('/').to_string(), None),
         None => {
-            let (o, c) = start_sim(a.products, a.latency_ms)?;
+            let (o, c) = start_sim(&a)?;
             (o, Some(c))
         }
     };
@@ -199,8 +228,19 @@ pub fn run(
         })
         .map_err(Failure::from)?;
     let template = Templates::open(&store)?.compiled(None, Integration::Primary)?;
+    // The client runs on the simulator's clock: its waits for a window's end, and the
+    // Retry-Afters it honours, pass as fast as the simulator's windows do.
+    let clock: crate::clock::SharedClock = if a.time_scale == 1.0 {
+        crate::clock::system()
+    } else {
+        std::sync::Arc::new(crate::clock::ScaledClock::new(
+            std::time::SystemTime::now(),
+            a.time_scale,
+        ))
+    };
     let client = conn.client(ClientOptions {
         page_size: a.page_size,
+        clock,
         ..ClientOptions::default()
     })?;
     let ctx = JobCtx::new(store.clone(), client.clone(), Events::none());
@@ -231,6 +271,24 @@ pub fn run(
     } else {
         None
     };
+    let (_, rate_limited) = client.governor().stats();
+    let rate = a.rate_limit.map(|n| {
+        // The floor: every window the requests need but the last, waited out in full.
+        let requests = client.requests_sent();
+        let windows = requests.div_ceil(n).max(1);
+        let window = crate::lightspeed::governor::WINDOW.as_secs_f64();
+        let floor = (windows - 1) as f64 * window;
+        let wall_sim = wall * a.time_scale;
+        serde_json::json!({
+            "limit_per_window": n,
+            "time_scale": a.time_scale,
+            "responses_429": rate_limited,
+            "windows_needed": windows,
+            "floor_sim_s": floor,
+            "wall_sim_s": (wall_sim * 1000.0).round() / 1000.0,
+            "wall_over_floor": (floor > 0.0).then(|| (wall_sim / floor * 1000.0).round() / 1000.0),
+        })
+    });
     let product_requests = after.0.saturating_sub(before.0);
     let inventory_requests = after.1.saturating_sub(before.1);
     drop(child);
@@ -252,6 +310,7 @@ pub fn run(
         "peak_rss_mb": peak_rss_bytes().map(|b| (b as f64 / 1048576.0).round()),
         "outcome": format!("{:?}", summary.outcome),
         "again": rerun,
+        "rate_limit": rate,
         "machine": machine(load_before),
     });
     println!("{out}");

@@ -342,3 +342,38 @@ fn bench_primary_names_the_machine_and_honours_data_dir_latency_and_vs() {
     assert!(v["median_wall_ratio"].as_f64().unwrap() > 0.0);
     assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
 }
+
+/// `bench primary --rate-limit N --time-scale X`: simulator and client on one scaled clock;
+/// no 429, and the wall time is the floor (the windows the requests need, but the last, in
+/// full) plus the work.
+#[test]
+fn bench_primary_rate_limited_on_a_scaled_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = procs::ok(
+        dir.path(),
+        &[
+            "bench",
+            "primary",
+            "--products",
+            "1000",
+            "--page-size",
+            "200",
+            "--rate-limit",
+            "12",
+            "--time-scale",
+            "300",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(v["imported"], 1000, "{v}");
+    let r = &v["rate_limit"];
+    assert_eq!(r["responses_429"], 0, "{v}");
+    assert_eq!(r["limit_per_window"], 12);
+    let windows = r["windows_needed"].as_u64().unwrap();
+    assert_eq!(windows, v["requests"].as_u64().unwrap().div_ceil(12), "{v}");
+    assert!(windows >= 2, "the import must need several windows: {v}");
+    let ratio = r["wall_over_floor"].as_f64().unwrap();
+    assert!(ratio >= 1.0, "faster than the floor cannot be: {v}");
+    // A second of slack per window on a loaded machine (a window lasts 1 s here).
+    assert!(ratio < 1.0 + 1.0 / (windows - 1) as f64 * 0.9 + 0.3, "{v}");
+}

@@ -6,6 +6,7 @@
 //! are only comparable as ratios). `--vs PATH` runs this build and another in turn against
 //! one simulator and reports each pair's ratio and the medians.
 
+use crate::cli::outln;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -25,10 +26,10 @@ use crate::templates::Templates;
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Products in the synthetic store.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub products: u64,
     /// page_size requested for products.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub page_size: u64,
     /// Use a simulator that is already running (`lsbridge sim --no-rate-limit --store
     /// synthetic:N`) at this origin instead of starting one; handy for profiling the importer
@@ -428,6 +429,6 @@ fn compare(
         "pairs": pairs,
         "machine": machine(load_before),
     });
-    println!("{out}");
+    outln!("{out}");
     Ok(exit::OK)
 }

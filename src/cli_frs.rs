@@ -3,6 +3,7 @@
 //! retry, release). Exit codes as elsewhere: 0 ok, 1 failed, 2 bad input, 3 partly done (some
 //! records or files rejected).
 
+use crate::cli::outln;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -74,6 +75,16 @@ pub enum FrCmd {
     },
 }
 
+impl FrCmd {
+    /// `--json` was given (see `Command::wants_json`).
+    pub fn wants_json(&self) -> bool {
+        match self {
+            FrCmd::List { json, .. } | FrCmd::Show { json, .. } => *json,
+            _ => false,
+        }
+    }
+}
+
 /// This command's own wording (the domain's is in `frs::messages`).
 mod say {
     pub fn not_found(number: &str, source: &str) -> String {
@@ -90,6 +101,29 @@ mod say {
     }
     pub fn cannot_start_watch(e: &std::io::Error) -> String {
         format!("cannot start watching: {e}")
+    }
+    pub fn reason_too_long(chars: usize) -> String {
+        format!(
+            "--reason is {chars} characters long: the maximum is {}; shorten it",
+            crate::frs::model::MAX_TEXT_LEN
+        )
+    }
+    /// Every record of the file rejected: all their reasons, on one line.
+    pub fn nothing_imported(file: &std::path::Path, rejected: &[crate::frs::Rejection]) -> String {
+        let reasons: Vec<String> = rejected
+            .iter()
+            .map(|r| format!("line {}: {}", r.line, r.reason))
+            .collect();
+        let what = if rejected.len() == 1 {
+            "its record was rejected".to_string()
+        } else {
+            format!("all {} records were rejected", rejected.len())
+        };
+        format!(
+            "nothing imported from {}, {what}: {}; fix the file and import it again",
+            file.display(),
+            reasons.join("; ")
+        )
     }
     pub fn inbox_not_dir(dir: &std::path::Path) -> String {
         format!(
@@ -134,14 +168,22 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
         FrCmd::Import { file, source } => {
             let source = sources.by_name(&source)?;
             let report = frs::import_file(store, &source, &file, &clock)?;
-            println!("{}", report.summary());
+            if report.imported == 0 && report.duplicates == 0 && !report.rejected.is_empty() {
+                // Nothing was done: that is bad input, not a partial import.
+                return Err(Failure::usage(say::nothing_imported(
+                    &file,
+                    &report.rejected,
+                )));
+            }
+            outln!("{}", report.summary());
             for r in &report.rejected {
-                println!("line {}: {}", r.line, r.reason);
+                outln!("line {}: {}", r.line, r.reason);
             }
             for d in &report.duplicate_numbers {
-                println!(
+                outln!(
                     "line {}: FR {} is a Duplicate FR #: not imported",
-                    d.line, d.number
+                    d.line,
+                    d.number
                 );
             }
             if report.rejected.is_empty() {
@@ -164,7 +206,7 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
                 watch_inbox(store, &source, &dir, &clock, interval)?
             } else {
                 let report = frs::process_inbox(store, &source, &dir, &clock)?;
-                println!("{}", inbox_line(&report, clock.now()));
+                outln!("{}", inbox_line(&report, clock.now()));
                 if report.has_rejections() {
                     exit::PARTIAL
                 } else {
@@ -214,10 +256,10 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::Value::Array(rows));
+                outln!("{}", serde_json::Value::Array(rows));
             } else if list.is_empty() {
                 let filtered = filter_source.is_some() || status.is_some();
-                println!(
+                outln!(
                     "{}",
                     if filtered {
                         say::none_match()
@@ -241,7 +283,7 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
                 .ok_or_else(|| Failure::usage(say::not_found(&number, &source)))?;
             let timeline = frs.timeline(src.id, &number)?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"source": source, "fr": fr, "timeline": timeline})
                 );
@@ -255,13 +297,21 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
             source,
             reason,
         } => {
+            if let Some(r) = &reason {
+                let chars = r.chars().count();
+                if chars > frs::model::MAX_TEXT_LEN {
+                    return Err(Failure::usage(say::reason_too_long(chars)));
+                }
+            }
             let src = sources.by_name(&source)?;
             let before = require(&frs, &src, &number)?;
             let fr = frs.cancel(src.id, &number, reason.as_deref(), clock.now())?;
             store.flush()?;
-            println!(
+            outln!(
                 "FR {number}: {} → {} ({})",
-                before.status, fr.status, fr.reason
+                before.status,
+                fr.status,
+                fr.reason
             );
             exit::OK
         }
@@ -270,9 +320,11 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
             let before = require(&frs, &src, &number)?;
             let fr = frs.retry(src.id, &number, clock.now())?;
             store.flush()?;
-            println!(
+            outln!(
                 "FR {number}: {} → {} (attempts so far: {})",
-                before.status, fr.status, fr.attempts
+                before.status,
+                fr.status,
+                fr.attempts
             );
             exit::OK
         }
@@ -281,7 +333,7 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
             let before = require(&frs, &src, &number)?;
             let fr = frs.release(src.id, &number, clock.now())?;
             store.flush()?;
-            println!(
+            outln!(
                 "FR {number}: {} → {}, earliest send {}",
                 before.status,
                 fr.status,
@@ -354,7 +406,7 @@ fn watch_inbox(
             }
             let report = frs::process_inbox(store, source, dir, clock)?;
             if first || !report.files.is_empty() {
-                println!("{}", inbox_line(&report, clock.now()));
+                outln!("{}", inbox_line(&report, clock.now()));
                 use std::io::Write;
                 let _ = std::io::stdout().flush();
             }
@@ -397,12 +449,16 @@ fn print_table(list: &[Fr], name_of: &dyn Fn(u64) -> String) {
         .max()
         .unwrap_or(0)
         .max(6);
-    println!(
+    outln!(
         "{:wn$}  {:ws$}  {:24}  {:>5}  {:19}  SALE",
-        "NUMBER", "SOURCE", "STATUS", "ITEMS", "EARLIEST SEND (UTC)"
+        "NUMBER",
+        "SOURCE",
+        "STATUS",
+        "ITEMS",
+        "EARLIEST SEND (UTC)"
     );
     for fr in list {
-        println!(
+        outln!(
             "{:wn$}  {:ws$}  {:24}  {:>5}  {:19}  {}",
             fr.number,
             name_of(fr.source),
@@ -417,47 +473,47 @@ fn print_table(list: &[Fr], name_of: &dyn Fn(u64) -> String) {
 /// Every non-empty field of an address, one per line.
 fn print_address(title: &str, a: &frs::FrAddress) {
     let mut any = false;
-    println!("  {title}:");
+    outln!("  {title}:");
     for (k, label) in frs::FrAddress::FIELDS {
         let v = a.field(k).unwrap_or_default();
         if !v.is_empty() {
-            println!("    {label:15} {v}");
+            outln!("    {label:15} {v}");
             any = true;
         }
     }
     if !any {
-        println!("    -");
+        outln!("    -");
     }
 }
 
 fn print_fr(fr: &Fr, source: &str, timeline: &[frs::FrEvent], now: SystemTime) {
-    println!("FR {} (source {source})", fr.number);
-    println!("  status:          {} ({})", fr.status, fr.reason);
+    outln!("FR {} (source {source})", fr.number);
+    outln!("  status:          {} ({})", fr.status, fr.reason);
     let held = if fr.is_held(now) { " (held)" } else { "" };
-    println!("  earliest send:   {} UTC{held}", utc(&fr.earliest_send));
-    println!("  created:         {} UTC", utc(&fr.created_at));
-    println!("  imported:        {} UTC", utc(&fr.imported_at));
-    println!("  updated:         {} UTC", utc(&fr.updated_at));
-    println!("  payment method:  {}", or_dash(&fr.payment_method));
-    println!("  shipping method: {}", or_dash(&fr.shipping_method));
-    println!(
+    outln!("  earliest send:   {} UTC{held}", utc(&fr.earliest_send));
+    outln!("  created:         {} UTC", utc(&fr.created_at));
+    outln!("  imported:        {} UTC", utc(&fr.imported_at));
+    outln!("  updated:         {} UTC", utc(&fr.updated_at));
+    outln!("  payment method:  {}", or_dash(&fr.payment_method));
+    outln!("  shipping method: {}", or_dash(&fr.shipping_method));
+    outln!(
         "  amounts:         items {:.2}, discount {:.2}, shipping {:.2}, tax {:.2}",
         fr.items_total(),
         fr.discount,
         fr.shipping_cost,
         fr.tax
     );
-    println!(
+    outln!(
         "  sale:            {} (invoice {})",
         fr.sale_id.as_deref().unwrap_or("-"),
         fr.invoice_number.as_deref().unwrap_or("-")
     );
-    println!("  attempts:        {}", fr.attempts);
+    outln!("  attempts:        {}", fr.attempts);
     print_address("billing", &fr.billing);
     print_address("shipping", &fr.shipping);
-    println!("  items:");
+    outln!("  items:");
     for (i, it) in fr.items.iter().enumerate() {
-        println!(
+        outln!(
             "    {:>2}. {} × {} @ {:.2}  {}",
             i + 1,
             it.sku,
@@ -466,10 +522,10 @@ fn print_fr(fr: &Fr, source: &str, timeline: &[frs::FrEvent], now: SystemTime) {
             it.line.label()
         );
     }
-    println!("  timeline:");
+    outln!("  timeline:");
     for e in timeline {
         let run = e.run.map(|r| format!(" run {r}")).unwrap_or_default();
-        println!(
+        outln!(
             "    {} UTC  {:9} {:24} {}{run}",
             utc(&e.at),
             e.kind,

@@ -3,6 +3,7 @@
 //! stdout; exit codes: 0 ok, 1 failed, 3 partly done (some records failed, or the archive
 //! safety valve stopped archiving).
 
+use crate::cli::outln;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,7 +36,7 @@ pub enum RunCmd {
         #[arg(long)]
         confirm_archive: bool,
         /// Dry run: how many changed records to show field by field.
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         diffs: usize,
     },
     /// Send Fulfillment Requests: each due FR becomes one register sale, exactly once.
@@ -46,7 +47,7 @@ pub enum RunCmd {
         #[arg(long)]
         dry_run: bool,
         /// Dry run: how many sale bodies to print.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 5, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         previews: usize,
     },
     /// Get Inventory (Secondary): quantities changed since the last run.
@@ -55,7 +56,7 @@ pub enum RunCmd {
         source: String,
         #[arg(long)]
         dry_run: bool,
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
         diffs: usize,
     },
 }
@@ -79,20 +80,66 @@ fn outcome_code(o: Outcome) -> u8 {
     match o {
         Outcome::Ok => exit::OK,
         Outcome::Partial => exit::PARTIAL,
-        Outcome::Running | Outcome::Failed | Outcome::Cancelled | Outcome::Interrupted => {
-            exit::FAILURE
-        }
+        Outcome::Cancelled => exit::INTERRUPTED,
+        _ => exit::FAILURE,
     }
+}
+
+/// What a run stopped by Ctrl-C prints after its summary.
+const RESUME_HINT: &str = "interrupted: run again to resume";
+
+/// Listens for Ctrl-C (SIGINT) while a run is under way. The first asks the job to stop at
+/// its next page (the job commits what it has, records the run Cancelled and returns); a
+/// second one quits at once, as Ctrl-C usually does. The handler is installed before the
+/// run starts, so a Ctrl-C right at the start is not lost.
+fn interrupt_watcher(
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    #[cfg(unix)]
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    tokio::spawn(async move {
+        let mut presses = 0;
+        loop {
+            #[cfg(unix)]
+            let got = match sigint.as_mut() {
+                Some(s) => s.recv().await.is_some(),
+                None => tokio::signal::ctrl_c().await.is_ok(),
+            };
+            #[cfg(not(unix))]
+            let got = tokio::signal::ctrl_c().await.is_ok();
+            if !got {
+                return;
+            }
+            presses += 1;
+            if presses > 1 {
+                let _ = writeln!(std::io::stderr(), "interrupted again: quitting now; run again to resume from the last committed page");
+                std::process::exit(i32::from(exit::INTERRUPTED));
+            }
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = writeln!(
+                std::io::stderr(),
+                "interrupt: stopping at the next page (Ctrl-C again to quit at once)"
+            );
+        }
+    })
+}
+
+/// The exit code of a finished run, after the resume hint for a cancelled one.
+fn finish(o: Outcome) -> u8 {
+    if o == Outcome::Cancelled {
+        outln!("{RESUME_HINT}");
+    }
+    outcome_code(o)
 }
 
 fn print_summary(kind: &str, s: &RunSummary, dry_run: bool) {
     for d in &s.diffs {
-        println!("  {} {}", d.kind, d.sku);
+        outln!("  {} {}", d.kind, d.sku);
         for (f, (old, new)) in &d.fields {
-            println!("      {f}: {} → {}", old.as_text(), new.as_text());
+            outln!("      {f}: {} → {}", old.as_text(), new.as_text());
         }
     }
-    println!(
+    outln!(
         "{kind} run {}{}: {:?}: {} ({} requests){}",
         s.run,
         if dry_run { " (dry run)" } else { "" },
@@ -211,14 +258,16 @@ pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u
             };
             let summary = rt.block_on(async {
                 let printer = progress_printer(rx);
+                let watcher = interrupt_watcher(ctx.cancel.clone());
                 let r = primary::run(&ctx, &source, &template, &opts).await;
+                watcher.abort();
                 drop(ctx);
                 let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
                 r
             });
             let summary = summary.map_err(|e| Failure::failed(e.to_string()))?;
             print_summary("primary", &summary, dry_run);
-            Ok(outcome_code(summary.outcome))
+            Ok(finish(summary.outcome))
         }
         RunCmd::SendFrs {
             source,
@@ -236,7 +285,9 @@ pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u
             };
             let summary = rt.block_on(async {
                 let printer = progress_printer(rx);
+                let watcher = interrupt_watcher(ctx.cancel.clone());
                 let r = send_frs::run(&ctx, &source, &template, &opts).await;
+                watcher.abort();
                 drop(ctx);
                 let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
                 r
@@ -246,15 +297,15 @@ pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u
                 e => Failure::failed(e.to_string()),
             })?;
             for p in &s.previews {
-                println!("  FR {}: {}", p.fr, p.note);
+                outln!("  FR {}: {}", p.fr, p.note);
                 if let Some(sale) = &p.sale {
-                    println!(
+                    outln!(
                         "      {}",
                         serde_json::to_string(sale).unwrap_or_else(|e| format!("({e})"))
                     );
                 }
             }
-            println!(
+            outln!(
                 "send-frs run {}{}: {:?}: {} ({} requests)",
                 s.run,
                 if dry_run { " (dry run)" } else { "" },
@@ -262,7 +313,7 @@ pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u
                 s.message,
                 s.counts.requests
             );
-            Ok(outcome_code(s.outcome))
+            Ok(finish(s.outcome))
         }
         RunCmd::Secondary {
             source,
@@ -285,14 +336,16 @@ pub fn run(cmd: RunCmd, store: &Store, rt: &tokio::runtime::Runtime) -> Result<u
             };
             let summary = rt.block_on(async {
                 let printer = progress_printer(rx);
+                let watcher = interrupt_watcher(ctx.cancel.clone());
                 let r = secondary::run(&ctx, &source, &template, create.as_ref(), &opts).await;
+                watcher.abort();
                 drop(ctx);
                 let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
                 r
             });
             let summary = summary.map_err(|e| Failure::failed(e.to_string()))?;
             print_summary("secondary", &summary, dry_run);
-            Ok(outcome_code(summary.outcome))
+            Ok(finish(summary.outcome))
         }
     }
 }

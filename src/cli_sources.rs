@@ -1,6 +1,7 @@
 //! `lsbridge source …`: create, inspect, change and remove sources from the command line,
 //! with every setting the seed's source wizard asks for.
 
+use crate::cli::{errln, outln};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -8,7 +9,8 @@ use clap::{Args, Subcommand};
 use crate::cli::{exit, Failure};
 use crate::connections::Connections;
 use crate::lightspeed::{Client, ClientOptions, RetryPolicy};
-use crate::send_settings::{self, SettingProblem, StoreOptions, ValidateError};
+use crate::send_settings::{self, StoreOptions};
+use crate::source_validate::{self, Issue, StoreCheckError, StoreChecks};
 use crate::sources::{
     Address, AutoProcessing, BusinessHours, CommitRelease, Integration, QuantityFrom,
     ShippingEstimation, ShippingMethod, Source, SourceError, SourceType, Sources,
@@ -52,6 +54,18 @@ pub enum SourceCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+impl SourceCmd {
+    /// `--json` was given (see `Command::wants_json`).
+    pub fn wants_json(&self) -> bool {
+        match self {
+            SourceCmd::List { json }
+            | SourceCmd::Show { json, .. }
+            | SourceCmd::Options { json, .. } => *json,
+            _ => false,
+        }
+    }
 }
 
 /// A `--…-schedule` value: a schedule, or `none` (`None`) to clear it.
@@ -161,8 +175,19 @@ pub struct SourceSettings {
     /// Send FRs: the payment type of sales sent closed ("" clears it).
     #[arg(long, value_name = "ID")]
     pub payment_type_id: Option<String>,
+    /// Send FRs: the product whose line carries an FR's shipping cost ("" clears it; see
+    /// `lsbridge source options NAME`).
+    #[arg(long, value_name = "ID")]
+    pub shipping_product_id: Option<String>,
+    /// Send FRs: a mapping set from the FR's payment method to a store payment type (name
+    /// or id); "" clears it.
+    #[arg(long, value_name = "SET")]
+    pub payment_mapping_set: Option<String>,
+    /// Send FRs: date each sale with the FR's created-at (yes) or the send time (no).
+    #[arg(long, value_name = "yes|no", value_parser = clap::builder::BoolishValueParser::new())]
+    pub sale_date_from_fr: Option<bool>,
     /// Send FRs: hold each FR this many hours before sending (0 = send at once).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=8760))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::source_validate::MAX_HOLD_HOURS)))]
     pub hold_hours: Option<u32>,
     /// Send FRs only during business hours: "DAYS HH:MM-HH:MM TIME_ZONE",
     /// e.g. "mon-fri 09:00-17:00 America/New_York".
@@ -201,7 +226,8 @@ impl SourceSettings {
                 "rules" => ShippingEstimation::Rules,
                 _ => {
                     return Err(Failure::usage(format!(
-                        "--shipping-estimation {e:?}: expected rate-shopping or rules"
+                        "--shipping-estimation {}: expected rate-shopping or rules",
+                        crate::excerpt::quoted(e)
                     )))
                 }
             };
@@ -221,7 +247,8 @@ impl SourceSettings {
         if let Some(e) = &self.ship_from_email {
             if !e.contains('@') {
                 return Err(Failure::usage(format!(
-                    "--ship-from-email {e:?} is not an email address"
+                    "--ship-from-email {} is not an email address",
+                    crate::excerpt::quoted(e)
                 )));
             }
             a.email = Some(e.clone());
@@ -270,12 +297,21 @@ impl SourceSettings {
         id(&self.user_id, &mut f.user_id);
         id(&self.tax_id, &mut f.tax_id);
         id(&self.payment_type_id, &mut f.payment_type_id);
+        id(&self.shipping_product_id, &mut f.shipping_product_id);
+        if let Some(set) = &self.payment_mapping_set {
+            let set = set.trim();
+            f.payment_mapping_set = (!set.is_empty()).then(|| set.to_string());
+        }
+        set!(f.sale_date_from_fr, self.sale_date_from_fr);
         set!(f.hold_hours, self.hold_hours);
         if let Some(h) = &self.business_hours {
-            f.business_hours = Some(
-                BusinessHours::parse(h)
-                    .map_err(|e| Failure::usage(format!("--business-hours {h:?}: {e}")))?,
-            );
+            f.business_hours = Some(BusinessHours::parse(h).map_err(|e| {
+                Failure::usage(format!(
+                    "--business-hours {}: {}",
+                    crate::excerpt::quoted(h),
+                    crate::excerpt::excerpt_n(&e, 400)
+                ))
+            })?);
         }
         if self.no_business_hours {
             f.business_hours = None;
@@ -298,12 +334,14 @@ impl SourceSettings {
         let ids_given = self.register_id.is_some()
             || self.user_id.is_some()
             || self.tax_id.is_some()
-            || self.payment_type_id.is_some();
+            || self.payment_type_id.is_some()
+            || self.shipping_product_id.is_some();
         let f = &s.send_frs;
         let ids_set = f.register_id.is_some()
             || f.user_id.is_some()
             || f.tax_id.is_some()
-            || f.payment_type_id.is_some();
+            || f.payment_type_id.is_some()
+            || f.shipping_product_id.is_some();
         ids_given || (self.connection.is_some() && ids_set)
     }
 }
@@ -336,61 +374,94 @@ fn interactive_client(connections: &Connections, source: &Source) -> Result<Clie
     Ok(connections.get(name)?.client(opts)?)
 }
 
-/// Checks the source's Send FRs settings before they are saved. Invalid ids: every problem
-/// on its own `error:` line, then exit 2. The store cannot be asked: exit 1. Nothing is
-/// saved in either case. `--no-verify` skips the store (missing ids are still refused).
-fn check_send_settings(
+/// The one validation of [`crate::source_validate`] before a source is saved. Invalid
+/// settings: every problem on its own `error:` line, then exit 2. The store cannot be
+/// asked: exit 1. Nothing is saved in either case. `--no-verify` skips the store (settings
+/// that need no store, and missing Send FRs ids when ids were given, are still refused).
+/// `send_given`: Send FRs ids (or the connection under them) were given on this command
+/// line, so missing required ids are refused too.
+fn check_settings(
     s: &Source,
+    previous: Option<&Source>,
+    send_given: bool,
     connections: &Connections,
     no_verify: bool,
 ) -> Result<(), Failure> {
-    let refuse = |problems: Vec<SettingProblem>| {
-        for p in &problems {
-            eprintln!("error: {}", p.message(&s.name));
+    let refuse = |issues: &[Issue]| {
+        for i in issues {
+            errln!("error: {}", i.message);
         }
+        let send_only = issues.iter().all(|i| {
+            send_settings::SendSetting::ALL
+                .iter()
+                .any(|s| s.label() == i.setting)
+        });
         Failure::usage(format!(
-            "nothing saved: {} send setting{} of source {:?} {} wrong (see above)",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
+            "nothing saved: {} {}setting{} of source {:?} {} wrong (see above)",
+            issues.len(),
+            if send_only { "send " } else { "" },
+            if issues.len() == 1 { "" } else { "s" },
             s.name,
-            if problems.len() == 1 { "is" } else { "are" },
+            if issues.len() == 1 { "is" } else { "are" },
         ))
     };
+    let mut issues = source_validate::check_local(s);
+    let mut checks = StoreChecks::needed(s, previous);
+    checks.send_ids |= send_given;
+    if checks.send_ids {
+        // Missing required ids need no store either.
+        issues.extend(
+            send_settings::check_local(&s.send_frs)
+                .into_iter()
+                .filter(|p| p.problem == send_settings::Problem::Missing)
+                .map(|p| Issue {
+                    setting: p.setting.label(),
+                    message: p.message(&s.name),
+                    missing: true,
+                }),
+        );
+    }
+    if !issues.is_empty() {
+        return Err(refuse(&issues));
+    }
+    if !checks.any() {
+        return Ok(());
+    }
+    let what = if checks.send_ids {
+        "send settings"
+    } else {
+        "quantity outlet"
+    };
     if no_verify {
-        let problems = send_settings::check_local(&s.send_frs);
-        if !problems.is_empty() {
-            return Err(refuse(problems));
-        }
-        eprintln!(
-            "warning: the send settings were saved without checking them against the store (--no-verify); compare them with lsbridge source options {}",
+        errln!(
+            "warning: the {what} {} saved without checking {} against the store (--no-verify); compare them with lsbridge source options {}",
+            if checks.send_ids { "were" } else { "was" },
+            if checks.send_ids { "them" } else { "it" },
             shell_word(&s.name)
         );
         return Ok(());
     }
     let client = interactive_client(connections, s).map_err(|f| Failure {
         message: format!(
-            "{}; or pass --no-verify to save the send settings without checking them",
+            "{}; or pass --no-verify to save the {what} without checking",
             f.message
         ),
         ..f
     })?;
     let rt = api_runtime()?;
-    match rt.block_on(send_settings::validate(&client, &s.send_frs)) {
+    match rt.block_on(source_validate::check_store(&client, s, checks)) {
         Ok(c) => {
-            let mut found = format!(
-                "send settings checked against the store: register {:?}, user {:?}, tax {:?}",
-                c.register, c.user, c.tax
-            );
-            if let Some(p) = c.payment_type {
-                found.push_str(&format!(", payment type {p:?}"));
+            let line = c.describe();
+            if !line.is_empty() {
+                errln!("{line}");
             }
-            eprintln!("{found}");
             Ok(())
         }
-        Err(ValidateError::Invalid(problems)) => Err(refuse(problems)),
-        Err(ValidateError::Store(e)) => Err(Failure::failed(format!(
-            "cannot check the send settings against the store through connection {:?}: {e}; nothing saved (pass --no-verify to save without checking)",
-            s.connection.as_deref().unwrap_or("")
+        Err(StoreCheckError::Invalid(issues)) => Err(refuse(&issues)),
+        Err(e) => Err(Failure::failed(format!(
+            "cannot check the {what} against the store through connection {:?}: {}; nothing saved (pass --no-verify to save without checking)",
+            s.connection.as_deref().unwrap_or(""),
+            crate::excerpt::excerpt_n(&e.to_string(), 400)
         ))),
     }
 }
@@ -407,21 +478,24 @@ fn shell_word(s: &str) -> String {
 }
 
 fn print_options(o: &StoreOptions) {
-    println!("registers (--register-id):");
+    outln!("registers (--register-id):");
     for r in &o.registers {
         let outlet = r.outlet_name.as_deref().unwrap_or(&r.outlet_id);
-        println!("  {}  {}  (outlet {})", r.id, r.name, outlet);
+        outln!("  {}  {}  (outlet {})", r.id, r.name, outlet);
     }
-    println!("users (--user-id):");
+    outln!("users (--user-id):");
     for u in &o.users {
-        println!(
+        outln!(
             "  {}  {}  ({}, {})",
-            u.id, u.name, u.username, u.account_type
+            u.id,
+            u.name,
+            u.username,
+            u.account_type
         );
     }
-    println!("taxes (--tax-id):");
+    outln!("taxes (--tax-id):");
     for t in &o.taxes {
-        println!(
+        outln!(
             "  {}  {}  ({}%{})",
             t.id,
             t.name,
@@ -429,9 +503,9 @@ fn print_options(o: &StoreOptions) {
             if t.is_default { ", default" } else { "" }
         );
     }
-    println!("payment types (--payment-type-id, optional):");
+    outln!("payment types (--payment-type-id, optional):");
     for p in &o.payment_types {
-        println!(
+        outln!(
             "  {}  {}{}",
             p.id,
             p.name,
@@ -442,14 +516,34 @@ fn print_options(o: &StoreOptions) {
             }
         );
     }
+    println!("shipping products (--shipping-product-id, needed for FRs with a shipping cost):");
+    for p in &o.shipping_products {
+        println!("  {}  {}  ({})", p.id, p.sku, p.name);
+    }
+    if o.shipping_products.is_empty() {
+        println!("  (no product with SKU SHIPPING: add a shipping service product in Lightspeed, or give any product's id)");
+    }
     for (what, n) in [
         ("registers", o.registers.len()),
         ("users", o.users.len()),
         ("taxes", o.taxes.len()),
     ] {
         if n == 0 {
-            println!("note: the store has no {what}: add one in Lightspeed first");
+            outln!("note: the store has no {what}: add one in Lightspeed first");
         }
+    }
+}
+
+/// The payment mapping set a source names must exist.
+fn check_payment_set(s: &Source, templates: &Templates) -> Result<(), Failure> {
+    let sets = templates.sets()?;
+    let names: Vec<&str> = sets.iter().map(|m| m.name.as_str()).collect();
+    match source_validate::check_references(s, &names)
+        .into_iter()
+        .next()
+    {
+        None => Ok(()),
+        Some(i) => Err(Failure::usage(i.message)),
     }
 }
 
@@ -497,43 +591,54 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 // Say so before asking the store anything.
                 return Err(SourceError::Exists(s.name.trim().to_string()).into());
             }
-            if settings.needs_send_check(&s) {
-                check_send_settings(&s, &connections, settings.no_verify)?;
-            }
+            check_payment_set(&s, &templates)?;
+            check_settings(
+                &s,
+                None,
+                settings.needs_send_check(&s),
+                &connections,
+                settings.no_verify,
+            )?;
             let s = sources.add(s)?;
-            println!("added source {:?} (id {})", s.name, s.id);
+            outln!("added source {:?} (id {})", s.name, s.id);
             for w in s.warnings() {
-                eprintln!("warning: {w}");
+                errln!("warning: {w}");
             }
             Ok(exit::OK)
         }
         SourceCmd::Set { name, settings } => {
-            let mut s = sources.by_name(&name)?;
+            let previous = sources.by_name(&name)?;
+            let mut s = previous.clone();
             settings.apply(&mut s)?;
             if let Some(c) = &s.connection {
                 connections.get(c)?;
             }
-            if settings.needs_send_check(&s) {
-                check_send_settings(&s, &connections, settings.no_verify)?;
-            }
+            check_payment_set(&s, &templates)?;
+            check_settings(
+                &s,
+                Some(&previous),
+                settings.needs_send_check(&s),
+                &connections,
+                settings.no_verify,
+            )?;
             sources.save(&s)?;
-            println!("updated source {:?}", s.name);
+            outln!("updated source {:?}", s.name);
             for w in s.warnings() {
-                eprintln!("warning: {w}");
+                errln!("warning: {w}");
             }
             Ok(exit::OK)
         }
         SourceCmd::List { json } => {
             let list = sources.list()?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
                 );
                 return Ok(exit::OK);
             }
             if list.is_empty() {
-                println!("no sources yet: add one with lsbridge source add --name NAME --connection CONNECTION");
+                outln!("no sources yet: add one with lsbridge source add --name NAME --connection CONNECTION");
             }
             for s in &list {
                 let ready: Vec<String> = Integration::ALL
@@ -547,7 +652,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                         )
                     })
                     .collect();
-                println!(
+                outln!(
                     "{}  [{}]  connection {}  {}",
                     s.name,
                     s.source_type.label(),
@@ -564,27 +669,29 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                     .iter()
                     .map(|i| s.status(*i, &facts))
                     .collect();
-                println!("{}", serde_json::json!({ "source": s, "status": status }));
+                outln!("{}", serde_json::json!({ "source": s, "status": status }));
                 return Ok(exit::OK);
             }
-            println!("{} (id {})", s.name, s.id);
-            println!("  type: {}", s.source_type.label());
-            println!(
+            outln!("{} (id {})", s.name, s.id);
+            outln!("  type: {}", s.source_type.label());
+            outln!(
                 "  fulfills orders: {}",
                 if s.fulfills_orders { "yes" } else { "no" }
             );
-            println!("  auto processing: {:?}", s.auto_processing);
-            println!(
+            outln!("  auto processing: {:?}", s.auto_processing);
+            outln!(
                 "  commit stock: {}   allow backorders: {}   cancel unacknowledged items: {}",
-                s.commit_stock, s.allow_backorders, s.cancel_unacknowledged_items
+                s.commit_stock,
+                s.allow_backorders,
+                s.cancel_unacknowledged_items
             );
             if s.commit_stock {
-                println!(
+                outln!(
                     "  commit stock releases FRs: {}",
                     s.commit_release.label().to_lowercase()
                 );
             }
-            println!(
+            outln!(
                 "  not-stock items (untracked, gift cards, discount product): {}",
                 if s.primary.include_not_stock {
                     "imported"
@@ -592,30 +699,44 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                     "left out"
                 }
             );
-            println!("  shipping estimation: {:?}", s.shipping_estimation);
+            outln!("  shipping estimation: {:?}", s.shipping_estimation);
             let a = &s.ship_from;
             if a.address.is_empty() && a.city.is_empty() {
-                println!("  ship from: (not set)");
+                outln!("  ship from: (not set)");
             } else {
-                println!(
+                outln!(
                     "  ship from: {}, {}, {} {}, {}",
-                    a.address, a.city, a.state, a.postal_code, a.country
+                    a.address,
+                    a.city,
+                    a.state,
+                    a.postal_code,
+                    a.country
                 );
             }
-            println!(
+            outln!(
                 "  connection: {}",
                 s.connection.as_deref().unwrap_or("(none)")
             );
             let f = &s.send_frs;
             let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
-            println!(
+            outln!(
                 "  send FRs: register {}   user {}   tax {}   payment type {}",
                 v(&f.register_id),
                 v(&f.user_id),
                 v(&f.tax_id),
                 v(&f.payment_type_id)
             );
-            println!(
+            outln!(
+                "  send FRs: shipping product {}   payment mapping set {}   sale date {}",
+                v(&f.shipping_product_id),
+                v(&f.payment_mapping_set),
+                if f.sale_date_from_fr {
+                    "the FR's created-at"
+                } else {
+                    "the send time"
+                }
+            );
+            outln!(
                 "  send FRs: hold {} h   business hours {}",
                 f.hold_hours,
                 f.business_hours
@@ -624,12 +745,15 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
             );
             for i in Integration::ALL {
                 let st = s.status(i, &facts);
-                println!("  {}:", i.label());
-                println!("    connected:  {}", check(&st.connected));
-                println!("    configured: {}", check(&st.configured));
-                println!("    mapped:     {}", check(&st.mapped));
+                outln!("  {}:", i.label());
+                outln!("    connected:  {}", check(&st.connected));
+                outln!("    configured: {}", check(&st.configured));
+                outln!("    mapped:     {}", check(&st.mapped));
+                for n in &st.notes {
+                    outln!("    note:       {n}");
+                }
                 let kind = crate::engine::scheduler::kind_of(i);
-                println!(
+                outln!(
                     "    schedule:   {}",
                     crate::engine::scheduler::schedule_of(&s, kind).map_or_else(
                         || "none (run manually)".to_string(),
@@ -638,13 +762,13 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                 );
             }
             for w in s.warnings() {
-                println!("  warning: {w}");
+                outln!("  warning: {w}");
             }
             Ok(exit::OK)
         }
         SourceCmd::Remove { name } => {
             let s = sources.remove(&name)?;
-            println!("removed source {:?}", s.name);
+            outln!("removed source {:?}", s.name);
             Ok(exit::OK)
         }
         SourceCmd::Options { name, json } => {
@@ -660,7 +784,7 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                     ))
                 })?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string(&options).unwrap_or_else(|_| "{}".into())
                 );

@@ -2,6 +2,7 @@
 //! templates (TOML, validated before saving, every problem named by field) and mapping sets
 //! (CSV import with line-numbered errors).
 
+use crate::cli::{errln, out, outln};
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -25,7 +26,13 @@ pub enum TemplateCmd {
     },
     /// Save a template from a TOML file (as written by export). Refused, with every problem
     /// named by field, if it does not validate.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// Import a file with keys this version does not know (each is named) instead of
+        /// refusing it.
+        #[arg(long)]
+        allow_unknown: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,7 +91,7 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
     match cmd {
         TemplateCmd::List => {
             for tpl in t.list()? {
-                println!(
+                outln!(
                     "{}  [{}]  {} fields",
                     tpl.name,
                     tpl.integration.label(),
@@ -94,9 +101,9 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
         }
         TemplateCmd::Show { name } => {
             let tpl = t.get(&name)?;
-            println!("{} [{}]", tpl.name, tpl.integration.label());
+            outln!("{} [{}]", tpl.name, tpl.integration.label());
             for f in &tpl.fields {
-                println!("  {:22} {}", f.target, describe(&f.method));
+                outln!("  {:22} {}", f.target, describe(&f.method));
             }
         }
         TemplateCmd::Export { name, out } => {
@@ -106,22 +113,36 @@ pub fn run_template(cmd: TemplateCmd, store: &Store) -> Result<u8, Failure> {
             match out {
                 Some(p) => std::fs::write(&p, text)
                     .map_err(|e| Failure::usage(format!("cannot write {}: {e}", p.display())))?,
-                None => print!("{text}"),
+                None => out!("{text}"),
             }
         }
-        TemplateCmd::Import { file } => {
-            let tpl: Template = toml::from_str(&read(&file)?).map_err(|e| {
+        TemplateCmd::Import {
+            file,
+            allow_unknown,
+        } => {
+            let text = read(&file)?;
+            let tpl: Template = toml::from_str(&text).map_err(|e| {
                 Failure::usage(format!(
-                    "{} is not a template: {}",
+                    "{} is not a template ({}): fix it and import it again",
                     file.display(),
-                    e.to_string()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    crate::excerpt::toml_error(&text, &e)
                 ))
             })?;
+            let unknown = crate::config_file::unknown_keys::<Template>(&text);
+            if !unknown.is_empty() {
+                if !allow_unknown {
+                    return Err(Failure::usage(format!(
+                        "{}: {}",
+                        file.display(),
+                        crate::config_file::unknown_keys_error("template", &unknown)
+                    )));
+                }
+                for k in &unknown {
+                    errln!("note: ignored unknown key {} (line {})", k.path, k.line);
+                }
+            }
             t.save(&tpl)?;
-            println!("saved template {:?}", tpl.name);
+            outln!("saved template {:?}", tpl.name);
         }
     }
     Ok(exit::OK)
@@ -132,7 +153,7 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
     match cmd {
         MappingSetCmd::List => {
             for s in t.sets()? {
-                println!("{}  {} rows", s.name, s.rows.len());
+                outln!("{}  {} rows", s.name, s.rows.len());
             }
         }
         MappingSetCmd::Show { name } => {
@@ -146,10 +167,11 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
                     ))
                 })?;
             for r in &s.rows {
-                println!("{} → {}", r.from, r.to);
+                outln!("{} → {}", r.from, r.to);
             }
         }
         MappingSetCmd::Import { name, file, append } => {
+            crate::templates::check_set_name(&name)?;
             let text = read(&file)?;
             let mut set = t
                 .sets()?
@@ -162,10 +184,14 @@ pub fn run_mapping_set(cmd: MappingSetCmd, store: &Store) -> Result<u8, Failure>
                 ImportMode::Replace
             };
             let n = set.import_csv(&text, mode).map_err(|e| {
-                Failure::usage(format!("{}: {e}", file.display()).replace('\n', "; "))
+                Failure::usage(format!(
+                    "{}: {}",
+                    file.display(),
+                    crate::excerpt::excerpt_n(&e.to_string().replace('\n', "; "), 600)
+                ))
             })?;
             t.save_set(&set)?;
-            println!(
+            outln!(
                 "mapping set {name:?}: {n} rows imported, {} in all",
                 set.rows.len()
             );

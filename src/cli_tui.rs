@@ -1,6 +1,7 @@
 //! `lsbridge` (the TUI on the user's data dir) and `lsbridge demo` (the TUI on a fresh data
 //! dir with an embedded simulator and a demo source ready to run).
 
+use crate::cli::{errln, out};
 use std::path::PathBuf;
 
 use crate::cli::{exit, Failure};
@@ -113,13 +114,45 @@ pub async fn prepare_demo(store: &Store, sim: &SimHandle) -> Result<String, Fail
         api_root: Some(sim.origin()),
     })?;
     Connections::open(store)?.add(&conn)?;
-    let (register, user, tax) = sim.with_store(|s, _| {
+    let (register, user, tax, shipping, web_payment) = sim.with_store(|s, _| {
+        let live = |v: &serde_json::Value| v.get("deleted_at").is_none_or(|d| d.is_null());
+        let id_of =
+            |v: &serde_json::Value| v.get("id").and_then(|i| i.as_str()).map(str::to_string);
         let first = |t: &crate::sim::table::Table<serde_json::Value>| {
-            t.iter()
-                .find(|v| v.get("deleted_at").is_none_or(|d| d.is_null()))
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
+            t.iter().find(|v| live(v)).and_then(id_of)
         };
-        (first(&s.registers), first(&s.users), first(&s.taxes))
+        // The store's default tax, else the first that taxes at all: FR tax is sent under it.
+        let rate = |v: &serde_json::Value| {
+            v.get("rates").and_then(|r| r.as_array()).map_or(0.0, |r| {
+                r.iter().filter_map(|x| x.get("rate")?.as_f64()).sum()
+            })
+        };
+        let tax = s
+            .taxes
+            .iter()
+            .find(|v| live(v) && v.get("is_default").and_then(|d| d.as_bool()) == Some(true))
+            .or_else(|| s.taxes.iter().find(|v| live(v) && rate(v) > 0.0))
+            .and_then(id_of)
+            .or_else(|| first(&s.taxes));
+        // The demo store's shipping product carries FR shipping costs.
+        let shipping = s
+            .products
+            .iter()
+            .find(|p| !p.is_deleted() && p.sku.eq_ignore_ascii_case("SHIPPING"))
+            .map(|p| p.id.clone());
+        // Payment methods the store has no payment type for (PayPal) are paid as Web Order.
+        let web_payment = s
+            .payment_types
+            .iter()
+            .find(|v| live(v) && v.get("name").and_then(|n| n.as_str()) == Some("Web Order"))
+            .and_then(id_of);
+        (
+            first(&s.registers),
+            first(&s.users),
+            tax,
+            shipping,
+            web_payment,
+        )
     });
     let mut s = Source {
         name: "harbor".into(),
@@ -131,6 +164,8 @@ pub async fn prepare_demo(store: &Store, sim: &SimHandle) -> Result<String, Fail
     s.send_frs.register_id = register;
     s.send_frs.user_id = user;
     s.send_frs.tax_id = tax;
+    s.send_frs.shipping_product_id = shipping;
+    s.send_frs.payment_type_id = web_payment;
     Sources::open(store)?.add(s)?;
     let _ = std::fs::write(store.dir().join("sample-frs.json"), SAMPLE_FRS);
     Ok("harbor".into())
@@ -181,8 +216,8 @@ pub fn print_keys(data_dir: Option<PathBuf>) -> Result<u8, Failure> {
         Err(_) => (Keymap::default(), Vec::new()),
     };
     for p in &problems {
-        eprintln!("warning: {p}");
+        errln!("warning: {p}");
     }
-    print!("{}", keymap.markdown());
+    out!("{}", keymap.markdown());
     Ok(exit::OK)
 }

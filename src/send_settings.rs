@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::lightspeed::models::{Outlet, PaymentType, Register, Tax, User, Versioned};
+use crate::lightspeed::models::{Outlet, PaymentType, Product, Register, Tax, User, Versioned};
 use crate::lightspeed::pager::VersionPager;
 use crate::lightspeed::{ApiError, Client};
 use crate::sources::SendFrsSettings;
@@ -40,6 +40,15 @@ pub struct TaxOption {
     pub is_default: bool,
 }
 
+/// A product that can carry shipping costs: one without inventory whose SKU or name says
+/// shipping (any live product id is accepted as the Shipping Product ID).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductOption {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PaymentTypeOption {
     pub id: String,
@@ -56,6 +65,8 @@ pub struct StoreOptions {
     pub users: Vec<UserOption>,
     pub taxes: Vec<TaxOption>,
     pub payment_types: Vec<PaymentTypeOption>,
+    #[serde(default)]
+    pub shipping_products: Vec<ProductOption>,
 }
 
 /// Every register, user, tax and payment type of the store (all pages), deleted ones
@@ -123,11 +134,25 @@ pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
             disabled: p.disabled,
         })
         .collect();
+    // `GET /products?sku=` matches a product's SKUs and codes; the usual names are asked.
+    let mut shipping_products: Vec<ProductOption> = Vec::new();
+    for sku in ["SHIPPING", "shipping", "SHIP", "Shipping"] {
+        for p in client.products_by_sku(sku).await? {
+            if !p.is_deleted() && !shipping_products.iter().any(|o| o.id == p.id) {
+                shipping_products.push(ProductOption {
+                    id: p.id,
+                    sku: p.sku,
+                    name: p.name,
+                });
+            }
+        }
+    }
     Ok(StoreOptions {
         registers,
         users,
         taxes,
         payment_types,
+        shipping_products,
     })
 }
 
@@ -156,14 +181,16 @@ pub enum SendSetting {
     UserId,
     TaxId,
     PaymentTypeId,
+    ShippingProductId,
 }
 
 impl SendSetting {
-    pub const ALL: [SendSetting; 4] = [
+    pub const ALL: [SendSetting; 5] = [
         SendSetting::RegisterId,
         SendSetting::UserId,
         SendSetting::TaxId,
         SendSetting::PaymentTypeId,
+        SendSetting::ShippingProductId,
     ];
 
     /// As the seed's form names it.
@@ -173,6 +200,7 @@ impl SendSetting {
             SendSetting::UserId => "User ID",
             SendSetting::TaxId => "Tax ID",
             SendSetting::PaymentTypeId => "Payment Type ID",
+            SendSetting::ShippingProductId => "Shipping Product ID",
         }
     }
 
@@ -183,6 +211,7 @@ impl SendSetting {
             SendSetting::UserId => "--user-id",
             SendSetting::TaxId => "--tax-id",
             SendSetting::PaymentTypeId => "--payment-type-id",
+            SendSetting::ShippingProductId => "--shipping-product-id",
         }
     }
 
@@ -193,11 +222,15 @@ impl SendSetting {
             SendSetting::UserId => "user",
             SendSetting::TaxId => "tax",
             SendSetting::PaymentTypeId => "payment type",
+            SendSetting::ShippingProductId => "product",
         }
     }
 
     pub fn required(self) -> bool {
-        !matches!(self, SendSetting::PaymentTypeId)
+        !matches!(
+            self,
+            SendSetting::PaymentTypeId | SendSetting::ShippingProductId
+        )
     }
 
     pub fn value(self, s: &SendFrsSettings) -> Option<&str> {
@@ -206,6 +239,7 @@ impl SendSetting {
             SendSetting::UserId => s.user_id.as_deref(),
             SendSetting::TaxId => s.tax_id.as_deref(),
             SendSetting::PaymentTypeId => s.payment_type_id.as_deref(),
+            SendSetting::ShippingProductId => s.shipping_product_id.as_deref(),
         }
     }
 }
@@ -240,24 +274,24 @@ impl SettingProblem {
     pub fn message(&self, source: &str) -> String {
         let label = self.setting.label();
         let what = self.setting.record();
-        let v = self.value.as_deref().unwrap_or("");
+        let v = crate::excerpt::quoted(self.value.as_deref().unwrap_or(""));
         let options = format!("lsbridge source options {}", shell_word(source));
         match &self.problem {
             Problem::Missing => {
                 format!("{label} is required: pick one from `{options}`")
             }
             Problem::Malformed => format!(
-                "{label} {v:?} is not a Lightspeed id (letters, digits, - and _ only): pick one from `{options}`"
+                "{label} {v} is not a Lightspeed id (letters, digits, - and _ only): pick one from `{options}`"
             ),
             Problem::Unknown => format!(
-                "{label} {v:?} is not a {what} in this store: pick one from `{options}`"
+                "{label} {v} is not a {what} in this store: pick one from `{options}`"
             ),
             Problem::Deleted { name } => format!(
-                "{label} {v:?} is a deleted {what}{}: pick a current one from `{options}`",
+                "{label} {v} is a deleted {what}{}: pick a current one from `{options}`",
                 named(name)
             ),
             Problem::Disabled { name } => format!(
-                "{label} {v:?} is a disabled {what}{}: enable it in Lightspeed or pick another from `{options}`",
+                "{label} {v} is a disabled {what}{}: enable it in Lightspeed or pick another from `{options}`",
                 named(name)
             ),
         }
@@ -308,6 +342,7 @@ pub struct Checked {
     pub user: String,
     pub tax: String,
     pub payment_type: Option<String>,
+    pub shipping_product: Option<String>,
 }
 
 /// Problems that need no store: required ids missing, ids not shaped like ids. In
@@ -334,7 +369,7 @@ pub fn check_local(s: &SendFrsSettings) -> Vec<SettingProblem> {
 
 /// Ids are UUIDs in current stores, numbers in some older ones; anything else (a slash, a
 /// space, a quote) would change the request path rather than name a record.
-fn well_formed(id: &str) -> bool {
+pub(crate) fn well_formed(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && id
@@ -430,6 +465,32 @@ pub async fn validate(client: &Client, s: &SendFrsSettings) -> Result<Checked, V
             });
         }
     }
+    let sp = SendSetting::ShippingProductId;
+    if let Some(id) = sp
+        .value(s)
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !flagged(sp, &problems))
+    {
+        let found = by_id::<Product>(client, "products", id).await?;
+        let problem = match found {
+            // An answer about another product is no answer about this one.
+            Some(p) if p.id != id => Some(Problem::Unknown),
+            None => Some(Problem::Unknown),
+            Some(p) if p.is_deleted() => Some(Problem::Deleted { name: p.name }),
+            Some(p) if !p.active => Some(Problem::Disabled { name: p.name }),
+            Some(p) => {
+                checked.shipping_product = Some(p.name);
+                None
+            }
+        };
+        if let Some(problem) = problem {
+            problems.push(SettingProblem {
+                setting: sp,
+                value: Some(id.to_string()),
+                problem,
+            });
+        }
+    }
     if problems.is_empty() {
         Ok(checked)
     } else {
@@ -441,7 +502,7 @@ pub async fn validate(client: &Client, s: &SendFrsSettings) -> Result<Checked, V
 /// `GET /{collection}/{id}`: `None` when the store says there is no such record (404, or
 /// 400/422 for an id it cannot parse). An answer about another record, or with no id, is
 /// [`ApiError::Unclear`]: the setting is then not judged, never taken as valid.
-async fn by_id<T: serde::de::DeserializeOwned + Versioned>(
+pub(crate) async fn by_id<T: serde::de::DeserializeOwned + Versioned>(
     client: &Client,
     collection: &str,
     id: &str,

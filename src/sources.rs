@@ -167,6 +167,45 @@ pub enum Schedule {
     Cron(String),
 }
 
+/// The longest schedule interval: a year.
+pub const MAX_EVERY_MINUTES: u32 = 366 * 24 * 60;
+
+impl Schedule {
+    /// Why a stored schedule cannot run (a config file may hold anything), as a short reason.
+    pub fn validate(&self) -> Result<(), String> {
+        use chrono::TimeZone;
+        match self {
+            Schedule::EveryMinutes(n) if (1..=MAX_EVERY_MINUTES).contains(n) => Ok(()),
+            Schedule::EveryMinutes(_) => Err("the interval is between 1 minute and a year".into()),
+            Schedule::Cron(expr) => {
+                let cron = parse_cron(expr)?;
+                // A pattern such as "0 0 30 2 *" parses but never fires.
+                let reference = chrono::Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single();
+                match reference.map(|r| cron.find_next_occurrence(&r, false)) {
+                    Some(Ok(_)) => Ok(()),
+                    _ => Err("it never fires".into()),
+                }
+            }
+        }
+    }
+}
+
+/// A five-field cron expression (or an `@daily` style nickname), with croner's reason when
+/// it is not one.
+pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
+    let fields = expr.split_whitespace().count();
+    if !expr.trim_start().starts_with('@') && fields != 5 {
+        return Err(format!(
+            "a cron expression has 5 fields (minute hour day month weekday), this has {fields}"
+        ));
+    }
+    croner::Cron::new(expr).parse().map_err(|e| {
+        let e = e.to_string();
+        let e = e.trim_end_matches('.');
+        e.strip_prefix("Component error: ").unwrap_or(e).to_string()
+    })
+}
+
 /// Which outlets' stock becomes the variant's quantity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -249,8 +288,15 @@ pub struct SendFrsSettings {
     pub register_id: Option<String>,
     pub user_id: Option<String>,
     pub tax_id: Option<String>,
-    /// Used when sales are sent closed.
+    /// The payment type of a paid FR whose payment method names no payment type (directly
+    /// or through `payment_mapping_set`).
     pub payment_type_id: Option<String>,
+    /// The product whose line carries an FR's shipping cost (a service product in the store).
+    pub shipping_product_id: Option<String>,
+    /// A mapping set from the FR's payment method to a payment type (name or id).
+    pub payment_mapping_set: Option<String>,
+    /// Date the sale with the FR's created-at instead of the send time.
+    pub sale_date_from_fr: bool,
     pub hold_hours: u32,
     pub business_hours: Option<BusinessHours>,
     pub schedule: Option<Schedule>,
@@ -264,6 +310,9 @@ impl Default for SendFrsSettings {
             user_id: None,
             tax_id: None,
             payment_type_id: None,
+            shipping_product_id: None,
+            payment_mapping_set: None,
+            sale_date_from_fr: false,
             hold_hours: 0,
             business_hours: None,
             schedule: None,
@@ -340,6 +389,10 @@ pub struct IntegrationStatus {
     pub connected: Result<(), String>,
     pub configured: Result<(), String>,
     pub mapped: Result<(), String>,
+    /// What a template that works still lacks (e.g. a changed starter Send FRs template
+    /// without the order's money mappings).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl IntegrationStatus {
@@ -355,6 +408,10 @@ pub trait StatusFacts {
     fn connection_tested_ok(&self, name: &str) -> Option<bool>;
     /// `Err(reason)` when the template is missing or does not validate for the integration.
     fn template_ok(&self, name: &str, integration: Integration) -> Result<(), String>;
+    /// What the template lacks though it validates (shown, not failed).
+    fn template_notes(&self, _name: &str, _integration: Integration) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The status facts as the store holds them (the CLI's `source show` and the engine's
@@ -376,6 +433,9 @@ impl StatusFacts for StoreFacts<'_> {
     }
     fn template_ok(&self, name: &str, i: Integration) -> Result<(), String> {
         self.templates.check(name, i)
+    }
+    fn template_notes(&self, name: &str, i: Integration) -> Vec<String> {
+        self.templates.lacks(name, i)
     }
 }
 
@@ -435,11 +495,16 @@ impl Source {
             None => Err("no mapping template selected".to_string()),
             Some(t) => facts.template_ok(t, i),
         };
+        let notes = match self.template(i) {
+            Some(t) if mapped.is_ok() => facts.template_notes(t, i),
+            _ => Vec::new(),
+        };
         IntegrationStatus {
             integration: i,
             connected,
             configured,
             mapped,
+            notes,
         }
     }
 
@@ -457,7 +522,7 @@ impl Source {
 pub enum SourceError {
     #[error("a source needs a name: pass --name")]
     NameEmpty,
-    #[error("source name {0:?} is too long or has control characters: use up to 64 printable characters")]
+    #[error("source name {} is too long or has control characters: use up to 64 printable characters", crate::excerpt::quoted(.0))]
     NameBad(String),
     #[error("a source named {0:?} already exists: pick another name")]
     Exists(String),

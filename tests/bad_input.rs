@@ -398,6 +398,64 @@ fn malformed_command_lines_are_one_clear_line() {
             2,
             &["--token needs a value: TOKEN or TOKEN=scope1,scope2"],
         ),
+        // Numeric arguments have ranges: refused by the parser, before anything runs.
+        case(
+            "bench page size 0",
+            strings(&["bench", "primary", "--page-size", "0"]),
+            2,
+            &["invalid value '0' for '--page-size <PAGE_SIZE>': 0 is not in 1..=10000"],
+        ),
+        case(
+            "bench products 0",
+            strings(&["bench", "primary", "--products", "0"]),
+            2,
+            &["0 is not in 1..=10000000"],
+        ),
+        case(
+            "sim page cap 0",
+            sim_args(&["--page-cap", "0"]),
+            2,
+            &["0 is not in 1..=1000000"],
+        ),
+        case(
+            "sim rate limit 0",
+            sim_args(&["--rate-limit", "0"]),
+            2,
+            &["0 is not in 1..=1000000000"],
+        ),
+        case(
+            "runs limit 0",
+            in_dir(&data, &["runs", "--limit", "0"]),
+            2,
+            &["0 is not in 1..=1000000"],
+        ),
+        case(
+            "connection test timeout 0",
+            in_dir(&data, &["connection", "test", "shop", "--timeout", "0"]),
+            2,
+            &["0 is not in 1..=3600"],
+        ),
+        case(
+            "hold hours past a year",
+            in_dir(&data, &["source", "set", "x", "--hold-hours", "4294967295"]),
+            2,
+            &["4294967295 is not in 0..=8760"],
+        ),
+        case(
+            "daemon stop timeout past a day",
+            in_dir(&data, &["daemon", "--stop-timeout", "18446744073709551615"]),
+            2,
+            &["is not in 0..=86400"],
+        ),
+        case(
+            "dry-run diffs past the range",
+            in_dir(
+                &data,
+                &["run", "primary", "--source", "x", "--diffs", "99999999999"],
+            ),
+            2,
+            &["99999999999 is not in 0..=100000"],
+        ),
     ];
 
     // `--token -` with nothing on stdin.
@@ -430,6 +488,611 @@ fn malformed_command_lines_are_one_clear_line() {
     // Nothing malformed was saved.
     let out = lsb(&in_dir(&data, &["connection", "list", "--json"]), &[], None);
     assert_eq!((out.code, out.stdout.trim()), (0, "[]"), "{out:?}");
+}
+
+/// Issue 16 item 6: every input limit, through the commands a user types. Each case ends
+/// with exit 2 and one line saying what to fix, and nothing is stored: the lists read the
+/// same afterwards as before.
+#[test]
+fn input_limits_are_one_line_exit_2_and_nothing_stored() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let d = data.to_string_lossy().into_owned();
+    let at = |rest: &[&str]| {
+        let mut a = strings(&["--data-dir", &d]);
+        a.extend(strings(rest));
+        a
+    };
+    let run = |args: &[String]| lsb(args, &[], None);
+    let out = run(&at(&["source", "add", "--name", "harbor"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let file = |name: &str, text: &str| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_string_lossy().into_owned()
+    };
+    let fr_json = |name: &str, number: &str, extra: &str, item: &str| {
+        file(
+            name,
+            &format!(r#"[{{"number": {number}, {extra} "items": [{item}]}}]"#),
+        )
+    };
+    let item = |sku: &str, q: &str, p: &str| {
+        format!(r#"{{"sku": {sku}, "quantity": {q}, "unit_price": {p}}}"#)
+    };
+    let mug = item("\"HP-MUG\"", "1", "2");
+    let mb = "x".repeat(1 << 20);
+    let import = |path: String| at(&["fr", "import", &path, "--source", "harbor"]);
+
+    // What the lists say before: nothing must change.
+    let lists = [
+        at(&["fr", "list", "--json"]),
+        at(&["connection", "list", "--json"]),
+        at(&["mapping-set", "list"]),
+        at(&["template", "list"]),
+        at(&["source", "show", "harbor", "--json"]),
+    ];
+    let snapshot = || -> Vec<String> {
+        lists
+            .iter()
+            .map(|a| {
+                let o = run(a);
+                assert_eq!(o.code, 0, "{a:?}: {o:?}");
+                o.stdout
+            })
+            .collect()
+    };
+    let before = snapshot();
+    assert_eq!(before[0].trim(), "[]");
+    assert_eq!(before[1].trim(), "[]");
+
+    let template_name = before[3]
+        .lines()
+        .next()
+        .and_then(|l| l.split("  [").next())
+        .expect("a starter template")
+        .to_string();
+    let exported = run(&at(&["template", "export", &template_name]));
+    assert_eq!(exported.code, 0, "{exported:?}");
+    let config = run(&at(&["config", "export"]));
+    assert_eq!(config.code, 0, "{config:?}");
+
+    let cases = vec![
+        // FR numbers.
+        case(
+            "FR number of 51 characters",
+            import(fr_json("n51.json", &format!("\"{}\"", "N".repeat(51)), "", &mug)),
+            2,
+            &["FR number is 51 characters long: the maximum is 50"],
+        ),
+        case(
+            "FR number with a right-to-left override",
+            import(fr_json("rlo.json", "\"WEB-\u{202E}1001\"", "", &mug)),
+            2,
+            &["FR number has an invisible formatting character (U+202E"],
+        ),
+        case(
+            "FR number with a left-to-right isolate",
+            import(fr_json("lri.json", "\"WEB-\u{2066}1001\"", "", &mug)),
+            2,
+            &["(U+2066"],
+        ),
+        // SKUs.
+        case(
+            "SKU of 256 characters",
+            import(fr_json(
+                "sku256.json",
+                "\"S-1\"",
+                "",
+                &item(&format!("\"{}\"", "S".repeat(256)), "1", "2"),
+            )),
+            2,
+            &["item 1: SKU \"SSSS", "(256 chars) is longer than 255 characters"],
+        ),
+        case(
+            "SKU of 1 MB",
+            import(fr_json(
+                "sku1mb.json",
+                "\"S-2\"",
+                "",
+                &item(&format!("\"{mb}\""), "1", "2"),
+            )),
+            2,
+            &["item 1: SKU \"xxxx", "(1048576 chars) is longer than 255 characters"],
+        ),
+        case(
+            "SKU with a line break and commas",
+            import(file(
+                "sku-newline.csv",
+                "fr_number,sku,quantity,unit_price\nS-3,\"A\nB,C\",1,2\n",
+            )),
+            2,
+            &["FR S-3: SKU has control characters (tabs, line breaks): remove them"],
+        ),
+        // Free text.
+        case(
+            "address line of 1 MB",
+            import(fr_json(
+                "addr.json",
+                "\"T-1\"",
+                &format!(r#""billing": {{"address_line_1": "{mb}"}},"#),
+                &mug,
+            )),
+            2,
+            &["billing.address_line_1 is 1048576 characters long: the maximum is 1000"],
+        ),
+        case(
+            "shipping name of 1001 characters in a CSV",
+            import(file(
+                "name.csv",
+                &format!(
+                    "fr_number,sku,quantity,unit_price,shipping_full_name\nT-2,HP-MUG,1,2,{}\n",
+                    "n".repeat(1001)
+                ),
+            )),
+            2,
+            &["shipping_full_name is 1001 characters long: the maximum is 1000"],
+        ),
+        case(
+            "payment method of 1001 characters",
+            import(fr_json(
+                "pay.json",
+                "\"T-3\"",
+                &format!(r#""payment_method": "{}","#, "p".repeat(1001)),
+                &mug,
+            )),
+            2,
+            &["payment_method is 1001 characters long"],
+        ),
+        case(
+            "cancel reason of 1001 characters",
+            at(&[
+                "fr",
+                "cancel",
+                "T-4",
+                "--source",
+                "harbor",
+                "--reason",
+                &"r".repeat(1001),
+            ]),
+            2,
+            &["--reason is 1001 characters long: the maximum is 1000"],
+        ),
+        // Quantities and money.
+        case(
+            "quantity 1e26",
+            import(fr_json("q.json", "\"Q-1\"", "", &item("\"HP-MUG\"", "1e26", "2"))),
+            2,
+            &["quantity 1e+26 is out of range: use a number above 0 and at most 1000000000"],
+        ),
+        case(
+            "quantity inf in a CSV",
+            import(file(
+                "q.csv",
+                "fr_number,sku,quantity,unit_price\nQ-2,HP-MUG,inf,2\n",
+            )),
+            2,
+            &["quantity \"inf\" is not a positive number"],
+        ),
+        case(
+            "quantity that is 0 at 4 decimal places",
+            import(fr_json("q0.json", "\"Q-3\"", "", &item("\"HP-MUG\"", "0.00004", "2"))),
+            2,
+            &["quantity 0.00004 is 0 at 4 decimal places"],
+        ),
+        case(
+            "unit price above 1e9",
+            import(fr_json("p.json", "\"Q-4\"", "", &item("\"HP-MUG\"", "1", "1e10"))),
+            2,
+            &["is out of range: use an amount from 0 to 1000000000"],
+        ),
+        case(
+            "tax above 1e9",
+            import(fr_json("tax.json", "\"Q-5\"", r#""tax": "1000000000.01","#, &mug)),
+            2,
+            &["tax \"1000000000.01\" is out of range"],
+        ),
+        // URLs.
+        case(
+            "API root with user and password",
+            add_args(
+                &data,
+                "harborpine",
+                TOKEN,
+                &["--api-root", "http://user:secret@127.0.0.1:7878"],
+            ),
+            2,
+            &["the API root http://127.0.0.1:7878 must not carry a user name or password"],
+        ),
+        case(
+            "API root with a user name",
+            add_args(
+                &data,
+                "harborpine",
+                TOKEN,
+                &["--api-root", "https://admin@proxy.example.com/"],
+            ),
+            2,
+            &["the API root https://proxy.example.com must not carry a user name or password"],
+        ),
+        case(
+            "API root with user-info in a config file",
+            at(&[
+                "config",
+                "import",
+                &file(
+                    "conn.toml",
+                    "[[connections]]\nname = \"c\"\ndomain_prefix = \"harborpine\"\napi_version = \"2026-07\"\napi_root = \"http://u:secret@127.0.0.1:9\"\ntoken = \"env:LS_TOKEN\"\n",
+                ),
+            ]),
+            2,
+            &["connection \"c\": the API root http://127.0.0.1:9 must not carry"],
+        ),
+        // Empty values.
+        case(
+            "empty log level",
+            at(&["--log-level", "", "connection", "list"]),
+            2,
+            &["--log-level is empty: give one of error, warn, info, debug, trace"],
+        ),
+        case(
+            "log level of a comma",
+            at(&["--log-level", ",debug", "connection", "list"]),
+            2,
+            &["log level \",debug\" is not one of error, warn, info, debug, trace"],
+        ),
+        case(
+            "empty mapping-set name",
+            at(&["mapping-set", "import", "", &file("set.csv", "a,b\n")]),
+            2,
+            &["a mapping set needs a name: give one, e.g. brands"],
+        ),
+        case(
+            "blank mapping-set name in a config file",
+            at(&[
+                "config",
+                "import",
+                &file(
+                    "set.toml",
+                    "[[mapping_sets]]\nname = \"\"\n\n[[mapping_sets.rows]]\nfrom = \"a\"\nto = \"b\"\n",
+                ),
+            ]),
+            2,
+            &["a mapping set needs a name"],
+        ),
+        // Unknown keys.
+        case(
+            "config file with a misspelt key",
+            at(&[
+                "config",
+                "import",
+                &file(
+                    "typo.toml",
+                    &config.stdout.replacen("fulfills_orders", "fulfils_orders", 1),
+                ),
+            ]),
+            2,
+            &[
+                "the config has an unknown key sources[0].fulfils_orders (line ",
+                "pass --allow-unknown to ignore it; nothing imported",
+            ],
+        ),
+        case(
+            "template file with an unknown key",
+            at(&[
+                "template",
+                "import",
+                &file("tpl.toml", &format!("colour = \"blue\"\n{}", exported.stdout)),
+            ]),
+            2,
+            &["tpl.toml: the template has an unknown key colour (line 1)"],
+        ),
+    ];
+    let n = cases.len();
+    for c in cases {
+        let out = run(&c.args);
+        assert_one_error_line(c.what, &out, c.code, c.says);
+        assert!(
+            out.stderr.chars().count() < 1200,
+            "{}: a {} character line",
+            c.what,
+            out.stderr.chars().count()
+        );
+        assert!(!out.stderr.contains("secret"), "{}: {out:?}", c.what);
+    }
+    assert!(n >= 20, "{n} cases");
+    // Source settings are refused by the one source validation, which lists each wrong
+    // setting on its own line before its "nothing saved" line.
+    let out = run(&at(&[
+        "source",
+        "set",
+        "harbor",
+        "--ship-from-address",
+        &"a".repeat(1001),
+    ]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr.lines().next(),
+        Some("error: Ship From Address is 1001 characters long: the maximum is 1000; shorten it (--ship-from-address)"),
+        "{out:?}"
+    );
+    assert_eq!(snapshot(), before, "something was stored");
+
+    // The same files pass with --allow-unknown (and the key is named), so the refusal was
+    // about the key alone.
+    let out = run(&at(&[
+        "template",
+        "import",
+        &tmp.path().join("tpl.toml").to_string_lossy(),
+        "--allow-unknown",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("note: ignored unknown key colour (line 1)"),
+        "{out:?}"
+    );
+}
+
+/// The `--json` failure document: one line on stdout that parses, `ok: false`, the same
+/// error as the stderr line and the same exit code as without `--json`.
+fn assert_json_failure(what: &str, plain: &Out, json: &Out) -> serde_json::Value {
+    assert_ne!(plain.code, 0, "{what}: did not fail: {plain:?}");
+    assert_eq!(
+        json.code, plain.code,
+        "{what}: exit code with --json: {json:?}"
+    );
+    let lines: Vec<&str> = json.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{what}: not one stdout line: {json:?}");
+    let doc: serde_json::Value = serde_json::from_str(lines[0])
+        .unwrap_or_else(|e| panic!("{what}: stdout is not JSON ({e}): {json:?}"));
+    let err_line = json.stderr.trim_end();
+    assert_eq!(err_line.lines().count(), 1, "{what}: {json:?}");
+    assert_eq!(doc["ok"], false, "{what}: {doc}");
+    assert_eq!(
+        doc["error"]
+            .as_str()
+            .map(|e| format!("error: {e}"))
+            .as_deref(),
+        Some(err_line),
+        "{what}: the document's error is the stderr line"
+    );
+    assert_eq!(doc["exit_code"], json.code, "{what}: {doc}");
+    // Digits masked: a "rate limited until" time moves between the two runs.
+    let masked = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect()
+    };
+    assert_eq!(
+        masked(&json.stderr),
+        masked(&plain.stderr),
+        "{what}: stderr differs with --json"
+    );
+    doc
+}
+
+/// Issue 16 item 4: every command that takes `--json` prints one JSON document on stdout when
+/// it fails too, with the exit code it has without `--json`.
+#[test]
+fn json_commands_print_one_document_on_failure() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data");
+    let d = data.to_string_lossy().into_owned();
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "not a dir").expect("write");
+    let f = file.to_string_lossy().into_owned();
+    let at = |dir: &str, rest: &[&str]| {
+        let mut a = strings(&["--data-dir", dir]);
+        a.extend(strings(rest));
+        a
+    };
+    let ok = |args: Vec<String>| {
+        let out = lsb(&args, &[], None);
+        assert_eq!(out.code, 0, "{args:?}: {out:?}");
+    };
+    ok(at(&d, &["source", "add", "--name", "harbor"]));
+    // A connection to a port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let mut add = add_args(&data, "harborpine", TOKEN, &[]);
+    add.extend(strings(&["--api-root", &format!("http://{closed}")]));
+    ok(add);
+    ok(at(
+        &d,
+        &["source", "add", "--name", "linked", "--connection", "shop"],
+    ));
+
+    let cases: Vec<(&str, Vec<String>, i32)> = vec![
+        (
+            "connection list, data dir a file",
+            at(&f, &["connection", "list"]),
+            2,
+        ),
+        (
+            "connection test of no connection",
+            at(&d, &["connection", "test", "nosuch"]),
+            2,
+        ),
+        (
+            "connection test, store unreachable",
+            at(&d, &["connection", "test", "shop", "--timeout", "10"]),
+            1,
+        ),
+        (
+            "source list, data dir a file",
+            at(&f, &["source", "list"]),
+            2,
+        ),
+        (
+            "source show of no source",
+            at(&d, &["source", "show", "nosuch"]),
+            2,
+        ),
+        (
+            "source options of no source",
+            at(&d, &["source", "options", "nosuch"]),
+            2,
+        ),
+        (
+            "source options, store unreachable",
+            at(&d, &["source", "options", "linked"]),
+            1,
+        ),
+        (
+            "fr list with a bad status",
+            at(&d, &["fr", "list", "--status", "shipped"]),
+            2,
+        ),
+        (
+            "fr list of no source",
+            at(&d, &["fr", "list", "--source", "nosuch"]),
+            2,
+        ),
+        (
+            "fr show of no FR",
+            at(&d, &["fr", "show", "X-1", "--source", "harbor"]),
+            2,
+        ),
+        ("an unknown flag", at(&d, &["fr", "list", "--bogus"]), 2),
+        (
+            "empty log level",
+            at(&d, &["--log-level", "", "source", "list"]),
+            2,
+        ),
+    ];
+    for (what, args, code) in cases {
+        let plain = lsb(&args, &[], None);
+        assert_eq!(plain.code, code, "{what}: {plain:?}");
+        let mut json_args = args.clone();
+        json_args.push("--json".into());
+        let json = lsb(&json_args, &[], None);
+        assert_json_failure(what, &plain, &json);
+        assert!(plain.stdout.is_empty(), "{what}: {plain:?}");
+    }
+}
+
+/// A server that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Issue 16 item 6, timeouts: a store that keeps answering 429 is "rate limited until …",
+/// one that does not answer is a timeout, never one as the other; with `--json` too.
+#[tokio::test]
+async fn connection_test_tells_rate_limited_from_timed_out() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data = tmp.path().join("data").to_string_lossy().into_owned();
+    let too_many = |retry_after: &str| {
+        let mut r = reply(429, r#"{"error":"Too Many Requests"}"#);
+        r.headers.push(("retry-after", retry_after.to_string()));
+        r
+    };
+    let (stream, stream_hits) = serve(vec![too_many("1")]).await;
+    let (long, long_hits) = serve(vec![too_many("120")]).await;
+    let silent = silent_server().await;
+    for (name, origin) in [("stream", &stream), ("long", &long), ("silent", &silent)] {
+        let args = strings(&[
+            "--data-dir",
+            &data,
+            "connection",
+            "add",
+            "--name",
+            name,
+            "--domain-prefix",
+            "harborpine",
+            "--token",
+            TOKEN,
+            "--api-root",
+            origin,
+        ]);
+        let out = lsb_async(&args, &[], None).await;
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let test = |name: &str, timeout: &str, json: bool| {
+        let mut a = strings(&[
+            "--data-dir",
+            &data,
+            "connection",
+            "test",
+            name,
+            "--timeout",
+            timeout,
+        ]);
+        if json {
+            a.push("--json".into());
+        }
+        a
+    };
+    // A stream of 429s with Retry-After: 1, for longer than the timeout.
+    let out = lsb_async(&test("stream", "3", false), &[], None).await;
+    assert_one_error_line(
+        "stream of 429s",
+        &out,
+        1,
+        &[
+            "connection \"stream\": rate limited until ",
+            " UTC: the store at http://127.0.0.1:",
+            "answered, but its rate limit holds requests until then and 3s were up",
+        ],
+    );
+    assert!(
+        !out.stderr.contains("no answer") && !out.stderr.contains("timed out"),
+        "{out:?}"
+    );
+    assert!(
+        stream_hits.load(Ordering::SeqCst) >= 2,
+        "the store answered more than once"
+    );
+    let json = lsb_async(&test("stream", "3", true), &[], None).await;
+    let doc = assert_json_failure("stream of 429s", &out, &json);
+    assert!(
+        doc["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("rate limited until")),
+        "{doc}"
+    );
+
+    // One 429 that asks for two minutes: rate limited until then, said at once when the time is up.
+    let started = Instant::now();
+    let out = lsb_async(&test("long", "2", false), &[], None).await;
+    assert_one_error_line("long Retry-After", &out, 1, &["rate limited until "]);
+    let until = chrono::Utc::now() + chrono::Duration::seconds(118);
+    let shown = until.format("%H:%M").to_string();
+    assert!(
+        out.stderr.contains(&shown)
+            || out.stderr.contains(
+                &(until + chrono::Duration::seconds(60))
+                    .format("%H:%M")
+                    .to_string()
+            ),
+        "{shown}: {out:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(long_hits.load(Ordering::SeqCst), 1, "held, not retried");
+
+    // A store that accepts and never answers: a timeout.
+    let out = lsb_async(&test("silent", "2", false), &[], None).await;
+    assert_one_error_line("silent store", &out, 1, &["timed out"]);
+    assert!(!out.stderr.contains("rate limited"), "{out:?}");
+    let json = lsb_async(&test("silent", "2", true), &[], None).await;
+    assert_json_failure("silent store", &out, &json);
 }
 
 // ============================== API responses ========================================

@@ -410,6 +410,7 @@ fn add_list_and_test_a_connection() {
     assert!(out.stderr.is_empty(), "{out:?}");
     let served = sim.summary()["counters"]["requests"].as_u64().unwrap();
     let r: Value = serde_json::from_str(out.stdout.trim()).expect("--json output is JSON");
+    assert_eq!(r["ok"], true);
     assert_eq!(r["store_name"], "Harbor & Pine Outfitters");
     assert_eq!(r["domain_prefix"], "harborpine");
     assert_eq!(r["outlets"], 3);
@@ -550,6 +551,41 @@ fn missing_scopes_are_named() {
         assert!(line.ends_with(want), "{scope}: {line:?}");
     }
     assert!(out.stdout.contains("outlets: 3   registers: 2"), "{out:?}");
+
+    // With --json: one document, the report inside the failure, same exit code and line.
+    let json = lsb(&data, &["connection", "test", "shop", "--json"]);
+    assert_eq!(json.code, 1, "{json:?}");
+    assert_eq!(json.error_line(), out.error_line());
+    assert_eq!(json.stdout.lines().count(), 1, "{json:?}");
+    let doc: Value = serde_json::from_str(json.stdout.trim()).expect("one JSON document");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["exit_code"], 1);
+    assert_eq!(
+        doc["error"]
+            .as_str()
+            .map(|e| format!("error: {e}"))
+            .as_deref(),
+        Some(out.error_line())
+    );
+    assert_eq!(doc["outlets"], 3, "{doc}");
+    let scopes = doc["scopes"].as_array().expect("the report's scopes");
+    let missing: Vec<&str> = scopes
+        .iter()
+        .filter(|s| s["state"] == "missing")
+        .filter_map(|s| s["scope"].as_str())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "users:read",
+            "taxes:read",
+            "products:read",
+            "inventory:read",
+            "customers:read",
+            "sales:read"
+        ],
+        "{doc}"
+    );
 }
 
 /// Done when: the simulator is gone → exit 1 within seconds, one line naming the host.

@@ -377,3 +377,313 @@ fn bench_primary_rate_limited_on_a_scaled_clock() {
     // A second of slack per window on a loaded machine (a window lasts 1 s here).
     assert!(ratio < 1.0 + 1.0 / (windows - 1) as f64 * 0.9 + 0.3, "{v}");
 }
+
+const MAIN_STREET: &str = "8ed0bab8-e4b0-510f-8898-f79d5cf53fb9";
+
+fn code_and_stderr(o: &std::process::Output) -> (Option<i32>, String) {
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn quantity_from(dir: &std::path::Path) -> serde_json::Value {
+    let show: serde_json::Value =
+        serde_json::from_str(&procs::ok(dir, &["source", "show", "harbor", "--json"])).unwrap();
+    show["source"]["primary"]["quantity_from"].clone()
+}
+
+/// The quantity outlet is checked against the live store like the Send FRs ids: the CLI
+/// (`source add`, `source set`) and `config import` refuse one the store does not have,
+/// saving nothing; and `config import` refuses a hold of 4294967295 hours.
+#[test]
+fn a_bogus_quantity_outlet_is_refused_by_source_add_set_and_config_import() {
+    let (_sim, d) = demo_with_connection();
+    let dir = d.path();
+    let add = |extra: &[&str]| {
+        let mut a = vec!["source", "add", "--name", "harbor", "--connection", "demo"];
+        a.extend_from_slice(extra);
+        procs::lsbridge(dir, &a)
+    };
+    let (code, err) = code_and_stderr(&add(&["--primary-quantity-from", "not-an-outlet"]));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("error: Get Inventory (Primary) Quantity From \"not-an-outlet\" is not an outlet in this store"),
+        "{err}"
+    );
+    assert!(err.contains("nothing saved"), "{err}");
+    assert_eq!(
+        procs::lsbridge(dir, &["source", "show", "harbor"])
+            .status
+            .code(),
+        Some(2),
+        "not added"
+    );
+
+    procs::ok(
+        dir,
+        &["source", "add", "--name", "harbor", "--connection", "demo"],
+    );
+    let set = |value: &str| {
+        procs::lsbridge(
+            dir,
+            &["source", "set", "harbor", "--primary-quantity-from", value],
+        )
+    };
+    let (code, err) = code_and_stderr(&set("not-an-outlet"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not an outlet in this store"), "{err}");
+    assert_eq!(quantity_from(dir), "all_outlets", "nothing saved");
+    // Not shaped like an id: refused before the store is asked.
+    let (code, err) = code_and_stderr(&set("../registers"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is not an outlet id"), "{err}");
+    // A real outlet is accepted, and named.
+    let (code, err) = code_and_stderr(&set(MAIN_STREET));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("\"Main Street Store\""), "{err}");
+    assert_eq!(quantity_from(dir)["outlet"], MAIN_STREET);
+
+    // config import: the same checks, before anything is written.
+    let exported = procs::ok(dir, &["config", "export"]);
+    assert!(exported.contains(MAIN_STREET), "{exported}");
+    let file = dir.join("setup.toml");
+    std::fs::write(&file, exported.replace(MAIN_STREET, "not-an-outlet")).unwrap();
+    let (code, err) = code_and_stderr(&procs::lsbridge(
+        dir,
+        &["config", "import", file.to_str().unwrap()],
+    ));
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("source \"harbor\": Get Inventory (Primary) Quantity From \"not-an-outlet\" is not an outlet in this store")
+            && err.contains("nothing imported"),
+        "{err}"
+    );
+    assert_eq!(quantity_from(dir)["outlet"], MAIN_STREET, "nothing changed");
+
+    assert!(exported.contains("hold_hours = 0"), "{exported}");
+    std::fs::write(
+        &file,
+        exported.replace("hold_hours = 0", "hold_hours = 4294967295"),
+    )
+    .unwrap();
+    let (code, err) = code_and_stderr(&procs::lsbridge(
+        dir,
+        &["config", "import", file.to_str().unwrap()],
+    ));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("hold hours 4294967295 is too long: use 0 to 8760"),
+        "{err}"
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&procs::ok(dir, &["source", "show", "harbor", "--json"])).unwrap();
+    assert_eq!(show["source"]["send_frs"]["hold_hours"], 0);
+
+    // The file as exported imports cleanly.
+    std::fs::write(&file, &exported).unwrap();
+    let out = procs::ok(dir, &["config", "import", file.to_str().unwrap()]);
+    assert!(out.contains("source \"harbor\": updated"), "{out}");
+}
+
+/// Ctrl-C (SIGINT) during `lsbridge run primary` stops at the next page: the run is recorded
+/// Cancelled, the command prints the resume hint and exits 130, and the next run resumes
+/// from the checkpoint and completes.
+#[test]
+fn sigint_cancels_a_cli_run_at_the_next_page_and_the_next_run_resumes() {
+    use std::io::{BufRead, BufReader};
+    // Small pages and slow answers: the products phase takes many pages.
+    let sim = SimProc::start(&[
+        "--store",
+        "synthetic:3000",
+        "--no-rate-limit",
+        "--page-cap",
+        "50",
+        "--faults",
+        "latency_ms=25",
+    ]);
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    procs::ok(
+        dir,
+        &[
+            "connection",
+            "add",
+            "--name",
+            "syn",
+            "--domain-prefix",
+            "synthetic",
+            "--token",
+            "sim-demo-token",
+            "--api-root",
+            &sim.origin,
+        ],
+    );
+    procs::ok(
+        dir,
+        &["source", "add", "--name", "syn", "--connection", "syn"],
+    );
+    let mut child = std::process::Command::new(procs::bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["run", "primary", "--source", "syn"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Wait for the first committed product page.
+    loop {
+        let line = stderr
+            .next()
+            .unwrap_or_else(|| panic!("the run ended before a product page: {seen:?}"))
+            .unwrap();
+        let first_page = line.starts_with("products: ");
+        seen.push(line);
+        if first_page {
+            break;
+        }
+    }
+    // SAFETY: kill(2) on the pid of our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    seen.extend(stderr.map_while(Result::ok));
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{seen:?}");
+    assert!(
+        stdout.contains(": Cancelled: ") && stdout.contains("run again to resume"),
+        "{stdout}"
+    );
+    assert!(
+        seen.iter().any(|l| l.contains("stopping at the next page")),
+        "{seen:?}"
+    );
+    let runs = procs::ok(dir, &["runs"]);
+    assert!(runs.contains("Cancelled"), "{runs}");
+
+    let again = procs::ok(dir, &["run", "primary", "--source", "syn"]);
+    assert!(
+        again.contains("resumed from a checkpoint") && again.contains(": Ok: "),
+        "{again}"
+    );
+}
+
+/// A pipe whose reading end is already closed: every write to it fails with EPIPE.
+fn closed_pipe() -> std::process::Stdio {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) fills both descriptors; each is owned exactly once below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] is ours and closed once, here.
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is a fresh descriptor handed to Stdio, which closes it.
+    unsafe { std::process::Stdio::from_raw_fd(fds[1]) }
+}
+
+/// Every command exits quietly when its stdout is closed (`… | head -1`): exit 0 (or the
+/// SIGPIPE status), no panic, nothing on stderr about the pipe, and the command's work done.
+#[test]
+fn commands_exit_quietly_when_stdout_is_closed() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    let (_sim, d) = demo_with_connection();
+    let dir = d.path();
+    procs::ok(
+        dir,
+        &["source", "add", "--name", "harbor", "--connection", "demo"],
+    );
+    procs::ok(dir, &["run", "primary", "--source", "harbor"]);
+    // 3000 FRs: their listing is far larger than a pipe's buffer.
+    let mut frs = String::from("[");
+    for i in 0..3000 {
+        if i > 0 {
+            frs.push(',');
+        }
+        frs.push_str(&format!(
+            r#"{{"number": "PIPE-{i:05}", "items": [{{"sku": "HP-MUG", "quantity": 1, "unit_price": 16}}]}}"#
+        ));
+    }
+    frs.push(']');
+    let file = dir.join("frs.json");
+    std::fs::write(&file, frs).unwrap();
+    let file = file.to_str().unwrap();
+
+    let quiet = |what: &str, args: &[&str]| {
+        let o = std::process::Command::new(procs::bin())
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(closed_pipe())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.code() == Some(0) || o.status.signal() == Some(libc::SIGPIPE),
+            "{what}: {:?} {err}",
+            o.status
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{what}: {err}"
+        );
+    };
+    quiet("fr import", &["fr", "import", file, "--source", "harbor"]);
+    // The import was done in full although nobody read its summary.
+    let listed = procs::ok(dir, &["fr", "list", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&listed)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3000
+    );
+    // Again: 3000 "Duplicate FR #" lines.
+    quiet(
+        "fr import of duplicates",
+        &["fr", "import", file, "--source", "harbor"],
+    );
+    quiet("fr list", &["fr", "list"]);
+    quiet(
+        "fr show",
+        &["fr", "show", "PIPE-00001", "--source", "harbor"],
+    );
+    quiet("runs", &["runs"]);
+    let runs = procs::ok(dir, &["runs"]);
+    let id = runs.split_whitespace().next().unwrap().to_string();
+    quiet("runs ID", &["runs", &id]);
+    quiet("source list", &["source", "list"]);
+    quiet("source show", &["source", "show", "harbor"]);
+    quiet("connection list", &["connection", "list"]);
+    quiet("config export", &["config", "export"]);
+    quiet("template list", &["template", "list"]);
+    quiet("keys", &["keys"]);
+
+    // `fr list | head -1`: the reader takes one line and goes away mid-output.
+    let mut child = std::process::Command::new(procs::bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["fr", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("NUMBER"), "{first}");
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(0) || o.status.signal() == Some(libc::SIGPIPE),
+        "{:?} {err}",
+        o.status
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -174,6 +174,100 @@ async fn malformed_oversized_unknown_version_and_garbage_get_an_error_and_the_da
     ));
 }
 
+/// The socket saves sources through the same validation as the CLI: a quantity outlet the
+/// store does not have and a hold beyond a year are refused with one line naming the
+/// setting, and nothing is saved; a real outlet is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_socket_refuses_a_bogus_quantity_outlet_and_an_out_of_range_hold() {
+    use lsbridge::sim::{SimHandle, StoreSpec};
+    use lsbridge::sources::{QuantityFrom, Source};
+    let sim = SimHandle::start(support::simkit::config(StoreSpec::Demo))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    support::procs::ok(
+        dir.path(),
+        &[
+            "connection",
+            "add",
+            "--name",
+            "demo",
+            "--domain-prefix",
+            "harborpine",
+            "--token",
+            support::simkit::TOKEN,
+            "--api-root",
+            &sim.origin(),
+        ],
+    );
+    let mut daemon = DaemonProc::start(dir.path()).await;
+    let client = RemoteClient::connect(dir.path()).await.unwrap();
+    let mut source = Source {
+        name: "harbor".into(),
+        connection: Some("demo".into()),
+        ..Source::default()
+    };
+    source.primary.quantity_from = QuantityFrom::Outlet("not-an-outlet".into());
+    match client
+        .call(Request::AddSource {
+            source: source.clone(),
+        })
+        .await
+    {
+        Response::Error(e) => {
+            assert!(
+                e.contains("Get Inventory (Primary) Quantity From \"not-an-outlet\" is not an outlet in this store"),
+                "{e}"
+            );
+            assert!(!e.contains('\n'), "{e}");
+        }
+        other => panic!("a bogus outlet was accepted: {other:?}"),
+    }
+    assert_eq!(
+        client.call(Request::ListSources).await,
+        Response::Sources(vec![]),
+        "nothing saved"
+    );
+    let main_street = "8ed0bab8-e4b0-510f-8898-f79d5cf53fb9";
+    source.primary.quantity_from = QuantityFrom::Outlet(main_street.into());
+    assert_eq!(
+        client
+            .call(Request::AddSource {
+                source: source.clone()
+            })
+            .await,
+        Response::Done
+    );
+    let Response::Sources(saved) = client.call(Request::ListSources).await else {
+        panic!("sources")
+    };
+    let mut bad = saved[0].clone();
+    bad.send_frs.hold_hours = u32::MAX;
+    match client.call(Request::SaveSource { source: bad }).await {
+        Response::Error(e) => assert!(
+            e.contains("hold hours 4294967295 is too long: use 0 to 8760"),
+            "{e}"
+        ),
+        other => panic!("an out-of-range hold was accepted: {other:?}"),
+    }
+    // A payment mapping set that does not exist is refused here as on the command line.
+    let mut bad = saved[0].clone();
+    bad.send_frs.payment_mapping_set = Some("no-such-set".into());
+    match client.call(Request::SaveSource { source: bad }).await {
+        Response::Error(e) => assert!(
+            e.contains("\"no-such-set\": no mapping set of that name"),
+            "{e}"
+        ),
+        other => panic!("a missing payment mapping set was accepted: {other:?}"),
+    }
+    let Response::Sources(after) = client.call(Request::ListSources).await else {
+        panic!("sources")
+    };
+    assert_eq!(after, saved, "nothing changed");
+    drop(client);
+    assert_eq!(daemon.stop(30).await.code(), Some(0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stale_socket_is_replaced_and_connect_backend_picks_the_mode() {
     use lsbridge::engine::backend::connect_backend;

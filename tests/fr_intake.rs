@@ -236,6 +236,74 @@ fn bad_json_rejects_each_bad_element_with_its_line_and_imports_the_rest() {
     );
 }
 
+/// A hold stored before settings were validated (a config file could hold any u32) is
+/// capped at a year when FRs are imported, instead of overflowing the calendar and
+/// panicking; the import still works and the hold still shows on the timeline.
+#[test]
+fn a_stored_out_of_range_hold_is_capped_and_never_panics_the_import() {
+    let mut e = env();
+    e.source.send_frs.hold_hours = u32::MAX;
+    // Straight to the store, as an older version would have saved it.
+    Sources::open(&e.store).unwrap().save(&e.source).unwrap();
+    let r = e.import("sample.json");
+    assert_eq!(r.rejected, vec![], "{}", r.summary());
+    assert!(r.imported > 0, "{}", r.summary());
+    let fr = e
+        .frs()
+        .get(e.source.id, &r.imported_numbers[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        fr.earliest_send, "2027-03-10T12:00:00+00:00",
+        "now + 8760 h"
+    );
+    let timeline = e.frs().timeline(e.source.id, &fr.number).unwrap();
+    assert!(
+        timeline[0]
+            .reason
+            .contains("held until 2027-03-10T12:00:00+00:00"),
+        "{:?}",
+        timeline[0]
+    );
+}
+
+/// Rejection reasons quote at most an excerpt of the bad value (about 200 characters), however
+/// large it is, in JSON values, JSON keys, SKUs, CSV columns and CSV cells.
+#[test]
+fn rejection_reasons_quote_only_an_excerpt_of_huge_bad_input() {
+    let e = env();
+    let huge = "9x".repeat(500_000);
+    let json = format!(
+        r#"[{{"number": "A-1", "items": [{{"sku": "S", "quantity": "{huge}", "unit_price": 1}}]}},
+{{"number": "A-2", "items": [{{"sku": "{huge}", "quantity": 0, "unit_price": 1}}]}},
+{{"number": "A-3", "billing": {{"{huge}": "x"}}, "items": [{{"sku": "S", "quantity": 1, "unit_price": 1}}]}},
+{{"number": "A-4", "created_at": "{huge}", "items": [{{"sku": "S", "quantity": 1, "unit_price": 1}}]}}]"#
+    );
+    let r = e.import_text("huge.json", &json).unwrap();
+    assert_eq!(r.rejected.len(), 4, "{r:?}");
+    for rej in &r.rejected {
+        assert!(
+            rej.reason.len() < 700,
+            "line {}: {} chars",
+            rej.line,
+            rej.reason.len()
+        );
+        assert!(rej.reason.contains("(1000000 chars)"), "{}", rej.reason);
+    }
+    let csv = format!("fr_number,sku,quantity,unit_price,tax\nC-1,S,1,1,1\nC-1,S,1,1,{huge}\n");
+    let r = e.import_text("huge.csv", &csv).unwrap();
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    assert!(
+        r.rejected[0].reason.len() < 700,
+        "{}",
+        r.rejected[0].reason.len()
+    );
+    let csv = format!("fr_number,sku,quantity,unit_price,billing_{huge}\nC-2,S,1,1,x\n");
+    let err = e.import_text("header.csv", &csv).unwrap_err().to_string();
+    assert!(err.len() < 1000, "{} chars", err.len());
+    assert!(err.contains("unknown column"), "{}", &err[..200]);
+}
+
 #[test]
 fn fr_number_limit_is_fifty_characters() {
     let e = env();
@@ -259,6 +327,181 @@ fn fr_number_limit_is_fifty_characters() {
     assert_eq!(r.imported_numbers, ["1001"]);
     let fr = e.frs().get(e.source.id, "1001").unwrap().unwrap();
     assert_eq!((fr.items[0].quantity, fr.items[0].unit_price), (1.5, 16.0));
+}
+
+/// Quantities keep 4 decimal places and money 2, rounded half to even on the decimals as
+/// written; each rounding is noted on the FR's timeline. CSV and JSON alike.
+#[test]
+fn quantities_and_money_are_rounded_half_even_with_a_timeline_note() {
+    let e = env();
+    let r = e
+        .import_text(
+            "round.json",
+            r#"[{"number": "R-1", "discount": 0.125, "tax": 1.5,
+                 "items": [{"sku": "HP-MUG", "quantity": 2.00005, "unit_price": 1.005},
+                           {"sku": "HP-CUP", "quantity": "2.00015", "unit_price": "19.99"},
+                           {"sku": "HP-JAR", "quantity": 3, "unit_price": 0.015}]}]"#,
+        )
+        .unwrap();
+    assert_eq!((r.imported, r.rejected.len()), (1, 0), "{r:?}");
+    let fr = e.frs().get(e.source.id, "R-1").unwrap().unwrap();
+    let got: Vec<(f64, f64)> = fr
+        .items
+        .iter()
+        .map(|i| (i.quantity, i.unit_price))
+        .collect();
+    assert_eq!(got, [(2.0, 1.0), (2.0002, 19.99), (3.0, 0.02)]);
+    assert_eq!((fr.discount, fr.tax), (0.12, 1.5));
+    let notes: Vec<String> = e
+        .frs()
+        .timeline(e.source.id, "R-1")
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "note")
+        .map(|t| t.reason)
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "discount 0.125 rounded to 0.12 (amounts keep 2 decimal places, rounded half to even)",
+            "item 1 (SKU HP-MUG): quantity 2.00005 rounded to 2 (quantities keep 4 decimal places, rounded half to even)",
+            "item 1 (SKU HP-MUG): unit_price 1.005 rounded to 1.00 (amounts keep 2 decimal places, rounded half to even)",
+            "item 2 (SKU HP-CUP): quantity \"2.00015\" rounded to 2.0002 (quantities keep 4 decimal places, rounded half to even)",
+            "item 3 (SKU HP-JAR): unit_price 0.015 rounded to 0.02 (amounts keep 2 decimal places, rounded half to even)",
+        ]
+    );
+
+    let r = e
+        .import_text(
+            "round.csv",
+            "fr_number,sku,quantity,unit_price,shipping_cost\nR-2,HP-MUG,0.33335,2.675,4.445\nR-2,HP-CUP,1,3,\n",
+        )
+        .unwrap();
+    assert_eq!((r.imported, r.rejected.len()), (1, 0), "{r:?}");
+    let fr = e.frs().get(e.source.id, "R-2").unwrap().unwrap();
+    assert_eq!(
+        (fr.items[0].quantity, fr.items[0].unit_price),
+        (0.3334, 2.68)
+    );
+    assert_eq!(fr.shipping_cost, 4.44);
+    let notes = e
+        .frs()
+        .timeline(e.source.id, "R-2")
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.kind == "note")
+        .count();
+    assert_eq!(notes, 3);
+
+    // Nothing to round: no note.
+    e.import_text(
+        "exact.json",
+        r#"[{"number": "R-3", "items": [{"sku": "HP-MUG", "quantity": 1.5, "unit_price": 16.25}]}]"#,
+    )
+    .unwrap();
+    let kinds: Vec<String> = e
+        .frs()
+        .timeline(e.source.id, "R-3")
+        .unwrap()
+        .into_iter()
+        .map(|t| t.kind)
+        .collect();
+    assert_eq!(kinds, ["imported"]);
+}
+
+/// Each limit of an FR record is its own reason, and the record is not imported.
+#[test]
+fn fr_field_limits_reject_the_record_with_a_reason_each() {
+    let e = env();
+    let item = |sku: &str, q: &str, p: &str| {
+        format!(r#"{{"sku": {sku}, "quantity": {q}, "unit_price": {p}}}"#)
+    };
+    let fr = |number: &str, extra: &str, items: &str| {
+        format!(r#"{{"number": {number}, {extra} "items": [{items}]}}"#)
+    };
+    let ok_item = item("\"HP-MUG\"", "1", "2");
+    let long_sku = format!("\"{}\"", "S".repeat(256));
+    let mb = "x".repeat(1 << 20);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            fr("\"A-\u{202e}1\"", "", &ok_item),
+            "FR number has an invisible formatting character (U+202E",
+        ),
+        (fr("\"A-\u{2066}1\"", "", &ok_item), "(U+2066"),
+        (fr("\"A-\u{200f}1\"", "", &ok_item), "(U+200F"),
+        (
+            fr("\"L-1\"", "", &item(&long_sku, "1", "2")),
+            "(256 chars) is longer than 255 characters: check the sku field",
+        ),
+        (
+            fr("\"L-2\"", "", &item("\"A\\nB,C\"", "1", "2")),
+            "item 1: SKU has control characters",
+        ),
+        (
+            fr(
+                "\"L-3\"",
+                &format!(r#""billing": {{"city": "{mb}"}},"#),
+                &ok_item,
+            ),
+            "billing.city is 1048576 characters long: the maximum is 1000",
+        ),
+        (
+            fr(
+                "\"L-4\"",
+                &format!(r#""payment_method": "{}","#, "p".repeat(1001)),
+                &ok_item,
+            ),
+            "payment_method is 1001 characters long: the maximum is 1000",
+        ),
+        (
+            fr("\"L-5\"", "", &item("\"HP-MUG\"", "1e26", "2")),
+            "quantity 1e+26 is out of range: use a number above 0 and at most 1000000000",
+        ),
+        (
+            fr("\"L-6\"", "", &item("\"HP-MUG\"", "0.00001", "2")),
+            "quantity 0.00001 is 0 at 4 decimal places",
+        ),
+        (
+            fr("\"L-7\"", "", &item("\"HP-MUG\"", "1", "1000000000.01")),
+            "unit_price 1000000000.01 is out of range: use an amount from 0 to 1000000000",
+        ),
+        (
+            fr("\"L-8\"", r#""tax": "2e9","#, &ok_item),
+            "tax \"2e9\" is out of range",
+        ),
+        (
+            fr("\"L-9\"", "", &item("\"HP-MUG\"", "\"inf\"", "2")),
+            "quantity \"inf\" is not a positive number",
+        ),
+    ];
+    for (text, says) in cases {
+        let r = e.import_text("limits.json", &format!("[{text}]")).unwrap();
+        assert_eq!((r.imported, r.rejected.len()), (0, 1), "{says}: {r:?}");
+        let reason = &r.rejected[0].reason;
+        assert!(reason.contains(says), "{says:?} not in {reason:?}");
+        assert!(!reason.contains('\n'), "{reason:?}");
+        assert!(reason.chars().count() < 600, "{}", reason.chars().count());
+    }
+    assert!(e.numbers().is_empty(), "{:?}", e.numbers());
+
+    // The same limits in a CSV: a SKU cell with a line break and commas (quoted), a 1 MB
+    // address cell.
+    let csv = format!(
+        "fr_number,sku,quantity,unit_price,shipping_city\nC-1,\"A\nB,C\",1,2,\nC-2,HP-MUG,1,2,{mb}\n"
+    );
+    let r = e.import_text("limits.csv", &csv).unwrap();
+    assert_eq!(r.imported, 0, "{r:?}");
+    let reasons: Vec<&str> = r.rejected.iter().map(|x| x.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("FR C-1: SKU has control characters"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].starts_with("FR C-2: shipping_city is 1048576 characters long"),
+        "{reasons:?}"
+    );
+    assert!(e.numbers().is_empty());
 }
 
 #[test]

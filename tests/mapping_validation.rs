@@ -286,8 +286,16 @@ fn send_fr_source_catalog_has_the_seed_categories() {
         .iter()
         .map(|f| f.name.as_str())
         .collect();
-    assert_eq!(names.len(), 13 + 2 + 3 + 14 + 1);
+    // Billing, Fulfillment Request (number, payment method, created-at and the order's
+    // money: subtotal, total, discount, shipping, tax), FR Item, Shipping, method.
+    assert_eq!(names.len(), 13 + 8 + 3 + 14 + 1);
     for n in [
+        "Fulfillment Request: Total Discount",
+        "Fulfillment Request: Total Shipping Cost",
+        "Fulfillment Request: Total Tax",
+        "Fulfillment Request: Subtotal",
+        "Fulfillment Request: Total",
+        "Fulfillment Request: Created At",
         "Billing Address: Full Name",
         "Billing Address: Country Code",
         "Fulfillment Request: Payment Method",

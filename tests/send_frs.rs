@@ -17,7 +17,9 @@ use lsbridge::jobs::Outcome;
 use lsbridge::lightspeed::models::SaleRequest;
 use lsbridge::mapping::Integration;
 use lsbridge::pool::Pool;
-use lsbridge::sim::{DuplicateSale, Faults, SimHandle, StockMoves, StoreSpec};
+use lsbridge::sim::{
+    AdjustmentTax, DuplicateSale, Faults, InclusivePricing, SimHandle, StockMoves, StoreSpec,
+};
 use lsbridge::sources::{BusinessHours, CommitRelease, Source, Sources};
 use lsbridge::templates::Templates;
 use serde_json::{json, Value};
@@ -30,12 +32,31 @@ const REGISTER: &str = "4372d80f-c820-5aaa-9268-14f03f6f643e";
 const USER: &str = "4b8b8288-fe37-584b-b1c8-b60bf9d0b2c9";
 const TAX: &str = "26bc762a-15e1-510d-8dce-cfb5f80720f6";
 const CARD: &str = "884cf03f-7148-5d83-8465-976ce0a625c0";
+const WEB_ORDER: &str = "e377a737-d0ec-5c95-8c86-c06069ba9035";
+/// The demo store's shipping service (SKU SHIPPING).
+const SHIPPING: &str = "4ccad2cd-c787-548f-aab8-e03644d744b5";
+/// The demo retailer's discount_product_id.
+const DISCOUNT_PRODUCT: &str = "7ac69e25-8bd2-53cb-bf2e-cfea1875d260";
 
 fn configured(s: &mut Source) {
     s.send_frs.register_id = Some(REGISTER.into());
     s.send_frs.user_id = Some(USER.into());
     s.send_frs.tax_id = Some(TAX.into());
+    s.send_frs.shipping_product_id = Some(SHIPPING.into());
     s.allow_backorders = true;
+}
+
+/// Item lines of a recorded sale (the shipping product's line left out).
+fn item_lines(sale: &Value) -> Vec<Value> {
+    sale["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l["product"]["id"] != json!(SHIPPING) && l["product"]["id"] != json!(DISCOUNT_PRODUCT)
+        })
+        .cloned()
+        .collect()
 }
 
 async fn sim_with(clock: Option<SharedClock>) -> SimHandle {
@@ -110,7 +131,11 @@ fn status_of(e: &Engine, number: &str) -> FrStatus {
 #[tokio::test]
 async fn sample_file_is_sent_once_with_the_chosen_ids() {
     let sim = sim_with(None).await;
-    let e = engine(&sim, configured);
+    // PayPal is no payment type in the demo store: those FRs are paid as Web Order.
+    let e = engine(&sim, |s| {
+        configured(s);
+        s.send_frs.payment_type_id = Some(WEB_ORDER.into());
+    });
     let bytes = std::fs::read("fixtures/frs/sample.json").unwrap();
     let r = import_bytes(
         &e.store,
@@ -139,9 +164,13 @@ async fn sample_file_is_sent_once_with_the_chosen_ids() {
             .expect("sale with the FR's id");
         assert_eq!(sale["source"]["id"], json!(f.number));
         assert!(f.invoice_number.is_some());
-        let lines = sale["line_items"].as_array().unwrap();
-        assert_eq!(lines.len(), f.items.len());
-        // Shipping has no field on a sale: it is in the note.
+        // Every FR line is sold in full (a line may be split in two to carry its tax to
+        // the cent, so quantities are summed per product).
+        let lines = item_lines(sale);
+        assert!(lines.len() >= f.items.len());
+        let sold: f64 = lines.iter().map(|l| l["quantity"].as_f64().unwrap()).sum();
+        assert_eq!(sold, f.items.iter().map(|i| i.quantity).sum::<f64>());
+        // The shipping method is in the note; the cost is a line of the shipping product.
         assert!(sale["note"].as_str().unwrap_or("").contains("Shipping"));
     }
     // Nothing is due any more: a second run sends nothing.
@@ -507,7 +536,7 @@ async fn backorders_off_holds_or_cancels_lines_without_stock() {
     ));
     let all = sales(&sim);
     assert_eq!(all.len(), 1);
-    assert_eq!(all[0]["line_items"].as_array().unwrap().len(), 1);
+    assert_eq!(item_lines(&all[0]).len(), 1);
 }
 
 #[tokio::test]
@@ -537,6 +566,8 @@ async fn dry_run_sends_and_writes_nothing() {
 #[tokio::test]
 async fn closed_sales_carry_a_payment_and_need_a_payment_type() {
     let sim = sim_with(None).await;
+    // A store that refuses closed sales with a balance (an undocumented, plausible rule).
+    sim.set_closed_sale_paid_in_full(true);
     let mut e = engine(&sim, configured);
     let mut t = Templates::open(&e.store)
         .unwrap()
@@ -549,10 +580,10 @@ async fn closed_sales_carry_a_payment_and_need_a_payment_type() {
     );
     Templates::open(&e.store).unwrap().save(&t).unwrap();
     e.source.send_frs.template = Some("closed".into());
-    import(
-        &e,
-        &json!([fr("P-1", "p@example.com", &[("HP-MUG", 2.0, 18.0)])]),
-    );
+    // Paid by a method the store has no payment type for, and no Payment Type ID.
+    let mut p1 = fr("P-1", "p@example.com", &[("HP-MUG", 2.0, 18.0)]);
+    p1["payment_method"] = json!("Wire Transfer");
+    import(&e, &json!([p1]));
     let s = send(&e, false).await;
     assert_eq!(s.counts.info_required, 1);
     assert!(Frs::open(&e.store)
@@ -573,6 +604,9 @@ async fn closed_sales_carry_a_payment_and_need_a_payment_type() {
     let sale = &sales(&sim)[0];
     assert_eq!(sale["state"], json!("closed"));
     assert_eq!(sale["payments"].as_array().map(Vec::len), Some(1));
+    // Paid in full: a store that refuses a closed sale with a balance takes it too.
+    let m = sim.sale_money(sale["id"].as_str().unwrap()).unwrap();
+    assert_eq!(m.balance_cents, 0);
     assert!(simkit::assert_conformant(&sim.exchanges()) > 0);
 }
 
@@ -964,7 +998,7 @@ async fn a_sku_resolves_only_to_its_own_product() {
     for (i, p) in catalog.iter().enumerate() {
         let sold = sales_of(&sim, &format!("S-{i}"));
         assert_eq!(sold.len(), 1);
-        let lines = sold[0]["line_items"].as_array().unwrap();
+        let lines = item_lines(&sold[0]);
         assert_eq!(lines.len(), 1);
         assert_eq!(
             lines[0]["product"]["id"], p["id"],
@@ -1104,7 +1138,7 @@ async fn a_customer_is_reused_only_on_its_exact_email() {
     // A create answered with Elena's record: the customer made is found by its email.
     let theirs = elena.clone();
     liar.rewrite("created elena", move |a, _| {
-        a.is("POST", "/customers")
+        (a.is("POST", "/customers") && a.endpoint() == "/customers")
             .then(|| Answer::json(201, &json!({ "data": theirs })))
     });
     import(
@@ -1122,7 +1156,7 @@ async fn a_customer_is_reused_only_on_its_exact_email() {
     // finds only Elena: unclear, so the FR waits; then the customer is created once.
     liar.honest();
     liar.intercept("create lost", |a| {
-        a.is("POST", "/customers")
+        (a.is("POST", "/customers") && a.endpoint() == "/customers")
             .then(|| Answer::json(503, &json!({"error": "upstream timeout"})))
     });
     let only = elena.clone();
@@ -1176,11 +1210,12 @@ async fn a_sale_the_store_refuses_fails_with_the_stores_reason() {
     let mut e = engine(&sim, |s| {
         configured(s);
         s.send_frs.tax_id = Some("00000000-dead-beef-0000-000000000000".into());
+        s.send_frs.payment_type_id = Some(WEB_ORDER.into());
     });
-    import(
-        &e,
-        &json!([fr("X-1", "x@example.com", &[("HP-MUG", 1.0, 18.0)])]),
-    );
+    // Paid by a method the store has no payment type of, so the Payment Type ID is used.
+    let mut x1 = fr("X-1", "x@example.com", &[("HP-MUG", 1.0, 18.0)]);
+    x1["payment_method"] = json!("Wire Transfer");
+    import(&e, &json!([x1]));
     let s = send(&e, false).await;
     assert_eq!(s.counts.failed, 1, "{}", s.message);
     assert_eq!(s.outcome, Outcome::Partial);
@@ -1433,4 +1468,514 @@ async fn a_panic_in_send_frs_fails_the_run_and_leaves_frs_processing() {
     assert_eq!(stored.outcome, Outcome::Failed);
     assert!(sales(&sim).is_empty());
     assert_eq!(status_of(&e, "PANIC-1"), FrStatus::Processing);
+}
+
+// ---- money -------------------------------------------------------------------------------
+
+fn cents(x: f64) -> i64 {
+    (x * 100.0).round() as i64
+}
+
+/// A number the store sent as a number or a numeric string.
+fn num(v: &Value) -> f64 {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// The FR's own figures in cents: (items, discount, shipping, tax, total).
+fn fr_money(f: &lsbridge::frs::Fr) -> (i64, i64, i64, i64, i64) {
+    let items: i64 = f
+        .items
+        .iter()
+        .map(|i| cents(i.quantity * i.unit_price))
+        .sum();
+    let (d, s, t) = (cents(f.discount), cents(f.shipping_cost), cents(f.tax));
+    (items, d, s, t, items - d + s + t)
+}
+
+/// The sale's money worked out here from the recorded sale's lines, adjustments and
+/// payments, without the simulator's report: (items, discount, shipping, tax, total, paid).
+fn recorded_money(sale: &Value) -> (i64, i64, i64, i64, i64, i64) {
+    let (mut items, mut discount, mut shipping, mut tax) = (0, 0, 0, 0);
+    for l in sale["line_items"].as_array().unwrap() {
+        let q = num(&l["quantity"]);
+        let value = cents(num(&l["pricing"]["price"]) * q);
+        tax += cents(num(&l["tax"]["amount"]) * q);
+        match l["product"]["id"].as_str().unwrap() {
+            SHIPPING => shipping += value,
+            DISCOUNT_PRODUCT => discount -= value,
+            _ => items += value,
+        }
+    }
+    for a in sale["adjustments"].as_array().into_iter().flatten() {
+        // Sale-level adjustments (none expected with a discount product).
+        if a["type"] == json!("DISCOUNT") {
+            discount += cents(num(&a["amount"]));
+        }
+    }
+    let paid: i64 = sale["payments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["deleted_at"].is_null())
+        .map(|p| cents(num(&p["amount"])))
+        .sum();
+    let total = items - discount + shipping + tax;
+    (items, discount, shipping, tax, total, paid)
+}
+
+/// Sends every FR of both sample files to a store of `spec` and checks each sale's money
+/// against the FR's, to the cent: from the simulator's report and independently from the
+/// recorded lines, adjustments and payments. Every request validates against the schema.
+async fn sample_money_matches(spec: StoreSpec, adjustment_tax: AdjustmentTax) {
+    let sim = SimHandle::start(simkit::config(spec))
+        .await
+        .expect("sim starts");
+    sim.set_adjustment_tax(adjustment_tax);
+    if adjustment_tax == AdjustmentTax::Proportional {
+        sim.set_line_discount(lsbridge::sim::LineDiscount::Informational);
+        sim.set_closed_sale_paid_in_full(true);
+    }
+    let e = engine(&sim, |s| {
+        configured(s);
+        s.send_frs.payment_type_id = Some(WEB_ORDER.into());
+    });
+    for file in ["sample.json", "sample.csv"] {
+        let bytes = std::fs::read(format!("fixtures/frs/{file}")).unwrap();
+        let r = import_bytes(&e.store, &e.source, file, &bytes, None, e.ctx.clock.now()).unwrap();
+        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    }
+    let s = send(&e, false).await;
+    assert_eq!(s.outcome, Outcome::Ok, "{}", s.message);
+    assert_eq!(s.counts.sent, 8, "{}", s.message);
+    let recorded = sales(&sim);
+    let frs = Frs::open(&e.store).unwrap();
+    for f in frs.list(Some(e.source.id), None).unwrap() {
+        assert_eq!(f.status, FrStatus::Processed, "{}: {}", f.number, f.reason);
+        let id = f.sale_id.clone().unwrap();
+        let (items, discount, shipping, tax, total) = fr_money(&f);
+        let m = sim
+            .sale_money(&id)
+            .expect("the simulator recorded the sale");
+        assert_eq!(m.total_cents, total, "{} total", f.number);
+        assert_eq!(m.tax_cents, tax, "{} tax", f.number);
+        assert_eq!(m.discount_cents, discount, "{} discount", f.number);
+        assert_eq!(m.paid_cents, total, "{} payments", f.number);
+        assert_eq!(m.balance_cents, 0, "{} balance", f.number);
+        let ship: i64 = m.lines_of(SHIPPING).map(|l| l.price_cents).sum();
+        assert_eq!(ship, shipping, "{} shipping", f.number);
+        let (_, r_tax, r_total, r_balance) = m.recomputed();
+        assert_eq!((r_total, r_tax, r_balance), (total, tax, 0), "{}", f.number);
+        // Independently of the simulator's arithmetic.
+        let sale = recorded.iter().find(|s| s["id"] == json!(id)).unwrap();
+        assert_eq!(
+            recorded_money(sale),
+            (items, discount, shipping, tax, total, total),
+            "{}",
+            f.number
+        );
+        // No line carries the taxable tax with a zero amount while the order has tax.
+        if tax > 0 {
+            for l in item_lines(sale) {
+                assert!(num(&l["tax"]["amount"]) > 0.0, "{}: {l}", f.number);
+            }
+        }
+        // Paid with the payment type named like the FR's method, else the Payment Type ID.
+        let config = &sale["payments"][0]["type"]["config_id"];
+        match f.payment_method.as_str() {
+            "Credit Card" => assert_eq!(config, &json!(CARD)),
+            "Gift Card" => assert_eq!(config, &json!("39dface4-7e58-5398-b423-465c15facf49")),
+            _ => assert_eq!(config, &json!(WEB_ORDER)),
+        }
+        // A delivery: dispatched to the FR's shipping address, an address of the customer.
+        let sent = sim
+            .with_store(|s, _| s.sale_requests.get(&id).cloned())
+            .expect("the request is recorded");
+        let fd = &sent["fulfillment_details"][0];
+        assert_eq!(fd["type"], json!("DISPATCH"), "{}: {sale}", f.number);
+        let addr_id = fd["shipping_address_id"].as_str().expect("address id");
+        let customer = sale["customer_id"].as_str().unwrap();
+        let c = simkit::default_client(&sim);
+        let addrs = c.customer_addresses(customer).await.unwrap();
+        let a = addrs
+            .iter()
+            .find(|a| a.id_text().as_deref() == Some(addr_id))
+            .expect("the sale's shipping address is the customer's");
+        assert_eq!(a.kind, "SHIPPING");
+        assert_eq!(a.address_line_1, f.shipping.address_line_1);
+        assert_eq!(a.postcode, f.shipping.postal_code);
+    }
+    assert!(simkit::assert_conformant(&sim.exchanges()) > 0);
+}
+
+#[tokio::test]
+async fn sample_money_to_the_cent_in_a_tax_exclusive_store() {
+    sample_money_matches(StoreSpec::Demo, AdjustmentTax::Untaxed).await;
+}
+
+#[tokio::test]
+async fn sample_money_to_the_cent_in_a_tax_inclusive_store() {
+    sample_money_matches(StoreSpec::DemoInclusive, AdjustmentTax::Untaxed).await;
+}
+
+/// The discount is a line of the discount product with its own (zero) tax, and no line
+/// uses `pricing.discount`, so a store that taxes sale-level adjustments or reads line
+/// discounts the other way changes nothing; nor does one that refuses a closed sale not
+/// paid in full.
+#[tokio::test]
+async fn sample_money_holds_whatever_the_store_does_with_adjustments_and_line_discounts() {
+    sample_money_matches(StoreSpec::Demo, AdjustmentTax::Proportional).await;
+}
+
+/// A tax-inclusive store that reads `pricing.price` as tax-inclusive records other totals
+/// than were sent: the FR is Failed naming both figures, never Processed.
+#[tokio::test]
+async fn a_store_that_records_other_totals_fails_the_fr_with_both_figures() {
+    let sim = SimHandle::start(simkit::config(StoreSpec::DemoInclusive))
+        .await
+        .unwrap();
+    sim.set_inclusive_pricing(InclusivePricing::PriceIncludesTax);
+    let e = engine(&sim, configured);
+    let mut x = fr("X-1", "x@example.com", &[("HP-MUG", 2.0, 16.0)]);
+    x["tax"] = json!(2.84);
+    import(&e, &json!([x]));
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.failed, 1, "{}", s.message);
+    let f = Frs::open(&e.store)
+        .unwrap()
+        .get(e.source.id, "X-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.status, FrStatus::Failed);
+    // 32.00 + 2.84 tax + 9.50 shipping = 44.34 sent; the store read 32.00 as tax-inclusive.
+    assert!(
+        f.reason.contains("the order totals 44.34 (tax 2.84)") && f.reason.contains("total 41.50"),
+        "{}",
+        f.reason
+    );
+}
+
+#[tokio::test]
+async fn shipping_needs_a_shipping_product_unless_the_template_says_otherwise() {
+    let sim = sim_with(None).await;
+    let mut e = engine(&sim, |s| {
+        configured(s);
+        s.send_frs.shipping_product_id = None;
+    });
+    import(
+        &e,
+        &json!([fr("S-1", "s@example.com", &[("HP-MUG", 1.0, 16.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.info_required, 1);
+    let f = Frs::open(&e.store)
+        .unwrap()
+        .get(e.source.id, "S-1")
+        .unwrap()
+        .unwrap();
+    assert!(
+        f.reason.contains("shipping cost of 9.50") && f.reason.contains("--shipping-product-id"),
+        "{}",
+        f.reason
+    );
+    assert!(sales(&sim).is_empty());
+
+    // Set It 0: shipping is not charged on purpose; the sale is items + tax only.
+    let templates = Templates::open(&e.store).unwrap();
+    let mut t = templates
+        .get(lsbridge::mapping::defaults::SEND_FRS_TEMPLATE_NAME)
+        .unwrap();
+    t.name = "free shipping".into();
+    t = t.with(
+        "Adjustments: Total Shipping Cost",
+        lsbridge::mapping::Method::set_it("0"),
+    );
+    templates.save(&t).unwrap();
+    e.source.send_frs.template = Some("free shipping".into());
+    Frs::open(&e.store)
+        .unwrap()
+        .retry(e.source.id, "S-1", e.ctx.clock.now())
+        .unwrap();
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let sale = &sales(&sim)[0];
+    let m = sim.sale_money(sale["id"].as_str().unwrap()).unwrap();
+    assert_eq!(m.total_cents, 1600);
+    assert_eq!(m.paid_cents, 1600);
+}
+
+#[tokio::test]
+async fn payment_types_come_from_a_mapping_set_a_name_or_the_setting_and_unpaid_is_unpaid() {
+    let sim = sim_with(None).await;
+    let e = engine(&sim, |s| {
+        configured(s);
+        s.send_frs.payment_mapping_set = Some("payments".into());
+    });
+    let templates = Templates::open(&e.store).unwrap();
+    templates
+        .save_set(
+            &lsbridge::mapping::MappingSet::from_pairs("payments", [("PayPal", "Web Order")])
+                .unwrap(),
+        )
+        .unwrap();
+    let mut paypal = fr("M-1", "m@example.com", &[("HP-MUG", 1.0, 16.0)]);
+    paypal["payment_method"] = json!("paypal");
+    let mut unpaid = fr("M-2", "m@example.com", &[("HP-MUG", 1.0, 16.0)]);
+    unpaid["payment_method"] = json!("");
+    let card = fr("M-3", "m@example.com", &[("HP-MUG", 1.0, 16.0)]);
+    import(&e, &json!([paypal, unpaid, card]));
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 3, "{}", s.message);
+    let by_fr: HashMap<String, Value> = sales(&sim)
+        .into_iter()
+        .map(|s| (s["source"]["id"].as_str().unwrap().to_string(), s))
+        .collect();
+    assert_eq!(
+        by_fr["M-1"]["payments"][0]["type"]["config_id"],
+        json!(WEB_ORDER)
+    );
+    assert_eq!(
+        by_fr["M-3"]["payments"][0]["type"]["config_id"],
+        json!(CARD)
+    );
+    assert!(by_fr["M-2"]["payments"]
+        .as_array()
+        .is_none_or(|p| p.is_empty()));
+    let unpaid_money = sim
+        .sale_money(by_fr["M-2"]["id"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(unpaid_money.balance_cents, 1600 + 950);
+    for k in ["M-1", "M-3"] {
+        let m = sim.sale_money(by_fr[k]["id"].as_str().unwrap()).unwrap();
+        assert_eq!((m.paid_cents, m.balance_cents), (2550, 0), "{k}");
+    }
+}
+
+#[tokio::test]
+async fn tax_comes_from_the_rate_when_the_template_maps_no_order_tax() {
+    let sim = sim_with(None).await;
+    let mut e = engine(&sim, configured);
+    let templates = Templates::open(&e.store).unwrap();
+    let mut t = templates
+        .get(lsbridge::mapping::defaults::SEND_FRS_TEMPLATE_NAME)
+        .unwrap();
+    t.name = "rate tax".into();
+    t.remove("Adjustments: Total Tax");
+    templates.save(&t).unwrap();
+    e.source.send_frs.template = Some("rate tax".into());
+    // Quantity 3 at 12.99: 38.97 × 8.875 % = 3.4585875 → 3.46, which 3 units cannot share
+    // evenly: the line is split (2 × 1.15 + 1 × 1.16).
+    import(
+        &e,
+        &json!([fr("T-1", "t@example.com", &[("CP-FD-CHM", 3.0, 12.99)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let sale = &sales(&sim)[0];
+    let m = sim.sale_money(sale["id"].as_str().unwrap()).unwrap();
+    assert_eq!(m.tax_cents, 346);
+    assert_eq!(m.total_cents, 3897 + 346 + 950);
+    let lines = item_lines(sale);
+    let parts: Vec<(f64, f64)> = lines
+        .iter()
+        .map(|l| (num(&l["quantity"]), num(&l["tax"]["amount"])))
+        .collect();
+    assert_eq!(parts, vec![(2.0, 1.15), (1.0, 1.16)]);
+}
+
+#[tokio::test]
+async fn a_body_that_differs_from_the_fr_is_held_with_both_figures() {
+    let sim = sim_with(None).await;
+    let mut e = engine(&sim, configured);
+    let templates = Templates::open(&e.store).unwrap();
+    let mut t = templates
+        .get(lsbridge::mapping::defaults::SEND_FRS_TEMPLATE_NAME)
+        .unwrap();
+    t.name = "wrong price".into();
+    t = t.with(
+        "Register Sale Item: Price",
+        lsbridge::mapping::Method::set_it("1"),
+    );
+    templates.save(&t).unwrap();
+    e.source.send_frs.template = Some("wrong price".into());
+    let mut w = fr("W-1", "w@example.com", &[("HP-MUG", 2.0, 16.0)]);
+    w["tax"] = json!(2.84);
+    import(&e, &json!([w]));
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.info_required, 1);
+    let f = Frs::open(&e.store)
+        .unwrap()
+        .get(e.source.id, "W-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.status, FrStatus::AdditionalInfoRequired);
+    // Sale: 2 × 1.00 + 2.84 + 9.50 = 14.34; FR: 32.00 + 9.50 + 2.84 = 44.34.
+    assert!(
+        f.reason.contains("the sale would total 14.34") && f.reason.contains("the FR totals 44.34"),
+        "{}",
+        f.reason
+    );
+    assert!(sales(&sim).is_empty());
+}
+
+#[tokio::test]
+async fn the_sale_date_is_the_send_time_unless_the_fr_date_is_chosen() {
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_723_200);
+    let clock: SharedClock = Arc::new(ManualClock::new(start));
+    let sim = sim_with(Some(clock)).await;
+    let mut e = engine(&sim, configured);
+    let mut a = fr("DT-1", "dt@example.com", &[("HP-MUG", 1.0, 16.0)]);
+    a["created_at"] = json!("2026-03-02T14:05:00Z");
+    import(&e, &json!([a]));
+    send(&e, false).await;
+    let mut b = fr("DT-2", "dt@example.com", &[("HP-MUG", 1.0, 16.0)]);
+    b["created_at"] = json!("2026-03-02T14:05:00Z");
+    import(&e, &json!([b]));
+    e.source.send_frs.sale_date_from_fr = true;
+    send(&e, false).await;
+    let by_fr: HashMap<String, Value> = sales(&sim)
+        .into_iter()
+        .map(|s| (s["source"]["id"].as_str().unwrap().to_string(), s))
+        .collect();
+    let date =
+        |k: &str| lsbridge::frs::model::parse_time(by_fr[k]["date"].as_str().unwrap()).unwrap();
+    assert_eq!(date("DT-1"), start);
+    assert_eq!(
+        date("DT-2"),
+        lsbridge::frs::model::parse_time("2026-03-02T14:05:00Z").unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_starter_template_is_upgraded_only_when_unchanged() {
+    use lsbridge::mapping::defaults::{earlier_send_frs_templates, SEND_FRS_TEMPLATE_NAME};
+    use lsbridge::mapping::Method;
+    let store = lsbridge::store::Store::open_temporary().unwrap();
+    // An older version installed the earlier starter.
+    let t = Templates::open(&store).unwrap();
+    let old = earlier_send_frs_templates().remove(0);
+    t.save(&old).unwrap();
+    let t = Templates::open(&store).unwrap();
+    let now = t.get(SEND_FRS_TEMPLATE_NAME).unwrap();
+    assert_eq!(now, lsbridge::mapping::defaults::send_frs_template());
+    assert!(t
+        .lacks(SEND_FRS_TEMPLATE_NAME, Integration::SendFrs)
+        .is_empty());
+    // A starter the user changed is left alone, and what it lacks is said.
+    let changed = old.with("Register Sale: Note", Method::set_it("web order"));
+    t.save(&changed).unwrap();
+    let t = Templates::open(&store).unwrap();
+    assert_eq!(t.get(SEND_FRS_TEMPLATE_NAME).unwrap(), changed);
+    let notes = t.lacks(SEND_FRS_TEMPLATE_NAME, Integration::SendFrs);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].contains("Adjustments: Total Tax"), "{notes:?}");
+    // A template mapping the order's tax from the FR saves (the source field exists).
+    let mut tax = lsbridge::mapping::Template::new("tax only", Integration::SendFrs);
+    for (target, source) in [
+        ("Customer: First Name", "Shipping Address: First Name"),
+        ("Customer: Last Name", "Shipping Address: Last Name"),
+        (
+            "Customer: Physical Address 1",
+            "Shipping Address: Address Line 1",
+        ),
+        ("Customer: Physical City", "Shipping Address: City"),
+        ("Customer: Physical State", "Shipping Address: State"),
+        (
+            "Customer: Physical Postcode",
+            "Shipping Address: Postal Code",
+        ),
+        (
+            "Customer: Physical Country Id",
+            "Shipping Address: Country Code",
+        ),
+        ("Register Sale Item: Price", "FR Item: Unit Price"),
+        ("Register Sale Item: Quantity", "FR Item: Quantity"),
+        ("Adjustments: Total Tax", "Fulfillment Request: Total Tax"),
+    ] {
+        tax.set(target, Method::match_it(source));
+    }
+    t.save(&tax).unwrap();
+}
+
+/// `lsbridge demo` selects the demo store's shipping product, its default tax and a payment
+/// type for methods the store lacks, so the sample FRs go out with their money.
+#[tokio::test]
+async fn the_demo_setup_sends_the_sample_frs_with_their_money() {
+    let sim = sim_with(None).await;
+    let store = lsbridge::store::Store::open_temporary().unwrap();
+    let name = lsbridge::cli_tui::prepare_demo(&store, &sim).await.unwrap();
+    let source = lsbridge::sources::Sources::open(&store)
+        .unwrap()
+        .by_name(&name)
+        .unwrap();
+    assert_eq!(
+        source.send_frs.shipping_product_id.as_deref(),
+        Some(SHIPPING)
+    );
+    assert_eq!(source.send_frs.tax_id.as_deref(), Some(TAX));
+    let client = simkit::client(&sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
+    let ctx = lsbridge::jobs::JobCtx::new(store.clone(), client, lsbridge::jobs::Events::none());
+    let bytes = std::fs::read(store.dir().join("sample-frs.json")).unwrap();
+    import_bytes(
+        &store,
+        &source,
+        "sample-frs.json",
+        &bytes,
+        None,
+        ctx.clock.now(),
+    )
+    .unwrap();
+    let t = Templates::open(&store)
+        .unwrap()
+        .compiled(source.send_frs.template.as_deref(), Integration::SendFrs)
+        .unwrap();
+    let s = send_frs::run(&ctx, &source, &t, &SendOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (s.outcome, s.counts.sent),
+        (Outcome::Ok, 5),
+        "{}",
+        s.message
+    );
+    for f in Frs::open(&store)
+        .unwrap()
+        .list(Some(source.id), None)
+        .unwrap()
+    {
+        let m = sim.sale_money(f.sale_id.as_deref().unwrap()).unwrap();
+        assert_eq!(m.total_cents, fr_money(&f).4, "{}", f.number);
+        assert_eq!(m.balance_cents, 0, "{}", f.number);
+    }
+}
+
+#[tokio::test]
+async fn a_pickup_sale_says_pickup_and_creates_no_address() {
+    let sim = sim_with(None).await;
+    let mut e = engine(&sim, configured);
+    let templates = Templates::open(&e.store).unwrap();
+    let mut t = templates
+        .get(lsbridge::mapping::defaults::SEND_FRS_TEMPLATE_NAME)
+        .unwrap();
+    t.name = "pickup".into();
+    t = t.with(
+        "Register Sale: Status",
+        lsbridge::mapping::Method::set_it("AWAITING_PICKUP"),
+    );
+    templates.save(&t).unwrap();
+    e.source.send_frs.template = Some("pickup".into());
+    import(
+        &e,
+        &json!([fr("PU-1", "pu@example.com", &[("HP-MUG", 1.0, 16.0)])]),
+    );
+    let s = send(&e, false).await;
+    assert_eq!(s.counts.sent, 1, "{}", s.message);
+    let id = sales(&sim)[0]["id"].as_str().unwrap().to_string();
+    let sent = sim
+        .with_store(|s, _| s.sale_requests.get(&id).cloned())
+        .unwrap();
+    assert_eq!(sent["attributes"], json!(["pickup"]));
+    assert_eq!(sent["fulfillment_details"], json!([{"type": "PICKUP"}]));
+    assert_eq!(sim.with_store(|s, _| s.customer_addresses.len()), 0);
 }

@@ -924,3 +924,56 @@ fn status_page_names_missing_ids_and_invalid_hours() {
         "{e}"
     );
 }
+
+/// The shipping product is picked from the store and checked like the other ids; the
+/// payment mapping set must exist; the sale-date setting is saved; the starter template
+/// leaves no note on the status page.
+#[test]
+fn shipping_product_payment_set_and_sale_date_settings() {
+    const SHIPPING: &str = "4ccad2cd-c787-548f-aab8-e03644d744b5";
+    let env = Env::new();
+    let o = env.ok(&["source", "options", "harbor"]);
+    assert!(
+        o.stdout
+            .contains(&format!("{SHIPPING}  SHIPPING  (Shipping)")),
+        "{}",
+        o.stdout
+    );
+    let o = env.run(&set(
+        &[&VALID[..], &["--shipping-product-id", NOWHERE]].concat()
+    ));
+    assert_eq!(o.code, 2, "{o:?}");
+    assert_eq!(
+        o.error_lines()[0],
+        format!("error: Shipping Product ID \"{NOWHERE}\" is not a product in this store: pick one from `lsbridge source options harbor`")
+    );
+    let o = env.run(&set(&["--payment-mapping-set", "nope"]));
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(o.stderr.contains("--payment-mapping-set \"nope\""), "{o:?}");
+    env.ok(&set(&[
+        &VALID[..],
+        &[
+            "--shipping-product-id",
+            SHIPPING,
+            "--sale-date-from-fr",
+            "yes",
+        ],
+    ]
+    .concat()));
+    let s = env.source();
+    assert_eq!(
+        s["source"]["send_frs"]["shipping_product_id"],
+        json!(SHIPPING)
+    );
+    assert_eq!(s["source"]["send_frs"]["sale_date_from_fr"], json!(true));
+    assert!(s["status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|st| st["notes"].as_array().is_some_and(|n| n.is_empty())));
+    env.ok(&set(&["--shipping-product-id", ""]));
+    assert_eq!(
+        env.source()["source"]["send_frs"]["shipping_product_id"],
+        Value::Null
+    );
+}

@@ -229,6 +229,30 @@ async fn send_ids_saved_from_the_tui_are_checked_against_the_store() {
     );
 }
 
+/// The wizard's save goes through the same validation: a quantity outlet the store does not
+/// have is refused, naming the setting, and nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bogus_quantity_outlet_saved_from_the_tui_is_refused() {
+    use lsbridge::engine::{Request, Response};
+    use lsbridge::sources::QuantityFrom;
+    let t = tui::demo().await;
+    let mut source = t.driver.app.shared.sources[0].clone();
+    let before = source.primary.quantity_from.clone();
+    source.primary.quantity_from = QuantityFrom::Outlet("not-an-outlet".into());
+    match t.engine.handle(Request::SaveSource { source }).await {
+        Response::Error(e) => assert!(
+            e.contains("Quantity From \"not-an-outlet\" is not an outlet in this store"),
+            "{e}"
+        ),
+        other => panic!("a bogus outlet was accepted: {other:?}"),
+    }
+    let stored = match t.engine.handle(Request::ListSources).await {
+        Response::Sources(s) => s,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(stored[0].primary.quantity_from, before, "nothing was saved");
+}
+
 /// Quitting with an open, changed editor asks first; `n` goes back with the edit intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_with_unsaved_changes_asks_first() {

@@ -211,7 +211,8 @@ async fn wizard_edits_every_kind_of_field_and_keeps_it() {
         &[KeyCode::Tab, KeyCode::Tab, KeyCode::Right, KeyCode::Tab],
     )
     .await;
-    t.keys("outlet-1");
+    // An outlet the store has: the engine checks it against the store when saved.
+    t.keys("8ed0bab8-e4b0-510f-8898-f79d5cf53fb9");
     keys(&mut t, &[KeyCode::Tab, KeyCode::Tab]).await;
     t.keys("every 15m");
     // Step 8: business hours.
@@ -236,7 +237,7 @@ async fn wizard_edits_every_kind_of_field_and_keeps_it() {
     assert_eq!(src.ship_from.city, "Portland");
     assert_eq!(
         src.primary.quantity_from,
-        lsbridge::sources::QuantityFrom::Outlet("outlet-1".into())
+        lsbridge::sources::QuantityFrom::Outlet("8ed0bab8-e4b0-510f-8898-f79d5cf53fb9".into())
     );
     assert_eq!(
         src.primary.schedule,

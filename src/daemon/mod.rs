@@ -73,7 +73,7 @@ pub fn answers(data_dir: &Path) -> bool {
 pub struct DaemonArgs {
     /// On SIGTERM/SIGHUP, wait this many seconds for running jobs to reach a page boundary
     /// before exiting anyway (they resume from their last checkpoint).
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub stop_timeout: u64,
 }
 

@@ -203,30 +203,29 @@ fn e<E: std::fmt::Display>(x: E) -> String {
 }
 
 impl Engine {
-    /// Send FRs ids given or changed in the TUI are checked against the live store, as the
-    /// CLI does: a wrong register, user, tax or payment type id is refused, naming which.
-    /// Ids not set yet are the status page's business, not an error here. When the store
-    /// cannot be asked, the source is saved with a warning (the send job checks again).
-    async fn check_send_ids(
+    /// The one validation of [`crate::source_validate`], as the CLI runs it: settings that
+    /// cannot work are refused, naming each. Ids given or changed (Send FRs ids, quantity
+    /// outlets) are checked against the live store; ids not set yet are the status page's
+    /// business, not an error here. When the store cannot be asked, the source is saved with
+    /// a warning (the jobs check again).
+    async fn check_source(
         &self,
         source: &Source,
         previous: Option<&Source>,
     ) -> Result<Option<String>, String> {
-        let ids = |s: &Source| {
-            let f = &s.send_frs;
-            (
-                f.register_id.clone(),
-                f.user_id.clone(),
-                f.tax_id.clone(),
-                f.payment_type_id.clone(),
-                s.connection.clone(),
-            )
-        };
-        let f = &source.send_frs;
-        let any = [&f.register_id, &f.user_id, &f.tax_id, &f.payment_type_id]
-            .iter()
-            .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
-        if !any || previous.is_some_and(|p| ids(p) == ids(source)) {
+        use crate::source_validate::{self as v, StoreCheckError, StoreChecks};
+        let mut issues = v::check_local(source);
+        let sets = Templates::open(self.store())
+            .map_err(e)?
+            .sets()
+            .map_err(e)?;
+        let names: Vec<&str> = sets.iter().map(|m| m.name.as_str()).collect();
+        issues.extend(v::check_references(source, &names));
+        if !issues.is_empty() {
+            return Err(format!("nothing saved: {}", v::join(&issues)));
+        }
+        let checks = StoreChecks::needed(source, previous);
+        if !checks.any() {
             return Ok(None);
         }
         let Some(conn_name) = &source.connection else {
@@ -237,22 +236,19 @@ impl Engine {
             .get(conn_name)
             .map_err(e)?;
         let client = conn.client(self.client_options(conn_name)).map_err(e)?;
-        match crate::send_settings::validate(&client, f).await {
+        match v::check_store(&client, source, checks).await {
             Ok(_) => Ok(None),
-            Err(crate::send_settings::ValidateError::Invalid(problems)) => {
-                let wrong: Vec<String> = problems
-                    .iter()
-                    .filter(|p| !matches!(p.problem, crate::send_settings::Problem::Missing))
-                    .map(|p| p.message(&source.name))
-                    .collect();
+            Err(StoreCheckError::Invalid(issues)) => {
+                let wrong: Vec<_> = issues.into_iter().filter(|i| !i.missing).collect();
                 if wrong.is_empty() {
                     Ok(None)
                 } else {
-                    Err(wrong.join("; "))
+                    Err(format!("nothing saved: {}", v::join(&wrong)))
                 }
             }
             Err(other) => Ok(Some(format!(
-                "saved, but the Send FRs ids could not be checked against the store ({other})"
+                "saved, but the settings could not be checked against the store ({})",
+                crate::excerpt::excerpt_n(&other.to_string(), 300)
             ))),
         }
     }
@@ -306,14 +302,14 @@ impl Engine {
                 )
             }
             Request::AddSource { source } => {
-                let warning = self.check_send_ids(&source, None).await?;
+                let warning = self.check_source(&source, None).await?;
                 sources()?.add(source).map_err(e)?;
                 warning.map_or(Response::Done, Response::Message)
             }
             Request::SaveSource { source } => {
                 let before = sources()?.list().map_err(e)?;
                 let previous = before.iter().find(|s| s.id == source.id);
-                let warning = self.check_send_ids(&source, previous).await?;
+                let warning = self.check_source(&source, previous).await?;
                 sources()?.save(&source).map_err(e)?;
                 warning.map_or(Response::Done, Response::Message)
             }
@@ -685,6 +681,9 @@ fn example_record(integration: Integration, why: &str) -> SampleRecord {
                 billing: address.clone(),
                 shipping: address,
                 shipping_method: "USPS Priority Mail".into(),
+                shipping_cost: 8.95,
+                tax: 5.68,
+                created_at: "2026-03-02T21:47:12Z".into(),
                 ..Fr::default()
             };
             let item = crate::frs::model::FrItem {

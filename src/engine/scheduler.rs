@@ -38,8 +38,7 @@ use crate::store::{trees, Store};
 pub const EXAMPLE: &str =
     "every 15m, every 2h, or a cron expression in UTC (minute hour day month weekday) such as \"0 */2 * * *\"";
 
-/// The longest interval: a year.
-const MAX_EVERY_MINUTES: u32 = 366 * 24 * 60;
+use crate::sources::MAX_EVERY_MINUTES;
 
 /// The scheduler rereads the schedules at least this often (clock time), even when the
 /// engine did not say anything changed.
@@ -85,33 +84,11 @@ pub fn parse(text: &str) -> Result<Option<Schedule>, String> {
 
 /// Why a stored schedule cannot run (a config file may hold anything), as a short reason.
 pub fn validate(s: &Schedule) -> Result<(), String> {
-    match s {
-        Schedule::EveryMinutes(n) if (1..=MAX_EVERY_MINUTES).contains(n) => Ok(()),
-        Schedule::EveryMinutes(_) => Err("the interval is between 1 minute and a year".into()),
-        Schedule::Cron(expr) => {
-            let cron = cron(expr)?;
-            // A pattern such as "0 0 30 2 *" parses but never fires.
-            let reference = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single();
-            match reference.map(|r| cron.find_next_occurrence(&r, false)) {
-                Some(Ok(_)) => Ok(()),
-                _ => Err("it never fires".into()),
-            }
-        }
-    }
+    s.validate()
 }
 
 fn cron(expr: &str) -> Result<croner::Cron, String> {
-    let fields = expr.split_whitespace().count();
-    if !expr.trim_start().starts_with('@') && fields != 5 {
-        return Err(format!(
-            "a cron expression has 5 fields (minute hour day month weekday), this has {fields}"
-        ));
-    }
-    croner::Cron::new(expr).parse().map_err(|e| {
-        let e = e.to_string();
-        let e = e.trim_end_matches('.');
-        e.strip_prefix("Component error: ").unwrap_or(e).to_string()
-    })
+    crate::sources::parse_cron(expr)
 }
 
 /// The first firing strictly after `after`, in UTC. `None` for a schedule that cannot run.

@@ -22,9 +22,13 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use super::messages::{self as msg, IntakeError};
-use super::model::{Fr, FrAddress, FrItem, FrStatus, MAX_FR_NUMBER_LEN};
+use super::model::{
+    is_invisible_format, round_half_even, Fr, FrAddress, FrItem, FrStatus, MAX_AMOUNT,
+    MAX_FR_NUMBER_LEN, MAX_SKU_LEN, MAX_TEXT_LEN, MONEY_DECIMALS, QUANTITY_DECIMALS,
+};
 use super::repo::{kind, FrEvent, Frs};
 use crate::clock::{rfc3339, SharedClock};
+use crate::excerpt::excerpt;
 use crate::sources::{AutoProcessing, Source};
 use crate::store::Store;
 
@@ -108,6 +112,8 @@ pub struct FrInput {
     pub fr: Fr,
     /// Normalised RFC 3339, if the file gave one.
     pub created_at: Option<String>,
+    /// What intake changed on the way in (amounts rounded), noted on the FR's timeline.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -152,7 +158,13 @@ pub fn import_parsed(
     now: SystemTime,
 ) -> Result<ImportReport, IntakeError> {
     let auto = auto_processes(source.auto_processing);
-    let hold = Duration::from_secs(u64::from(source.send_frs.hold_hours) * 3600);
+    // Capped: a hold stored before settings were validated (a config file could hold any
+    // u32) would put the earliest send past the calendar's end.
+    let hold_hours = source
+        .send_frs
+        .hold_hours
+        .min(crate::source_validate::MAX_HOLD_HOURS);
+    let hold = Duration::from_secs(u64::from(hold_hours) * 3600);
     let imported_at = rfc3339(now);
     let earliest = rfc3339(now.checked_add(hold).unwrap_or(now));
     let (status, status_reason) = if auto {
@@ -164,6 +176,8 @@ pub fn import_parsed(
         rejected: parsed.rejected,
         ..ImportReport::default()
     };
+    let mut rows = Vec::with_capacity(parsed.frs.len());
+    let mut lines = Vec::with_capacity(parsed.frs.len());
     for input in parsed.frs {
         let mut fr = input.fr;
         fr.source = source.id;
@@ -185,7 +199,16 @@ pub fn import_parsed(
             ),
             run: None,
         };
-        if frs.insert_new(&fr, &event)? {
+        lines.push((input.line, input.notes));
+        rows.push((fr, event));
+    }
+    let inserted = frs.insert_new_many(&rows)?;
+    for (((fr, _), (line, notes)), inserted) in rows.into_iter().zip(lines).zip(inserted) {
+        if inserted {
+            // Notes (values rounded on intake) are rare: one event each, after the batch.
+            for note in &notes {
+                frs.record_event(source.id, &fr.number, kind::NOTE, note, None, now)?;
+            }
             report.imported += 1;
             report.imported_numbers.push(fr.number);
         } else {
@@ -193,13 +216,13 @@ pub fn import_parsed(
                 source.id,
                 &fr.number,
                 kind::DUPLICATE,
-                &msg::duplicate_seen(file, input.line),
+                &msg::duplicate_seen(file, line),
                 None,
                 now,
             )?;
             report.duplicates += 1;
             report.duplicate_numbers.push(Duplicate {
-                line: input.line,
+                line,
                 number: fr.number,
             });
         }
@@ -285,7 +308,7 @@ impl<'a> Raw<'a> {
     fn shown(&self) -> String {
         match self {
             Raw::Missing => "\"\"".into(),
-            Raw::Text(s) => format!("{s:?}"),
+            Raw::Text(s) => crate::excerpt::quoted(s.trim()),
             Raw::Number(n) => n.to_string(),
             Raw::Other(k) => (*k).to_string(),
         }
@@ -328,32 +351,94 @@ fn fr_number(field: &str, raw: &Raw) -> Result<String, String> {
     if n.chars().any(char::is_control) {
         return Err(msg::fr_number_control());
     }
+    if let Some(c) = n.chars().find(|c| is_invisible_format(*c)) {
+        return Err(msg::fr_number_invisible(c));
+    }
     Ok(n)
 }
 
-fn quantity(raw: &Raw) -> Result<f64, String> {
+/// Free text (address fields, payment and shipping method): at most [`MAX_TEXT_LEN`].
+fn free_text(field: &str, raw: &Raw) -> Result<String, String> {
+    let t = text(field, raw)?;
+    check_length(field, &t)?;
+    Ok(t)
+}
+
+fn check_length(field: &str, t: &str) -> Result<(), String> {
+    let chars = t.chars().count();
+    if chars > MAX_TEXT_LEN {
+        return Err(msg::text_too_long(field, chars));
+    }
+    Ok(())
+}
+
+fn sku(raw: &Raw) -> Result<String, String> {
+    let s = text("sku", raw)?;
+    if s.is_empty() {
+        return Err(msg::missing_sku());
+    }
+    if s.chars().count() > MAX_SKU_LEN {
+        return Err(msg::sku_too_long(&s));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(msg::sku_control());
+    }
+    Ok(s)
+}
+
+/// A number as read, and the timeline note when it had to be rounded.
+type Rounded = (f64, Option<String>);
+
+/// `what` names the value in the rounding note, e.g. "item 2 (SKU X) quantity".
+fn quantity(raw: &Raw, what: &str) -> Result<Rounded, String> {
     match number(raw) {
         Some(None) => Err(msg::missing_quantity()),
-        Some(Some(q)) if q > 0.0 => Ok(q),
+        Some(Some(q)) if q > MAX_AMOUNT => Err(msg::quantity_out_of_range(&raw.shown())),
+        Some(Some(q)) if q > 0.0 => {
+            let (r, changed) = round_half_even(q, QUANTITY_DECIMALS);
+            if r <= 0.0 {
+                return Err(msg::quantity_rounds_to_zero(&raw.shown()));
+            }
+            Ok((
+                r,
+                changed.then(|| msg::rounded(what, &raw.shown(), r, false)),
+            ))
+        }
         _ => Err(msg::bad_quantity(&raw.shown())),
     }
 }
 
-fn unit_price(raw: &Raw) -> Result<f64, String> {
+fn money(field: &str, raw: &Raw, a: f64, what: &str) -> Result<Rounded, String> {
+    if a > MAX_AMOUNT {
+        return Err(msg::amount_out_of_range(field, &raw.shown()));
+    }
+    let (r, changed) = round_half_even(a, MONEY_DECIMALS);
+    Ok((
+        r,
+        changed.then(|| msg::rounded(what, &raw.shown(), r, true)),
+    ))
+}
+
+fn unit_price(raw: &Raw, what: &str) -> Result<Rounded, String> {
     match number(raw) {
         Some(None) => Err(msg::missing_unit_price()),
-        Some(Some(p)) if p >= 0.0 => Ok(p),
+        Some(Some(p)) if p >= 0.0 => money("unit_price", raw, p, what),
         _ => Err(msg::bad_amount("unit_price", &raw.shown())),
     }
 }
 
 /// An optional order amount (discount, shipping_cost, tax): blank is 0.
-fn amount(field: &str, raw: &Raw) -> Result<f64, String> {
+fn amount(field: &str, raw: &Raw) -> Result<Rounded, String> {
     match number(raw) {
-        Some(None) => Ok(0.0),
-        Some(Some(a)) if a >= 0.0 => Ok(a),
+        Some(None) => Ok((0.0, None)),
+        Some(Some(a)) if a >= 0.0 => money(field, raw, a, field),
         _ => Err(msg::bad_amount(field, &raw.shown())),
     }
+}
+
+/// "item 2 (SKU X) quantity": names a line's value in a rounding note.
+fn item_value(n: usize, sku: &str, field: &str) -> String {
+    msg::in_item(n, sku, field)
 }
 
 /// RFC 3339 (any offset) or a bare date (midnight UTC), normalised to RFC 3339 UTC.
@@ -382,6 +467,12 @@ fn date(raw: &Raw) -> Result<Option<String>, String> {
 struct Problems(Vec<String>);
 
 impl Problems {
+    /// A rounded number: the value, its note (if any) added to `notes`.
+    fn take_rounded(&mut self, r: Result<Rounded, String>, notes: &mut Vec<String>) -> f64 {
+        let (v, note) = self.take(r);
+        notes.extend(note);
+        v
+    }
     fn take<T: Default>(&mut self, r: Result<T, String>) -> T {
         r.unwrap_or_else(|e| {
             self.0.push(e);
@@ -426,14 +517,16 @@ fn parse_json(file: &str, text: &str) -> Result<Parsed, IntakeError> {
         }
     };
     let starts = element_starts(text, under_key);
+    let mut lines = LineCounter::new(text);
     let mut out = Parsed::default();
     for (i, v) in elements.iter().enumerate() {
-        let line = starts.get(i).map(|&off| line_of(text, off)).unwrap_or(1);
+        let line = starts.get(i).map(|&off| lines.line_at(off)).unwrap_or(1);
         match fr_from_json(v) {
-            Ok((fr, created_at)) => out.frs.push(FrInput {
+            Ok((fr, created_at, notes)) => out.frs.push(FrInput {
                 line,
                 fr,
                 created_at,
+                notes,
             }),
             Err(reason) => out.rejected.push(Rejection {
                 line,
@@ -452,12 +545,36 @@ fn strip_position(s: &str) -> String {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Line numbers of increasing offsets, counting each newline once (counting from the start
+/// for every element made a large import quadratic).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of `offset`; offsets must not decrease between calls (a smaller one
+    /// gets the line of the last).
+    fn line_at(&mut self, offset: usize) -> usize {
+        let to = offset.min(self.bytes.len());
+        if to > self.offset {
+            self.line += self.bytes[self.offset..to]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = to;
+        }
+        self.line
+    }
 }
 
 /// Byte offsets where the elements of the FR array start: the top-level array, or (with
@@ -526,7 +643,7 @@ fn element_starts(text: &str, under_key: bool) -> Vec<usize> {
     starts
 }
 
-fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
+fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>, Vec<String>), String> {
     let Value::Object(o) = v else {
         return Err(msg::not_object("the FR"));
     };
@@ -542,11 +659,12 @@ fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
         number: number.clone(),
         ..Fr::default()
     };
-    fr.payment_method = p.take(text("payment_method", &field("payment_method")));
-    fr.shipping_method = p.take(text("shipping_method", &field("shipping_method")));
-    fr.discount = p.take(amount("discount", &field("discount")));
-    fr.shipping_cost = p.take(amount("shipping_cost", &field("shipping_cost")));
-    fr.tax = p.take(amount("tax", &field("tax")));
+    let mut notes = Vec::new();
+    fr.payment_method = p.take(free_text("payment_method", &field("payment_method")));
+    fr.shipping_method = p.take(free_text("shipping_method", &field("shipping_method")));
+    fr.discount = p.take_rounded(amount("discount", &field("discount")), &mut notes);
+    fr.shipping_cost = p.take_rounded(amount("shipping_cost", &field("shipping_cost")), &mut notes);
+    fr.tax = p.take_rounded(amount("tax", &field("tax")), &mut notes);
     let created_at = p.take(date(&field("created_at")));
     fr.billing = p.take(address_from_json("billing", o.get("billing")));
     fr.shipping = p.take(address_from_json("shipping", o.get("shipping")));
@@ -555,16 +673,16 @@ fn fr_from_json(v: &Value) -> Result<(Fr, Option<String>), String> {
         Some(Value::Array(items)) if items.is_empty() => p.push(msg::no_items()),
         Some(Value::Array(items)) => {
             for (n, item) in items.iter().enumerate() {
-                match item_from_json(item) {
+                match item_from_json(n + 1, item, &mut notes) {
                     Ok(it) => fr.items.push(it),
-                    Err((sku, e)) => p.push(msg::in_item(n + 1, &sku, &e)),
+                    Err((sku, e)) => p.push(msg::in_item(n + 1, &excerpt(&sku), &e)),
                 }
             }
         }
         Some(_) => p.push(msg::items_not_list()),
     }
     if p.is_empty() {
-        Ok((fr, created_at))
+        Ok((fr, created_at, notes))
     } else {
         Err(msg::in_fr(&number, &p.join()))
     }
@@ -581,8 +699,8 @@ fn address_from_json(side: &str, v: Option<&Value>) -> Result<FrAddress, String>
     for (k, v) in o {
         let label = format!("{side}.{k}");
         match a.field_mut(k) {
-            Some(slot) => *slot = p.take(text(&label, &Raw::json(Some(v)))),
-            None => p.push(msg::unknown_address_field(side, k)),
+            Some(slot) => *slot = p.take(free_text(&label, &Raw::json(Some(v)))),
+            None => p.push(msg::unknown_address_field(side, &excerpt(k))),
         }
     }
     if p.is_empty() {
@@ -592,18 +710,32 @@ fn address_from_json(side: &str, v: Option<&Value>) -> Result<FrAddress, String>
     }
 }
 
-/// On error: the SKU (if any, to name the item) and the problems.
-fn item_from_json(v: &Value) -> Result<FrItem, (String, String)> {
+/// On error: the SKU (if it is valid, to name the item) and the problems. Rounding notes go
+/// to `notes`.
+fn item_from_json(
+    n: usize,
+    v: &Value,
+    notes: &mut Vec<String>,
+) -> Result<FrItem, (String, String)> {
     let Value::Object(o) = v else {
         return Err((String::new(), msg::not_object("the item")));
     };
     let mut p = Problems::default();
-    let sku = p.take(text("sku", &Raw::json(o.get("sku"))));
-    if sku.is_empty() && p.is_empty() {
-        p.push(msg::missing_sku());
-    }
-    let quantity = p.take(quantity(&Raw::json(o.get("quantity"))));
-    let unit_price = p.take(unit_price(&Raw::json(o.get("unit_price"))));
+    let sku = p.take(sku(&Raw::json(o.get("sku"))));
+    let quantity = p.take_rounded(
+        quantity(
+            &Raw::json(o.get("quantity")),
+            &item_value(n, &sku, "quantity"),
+        ),
+        notes,
+    );
+    let unit_price = p.take_rounded(
+        unit_price(
+            &Raw::json(o.get("unit_price")),
+            &item_value(n, &sku, "unit_price"),
+        ),
+        notes,
+    );
     if !p.is_empty() {
         return Err((sku, p.join()));
     }
@@ -657,9 +789,9 @@ fn column(name: &str) -> Result<Col, String> {
             if let Some(c) = ORDER_COLUMNS.iter().find(|c| **c == n) {
                 Col::Order(c)
             } else if let Some(rest) = n.strip_prefix("billing_") {
-                Col::Billing(addr(rest).ok_or_else(|| msg::csv_unknown_column(name))?)
+                Col::Billing(addr(rest).ok_or_else(|| msg::csv_unknown_column(&excerpt(name)))?)
             } else if let Some(rest) = n.strip_prefix("shipping_") {
-                Col::Shipping(addr(rest).ok_or_else(|| msg::csv_unknown_column(name))?)
+                Col::Shipping(addr(rest).ok_or_else(|| msg::csv_unknown_column(&excerpt(name)))?)
             } else {
                 // Other columns (order notes, channel ids) are not part of an FR.
                 Col::Ignored
@@ -675,6 +807,8 @@ struct Group {
     /// Order-level column → (value, line it came from).
     order: HashMap<Col, (String, usize)>,
     items: Vec<FrItem>,
+    /// Rounding notes of its rows.
+    notes: Vec<String>,
     bad: bool,
 }
 
@@ -708,7 +842,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
     for h in headers.iter() {
         let c = column(h).map_err(header_err)?;
         if c != Col::Ignored && cols.contains(&c) {
-            return Err(header_err(msg::csv_repeated_column(h.trim())));
+            return Err(header_err(msg::csv_repeated_column(&excerpt(h.trim()))));
         }
         cols.push(c);
     }
@@ -776,6 +910,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
                 first_line: line,
                 order: HashMap::new(),
                 items: Vec::new(),
+                notes: Vec::new(),
                 bad: false,
             });
             groups.len() - 1
@@ -801,7 +936,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
                     amount(f, &Raw::cell(v)).map(|_| ())
                 }
                 Col::Order("created_at") => date(&Raw::cell(v)).map(|_| ()),
-                _ => Ok(()),
+                _ => check_length(&col_name(*c), v),
             };
             if let Err(e) = checked {
                 p.push(e);
@@ -809,7 +944,12 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
             }
             match g.order.get(c) {
                 Some((earlier, at)) if earlier != v => {
-                    p.push(msg::csv_conflict(&col_name(*c), v, *at, earlier));
+                    p.push(msg::csv_conflict(
+                        &col_name(*c),
+                        &excerpt(v),
+                        *at,
+                        &excerpt(earlier),
+                    ));
                 }
                 Some(_) => {}
                 None => {
@@ -817,13 +957,25 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
                 }
             }
         }
-        let sku = cell(Col::Sku).trim().to_string();
-        if sku.is_empty() {
-            p.push(msg::missing_sku());
-        }
-        let quantity = p.take(quantity(&Raw::cell(cell(Col::Quantity))));
-        let unit_price = p.take(unit_price(&Raw::cell(cell(Col::UnitPrice))));
+        let sku = p.take(sku(&Raw::cell(cell(Col::Sku))));
+        let n = g.items.len() + 1;
+        let mut notes = Vec::new();
+        let quantity = p.take_rounded(
+            quantity(
+                &Raw::cell(cell(Col::Quantity)),
+                &item_value(n, &sku, "quantity"),
+            ),
+            &mut notes,
+        );
+        let unit_price = p.take_rounded(
+            unit_price(
+                &Raw::cell(cell(Col::UnitPrice)),
+                &item_value(n, &sku, "unit_price"),
+            ),
+            &mut notes,
+        );
         if p.is_empty() {
+            g.notes.extend(notes);
             g.items.push(FrItem {
                 sku,
                 quantity,
@@ -842,17 +994,26 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
             items: g.items,
             ..Fr::default()
         };
+        let mut notes = g.notes;
         let mut created_at = None;
-        for (c, (v, _)) in &g.order {
+        // Values were checked row by row above; only the rounding note is new here.
+        let mut money = |f: &str, v: &str| match amount(f, &Raw::cell(v)) {
+            Ok((a, note)) => {
+                notes.extend(note);
+                a
+            }
+            Err(_) => 0.0,
+        };
+        // In column order, so the notes come out in a stable order.
+        let mut order: Vec<_> = g.order.iter().collect();
+        order.sort_by_key(|(c, _)| cols.iter().position(|x| x == *c));
+        for (c, (v, _)) in order {
             match c {
                 Col::Order("payment_method") => fr.payment_method = v.clone(),
                 Col::Order("shipping_method") => fr.shipping_method = v.clone(),
-                // Values were checked row by row above.
-                Col::Order("discount") => fr.discount = amount("", &Raw::cell(v)).unwrap_or(0.0),
-                Col::Order("shipping_cost") => {
-                    fr.shipping_cost = amount("", &Raw::cell(v)).unwrap_or(0.0)
-                }
-                Col::Order("tax") => fr.tax = amount("", &Raw::cell(v)).unwrap_or(0.0),
+                Col::Order("discount") => fr.discount = money("discount", v),
+                Col::Order("shipping_cost") => fr.shipping_cost = money("shipping_cost", v),
+                Col::Order("tax") => fr.tax = money("tax", v),
                 Col::Order("created_at") => created_at = date(&Raw::cell(v)).unwrap_or(None),
                 Col::Billing(k) => {
                     if let Some(slot) = fr.billing.field_mut(k) {
@@ -871,6 +1032,7 @@ fn parse_csv(file: &str, text: &str) -> Result<Parsed, IntakeError> {
             line: g.first_line,
             fr,
             created_at,
+            notes,
         });
     }
     Ok(out)

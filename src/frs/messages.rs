@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use super::model::{FrStatus, MAX_FR_NUMBER_LEN};
+use super::model::{
+    FrStatus, MAX_AMOUNT, MAX_FR_NUMBER_LEN, MAX_SKU_LEN, MAX_TEXT_LEN, MONEY_DECIMALS,
+    QUANTITY_DECIMALS,
+};
 use crate::store::StoreError;
 
 /// Why an FR could not be changed.
@@ -161,6 +164,62 @@ pub(crate) fn fr_number_too_long(chars: usize) -> String {
 
 pub(crate) fn fr_number_control() -> String {
     "FR number has control characters (tabs, line breaks): remove them".into()
+}
+
+pub(crate) fn fr_number_invisible(c: char) -> String {
+    format!(
+        "FR number has an invisible formatting character (U+{:04X}, e.g. a right-to-left override) that makes it look like another number: remove it",
+        u32::from(c)
+    )
+}
+
+pub(crate) fn sku_too_long(sku: &str) -> String {
+    format!(
+        "SKU {} is longer than {MAX_SKU_LEN} characters: check the sku field",
+        crate::excerpt::quoted(sku)
+    )
+}
+
+pub(crate) fn sku_control() -> String {
+    "SKU has control characters (tabs, line breaks): remove them (a line break often means a broken CSV quote)".into()
+}
+
+pub(crate) fn text_too_long(field: &str, chars: usize) -> String {
+    format!("{field} is {chars} characters long: the maximum is {MAX_TEXT_LEN}; shorten it")
+}
+
+pub(crate) fn quantity_out_of_range(shown: &str) -> String {
+    format!(
+        "quantity {shown} is out of range: use a number above 0 and at most {}",
+        MAX_AMOUNT as u64
+    )
+}
+
+pub(crate) fn quantity_rounds_to_zero(shown: &str) -> String {
+    format!(
+        "quantity {shown} is 0 at {QUANTITY_DECIMALS} decimal places: use a number of at least 0.0001"
+    )
+}
+
+pub(crate) fn amount_out_of_range(field: &str, shown: &str) -> String {
+    format!(
+        "{field} {shown} is out of range: use an amount from 0 to {}",
+        MAX_AMOUNT as u64
+    )
+}
+
+/// The timeline note for a value rounded at intake. `what` is e.g. "item 2 (SKU X) quantity".
+pub(crate) fn rounded(what: &str, shown: &str, to: f64, money: bool) -> String {
+    if money {
+        format!(
+            "{what} {shown} rounded to {to:.MONEY_DECIMALS$} (amounts keep {MONEY_DECIMALS} decimal places, rounded half to even)"
+        )
+    } else {
+        format!(
+            "{what} {shown} rounded to {} (quantities keep {QUANTITY_DECIMALS} decimal places, rounded half to even)",
+            crate::mapping::format_number(to)
+        )
+    }
 }
 
 pub(crate) fn no_items() -> String {

@@ -284,6 +284,87 @@ impl Record for Fr {
 /// here intake rejects it, naming the limit).
 pub const MAX_FR_NUMBER_LEN: usize = 50;
 
+/// The longest SKU intake accepts (Lightspeed's own SKU field is far shorter in practice; a
+/// longer one is a pasted blob, not a SKU).
+pub const MAX_SKU_LEN: usize = 255;
+
+/// The longest free-text field (address lines, names, payment and shipping method, notes).
+pub const MAX_TEXT_LEN: usize = crate::source_validate::MAX_TEXT_LEN;
+
+/// The largest quantity or amount intake accepts: far beyond any real order, and small enough
+/// that sums of lines stay exact to the cent in an f64.
+pub const MAX_AMOUNT: f64 = 1e9;
+
+/// Decimal places kept: quantities (sold by weight or length) and money.
+pub const QUANTITY_DECIMALS: usize = 4;
+pub const MONEY_DECIMALS: usize = 2;
+
+/// Characters that change how the text around them is shown without being visible
+/// themselves: bidi embeddings, overrides and isolates, direction marks, zero-width
+/// characters and the BOM. In an FR number they make two different numbers look alike.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{061C}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// `v` rounded half-to-even to `places` decimals, worked on its shortest decimal form (so
+/// 2.00005 is a tie, as written, not the binary number just below it). Returns the rounded
+/// value and whether it changed.
+pub fn round_half_even(v: f64, places: usize) -> (f64, bool) {
+    if !v.is_finite() {
+        return (v, false);
+    }
+    // f64's Display never uses an exponent and gives the shortest form that reads back.
+    let shown = format!("{}", v.abs());
+    let (int, frac) = shown.split_once('.').unwrap_or((shown.as_str(), ""));
+    if frac.len() <= places {
+        return (v, false);
+    }
+    let (kept, rest) = frac.split_at(places);
+    let mut digits: Vec<u8> = int.bytes().chain(kept.bytes()).map(|b| b - b'0').collect();
+    let first = rest.as_bytes()[0];
+    let up = match first.cmp(&b'5') {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => {
+            rest.bytes().skip(1).any(|b| b != b'0') || digits.last().is_some_and(|d| d % 2 == 1)
+        }
+    };
+    if up {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = digits.len() - places;
+    let text: String = digits[..split]
+        .iter()
+        .map(|d| char::from(b'0' + d))
+        .chain(std::iter::once('.'))
+        .chain(digits[split..].iter().map(|d| char::from(b'0' + d)))
+        .collect();
+    let rounded = text.parse::<f64>().unwrap_or(v.abs()).copysign(v);
+    (rounded, true)
+}
+
 /// Parses a stored RFC 3339 time; `None` if blank or malformed.
 pub fn parse_time(s: &str) -> Option<SystemTime> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
@@ -319,18 +400,34 @@ impl Fr {
     pub fn items_total(&self) -> f64 {
         self.items.iter().map(|i| i.quantity * i.unit_price).sum()
     }
+
+    /// What the customer pays: items − discount + shipping + tax.
+    pub fn order_total(&self) -> f64 {
+        self.items_total() - self.discount + self.shipping_cost + self.tax
+    }
 }
 
 /// Seed labels of the FR source fields (Send FRs templates read these).
 pub mod fields {
+    pub const CREATED_AT: &str = "Fulfillment Request: Created At";
     pub const FR_NUMBER: &str = "Fulfillment Request: Fulfillment Request Number";
     pub const PAYMENT_METHOD: &str = "Fulfillment Request: Payment Method";
+    pub const SUBTOTAL: &str = "Fulfillment Request: Subtotal";
+    pub const TOTAL: &str = "Fulfillment Request: Total";
+    pub const TOTAL_DISCOUNT: &str = "Fulfillment Request: Total Discount";
+    pub const TOTAL_SHIPPING_COST: &str = "Fulfillment Request: Total Shipping Cost";
+    pub const TOTAL_TAX: &str = "Fulfillment Request: Total Tax";
     pub const ITEM_SKU: &str = "FR Item: SKU";
     pub const ITEM_QUANTITY: &str = "FR Item: Quantity";
     pub const ITEM_UNIT_PRICE: &str = "FR Item: Unit Price";
     pub const SHIPPING_METHOD: &str = "Source Shipping Method: Method";
     pub const BILLING_PREFIX: &str = "Billing Address: ";
     pub const SHIPPING_PREFIX: &str = "Shipping Address: ";
+}
+
+/// `x` rounded to whole cents (money read from files may carry float noise).
+fn cents_value(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 fn text(s: &str) -> FieldValue {
@@ -347,7 +444,7 @@ fn text(s: &str) -> FieldValue {
 /// the same on every line of an FR. Billing has no Address Line 3 in the seed, so it is left out.
 pub fn fr_source_record(fr: &Fr, item: &FrItem) -> SourceRecord {
     use fields::*;
-    let mut r = SourceRecord::with_capacity(2 * FrAddress::FIELDS.len() + 6);
+    let mut r = SourceRecord::with_capacity(2 * FrAddress::FIELDS.len() + 12);
     for (key, label) in FrAddress::FIELDS {
         if key == "address_line_3" {
             continue;
@@ -357,8 +454,15 @@ pub fn fr_source_record(fr: &Fr, item: &FrItem) -> SourceRecord {
             text(fr.billing.field(key).unwrap_or_default()),
         );
     }
+    r.insert(CREATED_AT, text(&fr.created_at));
     r.insert(FR_NUMBER, text(&fr.number));
     r.insert(PAYMENT_METHOD, text(&fr.payment_method));
+    let money = |x: f64| FieldValue::Number(cents_value(x));
+    r.insert(SUBTOTAL, money(fr.items_total()));
+    r.insert(TOTAL, money(fr.order_total()));
+    r.insert(TOTAL_DISCOUNT, money(fr.discount));
+    r.insert(TOTAL_SHIPPING_COST, money(fr.shipping_cost));
+    r.insert(TOTAL_TAX, money(fr.tax));
     r.insert(ITEM_SKU, text(&item.sku));
     r.insert(ITEM_QUANTITY, FieldValue::Number(item.quantity));
     r.insert(ITEM_UNIT_PRICE, FieldValue::Number(item.unit_price));
@@ -407,6 +511,35 @@ mod tests {
             }
         }
         assert_eq!(rec.text(fields::FR_NUMBER), "1001");
+    }
+
+    #[test]
+    fn rounding_is_half_even_on_the_written_decimals() {
+        let r = |v: f64, p: usize| round_half_even(v, p);
+        assert_eq!(r(2.00005, 4), (2.0, true));
+        assert_eq!(r(2.00015, 4), (2.0002, true));
+        assert_eq!(r(2.000051, 4), (2.0001, true));
+        assert_eq!(r(1.005, 2), (1.0, true));
+        assert_eq!(r(1.015, 2), (1.02, true));
+        assert_eq!(r(0.125, 2), (0.12, true));
+        assert_eq!(r(9.995, 2), (10.0, true));
+        assert_eq!(r(99.999, 2), (100.0, true));
+        assert_eq!(r(0.004, 2), (0.0, true));
+        assert_eq!(r(19.99, 2), (19.99, false));
+        assert_eq!(r(3.0, 4), (3.0, false));
+        assert_eq!(r(-1.125, 2), (-1.12, true));
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_are_invisible_formats() {
+        for c in [
+            '\u{202E}', '\u{2066}', '\u{200E}', '\u{200F}', '\u{200B}', '\u{FEFF}',
+        ] {
+            assert!(is_invisible_format(c), "{c:?}");
+        }
+        for c in ['a', '-', '#', 'é', '\u{05D0}'] {
+            assert!(!is_invisible_format(c), "{c:?}");
+        }
     }
 
     #[test]

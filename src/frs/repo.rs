@@ -71,6 +71,9 @@ fn abort<T>(e: impl Into<FrError>) -> TxResult<T> {
     Err(ConflictableTransactionError::Abort(e.into()))
 }
 
+/// FRs per transaction in [`Frs::insert_new_many`].
+const INSERT_CHUNK: usize = 1000;
+
 fn from_tx(e: TransactionError<FrError>) -> FrError {
     match e {
         TransactionError::Abort(e) => e,
@@ -294,6 +297,48 @@ impl Frs {
         // Raw transactional writes bypass the row counters: keep them roughly right.
         self.store.meta().add_count(trees::FR_EVENTS.as_str(), 1)?;
         Ok(fr)
+    }
+
+    /// [`Frs::insert_new`] for many FRs, in transactions of up to [`INSERT_CHUNK`] FRs: one
+    /// transaction per FR made a large import wait on the log once per FR. Each FR is
+    /// inserted only if its number is not stored yet (nor earlier in `items`); the result
+    /// says, per item, whether it was.
+    pub fn insert_new_many(&self, items: &[(Fr, FrEvent)]) -> Result<Vec<bool>, FrError> {
+        let mut out = Vec::with_capacity(items.len());
+        for chunk in items.chunks(INSERT_CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (fr, event) in chunk {
+                let seq = self.store.generate_id()?;
+                rows.push((
+                    keys::u64_str(fr.source, &fr.number),
+                    keys::u64_str_u64(fr.source, &fr.number, seq),
+                    self.frs.encode_value(fr)?,
+                    self.events.encode_value(event)?,
+                ));
+            }
+            let inserted = (self.frs.raw_tree(), self.events.raw_tree())
+                .transaction(|(tf, te)| {
+                    let mut inserted = Vec::with_capacity(rows.len());
+                    for (key, ev_key, fr_bytes, ev_bytes) in &rows {
+                        // Reads see this transaction's own writes: a repeat within the
+                        // chunk is found too.
+                        if tf.get(key)?.is_some() {
+                            inserted.push(false);
+                            continue;
+                        }
+                        tf.insert(key.as_slice(), fr_bytes.clone())?;
+                        te.insert(ev_key.as_slice(), ev_bytes.clone())?;
+                        inserted.push(true);
+                    }
+                    Ok::<_, ConflictableTransactionError<FrError>>(inserted)
+                })
+                .map_err(from_tx)?;
+            let n = inserted.iter().filter(|i| **i).count() as i64;
+            self.store.meta().add_count(trees::FRS.as_str(), n)?;
+            self.store.meta().add_count(trees::FR_EVENTS.as_str(), n)?;
+            out.extend(inserted);
+        }
+        Ok(out)
     }
 
     /// Stores a new FR with its first event, unless an FR with that number already exists for

@@ -10,6 +10,7 @@ pub mod events;
 mod page_writer;
 pub mod primary;
 pub mod runs;
+pub mod sale_money;
 pub mod secondary;
 pub mod send_frs;
 mod sku_filter;

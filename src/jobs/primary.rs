@@ -475,6 +475,9 @@ impl Run<'_> {
                         page.next_after.map_or("at the start".to_string(), |v| format!("after version {v}"))
                     ));
                 } else if page.null_rows > 0 {
+                    // A null row is a row read that could not be used: it counts as read and
+                    // as an error, so the summary's equation still holds.
+                    self.counts.read += page.null_rows;
                     self.counts.errors += page.null_rows;
                     self.incomplete = Some(format!(
                         "the store sent {} empty (null) product rows; they were skipped and nothing was archived; run again later",
@@ -689,9 +692,7 @@ impl Run<'_> {
     /// A products feed that delivered nothing while the pool holds live items is not taken
     /// for a store that emptied: it is what a store answering wrongly looks like.
     fn check_empty_feed(&mut self) -> Result<(), JobError> {
-        let c = &self.counts;
-        let read = c.new + c.updated + c.unchanged + c.skipped + c.errors + c.duplicates;
-        if read > 0 || self.incomplete.is_some() {
+        if self.counts.read > 0 || self.incomplete.is_some() {
             return Ok(());
         }
         let mut held = 0u64;

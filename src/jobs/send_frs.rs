@@ -17,19 +17,21 @@ use serde::Serialize;
 use super::context::{begin_run, finish_run, JobCtx, RunLog};
 use super::counts::Counts;
 use super::runs::{Outcome, RunRecord, Runs};
+use super::sale_money::{self, show, Cents, ItemLine, MoneyPlan, OrderMoney, SaleMoney, TaxFrom};
 use super::JobError;
 use crate::clock;
 use crate::frs::model::{fr_source_record, Fr, FrItem, FrStatus, LineState};
 use crate::frs::repo::{kind, Frs};
 use crate::frs::FrError;
 use crate::lightspeed::models::{
-    Customer, IdRef, LinePricing, LineTax, PaymentTypeRef, SaleLineItem, SalePayment, SaleRequest,
-    SaleSource,
+    Customer, CustomerAddress, FulfillmentDetail, SaleRequest, SaleSource,
 };
 use crate::lightspeed::models::{Product, Sale};
 use crate::lightspeed::sale_state::{self, SaleState};
 use crate::lightspeed::ApiError;
-use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
+use crate::mapping::{
+    CompiledTemplate, FieldValue, MappedRecord, MappingSet, Outcome as FieldOutcome,
+};
 use crate::pool::Pool;
 use crate::sources::Source;
 
@@ -113,6 +115,7 @@ struct Ids {
     user: String,
     tax: String,
     payment_type: Option<String>,
+    shipping_product: Option<String>,
 }
 
 fn required_ids(source: &Source) -> Result<Ids, JobError> {
@@ -139,6 +142,12 @@ fn required_ids(source: &Source) -> Result<Ids, JobError> {
         user: s.user_id.clone().unwrap_or_default(),
         tax: s.tax_id.clone().unwrap_or_default(),
         payment_type: s.payment_type_id.clone().filter(|p| !p.trim().is_empty()),
+        shipping_product: s
+            .shipping_product_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
     })
 }
 
@@ -169,6 +178,9 @@ struct Job<'a> {
     run: u64,
     customers: HashMap<String, String>,
     previews: Vec<Preview>,
+    store_money: Option<StoreMoney>,
+    /// The source's payment mapping set (FR payment method → payment type).
+    payment_set: Option<MappingSet>,
 }
 
 /// A resolved line: the FR line's index and the store's product id.
@@ -200,8 +212,139 @@ fn number_of(m: &MappedRecord, target: &str) -> Result<Option<f64>, String> {
     }
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+/// An amount in cents, or why it cannot be one.
+fn money_cents(x: f64, what: &str) -> Result<Cents, String> {
+    sale_money::cents(x).ok_or_else(|| format!("{what} {x} is not an amount"))
+}
+
+/// An order-level money target: `None` when the template does not map it; `Some(0)` when it
+/// maps it to nothing on purpose (blank, Set to Empty, Skip It).
+fn adjustment(m: &MappedRecord, target: &str) -> Result<Option<Cents>, String> {
+    match m.get(target) {
+        None => Ok(None),
+        Some(FieldOutcome::Set(_)) => match number_of(m, target)? {
+            Some(x) => money_cents(x, target).map(Some),
+            None => Ok(Some(0)),
+        },
+        Some(FieldOutcome::Keep | FieldOutcome::Clear) => Ok(Some(0)),
+    }
+}
+
+/// The FR's shipping address as a customer SHIPPING address (the spec's
+/// CreateCustomerAddress rules: country code, postcode, line 1 and city required; a state
+/// code for US and CA).
+fn shipping_address(fr: &Fr) -> Result<CustomerAddress, String> {
+    let s = &fr.shipping;
+    let t = |x: &str| x.trim().to_string();
+    let country = t(&s.country_code).to_ascii_uppercase();
+    let state = t(&s.state);
+    let mut missing = Vec::new();
+    for (label, v) in [
+        ("Address Line 1", &s.address_line_1),
+        ("City", &s.city),
+        ("Postal Code", &s.postal_code),
+        ("Country Code", &s.country_code),
+    ] {
+        if v.trim().is_empty() {
+            missing.push(label);
+        }
+    }
+    if matches!(country.as_str(), "US" | "CA") && state.is_empty() {
+        missing.push("State");
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "the delivery needs the FR's shipping address, which lacks {}",
+            missing
+                .iter()
+                .map(|m| format!("Shipping Address: {m}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let line2: Vec<String> = [&s.address_line_2, &s.address_line_3]
+        .iter()
+        .map(|x| t(x))
+        .filter(|x| !x.is_empty())
+        .collect();
+    let state_code = (state.len() == 2 && state.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| state.to_ascii_uppercase());
+    if matches!(country.as_str(), "US" | "CA") && state_code.is_none() {
+        return Err(format!(
+            "the delivery needs a two-letter state code in Shipping Address: State, not {:?}",
+            state.chars().take(40).collect::<String>()
+        ));
+    }
+    let line2 = line2.join(", ");
+    // The spec's CreateCustomerAddress limits; cutting an address could misdirect a parcel.
+    for (label, v, max) in [
+        ("Address Line 1", s.address_line_1.trim(), 50),
+        ("Address Line 2 (with Line 3)", line2.as_str(), 50),
+        ("City", s.city.trim(), 28),
+        ("State", state.as_str(), 35),
+    ] {
+        if v.chars().count() > max {
+            return Err(format!(
+                "Shipping Address: {label} is longer than the {max} characters a store address holds; shorten it in the FR"
+            ));
+        }
+    }
+    Ok(CustomerAddress {
+        id: None,
+        kind: "SHIPPING".into(),
+        address_line_1: t(&s.address_line_1),
+        address_line_2: Some(line2).filter(|x| !x.is_empty()),
+        city: t(&s.city),
+        state: Some(state).filter(|x| !x.is_empty()),
+        state_code,
+        postcode: t(&s.postal_code),
+        country_code: country,
+        suburb: None,
+    })
+}
+
+/// A figure of the store's `totals` (number or numeric string) in cents.
+fn total_cents(totals: &serde_json::Value, key: &str) -> Option<Cents> {
+    let v = totals.get(key)?;
+    let x = v
+        .as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))?;
+    sale_money::cents(x)
+}
+
+/// `Some(why)` when the created sale's `totals` (tax-inclusive total and tax) differ from
+/// what was sent by a cent or more. A store that reports no totals is taken at its word.
+fn store_totals_differ(
+    sale: &crate::lightspeed::models::Sale,
+    body: &SaleRequest,
+) -> Option<String> {
+    let totals = sale.totals.as_ref()?;
+    let sent = SaleMoney::of_request(body).ok()?;
+    let total = total_cents(totals, "price_incl_tax");
+    let tax = total_cents(totals, "tax");
+    let off = total.is_some_and(|t| t != sent.total) || tax.is_some_and(|t| t != sent.tax);
+    off.then(|| {
+        format!(
+            "the store recorded sale {} with total {} (tax {}) but the order totals {} (tax {}); correct or void it in Lightspeed, then `lsbridge fr retry`",
+            sale.id,
+            total.map_or("?".into(), show),
+            tax.map_or("?".into(), show),
+            show(sent.total),
+            show(sent.tax)
+        )
+    })
+}
+
+/// What the money needs from the store, read once per run.
+struct StoreMoney {
+    /// The retailer's 0 % tax, for untaxed lines (shipping, discount).
+    no_tax_id: String,
+    /// The retailer's discount product (sale-level discounts are lines of it).
+    discount_product: Option<String>,
+    /// Live, enabled payment types.
+    payment_types: Vec<crate::lightspeed::models::PaymentType>,
+    /// The Tax ID's rate, when the store returned that tax.
+    tax_rate: Option<f64>,
 }
 
 /// Required customer fields (the seed marks them Required) and where they usually come from.
@@ -392,7 +535,8 @@ impl Job<'_> {
             .find_map(|c| c.id))
     }
 
-    /// Maps every line, builds the sale body, or says what is missing.
+    /// Maps every line, builds the sale body with the order's money, or says what is
+    /// missing. The body is checked against the FR's own figures before it is returned.
     fn build(
         &self,
         fr: &Fr,
@@ -400,11 +544,16 @@ impl Job<'_> {
         mapped: &[MappedRecord],
         customer_id: Option<String>,
         id: &str,
+        dispatch: Vec<FulfillmentDetail>,
     ) -> Result<SaleRequest, String> {
         let head = mapped.first().ok_or("no line to send")?;
+        let facts = self
+            .store_money
+            .as_ref()
+            .ok_or("the store's tax settings were not read")?;
         let state: SaleState = sale_state::parse(&text_of(head, "Register Sale: Status"))?;
-        let mut line_items = Vec::new();
-        let mut values = Vec::new();
+        let mut items = Vec::new();
+        let mut order_items: Cents = 0;
         for (line, m) in lines.iter().zip(mapped) {
             let item = &fr.items[line.index];
             let price = number_of(m, "Register Sale Item: Price")?.ok_or_else(|| {
@@ -413,101 +562,112 @@ impl Job<'_> {
             let quantity = number_of(m, "Register Sale Item: Quantity")?.ok_or_else(|| {
                 format!("SKU {}: Register Sale Item: Quantity is empty; map it (usually from FR Item: Quantity)", item.sku)
             })?;
-            if quantity <= 0.0 {
+            if quantity <= 0.0 || !quantity.is_finite() {
                 return Err(format!(
                     "SKU {}: quantity {quantity} is not positive",
                     item.sku
                 ));
             }
-            let tax = number_of(m, "Register Sale Item: Tax")?;
-            values.push(price * quantity);
-            line_items.push(SaleLineItem {
-                product: IdRef {
-                    id: line.product_id.clone(),
-                },
+            let unit_price = money_cents(price, &format!("SKU {}: price", item.sku))?;
+            let unit_tax = number_of(m, "Register Sale Item: Tax")?
+                .map(|t| money_cents(t, &format!("SKU {}: tax", item.sku)))
+                .transpose()?;
+            order_items += money_cents(
+                item.quantity * item.unit_price,
+                &format!("SKU {}: line value", item.sku),
+            )?;
+            items.push(ItemLine {
+                sku: item.sku.clone(),
+                product_id: line.product_id.clone(),
                 quantity,
-                pricing: LinePricing {
-                    price,
-                    discount: None,
-                    cost: None,
-                },
-                tax: LineTax {
-                    id: self.ids.tax.clone(),
-                    amount: tax.unwrap_or(0.0),
-                },
-                status: None,
+                unit_price,
+                unit_tax,
             });
         }
-        let total_value: f64 = values.iter().sum();
-        // Order-level discount and tax have no field of their own on a sale: they are spread
-        // over the lines by value, as unit amounts (the API's line discount and tax are per unit).
-        let spread =
-            |total: f64, li: &mut Vec<SaleLineItem>, set: &dyn Fn(&mut SaleLineItem, f64)| {
-                if total == 0.0 || total_value <= 0.0 {
-                    return;
-                }
-                for (l, v) in li.iter_mut().zip(&values) {
-                    let share = total * v / total_value;
-                    let q = l.quantity;
-                    set(l, round2(share / q));
-                }
+        // Order-level money: what the template maps, else the FR's own (tax: the rate).
+        let discount = match adjustment(head, "Adjustments: Total Discount")? {
+            Some(d) => d,
+            None => money_cents(fr.discount, "the FR's discount")?,
+        };
+        let shipping = match adjustment(head, "Adjustments: Total Shipping Cost")? {
+            Some(c) => c,
+            None => money_cents(fr.shipping_cost, "the FR's shipping cost")?,
+        };
+        let tax = match adjustment(head, "Adjustments: Total Tax")? {
+            Some(t) => TaxFrom::Total(t),
+            None if items.iter().any(|l| l.unit_tax.is_some()) => TaxFrom::PerLine,
+            None => TaxFrom::Rate(facts.tax_rate.ok_or("the Tax ID's rate was not read")?),
+        };
+        let shipping_line = if shipping > 0 {
+            let Some(p) = &self.ids.shipping_product else {
+                return Err(format!(
+                    "the FR has a shipping cost of {} but Send FRs has no Shipping Product ID: pick the store's shipping product from `lsbridge source options {name}` and set it with `lsbridge source set {name} --shipping-product-id ID` (or map Adjustments: Total Shipping Cost to Set It 0 to not charge shipping)",
+                    show(shipping),
+                    name = self.source.name
+                ));
             };
-        let discount = number_of(head, "Adjustments: Total Discount")?.unwrap_or(0.0);
-        spread(discount, &mut line_items, &|l, unit| {
-            l.pricing.discount = Some(unit)
-        });
-        let item_tax_mapped = mapped
-            .iter()
-            .any(|m| matches!(m.get("Register Sale Item: Tax"), Some(FieldOutcome::Set(v)) if !v.is_blank()));
-        let total_tax = number_of(head, "Adjustments: Total Tax")?.unwrap_or(0.0);
-        if !item_tax_mapped {
-            spread(total_tax, &mut line_items, &|l, unit| l.tax.amount = unit);
+            Some((p.clone(), shipping))
+        } else {
+            None
+        };
+        let payment_type = self.payment_type_for(fr)?;
+        if state.is_closed() && payment_type.is_none() {
+            return Err("the sale status is closed, which needs a payment, but the FR has no payment method: set a payment type with `lsbridge source set --payment-type-id` or send it unclosed".into());
         }
-        // The API has no shipping charge on a register sale; it goes into the note (and the
-        // line totals stay what the store sells the items for).
-        let shipping = number_of(head, "Adjustments: Total Shipping Cost")?.unwrap_or(0.0);
+        let date = if self.source.send_frs.sale_date_from_fr {
+            Some(
+                crate::frs::model::parse_time(&fr.created_at)
+                    .map(clock::rfc3339)
+                    .ok_or_else(|| {
+                        format!(
+                            "Sale Date From FR is on but the FR's created-at {:?} is not a time",
+                            fr.created_at
+                        )
+                    })?,
+            )
+        } else {
+            Some(clock::rfc3339(self.now()))
+        };
+        let plan = MoneyPlan {
+            lines: items,
+            tax,
+            tax_id: self.ids.tax.clone(),
+            no_tax_id: facts.no_tax_id.clone(),
+            discount,
+            discount_product: facts.discount_product.clone(),
+            shipping: shipping_line,
+            payment_type: payment_type.clone(),
+            payment_date: date.clone(),
+        };
+        let parts = plan.build()?;
+        let body_money = SaleMoney::of(
+            &parts.line_items,
+            parts.pricing.as_ref(),
+            &parts.payments,
+            facts.discount_product.as_deref(),
+        )?;
+        let order_tax = match tax {
+            TaxFrom::Total(t) => t,
+            // The template chose the rate or per-line tax: the lines are the intended tax.
+            TaxFrom::PerLine | TaxFrom::Rate(_) => body_money.tax,
+        };
+        let order = OrderMoney {
+            items: order_items,
+            discount,
+            shipping,
+            tax: order_tax,
+            paid: payment_type.is_some(),
+        };
+        sale_money::check(&body_money, &order)?;
         let mut note = text_of(head, "Register Sale: Note");
-        if shipping != 0.0 || !fr.shipping_method.is_empty() {
-            let ship = format!(
-                "Shipping: {}{}",
-                if fr.shipping_method.is_empty() {
-                    ""
-                } else {
-                    fr.shipping_method.as_str()
-                },
-                if shipping != 0.0 {
-                    format!(" {shipping:.2}")
-                } else {
-                    String::new()
-                }
-            );
+        if !fr.shipping_method.is_empty() {
+            let ship = format!("Shipping: {}", fr.shipping_method);
             note = if note.is_empty() {
                 ship
             } else {
                 format!("{note} | {ship}")
             };
         }
-        let payments = if state.is_closed() {
-            let Some(pt) = &self.ids.payment_type else {
-                return Err("the sale status is closed, which needs a payment: set a payment type with `lsbridge source set --payment-type-id`".into());
-            };
-            let paid: f64 = line_items
-                .iter()
-                .map(|l| {
-                    (l.pricing.price - l.pricing.discount.unwrap_or(0.0) + l.tax.amount)
-                        * l.quantity
-                })
-                .sum();
-            vec![SalePayment {
-                amount: round2(paid),
-                kind: PaymentTypeRef {
-                    config_id: pt.clone(),
-                },
-                date: None,
-            }]
-        } else {
-            Vec::new()
-        };
         let source_id = Some(text_of(head, "Register Sale: Source Id")).filter(|s| !s.is_empty());
         Ok(SaleRequest {
             id: Some(id.to_string()),
@@ -520,12 +680,215 @@ impl Job<'_> {
             state: state.state,
             attributes: state.attributes,
             customer_id,
-            date: crate::frs::model::parse_time(&fr.created_at).map(clock::rfc3339),
+            date,
             note: Some(note).filter(|n| !n.is_empty()),
             invoice_number: None,
-            line_items,
-            payments,
+            line_items: parts.line_items,
+            payments: parts.payments,
+            pricing: parts.pricing,
+            fulfillment_details: dispatch,
         })
+    }
+
+    /// The store payment type of a paid FR: through the source's payment mapping set, else
+    /// the payment type named like the FR's payment method, else the Payment Type ID. `None`
+    /// when the FR has no payment method (it is sent unpaid).
+    fn payment_type_for(&self, fr: &Fr) -> Result<Option<String>, String> {
+        let method = fr.payment_method.trim();
+        if method.is_empty() {
+            return Ok(None);
+        }
+        let facts = self
+            .store_money
+            .as_ref()
+            .ok_or("the store's payment types were not read")?;
+        let usable = |key: &str| {
+            let key = key.trim();
+            facts
+                .payment_types
+                .iter()
+                .find(|p| p.id == key)
+                .or_else(|| {
+                    facts
+                        .payment_types
+                        .iter()
+                        .find(|p| p.name.trim().eq_ignore_ascii_case(key))
+                })
+        };
+        if let Some(set) = &self.payment_set {
+            if let Some(to) = set.lookup(method) {
+                return match usable(to) {
+                    Some(p) => Ok(Some(p.id.clone())),
+                    None => Err(format!(
+                        "mapping set {:?} maps payment method {method:?} to {to:?}, which is not an enabled payment type in the store; fix the set (see `lsbridge source options {}`)",
+                        set.name, self.source.name
+                    )),
+                };
+            }
+        }
+        if let Some(p) = usable(method) {
+            return Ok(Some(p.id.clone()));
+        }
+        match &self.ids.payment_type {
+            Some(pt) => Ok(Some(pt.clone())),
+            None => Err(format!(
+                "the FR was paid by {method:?}, which is not a payment type in the store, and no Payment Type ID is set: set a payment type with `lsbridge source set {} --payment-type-id ID`{}",
+                self.source.name,
+                if self.payment_set.is_none() {
+                    " or name a payment mapping set with --payment-mapping-set"
+                } else {
+                    " or add the method to the payment mapping set"
+                }
+            )),
+        }
+    }
+
+    /// Reads what the money needs from the store once per run: `tax_exclusive` and the
+    /// no-tax group (`GET /retailer`), the payment types, and the Tax ID's rate.
+    async fn load_store_money(&mut self) -> Result<(), JobError> {
+        if self.store_money.is_some() {
+            return Ok(());
+        }
+        let r = self.ctx.client.retailer().await?;
+        // Prices go out before tax either way (see `sale_money`); the store's totals are
+        // compared with the order's after each POST.
+        self.log.info(match r.tax_exclusive {
+            Some(true) => "the store is tax-exclusive".to_string(),
+            Some(false) => "the store is tax-inclusive: sale prices are sent before tax with the unit tax, as in the docs' GST example, and the store's totals are checked".to_string(),
+            None => "the store does not say whether it is tax-exclusive; the store's totals are checked after each sale".to_string(),
+        });
+        let payment_types = match crate::lightspeed::pager::VersionPager::<
+            crate::lightspeed::models::PaymentType,
+        >::new(&self.ctx.client, "/payment_types", None)
+        .collect_all()
+        .await
+        {
+            Ok(all) => all
+                .into_iter()
+                .filter(|p| p.deleted_at.is_none() && !p.disabled && !p.id.is_empty())
+                .collect(),
+            Err(ApiError::Forbidden { .. }) => {
+                self.log.warn(
+                    "the token may not read payment types (payment_types:read): paid FRs use the Payment Type ID",
+                );
+                Vec::new()
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // The list, not `GET /taxes/{id}`: a tax read by id could come back as another.
+        let tax_rate =
+            crate::lightspeed::pager::VersionPager::<crate::lightspeed::models::Tax>::new(
+                &self.ctx.client,
+                "/taxes",
+                None,
+            )
+            .collect_all()
+            .await?
+            .into_iter()
+            .find(|t| t.id == self.ids.tax && t.deleted_at.is_none())
+            .map(|t| t.rate());
+        self.store_money = Some(StoreMoney {
+            discount_product: r
+                .discount_product_id
+                .clone()
+                .filter(|d| !d.trim().is_empty()),
+            no_tax_id: r
+                .no_tax_group_id
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| self.ids.tax.clone()),
+            payment_types,
+            tax_rate,
+        });
+        Ok(())
+    }
+
+    /// `fulfillment_details` for a delivery (the FR's shipping address as a SHIPPING address
+    /// of the customer, reused when the customer already has it) or a pickup sale.
+    async fn dispatch(
+        &self,
+        fr: &Fr,
+        attributes: &[String],
+        customer: &str,
+    ) -> Result<Result<Vec<FulfillmentDetail>, (bool, String)>, JobError> {
+        if attributes.iter().any(|a| a == "pickup") {
+            return Ok(Ok(vec![FulfillmentDetail {
+                kind: "PICKUP".into(),
+                ..FulfillmentDetail::default()
+            }]));
+        }
+        if !attributes.iter().any(|a| a == "delivery") {
+            return Ok(Ok(Vec::new()));
+        }
+        let a = match shipping_address(fr) {
+            Ok(a) => a,
+            Err(why) => return Ok(Err((true, why))),
+        };
+        let note = Some(fr.shipping_method.clone()).filter(|m| !m.trim().is_empty());
+        if self.opts.dry_run {
+            return Ok(Ok(vec![FulfillmentDetail {
+                kind: "DISPATCH".into(),
+                shipping_address_id: None,
+                note,
+            }]));
+        }
+        let same = |x: &CustomerAddress| {
+            x.kind == "SHIPPING"
+                && x.address_line_1
+                    .trim()
+                    .eq_ignore_ascii_case(&a.address_line_1)
+                && x.address_line_2
+                    .as_deref()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case(a.address_line_2.as_deref().unwrap_or(""))
+                && x.city.trim().eq_ignore_ascii_case(&a.city)
+                && x.postcode.trim().eq_ignore_ascii_case(&a.postcode)
+                && x.country_code.trim().eq_ignore_ascii_case(&a.country_code)
+        };
+        let existing = self.ctx.client.customer_addresses(customer).await?;
+        let found = existing.iter().find(|x| same(x)).and_then(|x| x.id_text());
+        let id = match found {
+            Some(id) => id,
+            None => match self.ctx.client.create_customer_address(customer, &a).await {
+                Ok(c) => match c.id_text() {
+                    Some(id) => id,
+                    None => {
+                        return Ok(Err((
+                            false,
+                            "the store created the shipping address but sent no id".into(),
+                        )))
+                    }
+                },
+                Err(ApiError::Ambiguous { cause, .. }) => {
+                    // Look again rather than create a second address.
+                    let again = self.ctx.client.customer_addresses(customer).await?;
+                    match again.iter().find(|x| same(x)).and_then(|x| x.id_text()) {
+                        Some(id) => id,
+                        None => {
+                            return Ok(Err((
+                                false,
+                                format!("creating the shipping address had no clear outcome ({cause})"),
+                            )))
+                        }
+                    }
+                }
+                Err(ApiError::Rejected { status, detail, .. }) => {
+                    return Ok(Err((
+                        true,
+                        format!(
+                            "the store refused the FR's shipping address ({status}: {detail}); fix the address and `lsbridge fr retry {}`",
+                            fr.number
+                        ),
+                    )))
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        Ok(Ok(vec![FulfillmentDetail {
+            kind: "DISPATCH".into(),
+            shipping_address_id: Some(id),
+            note,
+        }]))
     }
 
     /// Stock check when backorders are off: returns the lines to send, or why the FR waits.
@@ -628,10 +991,21 @@ impl Job<'_> {
             .sale_id
             .clone()
             .unwrap_or_else(|| sale_id(&self.source.name, &fr.number));
-        // Check the body before creating a customer, so a bad FR leaves nothing behind.
-        if let Err(why) = self.build(&fr, &lines, &mapped, None, &id) {
-            self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
-            return Ok(Done::InfoRequired(why));
+        self.load_store_money().await?;
+        // Check the body (and its money) before creating a customer, so a bad FR leaves
+        // nothing behind.
+        let draft = match self.build(&fr, &lines, &mapped, None, &id, Vec::new()) {
+            Ok(b) => b,
+            Err(why) => {
+                self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
+                return Ok(Done::InfoRequired(why));
+            }
+        };
+        if draft.attributes.iter().any(|a| a == "delivery") {
+            if let Err(why) = shipping_address(&fr) {
+                self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
+                return Ok(Done::InfoRequired(why));
+            }
         }
         let customer = match self.customer(&mapped[0]).await? {
             Ok(c) => c,
@@ -640,7 +1014,18 @@ impl Job<'_> {
                 return Ok(Done::Unresolved(why));
             }
         };
-        let body = match self.build(&fr, &lines, &mapped, Some(customer), &id) {
+        let dispatch = match self.dispatch(&fr, &draft.attributes, &customer).await? {
+            Ok(d) => d,
+            Err((true, why)) => {
+                self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
+                return Ok(Done::InfoRequired(why));
+            }
+            Err((false, why)) => {
+                self.event(&fr, kind::NOTE, &why)?;
+                return Ok(Done::Unresolved(why));
+            }
+        };
+        let body = match self.build(&fr, &lines, &mapped, Some(customer), &id, dispatch) {
             Ok(b) => b,
             Err(why) => {
                 self.to_status(&fr, FrStatus::AdditionalInfoRequired, &why)?;
@@ -672,6 +1057,11 @@ impl Job<'_> {
             self.ctx.store.flush_async().await?;
             match self.ctx.client.create_sale(&body).await {
                 Ok(sale) => {
+                    if let Some(why) = store_totals_differ(&sale, &body) {
+                        return self
+                            .sent_wrong(&fr, &sent_lines, sale.invoice_number, why)
+                            .await;
+                    }
                     return self
                         .processed(&fr, &sent_lines, sale.invoice_number, false)
                         .await;
@@ -810,6 +1200,42 @@ impl Job<'_> {
             refs.push(fr.number.trim().to_string());
         }
         refs
+    }
+
+    /// The store made the sale but recorded other money than was sent: Failed, naming both
+    /// figures, never Processed. `fr retry` after the sale is corrected in the store finds it.
+    async fn sent_wrong(
+        &mut self,
+        fr: &Fr,
+        lines: &[usize],
+        invoice: Option<String>,
+        why: String,
+    ) -> Result<Done, JobError> {
+        let now = self.now();
+        let lines = lines.to_vec();
+        self.frs
+            .update_with_event(
+                fr.source,
+                &fr.number,
+                kind::STATUS,
+                Some(self.run),
+                now,
+                |f| {
+                    for i in &lines {
+                        if let Some(item) = f.items.get_mut(*i) {
+                            item.line = LineState::Sent;
+                        }
+                    }
+                    if invoice.is_some() {
+                        f.invoice_number = invoice.clone();
+                    }
+                    crate::frs::status::transition(f, FrStatus::Failed, &why, now)?;
+                    Ok(why.clone())
+                },
+            )
+            .map_err(fr_err)?;
+        self.ctx.store.flush_async().await?;
+        Ok(Done::Failed(why))
     }
 
     async fn processed(
@@ -965,7 +1391,25 @@ pub async fn run(
         run,
         customers: HashMap::new(),
         previews: Vec::new(),
+        store_money: None,
+        payment_set: None,
     };
+    if let Some(name) = source
+        .send_frs
+        .payment_mapping_set
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let sets: crate::store::Table<MappingSet> =
+            ctx.store.table(crate::store::trees::MAPPING_SETS)?;
+        job.payment_set = Some(sets.get(name.as_bytes())?.ok_or_else(|| {
+            JobError::Setup(format!(
+                "Send FRs for {} names payment mapping set {name:?}, which does not exist: create it or clear --payment-mapping-set",
+                source.name
+            ))
+        })?);
+    }
     let mut counts = Counts::default();
     let result = super::context::guarded(drive(&mut job, &mut counts)).await;
     let (outcome, message) = match result {

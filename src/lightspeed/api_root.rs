@@ -20,6 +20,9 @@ pub enum RootError {
         "plain http is only allowed to loopback (127.0.0.1, ::1, localhost); use https for {0}"
     )]
     InsecureRemote(String),
+    /// Holds the origin with the user-info removed: the password is never shown.
+    #[error("the API root {0} must not carry a user name or password (user:…@): lsbridge sends only the personal token; give the origin alone, e.g. {0}")]
+    UserInfo(String),
 }
 
 /// The origin requests go to plus the version segment.
@@ -140,6 +143,19 @@ impl ApiRoot {
         if url.host().is_none() {
             return Err(RootError::BadUrl(origin.to_string()));
         }
+        if !url.username().is_empty() || url.password().is_some() {
+            // Credentials in the URL would be stored and listed in clear, and sent to the
+            // origin on every request beside the token.
+            let mut shown = url.clone();
+            let _ = shown.set_username("");
+            let _ = shown.set_password(None);
+            shown.set_path("");
+            shown.set_query(None);
+            shown.set_fragment(None);
+            return Err(RootError::UserInfo(
+                shown.as_str().trim_end_matches('/').to_string(),
+            ));
+        }
         let mut origin = url;
         origin.set_path("");
         origin.set_query(None);
@@ -190,6 +206,24 @@ impl ApiRoot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_origin_with_user_info_is_refused_without_showing_the_password() {
+        for (origin, shown) in [
+            ("http://user:secret@127.0.0.1:7878", "http://127.0.0.1:7878"),
+            (
+                "https://admin@proxy.example.com/x?y",
+                "https://proxy.example.com",
+            ),
+            ("http://:secret@localhost:9", "http://localhost:9"),
+        ] {
+            let e = ApiRoot::with_origin(origin, DEFAULT_API_VERSION).unwrap_err();
+            assert_eq!(e, RootError::UserInfo(shown.to_string()), "{origin}");
+            assert!(!e.to_string().contains("secret"), "{e}");
+            assert!(!e.to_string().contains("admin"), "{e}");
+        }
+        assert!(ApiRoot::with_origin("http://127.0.0.1:7878", DEFAULT_API_VERSION).is_ok());
+    }
 
     #[test]
     fn prefixes() {

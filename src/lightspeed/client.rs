@@ -19,8 +19,8 @@ use super::api_root::ApiRoot;
 use super::error::{ApiError, ClientNotice};
 use super::governor::{resume_time, Governor};
 use super::models::{
-    Collection, Customer, InventoryRecord, Outlet, Product, Retailer, Sale, SaleRequest, Single,
-    Versioned,
+    Collection, Customer, CustomerAddress, InventoryRecord, Outlet, Product, Retailer, Sale,
+    SaleRequest, Single, Versioned,
 };
 use super::scopes;
 use crate::clock::{self, SharedClock};
@@ -925,6 +925,34 @@ impl Client {
             }
         }
         Ok(created)
+    }
+
+    /// `GET /customers/{id}/addresses`.
+    pub async fn customer_addresses(
+        &self,
+        customer_id: &str,
+    ) -> Result<Vec<CustomerAddress>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct R {
+            #[serde(default)]
+            data: Option<Vec<CustomerAddress>>,
+        }
+        let r: R = self
+            .call(Req::get(format!("/customers/{customer_id}/addresses")))
+            .await?;
+        Ok(r.data.unwrap_or_default())
+    }
+
+    /// `POST /customers/{id}/addresses`. Not idempotent: an unclear outcome is `Ambiguous`.
+    pub async fn create_customer_address(
+        &self,
+        customer_id: &str,
+        a: &CustomerAddress,
+    ) -> Result<CustomerAddress, ApiError> {
+        let req = Req::get(format!("/customers/{customer_id}/addresses"))
+            .json(Method::POST, a)?
+            .idempotent(false);
+        Ok(self.call::<Single<CustomerAddress>>(req).await?.data)
     }
 
     /// `POST /sales`. The caller chooses `sale.id`, so a resend after reconciliation can

@@ -465,8 +465,10 @@ pub struct Retailer {
     pub domain_prefix: Option<String>,
     pub timezone: Option<String>,
     pub tax_exclusive: Option<bool>,
-    /// The product the store uses for sale-level discounts (not a stock item).
+    /// "The default discount product used for sale-level discounts."
     pub discount_product_id: Option<String>,
+    /// "The default 0% rate tax used for tax-free line items."
+    pub no_tax_group_id: Option<String>,
 }
 
 /// `GET /product_categories` answers `{data:{categories:[…]}, page_info:{has_next,last_seen}}`.
@@ -571,6 +573,85 @@ pub struct SaleRequest {
     pub line_items: Vec<SaleLineItem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub payments: Vec<SalePayment>,
+    /// Sale-level adjustments (the order's discount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<SalePricing>,
+    /// Where a delivery is shipped (DISPATCH) or that it is picked up (PICKUP).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fulfillment_details: Vec<FulfillmentDetail>,
+}
+
+/// The spec's `SalePricing`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SalePricing {
+    #[serde(default)]
+    pub adjustments: Vec<SaleAdjustment>,
+}
+
+/// The spec's `SaleAdjustment`: `type` is DISCOUNT, NON_CASH_FEE or TIP.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SaleAdjustment {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<AdjustmentAmount>,
+}
+
+/// The spec's `AdjustmentAmount`: `type` FIXED or PERCENT, `value` a decimal string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdjustmentAmount {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// The spec's `FulfillmentDetail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FulfillmentDetail {
+    /// DISPATCH or PICKUP.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A customer address (`/customers/{id}/addresses`, the spec's `CustomerAddressBase` and
+/// response). The id is an integer in the spec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomerAddress {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+    /// BILLING or SHIPPING.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub address_line_1: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line_2: Option<String>,
+    pub city: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_code: Option<String>,
+    pub postcode: String,
+    pub country_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suburb: Option<String>,
+}
+
+impl CustomerAddress {
+    /// The id as the sale's `shipping_address_id` (a string there).
+    pub fn id_text(&self) -> Option<String> {
+        match &self.id {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

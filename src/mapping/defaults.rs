@@ -95,4 +95,33 @@ pub fn send_frs_template() -> Template {
             "Register Sale Item: Quantity",
             Method::match_it("FR Item: Quantity"),
         )
+        .with(
+            "Adjustments: Total Discount",
+            Method::match_it("Fulfillment Request: Total Discount"),
+        )
+        .with(
+            "Adjustments: Total Shipping Cost",
+            Method::match_it("Fulfillment Request: Total Shipping Cost"),
+        )
+        .with(
+            "Adjustments: Total Tax",
+            Method::match_it("Fulfillment Request: Total Tax"),
+        )
+}
+
+/// The order-level money targets the starter Send FRs template maps from the FR.
+pub const SEND_FRS_MONEY_TARGETS: [&str; 3] = [
+    "Adjustments: Total Discount",
+    "Adjustments: Total Shipping Cost",
+    "Adjustments: Total Tax",
+];
+
+/// Earlier starter Send FRs templates, as installed by older versions: a stored starter equal
+/// to one of these was never changed by the user and is replaced by the current one.
+pub fn earlier_send_frs_templates() -> Vec<Template> {
+    let mut before_money = send_frs_template();
+    for t in SEND_FRS_MONEY_TARGETS {
+        before_money.remove(t);
+    }
+    vec![before_money]
 }

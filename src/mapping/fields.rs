@@ -281,8 +281,15 @@ static FR_SOURCE: LazyLock<Vec<FieldDef>> = LazyLock::new(|| {
         .map(|f| def(format!("Billing Address: {f}"), T))
         .collect();
     v.extend([
+        // Order-level values (the same on every line of an FR).
+        def("Fulfillment Request: Created At", T),
         def("Fulfillment Request: Fulfillment Request Number", T),
         def("Fulfillment Request: Payment Method", T),
+        def("Fulfillment Request: Subtotal", N),
+        def("Fulfillment Request: Total", N),
+        def("Fulfillment Request: Total Discount", N),
+        def("Fulfillment Request: Total Shipping Cost", N),
+        def("Fulfillment Request: Total Tax", N),
         def("FR Item: SKU", T),
         def("FR Item: Quantity", N),
         def("FR Item: Unit Price", N),

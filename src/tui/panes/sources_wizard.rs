@@ -98,6 +98,8 @@ pub(crate) mod text {
     pub const USER: &str = "User ID";
     pub const TAX: &str = "Tax ID";
     pub const PAYMENT: &str = "Payment Type ID";
+    pub const SHIPPING: &str = "Shipping Product ID";
+    pub const SHIPPING_HELP: &str = "The product whose line carries an FR's shipping cost (lsbridge source options lists the store's SHIPPING products); needed to send FRs with a shipping cost.";
     pub const HOLD: &str = "Hold for X hours";
     pub const HOURS: &str = "Business hours";
 
@@ -155,7 +157,8 @@ pub(crate) mod text {
     pub const CREATE_VARIANT_HELP: &str =
         "Create variants that appear between Primary runs. No unless you expect new variants.";
     pub const IDS_HELP: &str = "The valid id in Lightspeed (see lsbridge source options NAME).";
-    pub const PAYMENT_HELP: &str = "Optional: used when sales are sent closed.";
+    pub const PAYMENT_HELP: &str =
+        "Optional: pays FRs whose payment method is not a payment type of the store.";
     pub const HOLD_HELP: &str = "Hold FRs this many hours before sending (0 sends at once).";
     pub const HOURS_PLACEHOLDER: &str = "empty = send at any time";
     pub const HOURS_HELP: &str = "Only Send During Business Hours: DAYS HH:MM-HH:MM TIME_ZONE, e.g. mon-fri 09:00-17:00 America/New_York";
@@ -218,6 +221,7 @@ pub enum W {
     Hold,
     Hours,
     FSchedule,
+    Shipping,
 }
 
 const AUTO: [AutoProcessing; 3] = [
@@ -547,6 +551,14 @@ impl Wizard {
             )
             .placeholder(text::SCHEDULE_PLACEHOLDER)
             .help(text::SCHEDULE_HELP),
+            Field::text(
+                W::Shipping,
+                7,
+                text::SHIPPING,
+                f.shipping_product_id.as_deref().unwrap_or(""),
+            )
+            .placeholder(text::OPTIONAL)
+            .help(text::SHIPPING_HELP),
         ];
         let mut w = Wizard {
             form: Form::new(fields),
@@ -746,6 +758,7 @@ impl Wizard {
             (W::User, &mut s.send_frs.user_id),
             (W::Tax, &mut s.send_frs.tax_id),
             (W::Payment, &mut s.send_frs.payment_type_id),
+            (W::Shipping, &mut s.send_frs.shipping_product_id),
         ] {
             let v = f.text(id);
             if !v.is_empty() && !well_formed_id(&v) {
@@ -898,6 +911,8 @@ impl Wizard {
             Some(W::Tax)
         } else if msg.contains("Payment Type") {
             Some(W::Payment)
+        } else if msg.contains("Shipping Product") {
+            Some(W::Shipping)
         } else if lower.contains("connection") {
             Some(W::Connection)
         } else if lower.contains("template") {

@@ -124,6 +124,12 @@ impl Pane for StatusPane {
                     ]),
                 });
             }
+            for n in &r.notes {
+                lines.push(Line::from(vec![
+                    Span::styled("  ! ", t.warn),
+                    Span::styled(n.clone(), t.text),
+                ]));
+            }
             lines.push(Line::default());
         }
         f.render_widget(

@@ -7,6 +7,8 @@
 //!
 //! `cargo bench --bench fr_import` (release profile).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Instant;
 
 use lsbridge::sources::{Source, Sources};

@@ -7,6 +7,8 @@
 //!
 //! `cargo bench --bench render` (release profile). `FRAMES=5000 cargo bench --bench render`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 

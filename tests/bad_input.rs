@@ -4,6 +4,8 @@
 //! process each time), and the API client given malformed responses by a small axum
 //! server in this process (real HTTP over loopback).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};

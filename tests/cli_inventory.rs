@@ -1,6 +1,8 @@
 //! The inventory commands end to end, as a user runs them: real `lsbridge` processes against
 //! a real `lsbridge sim` process.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use support::procs::{self, SimProc};

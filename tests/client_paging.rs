@@ -3,6 +3,8 @@
 //! with a page-size cap smaller than it asks for. Every response the simulator sent and every
 //! request body the client sent validate against the spec subset.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::collections::{BTreeMap, HashMap};

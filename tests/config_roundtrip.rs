@@ -2,6 +2,8 @@
 //! every method, mapping sets), tokens never appear in the file, and a broken file changes
 //! nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use lsbridge::config_file;
 use lsbridge::connections::{Connection, Connections, NewConnection};
 use lsbridge::mapping::{

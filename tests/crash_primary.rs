@@ -2,6 +2,8 @@
 //! store, then run to the end: the pool equals an uninterrupted run's, and no partial run
 //! archived anything.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,8 @@
 //! Processed. The simulator runs as its own process and also drops the connection after
 //! committing some sale POSTs, so kills land before, during and after sends.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::collections::HashMap;

@@ -1,6 +1,8 @@
 //! FR intake: JSON and CSV files into the store, record by record; duplicates never imported
 //! twice; the inbox folder; and the `fr import` / `fr inbox` commands as real processes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::path::{Path, PathBuf};

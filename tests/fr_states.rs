@@ -1,6 +1,8 @@
 //! The FR lifecycle: every legal move, illegal ones refused with what to do, the timeline, the
 //! hold (on a manual clock), and cancel / retry / release from the command line.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! Mapping engine: no input makes it panic. Every step and operator is run over awkward values (empty,
 //! control characters, characters whose case mapping changes length, huge and tiny numbers).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use lsbridge::mapping::{
     CompiledTemplate, Condition, FieldValue, Integration, Join, LengthUnit, MappingSet, Method,
     OnMiss, Op, Rule, SourceRecord, Step, Template, WeightUnit,

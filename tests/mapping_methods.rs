@@ -1,6 +1,8 @@
 //! Mapping engine: every method, transform step, rule operator and mapping-set miss policy, applied to
 //! typed records.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use lsbridge::mapping::{
     preview, CompiledTemplate, Condition, FieldValue, Integration, Join, LengthUnit, MapError,
     MappedRecord, MappingSet, Method, OnMiss, Op, Outcome, Rule, SourceRecord, Step, Template,

@@ -1,5 +1,7 @@
 //! Mapping engine: values, coercions, records and units.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::borrow::Cow;
 
 use lsbridge::mapping::{

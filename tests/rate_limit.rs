@@ -3,6 +3,8 @@
 //! sharing one governor stay within the budget together, and a 429 that could not be
 //! foreseen still holds every request until the `Retry-After` it gave.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::time::{Duration, SystemTime};

@@ -5,6 +5,8 @@
 //! single 429. No test sleeps: each waits for the scheduler to have handled a clock time
 //! (`armed_at`) and for the engine to go idle.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::sync::Arc;

@@ -2,6 +2,8 @@
 //! `SchemaBook` helper other integration tests use to validate simulator responses and client
 //! requests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "support/schema.rs"]
 mod schema;
 

@@ -1,6 +1,8 @@
 //! Send FRs against the simulator over loopback: SKU resolution, customers, holds, business
 //! hours, backorders, and exactly one sale per FR under commit-then-drop, 5xx and 429 storms.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::collections::{HashMap, HashSet};

@@ -5,6 +5,8 @@
 //! The simulator runs in this process so a test can change the store as the store's own
 //! staff would (delete a register, a user, …) between commands.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! A long-lived monitor must not redraw while nothing happens: two seconds of idle with the
 //! scheduler armed draw no frame, and a key press afterwards draws one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::time::Duration;

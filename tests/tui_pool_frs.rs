@@ -2,6 +2,8 @@
 //! simulator: snapshots of every state (empty, loaded, filtered, detail, popups), and the
 //! tour's last steps: import the sample FRs, send them, see the counts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use crossterm::event::KeyCode;

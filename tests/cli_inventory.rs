@@ -689,3 +689,101 @@ fn commands_exit_quietly_when_stdout_is_closed() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `bench primary` names the machine, honours `--data-dir` and `--latency-ms`, and `--vs`
+/// runs two builds in turn and reports the ratio of each pair.
+#[test]
+fn bench_primary_names_the_machine_and_honours_data_dir_latency_and_vs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = procs::ok(
+        dir.path(),
+        &[
+            "bench",
+            "primary",
+            "--products",
+            "400",
+            "--page-size",
+            "100",
+            "--latency-ms",
+            "40",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(v["imported"], 400, "{v}");
+    assert_eq!(v["latency_ms"], 40);
+    let m = &v["machine"];
+    assert!(!m["cpu"].as_str().unwrap().is_empty(), "{m}");
+    assert!(m["cores"].as_u64().unwrap() >= 1);
+    assert_eq!(m["load_before"].as_str().unwrap().split(' ').count(), 3);
+    assert_eq!(m["load_after"].as_str().unwrap().split(' ').count(), 3);
+    assert!(
+        std::path::Path::new(v["data_dir"].as_str().unwrap()).starts_with(dir.path()),
+        "{v}"
+    );
+    // The stock read, the probes and the brand/category lookups are each at least one
+    // round trip after another before the first product page: 40 ms each.
+    assert!(
+        v["wall_s"].as_f64().unwrap() >= 0.2,
+        "latency not applied: {v}"
+    );
+
+    let out = procs::ok(
+        dir.path(),
+        &[
+            "bench",
+            "primary",
+            "--products",
+            "300",
+            "--vs",
+            procs::bin(),
+            "--runs",
+            "2",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 2, "{v}");
+    for p in pairs {
+        let ratio = p["wall_ratio"].as_f64().unwrap();
+        let expect = p["this_wall_s"].as_f64().unwrap() / p["other_wall_s"].as_f64().unwrap();
+        assert!((ratio - expect).abs() < 0.01, "{p}");
+        assert_eq!(p["this_requests"], p["other_requests"], "same build: {p}");
+    }
+    assert!(v["median_wall_ratio"].as_f64().unwrap() > 0.0);
+    assert!(v["machine"]["cores"].as_u64().unwrap() >= 1);
+}
+
+/// `bench primary --rate-limit N --time-scale X`: simulator and client on one scaled clock;
+/// no 429, and the wall time is the floor (the windows the requests need, but the last, in
+/// full) plus the work.
+#[test]
+fn bench_primary_rate_limited_on_a_scaled_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = procs::ok(
+        dir.path(),
+        &[
+            "bench",
+            "primary",
+            "--products",
+            "1000",
+            "--page-size",
+            "200",
+            "--rate-limit",
+            "12",
+            "--time-scale",
+            "300",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(v["imported"], 1000, "{v}");
+    let r = &v["rate_limit"];
+    assert_eq!(r["responses_429"], 0, "{v}");
+    assert_eq!(r["limit_per_window"], 12);
+    let windows = r["windows_needed"].as_u64().unwrap();
+    assert_eq!(windows, v["requests"].as_u64().unwrap().div_ceil(12), "{v}");
+    assert!(windows >= 2, "the import must need several windows: {v}");
+    let ratio = r["wall_over_floor"].as_f64().unwrap();
+    assert!(ratio >= 1.0, "faster than the floor cannot be: {v}");
+    // How close to the floor it comes is a benchmark figure (README), not a test: CI machines
+    // are loaded and noisy.
+}

@@ -100,8 +100,15 @@ impl Counts {
     }
 
     pub fn line(&self) -> String {
+        // Not-stock rows are skipped too: without them the progress line would say "skipped
+        // 0" while the summary says "skipped 9 (not stock items 9)".
+        let not_stock = if self.not_stock > 0 {
+            format!(", not stock items {}", self.not_stock)
+        } else {
+            String::new()
+        };
         format!(
-            "new {}, updated {}, unchanged {}, archived {}, un-archived {}, skipped {}, errors {}, duplicate SKUs {}",
+            "new {}, updated {}, unchanged {}, archived {}, un-archived {}, skipped {}, errors {}, duplicate SKUs {}{not_stock}",
             self.new,
             self.updated,
             self.unchanged,

@@ -1211,8 +1211,22 @@ impl Job<'_> {
         invoice: Option<String>,
         why: String,
     ) -> Result<Done, JobError> {
+        self.record_sale(fr, lines, invoice, FrStatus::Failed, &why)
+            .await?;
+        Ok(Done::Failed(why))
+    }
+
+    /// A sale exists for `fr`: its `lines` are marked sent, the invoice kept, and the FR moved
+    /// to `to` with `reason`, in one transaction, flushed before the run goes on.
+    async fn record_sale(
+        &mut self,
+        fr: &Fr,
+        lines: &[usize],
+        invoice: Option<String>,
+        to: FrStatus,
+        reason: &str,
+    ) -> Result<(), JobError> {
         let now = self.now();
-        let lines = lines.to_vec();
         self.frs
             .update_with_event(
                 fr.source,
@@ -1221,7 +1235,7 @@ impl Job<'_> {
                 Some(self.run),
                 now,
                 |f| {
-                    for i in &lines {
+                    for i in lines {
                         if let Some(item) = f.items.get_mut(*i) {
                             item.line = LineState::Sent;
                         }
@@ -1229,13 +1243,13 @@ impl Job<'_> {
                     if invoice.is_some() {
                         f.invoice_number = invoice.clone();
                     }
-                    crate::frs::status::transition(f, FrStatus::Failed, &why, now)?;
-                    Ok(why.clone())
+                    crate::frs::status::transition(f, to, reason, now)?;
+                    Ok(reason.to_string())
                 },
             )
             .map_err(fr_err)?;
         self.ctx.store.flush_async().await?;
-        Ok(Done::Failed(why))
+        Ok(())
     }
 
     async fn processed(
@@ -1256,30 +1270,8 @@ impl Job<'_> {
                 fr.sale_id.as_deref().unwrap_or("")
             ),
         };
-        let now = self.now();
-        let lines = lines.to_vec();
-        self.frs
-            .update_with_event(
-                fr.source,
-                &fr.number,
-                kind::STATUS,
-                Some(self.run),
-                now,
-                |f| {
-                    for i in &lines {
-                        if let Some(item) = f.items.get_mut(*i) {
-                            item.line = LineState::Sent;
-                        }
-                    }
-                    if invoice.is_some() {
-                        f.invoice_number = invoice.clone();
-                    }
-                    crate::frs::status::transition(f, FrStatus::Processed, &reason, now)?;
-                    Ok(reason.clone())
-                },
-            )
-            .map_err(fr_err)?;
-        self.ctx.store.flush_async().await?;
+        self.record_sale(fr, lines, invoice, FrStatus::Processed, &reason)
+            .await?;
         Ok(Done::Sent { reconciled })
     }
 

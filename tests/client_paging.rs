@@ -83,11 +83,25 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
     let client = simkit::client(sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
 
     // Products as Primary reads them: four version ranges side by side, then from where the
-    // open one ended. (The hint is the store's top version, as the stock feed's would be.)
-    let hint = sim.with_store(|s, _| i64::try_from(s.current_version()).ok());
-    let plan = version_ranges::<Product>(&client, "/products", 4, hint, page_size, true)
-        .await
-        .unwrap_or_else(|e| panic!("{what}: probes: {e}"));
+    // open one ended. (The hint is the store's top version, as the stock feed's would be, and
+    // the estimate its row count, as Primary's from the stock feed.)
+    let (hint, rows) = sim.with_store(|s, _| {
+        (
+            i64::try_from(s.current_version()).ok(),
+            s.products.len() as u64,
+        )
+    });
+    let plan = version_ranges::<Product>(
+        &client,
+        "/products",
+        4,
+        hint,
+        |_| Some(rows),
+        page_size,
+        true,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{what}: first page: {e}"));
     assert_eq!(plan.ranges.len(), 4, "{what}: {:?}", plan.ranges);
     let ranges = plan.ranges.clone();
     let mut read = RangedRead::from_plan(&client, "/products", plan);

@@ -28,13 +28,14 @@ use super::sku_filter::SkuFilter;
 use super::source_record::{product_record_taking, Lookups};
 use super::JobError;
 use crate::clock;
-use crate::lightspeed::models::Brand;
+use crate::lightspeed::models::{Brand, ProductCategory};
 use crate::lightspeed::pager::{
-    inventory_ranges, version_ranges, CategoryPager, Cursor, InventoryPager, Page, Pager,
-    RangeMerge, RangedRead, ReadRange, ReaderHook, StockRecord, VersionPager,
+    first_page, inventory_ranges, plan_ranges, CategoryPager, Cursor, InventoryPager, Page,
+    RangeMerge, RangedRead, ReadRange, ReaderHook, StockRecord, StuckCount, VersionPager,
 };
 use crate::lightspeed::product_row::ProductRow;
 use crate::lightspeed::ApiError;
+use crate::lightspeed::Client;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
 use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
 use crate::sources::{QuantityFrom, Source};
@@ -42,7 +43,7 @@ use crate::sources::{QuantityFrom, Source};
 /// Version ranges of the stock feed read side by side (see [`inventory_ranges`]).
 const STOCK_RANGES: u64 = 4;
 
-/// Version ranges of the products read side by side (see [`version_ranges`]).
+/// Version ranges of the products read side by side (see [`plan_ranges`]).
 const PRODUCT_RANGES: u64 = 4;
 
 /// Most per-record problems written to the run log one by one; the rest are counted.
@@ -74,27 +75,6 @@ pub struct RunSummary {
     pub message: String,
     pub diffs: Vec<Diff>,
     pub resumed: bool,
-}
-
-type PageResult<T> = Result<Option<Page<T>>, ApiError>;
-
-/// Pulls `pager`'s pages into `tx`, each wrapped by `tag`, so the next page is fetched while
-/// the current one is processed; stops after the last page, at an error, or when the
-/// receiver has gone. `hook` is the test hook ([`PanicPoint`]) of this task.
-async fn pump<P: Pager, M>(
-    mut pager: P,
-    tx: tokio::sync::mpsc::Sender<M>,
-    tag: impl Fn(PageResult<P::Item>) -> M,
-    hook: (PanicPoint, Option<PanicPoint>),
-) {
-    loop {
-        hook.0.check(hook.1);
-        let r = pager.next_page().await;
-        let more = matches!(r, Ok(Some(_)));
-        if tx.send(tag(r)).await.is_err() || !more {
-            break;
-        }
-    }
 }
 
 /// The summary bucket a row was counted in.
@@ -176,6 +156,8 @@ struct Run<'a> {
     /// The stock feed, read in full before the products (in memory: nothing of it is written
     /// until its product is).
     stock: StockMap,
+    /// Records the stock feed held (for the products' range plan).
+    stock_records: u64,
     /// When the run began on an empty pool (and was not resumed): the SKUs it has staged, so
     /// that a SKU it has not staged is known to be new without asking sled (whose reads,
     /// racing the writer thread, cost about as much as the writes).
@@ -256,21 +238,42 @@ impl Run<'_> {
     /// side. Returns the highest inventory version seen.
     async fn stock(&mut self) -> Result<Cursor, JobError> {
         let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
+        let stuck = StuckCount::default();
         let top = ranges.len().saturating_sub(1) as u8;
         let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
         let hook = (PanicPoint::PrimaryStockReader, self.ctx.panic_at);
         let mut readers = Vec::with_capacity(ranges.len());
+        // Most records a page has had: a full page.
+        let full = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         for (rank, (after, before)) in ranges.iter().enumerate() {
-            let pager = InventoryPager::new(&self.ctx.client, *after)
+            let mut pager = InventoryPager::new(&self.ctx.client, *after)
                 .before(*before)
+                .stuck_count(stuck.clone())
                 .records::<StockRecord>();
             let rank = rank as u8;
-            readers.push(tokio::spawn(pump(
-                pager,
-                tx.clone(),
-                move |r| (rank, r),
-                hook,
-            )));
+            let (tx, full) = (tx.clone(), full.clone());
+            readers.push(tokio::spawn(async move {
+                loop {
+                    hook.0.check(hook.1);
+                    let r = pager.next_page().await;
+                    let (more, short) = match &r {
+                        Ok(Some(p)) => {
+                            let most = full.fetch_max(p.rows, std::sync::atomic::Ordering::Relaxed);
+                            (true, p.rows < most)
+                        }
+                        _ => (false, false),
+                    };
+                    if tx.send((rank, r)).await.is_err() || !more {
+                        break;
+                    }
+                    // The top range stops at a short page (most likely the feed's end): the
+                    // pass below asks for what follows, once the other ranges are done.
+                    if rank == top && short {
+                        let _ = tx.send((rank, Ok(None))).await;
+                        break;
+                    }
+                }
+            }));
         }
         drop(tx);
         let mut open = ranges.len();
@@ -303,13 +306,15 @@ impl Run<'_> {
         }
         // The top range can end while a lower one still reads. A record changed after that
         // left the lower range's span and landed past the top range's end: one more pass
-        // over the top range (one empty page when nothing changed) reads it, as a single
-        // cursor would have.
+        // over the top range (one empty page when nothing changed: the feed's end, which the
+        // top range did not ask for after a short page) reads it, as a single cursor would
+        // have.
         let mut catch_up =
             InventoryPager::new(&self.ctx.client, top_after).records::<StockRecord>();
         while let Some(page) = catch_up.next_page().await? {
             self.apply_stock(top, &page.items, &mut done, &mut version)?;
         }
+        self.stock_records = done;
         Ok(version)
     }
 
@@ -423,6 +428,7 @@ impl Run<'_> {
     async fn products(
         &mut self,
         pages: RangedRead<ProductRow>,
+        extras: Extras,
         inventory_version: Cursor,
     ) -> Result<(), JobError> {
         let floor = pages.floor();
@@ -430,24 +436,10 @@ impl Run<'_> {
         let hook: ReaderHook =
             std::sync::Arc::new(move || PanicPoint::PrimaryProductReader.check(panic_at));
         let mut pages = pages.hook(Some(hook));
-        // The first pages come in while the lookups below are read.
         pages.start();
         let mut done = 0u64;
-        // Product rows embed their brand and category; these fill in when a row has only ids.
-        let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", None)
-            .collect_all()
-            .await?;
-        let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
-        let lookups = Lookups::new(&brands, &cats);
-        if !self.source.primary.include_not_stock {
-            self.discount_product = self
-                .ctx
-                .client
-                .retailer()
-                .await?
-                .discount_product_id
-                .filter(|id| !id.is_empty());
-        }
+        let lookups = Lookups::new(&extras.brands, &extras.cats);
+        self.discount_product = extras.discount_product;
         let mut mapped = MappedRecord::new();
         let mut writer = (!self.opts.dry_run).then(|| {
             PageWriter::spawn(
@@ -805,6 +797,7 @@ pub async fn run(
         problems: 0,
         diffs: Vec::new(),
         stock: StockMap::default(),
+        stock_records: 0,
         staged: None,
         pending_parents: resume
             .as_ref()
@@ -896,6 +889,36 @@ fn resume_detail(c: &PrimaryCheckpoint) -> String {
     )
 }
 
+/// What product rows are mapped with besides themselves: brands and categories (rows embed
+/// theirs, and these fill in when a row has only ids) and the store's discount product
+/// (asked for only when not-stock products are left out). Read while the stock feed is.
+struct Extras {
+    brands: Vec<Brand>,
+    cats: Vec<ProductCategory>,
+    discount_product: Option<String>,
+}
+
+async fn read_extras(client: &Client, discount: bool) -> Result<Extras, ApiError> {
+    let brands = VersionPager::<Brand>::new(client, "/brands", None).collect_all();
+    let cats = CategoryPager::new(client).collect_all();
+    let retailer = async {
+        if !discount {
+            return Ok(None);
+        }
+        Ok(client
+            .retailer()
+            .await?
+            .discount_product_id
+            .filter(|id| !id.is_empty()))
+    };
+    let (brands, cats, discount_product) = tokio::try_join!(brands, cats, retailer)?;
+    Ok(Extras {
+        brands,
+        cats,
+        discount_product,
+    })
+}
+
 async fn drive(
     job: &mut Run<'_>,
     resume: Option<PrimaryCheckpoint>,
@@ -935,24 +958,52 @@ async fn drive(
         // A resumed run keeps the version its first read reached, so Secondary re-applies
         // (as absolute levels, harmlessly) whatever changed since then, including changes to
         // products committed before the interruption.
-        let read = job.stock().await?;
+        // The lookups, and a fresh run's first product page, are read at the same time.
+        let client = job.ctx.client.clone();
+        let page_size = client.options().page_size;
+        let discount = !job.source.primary.include_not_stock;
+        let first = async {
+            match from {
+                None => first_page::<ProductRow>(&client, "/products", page_size, false)
+                    .await
+                    .map(Some),
+                Some(_) => Ok(None),
+            }
+        };
+        let (read, extras, first) =
+            tokio::join!(job.stock(), read_extras(&client, discount), first);
+        let read = read?;
+        let (extras, first) = (extras?, first?);
         if saved_version.is_none() {
             inventory_version = read;
         }
-        let pages = match from {
-            Some(m) => RangedRead::new(&job.ctx.client, "/products", m),
-            None => {
+        let pages = match (from, first) {
+            (Some(m), _) => RangedRead::new(&job.ctx.client, "/products", m),
+            (None, first) => {
                 // Versions are global to the store, so the stock feed's top is a likely bound
                 // for the products' top.
-                let plan = version_ranges::<ProductRow>(
-                    &job.ctx.client,
-                    "/products",
+                // The catalog's size, from the stock feed: its records over those of the
+                // first page's products, times that page's rows.
+                let (stock, records) = (&job.stock, job.stock_records);
+                let estimate = |page: &Page<ProductRow>| {
+                    let sample: u64 = page
+                        .items
+                        .iter()
+                        .map(|p| stock.get(&p.id).0.len() as u64)
+                        .sum();
+                    (sample > 0).then(|| {
+                        let n = u128::from(records) * u128::from(page.rows) / u128::from(sample);
+                        u64::try_from(n).unwrap_or(u64::MAX)
+                    })
+                };
+                let plan = plan_ranges::<ProductRow>(
+                    first.flatten(),
                     PRODUCT_RANGES,
                     read,
-                    job.ctx.client.options().page_size,
+                    estimate,
+                    page_size,
                     false,
-                )
-                .await?;
+                );
                 RangedRead::from_plan(&job.ctx.client, "/products", plan)
             }
         };
@@ -971,7 +1022,7 @@ async fn drive(
             },
             inventory_version,
         )?;
-        job.products(pages, inventory_version).await?;
+        job.products(pages, extras, inventory_version).await?;
     }
     job.checkpoint(PrimaryPhase::Archive, inventory_version)?;
     job.resolve_parents()?;

@@ -32,10 +32,34 @@ pub fn cursor_text(c: Cursor) -> String {
 /// Times a non-advancing page is asked for again before giving up.
 const STUCK_RETRIES: u32 = 3;
 
+/// Most times one page is asked for again while other pagers of the same read keep moving
+/// (see [`StuckCount`]), so a cursor stuck for good still ends in an error.
+const STUCK_RETRIES_SHARED: u32 = 12;
+
+/// Non-advancing answers in a row, shared by the pagers of one ranged read and reset by any
+/// answer that moves one of them on. A store that is stuck is stuck for every range, so the
+/// read gives up as soon as a single cursor would; an occasional stale answer while the
+/// other ranges move on is only retried. Counted per pager, four ranges would each risk
+/// [`STUCK_RETRIES`] stale answers in a row, and a flaky store would fail a ranged read
+/// several times as often as a single cursor.
+#[derive(Debug, Clone, Default)]
+pub struct StuckCount(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+impl StuckCount {
+    fn reset(&self) {
+        self.0.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn bump(&self) -> u32 {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+}
+
 /// Whether a page whose highest version is `max` moved the cursor past `after`. If not, waits
-/// (backoff) and returns `Ok(false)` so the caller asks again, up to [`STUCK_RETRIES`] times,
-/// then gives up with [`ApiError::CursorStuck`]. `unversioned`: no item of the page carries a
-/// version (nor does its envelope), which gets a message of its own.
+/// (backoff) and returns `Ok(false)` so the caller asks again, up to [`STUCK_RETRIES`] times
+/// in a row (counted over every pager sharing `shared`, and at most
+/// [`STUCK_RETRIES_SHARED`] for this page), then gives up with [`ApiError::CursorStuck`].
+/// `unversioned`: no item of the page carries a version (nor does its envelope), which gets
+/// a message of its own.
 async fn advanced(
     client: &Client,
     path: &str,
@@ -43,12 +67,17 @@ async fn advanced(
     max: i64,
     unversioned: bool,
     stuck: &mut u32,
+    shared: Option<&StuckCount>,
 ) -> Result<bool, ApiError> {
     if Some(max) > after {
+        if let Some(s) = shared {
+            s.reset();
+        }
         return Ok(true);
     }
     *stuck += 1;
-    if *stuck > STUCK_RETRIES {
+    let in_a_row = shared.map_or(*stuck, StuckCount::bump);
+    if in_a_row > STUCK_RETRIES || *stuck > STUCK_RETRIES_SHARED {
         return Err(ApiError::CursorStuck {
             path: path.to_string(),
             cursor: cursor_text(after),
@@ -68,7 +97,7 @@ async fn advanced(
     client
         .options()
         .clock
-        .sleep(client.options().retry.delay(*stuck))
+        .sleep(client.options().retry.delay(in_a_row))
         .await;
     Ok(false)
 }
@@ -110,6 +139,9 @@ pub struct Page<T> {
     /// The store answered `{"data": null}` (no list at all): the read ends here, and is not
     /// a complete one. Such a page has no items.
     pub null_data: bool,
+    /// Entries in the answer, as sent (null rows and rows at or below the cursor included):
+    /// fewer than a full page's means the store had no more at the time.
+    pub rows: u64,
 }
 
 /// A version-cursor envelope as sent, so that `data: null` and null rows can be told apart
@@ -133,6 +165,7 @@ pub struct VersionPager<T> {
     upto: Option<i64>,
     page_size: u64,
     done: bool,
+    stuck: Option<StuckCount>,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -147,8 +180,14 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
             after,
             upto: None,
             done: false,
+            stuck: None,
             _t: std::marker::PhantomData,
         }
+    }
+    /// Counts non-advancing answers together with the other pagers of one read.
+    pub fn stuck_count(mut self, count: StuckCount) -> Self {
+        self.stuck = Some(count);
+        self
     }
     pub fn include_deleted(mut self, yes: bool) -> Self {
         if yes {
@@ -160,10 +199,11 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
         self.page_size = n.max(1);
         self
     }
-    /// Reads only versions up to and including `upto`. The spec does not say whether the
-    /// request's `before` is inclusive, so `upto + 1` is sent (either reading keeps `upto`
-    /// in), anything past `upto` is dropped, and the read ends at the first page that reaches
-    /// `upto`, without asking for an empty page when the bound is a version the store has.
+    /// Delivers only versions up to and including `upto`, and ends at the first page that
+    /// reaches past it. No `before` is sent: a page cut at the bound would come back short,
+    /// and only one more (empty) page could then say the range is done, where a page that
+    /// runs past the bound says so itself; the rows past it are dropped (they are the next
+    /// range's).
     pub fn upto(mut self, upto: Option<i64>) -> Self {
         self.upto = upto;
         self
@@ -188,9 +228,6 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                         req = req.query("after", a);
                     }
                     req = req.query("page_size", n);
-                    if let Some(u) = self.upto {
-                        req = req.query("before", u.saturating_add(1));
-                    }
                     for (k, v) in &self.extra {
                         req = req.query(k, v);
                     }
@@ -204,6 +241,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                     next_after: self.after,
                     null_rows: 0,
                     null_data: true,
+                    rows: 0,
                 }));
             };
             if data.is_empty() {
@@ -211,6 +249,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                 return Ok(None);
             }
             let null_rows = data.iter().filter(|r| r.is_none()).count() as u64;
+            let rows = data.len() as u64;
             let items_max = data.iter().flatten().map(Versioned::version).max();
             let env_max = page.version.and_then(|v| v.max);
             let seen_max = items_max.max(env_max);
@@ -222,6 +261,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                     next_after: self.after,
                     null_rows,
                     null_data: false,
+                    rows,
                 }));
             }
             let max = seen_max.unwrap_or(0);
@@ -233,6 +273,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                 max,
                 unversioned,
                 &mut stuck,
+                self.stuck.as_ref(),
             )
             .await?
             {
@@ -256,6 +297,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                 next_after: Some(max),
                 null_rows,
                 null_data: false,
+                rows,
             }));
         }
     }
@@ -284,6 +326,7 @@ pub struct InventoryPager<T = InventoryRecord> {
     size: u64,
     include_deleted: bool,
     done: bool,
+    stuck: Option<StuckCount>,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -297,6 +340,7 @@ impl InventoryPager {
             before: None,
             include_deleted: false,
             done: false,
+            stuck: None,
             _t: std::marker::PhantomData,
         }
     }
@@ -310,6 +354,7 @@ impl InventoryPager {
             size: self.size,
             include_deleted: self.include_deleted,
             done: self.done,
+            stuck: self.stuck,
             _t: std::marker::PhantomData,
         }
     }
@@ -324,10 +369,17 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
         self.size = n.clamp(1, 5000);
         self
     }
-    /// Reads only versions up to `before` (sent as the request's `before`). The spec does
-    /// not say whether the bound is inclusive, so ranges from [`inventory_ranges`] overlap
-    /// by one version; records a server sends past the bound (one that ignored it) are
-    /// dropped, and the read ends there.
+    /// Counts non-advancing answers together with the other pagers of one read.
+    pub fn stuck_count(mut self, count: StuckCount) -> Self {
+        self.stuck = Some(count);
+        self
+    }
+    /// Delivers only versions up to `before`, and ends at the first page that reaches past
+    /// it. The bound is not sent: a page cut at it would come back short, and only one more
+    /// (empty) page could then say the range is done, where a page that runs past it says
+    /// so itself; the records past it are dropped (the next range reads them). Ranges from
+    /// [`inventory_ranges`] overlap by one version, as they did when the bound was sent (the
+    /// spec does not say whether `before` is inclusive).
     pub fn before(mut self, before: Option<i64>) -> Self {
         self.before = before;
         self
@@ -347,7 +399,6 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 .call_paged("/inventory", self.size, |n| {
                     let body = InventoryRequest {
                         after: self.after,
-                        before: self.before,
                         size: Some(n),
                         sort_direction: Some("asc".into()),
                         include_deleted: Some(self.include_deleted),
@@ -360,6 +411,7 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 self.done = true;
                 return Ok(None);
             }
+            let rows = data.len() as u64;
             let max = data.iter().map(Versioned::version).max().unwrap_or(0);
             let unversioned = data.iter().all(|r| r.version() == 0);
             if !advanced(
@@ -369,6 +421,7 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 max,
                 unversioned,
                 &mut stuck,
+                self.stuck.as_ref(),
             )
             .await?
             {
@@ -391,6 +444,7 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 next_after: Some(max),
                 null_rows: 0,
                 null_data: false,
+                rows,
             }));
         }
     }
@@ -436,10 +490,11 @@ pub async fn inventory_ranges(
     include_deleted: bool,
 ) -> Result<Vec<(Cursor, Option<i64>)>, ApiError> {
     let size = inventory_size(client);
-    let (Some(lo), Some(hi)) = (
-        inventory_edge(client, false, include_deleted).await?,
-        inventory_edge(client, true, include_deleted).await?,
-    ) else {
+    let edges = tokio::try_join!(
+        inventory_edge(client, false, include_deleted),
+        inventory_edge(client, true, include_deleted),
+    )?;
+    let (Some(lo), Some(hi)) = edges else {
         return Ok(vec![(None, None)]);
     };
     // Versions are not dense (they are global to the store), so a span is only a guess at
@@ -552,6 +607,13 @@ impl ReadRange {
             done: false,
         }
     }
+
+    /// A lower range that ended on an empty page below its end (the feed had nothing above
+    /// its cursor then): a row changed later can take a version in what is left of its span,
+    /// so the last pass reads that part too.
+    fn unread(&self, v: i64) -> bool {
+        self.done && Some(v) > self.after && self.upto.is_some_and(|u| v <= u)
+    }
 }
 
 /// A version-cursor collection cut into ranges ([`version_ranges`]).
@@ -559,146 +621,161 @@ impl ReadRange {
 pub struct RangePlan<T> {
     /// The ranges after the first page (the first starts where that page ended).
     pub ranges: Vec<ReadRange>,
-    /// The highest version the probes met. A row delivered above it changed during the read,
-    /// so a lower range may still hold an older copy of it.
+    /// A version every row had reached when the read began (the hint, or the first page's
+    /// top if higher). A row delivered above it by the last range may have changed during
+    /// the read, so a lower range may still hold an older copy of it.
     pub floor: Cursor,
     /// The collection's first page, read to find where it starts: the read's first page.
     /// `None` when the collection answered empty.
     pub first: Option<Page<T>>,
     /// The first page ended the read (an empty list, or `data: null`): nothing more is read.
     pub ended: bool,
+    /// Nothing is read ahead: the first page looked like all there is, so the read goes on
+    /// with its last pass, one page as the caller asks (one empty page, as a single cursor).
+    pub last_pass: bool,
     /// How the first page was read; the ranges are read the same way.
     pub page_size: u64,
     pub include_deleted: bool,
 }
 
-/// Single-record probes spread over a range, two rounds of this many (sent at once).
-const PROBES: i128 = 3;
-
-/// The version of the first row above `after`, from a one-row page; `None` when there is none.
-async fn first_after<T: DeserializeOwned + Versioned>(
-    client: &Client,
-    path: &str,
-    after: Cursor,
-) -> Result<Option<i64>, ApiError> {
-    let mut req = Req::get(path).query("page_size", 1);
-    if let Some(a) = after {
-        req = req.query("after", a);
+/// Cuts `(start, …)` into up to `n` ranges of about equal row counts: `rows` more rows are
+/// expected (estimated by the caller), spaced as the first page's were (`gap` versions a
+/// row), and not above `hint` (versions are global to the store, so its top so far is a
+/// likely bound). Without an estimate the span up to `hint` is cut in equal slices. The
+/// last range is open, so rows above the cuts are read anyway: the cuts only balance the
+/// work. Each range gets at least a page's worth of rows.
+fn cut(
+    start: i64,
+    gap: Option<f64>,
+    rows: Option<u64>,
+    hint: Cursor,
+    n: u64,
+    full: u64,
+) -> Vec<ReadRange> {
+    let clamp = |x: i128| x.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
+    let start_w = i128::from(start);
+    let top = match (rows, gap) {
+        (Some(r), Some(g)) => Some(start_w + (g * r as f64) as i128),
+        _ => None,
+    };
+    let top = match (top, hint) {
+        (Some(t), Some(h)) if i128::from(h) > start_w => Some(t.min(h.into())),
+        (Some(t), _) => Some(t),
+        (None, Some(h)) if i128::from(h) > start_w => Some(h.into()),
+        (None, _) => None,
+    };
+    let span = top.map_or(0, |t| t - start_w);
+    let pages = match (rows, gap) {
+        (Some(r), _) => r / full.max(1),
+        // Only a span: a row a version, at most.
+        (None, _) => u64::try_from(span / i128::from(full.max(1))).unwrap_or(u64::MAX),
+    };
+    let n = n.clamp(1, pages.max(1));
+    if span <= 0 || n == 1 {
+        return vec![ReadRange::open(Some(start))];
     }
-    let page: RawCollection<T> = client.call(req).await?;
-    Ok(page
-        .data
-        .unwrap_or_default()
-        .iter()
-        .flatten()
-        .map(Versioned::version)
-        .max())
+    let mut ranges = Vec::new();
+    let mut after = Some(start);
+    for i in 1..n {
+        let c = clamp(start_w + span * i128::from(i) / i128::from(n));
+        ranges.push(ReadRange {
+            after,
+            upto: Some(c),
+            done: false,
+        });
+        after = Some(c);
+    }
+    ranges.push(ReadRange::open(after));
+    ranges
 }
 
-/// Cuts a version-cursor collection (`GET /products`) into up to `n` ranges for a
-/// [`RangedRead`]. The list cannot be sorted descending, so its top is found by single-row
-/// probes (`after=X&page_size=1` answers whether anything lies above X, and what comes
-/// next): after the read's first page (which says where the collection starts), a round
-/// under `hint` (versions are global to the store, so the highest version seen elsewhere,
-/// e.g. in the stock feed, is a likely bound), then one narrower round. The cuts
-/// are only a guess at equal counts: the last range is open, so whatever lies above them is
-/// read anyway. Costs `2 × PROBES` one-row requests besides the first page, in two round
-/// trips after it.
+/// The first page of a version-cursor collection, as [`plan_ranges`] wants it (it can be
+/// read while other things are, e.g. the stock feed that gives the plan its estimate).
+pub async fn first_page<T: DeserializeOwned + Versioned>(
+    client: &Client,
+    path: &str,
+    page_size: u64,
+    include_deleted: bool,
+) -> Result<Option<Page<T>>, ApiError> {
+    VersionPager::<T>::new(client, path, None)
+        .page_size(page_size)
+        .include_deleted(include_deleted)
+        .next_page()
+        .await
+}
+
+/// [`first_page`] then [`plan_ranges`].
 pub async fn version_ranges<T: DeserializeOwned + Versioned>(
     client: &Client,
     path: &str,
     n: u64,
     hint: Cursor,
+    estimate: impl FnOnce(&Page<T>) -> Option<u64>,
     page_size: u64,
     include_deleted: bool,
 ) -> Result<RangePlan<T>, ApiError> {
-    let size = i128::from(page_size.max(1));
-    let clamp = |x: i128| x.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
-    let probe_round = |known: i128, bound: i128| {
-        let points: Vec<i64> = (1..=PROBES)
-            .map(|j| clamp(known + (bound - known) / (PROBES + 1) * j))
-            .collect();
-        async move {
-            let answers = futures_util::future::try_join_all(
-                points
-                    .iter()
-                    .map(|p| first_after::<T>(client, path, Some(*p))),
-            )
-            .await?;
-            Ok::<_, ApiError>(points.into_iter().zip(answers).collect::<Vec<_>>())
-        }
-    };
-    let mut first_pager = VersionPager::<T>::new(client, path, None)
-        .page_size(page_size)
-        .include_deleted(include_deleted);
-    let hint = i128::from(hint.unwrap_or(0));
-    // The first page before any probe: what the store answers first is the read's answer.
-    let first = first_pager.next_page().await?;
-    let single = |first: Option<Page<T>>, ended: bool| RangePlan {
-        ranges: vec![ReadRange::open(first.as_ref().and_then(|p| p.next_after))],
-        floor: first.as_ref().and_then(|p| p.next_after),
+    let first = first_page(client, path, page_size, include_deleted).await?;
+    Ok(plan_ranges(
         first,
-        ended,
+        n,
+        hint,
+        estimate,
         page_size,
         include_deleted,
+    ))
+}
+
+/// Plans a [`RangedRead`] of a version-cursor collection (`GET /products`) from its first
+/// page (what the store answered first is the read's answer): cuts the rest into up to `n`
+/// ranges without asking the store anything more. `estimate` says, from that page, how
+/// many rows the whole collection has (e.g. from the stock feed already read); the first
+/// page's spacing of versions turns that into a span, bounded by `hint`, the highest
+/// version seen elsewhere. The cuts are a guess at equal counts: the last range is open,
+/// so whatever lies above them is read anyway, and a guess too high leaves a range empty
+/// (one request) but loses nothing.
+pub fn plan_ranges<T: Versioned>(
+    first: Option<Page<T>>,
+    n: u64,
+    hint: Cursor,
+    estimate: impl FnOnce(&Page<T>) -> Option<u64>,
+    page_size: u64,
+    include_deleted: bool,
+) -> RangePlan<T> {
+    let plan = |first: Option<Page<T>>, ranges: Option<Vec<ReadRange>>, ended, last_pass| {
+        let start = first.as_ref().and_then(|p| p.next_after);
+        RangePlan {
+            ranges: ranges.unwrap_or_else(|| vec![ReadRange::open(start)]),
+            floor: start.max(hint),
+            first,
+            ended,
+            last_pass,
+            page_size,
+            include_deleted,
+        }
     };
     let Some(first) = first else {
-        return Ok(single(None, true));
+        return plan(None, None, true, false);
     };
     if first.null_data {
-        return Ok(single(Some(first), true));
+        return plan(Some(first), None, true, false);
     }
     let Some(start) = first.next_after else {
-        return Ok(single(Some(first), false));
+        return plan(Some(first), None, false, false);
     };
-    // Known: a row at `known`. Guessed: none above `bound`.
-    let mut known = i128::from(start);
-    let mut bound = hint.max(known);
-    let round1 = probe_round(known, bound).await?;
-    let take = |answers: Vec<(i64, Option<i64>)>, known: &mut i128, bound: &mut i128| {
-        for (p, a) in answers {
-            let p = i128::from(p);
-            match a {
-                // A store that served an older page (a stuck cursor) still says there is more.
-                Some(v) => *known = (*known).max(i128::from(v).max(p + 1)),
-                None if p >= *known => *bound = (*bound).min(p),
-                None => {}
-            }
+    let total = estimate(&first);
+    let rest = total.map(|t| t.saturating_sub(first.rows));
+    if rest == Some(0) || (total.is_none() && first.rows < page_size) {
+        return plan(Some(first), None, false, true);
+    }
+    let lowest = first.items.iter().map(Versioned::version).min();
+    let gap = match (lowest, first.items.len()) {
+        (Some(lo), k) if k >= 2 && start > lo => {
+            Some((i128::from(start) - i128::from(lo)) as f64 / (k - 1) as f64)
         }
+        _ => None,
     };
-    take(round1, &mut known, &mut bound);
-    if bound <= known {
-        // Nothing above the hint is known to be empty: look further up.
-        bound = known + (known - i128::from(start)).max(size);
-    }
-    let round2 = probe_round(known, bound).await?;
-    take(round2, &mut known, &mut bound);
-    let hi = known.max(known / 2 + bound / 2);
-    // Versions are not dense, so a span is only a guess at a count; a small one is not worth
-    // splitting.
-    let span = hi - i128::from(start);
-    let n = i128::from(n).clamp(1, (span / size).max(1));
-    let step = span / n;
-    let mut ranges = Vec::new();
-    let mut after = Some(start);
-    for i in 1..n {
-        let cut = clamp(i128::from(start) + step * i);
-        ranges.push(ReadRange {
-            after,
-            upto: Some(cut),
-            done: false,
-        });
-        after = Some(cut);
-    }
-    ranges.push(ReadRange::open(after));
-    Ok(RangePlan {
-        ranges,
-        floor: Some(clamp(known)),
-        first: Some(first),
-        ended: false,
-        page_size,
-        include_deleted,
-    })
+    let ranges = cut(start, gap, rest, hint, n, first.rows.max(1));
+    plan(Some(first), Some(ranges), false, false)
 }
 
 /// A page of a [`RangedRead`], with the range it came from.
@@ -713,6 +790,18 @@ pub struct RangedPage<T> {
     pub null_data: bool,
 }
 
+impl<T> RangedPage<T> {
+    fn of(rank: usize, page: Page<T>) -> Self {
+        RangedPage {
+            rank,
+            items: page.items,
+            next_after: page.next_after,
+            null_rows: page.null_rows,
+            null_data: page.null_data,
+        }
+    }
+}
+
 /// Where a ranged read stands, and which rows it must no longer deliver: the part of
 /// [`RangedRead`] that does not do I/O.
 #[derive(Debug, Clone)]
@@ -722,20 +811,6 @@ pub struct RangeMerge {
     /// Ids the last range delivered above `floor`: changed during the read, so an older
     /// copy still on its way from a lower range must be dropped.
     moved: rustc_hash::FxHashSet<String>,
-    /// The last range ended while a lower one was still reading.
-    top_waits: bool,
-}
-
-/// What [`RangeMerge::ended`] asks of the reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterEnd {
-    /// Carry on with the ranges still reading.
-    Continue,
-    /// Every lower range is done and the last one ended before they did: read it again
-    /// from where it ended (a row changed after that moved past its end).
-    CatchUp,
-    /// The whole read is done.
-    Finished,
 }
 
 impl RangeMerge {
@@ -754,7 +829,6 @@ impl RangeMerge {
             ranges,
             floor,
             moved: Default::default(),
-            top_waits: false,
         }
     }
 
@@ -789,28 +863,51 @@ impl RangeMerge {
         }
     }
 
-    /// Range `rank` has no more pages.
-    pub fn ended(&mut self, rank: usize) -> AfterEnd {
+    /// Lower range `rank` has no more pages. Whether every lower range is done.
+    pub fn ended(&mut self, rank: usize) -> bool {
         let top = self.top();
-        if rank != top {
-            if let Some(r) = self.ranges.get_mut(rank) {
-                r.done = true;
-            }
+        if rank < top {
+            self.ranges[rank].done = true;
         }
-        let lower_done = self.ranges[..top].iter().all(|r| r.done);
-        if rank == top {
-            if lower_done {
-                self.ranges[top].done = true;
-                return AfterEnd::Finished;
-            }
-            self.top_waits = true;
-            return AfterEnd::Continue;
+        self.ranges[..top].iter().all(|r| r.done)
+    }
+
+    /// The last pass: where it starts, and which versions it delivers (those above where
+    /// the last range got to, and those in what lower ranges that ended early left unread).
+    pub fn last_pass(&self) -> LastPass {
+        let top = self.ranges[self.top()];
+        let lower: Vec<ReadRange> = self.ranges[..self.top()]
+            .iter()
+            .filter(|r| r.done && r.upto.is_some_and(|u| Some(u) > r.after))
+            .copied()
+            .collect();
+        let from = lower.iter().map(|r| r.after).fold(top.after, Cursor::min);
+        LastPass {
+            from,
+            above: top.after,
+            lower,
         }
-        if lower_done && self.top_waits {
-            self.top_waits = false;
-            return AfterEnd::CatchUp;
+    }
+
+    fn finish(&mut self) {
+        for r in &mut self.ranges {
+            r.done = true;
         }
-        AfterEnd::Continue
+    }
+}
+
+/// What the last pass of a [`RangedRead`] reads ([`RangeMerge::last_pass`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastPass {
+    pub from: Cursor,
+    above: Cursor,
+    lower: Vec<ReadRange>,
+}
+
+impl LastPass {
+    /// Whether the pass delivers version `v`: not one a range already read past.
+    pub fn keeps(&self, v: i64) -> bool {
+        Some(v) > self.above || self.lower.iter().any(|r| r.unread(v))
     }
 }
 
@@ -820,10 +917,13 @@ type RangeMsg<T> = (usize, Result<Option<Page<T>>, ApiError>);
 pub type ReaderHook = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// A version-cursor collection read as ranges side by side (one task each, every request
-/// through the client's governor), then from where the last range ended once all others are
-/// done (ahead of the caller if it ended before them, and a last time as the caller asks),
-/// pages handed out one at a time in the order they arrive. Each row version is
-/// delivered once; a row delivered again is newer than its earlier delivery. Resumes from
+/// through the client's governor), pages handed out one at a time in the order they
+/// arrive; then a last pass, read a page at a time as the caller asks, from where the last
+/// range got to. The last range reads ahead only while its pages come back full: a short
+/// page is most likely the feed's end, and the last pass's one empty page then ends the
+/// read as a single cursor's would, after every other page was handed out, so a row changed
+/// before that is read (it moved past every range's end). Each row version is delivered
+/// once; a row delivered again is newer than its earlier delivery. Resumes from
 /// [`RangedRead::ranges`] saved after any page.
 pub struct RangedRead<T> {
     client: Client,
@@ -838,11 +938,17 @@ pub struct RangedRead<T> {
     failed: Option<tokio::task::JoinHandle<()>>,
     hook: Option<ReaderHook>,
     started: bool,
+    /// The last range's reader stopped (a short or an empty page), or never starts.
+    top_stopped: bool,
+    /// The read is over.
+    finished: bool,
     /// A page already read, handed out before any other.
     first: Option<Page<T>>,
-    /// The last pass, from where the last range ended, read a page at a time as they are
-    /// asked for (see [`RangedRead::next_page`]).
-    tail: Option<VersionPager<T>>,
+    /// Most entries a page has had in this read: a full page.
+    full: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stuck: StuckCount,
+    /// The last pass (see [`RangedRead::next_page`]).
+    tail: Option<(VersionPager<T>, LastPass)>,
 }
 
 impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
@@ -858,7 +964,11 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
             failed: None,
             hook: None,
             started: false,
+            top_stopped: false,
+            finished: false,
             first: None,
+            full: Default::default(),
+            stuck: StuckCount::default(),
             tail: None,
         }
     }
@@ -869,9 +979,15 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
         let mut read = RangedRead::new(client, path, RangeMerge::new(plan.ranges, plan.floor))
             .page_size(plan.page_size)
             .include_deleted(plan.include_deleted);
+        if let Some(p) = &plan.first {
+            read.full
+                .store(p.rows, std::sync::atomic::Ordering::Relaxed);
+        }
         read.first = plan.first;
+        read.top_stopped = plan.last_pass;
         if plan.ended {
             read.started = true;
+            read.finished = true;
         }
         read
     }
@@ -903,9 +1019,17 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
         self.failed.take()
     }
 
-    /// Reads `ranks` on a task each; their pages come on a channel of their own (every
-    /// earlier task has ended, so a closed channel means a task died).
-    fn spawn(&mut self, ranks: Vec<usize>) {
+    /// Starts reading every range not done yet (the first [`RangedRead::next_page`] does
+    /// otherwise), each on a task of its own.
+    pub fn start(&mut self) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let top = self.merge.top();
+        let ranks: Vec<usize> = (0..self.merge.ranges.len())
+            .filter(|r| !self.merge.ranges[*r].done && !(*r == top && self.top_stopped))
+            .collect();
         let (tx, rx) = tokio::sync::mpsc::channel(2 * ranks.len().max(1));
         self.rx = Some(rx);
         for rank in ranks {
@@ -913,17 +1037,32 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
             let mut pager = VersionPager::<T>::new(&self.client, &self.path, r.after)
                 .include_deleted(self.include_deleted)
                 .page_size(self.page_size)
-                .upto(r.upto);
+                .upto(r.upto)
+                .stuck_count(self.stuck.clone());
             let tx = tx.clone();
             let hook = self.hook.clone();
+            let full = self.full.clone();
             let task = tokio::spawn(async move {
                 loop {
                     if let Some(h) = &hook {
                         h();
                     }
                     let r = pager.next_page().await;
-                    let more = matches!(r, Ok(Some(_)));
+                    let (more, short) = match &r {
+                        Ok(Some(p)) => {
+                            let most = full.fetch_max(p.rows, std::sync::atomic::Ordering::Relaxed);
+                            (true, p.rows < most)
+                        }
+                        _ => (false, false),
+                    };
                     if tx.send((rank, r)).await.is_err() || !more {
+                        break;
+                    }
+                    // The last range stops at a short page: the last pass asks for what
+                    // follows once everything else is handed out. (Empty, that page ends
+                    // the read; read ahead, it would need asking again.)
+                    if rank == top && short {
+                        let _ = tx.send((rank, Ok(None))).await;
                         break;
                     }
                 }
@@ -932,51 +1071,40 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
         }
     }
 
-    /// Starts reading every range not done yet (the first [`RangedRead::next_page`] does
-    /// otherwise).
-    pub fn start(&mut self) {
-        if self.started {
-            return;
-        }
-        self.started = true;
-        let ranks = (0..self.merge.ranges.len())
-            .filter(|r| !self.merge.ranges[*r].done)
-            .collect();
-        self.spawn(ranks);
-    }
-
     /// The next page from whichever range has one; `None` once every range is read.
     pub async fn next_page(&mut self) -> Result<Option<RangedPage<T>>, ApiError> {
         self.start();
         if let Some(mut page) = self.first.take() {
             self.merge.page(0, page.next_after, &mut page.items);
-            return Ok(Some(RangedPage {
-                rank: 0,
-                items: page.items,
-                next_after: page.next_after,
-                null_rows: page.null_rows,
-                null_data: page.null_data,
-            }));
+            return Ok(Some(RangedPage::of(0, page)));
         }
         loop {
-            if let Some(tail) = self.tail.as_mut() {
-                let top = self.merge.top();
-                return Ok(match tail.next_page().await? {
+            if self.finished {
+                return Ok(None);
+            }
+            let top = self.merge.top();
+            if let Some((pager, pass)) = self.tail.as_mut() {
+                return Ok(match pager.next_page().await? {
                     Some(mut page) => {
+                        page.items.retain(|t| pass.keeps(t.version()));
                         self.merge.page(top, page.next_after, &mut page.items);
-                        Some(RangedPage {
-                            rank: top,
-                            items: page.items,
-                            next_after: page.next_after,
-                            null_rows: page.null_rows,
-                            null_data: page.null_data,
-                        })
+                        Some(RangedPage::of(top, page))
                     }
-                    None => None,
+                    None => {
+                        self.merge.finish();
+                        self.finished = true;
+                        None
+                    }
                 });
             }
             if self.tasks.is_empty() {
-                return Ok(None);
+                // Every lower range is done and the last one has stopped.
+                let pass = self.merge.last_pass();
+                let pager = VersionPager::<T>::new(&self.client, &self.path, pass.from)
+                    .include_deleted(self.include_deleted)
+                    .page_size(self.page_size);
+                self.tail = Some((pager, pass));
+                continue;
             }
             let msg = match self.rx.as_mut() {
                 Some(rx) => rx.recv().await,
@@ -994,33 +1122,14 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
             match r? {
                 Some(mut page) => {
                     self.merge.page(rank, page.next_after, &mut page.items);
-                    return Ok(Some(RangedPage {
-                        rank,
-                        items: page.items,
-                        next_after: page.next_after,
-                        null_rows: page.null_rows,
-                        null_data: page.null_data,
-                    }));
+                    return Ok(Some(RangedPage::of(rank, page)));
                 }
                 None => {
                     self.tasks.retain(|t| t.0 != rank);
-                    match self.merge.ended(rank) {
-                        AfterEnd::Continue => {}
-                        AfterEnd::CatchUp => self.spawn(vec![self.merge.top()]),
-                        AfterEnd::Finished => {
-                            // The ranges were read ahead of the caller, so their last requests
-                            // may precede changes the caller saw happen before the read's
-                            // end. One more pass from where the last range ended, one request
-                            // per page asked for (one empty page when nothing changed), ends
-                            // the read as a single cursor would.
-                            self.tasks.clear();
-                            let top = self.merge.ranges[self.merge.top()];
-                            self.tail = Some(
-                                VersionPager::<T>::new(&self.client, &self.path, top.after)
-                                    .include_deleted(self.include_deleted)
-                                    .page_size(self.page_size),
-                            );
-                        }
+                    if rank == top {
+                        self.top_stopped = true;
+                    } else {
+                        self.merge.ended(rank);
                     }
                 }
             }
@@ -1084,21 +1193,70 @@ mod tests {
     }
 
     #[test]
-    fn the_top_range_is_read_again_when_it_ended_before_the_lower_ones() {
+    fn the_last_pass_reads_above_the_last_range_and_what_early_ends_left() {
         let mut m = plan();
-        assert_eq!(m.ended(2), AfterEnd::Continue);
-        assert_eq!(m.ended(0), AfterEnd::Continue);
-        assert!(m.ranges()[0].done);
-        assert_eq!(m.ended(1), AfterEnd::CatchUp);
-        assert!(!m.ranges()[2].done);
-        assert_eq!(m.ended(2), AfterEnd::Finished);
-        assert!(m.ranges().iter().all(|r| r.done));
+        // Range 1 read past its end (a page ran over 200): nothing of its span is left.
+        m.page(1, Some(230), &mut Vec::<Row>::new());
+        assert!(!m.ended(1));
+        m.page(2, Some(260), &mut Vec::<Row>::new());
+        // Range 0 met the feed's end at 40 (an empty page), short of its end at 100.
+        m.page(0, Some(40), &mut Vec::<Row>::new());
+        assert!(m.ended(0), "every lower range is done");
+        let pass = m.last_pass();
+        assert_eq!(pass.from, Some(40));
+        for (v, kept) in [
+            (40, false),
+            (41, true),
+            (100, true),
+            (101, false),
+            (230, false),
+            (260, false),
+            (261, true),
+        ] {
+            assert_eq!(pass.keeps(v), kept, "{v}");
+        }
+        // Lower ranges that read past their ends: the pass starts where the last one got to.
+        let mut m = plan();
+        m.page(0, Some(120), &mut Vec::<Row>::new());
+        m.page(1, Some(200), &mut Vec::<Row>::new());
+        m.page(2, Some(250), &mut Vec::<Row>::new());
+        m.ended(0);
+        m.ended(1);
+        let pass = m.last_pass();
+        assert_eq!(pass.from, Some(250));
+        assert!(!pass.keeps(250) && pass.keeps(251));
+    }
 
-        // Ending after the lower ones needs no second pass.
-        let mut m = plan();
-        assert_eq!(m.ended(1), AfterEnd::Continue);
-        assert_eq!(m.ended(0), AfterEnd::Continue);
-        assert_eq!(m.ended(2), AfterEnd::Finished);
+    #[test]
+    fn cuts_share_the_expected_rows_out_and_stay_under_the_hint() {
+        // 4,000 rows expected two versions apart above 1,000: cuts every 2,000 versions.
+        let r = cut(1_000, Some(2.0), Some(4_000), Some(1_000_000), 4, 1_000);
+        let ends: Vec<_> = r.iter().map(|r| (r.after, r.upto)).collect();
+        assert_eq!(
+            ends,
+            vec![
+                (Some(1_000), Some(3_000)),
+                (Some(3_000), Some(5_000)),
+                (Some(5_000), Some(7_000)),
+                (Some(7_000), None)
+            ]
+        );
+        // Bounded by the hint.
+        let r = cut(1_000, Some(2.0), Some(4_000), Some(5_000), 4, 1_000);
+        assert_eq!(r[0].upto, Some(2_000));
+        // A range gets at least a page: 2,500 rows make two ranges.
+        assert_eq!(cut(0, Some(1.0), Some(2_500), None, 4, 1_000).len(), 2);
+        // Nothing to cut: one open range.
+        assert_eq!(
+            cut(0, None, None, None, 4, 1_000),
+            vec![ReadRange::open(Some(0))]
+        );
+        // No estimate: equal slices up to the hint.
+        let r = cut(0, None, None, Some(8_000), 4, 1_000);
+        assert_eq!(r[1].after, Some(2_000));
+        // Negative versions.
+        let r = cut(-10_000, Some(1.0), Some(8_000), None, 4, 1_000);
+        assert_eq!(r[1].after, Some(-8_000));
     }
 
     #[test]

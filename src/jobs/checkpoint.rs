@@ -23,8 +23,8 @@ pub enum PrimaryPhase {
     },
     /// Every page is committed; archiving (if on) is next.
     Archive,
-    /// Reading products as version ranges side by side: each range's cursor, and the highest
-    /// version the range probes met (see [`crate::lightspeed::pager::RangeMerge`]).
+    /// Reading products as version ranges side by side: each range's cursor, and the version
+    /// every row had reached when the read began (see [`crate::lightspeed::pager::RangeMerge`]).
     ProductRanges {
         ranges: Vec<ReadRange>,
         #[serde(default)]

@@ -30,7 +30,7 @@ use super::JobError;
 use crate::clock;
 use crate::lightspeed::models::{Brand, ProductCategory};
 use crate::lightspeed::pager::{
-    first_page, inventory_ranges, plan_ranges, CategoryPager, Cursor, InventoryPager, Page,
+    first_page, inventory_plan, plan_ranges, CategoryPager, Cursor, InventoryPager, Page,
     RangeMerge, RangedRead, ReadRange, ReaderHook, StockRecord, StuckCount, VersionPager,
 };
 use crate::lightspeed::product_row::ProductRow;
@@ -40,7 +40,7 @@ use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as Fiel
 use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
 use crate::sources::{QuantityFrom, Source};
 
-/// Version ranges of the stock feed read side by side (see [`inventory_ranges`]).
+/// Version ranges of the stock feed read side by side (see [`inventory_plan`]).
 const STOCK_RANGES: u64 = 4;
 
 /// Version ranges of the products read side by side (see [`plan_ranges`]).
@@ -237,10 +237,18 @@ impl Run<'_> {
     /// Reads the whole stock feed into memory, as [`STOCK_RANGES`] version ranges side by
     /// side. Returns the highest inventory version seen.
     async fn stock(&mut self) -> Result<Cursor, JobError> {
-        let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
+        let plan = inventory_plan::<StockRecord>(&self.ctx.client, STOCK_RANGES, false).await?;
+        let mut done = 0u64;
+        let mut version: Cursor = None;
+        let Some(first) = plan.first else {
+            // An empty feed: its first page was its end.
+            return Ok(None);
+        };
+        self.apply_stock(0, &first.items, &mut done, &mut version)?;
+        let ranges = plan.ranges;
         let stuck = StuckCount::default();
         let top = ranges.len().saturating_sub(1) as u8;
-        let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len().max(1));
         let hook = (PanicPoint::PrimaryStockReader, self.ctx.panic_at);
         let mut readers = Vec::with_capacity(ranges.len());
         // Most records a page has had: a full page.
@@ -277,10 +285,8 @@ impl Run<'_> {
         }
         drop(tx);
         let mut open = ranges.len();
-        // Where the open-ended top range got to.
-        let mut top_after = ranges.last().and_then(|r| r.0);
-        let mut done = 0u64;
-        let mut version: Cursor = None;
+        // Where the open-ended top range got to (the first page's end when it was all).
+        let mut top_after = ranges.last().map_or(first.next_after, |r| r.0);
         while open > 0 {
             let Some((rank, page)) = rx.recv().await else {
                 // Every reader has ended, one without reaching its end: say why.

@@ -374,12 +374,10 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
         self.stuck = Some(count);
         self
     }
-    /// Delivers only versions up to `before`, and ends at the first page that reaches past
-    /// it. The bound is not sent: a page cut at it would come back short, and only one more
-    /// (empty) page could then say the range is done, where a page that runs past it says
-    /// so itself; the records past it are dropped (the next range reads them). Ranges from
-    /// [`inventory_ranges`] overlap by one version, as they did when the bound was sent (the
-    /// spec does not say whether `before` is inclusive).
+    /// Reads only versions up to `before` (sent as the request's `before`). The spec does
+    /// not say whether the bound is inclusive, so ranges from [`inventory_ranges`] overlap
+    /// by one version; records a server sends past the bound (one that ignored it) are
+    /// dropped, and the read ends there.
     pub fn before(mut self, before: Option<i64>) -> Self {
         self.before = before;
         self
@@ -399,6 +397,7 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 .call_paged("/inventory", self.size, |n| {
                     let body = InventoryRequest {
                         after: self.after,
+                        before: self.before,
                         size: Some(n),
                         sort_direction: Some("asc".into()),
                         include_deleted: Some(self.include_deleted),
@@ -513,6 +512,73 @@ pub async fn inventory_ranges(
     }
     ranges.push((after, None));
     Ok(ranges)
+}
+
+/// What [`inventory_plan`] found: the feed's first page and the ranges after it.
+pub struct StockPlan<T> {
+    /// The feed's first page (ascending, a full page's size); `None` when the feed is empty.
+    pub first: Option<Page<T>>,
+    /// `(after, before)` ranges above the first page, as [`inventory_ranges`] cuts them;
+    /// none when the first page held the whole feed (it came back short).
+    pub ranges: Vec<(Cursor, Option<i64>)>,
+}
+
+/// [`inventory_ranges`] for a read that starts now: its ascending probe is the feed's whole
+/// first page (what a single-record probe would learn, plus a page of records), sent
+/// together with the descending probe, and the ranges cut what lies above it. A request
+/// less than [`inventory_ranges`] and the first page's range, in the same round trip.
+pub async fn inventory_plan<T: DeserializeOwned + Versioned>(
+    client: &Client,
+    n: u64,
+    include_deleted: bool,
+) -> Result<StockPlan<T>, ApiError> {
+    let size = inventory_size(client);
+    let mut pager = InventoryPager::new(client, None)
+        .include_deleted(include_deleted)
+        .records::<T>();
+    let (first, hi) = tokio::try_join!(
+        pager.next_page(),
+        inventory_edge(client, true, include_deleted),
+    )?;
+    let Some(first) = first else {
+        return Ok(StockPlan {
+            first: None,
+            ranges: Vec::new(),
+        });
+    };
+    let lo = first.next_after;
+    // A store that refused the size asked for: the size it took is a full page.
+    let size = client
+        .page_size_for("/inventory")
+        .map_or(size, |k| k.min(size));
+    if first.rows < size {
+        return Ok(StockPlan {
+            first: Some(first),
+            ranges: Vec::new(),
+        });
+    }
+    let (Some(lo_v), Some(hi)) = (lo, hi) else {
+        return Ok(StockPlan {
+            first: Some(first),
+            ranges: vec![(lo, None)],
+        });
+    };
+    let span = hi.saturating_sub(lo_v).max(0) as u64;
+    let n = n.clamp(1, (span / size).max(1));
+    let step = span / n;
+    let mut ranges = Vec::new();
+    let mut after = lo;
+    for i in 1..n {
+        // lo + step·i ≤ hi, so it fits in an i64.
+        let cut = (i128::from(lo_v) + i128::from(step) * i128::from(i)) as i64;
+        ranges.push((after, Some(cut.saturating_add(1))));
+        after = Some(cut);
+    }
+    ranges.push((after, None));
+    Ok(StockPlan {
+        first: Some(first),
+        ranges,
+    })
 }
 
 /// `GET /product_categories?after=<last id>&page_size=` with `page_info{has_next,last_seen}`.

@@ -245,7 +245,7 @@ impl Run<'_> {
             return Ok(None);
         };
         self.apply_stock(0, &first.items, &mut done, &mut version)?;
-        let ranges = plan.ranges;
+        let ranges = &plan.ranges;
         let stuck = StuckCount::default();
         let top = ranges.len().saturating_sub(1) as u8;
         let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len().max(1));
@@ -254,8 +254,16 @@ impl Run<'_> {
         // Most records a page has had: a full page.
         let full = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         for (rank, (after, before)) in ranges.iter().enumerate() {
+            // Asked up to the next range's end (the feed's top for the range below the last),
+            // so a lower range's last page runs past its own end and ends it.
+            let ask = match ranges.get(rank + 1) {
+                Some((_, Some(next))) => Some(*next),
+                Some((_, None)) => plan.top.map(|t| t.saturating_add(1)),
+                None => None,
+            };
             let mut pager = InventoryPager::new(&self.ctx.client, *after)
                 .before(*before)
+                .ask_before(ask)
                 .stuck_count(stuck.clone())
                 .records::<StockRecord>();
             let rank = rank as u8;

@@ -323,6 +323,8 @@ pub struct InventoryPager<T = InventoryRecord> {
     after: Cursor,
     /// Upper version bound of a range read ([`inventory_ranges`]).
     before: Option<i64>,
+    /// The bound sent, when not `before` ([`InventoryPager::ask_before`]).
+    ask: Option<i64>,
     size: u64,
     include_deleted: bool,
     done: bool,
@@ -338,6 +340,7 @@ impl InventoryPager {
             client: client.clone(),
             after,
             before: None,
+            ask: None,
             include_deleted: false,
             done: false,
             stuck: None,
@@ -351,6 +354,7 @@ impl InventoryPager {
             client: self.client,
             after: self.after,
             before: self.before,
+            ask: self.ask,
             size: self.size,
             include_deleted: self.include_deleted,
             done: self.done,
@@ -382,6 +386,14 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
         self.before = before;
         self
     }
+    /// Sends `ask` as the request's `before` instead of [`InventoryPager::before`]'s bound,
+    /// which still ends the read. Asked with the next range's end, the range's last page
+    /// runs past its own end, which says the range is done, where a page cut at the end
+    /// would come back short and need an empty page more to say so.
+    pub fn ask_before(mut self, ask: Option<i64>) -> Self {
+        self.ask = ask;
+        self
+    }
     pub fn after(&self) -> Cursor {
         self.after
     }
@@ -397,7 +409,7 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 .call_paged("/inventory", self.size, |n| {
                     let body = InventoryRequest {
                         after: self.after,
-                        before: self.before,
+                        before: self.ask.or(self.before),
                         size: Some(n),
                         sort_direction: Some("asc".into()),
                         include_deleted: Some(self.include_deleted),
@@ -521,6 +533,8 @@ pub struct StockPlan<T> {
     /// `(after, before)` ranges above the first page, as [`inventory_ranges`] cuts them;
     /// none when the first page held the whole feed (it came back short).
     pub ranges: Vec<(Cursor, Option<i64>)>,
+    /// The feed's highest version, from the descending probe.
+    pub top: Option<i64>,
 }
 
 /// [`inventory_ranges`] for a read that starts now: its ascending probe is the feed's whole
@@ -544,6 +558,7 @@ pub async fn inventory_plan<T: DeserializeOwned + Versioned>(
         return Ok(StockPlan {
             first: None,
             ranges: Vec::new(),
+            top: hi,
         });
     };
     let lo = first.next_after;
@@ -555,12 +570,14 @@ pub async fn inventory_plan<T: DeserializeOwned + Versioned>(
         return Ok(StockPlan {
             first: Some(first),
             ranges: Vec::new(),
+            top: hi,
         });
     }
     let (Some(lo_v), Some(hi)) = (lo, hi) else {
         return Ok(StockPlan {
             first: Some(first),
             ranges: vec![(lo, None)],
+            top: hi,
         });
     };
     let span = hi.saturating_sub(lo_v).max(0) as u64;
@@ -578,6 +595,7 @@ pub async fn inventory_plan<T: DeserializeOwned + Versioned>(
     Ok(StockPlan {
         first: Some(first),
         ranges,
+        top: Some(hi),
     })
 }
 

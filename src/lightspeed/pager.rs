@@ -1112,7 +1112,10 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
         self.started = true;
         let top = self.merge.top();
         let ranks: Vec<usize> = (0..self.merge.ranges.len())
-            .filter(|r| !self.merge.ranges[*r].done && !(*r == top && self.top_stopped))
+            .filter(|r| {
+                let stopped = *r == top && self.top_stopped;
+                !self.merge.ranges[*r].done && !stopped
+            })
             .collect();
         let (tx, rx) = tokio::sync::mpsc::channel(2 * ranks.len().max(1));
         self.rx = Some(rx);

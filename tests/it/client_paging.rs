@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::support::simkit;
 use lsbridge::lightspeed::models::{InventoryRecord, Product};
-use lsbridge::lightspeed::pager::{inventory_ranges, InventoryPager, VersionPager};
+use lsbridge::lightspeed::pager::{
+    inventory_ranges, version_ranges, InventoryPager, RangedRead, VersionPager,
+};
 use lsbridge::lightspeed::ApiError;
 use lsbridge::sim::{BeforeBound, Faults, SimHandle, StoreSpec};
 
@@ -76,19 +78,50 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
     sim.set_faults(faults);
     let client = simkit::client(sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
 
+    // Products as Primary reads them: four version ranges side by side, then from where the
+    // open one ended. (The hint is the store's top version, as the stock feed's would be, and
+    // the estimate its row count, as Primary's from the stock feed.)
+    let (hint, rows) = sim.with_store(|s, _| {
+        (
+            i64::try_from(s.current_version()).ok(),
+            s.products.len() as u64,
+        )
+    });
+    let plan = version_ranges::<Product>(
+        &client,
+        "/products",
+        4,
+        hint,
+        |_| Some(rows),
+        page_size,
+        true,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{what}: first page: {e}"));
+    assert_eq!(plan.ranges.len(), 4, "{what}: {:?}", plan.ranges);
+    let ranges = plan.ranges.clone();
+    let mut read = RangedRead::from_plan(&client, "/products", plan);
     let mut seen = Seen::default();
-    let mut pager = VersionPager::<Product>::new(&client, "/products", None)
-        .include_deleted(true)
-        .page_size(page_size);
     let mut pages = 0;
-    while let Some(page) = pager
+    let mut ranks = std::collections::BTreeSet::new();
+    while let Some(page) = read
         .next_page()
         .await
         .unwrap_or_else(|e| panic!("{what}: {e}"))
     {
+        // The first page (read to find where the feed starts) lies below the first range.
+        let range = ranges[page.rank];
+        let from = if pages == 0 { None } else { range.after };
         for p in &page.items {
+            assert!(
+                Some(p.version) > from && range.upto.is_none_or(|u| p.version <= u),
+                "{what}: range {} delivered version {} outside {range:?}",
+                page.rank,
+                p.version
+            );
             seen.add(&p.id, p.version);
         }
+        ranks.insert(page.rank);
         pages += 1;
         assert!(pages < 10_000, "{what}: pager does not end");
         // The store changes while the catalog is read. (A store that never stops changing
@@ -98,6 +131,12 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
         }
     }
     sim.set_faults(Faults::none());
+    // Rows added and changed by earlier cases sit far above the rest, so on a changed store
+    // the cuts (equal slices of the span) can leave a range empty.
+    assert!(
+        ranks.len() >= 2,
+        "{what}: ranges read side by side: {ranks:?} of {ranges:?}"
+    );
     eprintln!("  {what}: products scanned ({pages} pages)");
     assert_exact(&seen, &product_truth(sim), &format!("{what} products"));
 

@@ -54,6 +54,21 @@ fn pool(dir: &Path) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// From a resume line's "(product ranges: 4 in all, 2 under way, 1 finished)": ranges that
+/// were under way or finished.
+fn ranges_reached(line: &str) -> usize {
+    let Some(rest) = line.split("product ranges: ").nth(1) else {
+        return 0;
+    };
+    let number_before = |word: &str| -> usize {
+        rest.split(", ")
+            .find_map(|part| part.trim_end_matches(')').strip_suffix(word))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    number_before(" under way") + number_before(" finished")
+}
+
 fn archived(p: &BTreeMap<String, Value>) -> usize {
     p.values()
         .filter(|v| v["archived"] == Value::Bool(true))
@@ -78,6 +93,9 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_000);
     let mut kills = 0;
     let mut resumed = 0;
+    // Resumes whose checkpoint had two or more product ranges part-read or finished: the
+    // kill landed while the ranges were read side by side.
+    let mut across_ranges = 0;
     let mut trial = 0;
     while kills < 10 {
         trial += 1;
@@ -91,8 +109,9 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
             .spawn()
             .unwrap();
         // Kill after a random number of progress lines: somewhere in the stock read (12
-        // pages of 5,000 records, held in memory), or in the product phase (20 pages, each
-        // committed by the writer thread while the next is mapped).
+        // pages of 5,000 records, held in memory), or in the product phase (four ranges of
+        // about 5 pages read side by side, each page committed by the writer thread while the
+        // next is mapped).
         let target = rng.gen_range(1..=30);
         let stderr = child.stderr.take().unwrap();
         let mut seen = 0;
@@ -100,6 +119,9 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
             let line = line.unwrap();
             if line.starts_with("resuming") || line.contains("resuming run") {
                 resumed += 1;
+                if ranges_reached(&line) >= 2 {
+                    across_ranges += 1;
+                }
             }
             if line.starts_with("products:") || line.starts_with("stock levels:") {
                 seen += 1;
@@ -124,6 +146,10 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
     assert!(
         resumed >= 5,
         "runs did not resume from checkpoints ({resumed})"
+    );
+    assert!(
+        across_ranges >= 1,
+        "no kill landed while several product ranges were under way"
     );
     let last = procs::ok(dir.path(), &["run", "primary", "--source", "big"]);
     assert!(

@@ -1,9 +1,9 @@
 //! Get Inventory (Primary): the full catalog and quantities into the pool.
 //!
 //! Phases:
-//! 1. stock levels (`POST /inventory`, ascending), read whole into memory ([`StockMap`]):
-//!    nothing is written for them until their product is, which halves the writes of a
-//!    first import;
+//! 1. stock levels (`POST /inventory`, ascending), read whole into a [`StockMap`] (sorted
+//!    runs in a scratch file, so memory stays flat in the catalog's size): nothing is
+//!    written for them until their product is, which halves the writes of a first import;
 //! 2. products (`GET /products`), mapped through the template, diffed against the pool and
 //!    written a page at a time, each item with its stock per outlet; a checkpoint follows
 //!    every committed page;
@@ -201,6 +201,13 @@ struct Run<'a> {
     incomplete: Option<String>,
 }
 
+/// The stock levels' scratch files (see [`StockMap`]) could not be written or read.
+fn scratch_failed(e: std::io::Error) -> JobError {
+    JobError::Setup(format!(
+        "the stock levels' scratch file in the data dir failed: {e}; check the disk's free space and the data dir's permissions, then run again"
+    ))
+}
+
 fn outlet_filter(s: &Source) -> Option<&str> {
     match &s.primary.quantity_from {
         QuantityFrom::AllOutlets => None,
@@ -319,6 +326,7 @@ impl Run<'_> {
         while let Some(page) = catch_up.next_page().await? {
             self.apply_stock(top, &page.items, &mut done, &mut version)?;
         }
+        self.stock.seal().map_err(scratch_failed)?;
         Ok(version)
     }
 
@@ -332,7 +340,8 @@ impl Run<'_> {
         for r in items {
             let level = (!r.is_deleted()).then_some(r.current_inventory_level);
             self.stock
-                .set_ranked(rank, &r.product_id, &r.outlet_id, level);
+                .set_ranked(rank, &r.product_id, &r.outlet_id, level)
+                .map_err(scratch_failed)?;
             *version = (*version).max(Some(r.version));
         }
         *done += items.len() as u64;
@@ -353,13 +362,13 @@ impl Run<'_> {
     }
 
     /// A product's stock, and its quantity as the source's setting reads it.
-    fn quantity(&self, p: &ProductRow) -> (StockLevels, Option<f64>) {
+    fn quantity(&self, p: &ProductRow) -> Result<(StockLevels, Option<f64>), JobError> {
         if p.is_family_parent() || !p.has_inventory {
-            return (StockLevels::default(), None);
+            return Ok((StockLevels::default(), None));
         }
-        let levels = self.stock.get(&p.id);
+        let levels = self.stock.get(&p.id).map_err(scratch_failed)?;
         let qty = levels.quantity(outlet_filter(self.source));
-        (levels, qty)
+        Ok((levels, qty))
     }
 
     /// Applies one mapped record to the pool item it belongs to.
@@ -539,7 +548,7 @@ impl Run<'_> {
                     None => self.sku_of(recent, pid)?,
                 },
             };
-            let (stock, qty) = self.quantity(p);
+            let (stock, qty) = self.quantity(p)?;
             let record = product_record_taking(p, qty, parent_sku.as_deref(), lookups);
             self.template.apply_into(&record, mapped);
             let had_errors = !mapped.is_ok();
@@ -754,7 +763,7 @@ pub async fn run(
         counts: resume.as_ref().map(|c| c.counts).unwrap_or_default(),
         problems: 0,
         diffs: Vec::new(),
-        stock: StockMap::default(),
+        stock: StockMap::spilling_to(ctx.store.dir()),
         staged: None,
         pending_parents: resume
             .as_ref()

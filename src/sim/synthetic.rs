@@ -5,6 +5,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
+use std::sync::OnceLock;
+
 use uuid::Uuid;
 
 use super::state::{round2, Seed};
@@ -204,7 +206,8 @@ pub struct Synthetic {
     inventory_versions: Vec<u64>,
     /// (id, row), sorted. Bytes, not `u128`, whose alignment would pad each entry to 32.
     product_ids: Vec<([u8; 16], u32)>,
-    inventory_ids: Vec<([u8; 16], u32)>,
+    /// Built when first asked for (a stock change): three ids per product to hash.
+    inventory_ids: OnceLock<Vec<([u8; 16], u32)>>,
 }
 
 impl std::fmt::Debug for Synthetic {
@@ -258,7 +261,7 @@ impl Synthetic {
             product_versions: Vec::new(),
             inventory_versions: Vec::new(),
             product_ids: Vec::new(),
-            inventory_ids: Vec::new(),
+            inventory_ids: OnceLock::new(),
         };
         // The draws, in the order the rows were first generated in: changing it changes
         // every store a seed names.
@@ -317,24 +320,26 @@ impl Synthetic {
     }
 
     fn index(&mut self) {
-        let mut products = Vec::with_capacity(self.family_of.len());
-        let mut inventory = Vec::with_capacity(self.levels.len());
-        for row in 0..self.family_of.len() {
-            let pid = uuid_v5(&format!("product:{row}"));
-            products.push((*pid.as_bytes(), row as u32));
-            if self.stock_of[row] != NO_STOCK {
-                let first = self.stock_of[row] as usize * OUTLETS;
-                let pid = pid.to_string();
+        let mut products: Vec<([u8; 16], u32)> = (0..self.family_of.len())
+            .map(|row| (*uuid_v5(&format!("product:{row}")).as_bytes(), row as u32))
+            .collect();
+        products.sort_unstable();
+        self.product_ids = products;
+    }
+
+    fn inventory_index(&self) -> &[([u8; 16], u32)] {
+        self.inventory_ids.get_or_init(|| {
+            let mut ids = Vec::with_capacity(self.levels.len());
+            for (g, row) in self.stock_row.iter().enumerate() {
+                let pid = self.product_id(*row as usize);
                 for (o, outlet) in self.outlets.iter().enumerate() {
-                    let inv = uuid_v5(&format!("inv:{pid}:{outlet}"));
-                    inventory.push((*inv.as_bytes(), (first + o) as u32));
+                    let id = uuid_v5(&format!("inv:{pid}:{outlet}"));
+                    ids.push((*id.as_bytes(), (g * OUTLETS + o) as u32));
                 }
             }
-        }
-        products.sort_unstable();
-        inventory.sort_unstable();
-        self.product_ids = products;
-        self.inventory_ids = inventory;
+            ids.sort_unstable();
+            ids
+        })
     }
 
     /// Versions from the store's counter: every product row in order, then every inventory
@@ -523,7 +528,7 @@ impl Base<InventoryRecord> for Synthetic {
         self.inventory(i)
     }
     fn find(&self, id: &str) -> Option<usize> {
-        find_in(&self.inventory_ids, id)
+        find_in(self.inventory_index(), id)
     }
 }
 

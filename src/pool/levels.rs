@@ -297,7 +297,6 @@ impl StockMap {
         if let Some((k, levels)) = row.take() {
             emit(&k, &levels)?;
         }
-        drop(emit);
         if let Some(w) = w.as_mut() {
             w.flush()?;
         }

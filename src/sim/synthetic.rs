@@ -503,7 +503,7 @@ impl Synthetic {
 }
 
 impl Base<Product> for Synthetic {
-    fn len(&self) -> usize {
+    fn rows(&self) -> usize {
         self.family_of.len()
     }
     fn version(&self, i: usize) -> u64 {
@@ -518,7 +518,7 @@ impl Base<Product> for Synthetic {
 }
 
 impl Base<InventoryRecord> for Synthetic {
-    fn len(&self) -> usize {
+    fn rows(&self) -> usize {
         self.levels.len()
     }
     fn version(&self, i: usize) -> u64 {

@@ -161,7 +161,7 @@ impl<T: Row> Table<T> {
 /// Rows a store was built with and makes on demand instead of holding (a synthetic store of
 /// millions): row `i`'s version is `version(i)`, ascending in `i`.
 pub trait Base<T>: Send + Sync {
-    fn len(&self) -> usize;
+    fn rows(&self) -> usize;
     fn version(&self, i: usize) -> u64;
     /// Row `i`, its version set.
     fn row(&self, i: usize) -> T;
@@ -204,7 +204,7 @@ impl<T> Default for Catalog<T> {
 impl<T> std::fmt::Debug for Catalog<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Catalog")
-            .field("base_rows", &self.base.as_ref().map_or(0, |b| b.len()))
+            .field("base_rows", &self.base.as_ref().map_or(0, |b| b.rows()))
             .field("hidden", &self.hidden_count)
             .field("held", &self.held.rows.len())
             .finish()
@@ -213,7 +213,7 @@ impl<T> std::fmt::Debug for Catalog<T> {
 
 impl<T: Row> Catalog<T> {
     pub fn with_base(base: Arc<dyn Base<T>>) -> Self {
-        let words = base.len().div_ceil(64);
+        let words = base.rows().div_ceil(64);
         Catalog {
             base: Some(base),
             hidden: vec![0; words],
@@ -222,7 +222,7 @@ impl<T: Row> Catalog<T> {
     }
 
     fn base_len(&self) -> usize {
-        self.base.as_ref().map_or(0, |b| b.len())
+        self.base.as_ref().map_or(0, |b| b.rows())
     }
 
     fn is_hidden(&self, i: usize) -> bool {
@@ -281,7 +281,7 @@ impl<T: Row> Catalog<T> {
     /// First base index whose version is above `v`.
     fn base_above(&self, v: u64) -> usize {
         let Some(b) = &self.base else { return 0 };
-        let (mut lo, mut hi) = (0, b.len());
+        let (mut lo, mut hi) = (0, b.rows());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if b.version(mid) <= v {

@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use lsbridge::sources::{Source, Sources};
+use lsbridge::source::{Source, Sources};
 use lsbridge::store::Store;
 
 fn fr_json(i: usize) -> String {

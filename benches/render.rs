@@ -223,7 +223,7 @@ fn main() {
     };
     assert!(screen.contains("Pool · harbor · 100000 items"), "{screen}");
 
-    let rss = lsbridge::cli_bench::peak_rss_bytes().unwrap_or(0);
+    let rss = lsbridge::cli::bench::peak_rss_bytes().unwrap_or(0);
     let line = serde_json::json!({
         "bench": "render",
         "size": format!("{W}x{H}"),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connections::{Connection, Connections, NewConnection};
 use crate::mapping::{MappingSet, Template};
-use crate::sources::{Source, Sources};
+use crate::source::{Source, Sources};
 use crate::store::Store;
 use crate::templates::Templates;
 
@@ -66,7 +66,7 @@ pub fn export(store: &Store) -> Result<String, ConfigError> {
         .map_err(|e| ConfigError::Invalid(format!("cannot write TOML: {e}")))
 }
 
-/// The one source validation ([`crate::source_validate`]) of every source in the file, before
+/// The one source validation ([`crate::source::validate`]) of every source in the file, before
 /// anything is written: settings that cannot work are refused; ids that changed (Send FRs
 /// ids, quantity outlets) are checked against the store through the source's connection
 /// (stored, or added by this file). A store that cannot be asked does not stop the import,
@@ -77,7 +77,7 @@ fn check_sources(
     connections: &Connections,
     sets: &[&str],
 ) -> Result<Vec<String>, ConfigError> {
-    use crate::source_validate::{self as v, StoreCheckError, StoreChecks};
+    use crate::source::validate::{self as v, StoreCheckError, StoreChecks};
     let mut notes = Vec::new();
     let sources = Sources::open(store)?;
     for s in &file.sources {

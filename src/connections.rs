@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::lightspeed::api_root::{normalize_prefix, validate_version, RootError};
+use crate::lightspeed::probe::ConnectionReport;
 use crate::lightspeed::{ApiError, ApiRoot, Client, ClientOptions, DEFAULT_API_VERSION};
 use crate::secret::Token;
 use crate::store::{trees, Record, Store, StoreError, Table};
@@ -33,6 +34,9 @@ pub struct LastTest {
     pub ok: bool,
     /// One line: the store name, or what failed.
     pub summary: String,
+    /// What a passed test found (store, outlets, registers, rate-limit headroom, scopes).
+    #[serde(default)]
+    pub report: Option<ConnectionReport>,
 }
 
 fn default_version() -> String {
@@ -53,6 +57,8 @@ pub enum ConnectionError {
     Exists(String),
     #[error("no connection named {0:?}: see lsbridge connection list")]
     Missing(String),
+    #[error("connection {name:?} is used by {}: give {} another connection first (lsbridge source set NAME --connection OTHER), then remove it", sources_list(.sources), if .sources.len() == 1 { "it" } else { "them" })]
+    InUse { name: String, sources: Vec<String> },
     #[error(transparent)]
     Root(#[from] RootError),
     #[error(transparent)]
@@ -86,16 +92,75 @@ impl std::fmt::Debug for NewConnection {
     }
 }
 
+fn sources_list(sources: &[String]) -> String {
+    let quoted: Vec<String> = sources.iter().map(|s| format!("{s:?}")).collect();
+    match quoted.len() {
+        1 => format!("source {}", quoted[0]),
+        _ => format!("sources {}", quoted.join(", ")),
+    }
+}
+
+/// What `connection set` (and the TUI's edit form) changes; `None` keeps the field. Its
+/// `Debug` never shows the token.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionChange {
+    pub name: Option<String>,
+    pub domain_prefix: Option<String>,
+    /// A new personal token (or env:VAR): token rotation.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectionChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionChange")
+            .field("name", &self.name)
+            .field("domain_prefix", &self.domain_prefix)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+fn check_name(name: &str) -> Result<String, ConnectionError> {
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(ConnectionError::NameEmpty);
+    }
+    if name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(ConnectionError::NameBad(name));
+    }
+    Ok(name)
+}
+
 impl Connection {
+    /// This connection with `change` applied, every changed field validated as
+    /// [`Connection::build`] does. The last test is dropped: it tested the old settings.
+    pub fn with_change(
+        &self,
+        change: &ConnectionChange,
+    ) -> Result<(Connection, Vec<String>), ConnectionError> {
+        let mut c = self.clone();
+        let mut notices = Vec::new();
+        if let Some(n) = &change.name {
+            c.name = check_name(n)?;
+        }
+        if let Some(p) = &change.domain_prefix {
+            let prefix = normalize_prefix(p)?;
+            if let Some(note) = prefix.notice {
+                notices.push(note);
+            }
+            c.domain_prefix = prefix.prefix;
+        }
+        if let Some(t) = &change.token {
+            c.token = Token::parse(t)?;
+        }
+        c.last_test = None;
+        c.root()?;
+        Ok((c, notices))
+    }
+
     /// Validates every field. Returns the connection and notices to show (e.g. a normalised prefix).
     pub fn build(n: NewConnection) -> Result<(Connection, Vec<String>), ConnectionError> {
-        let name = n.name.trim().to_string();
-        if name.is_empty() {
-            return Err(ConnectionError::NameEmpty);
-        }
-        if name.chars().count() > 64 || name.chars().any(char::is_control) {
-            return Err(ConnectionError::NameBad(name));
-        }
+        let name = check_name(&n.name)?;
         let prefix = normalize_prefix(&n.domain_prefix)?;
         let mut notices = Vec::new();
         if let Some(note) = prefix.notice {

@@ -4,14 +4,8 @@
 //! jobs emit events that the TUI renders. [`sim`] is a local, spec-faithful stand-in for a
 //! store, used by tests, benchmarks and the demo.
 
-pub mod business_hours;
+pub mod backend;
 pub mod cli;
-pub mod cli_bench;
-pub mod cli_frs;
-pub mod cli_run;
-pub mod cli_sources;
-pub mod cli_templates;
-pub mod cli_tui;
 pub mod clock;
 pub mod config_file;
 pub mod connections;
@@ -24,10 +18,8 @@ pub mod lightspeed;
 pub mod mapping;
 pub mod pool;
 pub mod secret;
-pub mod send_settings;
 pub mod sim;
-pub mod source_validate;
-pub mod sources;
+pub mod source;
 pub mod store;
 pub mod templates;
 pub mod tui;

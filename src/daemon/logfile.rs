@@ -14,7 +14,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use super::protocol::one_line;
+use crate::backend::protocol::one_line;
 
 /// A size-rotated, owner-only log file.
 pub struct RotatingFile {

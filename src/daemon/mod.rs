@@ -11,11 +11,9 @@
 //! Settings come from `<data dir>/config.toml` ([`config::DaemonConfig`]): `on_failure`
 //! (a command given each failed or partial run's summary on stdin) and retention.
 
-pub mod client;
 pub mod config;
 mod logfile;
 mod notify;
-pub mod protocol;
 mod server;
 
 use std::path::{Path, PathBuf};
@@ -24,25 +22,16 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
-pub use client::{ConnectError, RemoteClient};
+use crate::backend::{answers, protocol, socket_path};
 pub use config::DaemonConfig;
 pub use notify::RunSummary;
 pub use server::{HELLO_TIMEOUT, MAX_WAITING_FOR_HELLO};
 
-use crate::cli::{exit, Failure};
 use crate::engine::scheduler::{self, Scheduler, SchedulerHandle};
 use crate::engine::{Engine, EngineEvent, EngineOptions};
 use crate::jobs::{JobEvent, Outcome};
 use crate::store::{Store, StoreError};
 use logfile::{DaemonLog, RotatingFile};
-
-/// The socket's file name in the data dir.
-pub const SOCKET_NAME: &str = "lsbridge.sock";
-
-/// `<data dir>/lsbridge.sock`.
-pub fn socket_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(SOCKET_NAME)
-}
 
 /// `<data dir>/logs/daemon.log`.
 pub fn log_path(data_dir: &Path) -> PathBuf {
@@ -64,28 +53,32 @@ pub fn running_pid(data_dir: &Path) -> Option<u32> {
         .and_then(|s| s.trim().parse().ok())
 }
 
-/// Whether a daemon is listening on the data dir's socket (a plain connect; nothing is sent).
-pub fn answers(data_dir: &Path) -> bool {
-    std::os::unix::net::UnixStream::connect(socket_path(data_dir)).is_ok()
+/// How the daemon stops; the command line fills it in.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// On SIGTERM/SIGHUP, how long to wait for running jobs to reach a page boundary before
+    /// exiting anyway (they resume from their last checkpoint).
+    pub stop_timeout: Duration,
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct DaemonArgs {
-    /// On SIGTERM/SIGHUP, wait this many seconds for running jobs to reach a page boundary
-    /// before exiting anyway (they resume from their last checkpoint).
-    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
-    pub stop_timeout: u64,
+/// Why the daemon could not start. The front end that started it words it and picks the exit code.
+#[derive(Debug)]
+pub enum DaemonError {
+    /// `config.toml` is not valid.
+    Config(String),
+    /// The store could not be opened.
+    Store(StoreError),
+    /// Anything else (a socket, a signal handler, a log file, another daemon on the data dir).
+    Failed(String),
 }
 
-/// `lsbridge daemon`: runs until SIGTERM, SIGHUP or Ctrl-C.
-pub fn run_cli(args: DaemonArgs, data_dir: &Path) -> Result<u8, Failure> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))?;
-    let r = rt.block_on(run(data_dir, &args, EngineOptions::default()));
-    rt.shutdown_timeout(Duration::from_secs(5));
-    r.map(|()| exit::OK)
+impl std::fmt::Display for DaemonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DaemonError::Config(m) | DaemonError::Failed(m) => f.write_str(m),
+            DaemonError::Store(e) => write!(f, "{e}"),
+        }
+    }
 }
 
 /// Starts the scheduler and logs, once it has made its first pass (missed runs started), when
@@ -122,30 +115,34 @@ fn start_scheduler(engine: &Engine, log: &DaemonLog) -> SchedulerHandle {
 }
 
 /// The daemon. Returns once stopped by a signal, flushed and cleaned up.
-pub async fn run(data_dir: &Path, args: &DaemonArgs, opts: EngineOptions) -> Result<(), Failure> {
-    let config = DaemonConfig::load(data_dir).map_err(Failure::usage)?;
+pub async fn run(
+    data_dir: &Path,
+    settings: &Settings,
+    opts: EngineOptions,
+) -> Result<(), DaemonError> {
+    let config = DaemonConfig::load(data_dir).map_err(DaemonError::Config)?;
     let mut signals = Signals::new()?;
 
     let store = {
         let dir = data_dir.to_path_buf();
         tokio::task::spawn_blocking(move || Store::open(&dir))
             .await
-            .map_err(|e| Failure::failed(format!("cannot open the store: {e}")))?
+            .map_err(|e| DaemonError::Failed(format!("cannot open the store: {e}")))?
     };
     let store = match store {
         Ok(s) => s,
         Err(StoreError::Locked { .. }) if answers(data_dir) => {
-            return Err(Failure::failed(format!(
+            return Err(DaemonError::Failed(format!(
                 "a daemon is already running for {} (it answers on {}): stop it first, or attach to it with lsbridge",
                 data_dir.display(),
                 socket_path(data_dir).display()
             )))
         }
-        Err(e) => return Err(Failure::from(e)),
+        Err(e) => return Err(DaemonError::Store(e)),
     };
     let file = RotatingFile::open(log_path(data_dir), config.log_max_bytes, config.log_keep)
         .map_err(|e| {
-            Failure::failed(format!("cannot open {}: {e}", log_path(data_dir).display()))
+            DaemonError::Failed(format!("cannot open {}: {e}", log_path(data_dir).display()))
         })?;
     let log = DaemonLog::start(Some(file));
     log.line(format!(
@@ -196,7 +193,7 @@ pub async fn run(data_dir: &Path, args: &DaemonArgs, opts: EngineOptions) -> Res
     let _ = stop_tx.send(true);
     // First, so it starts nothing while jobs are being stopped.
     scheduler.stop().await;
-    let deadline = Instant::now() + Duration::from_secs(args.stop_timeout);
+    let deadline = Instant::now() + settings.stop_timeout;
     let waited = tokio::select! {
         r = async {
             loop {
@@ -260,25 +257,25 @@ fn write_pid_file(path: &Path, log: &DaemonLog) {
 }
 
 /// Binds the socket, removing a stale one (a file nobody answers on), owner-only.
-fn bind(socket: &Path, log: &DaemonLog) -> Result<tokio::net::UnixListener, Failure> {
+fn bind(socket: &Path, log: &DaemonLog) -> Result<tokio::net::UnixListener, DaemonError> {
     use std::os::unix::fs::{FileTypeExt, PermissionsExt};
     if let Ok(meta) = std::fs::symlink_metadata(socket) {
         if !meta.file_type().is_socket() {
-            return Err(Failure::failed(format!(
+            return Err(DaemonError::Failed(format!(
                 "{} exists and is not a socket: move it away and start the daemon again",
                 socket.display()
             )));
         }
         match std::os::unix::net::UnixStream::connect(socket) {
             Ok(_) => {
-                return Err(Failure::failed(format!(
+                return Err(DaemonError::Failed(format!(
                     "another lsbridge daemon answers on {}: stop it first",
                     socket.display()
                 )))
             }
             Err(_) => {
                 std::fs::remove_file(socket).map_err(|e| {
-                    Failure::failed(format!(
+                    DaemonError::Failed(format!(
                         "cannot remove the stale socket {}: {e}",
                         socket.display()
                     ))
@@ -296,10 +293,10 @@ fn bind(socket: &Path, log: &DaemonLog) -> Result<tokio::net::UnixListener, Fail
         } else {
             ""
         };
-        Failure::failed(format!("cannot listen on {}: {e}{hint}", socket.display()))
+        DaemonError::Failed(format!("cannot listen on {}: {e}{hint}", socket.display()))
     })?;
     std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
-        Failure::failed(format!("cannot make {} owner-only: {e}", socket.display()))
+        DaemonError::Failed(format!("cannot make {} owner-only: {e}", socket.display()))
     })?;
     Ok(listener)
 }
@@ -312,10 +309,10 @@ struct Signals {
 }
 
 impl Signals {
-    fn new() -> Result<Signals, Failure> {
+    fn new() -> Result<Signals, DaemonError> {
         use tokio::signal::unix::{signal, SignalKind};
         let install = |k: SignalKind| {
-            signal(k).map_err(|e| Failure::failed(format!("cannot handle signals: {e}")))
+            signal(k).map_err(|e| DaemonError::Failed(format!("cannot handle signals: {e}")))
         };
         Ok(Signals {
             term: install(SignalKind::terminate())?,

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio_util::codec::FramedRead;
 
 use super::logfile::DaemonLog;
-use super::protocol::{self, ClientMsg, DaemonMsg, FrameWriter, HelloCheck, PROTOCOL};
+use crate::backend::protocol::{self, ClientMsg, DaemonMsg, FrameWriter, HelloCheck, PROTOCOL};
 use crate::engine::{Engine, Response};
 
 /// A client must say hello within this long. Short, because a connection that has not said

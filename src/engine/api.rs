@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use super::events::{JobKind, RunningJob};
 use super::scheduler::NextRun;
 use super::{Engine, JobRequest};
-use crate::connections::{Connection, Connections, NewConnection};
+use crate::connections::{Connection, ConnectionChange, Connections, NewConnection};
 use crate::frs::intake::import_file;
 use crate::frs::{Fr, FrEvent, FrStatus, Frs};
 use crate::jobs::runs::{LogLine, RunRecord, Runs};
 use crate::mapping::{Integration, MappingSet, Template};
-use crate::pool::{Pool, PoolItem};
-use crate::sources::{IntegrationStatus, Source, Sources};
+use crate::pool::{Pool, PoolItem, PoolQuery, PoolSort};
+use crate::source::{IntegrationStatus, Source, Sources};
 use crate::templates::Templates;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +44,14 @@ pub enum Request {
     TestConnection {
         name: String,
     },
+    /// Change a connection's name, domain prefix or token. Tested before it is saved: a
+    /// failed test saves nothing ([`Response::ConnectionTestFailed`]) unless `force`.
+    SetConnection {
+        name: String,
+        change: ConnectionChange,
+        #[serde(default)]
+        force: bool,
+    },
     ListTemplates,
     SaveTemplate {
         template: Template,
@@ -66,7 +74,7 @@ pub enum Request {
         #[serde(default)]
         archived: Option<bool>,
     },
-    /// Rows `offset..offset+limit` of a source's pool in SKU order, after the filter.
+    /// Rows `offset..offset+limit` of a source's pool in the sort's order, after the filter.
     PoolPage {
         source: String,
         offset: usize,
@@ -74,6 +82,10 @@ pub enum Request {
         /// Case-insensitive substring of SKU or Title.
         filter: Option<String>,
         archived: Option<bool>,
+        #[serde(default)]
+        sort: PoolSort,
+        #[serde(default)]
+        descending: bool,
     },
     Runs {
         source: Option<String>,
@@ -130,6 +142,12 @@ pub struct ConnectionView {
     pub endpoint: String,
     pub token_masked: String,
     pub last_test: Option<(bool, String)>,
+    /// When the last Test Connection ran (RFC 3339, UTC).
+    #[serde(default)]
+    pub last_test_at: Option<String>,
+    /// What the last passed test found: store, outlets, registers, headroom, scopes.
+    #[serde(default)]
+    pub last_report: Option<crate::lightspeed::probe::ConnectionReport>,
 }
 
 impl From<&Connection> for ConnectionView {
@@ -140,6 +158,8 @@ impl From<&Connection> for ConnectionView {
             endpoint: c.endpoint(),
             token_masked: c.token.masked(),
             last_test: c.last_test.as_ref().map(|t| (t.ok, t.summary.clone())),
+            last_test_at: c.last_test.as_ref().map(|t| t.at.clone()),
+            last_report: c.last_test.as_ref().and_then(|t| t.report.clone()),
         }
     }
 }
@@ -164,38 +184,13 @@ pub enum Response {
     Timeline(Vec<FrEvent>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
+    /// `SetConnection`: the changed connection's Test Connection failed (why), so nothing
+    /// was saved; send it again with `force` to save anyway.
+    ConnectionTestFailed(String),
+    /// `SetConnection`: saved, with what to tell the user (notices, the test's result).
+    ConnectionSaved(Box<ConnectionView>, Vec<String>),
     /// The request could not be done; one line saying what to do.
     Error(String),
-}
-
-/// `PoolCount` and `PoolPage`'s filter: archived or not, and a case-insensitive substring of
-/// SKU or Title.
-struct PoolFilter {
-    needle: Option<String>,
-    archived: Option<bool>,
-}
-
-impl PoolFilter {
-    fn new(filter: Option<String>, archived: Option<bool>) -> PoolFilter {
-        PoolFilter {
-            needle: filter.map(|f| f.to_lowercase()).filter(|f| !f.is_empty()),
-            archived,
-        }
-    }
-
-    fn is_all(&self) -> bool {
-        self.needle.is_none() && self.archived.is_none()
-    }
-
-    fn matches(&self, i: &PoolItem) -> bool {
-        self.archived.is_none_or(|a| i.archived == a)
-            && self.needle.as_deref().is_none_or(|n| {
-                i.sku.to_lowercase().contains(n)
-                    || i.fields
-                        .get("Title")
-                        .is_some_and(|t| t.as_text().to_lowercase().contains(n))
-            })
-    }
 }
 
 fn e<E: std::fmt::Display>(x: E) -> String {
@@ -203,7 +198,7 @@ fn e<E: std::fmt::Display>(x: E) -> String {
 }
 
 impl Engine {
-    /// The one validation of [`crate::source_validate`], as the CLI runs it: settings that
+    /// The one validation of [`crate::source::validate`], as the CLI runs it: settings that
     /// cannot work are refused, naming each. Ids given or changed (Send FRs ids, quantity
     /// outlets) are checked against the live store; ids not set yet are the status page's
     /// business, not an error here. When the store cannot be asked, the source is saved with
@@ -213,7 +208,7 @@ impl Engine {
         source: &Source,
         previous: Option<&Source>,
     ) -> Result<Option<String>, String> {
-        use crate::source_validate::{self as v, StoreCheckError, StoreChecks};
+        use crate::source::validate::{self as v, StoreCheckError, StoreChecks};
         let mut issues = v::check_local(source);
         let sets = Templates::open(self.store())
             .map_err(e)?
@@ -262,6 +257,7 @@ impl Engine {
                 | Request::RemoveSource { .. }
                 | Request::AddConnection { .. }
                 | Request::RemoveConnection { .. }
+                | Request::SetConnection { .. }
                 | Request::SaveTemplate { .. }
                 | Request::SaveMappingSet { .. }
                 | Request::FrAction { .. }
@@ -290,7 +286,7 @@ impl Engine {
                 let s = sources()?.by_name(&source).map_err(e)?;
                 let connections = Connections::open(store).map_err(e)?;
                 let templates = Templates::open(store).map_err(e)?;
-                let facts = crate::sources::StoreFacts {
+                let facts = crate::source::StoreFacts {
                     connections: &connections,
                     templates: &templates,
                 };
@@ -335,12 +331,27 @@ impl Engine {
                 }
             }
             Request::RemoveConnection { name } => {
-                Connections::open(store)
-                    .map_err(e)?
-                    .remove(&name)
-                    .map_err(e)?;
+                self.remove_connection(&name)?;
                 Response::Done
             }
+            Request::SetConnection {
+                name,
+                change,
+                force,
+            } => match self.set_connection(&name, &change, force).await? {
+                super::SetOutcome::TestFailed(why) => Response::ConnectionTestFailed(why),
+                super::SetOutcome::Saved {
+                    connection,
+                    mut notices,
+                    test,
+                } => {
+                    notices.push(match *test {
+                        Ok(r) => format!("tested: connected to {}", r.store_name),
+                        Err(why) => format!("saved without a passing test: {why}"),
+                    });
+                    Response::ConnectionSaved(Box::new(ConnectionView::from(&*connection)), notices)
+                }
+            },
             Request::TestConnection { name } => {
                 let r = self.test_connection(&name).await?;
                 Response::Message(format!("connected to {}", r.store_name))
@@ -375,19 +386,12 @@ impl Engine {
                 archived,
             } => {
                 let id = source_id(&source)?;
-                let pool = Pool::open(store).map_err(e)?;
-                let filter = PoolFilter::new(filter, archived);
-                if filter.is_all() {
-                    Response::Count(pool.count(id).map_err(e)? as usize)
-                } else {
-                    let mut n = 0;
-                    for item in pool.iter(id) {
-                        if filter.matches(&item.map_err(e)?) {
-                            n += 1;
-                        }
-                    }
-                    Response::Count(n)
-                }
+                let q = PoolQuery {
+                    needle: filter,
+                    archived,
+                    ..PoolQuery::default()
+                };
+                Response::Count(self.pool_index(id).map_err(e)?.count(&q))
             }
             Request::PoolPage {
                 source,
@@ -395,30 +399,27 @@ impl Engine {
                 limit,
                 filter,
                 archived,
+                sort,
+                descending,
             } => {
                 let src = sources()?.by_name(&source).map_err(e)?;
-                let id = src.id;
                 // Committed units follow the FRs (Commit Stock); each window shows them as
                 // they are now.
                 let commitments = crate::jobs::commit::Commitments::load(store, &src).map_err(e)?;
-                let filter = PoolFilter::new(filter, archived);
-                let matches = |i: &PoolItem| filter.matches(i);
+                let q = PoolQuery {
+                    needle: filter,
+                    archived,
+                    sort,
+                    descending,
+                };
+                let ix = self.pool_index(src.id).map_err(e)?;
+                let pool = Pool::open(store).map_err(e)?;
                 let mut out = Vec::new();
-                let mut skipped = 0;
-                for item in Pool::open(store).map_err(e)?.iter(id) {
-                    let item = item.map_err(e)?;
-                    if !matches(&item) {
-                        continue;
-                    }
-                    if skipped < offset {
-                        skipped += 1;
-                        continue;
-                    }
-                    let mut item = item;
-                    commitments.apply(&mut item);
-                    out.push(item);
-                    if out.len() >= limit {
-                        break;
+                // Only the rows shown are read from the store.
+                for sku in ix.page(&q, offset, limit) {
+                    if let Some(mut item) = pool.get(src.id, sku).map_err(e)? {
+                        commitments.apply(&mut item);
+                        out.push(item);
                     }
                 }
                 Response::Pool(out)
@@ -549,8 +550,8 @@ impl Engine {
             );
         }
         let outlet = match &s.primary.quantity_from {
-            crate::sources::QuantityFrom::AllOutlets => None,
-            crate::sources::QuantityFrom::Outlet(o) => Some(o.clone()),
+            crate::source::QuantityFrom::AllOutlets => None,
+            crate::source::QuantityFrom::Outlet(o) => Some(o.clone()),
         };
         // A variant with stock reads better than a family parent.
         let item = Pool::open(store)

@@ -16,7 +16,7 @@ use crate::jobs::send_frs::{self, SendOptions};
 use crate::jobs::{Events, JobCtx, JobEvent, Outcome, Runs};
 use crate::lightspeed::error::ClientNotice;
 use crate::mapping::Integration;
-use crate::sources::{Source, Sources};
+use crate::source::{Source, Sources};
 use crate::templates::Templates;
 
 /// Why a job was not started.

@@ -9,7 +9,7 @@
 //! the job's events come back on the broadcast channel. Nothing here knows about terminals.
 
 pub mod api;
-pub mod backend;
+mod connections;
 mod events;
 mod jobs;
 mod retention;
@@ -23,14 +23,14 @@ use std::time::SystemTime;
 use tokio::sync::{broadcast, watch};
 
 pub use api::{ConnectionView, FrAction, Request, Response};
-pub use backend::Backend;
+pub use connections::SetOutcome;
 pub use events::{EngineEvent, JobKind, RunningJob};
 pub use jobs::Refusal;
 
 use crate::clock::SharedClock;
 use crate::connections::Connections;
 use crate::lightspeed::governor::Governor;
-use crate::lightspeed::probe::{self, ConnectionReport};
+use crate::lightspeed::probe::ConnectionReport;
 use crate::lightspeed::{ClientOptions, RetryPolicy};
 use crate::store::Store;
 
@@ -86,6 +86,8 @@ struct Inner {
     opts: EngineOptions,
     governors: Mutex<HashMap<String, Arc<Governor>>>,
     running: Mutex<HashMap<(u64, JobKind), Slot>>,
+    /// Each source's pool index, kept until the pool is written again.
+    pool_indexes: Mutex<HashMap<u64, Arc<crate::pool::PoolIndex>>>,
     events: broadcast::Sender<EngineEvent>,
     /// Number of jobs in flight; `wait_idle` watches it.
     busy: watch::Sender<usize>,
@@ -106,6 +108,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Engine {
+    /// The source's pool index, built again when the pool was written since.
+    pub(crate) fn pool_index(
+        &self,
+        source: u64,
+    ) -> Result<Arc<crate::pool::PoolIndex>, crate::store::StoreError> {
+        let current = crate::pool::index::generation();
+        if let Some(ix) = lock(&self.inner.pool_indexes).get(&source) {
+            if ix.generation == current {
+                return Ok(ix.clone());
+            }
+        }
+        let pool = crate::pool::Pool::open(&self.inner.store)?;
+        let ix = Arc::new(crate::pool::PoolIndex::build(&pool, source)?);
+        lock(&self.inner.pool_indexes).insert(source, ix.clone());
+        Ok(ix)
+    }
+
     pub fn new(store: Store, opts: EngineOptions) -> Engine {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let (busy, _) = watch::channel(0);
@@ -115,6 +134,7 @@ impl Engine {
                 opts,
                 governors: Mutex::default(),
                 running: Mutex::default(),
+                pool_indexes: Mutex::default(),
                 events,
                 busy,
                 schedules: Mutex::default(),
@@ -202,26 +222,8 @@ impl Engine {
     pub async fn test_connection(&self, name: &str) -> Result<ConnectionReport, String> {
         let conns = Connections::open(&self.inner.store).map_err(|e| e.to_string())?;
         let mut c = conns.get(name).map_err(|e| e.to_string())?;
-        let client = c
-            .client(self.client_options(name))
-            .map_err(|e| e.to_string())?;
-        let outcome = match probe::test_connection(&client).await {
-            Ok(r) if r.missing_scopes().is_empty() => Ok(r),
-            Ok(r) => Err(format!(
-                "the token lacks {}: create a personal token for a user with those permissions",
-                r.missing_scopes().join(", ")
-            )),
-            Err(e) => Err(e.to_string()),
-        };
-        c.last_test = Some(crate::connections::LastTest {
-            at: crate::clock::rfc3339(self.inner.opts.clock.now()),
-            ok: outcome.is_ok(),
-            // The store's name, so the list can say where a connection leads after a restart.
-            summary: match &outcome {
-                Ok(r) => r.store_name.clone(),
-                Err(e) => e.clone(),
-            },
-        });
+        let outcome = self.probe(&c).await;
+        c.last_test = Some(self.last_test(&outcome));
         conns.save(&c).map_err(|e| e.to_string())?;
         self.emit(EngineEvent::ConnectionTested {
             name: name.to_string(),

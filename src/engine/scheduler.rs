@@ -31,14 +31,14 @@ use tokio::task::JoinHandle;
 
 use super::{lock, Engine, EngineEvent, JobKind, JobRequest};
 use crate::jobs::runs::RunRecord;
-use crate::sources::{Integration, Schedule, Source, Sources};
+use crate::source::{Integration, Schedule, Source, Sources};
 use crate::store::{trees, Store};
 
 /// What a schedule looks like, for error messages and help.
 pub const EXAMPLE: &str =
     "every 15m, every 2h, or a cron expression in UTC (minute hour day month weekday) such as \"0 */2 * * *\"";
 
-use crate::sources::MAX_EVERY_MINUTES;
+use crate::source::MAX_EVERY_MINUTES;
 
 /// The scheduler rereads the schedules at least this often (clock time), even when the
 /// engine did not say anything changed.
@@ -88,7 +88,7 @@ pub fn validate(s: &Schedule) -> Result<(), String> {
 }
 
 fn cron(expr: &str) -> Result<croner::Cron, String> {
-    crate::sources::parse_cron(expr)
+    crate::source::parse_cron(expr)
 }
 
 /// The first firing strictly after `after`, in UTC. `None` for a schedule that cannot run.
@@ -349,7 +349,7 @@ impl Plan {
         store: &Store,
         now: SystemTime,
         at_start: bool,
-    ) -> Result<(), crate::sources::SourceError> {
+    ) -> Result<(), crate::source::SourceError> {
         let sources = Sources::open(store)?.list()?;
         let mut wanted = Vec::new();
         for s in &sources {

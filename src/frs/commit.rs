@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use super::model::{Fr, FrStatus, LineState};
 use super::repo::Frs;
-use crate::sources::CommitRelease;
+use crate::source::CommitRelease;
 use crate::store::StoreError;
 
 /// Stamps `fr`, whose status has just changed in the transaction whose event has `seq`, with

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use super::intake::{self, Format, ImportReport};
 use super::messages::{self as msg, InboxError};
 use crate::clock::{rfc3339, SharedClock};
-use crate::sources::Source;
+use crate::source::Source;
 use crate::store::Store;
 
 pub const PROCESSED_DIR: &str = "processed";

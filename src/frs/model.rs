@@ -289,7 +289,7 @@ pub const MAX_FR_NUMBER_LEN: usize = 50;
 pub const MAX_SKU_LEN: usize = 255;
 
 /// The longest free-text field (address lines, names, payment and shipping method, notes).
-pub const MAX_TEXT_LEN: usize = crate::source_validate::MAX_TEXT_LEN;
+pub const MAX_TEXT_LEN: usize = crate::source::validate::MAX_TEXT_LEN;
 
 /// The largest quantity or amount intake accepts: far beyond any real order, and small enough
 /// that sums of lines stay exact to the cent in an f64.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::checkpoint::Checkpoints;
 use crate::frs::Frs;
 use crate::pool::PoolItem;
-use crate::sources::Source;
+use crate::source::Source;
 use crate::store::{Store, StoreError};
 
 /// Units committed per SKU for `source`; empty when its Commit Stock is off.

@@ -36,7 +36,7 @@ use crate::lightspeed::product_row::ProductRow;
 use crate::lightspeed::ApiError;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
 use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
-use crate::sources::{QuantityFrom, Source};
+use crate::source::{QuantityFrom, Source};
 
 /// Version ranges of the stock feed read side by side (see [`inventory_ranges`]).
 const STOCK_RANGES: u64 = 4;

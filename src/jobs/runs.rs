@@ -55,7 +55,7 @@ impl RunRecord {
     pub fn new(
         id: u64,
         kind: &str,
-        source: &crate::sources::Source,
+        source: &crate::source::Source,
         dry_run: bool,
         started_at: String,
     ) -> Self {
@@ -234,7 +234,7 @@ impl Pruned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::Source;
+    use crate::source::Source;
 
     fn at(days_ago: u64, now: SystemTime) -> String {
         crate::clock::rfc3339(now - Duration::from_secs(days_ago * 86_400))

@@ -17,7 +17,7 @@ use crate::clock;
 use crate::lightspeed::pager::InventoryPager;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
 use crate::pool::{Pool, PoolItem, StockLevels};
-use crate::sources::{QuantityFrom, Source};
+use crate::source::{QuantityFrom, Source};
 
 /// One product a page touches: its id, its (outlet, level) changes in feed order (`None` =
 /// deleted), and whether every record of it in the page is a deletion.

@@ -33,7 +33,7 @@ use crate::mapping::{
     CompiledTemplate, FieldValue, MappedRecord, MappingSet, Outcome as FieldOutcome,
 };
 use crate::pool::Pool;
-use crate::sources::Source;
+use crate::source::Source;
 
 /// Sends of one FR within one run before it is left for the next run to reconcile.
 const MAX_SENDS_PER_RUN: u32 = 4;

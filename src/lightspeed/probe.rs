@@ -1,7 +1,7 @@
 //! Test Connection: what the store is, how much rate-limit budget is left, and which of the
 //! scopes lsbridge needs the token actually has.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::client::{Client, Req};
 use super::error::ApiError;
@@ -9,7 +9,7 @@ use super::models::{InventoryRequest, Outlet, Register};
 use super::pager::VersionPager;
 use super::scopes;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeState {
     Ok,
@@ -18,14 +18,14 @@ pub enum ScopeState {
     NotChecked,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScopeCheck {
     pub scope: String,
     pub purpose: String,
     pub state: ScopeState,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionReport {
     pub store_name: String,
     pub domain_prefix: Option<String>,

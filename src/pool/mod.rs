@@ -3,11 +3,13 @@
 //! field changes and its stock per outlet. Also the index the sync jobs need (product id →
 //! SKU).
 
+pub mod index;
 mod item;
 mod levels;
 mod repo;
 mod wire;
 
+pub use index::{PoolIndex, PoolQuery, PoolSort};
 pub use item::{Change, PoolItem, HISTORY_LEN};
 pub use levels::{StockLevels, StockMap};
 pub use repo::{Pool, PoolWrite};

@@ -96,7 +96,9 @@ impl Pool {
     /// Applies a page: the id index first, so an item is never visible without its index.
     pub fn commit(&self, w: PoolWrite) -> Result<(), StoreError> {
         self.ids.apply_batch_uncounted(w.ids)?;
-        self.items.apply_batch_uncounted(w.items)
+        let r = self.items.apply_batch_uncounted(w.items);
+        super::index::bump_generation();
+        r
     }
 
     /// Removes every item of a source (used when a source is removed).

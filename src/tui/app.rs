@@ -21,6 +21,12 @@ pub enum Popup {
         selected: usize,
     },
     Confirm(Confirm),
+    /// `/` in a pane without a filter: what is typed after it lands here and is dropped,
+    /// so it never runs as commands.
+    NoFilter {
+        input: Box<TextArea<'static>>,
+        pane: PaneId,
+    },
     QuitWhileRunning,
     /// Quitting would drop changes in these editors.
     QuitUnsaved(Vec<&'static str>),
@@ -36,16 +42,53 @@ pub struct App {
     quit: bool,
 }
 
-/// Palette rows: every command whose name or description contains the typed text.
-pub fn palette_matches(filter: &str) -> Vec<Command> {
+/// Commands the palette never lists: moving, and the keys that only make sense as keys.
+fn palette_skips(c: Command) -> bool {
+    matches!(
+        c,
+        Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom
+            | Command::Left
+            | Command::Right
+            | Command::Select
+            | Command::Back
+            | Command::Palette
+            | Command::Yes
+            | Command::No
+            | Command::ClearLine
+    )
+}
+
+/// Palette rows: the commands that apply where `context` is (the pane's own, then the
+/// global ones; the filter only where `has_filter`), with the key that does the same,
+/// whose description or name contains the typed text.
+pub fn palette_matches(
+    keymap: &Keymap,
+    context: Context,
+    has_filter: bool,
+    filter: &str,
+) -> Vec<(Command, Option<Key>)> {
     let f = filter.trim().to_lowercase();
-    Command::ALL
-        .iter()
-        .copied()
-        .filter(|c| {
-            f.is_empty() || c.name().contains(&f) || c.describe().to_lowercase().contains(&f)
-        })
-        .collect()
+    let mut out: Vec<(Command, Option<Key>)> = Vec::new();
+    for ctx in [context, Context::Global] {
+        for b in keymap.bindings().iter().filter(|b| b.context == ctx) {
+            let c = b.command;
+            if palette_skips(c)
+                || (c == Command::Filter && !has_filter)
+                || out.iter().any(|(o, _)| *o == c)
+            {
+                continue;
+            }
+            if f.is_empty() || c.name().contains(&f) || c.describe().to_lowercase().contains(&f) {
+                out.push((c, b.keys.first().copied()));
+            }
+        }
+    }
+    out
 }
 
 impl App {
@@ -75,6 +118,7 @@ impl App {
                 effects: &mut effects,
                 confirm: &mut confirm,
                 pane: id,
+                keys: &self.keymap,
             };
             self.panes[i].refresh(&mut ctx);
         }
@@ -114,7 +158,10 @@ impl App {
     /// The keymap context of what has focus.
     pub fn context(&self) -> Context {
         match &self.popup {
-            Some(Popup::Palette { .. }) => Context::Text,
+            Some(Popup::Palette { .. } | Popup::NoFilter { .. }) => Context::Text,
+            Some(Popup::Confirm(_) | Popup::QuitWhileRunning | Popup::QuitUnsaved(_)) => {
+                Context::Confirm
+            }
             Some(_) => Context::Popup,
             None => self.panes[self.current].context(),
         }
@@ -133,6 +180,7 @@ impl App {
                 effects,
                 confirm: &mut confirm,
                 pane: id,
+                keys: &self.keymap,
             };
             f(self.panes[id.index()].as_mut(), &mut ctx)
         };
@@ -236,17 +284,29 @@ impl App {
         let ctx = self.context();
         let key = Key::from_event(&k);
         let cmd = self.keymap.lookup(ctx, key);
+        let pane_ctx = self.panes[self.current].context();
+        let has_filter = self.panes[self.current].has_filter();
         if let Some(Popup::Palette { input, selected }) = &mut self.popup {
             match (cmd, k.code) {
                 (Some(Command::Back), _) => self.popup = None,
                 (Some(Command::Quit), _) => self.popup = None,
+                (Some(Command::ClearLine), _) => {
+                    crate::tui::widgets::prompt::clear_line(input);
+                    *selected = 0;
+                }
+                // The typed line has focus, so the arrows (not j / k) move.
                 (_, KeyCode::Up) => *selected = selected.saturating_sub(1),
                 (_, KeyCode::Down) => *selected += 1,
                 (Some(Command::Select), _) => {
-                    let matches = palette_matches(&input.lines().join(""));
+                    let matches = palette_matches(
+                        &self.keymap,
+                        pane_ctx,
+                        has_filter,
+                        &input.lines().join(""),
+                    );
                     let chosen = matches
                         .get((*selected).min(matches.len().saturating_sub(1)))
-                        .copied();
+                        .map(|(c, _)| *c);
                     self.popup = None;
                     if let Some(c) = chosen {
                         self.command(c, effects);
@@ -259,30 +319,25 @@ impl App {
             }
             return;
         }
+        if let Some(Popup::NoFilter { input, .. }) = &mut self.popup {
+            match cmd {
+                Some(Command::Back | Command::Select | Command::Quit) => self.popup = None,
+                Some(Command::ClearLine) => crate::tui::widgets::prompt::clear_line(input),
+                _ => {
+                    input.input(k);
+                }
+            }
+            return;
+        }
         match cmd {
             Some(c) => self.command(c, effects),
-            None if ctx == Context::Text => {
+            None if matches!(ctx, Context::Text | Context::Pick) => {
                 let id = self.current();
                 self.with_pane(id, effects, |p, ctx| p.text_key(k, ctx));
             }
             None => {
-                if let Some(Popup::Confirm(c)) = &self.popup {
-                    let (pane, token) = (c.pane, c.token);
-                    match k.code {
-                        KeyCode::Char('y') | KeyCode::Char('Y') => {
-                            self.popup = None;
-                            self.with_pane(pane, effects, |p, ctx| p.confirmed(token, ctx));
-                        }
-                        KeyCode::Char('n') | KeyCode::Char('N') => self.popup = None,
-                        _ => {}
-                    }
-                } else if let Some(Popup::QuitWhileRunning | Popup::QuitUnsaved(_)) = &self.popup {
-                    if let KeyCode::Char('y') | KeyCode::Char('Y') = k.code {
-                        self.quit = true;
-                        effects.push(Effect::Quit);
-                    } else if let KeyCode::Char('n') | KeyCode::Char('N') = k.code {
-                        self.popup = None;
-                    }
+                if self.popup.is_some() {
+                    // A popup's keys are its bindings; anything else does nothing.
                 } else {
                     let shown = self.keymap.key_for(Context::Global, Command::Help);
                     self.shared.flash(
@@ -318,27 +373,32 @@ impl App {
                 }
                 return;
             }
+            // Only Yes does it; Enter is No, so a hurried Enter never deletes or quits.
             Some(Popup::Confirm(c)) => {
                 let (pane, token) = (c.pane, c.token);
                 match cmd {
-                    Command::Select => {
+                    Command::Yes => {
                         self.popup = None;
                         self.with_pane(pane, effects, |p, ctx| p.confirmed(token, ctx));
                     }
-                    Command::Back | Command::Quit => self.popup = None,
+                    Command::No | Command::Back | Command::Quit => self.popup = None,
                     _ => {}
                 }
                 return;
             }
             Some(Popup::QuitWhileRunning | Popup::QuitUnsaved(_)) => {
                 match cmd {
-                    Command::Select => {
+                    Command::Yes => {
                         self.quit = true;
                         effects.push(Effect::Quit);
                     }
-                    Command::Back | Command::Quit => self.popup = None,
+                    Command::No | Command::Back | Command::Quit => self.popup = None,
                     _ => {}
                 }
+                return;
+            }
+            Some(Popup::NoFilter { .. }) => {
+                self.popup = None;
                 return;
             }
             Some(Popup::Palette { .. }) | None => {}
@@ -389,11 +449,21 @@ impl App {
             Command::Freeze => {
                 self.shared.frozen = !self.shared.frozen;
                 let msg = if self.shared.frozen {
-                    "frozen: live views hold still (f to unfreeze)"
+                    format!(
+                        "frozen: live views hold still ({} to unfreeze)",
+                        self.keymap.shown(Context::Global, Command::Freeze)
+                    )
                 } else {
-                    "live again"
+                    "live again".to_string()
                 };
                 self.shared.flash(super::shared::Flash::Info, msg);
+            }
+            // The pane has no filter: swallow what is typed after `/` instead of running it.
+            Command::Filter => {
+                self.popup = Some(Popup::NoFilter {
+                    input: Box::default(),
+                    pane: id,
+                });
             }
             Command::ToggleMouse => {
                 self.shared.mouse = !self.shared.mouse;

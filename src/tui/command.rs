@@ -51,17 +51,30 @@ pub enum Command {
     CycleLevel,
     CycleJob,
     ToggleArchived,
+    CycleSort,
+    ReverseSort,
     Retry,
     Release,
-    CancelFr,
     ImportFrs,
     Timeline,
     ToggleMouse,
+    /// Smart Rules editor: a new rule.
+    AddRule,
+    /// Move the step, condition or rule under the cursor up / down.
+    MoveUp,
+    MoveDown,
+    /// Switch a rule between AND and OR.
+    Toggle,
+    /// A confirmation's answers. Enter is No: a destructive question never defaults to yes.
+    Yes,
+    No,
+    /// Clear the text field's line.
+    ClearLine,
 }
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 46] = [
+    pub const ALL: [Command; 54] = [
         Command::Quit,
         Command::Back,
         Command::Help,
@@ -102,12 +115,20 @@ impl Command {
         Command::CycleLevel,
         Command::CycleJob,
         Command::ToggleArchived,
+        Command::CycleSort,
+        Command::ReverseSort,
         Command::Retry,
         Command::Release,
-        Command::CancelFr,
         Command::ImportFrs,
         Command::Timeline,
         Command::ToggleMouse,
+        Command::AddRule,
+        Command::MoveUp,
+        Command::MoveDown,
+        Command::Toggle,
+        Command::Yes,
+        Command::No,
+        Command::ClearLine,
     ];
 
     /// What it does, for the help overlay, the palette and the README.
@@ -119,15 +140,15 @@ impl Command {
             Command::Palette => "command palette",
             Command::NextPane => "next pane",
             Command::PrevPane => "previous pane",
-            Command::Pane1 => "Sources",
-            Command::Pane2 => "Connections",
-            Command::Pane3 => "Integrations (status page)",
-            Command::Pane4 => "Mapping",
-            Command::Pane5 => "Jobs",
-            Command::Pane6 => "Log",
-            Command::Pane7 => "Inventory pool",
-            Command::Pane8 => "Fulfillment requests",
-            Command::Pane9 => "Run history",
+            Command::Pane1 => "go to Sources",
+            Command::Pane2 => "go to Connections",
+            Command::Pane3 => "go to Integrations (status page)",
+            Command::Pane4 => "go to Mapping",
+            Command::Pane5 => "go to Jobs",
+            Command::Pane6 => "go to Log",
+            Command::Pane7 => "go to Inventory pool",
+            Command::Pane8 => "go to Fulfillment requests",
+            Command::Pane9 => "go to Run history",
             Command::Up => "move up",
             Command::Down => "move down",
             Command::PageUp => "page up",
@@ -146,19 +167,27 @@ impl Command {
             Command::Delete => "delete (asks first)",
             Command::Save => "save",
             Command::TestConnection => "Test Connection",
-            Command::RunNow => "run now",
-            Command::DryRun => "dry run",
-            Command::Cancel => "cancel the running job",
+            Command::RunNow => "run now (Send FRs in FRs)",
+            Command::DryRun => "dry run: read and compare, change nothing",
+            Command::Cancel => "cancel the running job or the FR (asks first)",
             Command::NextError => "jump to the next error",
             Command::CycleLevel => "filter by level",
             Command::CycleJob => "filter by job",
             Command::ToggleArchived => "show archived: all / only / none",
+            Command::CycleSort => "sort by SKU, title, quantity or last update",
+            Command::ReverseSort => "reverse the sort",
             Command::Retry => "retry the FR",
             Command::Release => "release the FR's hold",
-            Command::CancelFr => "cancel the FR (asks first)",
             Command::ImportFrs => "import an FR file",
             Command::Timeline => "the FR's timeline",
             Command::ToggleMouse => "mouse on / off",
+            Command::AddRule => "add a rule",
+            Command::MoveUp => "move the step, condition or rule up",
+            Command::MoveDown => "move the step, condition or rule down",
+            Command::Toggle => "switch a rule between AND and OR",
+            Command::Yes => "yes, do it",
+            Command::No => "no, change nothing",
+            Command::ClearLine => "clear the line",
         }
     }
 
@@ -171,6 +200,10 @@ impl Command {
     }
 
     pub fn from_name(s: &str) -> Option<Command> {
+        // Cancelling an FR had its own command (X) before x meant cancel everywhere.
+        if s.trim() == "cancel_fr" {
+            return Some(Command::Cancel);
+        }
         serde_json::from_value(serde_json::Value::String(s.trim().to_string())).ok()
     }
 }

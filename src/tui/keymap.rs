@@ -35,10 +35,16 @@ pub enum Context {
     Popup,
     /// A text field has focus: printable keys go to the field, only these bindings apply.
     Text,
+    /// The mapping grid's Transform It and Smart Rules editors (then Global).
+    Editor,
+    /// A pick list with the list focused: other printable keys start its filter line.
+    Pick,
+    /// A yes / no question: only these bindings apply, and Enter is No.
+    Confirm,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Sources,
         Context::Connections,
@@ -51,6 +57,9 @@ impl Context {
         Context::Runs,
         Context::Popup,
         Context::Text,
+        Context::Editor,
+        Context::Pick,
+        Context::Confirm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +76,9 @@ impl Context {
             Context::Runs => "runs",
             Context::Popup => "popup",
             Context::Text => "text",
+            Context::Editor => "editor",
+            Context::Pick => "pick",
+            Context::Confirm => "confirm",
         }
     }
 }
@@ -292,6 +304,7 @@ impl Default for Keymap {
             b(X::Sources, C::Delete, &[c('d')], true),
             b(X::Connections, C::New, &[c('a')], true),
             b(X::Connections, C::TestConnection, &[c('t')], true),
+            b(X::Connections, C::Edit, &[c('e')], true),
             b(X::Connections, C::Delete, &[c('d')], true),
             b(X::Status, C::TestConnection, &[c('t')], true),
             b(X::Mapping, C::Edit, &[k(Enter), c('e')], true),
@@ -306,13 +319,16 @@ impl Default for Keymap {
             b(X::Log, C::CycleLevel, &[c('v')], true),
             b(X::Log, C::CycleJob, &[c('J')], true),
             b(X::Pool, C::ToggleArchived, &[c('A')], true),
+            b(X::Pool, C::CycleSort, &[c('o')], true),
+            b(X::Pool, C::ReverseSort, &[c('O')], false),
             b(X::Pool, C::Select, &[k(Enter)], true),
             b(X::Frs, C::Retry, &[c('R')], true),
             b(X::Frs, C::Release, &[c('L')], true),
-            b(X::Frs, C::CancelFr, &[c('X')], true),
+            b(X::Frs, C::Cancel, &[c('x')], true),
             b(X::Frs, C::ImportFrs, &[c('i')], true),
             b(X::Frs, C::Timeline, &[k(Enter)], true),
-            b(X::Frs, C::RunNow, &[c('s')], true),
+            b(X::Frs, C::RunNow, &[c('r')], true),
+            b(X::Frs, C::DryRun, &[c('D')], true),
             b(X::Runs, C::Select, &[k(Enter)], true),
             b(X::Popup, C::Back, &[k(Esc), c('q')], true),
             b(X::Popup, C::Select, &[k(Enter)], true),
@@ -324,6 +340,41 @@ impl Default for Keymap {
             b(X::Text, C::Left, &[k(BackTab)], false),
             b(X::Text, C::Save, &[Key::ctrl('s')], true),
             b(X::Text, C::Quit, &[Key::ctrl('c')], false),
+            b(X::Text, C::ClearLine, &[Key::ctrl('u')], false),
+            b(X::Editor, C::Up, &[c('k'), k(Up)], false),
+            b(X::Editor, C::Down, &[c('j'), k(Down)], false),
+            b(X::Editor, C::Left, &[c('h'), k(Left)], false),
+            b(X::Editor, C::Right, &[c('l'), k(Right)], false),
+            b(X::Editor, C::Top, &[c('g'), k(Home)], false),
+            b(X::Editor, C::Bottom, &[c('G'), k(End)], false),
+            b(X::Editor, C::PageUp, &[k(PageUp)], false),
+            b(X::Editor, C::PageDown, &[k(PageDown)], false),
+            b(X::Editor, C::Edit, &[k(Enter), c('e')], true),
+            b(X::Editor, C::New, &[c('a')], true),
+            b(X::Editor, C::AddRule, &[c('r')], true),
+            b(X::Editor, C::Delete, &[c('d'), k(Delete)], true),
+            b(X::Editor, C::MoveUp, &[c('K')], false),
+            b(X::Editor, C::MoveDown, &[c('J')], false),
+            b(X::Editor, C::Toggle, &[c('o'), c(' ')], false),
+            b(X::Editor, C::Back, &[k(Esc)], true),
+            b(X::Editor, C::Save, &[Key::ctrl('s')], true),
+            b(X::Pick, C::Up, &[c('k'), k(Up)], false),
+            b(X::Pick, C::Down, &[c('j'), k(Down)], false),
+            b(X::Pick, C::Left, &[k(BackTab)], false),
+            b(X::Pick, C::Right, &[k(Tab)], false),
+            b(X::Pick, C::Top, &[k(Home)], false),
+            b(X::Pick, C::Bottom, &[k(End)], false),
+            b(X::Pick, C::PageUp, &[k(PageUp)], false),
+            b(X::Pick, C::PageDown, &[k(PageDown)], false),
+            b(X::Pick, C::Select, &[k(Enter)], true),
+            b(X::Pick, C::Filter, &[c('/')], true),
+            b(X::Pick, C::Back, &[k(Esc)], true),
+            b(X::Pick, C::Save, &[Key::ctrl('s')], false),
+            b(X::Pick, C::ClearLine, &[Key::ctrl('u')], false),
+            b(X::Pick, C::Quit, &[Key::ctrl('c')], false),
+            b(X::Confirm, C::Yes, &[c('y'), c('Y')], true),
+            b(X::Confirm, C::No, &[c('n'), c('N'), k(Esc), k(Enter)], true),
+            b(X::Confirm, C::Quit, &[Key::ctrl('c')], false),
         ];
         Keymap { bindings }
     }
@@ -404,8 +455,7 @@ impl Keymap {
                 .map(|b| b.command)
         };
         match context {
-            Context::Text => find(Context::Text),
-            Context::Popup => find(Context::Popup),
+            Context::Text | Context::Popup | Context::Pick | Context::Confirm => find(context),
             c => find(c).or_else(|| find(Context::Global)),
         }
     }
@@ -423,21 +473,71 @@ impl Keymap {
 
     /// (key, label) pairs for the hint bar of `context`.
     pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = self
-            .bindings
-            .iter()
-            .filter(|b| b.context == context && b.hint)
-            .filter_map(|b| b.keys.first().map(|k| (k.to_string(), short(b.command))))
-            .collect();
-        if !matches!(context, Context::Text | Context::Popup) {
-            out.extend(
-                self.bindings
-                    .iter()
-                    .filter(|b| b.context == Context::Global && b.hint)
-                    .filter_map(|b| b.keys.first().map(|k| (k.to_string(), short(b.command)))),
-            );
+        self.hints_where(context, |_| true)
+    }
+
+    /// The hint bar of `context`, keeping only the commands `applies` accepts (e.g. no
+    /// filter hint in a pane without a filter).
+    pub fn hints_where(
+        &self,
+        context: Context,
+        applies: impl Fn(Command) -> bool,
+    ) -> Vec<(String, &'static str)> {
+        let own = |ctx: Context| {
+            self.bindings
+                .iter()
+                .filter(move |b| b.context == ctx && b.hint)
+                .filter(|b| applies(b.command))
+                .filter_map(|b| b.keys.first().map(|k| (k.to_string(), short(b.command))))
+                .collect::<Vec<_>>()
+        };
+        let mut out = own(context);
+        if !matches!(
+            context,
+            Context::Text | Context::Popup | Context::Pick | Context::Confirm
+        ) {
+            out.extend(own(Context::Global));
         }
         out
+    }
+
+    /// The first key of `command` in `context` as shown on screen, for hint strings
+    /// ("Ctrl-s saves"); "(unbound)" when keys.toml took every key away.
+    pub fn shown(&self, context: Context, command: Command) -> String {
+        self.key_for(context, command)
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "(unbound)".into())
+    }
+
+    /// Every key of `command` in `context` (or Global), joined by " / ".
+    pub fn shown_all(&self, context: Context, command: Command) -> String {
+        let keys = self
+            .bindings
+            .iter()
+            .find(|b| b.context == context && b.command == command && !b.keys.is_empty())
+            .or_else(|| {
+                self.bindings.iter().find(|b| {
+                    b.context == Context::Global && b.command == command && !b.keys.is_empty()
+                })
+            })
+            .map(|b| b.keys.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+        match keys {
+            Some(k) => k.join(" / "),
+            None => "(unbound)".into(),
+        }
+    }
+
+    /// A key line such as "j k move · Enter edit · Esc done", from the registry: for each
+    /// group, the first key of each of its commands, then what the group does here.
+    pub fn line(&self, context: Context, groups: &[(&[Command], &str)]) -> String {
+        groups
+            .iter()
+            .map(|(cmds, what)| {
+                let keys: Vec<String> = cmds.iter().map(|c| self.shown(context, *c)).collect();
+                format!("{} {what}", keys.join(" "))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     pub fn bindings(&self) -> &[Binding] {
@@ -486,9 +586,14 @@ fn short(c: Command) -> &'static str {
         Command::CycleLevel => "level",
         Command::CycleJob => "job",
         Command::ToggleArchived => "archived",
+        Command::CycleSort => "sort",
+        Command::ReverseSort => "reverse",
         Command::Retry => "retry",
         Command::Release => "release",
-        Command::CancelFr => "cancel FR",
+        Command::AddRule => "add rule",
+        Command::Yes => "yes",
+        Command::No => "no",
+        Command::ClearLine => "clear",
         Command::ImportFrs => "import",
         Command::Timeline => "timeline",
         Command::Back => "back",
@@ -537,6 +642,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn questions_default_to_no_and_verbs_share_keys() {
+        let m = Keymap::default();
+        let enter = Key::plain(KeyCode::Enter);
+        assert_eq!(m.lookup(Context::Confirm, enter), Some(Command::No));
+        assert_eq!(m.lookup(Context::Confirm, Key::ch('y')), Some(Command::Yes));
+        // A question knows only its own keys: q or a pane number does nothing there.
+        assert_eq!(m.lookup(Context::Confirm, Key::ch('q')), None);
+        for ctx in [Context::Jobs, Context::Frs] {
+            assert_eq!(
+                m.lookup(ctx, Key::ch('r')),
+                Some(Command::RunNow),
+                "{ctx:?}"
+            );
+            assert_eq!(
+                m.lookup(ctx, Key::ch('D')),
+                Some(Command::DryRun),
+                "{ctx:?}"
+            );
+            assert_eq!(
+                m.lookup(ctx, Key::ch('x')),
+                Some(Command::Cancel),
+                "{ctx:?}"
+            );
+        }
+        // The editors' keys are bound, and the old name of FR cancel still loads.
+        assert_eq!(
+            m.lookup(Context::Editor, Key::ch('K')),
+            Some(Command::MoveUp)
+        );
+        assert_eq!(m.lookup(Context::Pick, Key::ch('j')), Some(Command::Down));
+        assert_eq!(m.lookup(Context::Pick, Key::ch('x')), None);
+        assert_eq!(
+            m.lookup(Context::Text, Key::ctrl('u')),
+            Some(Command::ClearLine)
+        );
+        let (old, problems) = Keymap::with_overrides("[frs]\ncancel_fr = [\"X\"]\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            old.lookup(Context::Frs, Key::ch('X')),
+            Some(Command::Cancel)
+        );
     }
 
     #[test]

@@ -12,13 +12,15 @@ pub mod panes;
 pub mod shared;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, mpsc};
 
+use crate::backend::Backend;
 use crate::clock::SharedClock;
-use crate::engine::{Backend, EngineEvent};
+use crate::engine::EngineEvent;
 use action::{Action, Effect};
 use app::App;
 use theme::Theme;

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use super::log_buffer::{LogBuffer, LogEntry};
 use crate::engine::{EngineEvent, JobKind};
 use crate::jobs::{Counts, JobEvent, Outcome};
-use crate::sources::Source;
+use crate::source::Source;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flash {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{palette_matches, App, Popup};
+use super::command::Command;
 use super::keymap::Context;
 use super::panes::{PaneId, Ui};
 use super::shared::Flash;
@@ -18,17 +19,43 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
 mod text {
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
+
     pub const TOO_SMALL: &str = "lsbridge needs at least 60×15; make the terminal larger";
     pub const QUIT_RUNNING: &str =
-        "Jobs are running. Quit and stop them? They resume from their last checkpoint next time. (y / n)";
-    pub const HELP_TITLE: &str = " Keys (Esc closes) ";
-    pub const PALETTE_TITLE: &str = " Command (Enter runs, Esc closes) ";
+        "Jobs are running. Quit and stop them? They resume from their last checkpoint next time.";
+    pub fn help_title(k: &Keymap) -> String {
+        format!(" Keys ({} closes) ", k.shown(Context::Popup, Command::Back))
+    }
+    pub fn palette_title(k: &Keymap) -> String {
+        format!(
+            " Command ({} runs, {} closes) ",
+            k.shown(Context::Text, Command::Select),
+            k.shown(Context::Text, Command::Back)
+        )
+    }
     pub const CONFIRM_TITLE: &str = " Confirm ";
     pub const FROZEN: &str = " FROZEN ";
-    pub fn quit_unsaved(what: &[&str]) -> String {
+    pub fn quit_unsaved(what: &[&str], k: &Keymap) -> String {
         format!(
-            "Unsaved changes in {}. Quit and drop them? (n goes back; Ctrl-s saves)",
-            what.join(" and ")
+            "Unsaved changes in {}. Quit and drop them? ({} goes back; {} saves)",
+            what.join(" and "),
+            k.shown(Context::Confirm, Command::No),
+            k.shown(Context::Text, Command::Save)
+        )
+    }
+    /// The answer line under every question: only Yes acts, and Enter is among the No keys.
+    pub fn answers(k: &Keymap) -> (String, String) {
+        (
+            k.shown(Context::Confirm, Command::Yes),
+            k.shown_all(Context::Confirm, Command::No),
+        )
+    }
+    pub fn no_filter(pane: &str, k: &Keymap) -> String {
+        format!(
+            " {pane} has no filter: typing here does nothing ({} closes) ",
+            k.shown(Context::Text, Command::Back)
         )
     }
 }
@@ -73,11 +100,23 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     draw_hints(f, app, theme, hints);
     match app.popup() {
         Some(Popup::Help { scroll }) => draw_help(f, app, theme, *scroll),
+        Some(Popup::NoFilter { input, pane }) => {
+            let r = centered(area, 64, 3);
+            f.render_widget(Clear, r);
+            f.render_widget(
+                crate::tui::widgets::prompt::prompt_line("/", input, theme).block(
+                    Block::bordered()
+                        .title(text::no_filter(pane.title(), &app.keymap))
+                        .border_style(theme.warn),
+                ),
+                r,
+            );
+        }
         Some(Popup::Palette { input, selected }) => {
             let r = centered(area, 60, 16);
             f.render_widget(Clear, r);
             let block = Block::bordered()
-                .title(text::PALETTE_TITLE)
+                .title(text::palette_title(&app.keymap))
                 .border_style(theme.border_focused);
             let inner = block.inner(r);
             f.render_widget(block, r);
@@ -92,42 +131,47 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
                 ])),
                 field,
             );
-            let matches = palette_matches(&typed);
+            let pane = app.pane(app.current());
+            let matches = palette_matches(&app.keymap, pane.context(), pane.has_filter(), &typed);
             let sel = (*selected).min(matches.len().saturating_sub(1));
             let lines: Vec<Line> = matches
                 .iter()
                 .enumerate()
                 .skip(sel.saturating_sub(list.height.saturating_sub(1) as usize))
                 .take(list.height as usize)
-                .map(|(i, c)| {
+                .map(|(i, (c, key))| {
                     let st = if i == sel { theme.selected } else { theme.text };
+                    let key = key.map(|k| k.to_string()).unwrap_or_default();
                     Line::from(vec![
-                        Span::styled(format!("{:<18}", c.name()), st),
-                        Span::styled(c.describe(), if i == sel { st } else { theme.dim }),
+                        Span::styled(format!("{:<44}", c.describe()), st),
+                        Span::styled(key, if i == sel { st } else { theme.key }),
                     ])
                 })
                 .collect();
             f.render_widget(Paragraph::new(lines), list);
         }
-        Some(Popup::Confirm(c)) => draw_question(f, theme, &c.prompt, area),
-        Some(Popup::QuitWhileRunning) => draw_question(f, theme, text::QUIT_RUNNING, area),
-        Some(Popup::QuitUnsaved(what)) => draw_question(f, theme, &text::quit_unsaved(what), area),
+        Some(Popup::Confirm(c)) => draw_question(f, app, theme, &c.prompt, area),
+        Some(Popup::QuitWhileRunning) => draw_question(f, app, theme, text::QUIT_RUNNING, area),
+        Some(Popup::QuitUnsaved(what)) => {
+            draw_question(f, app, theme, &text::quit_unsaved(what, &app.keymap), area)
+        }
         None => {}
     }
 }
 
-fn draw_question(f: &mut Frame, theme: &Theme, prompt: &str, area: Rect) {
+fn draw_question(f: &mut Frame, app: &App, theme: &Theme, prompt: &str, area: Rect) {
     let r = centered(area, 56, 7);
     f.render_widget(Clear, r);
+    let (yes, no) = text::answers(&app.keymap);
     f.render_widget(
         Paragraph::new(vec![
             Line::styled(prompt.to_string(), theme.text),
             Line::default(),
             Line::from(vec![
-                Span::styled("y", theme.key),
-                Span::styled(" / Enter yes    ", theme.dim),
-                Span::styled("n", theme.key),
-                Span::styled(" / Esc no", theme.dim),
+                Span::styled(yes, theme.key),
+                Span::styled(" yes    ", theme.dim),
+                Span::styled(no, theme.key),
+                Span::styled(" no (the default)", theme.dim),
             ]),
         ])
         .wrap(Wrap { trim: true })
@@ -186,8 +230,13 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 fn draw_hints(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let ctx = app.context();
+    let has_filter =
+        ctx == Context::Pick || (app.popup().is_none() && app.pane(app.current()).has_filter());
     let mut spans = Vec::new();
-    for (k, label) in app.keymap.hints(ctx) {
+    for (k, label) in app
+        .keymap
+        .hints_where(ctx, |c| c != Command::Filter || has_filter)
+    {
         spans.push(Span::styled(k, theme.key));
         spans.push(Span::styled(format!(" {label}  "), theme.dim));
     }
@@ -219,7 +268,7 @@ fn draw_help(f: &mut Frame, app: &App, theme: &Theme, scroll: usize) {
         Paragraph::new(lines.into_iter().skip(scroll).collect::<Vec<_>>()).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(text::HELP_TITLE)
+                .title(text::help_title(&app.keymap))
                 .border_style(theme.border_focused),
         ),
         r,

@@ -1,7 +1,8 @@
 //! Connections: the list with each one's endpoint, masked token and last Test Connection
-//! result, Test Connection inline, and the form that adds one. The personal token is typed
-//! into a masked field: only `•` is ever drawn, and the pane keeps the typed text only until
-//! the form is saved or closed.
+//! result (its time, and what it found), Test Connection inline, and the form that adds one
+//! or edits one (name, prefix, token rotation; the engine tests a change before saving it).
+//! The personal token is typed into a masked field: only `•` is ever drawn, and the pane
+//! keeps the typed text only until the form is saved or closed.
 
 use std::collections::BTreeMap;
 
@@ -11,14 +12,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::form::{Field, Form};
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::connections::NewConnection;
+use crate::connections::{ConnectionChange, NewConnection};
 use crate::engine::{ConnectionView, EngineEvent, Request, Response};
 use crate::tui::action::Effect;
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
+use crate::tui::widgets::form::{Field, Form};
 
 mod text {
     pub const TITLE: &str = " Connections ";
@@ -36,7 +37,7 @@ mod text {
     pub const OK_MARK: &str = "✔ ";
     pub const FAIL_MARK: &str = "✘ ";
     pub fn remove_prompt(name: &str) -> String {
-        format!("Remove connection {name}? Sources using it stop working until given another.")
+        format!("Remove connection {name}? (Refused while sources use it: they are named.)")
     }
     pub const REMOVED: &str = "connection removed";
     pub fn with_notice(notice: &str, msg: &str) -> String {
@@ -57,8 +58,17 @@ mod text {
     pub const FORM_TITLE: &str = " Add connection ";
     pub const FORM_INTRO: &str =
         "One connection powers Get Inventory (Primary), (Secondary) and Send Fulfillment Requests.";
-    pub const FORM_KEYS: &str =
-        "Tab/↓ next field · Enter next field (saves on the last) · Ctrl-s save · Esc cancel";
+    pub fn form_keys(k: &crate::tui::keymap::Keymap) -> String {
+        use crate::tui::command::Command as C;
+        let key = |c| k.shown(crate::tui::keymap::Context::Text, c);
+        format!(
+            "{}/↓ next field · {} next field (saves on the last) · {} save · {} cancel",
+            key(C::Right),
+            key(C::Select),
+            key(C::Save),
+            key(C::Back)
+        )
+    }
     pub const SAVING: &str = "saving…";
     pub const NAME: &str = "Connection Name";
     pub const NAME_HELP: &str = "A friendly label for this connection.";
@@ -78,15 +88,41 @@ mod text {
     pub const REQUIRED_TOKEN: &str = "Paste the personal token (or env:VAR).";
     pub const DISCARD: &str = "Discard this connection? Nothing has been saved.";
     pub const DISCARDED: &str = "form closed; nothing saved";
+
+    pub fn edit_title(name: &str) -> String {
+        format!(" Edit connection {name} ")
+    }
+    pub const EDIT_INTRO: &str =
+        "Saving runs Test Connection on the changed settings first; nothing is saved if it fails.";
+    pub const KEEP_TOKEN: &str = "leave empty to keep the current token";
+    pub const TOKEN_ROTATE_HELP: &str =
+        "A new personal token replaces the current one (token rotation). Shown as • only.";
+    pub const TESTING_CHANGE: &str = "testing the change…";
+    pub const NOTHING_CHANGED: &str = "nothing changed; form closed";
+    pub fn test_failed(why: &str) -> String {
+        format!("not saved: Test Connection of the change failed: {why}")
+    }
+    pub fn save_anyway(why: &str) -> String {
+        format!("Test Connection of the change failed: {why}. Save it anyway?")
+    }
+    pub fn changed(name: &str, lines: &[String]) -> String {
+        format!("connection {name} saved; {}", lines.join("; "))
+    }
+    pub fn facts(outlets: &str, registers: &str, budget: &str, scopes: &str) -> String {
+        format!("outlets {outlets} · registers {registers} · rate limit {budget} · scopes {scopes}")
+    }
+    pub const LAST_REPORT: &str = "found ";
 }
 
 const LIST: u32 = 1;
 const TEST: u32 = 2;
 const REMOVE: u32 = 3;
 const ADD: u32 = 4;
+const SET: u32 = 5;
 
 const CONFIRM_REMOVE: u32 = 1;
 const CONFIRM_DISCARD: u32 = 2;
+const CONFIRM_SAVE_ANYWAY: u32 = 3;
 
 /// The form's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +145,18 @@ fn new_form() -> Form<C> {
             .placeholder(text::API_ROOT_PLACEHOLDER)
             .help(text::API_ROOT_HELP),
         Field::text(C::Version, 0, text::VERSION, "").placeholder(text::VERSION_PLACEHOLDER),
+    ])
+}
+
+/// The edit form: name and prefix as they are, the token empty (kept unless one is typed).
+fn edit_form(c: &ConnectionView) -> Form<C> {
+    Form::new(vec![
+        Field::text(C::Name, 0, text::NAME, &c.name).help(text::NAME_HELP),
+        Field::text(C::Prefix, 0, text::PREFIX, &c.domain_prefix).help(text::PREFIX_HELP),
+        Field::text(C::Token, 0, text::TOKEN_LABEL, "")
+            .masked()
+            .placeholder(text::KEEP_TOKEN)
+            .help(text::TOKEN_ROTATE_HELP),
     ])
 }
 
@@ -142,10 +190,73 @@ pub struct ConnectionsPane {
     /// The name being added (select it once the list reloads).
     adding: Option<String>,
     select_after: Option<String>,
+    /// The form edits this connection (its name and prefix as they were), not a new one.
+    editing: Option<(String, String)>,
+    /// The change whose test failed, kept for "save anyway".
+    untested: Option<(String, ConnectionChange)>,
 }
 
 impl ConnectionsPane {
+    /// The edit form's save: only what changed is sent, and the engine tests it first.
+    fn save_edit(&mut self, ctx: &mut Ctx) {
+        let (Some(form), Some((old_name, old_prefix))) = (&mut self.form, &self.editing) else {
+            return;
+        };
+        if self.adding.is_some() {
+            return;
+        }
+        form.clear_errors();
+        form.error = None;
+        let name = form.text(C::Name);
+        let prefix = form.text(C::Prefix);
+        let token = form.raw_text(C::Token);
+        if name.is_empty() {
+            form.set_error(C::Name, text::REQUIRED_NAME);
+        }
+        if prefix.is_empty() {
+            form.set_error(C::Prefix, text::REQUIRED_PREFIX);
+        }
+        if form.focus_first_error() {
+            ctx.effects.push(Effect::Bell);
+            return;
+        }
+        let change = ConnectionChange {
+            name: (name != *old_name).then(|| name.clone()),
+            domain_prefix: (prefix != *old_prefix).then_some(prefix),
+            token: (!token.trim().is_empty()).then_some(token),
+        };
+        if change == ConnectionChange::default() {
+            self.form = None;
+            self.editing = None;
+            ctx.info(text::NOTHING_CHANGED);
+            return;
+        }
+        self.send_change(old_name.clone(), change, false, ctx);
+    }
+
+    fn send_change(&mut self, name: String, change: ConnectionChange, force: bool, ctx: &mut Ctx) {
+        self.adding = Some(change.name.clone().unwrap_or_else(|| name.clone()));
+        self.untested = Some((name.clone(), change.clone()));
+        ctx.call(
+            SET,
+            Request::SetConnection {
+                name,
+                change,
+                force,
+            },
+        );
+    }
+
+    fn close_form(&mut self) {
+        self.form = None;
+        self.editing = None;
+        self.untested = None;
+    }
+
     fn save(&mut self, ctx: &mut Ctx) {
+        if self.editing.is_some() {
+            return self.save_edit(ctx);
+        }
         let Some(form) = &mut self.form else { return };
         if self.adding.is_some() {
             return;
@@ -193,11 +304,14 @@ impl ConnectionsPane {
             Command::Select if !form.next_field() => self.save(ctx),
             Command::Select => {}
             Command::Save => self.save(ctx),
+            Command::ClearLine => {
+                form.clear_line();
+            }
             Command::Back => {
                 if form.changed() {
                     ctx.confirm(CONFIRM_DISCARD, text::DISCARD);
                 } else {
-                    self.form = None;
+                    self.close_form();
                 }
             }
             Command::Quit => return false,
@@ -215,7 +329,11 @@ impl ConnectionsPane {
 
     fn render_form(&self, form: &Form<C>, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let block = pane_block(text::FORM_TITLE, t);
+        let (title, intro_text) = match &self.editing {
+            Some((name, _)) => (text::edit_title(name), text::EDIT_INTRO),
+            None => (text::FORM_TITLE.to_string(), text::FORM_INTRO),
+        };
+        let block = pane_block(title.as_str(), t);
         let inner = block.inner(area);
         f.render_widget(block, area);
         let [intro, _, fields, error, keys] = Layout::vertical([
@@ -226,18 +344,61 @@ impl ConnectionsPane {
             Constraint::Length(1),
         ])
         .areas(inner);
-        f.render_widget(Paragraph::new(Line::styled(text::FORM_INTRO, t.dim)), intro);
+        f.render_widget(Paragraph::new(Line::styled(intro_text, t.dim)), intro);
         form.render(f, fields, t);
         if self.adding.is_some() {
-            f.render_widget(Paragraph::new(Line::styled(text::SAVING, t.accent)), error);
+            let saving = if self.editing.is_some() {
+                text::TESTING_CHANGE
+            } else {
+                text::SAVING
+            };
+            f.render_widget(Paragraph::new(Line::styled(saving, t.accent)), error);
         } else if let Some(e) = &form.error {
             f.render_widget(
                 Paragraph::new(Line::styled(format!("{}{e}", text::FAIL_MARK), t.error)),
                 error,
             );
         }
-        f.render_widget(Paragraph::new(Line::styled(text::FORM_KEYS, t.dim)), keys);
+        f.render_widget(
+            Paragraph::new(Line::styled(text::form_keys(ui.keymap), t.dim)),
+            keys,
+        );
     }
+}
+
+/// A stored RFC 3339 time as the pane shows it: `2026-03-02 14:05:00 UTC`.
+fn when(at: &str) -> String {
+    match at.strip_suffix('Z').or_else(|| at.strip_suffix("+00:00")) {
+        Some(t) => format!("{} UTC", t.replacen('T', " ", 1)),
+        None => at.replacen('T', " ", 1),
+    }
+}
+
+/// What a passed Test Connection found, in one line.
+fn facts(r: &crate::lightspeed::probe::ConnectionReport) -> String {
+    use crate::lightspeed::probe::ScopeState;
+    let n = |x: Option<usize>| x.map_or("?".to_string(), |v| v.to_string());
+    let budget = match (r.rate_remaining, r.rate_limit) {
+        (Some(left), Some(limit)) => format!("{left} of {limit} left"),
+        _ => "not reported".to_string(),
+    };
+    let ok = r
+        .scopes
+        .iter()
+        .filter(|s| s.state == ScopeState::Ok)
+        .count();
+    let missing: Vec<&str> = r
+        .scopes
+        .iter()
+        .filter(|s| s.state == ScopeState::Missing)
+        .map(|s| s.scope.as_str())
+        .collect();
+    let scopes = if missing.is_empty() {
+        format!("{ok} ok")
+    } else {
+        format!("{ok} ok, missing {}", missing.join(", "))
+    };
+    text::facts(&n(r.outlets), &n(r.registers), &budget, &scopes)
 }
 
 impl Pane for ConnectionsPane {
@@ -267,7 +428,16 @@ impl Pane for ConnectionsPane {
             Command::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             Command::Top => self.selected = 0,
             Command::Bottom => self.selected = n.saturating_sub(1),
-            Command::New => self.form = Some(new_form()),
+            Command::New => {
+                self.editing = None;
+                self.form = Some(new_form());
+            }
+            Command::Edit => {
+                if let Some(c) = self.list.get(self.selected) {
+                    self.editing = Some((c.name.clone(), c.domain_prefix.clone()));
+                    self.form = Some(edit_form(c));
+                }
+            }
             Command::TestConnection => {
                 if let Some(c) = self.list.get(self.selected) {
                     self.testing = Some(c.name.clone());
@@ -309,8 +479,13 @@ impl Pane for ConnectionsPane {
                 }
             }
             CONFIRM_DISCARD => {
-                self.form = None;
+                self.close_form();
                 ctx.info(text::DISCARDED);
+            }
+            CONFIRM_SAVE_ANYWAY => {
+                if let Some((name, change)) = self.untested.take() {
+                    self.send_change(name, change, true, ctx);
+                }
             }
             _ => {}
         }
@@ -367,6 +542,37 @@ impl Pane for ConnectionsPane {
                 }
                 self.refresh(ctx);
             }
+            (SET, Response::ConnectionSaved(c, lines)) => {
+                self.adding = None;
+                self.close_form();
+                // This session's result gives way to the saved one (with its time).
+                self.results.remove(&c.name);
+                ctx.info(text::changed(&c.name, &lines));
+                self.select_after = Some(c.name.clone());
+                self.refresh(ctx);
+            }
+            (SET, Response::ConnectionTestFailed(why)) => {
+                self.adding = None;
+                ctx.effects.push(Effect::Bell);
+                if let Some(form) = &mut self.form {
+                    form.error = Some(text::test_failed(&why));
+                }
+                ctx.confirm(CONFIRM_SAVE_ANYWAY, text::save_anyway(&why));
+            }
+            (SET, Response::Error(e)) => {
+                self.adding = None;
+                self.untested = None;
+                ctx.effects.push(Effect::Bell);
+                if let Some(form) = &mut self.form {
+                    match field_for(&e) {
+                        Some(id) if form.field(id).is_some() => {
+                            form.set_error(id, e);
+                            form.focus_id(id);
+                        }
+                        _ => form.error = Some(e),
+                    }
+                }
+            }
             (REMOVE, Response::Done) => {
                 ctx.info(text::REMOVED);
                 self.refresh(ctx);
@@ -421,7 +627,7 @@ impl Pane for ConnectionsPane {
         let inner = block.inner(area);
         f.render_widget(block, area);
         let [list, detail] =
-            Layout::vertical([Constraint::Min(2), Constraint::Length(6)]).areas(inner);
+            Layout::vertical([Constraint::Min(2), Constraint::Length(7)]).areas(inner);
         let h = list.height.saturating_sub(1) as usize;
         let first = self.selected.saturating_sub(h.saturating_sub(1));
         let status = |c: &ConnectionView| -> Span {
@@ -471,7 +677,20 @@ impl Pane for ConnectionsPane {
             list,
         );
         if let Some(c) = self.list.get(self.selected) {
-            let lines = vec![
+            let testing = self.testing.as_deref() == Some(c.name.as_str());
+            let mut last = vec![Span::styled(text::LAST_TEST, t.dim)];
+            if let (Some(at), false) = (&c.last_test_at, testing) {
+                last.push(Span::styled(format!("{} ", when(at)), t.dim));
+            }
+            last.push(match self.test_text(c) {
+                None if !testing => Span::styled(text::untested(&test_key), t.accent),
+                // The full reason (the table cuts it).
+                Some((false, m)) if !testing => {
+                    Span::styled(format!("{}{m}", text::FAIL_MARK), t.error)
+                }
+                _ => status(c),
+            });
+            let mut lines = vec![
                 Line::from(vec![
                     Span::styled(text::DOMAIN_PREFIX, t.dim),
                     Span::styled(c.domain_prefix.clone(), t.text),
@@ -484,25 +703,14 @@ impl Pane for ConnectionsPane {
                     Span::styled(text::TOKEN, t.dim),
                     Span::styled(c.token_masked.clone(), t.text),
                 ]),
-                Line::from(vec![
-                    Span::styled(text::LAST_TEST, t.dim),
-                    if self.testing.is_none() && self.test_text(c).is_none() {
-                        Span::styled(text::untested(&test_key), t.accent)
-                    } else {
-                        status(c)
-                    },
-                ]),
+                Line::from(last),
             ];
-            // The full reason (the table cuts it).
-            let mut lines = lines;
-            if let Some((false, m)) = self.test_text(c) {
-                if self.testing.as_deref() != Some(c.name.as_str()) {
-                    lines.pop();
-                    lines.push(Line::from(vec![
-                        Span::styled(text::LAST_TEST, t.dim),
-                        Span::styled(format!("{}{m}", text::FAIL_MARK), t.error),
-                    ]));
-                }
+            if let (Some(r), false, Some((true, _))) = (&c.last_report, testing, self.test_text(c))
+            {
+                lines.push(Line::from(vec![
+                    Span::styled(text::LAST_REPORT, t.dim),
+                    Span::styled(facts(r), t.text),
+                ]));
             }
             f.render_widget(
                 Paragraph::new(lines).wrap(Wrap { trim: false }).block(

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, JobKind, Request, Response};
 use crate::jobs::runs::RunRecord;
-use crate::sources::Schedule;
+use crate::source::Schedule;
 use crate::tui::command::Command;
 use crate::tui::view::pane_block;
 
@@ -24,6 +24,12 @@ mod text {
     pub const NEVER: &str = "never run";
     pub const MANUAL: &str = "manual";
     pub const NO_ROW: &str = "no job selected";
+    pub fn cancel_prompt(label: &str, source: &str) -> String {
+        format!("Cancel {label} for {source}? It stops at its next page; the next run resumes from there.")
+    }
+    pub fn not_running(label: &str, source: &str) -> String {
+        format!("{label} for {source} is not running; nothing to cancel")
+    }
     pub const NO_SCHEDULE: &str =
         "runs only when started (set a schedule in the source's settings)";
 }
@@ -32,6 +38,7 @@ const RUNS: u32 = 1;
 const START: u32 = 2;
 const CANCEL: u32 = 3;
 const SCHEDULES: u32 = 4;
+const CONFIRM_CANCEL: u32 = 1;
 
 #[derive(Default)]
 pub struct JobsPane {
@@ -41,6 +48,8 @@ pub struct JobsPane {
     /// Next scheduled run per (source name, kind).
     next: BTreeMap<(String, JobKind), std::time::SystemTime>,
     error: Option<String>,
+    /// The job a pending cancel question is about.
+    cancel: Option<(String, JobKind)>,
 }
 
 fn short_label(k: JobKind) -> &'static str {
@@ -80,8 +89,8 @@ fn duration(r: &RunRecord) -> String {
 impl JobsPane {
     fn rows<'a>(
         &self,
-        ui_sources: &'a [crate::sources::Source],
-    ) -> Vec<(&'a crate::sources::Source, JobKind)> {
+        ui_sources: &'a [crate::source::Source],
+    ) -> Vec<(&'a crate::source::Source, JobKind)> {
         ui_sources
             .iter()
             .flat_map(|s| JobKind::ALL.into_iter().map(move |k| (s, k)))
@@ -147,11 +156,29 @@ impl Pane for JobsPane {
                     ctx.error(text::NO_ROW);
                     return true;
                 };
-                ctx.call(CANCEL, Request::CancelJob { source, kind });
+                let running = ctx
+                    .shared
+                    .jobs
+                    .values()
+                    .any(|j| j.source == source && j.kind == kind && j.running());
+                if running {
+                    ctx.confirm(CONFIRM_CANCEL, text::cancel_prompt(kind.label(), &source));
+                    self.cancel = Some((source, kind));
+                } else {
+                    ctx.info(text::not_running(kind.label(), &source));
+                }
             }
             _ => return false,
         }
         true
+    }
+
+    fn confirmed(&mut self, token: u32, ctx: &mut Ctx) {
+        if token == CONFIRM_CANCEL {
+            if let Some((source, kind)) = self.cancel.take() {
+                ctx.call(CANCEL, Request::CancelJob { source, kind });
+            }
+        }
     }
 
     fn reply(&mut self, what: u32, response: Response, ctx: &mut Ctx) {

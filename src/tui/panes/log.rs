@@ -17,11 +17,20 @@ use crate::tui::log_buffer::{LogBuffer, LogEntry};
 use crate::tui::view::pane_block;
 
 mod text {
+    use crate::tui::command::Command;
+    use crate::tui::keymap::{Context, Keymap};
+
     pub const TITLE: &str = " Log ";
     pub const EMPTY: &str =
         "No log lines yet. Run a job in Jobs (5); its lines stream here. Past runs are in History (9).";
-    pub const NO_MATCH: &str =
-        "No line matches the filters. Esc clears the search, v and J cycle level and job.";
+    pub fn no_match(k: &Keymap) -> String {
+        format!(
+            "No line matches the filters. {} clears the search, {} and {} cycle level and job.",
+            k.shown(Context::Log, Command::Back),
+            k.shown(Context::Log, Command::CycleLevel),
+            k.shown(Context::Log, Command::CycleJob)
+        )
+    }
     pub const NO_ERROR: &str = "no error below the cursor";
 }
 
@@ -103,6 +112,10 @@ impl Pane for LogPane {
         PaneId::Log
     }
 
+    fn has_filter(&self) -> bool {
+        true
+    }
+
     fn context(&self) -> Context {
         if self.editing.is_some() {
             Context::Text
@@ -122,6 +135,7 @@ impl Pane for LogPane {
                     self.editing = None;
                 }
                 Command::Back => self.editing = None,
+                Command::ClearLine => crate::tui::widgets::prompt::clear_line(area),
                 _ => return false,
             }
             return true;
@@ -271,7 +285,10 @@ impl Pane for LogPane {
             };
             let idx = self.visible(log, src, list_area.height as usize);
             if idx.is_empty() {
-                f.render_widget(Paragraph::new(text::NO_MATCH).style(t.dim), list_area);
+                f.render_widget(
+                    Paragraph::new(text::no_match(ui.keymap)).style(t.dim),
+                    list_area,
+                );
             } else {
                 let lines: Vec<Line> = idx
                     .iter()

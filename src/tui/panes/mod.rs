@@ -2,7 +2,6 @@
 //! into state changes and requests (through [`Ctx`]), and renders from `&self` only.
 
 pub mod connections;
-pub mod form;
 pub mod frs;
 pub mod jobs;
 pub mod log;
@@ -10,7 +9,6 @@ pub mod mapping;
 pub mod pool;
 pub mod runs;
 pub mod sources;
-pub mod sources_wizard;
 pub mod status;
 
 use crossterm::event::KeyEvent;
@@ -99,6 +97,8 @@ pub struct Ctx<'a> {
     pub(crate) effects: &'a mut Vec<Effect>,
     pub(crate) confirm: &'a mut Option<Confirm>,
     pub(crate) pane: PaneId,
+    /// The registry, so messages name the keys the user has (keys.toml included).
+    pub keys: &'a Keymap,
 }
 
 impl Ctx<'_> {
@@ -130,6 +130,11 @@ impl Ctx<'_> {
         self.effects.push(Effect::Bell);
     }
 
+    /// The first key of `command` in this pane's own context, as shown on screen.
+    pub fn key(&self, command: Command) -> String {
+        self.keys.shown(self.pane.context(), command)
+    }
+
     pub fn confirm(&mut self, token: u32, prompt: impl Into<String>) {
         *self.confirm = Some(Confirm {
             pane: self.pane,
@@ -153,6 +158,12 @@ pub trait Pane: Send {
     /// focus, `Popup` while it shows a detail popup.
     fn context(&self) -> Context {
         self.id().context()
+    }
+
+    /// Whether `/` filters this pane. The hint bar and the palette offer the filter only
+    /// then, and a `/` elsewhere opens a line that swallows what is typed after it.
+    fn has_filter(&self) -> bool {
+        false
     }
 
     /// The pane became visible (or Ctrl-r): load what it shows.

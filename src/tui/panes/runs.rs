@@ -113,7 +113,10 @@ impl Pane for RunsPane {
     fn render(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         if let Some((id, lines, scroll)) = &self.open {
-            let block = pane_block(format!(" Run {id} log (Esc back) "), t);
+            let back = ui
+                .keymap
+                .shown(crate::tui::keymap::Context::Runs, Command::Back);
+            let block = pane_block(format!(" Run {id} log ({back} back) "), t);
             if lines.is_empty() {
                 f.render_widget(
                     Paragraph::new(text::LOG_EMPTY).style(t.dim).block(block),

@@ -9,15 +9,22 @@ use ratatui::Frame;
 
 use super::{Ctx, Pane, PaneId, Ui};
 use crate::engine::{EngineEvent, Request, Response};
-use crate::sources::IntegrationStatus;
+use crate::source::IntegrationStatus;
 use crate::tui::command::Command;
 use crate::tui::view::pane_block;
 
 mod text {
     pub const TITLE: &str = " Integrations ";
     pub const NO_SOURCE: &str = "No source selected. Pick or add one in Sources (1).";
-    pub const NO_CONNECTION: &str =
-        "This source has no connection: pick one in Sources (1), e to edit.";
+    pub fn no_connection(k: &crate::tui::keymap::Keymap) -> String {
+        use crate::tui::command::Command;
+        use crate::tui::keymap::Context;
+        format!(
+            "This source has no connection: pick one in Sources ({}), {} to edit.",
+            k.shown(Context::Global, Command::Pane1),
+            k.shown(Context::Sources, Command::Edit)
+        )
+    }
     pub const CHECKS: [&str; 3] = ["Connected", "Configured", "Mapped"];
 }
 
@@ -55,7 +62,7 @@ impl Pane for StatusPane {
                         ctx.info(format!("testing connection {name}…"));
                         ctx.call(TEST, Request::TestConnection { name });
                     }
-                    None => ctx.error(text::NO_CONNECTION),
+                    None => ctx.error(text::no_connection(ctx.keys)),
                 }
                 true
             }

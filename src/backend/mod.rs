@@ -1,0 +1,115 @@
+//! What a front end talks to: the engine in this process, or a daemon's engine over its
+//! socket. Both answer the same [`Request`]s and stream the same [`EngineEvent`]s, so every
+//! screen works the same way in both modes.
+
+pub mod client;
+pub mod protocol;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tokio::sync::broadcast;
+
+pub use client::{ConnectError, RemoteClient};
+
+use crate::engine::{Engine, EngineEvent, EngineOptions, Request, Response};
+use crate::store::{Store, StoreError};
+
+/// The socket's file name in the data dir.
+pub const SOCKET_NAME: &str = "lsbridge.sock";
+
+/// `<data dir>/lsbridge.sock`, where a daemon serves the protocol.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SOCKET_NAME)
+}
+
+/// Whether a daemon is listening on the data dir's socket (a plain connect; nothing is sent).
+pub fn answers(data_dir: &Path) -> bool {
+    std::os::unix::net::UnixStream::connect(socket_path(data_dir)).is_ok()
+}
+
+#[derive(Clone)]
+pub enum Backend {
+    /// The engine runs here; closing the front end stops its jobs.
+    Local(Engine),
+    /// A daemon runs the engine; closing the front end leaves its jobs running.
+    Remote(RemoteClient),
+}
+
+impl Backend {
+    pub async fn call(&self, req: Request) -> Response {
+        match self {
+            Backend::Local(e) => e.handle(req).await,
+            Backend::Remote(c) => c.call(req).await,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        match self {
+            Backend::Local(e) => e.subscribe(),
+            Backend::Remote(c) => c.subscribe(),
+        }
+    }
+
+    /// For the status bar.
+    pub fn mode(&self) -> String {
+        match self {
+            Backend::Local(_) => "in-process".to_string(),
+            Backend::Remote(_) => "attached to daemon".to_string(),
+        }
+    }
+
+    /// The in-process engine, when there is one (tests wait on it going idle).
+    pub fn local(&self) -> Option<&Engine> {
+        match self {
+            Backend::Local(e) => Some(e),
+            Backend::Remote(_) => None,
+        }
+    }
+}
+
+/// How long [`connect_backend`] waits for the socket of a daemon that holds the store but is
+/// still starting.
+const DAEMON_START_WAIT: Duration = Duration::from_secs(3);
+
+/// The backend for a front end on `data_dir`: the daemon when one answers on its socket
+/// (attached mode), else the engine in this process on the store opened here. A daemon that
+/// is just starting (it holds the store, its socket is not up yet) is waited for briefly.
+pub async fn connect_backend(
+    data_dir: &Path,
+    opts: EngineOptions,
+) -> Result<Backend, ConnectError> {
+    match RemoteClient::connect(data_dir).await {
+        Ok(c) => return Ok(Backend::Remote(c)),
+        Err(ConnectError::NoDaemon { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    let dir = data_dir.to_path_buf();
+    let opened = tokio::task::spawn_blocking(move || Store::open(&dir))
+        .await
+        .map_err(|e| ConnectError::Protocol {
+            socket: socket_path(data_dir),
+            why: format!("opening the store stopped: {e}"),
+        })?;
+    match opened {
+        Ok(store) => Ok(Backend::Local(Engine::new(store, opts))),
+        Err(StoreError::Locked { dir }) => {
+            let deadline = Instant::now() + DAEMON_START_WAIT;
+            let mut pause = Duration::from_millis(20);
+            loop {
+                match RemoteClient::connect(data_dir).await {
+                    Ok(c) => return Ok(Backend::Remote(c)),
+                    Err(ConnectError::NoDaemon { .. }) if Instant::now() < deadline => {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_millis(250));
+                    }
+                    Err(ConnectError::NoDaemon { .. }) => {
+                        return Err(ConnectError::Store(StoreError::Locked { dir }))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Err(e) => Err(ConnectError::Store(e)),
+    }
+}

@@ -1,0 +1,6 @@
+//! Widgets shared by several panes: the form (wizard, connection editor), the one-line
+//! prompt field and the pick list.
+
+pub mod form;
+pub mod pick;
+pub mod prompt;

@@ -1,9 +1,9 @@
 //! Get Inventory (Primary): the full catalog and quantities into the pool.
 //!
 //! Phases:
-//! 1. stock levels (`POST /inventory`, ascending), read whole into memory ([`StockMap`]):
-//!    nothing is written for them until their product is, which halves the writes of a
-//!    first import;
+//! 1. stock levels (`POST /inventory`, ascending), read whole into a [`StockMap`] (sorted
+//!    runs in a scratch file, so memory stays flat in the catalog's size): nothing is
+//!    written for them until their product is, which halves the writes of a first import;
 //! 2. products (`GET /products`), mapped through the template, diffed against the pool and
 //!    written a page at a time, each item with its stock per outlet; a checkpoint follows
 //!    every committed page;
@@ -174,6 +174,13 @@ struct Run<'a> {
     incomplete: Option<String>,
 }
 
+/// The stock levels' scratch files (see [`StockMap`]) could not be written or read.
+fn scratch_failed(e: std::io::Error) -> JobError {
+    JobError::Setup(format!(
+        "the stock levels' scratch file in the data dir failed: {e}; check the disk's free space and the data dir's permissions, then run again"
+    ))
+}
+
 fn outlet_filter(s: &Source) -> Option<&str> {
     match &s.primary.quantity_from {
         QuantityFrom::AllOutlets => None,
@@ -269,7 +276,9 @@ impl Run<'_> {
                 .records::<StockRecord>();
             let rank = rank as u8;
             let (tx, full) = (tx.clone(), full.clone());
+            let open = stuck.open();
             readers.push(tokio::spawn(async move {
+                let _open = open;
                 loop {
                     hook.0.check(hook.1);
                     let r = pager.next_page().await;
@@ -330,6 +339,7 @@ impl Run<'_> {
             self.apply_stock(top, &page.items, &mut done, &mut version)?;
         }
         self.stock_records = done;
+        self.stock.seal().map_err(scratch_failed)?;
         Ok(version)
     }
 
@@ -343,7 +353,8 @@ impl Run<'_> {
         for r in items {
             let level = (!r.is_deleted()).then_some(r.current_inventory_level);
             self.stock
-                .set_ranked(rank, &r.product_id, &r.outlet_id, level);
+                .set_ranked(rank, &r.product_id, &r.outlet_id, level)
+                .map_err(scratch_failed)?;
             *version = (*version).max(Some(r.version));
         }
         *done += items.len() as u64;
@@ -364,13 +375,13 @@ impl Run<'_> {
     }
 
     /// A product's stock, and its quantity as the source's setting reads it.
-    fn quantity(&self, p: &ProductRow) -> (StockLevels, Option<f64>) {
+    fn quantity(&self, p: &ProductRow) -> Result<(StockLevels, Option<f64>), JobError> {
         if p.is_family_parent() || !p.has_inventory {
-            return (StockLevels::default(), None);
+            return Ok((StockLevels::default(), None));
         }
-        let levels = self.stock.get(&p.id);
+        let levels = self.stock.get(&p.id).map_err(scratch_failed)?;
         let qty = levels.quantity(outlet_filter(self.source));
-        (levels, qty)
+        Ok((levels, qty))
     }
 
     /// Applies one mapped record to the pool item it belongs to.
@@ -558,7 +569,7 @@ impl Run<'_> {
                     None => self.sku_of(recent, pid)?,
                 },
             };
-            let (stock, qty) = self.quantity(p);
+            let (stock, qty) = self.quantity(p)?;
             let record = product_record_taking(p, qty, parent_sku.as_deref(), lookups);
             self.template.apply_into(&record, mapped);
             let had_errors = !mapped.is_ok();
@@ -811,7 +822,7 @@ pub async fn run(
         counts: resume.as_ref().map(|c| c.counts).unwrap_or_default(),
         problems: 0,
         diffs: Vec::new(),
-        stock: StockMap::default(),
+        stock: StockMap::spilling_to(ctx.store.dir()),
         stock_records: 0,
         staged: None,
         pending_parents: resume
@@ -1004,7 +1015,9 @@ async fn drive(
                     let sample: u64 = page
                         .items
                         .iter()
-                        .map(|p| stock.get(&p.id).0.len() as u64)
+                        // Only an estimate: a scratch file that cannot be read fails
+                        // the product's own lookup later, with its error.
+                        .map(|p| stock.get(&p.id).map_or(0, |l| l.0.len() as u64))
                         .sum();
                     (sample > 0).then(|| {
                         let n = u128::from(records) * u128::from(page.rows) / u128::from(sample);

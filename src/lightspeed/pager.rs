@@ -37,29 +37,75 @@ const STUCK_RETRIES: u32 = 3;
 const STUCK_RETRIES_SHARED: u32 = 12;
 
 /// Non-advancing answers in a row, shared by the pagers of one ranged read and reset by any
-/// answer that moves one of them on. A store that is stuck is stuck for every range, so the
-/// read gives up as soon as a single cursor would; an occasional stale answer while the
-/// other ranges move on is only retried. Counted per pager, four ranges would each risk
-/// [`STUCK_RETRIES`] stale answers in a row, and a flaky store would fail a ranged read
-/// several times as often as a single cursor.
+/// answer that moves one of them on. A store stuck for good is stuck for every range: the
+/// read gives up once each open range has had about as many stale answers as a single
+/// cursor gets ([`STUCK_RETRIES`] per open range, in a row across them), which, the ranges
+/// being read side by side, takes about as long as a single cursor's giving up. A store
+/// that only now and then answers stale keeps being retried: with `k` ranges open, the
+/// read fails only after `3k + 1` stale answers in a row, where a single budget of 3 for
+/// the whole read would fail a ranged read as often per answer as a single cursor fails
+/// per page, and over its several ranges several times as often.
 #[derive(Debug, Clone, Default)]
-pub struct StuckCount(std::sync::Arc<std::sync::atomic::AtomicU32>);
+pub struct StuckCount(std::sync::Arc<StuckShared>);
+
+#[derive(Debug, Default)]
+pub struct StuckShared {
+    in_a_row: std::sync::atomic::AtomicU32,
+    /// Pagers still reading (a ranged read's open ranges).
+    open: std::sync::atomic::AtomicU32,
+}
 
 impl StuckCount {
     fn reset(&self) {
-        self.0.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.0
+            .in_a_row
+            .store(0, std::sync::atomic::Ordering::Relaxed);
     }
     fn bump(&self) -> u32 {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+        self.0
+            .in_a_row
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1
+    }
+    /// Stale answers in a row the read bears before giving up.
+    fn budget(&self) -> u32 {
+        STUCK_RETRIES
+            * self
+                .0
+                .open
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .max(1)
+    }
+    /// A pager starts reading with this count; it counts as open until the guard is dropped
+    /// (however its reader ends, a panic too).
+    pub fn open(&self) -> OpenReader {
+        self.0
+            .open
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        OpenReader(self.clone())
+    }
+}
+
+/// A reader counted as open by its [`StuckCount`] ([`StuckCount::open`]).
+#[derive(Debug)]
+pub struct OpenReader(StuckCount);
+
+impl Drop for OpenReader {
+    fn drop(&mut self) {
+        let _ = (self.0).0.open.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |n| Some(n.saturating_sub(1)),
+        );
     }
 }
 
 /// Whether a page whose highest version is `max` moved the cursor past `after`. If not, waits
-/// (backoff) and returns `Ok(false)` so the caller asks again, up to [`STUCK_RETRIES`] times
-/// in a row (counted over every pager sharing `shared`, and at most
-/// [`STUCK_RETRIES_SHARED`] for this page), then gives up with [`ApiError::CursorStuck`].
-/// `unversioned`: no item of the page carries a version (nor does its envelope), which gets
-/// a message of its own.
+/// (backoff, by this page's own count) and returns `Ok(false)` so the caller asks again, up
+/// to [`STUCK_RETRIES`] times in a row (with `shared`: the read's budget, counted over every
+/// pager sharing it, and at most [`STUCK_RETRIES_SHARED`] for this page), then gives up with
+/// [`ApiError::CursorStuck`]. `unversioned`: no item of the page carries a version (nor
+/// does its envelope), which gets a message of its own.
 async fn advanced(
     client: &Client,
     path: &str,
@@ -76,8 +122,11 @@ async fn advanced(
         return Ok(true);
     }
     *stuck += 1;
-    let in_a_row = shared.map_or(*stuck, StuckCount::bump);
-    if in_a_row > STUCK_RETRIES || *stuck > STUCK_RETRIES_SHARED {
+    let over = match shared {
+        Some(s) => s.bump() > s.budget() || *stuck > STUCK_RETRIES_SHARED,
+        None => *stuck > STUCK_RETRIES,
+    };
+    if over {
         return Err(ApiError::CursorStuck {
             path: path.to_string(),
             cursor: cursor_text(after),
@@ -97,7 +146,7 @@ async fn advanced(
     client
         .options()
         .clock
-        .sleep(client.options().retry.delay(in_a_row))
+        .sleep(client.options().retry.delay(*stuck))
         .await;
     Ok(false)
 }
@@ -1129,7 +1178,9 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
             let tx = tx.clone();
             let hook = self.hook.clone();
             let full = self.full.clone();
+            let open = self.stuck.open();
             let task = tokio::spawn(async move {
+                let _open = open;
                 loop {
                     if let Some(h) = &hook {
                         h();

@@ -1,7 +1,7 @@
 //! The inventory commands end to end, as a user runs them: real `lsbridge` processes against
 //! a real `lsbridge sim` process.
 
-use crate::support::procs::{self, SimProc};
+use crate::support::procs::{self, job_event, jsonl_events, SimProc};
 
 /// A demo simulator process and a data dir with a connection "demo" to it.
 fn demo_with_connection() -> (SimProc, tempfile::TempDir) {
@@ -898,23 +898,6 @@ fn demo_keep_keeps_the_data_dir_and_data_dir_is_honoured() {
     assert_eq!(procs::ok(&data, &["runs"]).lines().count(), 3);
     // Nothing new under TMPDIR but the kept dir from the first run.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
-}
-
-/// The JSON objects `lsbridge run … --progress jsonl` prints, one per line, as they come.
-fn jsonl_events(
-    child: &mut std::process::Child,
-) -> impl Iterator<Item = serde_json::Value> + use<> {
-    use std::io::{BufRead, BufReader};
-    BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-}
-
-fn job_event<'a>(v: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
-    // {"at": …, "event": {"type": "job", "source": …, "kind": …, "event": {"event": KIND, …}}}
-    let e = &v["event"];
-    (e["type"] == "job" && e["event"]["event"] == kind).then(|| &e["event"])
 }
 
 /// Done when: SIGINT to `lsbridge run primary` mid-run (after a progress line of its

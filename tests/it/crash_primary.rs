@@ -1,13 +1,13 @@
-//! `lsbridge run primary` killed with SIGKILL at random points, ten times, on a 20,000-product
+//! `lsbridge run primary` killed with SIGKILL at random points, ten times, on an 8,000-product
 //! store, then run to the end: the pool equals an uninterrupted run's, and no partial run
-//! archived anything.
+//! archived anything. The kills are timed on the run's machine-readable stream
+//! (`--progress jsonl`), not on its human lines.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
-use crate::support::procs::{self, SimProc};
+use crate::support::procs::{self, job_event, jsonl_events, SimProc};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
@@ -54,19 +54,37 @@ fn pool(dir: &Path) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// From a resume line's "(product ranges: 4 in all, 2 under way, 1 finished)": ranges that
-/// were under way or finished.
-fn ranges_reached(line: &str) -> usize {
-    let Some(rest) = line.split("product ranges: ").nth(1) else {
-        return 0;
-    };
-    let number_before = |word: &str| -> usize {
-        rest.split(", ")
-            .find_map(|part| part.trim_end_matches(')').strip_suffix(word))
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or(0)
-    };
-    number_before(" under way") + number_before(" finished")
+/// `lsbridge run primary --progress jsonl`, its stream on stdout.
+fn spawn_run(dir: &Path) -> Child {
+    Command::new(procs::bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["run", "primary", "--source", "big", "--progress", "jsonl"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// A progress event of a page read (stock levels or products), not the "starting" one.
+fn is_page(v: &Value) -> bool {
+    job_event(v, "progress").is_some_and(|p| {
+        (p["phase"] == "stock_levels" || p["phase"] == "products") && p["done"].as_u64() > Some(0)
+    })
+}
+
+/// From a resume line's "(product ranges: 4 in all, 2 under way, 1 finished)": the ranges
+/// partly read when the run was killed.
+fn ranges_under_way(line: &str) -> usize {
+    line.split("product ranges: ")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(", ")
+                .find_map(|part| part.strip_suffix(" under way"))
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn archived(p: &BTreeMap<String, Value>) -> usize {
@@ -77,12 +95,12 @@ fn archived(p: &BTreeMap<String, Value>) -> usize {
 
 #[test]
 fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
-    let sim = SimProc::start(&["--store", "synthetic:20000:5", "--no-rate-limit"]);
+    let sim = SimProc::start(&["--store", "synthetic:8000:5", "--no-rate-limit"]);
     let reference_dir = tempfile::tempdir().unwrap();
     setup(reference_dir.path(), &sim.origin);
     procs::ok(reference_dir.path(), &["run", "primary", "--source", "big"]);
     let reference = pool(reference_dir.path());
-    assert_eq!(reference.len(), 20_000);
+    assert_eq!(reference.len(), 8_000);
     assert_eq!(archived(&reference), 0);
 
     let dir = tempfile::tempdir().unwrap();
@@ -90,40 +108,37 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
     // A complete run first, so a partial run that archived what it had not reached yet
     // would show.
     procs::ok(dir.path(), &["run", "primary", "--source", "big"]);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_000);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8_000);
     let mut kills = 0;
     let mut resumed = 0;
-    // Resumes whose checkpoint had two or more product ranges part-read or finished: the
-    // kill landed while the ranges were read side by side.
+    // Issue 15: resumes whose checkpoint had two or more product ranges partly read, i.e.
+    // kills that landed while the ranges were read side by side.
     let mut across_ranges = 0;
     let mut trial = 0;
     while kills < 10 {
         trial += 1;
         assert!(trial <= 30, "could not kill 10 runs in 30 trials");
-        let mut child = Command::new(procs::bin())
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(["run", "primary", "--source", "big"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Kill after a random number of progress lines: somewhere in the stock read (12
-        // pages of 5,000 records, held in memory), or in the product phase (four ranges of
-        // about 5 pages read side by side, each page committed by the writer thread while the
-        // next is mapped).
-        let target = rng.gen_range(1..=30);
-        let stderr = child.stderr.take().unwrap();
+        let mut child = spawn_run(dir.path());
+        // Kill after a random number of pages: somewhere in the stock read (5 pages of 5,000
+        // records, held in memory), or in the product phase (8 pages, each committed by the
+        // writer thread while the next is mapped).
+        let target = rng.gen_range(1..=13);
         let mut seen = 0;
-        for line in BufReader::new(stderr).lines() {
-            let line = line.unwrap();
-            if line.starts_with("resuming") || line.contains("resuming run") {
+        // The stream stays open until the kill: a closed stdout would let the run stop on
+        // its own instead of being killed.
+        let mut events = jsonl_events(&mut child);
+        for v in events.by_ref() {
+            if job_event(&v, "log")
+                .is_some_and(|l| l["line"].as_str().unwrap_or("").starts_with("resuming run"))
+            {
                 resumed += 1;
-                if ranges_reached(&line) >= 2 {
-                    across_ranges += 1;
-                }
             }
-            if line.starts_with("products:") || line.starts_with("stock levels:") {
+            if job_event(&v, "log")
+                .is_some_and(|l| ranges_under_way(l["line"].as_str().unwrap_or("")) >= 2)
+            {
+                across_ranges += 1;
+            }
+            if is_page(&v) {
                 seen += 1;
                 if seen >= target {
                     break;
@@ -132,6 +147,7 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
         }
         // SIGKILL: no destructor, no flush.
         let _ = child.kill();
+        drop(events);
         let status = child.wait().unwrap();
         if !status.success() {
             kills += 1;
@@ -149,7 +165,7 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
     );
     assert!(
         across_ranges >= 1,
-        "no kill landed while several product ranges were under way"
+        "no kill landed while two or more product ranges were partly read"
     );
     let last = procs::ok(dir.path(), &["run", "primary", "--source", "big"]);
     assert!(
@@ -172,26 +188,13 @@ fn a_sigkilled_run_reads_interrupted_and_the_next_run_resumes_it() {
     let sim = SimProc::start(&["--store", "synthetic:5000:3", "--no-rate-limit"]);
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path(), &sim.origin);
-    let mut child = Command::new(procs::bin())
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["run", "primary", "--source", "big"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut killed_mid_run = false;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        if line.starts_with("products:") || line.starts_with("stock levels:") {
-            killed_mid_run = true;
-            break;
-        }
-    }
+    let mut child = spawn_run(dir.path());
+    let mut events = jsonl_events(&mut child);
+    let killed_mid_run = events.any(|v| is_page(&v));
     assert!(killed_mid_run, "the run ended before reporting progress");
     // SIGKILL: the run cannot record anything.
     child.kill().unwrap();
+    drop(events);
     assert!(!child.wait().unwrap().success());
 
     let runs = procs::ok(dir.path(), &["runs"]);

@@ -4,11 +4,10 @@
 //! committing some sale POSTs, so kills land before, during and after sends.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::support::procs::{self, SimProc};
+use crate::support::procs::{self, job_event, jsonl_events, SimProc};
 use lsbridge::frs::{FrStatus, Frs};
 use lsbridge::store::Store;
 use rand::{Rng, SeedableRng};
@@ -115,30 +114,30 @@ fn sigkill_at_random_points_never_duplicates_or_loses_a_sale() {
         let mut child = Command::new(procs::bin())
             .arg("--data-dir")
             .arg(dir.path())
-            .args(["run", "send-frs", "--source", "hp"])
+            .args(["run", "send-frs", "--source", "hp", "--progress", "jsonl"])
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Kill after a random number of finished FRs: the next one is somewhere between
-        // its attempt record, its POST (slowed down by the simulator) and its Processed record.
+        // Kill after a random number of finished FRs, read from the run's machine-readable
+        // stream: the next one is somewhere between its attempt record, its POST (slowed
+        // down by the simulator) and its Processed record. 0: as soon as the FRs due are
+        // known, before the first is sent.
         let target = rng.gen_range(0..=2);
-        let stderr = child.stderr.take().unwrap();
-        let mut seen = 0;
-        for line in BufReader::new(stderr).lines() {
-            let line = line.unwrap();
-            if line.contains("FR(s) due") && target == 0 {
+        // The stream stays open until the kill: a closed stdout would let the run stop on
+        // its own instead of being killed.
+        let mut events = jsonl_events(&mut child);
+        for v in events.by_ref() {
+            let Some(p) = job_event(&v, "progress") else {
+                continue;
+            };
+            if p["phase"] == "sending_frs" && p["done"].as_u64() >= Some(target) {
                 break;
-            }
-            if line.contains(": FR K-") || line.starts_with("info: FR K-") || line.contains("FR K-")
-            {
-                seen += 1;
-                if seen >= target && target > 0 {
-                    break;
-                }
             }
         }
         let _ = child.kill();
+        drop(events);
         let status = child.wait().unwrap();
         if !status.success() {
             kills += 1;

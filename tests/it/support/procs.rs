@@ -66,3 +66,22 @@ pub fn ok(data_dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// The JSON objects `lsbridge run … --progress jsonl` prints on stdout, one per line, as they
+/// come. Tests read this stream rather than the human lines, so rewording a line breaks none.
+pub fn jsonl_events(
+    child: &mut std::process::Child,
+) -> impl Iterator<Item = serde_json::Value> + use<> {
+    use std::io::{BufRead, BufReader};
+    BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+}
+
+/// The job event of one kind (`progress`, `log`, `finished`, …) inside a stream object.
+pub fn job_event<'a>(v: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    // {"at": …, "event": {"type": "job", "source": …, "kind": …, "event": {"event": KIND, …}}}
+    let e = &v["event"];
+    (e["type"] == "job" && e["event"]["event"] == kind).then(|| &e["event"])
+}

@@ -324,6 +324,37 @@ async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
     assert!(matches!(err, ApiError::CursorStuck { .. }), "{err}");
 }
 
+/// A ranged read bears more stale answers in a row than a single cursor (three per open
+/// range), but a store stuck for good still ends it with an error, after about as many
+/// requests per range as a single cursor makes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ranged_read_whose_cursors_never_advance_is_an_error_not_a_loop() {
+    let sim = sim_10k().await;
+    let client = simkit::default_client(&sim);
+    let hint = sim.with_store(|s, _| i64::try_from(s.current_version()).ok());
+    let plan = version_ranges::<Product>(&client, "/products", 4, hint, |_| Some(N), 1000, true)
+        .await
+        .unwrap();
+    assert_eq!(plan.ranges.len(), 4, "{:?}", plan.ranges);
+    let mut read = RangedRead::from_plan(&client, "/products", plan);
+    // Every answer from now on is stale; the first page, read for the plan, is handed out.
+    sim.set_faults(faults(|f| f.p_stuck = 1.0));
+    let before = client.requests_sent();
+    assert!(read.next_page().await.unwrap().is_some());
+    let err = loop {
+        match read.next_page().await {
+            Ok(Some(_)) => panic!("a stale page was delivered"),
+            Ok(None) => panic!("the read ended without an error"),
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(err, ApiError::CursorStuck { .. }), "{err}");
+    // 3 stale answers per open range in a row, the one over the budget, and at most one
+    // more from each other range still asking.
+    let sent = client.requests_sent() - before;
+    assert!(sent <= 4 * 3 + 1 + 3, "gave up too late: {sent} requests");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_2_0_aliases_page_the_same_data() {
     let sim = sim_10k().await;

@@ -341,12 +341,10 @@ async fn a_ranged_read_whose_cursors_never_advance_is_an_error_not_a_loop() {
     sim.set_faults(faults(|f| f.p_stuck = 1.0));
     let before = client.requests_sent();
     assert!(read.next_page().await.unwrap().is_some());
-    let err = loop {
-        match read.next_page().await {
-            Ok(Some(_)) => panic!("a stale page was delivered"),
-            Ok(None) => panic!("the read ended without an error"),
-            Err(e) => break e,
-        }
+    let err = match read.next_page().await {
+        Ok(Some(_)) => panic!("a stale page was delivered"),
+        Ok(None) => panic!("the read ended without an error"),
+        Err(e) => e,
     };
     assert!(matches!(err, ApiError::CursorStuck { .. }), "{err}");
     // 3 stale answers per open range in a row, the one over the budget, and at most one

@@ -43,7 +43,7 @@ fn log_line(i: usize) -> LogEntry {
             "warehouse-east"
         }
         .to_string(),
-        kind: Integration::ALL[i % 3],
+        kind: Some(Integration::ALL[i % 3]),
         level: match i % 97 {
             0 => Level::Error,
             1..=3 => Level::Warn,

@@ -23,6 +23,26 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET_NAME)
 }
 
+/// `<data dir>/daemon.starting`: the pid of a daemon between opening the store and serving its
+/// socket. Only then is a locked store worth waiting for; a TUI or a stuck process holding it
+/// is reported at once.
+pub fn starting_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("daemon.starting")
+}
+
+/// Whether a daemon is starting on this data dir: its marker names a live process. (A daemon
+/// killed while starting leaves a marker whose process is gone.)
+fn daemon_starting(data_dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(starting_path(data_dir)) else {
+        return false;
+    };
+    let Ok(pid) = text.trim().parse::<i32>() else {
+        return false;
+    };
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
+}
+
 /// Whether a daemon is listening on the data dir's socket (a plain connect; nothing is sent).
 pub fn answers(data_dir: &Path) -> bool {
     std::os::unix::net::UnixStream::connect(socket_path(data_dir)).is_ok()
@@ -122,6 +142,9 @@ pub async fn connect_backend(
         })?;
     match opened {
         Ok(store) => Ok(Backend::Local(Engine::new(store, opts))),
+        Err(StoreError::Locked { dir }) if !daemon_starting(data_dir) => {
+            Err(ConnectError::Store(StoreError::Locked { dir }))
+        }
         Err(StoreError::Locked { dir }) => {
             let deadline = Instant::now() + DAEMON_START_WAIT;
             let mut pause = Duration::from_millis(20);

@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::backend::Backend;
 use crate::cli::{exit, Failure};
-use crate::engine::{Engine, EngineEvent, EngineOptions, JobKind, Request, Response};
+use crate::engine::{Engine, EngineEvent, EngineOptions, Integration, Request, Response};
 use crate::jobs::{Counts, JobEvent, Outcome};
 use crate::sim::{SimConfig, SimHandle, StoreSpec};
 use crate::store::Store;
@@ -127,7 +127,7 @@ async fn run_job(
     backend: &Backend,
     source: &str,
     source_id: u64,
-    kind: JobKind,
+    kind: Integration,
 ) -> Result<(Outcome, Counts, String), Failure> {
     let mut events = backend.subscribe();
     if let Response::Error(e) = backend
@@ -283,7 +283,7 @@ async fn headless(dir: &Path) -> Result<u8, Failure> {
 
     // 2. Primary.
     let (outcome, counts, summary) =
-        run_job(&backend, &source, source_id, JobKind::Primary).await?;
+        run_job(&backend, &source, source_id, Integration::Primary).await?;
     ok &= outcome == Outcome::Ok && counts.new > 0;
     outln!("Primary: {}: {summary}", outcome_word(outcome));
 
@@ -344,7 +344,8 @@ async fn headless(dir: &Path) -> Result<u8, Failure> {
     );
 
     // 4. Secondary picks the change up.
-    let (outcome, _, summary) = run_job(&backend, &source, source_id, JobKind::Secondary).await?;
+    let (outcome, _, summary) =
+        run_job(&backend, &source, source_id, Integration::Secondary).await?;
     let after = pool_item(&backend, &source, &item.sku)
         .await?
         .and_then(|i| i.stock.quantity(None));
@@ -380,7 +381,7 @@ async fn headless(dir: &Path) -> Result<u8, Failure> {
 
     // 6. FRs sent: each sale's total as the store has it, next to the FR's.
     let (outcome, counts, summary) =
-        run_job(&backend, &source, source_id, JobKind::SendFrs).await?;
+        run_job(&backend, &source, source_id, Integration::SendFrs).await?;
     ok &= outcome == Outcome::Ok && counts.sent > 0;
     outln!("FRs sent: {}: {summary}", outcome_word(outcome));
     let frs = match backend

@@ -41,6 +41,16 @@ pub enum FrCmd {
         /// e.g. processing, failed, additional-info-required, "Duplicate FR #"
         #[arg(long)]
         status: Option<String>,
+        /// Only FRs with every word of TEXT in their number, customer or a line's SKU (as
+        /// the TUI's `/` in FRs).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Order by this instead of source, then import time.
+        #[arg(long, value_enum)]
+        sort: Option<SortBy>,
+        /// Reverse the order.
+        #[arg(long)]
+        descending: bool,
         #[arg(long)]
         json: bool,
     },
@@ -72,6 +82,29 @@ pub enum FrCmd {
         #[arg(long)]
         source: String,
     },
+}
+
+/// `fr list --sort`: the orders of [`frs::query::FrSort`].
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SortBy {
+    Number,
+    Created,
+    Updated,
+    Status,
+    Customer,
+}
+
+impl From<SortBy> for frs::query::FrSort {
+    fn from(s: SortBy) -> Self {
+        use frs::query::FrSort as S;
+        match s {
+            SortBy::Number => S::Number,
+            SortBy::Created => S::Created,
+            SortBy::Updated => S::Updated,
+            SortBy::Status => S::Status,
+            SortBy::Customer => S::Customer,
+        }
+    }
 }
 
 impl FrCmd {
@@ -216,6 +249,9 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
         FrCmd::List {
             source,
             status,
+            search,
+            sort,
+            descending,
             json,
         } => {
             let filter_source = match &source {
@@ -236,39 +272,11 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
                     .find(|s| s.id == id)
                     .map_or_else(|| format!("#{id}"), |s| s.name.clone())
             };
+            let filtered = filter_source.is_some() || status.is_some();
             let mut list = frs.list(filter_source.as_ref().map(|s| s.id), status)?;
-            list.sort_by(|a, b| {
-                name_of(a.source)
-                    .cmp(&name_of(b.source))
-                    .then_with(|| a.imported_at.cmp(&b.imported_at))
-                    .then_with(|| a.number.cmp(&b.number))
-            });
-            if json {
-                let rows: Vec<serde_json::Value> = list
-                    .iter()
-                    .map(|fr| {
-                        serde_json::json!({
-                            "number": fr.number, "source": name_of(fr.source),
-                            "status": fr.status.label(), "items": fr.items.len(),
-                            "earliest_send": fr.earliest_send, "sale_id": fr.sale_id,
-                            "invoice_number": fr.invoice_number,
-                        })
-                    })
-                    .collect();
-                outln!("{}", serde_json::Value::Array(rows));
-            } else if list.is_empty() {
-                let filtered = filter_source.is_some() || status.is_some();
-                outln!(
-                    "{}",
-                    if filtered {
-                        say::none_match()
-                    } else {
-                        say::nothing_yet()
-                    }
-                );
-            } else {
-                print_table(&list, &name_of);
-            }
+            print_list(
+                &mut list, &name_of, search, sort, descending, json, filtered,
+            );
             exit::OK
         }
         FrCmd::Show {
@@ -296,22 +304,12 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
             source,
             reason,
         } => {
-            if let Some(r) = &reason {
-                let chars = r.chars().count();
-                if chars > frs::model::MAX_TEXT_LEN {
-                    return Err(Failure::usage(say::reason_too_long(chars)));
-                }
-            }
+            check_reason(reason.as_deref())?;
             let src = sources.by_name(&source)?;
             let before = require(&frs, &src, &number)?;
             let fr = frs.cancel(src.id, &number, reason.as_deref(), clock.now())?;
             store.flush()?;
-            outln!(
-                "FR {number}: {} → {} ({})",
-                before.status,
-                fr.status,
-                fr.reason
-            );
+            outln!("{}", cancelled_line(&number, &before, &fr));
             exit::OK
         }
         FrCmd::Retry { number, source } => {
@@ -319,12 +317,7 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
             let before = require(&frs, &src, &number)?;
             let fr = frs.retry(src.id, &number, clock.now())?;
             store.flush()?;
-            outln!(
-                "FR {number}: {} → {} (attempts so far: {})",
-                before.status,
-                fr.status,
-                fr.attempts
-            );
+            outln!("{}", retried_line(&number, &before, &fr));
             exit::OK
         }
         FrCmd::Release { number, source } => {
@@ -332,16 +325,100 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
             let before = require(&frs, &src, &number)?;
             let fr = frs.release(src.id, &number, clock.now())?;
             store.flush()?;
-            outln!(
-                "FR {number}: {} → {}, earliest send {}",
-                before.status,
-                fr.status,
-                utc(&fr.earliest_send)
-            );
+            outln!("{}", released_line(&number, &before, &fr));
             exit::OK
         }
     };
     Ok(code)
+}
+
+/// `fr list`'s output, in-process or attached: the search and sort of the FRs pane, then a
+/// table or one JSON array.
+fn print_list(
+    list: &mut Vec<Fr>,
+    name_of: &dyn Fn(u64) -> String,
+    search: Option<String>,
+    sort: Option<SortBy>,
+    descending: bool,
+    json: bool,
+    filtered: bool,
+) {
+    let search = frs::query::FrSearch::new(search.as_deref().unwrap_or(""));
+    list.retain(|fr| search.matches(fr));
+    match sort {
+        Some(by) => frs::query::sort(list, by.into(), descending),
+        None => {
+            list.sort_by(|a, b| {
+                name_of(a.source)
+                    .cmp(&name_of(b.source))
+                    .then_with(|| a.imported_at.cmp(&b.imported_at))
+                    .then_with(|| a.number.cmp(&b.number))
+            });
+            if descending {
+                list.reverse();
+            }
+        }
+    }
+    if json {
+        let rows: Vec<serde_json::Value> = list
+            .iter()
+            .map(|fr| {
+                serde_json::json!({
+                    "number": fr.number, "source": name_of(fr.source),
+                    "status": fr.status.label(), "items": fr.items.len(),
+                    "earliest_send": fr.earliest_send, "sale_id": fr.sale_id,
+                    "invoice_number": fr.invoice_number,
+                    "customer": frs::query::customer(fr),
+                })
+            })
+            .collect();
+        outln!("{}", serde_json::Value::Array(rows));
+    } else if list.is_empty() {
+        let filtered = filtered || !search.is_empty();
+        outln!(
+            "{}",
+            if filtered {
+                say::none_match()
+            } else {
+                say::nothing_yet()
+            }
+        );
+    } else {
+        print_table(list, &name_of);
+    }
+}
+
+fn check_reason(reason: Option<&str>) -> Result<(), Failure> {
+    if let Some(r) = reason {
+        let chars = r.chars().count();
+        if chars > frs::model::MAX_TEXT_LEN {
+            return Err(Failure::usage(say::reason_too_long(chars)));
+        }
+    }
+    Ok(())
+}
+
+fn cancelled_line(number: &str, before: &Fr, fr: &Fr) -> String {
+    format!(
+        "FR {number}: {} → {} ({})",
+        before.status, fr.status, fr.reason
+    )
+}
+
+fn retried_line(number: &str, before: &Fr, fr: &Fr) -> String {
+    format!(
+        "FR {number}: {} → {} (attempts so far: {})",
+        before.status, fr.status, fr.attempts
+    )
+}
+
+fn released_line(number: &str, before: &Fr, fr: &Fr) -> String {
+    format!(
+        "FR {number}: {} → {}, earliest send {}",
+        before.status,
+        fr.status,
+        utc(&fr.earliest_send)
+    )
 }
 
 fn require(frs: &Frs, src: &Source, number: &str) -> Result<Fr, Failure> {
@@ -542,9 +619,36 @@ fn or_dash(s: &str) -> &str {
     }
 }
 
-/// `fr …` attached to a daemon: imports go through the engine's request.
+/// `fr …` attached to a daemon: through the engine's requests, worded as in-process. Only
+/// `fr inbox` (it moves the files it reads) still needs the store to itself.
 pub fn run_attached(cmd: FrCmd, session: &crate::cli::session::Session) -> Result<u8, Failure> {
-    use crate::engine::{Request, Response};
+    use crate::cli::session::unexpected;
+    use crate::engine::{FrAction, Request, Response};
+    let clock = clock::system();
+    let frs_of = |source: Option<String>, status: Option<FrStatus>| match session
+        .call(Request::Frs { source, status })?
+    {
+        Response::Frs(list) => Ok(list),
+        other => Err(unexpected("Frs", &other)),
+    };
+    let find = |source: &str, number: &str| -> Result<Fr, Failure> {
+        frs_of(Some(source.to_string()), None)?
+            .into_iter()
+            .find(|f| f.number == number)
+            .ok_or_else(|| Failure::usage(say::not_found(number, source)))
+    };
+    let act = |source: String, number: String, action: FrAction, reason: Option<String>| {
+        let before = find(&source, &number)?;
+        match session.call(Request::FrAction {
+            source,
+            number,
+            action,
+            reason,
+        })? {
+            Response::Fr(after) => Ok((before, *after)),
+            other => Err(unexpected("FrAction", &other)),
+        }
+    };
     match cmd {
         FrCmd::Import { file, source } => {
             // The daemon reads the file: give it a path that does not depend on our cwd.
@@ -554,10 +658,85 @@ pub fn run_attached(cmd: FrCmd, session: &crate::cli::session::Session) -> Resul
                 path: path.display().to_string(),
             })? {
                 Response::Message(m) => outln!("{m}"),
-                other => return Err(crate::cli::session::unexpected("ImportFrs", &other)),
+                other => return Err(unexpected("ImportFrs", &other)),
             }
             Ok(exit::OK)
         }
-        _ => session.store().map(|_| exit::OK),
+        FrCmd::List {
+            source,
+            status,
+            search,
+            sort,
+            descending,
+            json,
+        } => {
+            let status = match status {
+                Some(s) => Some(
+                    s.parse::<FrStatus>()
+                        .map_err(|e| Failure::usage(say::bad_status(&e)))?,
+                ),
+                None => None,
+            };
+            let all_sources = match session.call(Request::ListSources)? {
+                Response::Sources(s) => s,
+                other => return Err(unexpected("ListSources", &other)),
+            };
+            let filtered = source.is_some() || status.is_some();
+            let mut list = frs_of(source, status)?;
+            let name_of = |id: u64| {
+                all_sources
+                    .iter()
+                    .find(|s| s.id == id)
+                    .map_or_else(|| format!("#{id}"), |s| s.name.clone())
+            };
+            print_list(
+                &mut list, &name_of, search, sort, descending, json, filtered,
+            );
+            Ok(exit::OK)
+        }
+        FrCmd::Show {
+            number,
+            source,
+            json,
+        } => {
+            let fr = find(&source, &number)?;
+            let timeline = match session.call(Request::FrTimeline {
+                source: source.clone(),
+                number: number.clone(),
+            })? {
+                Response::Timeline(t) => t,
+                other => return Err(unexpected("FrTimeline", &other)),
+            };
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::json!({"source": source, "fr": fr, "timeline": timeline})
+                );
+            } else {
+                print_fr(&fr, &source, &timeline, clock.now());
+            }
+            Ok(exit::OK)
+        }
+        FrCmd::Cancel {
+            number,
+            source,
+            reason,
+        } => {
+            check_reason(reason.as_deref())?;
+            let (before, fr) = act(source, number.clone(), FrAction::Cancel, reason)?;
+            outln!("{}", cancelled_line(&number, &before, &fr));
+            Ok(exit::OK)
+        }
+        FrCmd::Retry { number, source } => {
+            let (before, fr) = act(source, number.clone(), FrAction::Retry, None)?;
+            outln!("{}", retried_line(&number, &before, &fr));
+            Ok(exit::OK)
+        }
+        FrCmd::Release { number, source } => {
+            let (before, fr) = act(source, number.clone(), FrAction::Release, None)?;
+            outln!("{}", released_line(&number, &before, &fr));
+            Ok(exit::OK)
+        }
+        FrCmd::Inbox { .. } => session.store().map(|_| exit::OK),
     }
 }

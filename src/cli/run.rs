@@ -16,7 +16,7 @@ use crate::backend::Backend;
 use crate::cli::session::{unexpected, Session};
 use crate::cli::{exit, Failure};
 use crate::clock::SharedClock;
-use crate::engine::{EngineEvent, EngineOptions, JobKind, JobReport, Request, Response};
+use crate::engine::{EngineEvent, EngineOptions, Integration, JobReport, Request, Response};
 use crate::jobs::{JobEvent, Outcome};
 use crate::templates::TemplateError;
 
@@ -216,7 +216,7 @@ impl Printer {
 /// What to run, from the command line.
 struct Plan {
     source: String,
-    kind: JobKind,
+    kind: Integration,
     dry_run: bool,
     confirm_archive: bool,
     /// Dry run: how many diffs or sale bodies to print.
@@ -234,7 +234,7 @@ fn plan(cmd: RunCmd) -> Plan {
             show,
         } => Plan {
             source,
-            kind: JobKind::Primary,
+            kind: Integration::Primary,
             dry_run,
             confirm_archive,
             details: diffs,
@@ -247,7 +247,7 @@ fn plan(cmd: RunCmd) -> Plan {
             show,
         } => Plan {
             source,
-            kind: JobKind::Secondary,
+            kind: Integration::Secondary,
             dry_run,
             confirm_archive: false,
             details: diffs,
@@ -260,7 +260,7 @@ fn plan(cmd: RunCmd) -> Plan {
             show,
         } => Plan {
             source,
-            kind: JobKind::SendFrs,
+            kind: Integration::SendFrs,
             dry_run,
             confirm_archive: false,
             details: previews,
@@ -376,7 +376,7 @@ async fn follow(
         Response::Done => {}
         other => return Err(unexpected("StartJob", &other)),
     }
-    let ours = |s: u64, k: JobKind| s == source && k == plan.kind;
+    let ours = |s: u64, k: Integration| s == source && k == plan.kind;
     let mut report = None;
     let mut refused = None;
     let mut signals = 0;

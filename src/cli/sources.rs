@@ -933,6 +933,25 @@ pub fn run_attached(cmd: SourceCmd, session: &crate::cli::session::Session) -> R
             outln!("removed source {name:?}");
             Ok(exit::OK)
         }
-        SourceCmd::Options { .. } => session.store().map(|_| exit::OK),
+        SourceCmd::Options { name, json } => {
+            let source = list()?
+                .into_iter()
+                .find(|x| x.name == name)
+                .ok_or_else(|| Failure::from(SourceError::Missing(name.clone())))?;
+            let connection = source.connection.clone().unwrap_or_default();
+            let options = match session.call(Request::StoreOptions { connection })? {
+                Response::StoreOptions(o) => o,
+                other => return Err(crate::cli::session::unexpected("StoreOptions", &other)),
+            };
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::to_string(&options).unwrap_or_else(|_| "{}".into())
+                );
+            } else {
+                print_options(&options);
+            }
+            Ok(exit::OK)
+        }
     }
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
-use crate::backend::{answers, protocol, socket_path};
+use crate::backend::{answers, protocol, socket_path, starting_path};
 pub use config::DaemonConfig;
 pub use notify::RunSummary;
 pub use server::{HELLO_TIMEOUT, MAX_WAITING_FOR_HELLO};
@@ -123,6 +123,8 @@ pub async fn run(
     let config = DaemonConfig::load(data_dir).map_err(DaemonError::Config)?;
     let mut signals = Signals::new()?;
 
+    // Until the socket serves, a front end that finds the store locked waits for it.
+    let starting = StartingMarker::write(data_dir);
     let store = {
         let dir = data_dir.to_path_buf();
         tokio::task::spawn_blocking(move || Store::open(&dir))
@@ -156,6 +158,7 @@ pub async fn run(
     let socket = socket_path(data_dir);
     let listener = bind(&socket, &log)?;
     write_pid_file(&pid_path(data_dir), &log);
+    drop(starting);
     log.line(format!("listening on {}", socket.display()));
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -238,6 +241,23 @@ pub async fn run(
 /// Resolves once `stop` turns true (or its sender is gone).
 pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
+}
+
+/// [`starting_path`] while the daemon starts; removed when it serves or gives up.
+struct StartingMarker(PathBuf);
+
+impl StartingMarker {
+    fn write(data_dir: &Path) -> Option<StartingMarker> {
+        let path = starting_path(data_dir);
+        std::fs::write(&path, format!("{}\n", std::process::id())).ok()?;
+        Some(StartingMarker(path))
+    }
+}
+
+impl Drop for StartingMarker {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Writes this process's pid, owner-only (for `kill -TERM` and the CLI's "in use" message).

@@ -93,6 +93,11 @@ pub enum Request {
         #[serde(default)]
         descending: bool,
     },
+    /// The outlets of a source's store, by name, read live (the Pool detail's stock per
+    /// outlet).
+    Outlets {
+        source: String,
+    },
     Runs {
         source: Option<String>,
         limit: usize,
@@ -112,6 +117,9 @@ pub enum Request {
         source: String,
         number: String,
         action: FrAction,
+        /// Why, for a cancel (kept in the FR's reason and timeline).
+        #[serde(default)]
+        reason: Option<String>,
     },
     ImportFrs {
         source: String,
@@ -139,6 +147,11 @@ pub enum Request {
     },
     /// Every connection's rate-limit budget and request history (the Overview).
     RateLimits,
+    /// What Send FRs ids and the quantity outlet can be set to, read live from the store
+    /// through a connection (the names to pick from; `lsbridge source options`).
+    StoreOptions {
+        connection: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,13 +209,17 @@ pub enum Response {
     Record(SampleRecord),
     Count(usize),
     Pool(Vec<PoolItem>),
+    Outlets(Vec<super::OutletView>),
     Runs(Vec<RunRecord>),
     Log(Vec<LogLine>),
     Frs(Vec<Fr>),
     Timeline(Vec<FrEvent>),
+    /// An FR after an action on it.
+    Fr(Box<Fr>),
     Running(Vec<RunningJob>),
     Schedules(Vec<NextRun>),
     ConnectionTest(super::ConnectionTest),
+    StoreOptions(crate::source::send_settings::StoreOptions),
     /// A text document (the setup as TOML).
     Text(String),
     /// Lines to show one by one (what an import did).
@@ -252,6 +269,25 @@ fn invalid_source(issues: Vec<crate::source::validate::Issue>) -> EngineError {
 }
 
 impl Engine {
+    /// Every register, user, tax, payment type, shipping product and outlet of the store
+    /// behind `connection`, with names: what the front ends offer to pick from (the CLI's
+    /// `source options` prints the same lists).
+    pub async fn store_options(
+        &self,
+        connection: &str,
+    ) -> Result<crate::source::send_settings::StoreOptions, EngineError> {
+        let conn = Connections::open(self.store())?.get(connection)?;
+        let client = conn.client(self.client_options(connection))?;
+        crate::source::send_settings::store_options(&client)
+            .await
+            .map_err(|err| EngineError::Api {
+                cause: format!(
+                    "cannot read the store's options through connection {connection:?}: {}",
+                    crate::excerpt::excerpt_n(&err.to_string(), 300)
+                ),
+            })
+    }
+
     /// The one validation of [`crate::source::validate`], as the CLI runs it: settings that
     /// cannot work are refused, naming each. Ids given or changed (Send FRs ids, quantity
     /// outlets) are checked against the live store; ids not set yet are the status page's
@@ -465,6 +501,7 @@ impl Engine {
                 }
                 Response::Pool(out)
             }
+            Request::Outlets { source } => Response::Outlets(self.outlets(&source).await?),
             Request::Runs { source, limit } => {
                 let all = Runs::open(store)?.recent(usize::MAX)?;
                 Response::Runs(
@@ -490,22 +527,35 @@ impl Engine {
                 source,
                 number,
                 action,
+                reason,
             } => {
                 let id = source_id(&source)?;
                 let frs = Frs::open(store)?;
                 let now = self.clock().now();
-                match action {
+                let fr = match action {
                     FrAction::Retry => frs.retry(id, &number, now),
                     FrAction::Release => frs.release(id, &number, now),
-                    FrAction::Cancel => frs.cancel(id, &number, Some("canceled in the TUI"), now),
+                    FrAction::Cancel => frs.cancel(id, &number, reason.as_deref(), now),
                 }?;
                 store.flush()?;
-                Response::Done
+                Response::Fr(Box::new(fr))
             }
             Request::ImportFrs { source, path } => {
                 let s = sources()?.by_name(&source)?;
                 let r = import_file(store, &s, std::path::Path::new(&path), self.clock())?;
-                Response::Message(r.summary())
+                // The summary, then every line not imported with its reason (as the CLI
+                // prints them), so a front end can show all of them.
+                let mut text = r.summary();
+                for x in &r.rejected {
+                    text.push_str(&format!("\nline {}: {}", x.line, x.reason));
+                }
+                for d in &r.duplicate_numbers {
+                    text.push_str(&format!(
+                        "\nline {}: FR {} is a Duplicate FR #: not imported",
+                        d.line, d.number
+                    ));
+                }
+                Response::Message(text)
             }
             Request::StartJob {
                 source,
@@ -542,6 +592,9 @@ impl Engine {
                 crate::config_file::import_with(store, &text, allow_unknown).map_err(e)?,
             ),
             Request::RateLimits => Response::RateLimits(self.rate_limits()?),
+            Request::StoreOptions { connection } => {
+                Response::StoreOptions(self.store_options(&connection).await?)
+            }
         })
     }
 }

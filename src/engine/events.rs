@@ -9,15 +9,11 @@ use crate::jobs::JobEvent;
 
 pub use crate::integration::Integration;
 
-/// The name this type had before [`Integration`] was shared by every layer; kept only so
-/// branches written against it still merge. New code says `Integration`.
-pub type JobKind = Integration;
-
 /// A job in flight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunningJob {
     pub source: u64,
-    pub kind: JobKind,
+    pub kind: Integration,
     /// Known once the job has recorded its run.
     pub run: Option<u64>,
     pub started: SystemTime,
@@ -30,18 +26,18 @@ pub enum EngineEvent {
     /// A job's own event (started, progress, rate-limit wait, log line, finished).
     Job {
         source: u64,
-        kind: JobKind,
+        kind: Integration,
         event: JobEvent,
     },
     /// A job could not start (already running, not configured, …) or failed before its run
     /// was recorded.
     Refused {
         source: String,
-        kind: JobKind,
+        kind: Integration,
         reason: String,
     },
     /// A job ended; the engine is idle for this integration again.
-    Idle { source: u64, kind: JobKind },
+    Idle { source: u64, kind: Integration },
     ConnectionTested {
         name: String,
         result: Result<String, String>,
@@ -52,7 +48,7 @@ pub enum EngineEvent {
     /// `Idle`: whether it resumed a checkpoint and, for a dry run, what it would change.
     Report {
         source: u64,
-        kind: JobKind,
+        kind: Integration,
         report: JobReport,
     },
 }

@@ -119,6 +119,7 @@ impl Engine {
                 let kind = req.kind;
                 tokio::spawn(async move {
                     let mut run = None;
+                    let mut last_wait: Option<std::time::SystemTime> = None;
                     loop {
                         tokio::select! {
                             e = rx.recv() => {
@@ -132,6 +133,17 @@ impl Engine {
                                 engine.emit(EngineEvent::Job { source: source_id, kind, event: e });
                             }
                             n = notice_rx.recv() => {
+                                // Waits, 429s and retries in the live log (one line per wait,
+                                // not per request that waits).
+                                if let (Some(n), Some(r)) = (&n, run) {
+                                    if let Some((level, line)) = notice_line(n, &mut last_wait) {
+                                        engine.emit(EngineEvent::Job {
+                                            source: source_id,
+                                            kind,
+                                            event: JobEvent::Log { run: r, level, line },
+                                        });
+                                    }
+                                }
                                 let event = match (n, run) {
                                     (Some(ClientNotice::WaitingForRateLimit { until }), Some(r)) => {
                                         JobEvent::WaitingForRateLimit { run: r, until }
@@ -200,6 +212,7 @@ fn fail_run(store: &crate::store::Store, run: u64, reason: &str, now: std::time:
             r.outcome = Outcome::Failed;
             r.message = reason.to_string();
             r.ended_at = Some(crate::clock::rfc3339(now));
+            r.end_attempt();
             runs.save(&r)
         }
         _ => Ok(()),
@@ -301,6 +314,69 @@ async fn run_job(ctx: &JobCtx, source: &Source, req: &JobRequest) -> Result<JobR
                         .collect(),
                 })
                 .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// The live-log line of a client notice: a rate-limit wait (once per wait: requests that
+/// queue behind the same wait say nothing new), a 429, a retry.
+fn notice_line(
+    n: &ClientNotice,
+    last_wait: &mut Option<std::time::SystemTime>,
+) -> Option<(crate::jobs::events::Level, String)> {
+    use crate::jobs::events::Level;
+    let hms = |t: std::time::SystemTime| {
+        let s = crate::clock::rfc3339(t);
+        format!("{} UTC", s.get(11..19).unwrap_or(&s))
+    };
+    match n {
+        ClientNotice::WaitingForRateLimit { until } => {
+            let same = last_wait.is_some_and(|w| {
+                w.duration_since(*until)
+                    .or_else(|_| until.duration_since(w))
+                    .is_ok_and(|d| d < std::time::Duration::from_secs(1))
+            });
+            if same {
+                return None;
+            }
+            *last_wait = Some(*until);
+            Some((
+                Level::Info,
+                format!("rate limit: waiting until {} before the next request", hms(*until)),
+            ))
+        }
+        ClientNotice::RateLimited { what, until } => Some((
+            Level::Warn,
+            format!(
+                "429 Too Many Requests on {what}: waiting until {} (the store's Retry-After), then again",
+                hms(*until)
+            ),
+        )),
+        ClientNotice::Retrying {
+            what,
+            attempt,
+            cause,
+            delay,
+            unreachable,
+        } => {
+            let line = JobEvent::retry_line(
+                *attempt,
+                u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                *unreachable,
+                cause,
+            );
+            // An answer's cause is in the line already; no answer says why here.
+            Some((
+                Level::Warn,
+                if *unreachable {
+                    format!(
+                        "{what}: {line} ({})",
+                        crate::excerpt::excerpt_n(cause, 200)
+                    )
+                } else {
+                    format!("{what}: {line}")
+                },
+            ))
         }
     }
 }

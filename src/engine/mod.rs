@@ -13,6 +13,7 @@ mod connections;
 mod error;
 mod events;
 mod jobs;
+mod outlets;
 mod retention;
 pub mod scheduler;
 
@@ -26,8 +27,9 @@ use tokio::sync::{broadcast, watch};
 pub use api::{ConnectionView, FrAction, RateLimitView, Request, Response};
 pub use connections::SetOutcome;
 pub use error::{ConnectionField, EngineError, FieldId, SettingIssue, Thing};
-pub use events::{DiffView, EngineEvent, Integration, JobKind, JobReport, PreviewView, RunningJob};
+pub use events::{DiffView, EngineEvent, Integration, JobReport, PreviewView, RunningJob};
 pub use jobs::Refusal;
+pub use outlets::OutletView;
 
 use crate::clock::SharedClock;
 use crate::connections::Connections;
@@ -59,14 +61,14 @@ impl Default for EngineOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRequest {
     pub source: String,
-    pub kind: JobKind,
+    pub kind: Integration,
     pub dry_run: bool,
     /// Primary: archive past the safety valve.
     pub confirm_archive: bool,
 }
 
 impl JobRequest {
-    pub fn new(source: impl Into<String>, kind: JobKind) -> Self {
+    pub fn new(source: impl Into<String>, kind: Integration) -> Self {
         Self {
             source: source.into(),
             kind,
@@ -87,7 +89,7 @@ struct Inner {
     store: Store,
     opts: EngineOptions,
     governors: Mutex<HashMap<String, Arc<Governor>>>,
-    running: Mutex<HashMap<(u64, JobKind), Slot>>,
+    running: Mutex<HashMap<(u64, Integration), Slot>>,
     /// Each source's pool index, kept until the pool is written again.
     pool_indexes: Mutex<HashMap<u64, Arc<crate::pool::PoolIndex>>>,
     events: broadcast::Sender<EngineEvent>,
@@ -228,12 +230,12 @@ impl Engine {
             .collect()
     }
 
-    pub fn is_running(&self, source: u64, kind: JobKind) -> bool {
+    pub fn is_running(&self, source: u64, kind: Integration) -> bool {
         lock(&self.inner.running).contains_key(&(source, kind))
     }
 
     /// Asks a running job to stop at its next page boundary. Returns whether one was running.
-    pub fn cancel(&self, source: u64, kind: JobKind) -> bool {
+    pub fn cancel(&self, source: u64, kind: Integration) -> bool {
         match lock(&self.inner.running).get(&(source, kind)) {
             Some(s) => {
                 s.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -337,9 +339,14 @@ impl Engine {
                             last = Some(n);
                         }
                         let rate_limited_until = match last {
-                            Some(crate::lightspeed::error::ClientNotice::WaitingForRateLimit {
-                                until,
-                            }) => Some(until),
+                            Some(
+                                crate::lightspeed::error::ClientNotice::WaitingForRateLimit {
+                                    until,
+                                }
+                                | crate::lightspeed::error::ClientNotice::RateLimited {
+                                    until, ..
+                                },
+                            ) => Some(until),
                             _ => None,
                         };
                         Err(TestFailure::TimedOut {

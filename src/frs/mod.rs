@@ -5,6 +5,7 @@
 //! - [`repo`]: [`Frs`], the FRs and their timelines in the store;
 //! - [`intake`]: JSON and CSV files into FRs, record by record, never importing an FR number twice;
 //! - [`inbox`]: a watched folder of such files;
+//! - [`query`]: searching (number, customer, SKU) and sorting FR lists;
 //! - [`commit`]: Commit Stock, the units each FR holds back from sale;
 //! - [`messages`]: every user-facing string of the above.
 
@@ -13,6 +14,7 @@ pub mod inbox;
 pub mod intake;
 pub mod messages;
 pub mod model;
+pub mod query;
 pub mod repo;
 pub mod status;
 

@@ -119,7 +119,13 @@ pub struct RunLog {
     seq: AtomicU64,
     events: Events,
     clock: SharedClock,
+    /// The phase and time of the last progress line (they are throttled per phase).
+    last_progress: std::sync::Mutex<Option<(super::Phase, std::time::Instant)>>,
 }
+
+/// At most one progress line this often: a line per committed page, unless pages come
+/// faster (then the next page after the gap says where the run is).
+pub const PROGRESS_LINE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl RunLog {
     pub fn new(
@@ -135,7 +141,30 @@ impl RunLog {
             seq: AtomicU64::new(seq),
             events,
             clock,
+            last_progress: std::sync::Mutex::new(None),
         })
+    }
+
+    /// A progress line (a committed page, where the run is): the first of each phase, then
+    /// one per [`PROGRESS_LINE_EVERY`]; `line` is only built when it is written. Wall time,
+    /// not the job's clock: this is about what a person watching sees.
+    pub fn progress(&self, phase: super::Phase, line: impl FnOnce() -> String) {
+        let now = std::time::Instant::now();
+        let due = match self.last_progress.lock() {
+            Ok(mut last) => {
+                let due = last.is_none_or(|(p, t)| {
+                    p != phase || now.duration_since(t) >= PROGRESS_LINE_EVERY
+                });
+                if due {
+                    *last = Some((phase, now));
+                }
+                due
+            }
+            Err(_) => true,
+        };
+        if due {
+            self.info(line());
+        }
     }
 
     pub fn write(&self, level: Level, line: impl Into<String>) {
@@ -177,6 +206,8 @@ pub(crate) fn begin_run(
     runs: &Runs,
     record: &mut RunRecord,
 ) -> Result<RunLog, StoreError> {
+    let last_seen = runs.last_line(record.id)?.map(|l| l.at);
+    record.begin_attempt(clock::rfc3339(ctx.clock.now()), last_seen);
     record.outcome = Outcome::Running;
     // A resumed run is this process's now (see `process_instance`).
     record.owner = super::runs::process_instance();
@@ -210,6 +241,7 @@ pub(crate) async fn finish_run(
     record.outcome = outcome;
     record.message = message.to_string();
     record.ended_at = Some(clock::rfc3339(ctx.clock.now()));
+    record.end_attempt();
     runs.save(record)?;
     log.info(format!("finished: {outcome:?}: {message}"));
     ctx.store.flush_async().await?;

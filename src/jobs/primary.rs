@@ -181,6 +181,11 @@ fn scratch_failed(e: std::io::Error) -> JobError {
     ))
 }
 
+/// Where a page ends, for progress lines.
+fn phase_after(after: Cursor) -> String {
+    after.map_or("at the start".to_string(), |v| format!("up to version {v}"))
+}
+
 fn outlet_filter(s: &Source) -> Option<&str> {
     match &s.primary.quantity_from {
         QuantityFrom::AllOutlets => None,
@@ -359,6 +364,10 @@ impl Run<'_> {
         }
         *done += items.len() as u64;
         self.progress(super::Phase::StockLevels, *done);
+        let read = *done;
+        self.log.progress(super::Phase::StockLevels, || {
+            format!("stock levels: {read} records read")
+        });
         if self.ctx.cancelled() {
             return Err(JobError::Setup("cancelled".into()));
         }
@@ -518,6 +527,19 @@ impl Run<'_> {
                         .await?;
                 }
                 self.progress(super::Phase::Products, done);
+                let c = self.counts;
+                let dry = self.opts.dry_run;
+                self.log.progress(super::Phase::Products, || {
+                    format!(
+                        "products: {done} read, page {}{}: {} new, {} updated, {} unchanged, {} skipped",
+                        phase_after(page.next_after),
+                        if dry { " (dry run)" } else { "" },
+                        c.new,
+                        c.updated,
+                        c.unchanged,
+                        c.skipped
+                    )
+                });
                 if self.ctx.cancelled() {
                     return Err(JobError::Setup("cancelled".into()));
                 }
@@ -584,9 +606,10 @@ impl Run<'_> {
                     if !had_errors {
                         self.counts.skipped += 1;
                     }
+                    // Named by the store's SKU and title; the id only to find it.
                     self.problem(format!(
-                        "product {} ({:?}) has no SKU after mapping; skipped",
-                        p.id, p.name
+                        "product {:?} (store SKU {:?}, id {}) has no SKU after mapping; skipped",
+                        p.name, p.sku, p.id
                     ));
                     continue;
                 }

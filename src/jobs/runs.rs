@@ -51,6 +51,30 @@ pub struct RunRecord {
     /// The [`process_instance`] that runs it (0 in records from before it was kept).
     #[serde(default)]
     pub owner: u64,
+    /// Each start of the run: one, unless it was resumed after an interruption or a
+    /// cancel. Empty in records from before attempts were kept ([`RunRecord::attempts`]
+    /// then reads one from the run's own times).
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+}
+
+/// One start of a run, to its end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub started_at: String,
+    /// When it ended. For an attempt whose process died, the time of the run's last log
+    /// line before it was resumed (its last sign of life); `None` when not known.
+    pub ended_at: Option<String>,
+    pub outcome: Outcome,
+}
+
+impl Attempt {
+    /// How long it ran; `None` while running or when an end is not known.
+    pub fn duration(&self) -> Option<Duration> {
+        let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        let (a, b) = (t(&self.started_at)?, t(self.ended_at.as_deref()?)?);
+        (b - a).to_std().ok()
+    }
 }
 
 impl RunRecord {
@@ -73,6 +97,82 @@ impl RunRecord {
             counts: Counts::default(),
             message: String::new(),
             owner: process_instance(),
+            attempts: Vec::new(),
+        }
+    }
+
+    /// Every attempt, oldest first: as recorded, or for a record from before attempts were
+    /// kept, one from the run's own start, end and outcome.
+    pub fn attempts(&self) -> Vec<Attempt> {
+        if self.attempts.is_empty() {
+            return vec![Attempt {
+                started_at: self.started_at.clone(),
+                ended_at: self.ended_at.clone(),
+                outcome: self.outcome,
+            }];
+        }
+        self.attempts.clone()
+    }
+
+    /// A new attempt starts at `now` (the record is about to run). An earlier attempt that
+    /// never recorded its end (its process died) is closed as Interrupted at `last_seen`,
+    /// the run's last log line.
+    pub fn begin_attempt(&mut self, now: String, last_seen: Option<String>) {
+        if self.attempts.is_empty() && self.outcome != Outcome::Running {
+            // A record from before attempts were kept, resumed: its first attempt.
+            self.attempts.push(Attempt {
+                started_at: self.started_at.clone(),
+                ended_at: self.ended_at.clone().or(last_seen.clone()),
+                outcome: self.outcome,
+            });
+        }
+        if let Some(last) = self.attempts.last_mut() {
+            if last.ended_at.is_none() {
+                last.ended_at = last_seen.filter(|t| *t >= last.started_at);
+                last.outcome = Outcome::Interrupted;
+            }
+        }
+        self.attempts.push(Attempt {
+            started_at: if self.attempts.is_empty() {
+                self.started_at.clone()
+            } else {
+                now
+            },
+            ended_at: None,
+            outcome: Outcome::Running,
+        });
+    }
+
+    /// Whether every word of `text` is in the run's source, its integration (key or label)
+    /// or its outcome (the run's or an attempt's), ignoring case: the History filter, for
+    /// every front end ("harbor failed", "send ok").
+    pub fn matches(&self, text: &str) -> bool {
+        let fields: Vec<String> = [
+            self.source.to_lowercase(),
+            self.kind.key().to_string(),
+            self.kind.label().to_lowercase(),
+            format!("{:?}", self.outcome).to_lowercase(),
+        ]
+        .into_iter()
+        // An attempt's outcome too: "interrupted" finds a run resumed since.
+        .chain(
+            self.attempts
+                .iter()
+                .map(|a| format!("{:?}", a.outcome).to_lowercase()),
+        )
+        .collect();
+        text.split_whitespace()
+            .map(str::to_lowercase)
+            .all(|w| fields.iter().any(|f| f.contains(&w)))
+    }
+
+    /// Copies the run's end (`ended_at`, `outcome`) to its current attempt.
+    pub fn end_attempt(&mut self) {
+        if let Some(last) = self.attempts.last_mut() {
+            if last.ended_at.is_none() {
+                last.ended_at = self.ended_at.clone();
+                last.outcome = self.outcome;
+            }
         }
     }
 
@@ -82,6 +182,9 @@ impl RunRecord {
         if self.outcome == Outcome::Running && self.owner != process_instance() {
             self.outcome = Outcome::Interrupted;
             self.message = INTERRUPTED.to_string();
+            if let Some(last) = self.attempts.last_mut().filter(|a| a.ended_at.is_none()) {
+                last.outcome = Outcome::Interrupted;
+            }
         }
         self
     }
@@ -137,6 +240,15 @@ impl Runs {
 
     pub fn log(&self, run: u64, seq: u64, line: &LogLine) -> Result<(), StoreError> {
         self.logs.put(&keys::u64_u64(run, seq), line).map(|_| ())
+    }
+
+    /// The run's last log line (one read, from the end).
+    pub fn last_line(&self, run: u64) -> Result<Option<LogLine>, StoreError> {
+        self.logs
+            .scan_prefix(keys::u64_prefix(run))
+            .next_back()
+            .transpose()
+            .map(|l| l.map(|(_, v)| v))
     }
 
     pub fn lines(&self, run: u64) -> Result<Vec<LogLine>, StoreError> {
@@ -414,5 +526,75 @@ mod tests {
         dead.owner = process_instance();
         runs.save(&dead).unwrap();
         assert_eq!(runs.get(1).unwrap().unwrap().outcome, Outcome::Running);
+    }
+
+    /// A run whose process died, resumed: the first attempt ends Interrupted at its last
+    /// log line, the second runs from the resume to its own end; each has its duration.
+    #[test]
+    fn a_resumed_run_keeps_each_attempt_with_its_end() {
+        let store = Store::open_temporary().unwrap();
+        let runs = Runs::open(&store).unwrap();
+        let a = source(1, "a");
+        let mut r = RunRecord::new(
+            5,
+            Integration::Primary,
+            &a,
+            false,
+            "2026-03-02T10:00:00Z".into(),
+        );
+        r.begin_attempt("2026-03-02T10:00:00Z".into(), None);
+        r.owner = 0; // written by a process that is gone
+        runs.save(&r).unwrap();
+        let line = |at: &str| LogLine {
+            at: at.into(),
+            level: Level::Info,
+            line: "page".into(),
+        };
+        runs.log(5, 0, &line("2026-03-02T10:00:01Z")).unwrap();
+        runs.log(5, 1, &line("2026-03-02T10:00:42Z")).unwrap();
+
+        let mut again = runs.get(5).unwrap().unwrap();
+        assert_eq!(again.outcome, Outcome::Interrupted);
+        assert_eq!(again.attempts[0].outcome, Outcome::Interrupted);
+        let last = runs.last_line(5).unwrap().map(|l| l.at);
+        assert_eq!(last.as_deref(), Some("2026-03-02T10:00:42Z"));
+        again.begin_attempt("2026-03-02T11:00:00Z".into(), last);
+        again.outcome = Outcome::Ok;
+        again.ended_at = Some("2026-03-02T11:02:05Z".into());
+        again.end_attempt();
+        runs.save(&again).unwrap();
+
+        let got = runs.get(5).unwrap().unwrap().attempts();
+        let brief: Vec<_> = got
+            .iter()
+            .map(|a| {
+                (
+                    a.outcome,
+                    a.ended_at.as_deref(),
+                    a.duration().map(|d| d.as_secs()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            brief,
+            [
+                (Outcome::Interrupted, Some("2026-03-02T10:00:42Z"), Some(42)),
+                (Outcome::Ok, Some("2026-03-02T11:02:05Z"), Some(125)),
+            ]
+        );
+        assert!(runs.get(5).unwrap().unwrap().matches("interrupted"));
+        assert!(!runs.get(5).unwrap().unwrap().matches("send"));
+
+        // A record from before attempts were kept reads as one attempt.
+        let old: RunRecord = serde_json::from_value(serde_json::json!({
+            "id": 9, "kind": "send-frs", "source_id": 1, "source": "a", "dry_run": false,
+            "started_at": "2026-03-02T10:00:00Z", "ended_at": "2026-03-02T10:00:03Z",
+            "outcome": "ok", "counts": {}, "message": ""
+        }))
+        .unwrap();
+        assert_eq!(old.attempts().len(), 1);
+        assert_eq!(old.attempts()[0].duration().map(|d| d.as_secs()), Some(3));
+        assert!(old.matches("send-frs") && old.matches("Send FRs") && old.matches("ok"));
+        assert!(old.matches("a send ok") && !old.matches("send failed"));
     }
 }

@@ -19,6 +19,9 @@ use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as Fiel
 use crate::pool::{Pool, PoolItem, StockLevels};
 use crate::source::{QuantityFrom, Source};
 
+/// Products not in the pool looked up by id per run to name them in the log.
+const NAME_LOOKUPS: usize = 20;
+
 /// One product a page touches: its id, its (outlet, level) changes in feed order (`None` =
 /// deleted), and whether every record of it in the page is a deletion.
 type Touched<'a> = (&'a str, Vec<(&'a str, Option<f64>)>, bool);
@@ -85,6 +88,7 @@ pub async fn run(
     let mut pager = InventoryPager::new(&ctx.client, start).include_deleted(true);
     // Dry run: the stock a real run would have stored, for products touched again later.
     let mut overlay: HashMap<String, StockLevels> = HashMap::new();
+    let mut named = 0usize;
     let result: Result<(), JobError> = guarded(async {
         while let Some(page) = pager.next_page().await? {
             PanicPoint::SecondaryPage.check(ctx.panic_at);
@@ -116,7 +120,19 @@ pub async fn run(
                     None => {
                         if !source.secondary.allow_create_variant {
                             counts.skipped += 1;
-                            log.warn(format!("product {pid} is not in the pool; skipped (turn on Allow Create Variant to create it)"));
+                            // Named by SKU and title (one lookup each, for the first few; the
+                            // rest are counted as skipped).
+                            if named < NAME_LOOKUPS {
+                                named += 1;
+                                let what = match ctx.client.product(pid).await {
+                                    Ok(Some(p)) => format!("product {} ({})", p.sku, p.name),
+                                    _ => format!("product id {pid}"),
+                                };
+                                log.warn(format!("{what} is not in the pool; skipped (turn on Allow Create Variant to create it)"));
+                                if named == NAME_LOOKUPS {
+                                    log.warn("more products not in the pool are counted as skipped, not listed");
+                                }
+                            }
                             continue;
                         }
                         let Some(p) = ctx.client.product(pid).await? else {
@@ -213,6 +229,17 @@ pub async fn run(
                 pool.commit(write)?;
                 checkpoints.save_secondary(source.id, &SecondaryCheckpoint { after: page.next_after })?;
             }
+            log.progress(super::Phase::StockChanges, || {
+                format!(
+                    "stock changes: page {} {}: {} new, {} updated, {} unchanged, {} skipped",
+                    page.next_after.map_or("at the start".to_string(), |v| format!("up to version {v}")),
+                    if opts.dry_run { "read" } else { "committed" },
+                    counts.new,
+                    counts.updated,
+                    counts.unchanged,
+                    counts.skipped
+                )
+            });
             ctx.events.send(JobEvent::Progress {
                 run,
                 phase: super::Phase::StockChanges,

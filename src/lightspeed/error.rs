@@ -176,4 +176,9 @@ pub enum ClientNotice {
         /// No answer came at all (the store is unreachable), rather than an error answer.
         unreachable: bool,
     },
+    /// The store answered 429 Too Many Requests; requests wait until `until`.
+    RateLimited {
+        what: String,
+        until: SystemTime,
+    },
 }

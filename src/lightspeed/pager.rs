@@ -53,6 +53,8 @@ pub struct StuckShared {
     in_a_row: std::sync::atomic::AtomicU32,
     /// Pagers still reading (a ranged read's open ranges).
     open: std::sync::atomic::AtomicU32,
+    /// Pages of the read that came after stale answers (see [`advanced`]).
+    recovered: std::sync::atomic::AtomicU32,
 }
 
 impl StuckCount {
@@ -75,6 +77,14 @@ impl StuckCount {
                 .open
                 .load(std::sync::atomic::Ordering::Relaxed)
                 .max(1)
+    }
+    fn recovered(&self) -> u32 {
+        self.0.recovered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn recover(&self) {
+        self.0
+            .recovered
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     /// A pager starts reading with this count; it counts as open until the guard is dropped
     /// (however its reader ends, a panic too).
@@ -102,10 +112,12 @@ impl Drop for OpenReader {
 
 /// Whether a page whose highest version is `max` moved the cursor past `after`. If not, waits
 /// (backoff, by this page's own count) and returns `Ok(false)` so the caller asks again, up
-/// to [`STUCK_RETRIES`] times in a row (with `shared`: the read's budget, counted over every
+/// to [`STUCK_RETRIES`] times in a row, plus one for each page of this pager that came after
+/// stale answers (`recovered`) (with `shared`: the read's budget, counted over every
 /// pager sharing it, and at most [`STUCK_RETRIES_SHARED`] for this page), then gives up with
 /// [`ApiError::CursorStuck`]. `unversioned`: no item of the page carries a version (nor
 /// does its envelope), which gets a message of its own.
+#[allow(clippy::too_many_arguments)]
 async fn advanced(
     client: &Client,
     path: &str,
@@ -113,18 +125,36 @@ async fn advanced(
     max: i64,
     unversioned: bool,
     stuck: &mut u32,
+    recovered: &mut u32,
     shared: Option<&StuckCount>,
 ) -> Result<bool, ApiError> {
     if Some(max) > after {
         if let Some(s) = shared {
             s.reset();
         }
+        if *stuck > 0 {
+            *recovered += 1;
+            client.stale_recovered();
+            if let Some(s) = shared {
+                s.recover();
+            }
+        }
         return Ok(true);
     }
     *stuck += 1;
+    // A store that answered stale and then moved on is slow to catch up, not stuck: each
+    // time it did (in this read, or for this client), it is borne one more stale answer in
+    // a row (up to
+    // STUCK_RETRIES_SHARED in all). One stuck for good from the start still ends after
+    // STUCK_RETRIES (per open range).
+    let earned = shared
+        .map_or(*recovered, StuckCount::recovered)
+        .max(*recovered)
+        .max(client.stale_recoveries())
+        .min(STUCK_RETRIES_SHARED - STUCK_RETRIES);
     let over = match shared {
-        Some(s) => s.bump() > s.budget() || *stuck > STUCK_RETRIES_SHARED,
-        None => *stuck > STUCK_RETRIES,
+        Some(s) => s.bump() > s.budget() + earned || *stuck > STUCK_RETRIES_SHARED,
+        None => *stuck > STUCK_RETRIES + earned,
     };
     if over {
         return Err(ApiError::CursorStuck {
@@ -215,6 +245,8 @@ pub struct VersionPager<T> {
     page_size: u64,
     done: bool,
     stuck: Option<StuckCount>,
+    /// Pages that came after stale answers (see [`advanced`]).
+    recovered: u32,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -230,6 +262,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
             upto: None,
             done: false,
             stuck: None,
+            recovered: 0,
             _t: std::marker::PhantomData,
         }
     }
@@ -322,6 +355,7 @@ impl<T: DeserializeOwned + Versioned> VersionPager<T> {
                 max,
                 unversioned,
                 &mut stuck,
+                &mut self.recovered,
                 self.stuck.as_ref(),
             )
             .await?
@@ -378,6 +412,8 @@ pub struct InventoryPager<T = InventoryRecord> {
     include_deleted: bool,
     done: bool,
     stuck: Option<StuckCount>,
+    /// Pages that came after stale answers (see [`advanced`]).
+    recovered: u32,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -393,6 +429,7 @@ impl InventoryPager {
             include_deleted: false,
             done: false,
             stuck: None,
+            recovered: 0,
             _t: std::marker::PhantomData,
         }
     }
@@ -408,6 +445,7 @@ impl InventoryPager {
             include_deleted: self.include_deleted,
             done: self.done,
             stuck: self.stuck,
+            recovered: self.recovered,
             _t: std::marker::PhantomData,
         }
     }
@@ -481,6 +519,7 @@ impl<T: DeserializeOwned + Versioned> InventoryPager<T> {
                 max,
                 unversioned,
                 &mut stuck,
+                &mut self.recovered,
                 self.stuck.as_ref(),
             )
             .await?
@@ -1238,9 +1277,11 @@ impl<T: DeserializeOwned + Versioned + Send + 'static> RangedRead<T> {
             if self.tasks.is_empty() {
                 // Every lower range is done and the last one has stopped.
                 let pass = self.merge.last_pass();
+                // The last pass keeps the read's count (what its recoveries earned).
                 let pager = VersionPager::<T>::new(&self.client, &self.path, pass.from)
                     .include_deleted(self.include_deleted)
-                    .page_size(self.page_size);
+                    .page_size(self.page_size)
+                    .stuck_count(self.stuck.clone());
                 self.tail = Some((pager, pass));
                 continue;
             }

@@ -6,6 +6,7 @@
 pub mod index;
 mod item;
 mod levels;
+pub mod options;
 mod repo;
 mod wire;
 

@@ -2,7 +2,7 @@
 //! faults, routing, headers, recording) and the `/__sim/` admin endpoints that let tests
 //! drive a simulator running in another process.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -67,10 +67,6 @@ pub(crate) struct Inner {
     data: Mutex<Data>,
     faults: Mutex<Faults>,
     fault_rng: Mutex<ChaCha8Rng>,
-    /// Stale answers are drawn per request (see [`Inner::stale_answer`]): how many times
-    /// each request has been drawn for, by its hash.
-    stale_draws: Mutex<HashMap<u64, u64>>,
-    fault_seed: u64,
     settings: Mutex<Settings>,
     tokens: Vec<TokenSpec>,
     rate: Option<RateLimit>,
@@ -154,8 +150,6 @@ impl SimHandle {
             data: Mutex::new(store),
             faults: Mutex::new(cfg.faults.clone()),
             fault_rng: Mutex::new(ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed)),
-            stale_draws: Mutex::new(HashMap::new()),
-            fault_seed: cfg.seed,
             settings: Mutex::new(Settings {
                 default_page_size: cfg.default_page_size,
                 page_size_cap: cfg.page_size_cap.max(1),
@@ -365,24 +359,7 @@ fn scope_needed(method: &str, rest: &str, q: &Params) -> Vec<String> {
 }
 
 impl Inner {
-    /// Whether this request gets a stale (non-advancing) answer, with probability `p`,
-    /// drawn from the request itself (`key`) and how often it was asked before, not from the
-    /// shared fault stream: requests read side by side then cannot shift each other's
-    /// draws, so one client's requests meet the same stale answers however the others
-    /// interleave, and a run is as reproducible as a single cursor's.
-    fn stale_answer(&self, key: u64, p: f64) -> bool {
-        let n = {
-            let mut seen = lock(&self.stale_draws);
-            let n = seen.entry(key).or_default();
-            *n += 1;
-            *n
-        };
-        let seed =
-            self.fault_seed ^ 0x57a1e ^ key.rotate_left(17) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        ChaCha8Rng::seed_from_u64(seed).gen_bool(p.min(1.0))
-    }
-
-    fn pick_fault(&self, method: &Method, rest: &str, key: u64) -> Option<Fault> {
+    fn pick_fault(&self, method: &Method, rest: &str) -> Option<Fault> {
         let mut f = lock(&self.faults);
         if let Some(only) = &f.only_path {
             if !rest.contains(only.as_str()) {
@@ -413,7 +390,7 @@ impl Inner {
         if is_sale_post && hit(f.p_commit_drop) {
             return Some(Fault::CommitDrop);
         }
-        if is_list && f.p_stuck > 0.0 && self.stale_answer(key, f.p_stuck) {
+        if is_list && hit(f.p_stuck) {
             return Some(Fault::Stuck);
         }
         if hit(f.p_malformed) {
@@ -547,13 +524,7 @@ async fn api(
             );
         }
     }
-    let key = {
-        use std::hash::{Hash, Hasher};
-        let mut h = rustc_hash::FxHasher::default();
-        (method.as_str(), &rest, &raw_query, &body[..]).hash(&mut h);
-        h.finish()
-    };
-    let fault = sim.pick_fault(&method, &rest, key);
+    let fault = sim.pick_fault(&method, &rest);
     match fault {
         Some(Fault::TooMany) => {
             let (secs, raw) = {

@@ -6,14 +6,14 @@
 //! usual cause of rejected orders; checking them when they are saved moves that failure
 //! from the first order to the moment someone types the id.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lightspeed::models::{Outlet, PaymentType, Product, Register, Tax, User, Versioned};
 use crate::lightspeed::pager::VersionPager;
 use crate::lightspeed::{ApiError, Client};
 use crate::source::SendFrsSettings;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisterOption {
     pub id: String,
     pub name: String,
@@ -22,7 +22,7 @@ pub struct RegisterOption {
     pub outlet_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserOption {
     pub id: String,
     /// Display name, else username.
@@ -31,7 +31,7 @@ pub struct UserOption {
     pub account_type: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxOption {
     pub id: String,
     pub name: String,
@@ -42,14 +42,14 @@ pub struct TaxOption {
 
 /// A product that can carry shipping costs: one without inventory whose SKU or name says
 /// shipping (any live product id is accepted as the Shipping Product ID).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductOption {
     pub id: String,
     pub sku: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentTypeOption {
     pub id: String,
     pub name: String,
@@ -57,9 +57,16 @@ pub struct PaymentTypeOption {
     pub disabled: bool,
 }
 
-/// What the Send FRs settings can be set to, read live from the store (deleted records
-/// left out).
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+/// An outlet, for Primary's quantity outlet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutletOption {
+    pub id: String,
+    pub name: String,
+}
+
+/// What the Send FRs settings (and Primary's quantity outlet) can be set to, read live from
+/// the store (deleted records left out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct StoreOptions {
     pub registers: Vec<RegisterOption>,
     pub users: Vec<UserOption>,
@@ -67,6 +74,9 @@ pub struct StoreOptions {
     pub payment_types: Vec<PaymentTypeOption>,
     #[serde(default)]
     pub shipping_products: Vec<ProductOption>,
+    /// Empty when the token may not read outlets.
+    #[serde(default)]
+    pub outlets: Vec<OutletOption>,
 }
 
 /// Every register, user, tax and payment type of the store (all pages), deleted ones
@@ -147,12 +157,21 @@ pub async fn store_options(client: &Client) -> Result<StoreOptions, ApiError> {
             }
         }
     }
+    let outlets = outlets
+        .into_iter()
+        .filter(|o| o.deleted_at.is_none())
+        .map(|o| OutletOption {
+            id: o.id,
+            name: o.name,
+        })
+        .collect();
     Ok(StoreOptions {
         registers,
         users,
         taxes,
         payment_types,
         shipping_products,
+        outlets,
     })
 }
 

@@ -30,6 +30,32 @@ pub enum Popup {
     QuitWhileRunning,
     /// Quitting would drop changes in these editors.
     QuitUnsaved(Vec<&'static str>),
+    /// A text too long for the status bar, a report, or the message history: scrollable,
+    /// wrapped to the popup's width.
+    Text {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+        /// The largest useful scroll at the last draw (the view knows the wrapped height).
+        max_scroll: std::cell::Cell<usize>,
+    },
+}
+
+impl Popup {
+    pub fn text(title: impl Into<String>, lines: Vec<String>, scroll: usize) -> Popup {
+        Popup::Text {
+            title: title.into(),
+            lines,
+            scroll,
+            max_scroll: std::cell::Cell::new(usize::MAX),
+        }
+    }
+}
+
+mod text {
+    pub const MESSAGE_TITLE: &str = "Message";
+    pub const MESSAGES_TITLE: &str = "Messages of this session (newest last)";
+    pub const NO_MESSAGES: &str = "No messages yet.";
 }
 
 pub struct App {
@@ -191,6 +217,66 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let seq = self.shared.flash_seq;
+        // A message the user caused is shown in full; job events only use the bar.
+        let by_user = !matches!(action, Action::Engine(_));
+        let effects = self.update_inner(action);
+        self.show_in_full(by_user, seq);
+        effects
+    }
+
+    /// Opens what a pane asked to show, or a new error the status bar would cut.
+    fn show_in_full(&mut self, by_user: bool, seq: u64) {
+        if let Some(t) = self.shared.show.take() {
+            if self.popup.is_none() {
+                self.popup = Some(Popup::text(t.title, t.lines, 0));
+                self.dirty = true;
+            }
+            return;
+        }
+        if !by_user
+            || self.shared.flash_seq == seq
+            || self.shared.flash_seq == self.shared.shown_seq
+            || self.popup.is_some()
+        {
+            return;
+        }
+        // Errors are what must not be lost: one the bar would cut opens whole. A long
+        // notice is cut with a mark and kept whole in the message history.
+        if let Some((super::shared::Flash::Error, msg)) = &self.shared.flash {
+            if !super::view::flash_fits(&self.shared, msg) {
+                let lines = msg.lines().map(str::to_string).collect();
+                self.popup = Some(Popup::text(text::MESSAGE_TITLE, lines, 0));
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// The message history as popup lines: time, kind, text (continued lines indented).
+    fn messages_popup(&self) -> Popup {
+        let mut lines = Vec::new();
+        for m in &self.shared.messages {
+            let kind = match m.kind {
+                super::shared::Flash::Info => "info ",
+                super::shared::Flash::Error => "error",
+            };
+            let at = m.at.get(11..19).unwrap_or("");
+            for (i, l) in m.text.lines().enumerate() {
+                if i == 0 {
+                    lines.push(format!("{at} {kind} {l}"));
+                } else {
+                    lines.push(format!("               {l}"));
+                }
+            }
+        }
+        if lines.is_empty() {
+            lines.push(text::NO_MESSAGES.to_string());
+        }
+        // Opens at the newest.
+        Popup::text(text::MESSAGES_TITLE, lines, usize::MAX)
+    }
+
+    fn update_inner(&mut self, action: Action) -> Vec<Effect> {
         let mut effects = Vec::new();
         match action {
             Action::Key(k) => {
@@ -240,7 +326,10 @@ impl App {
                 });
                 self.dirty = true;
             }
-            Action::Resize(..) => self.dirty = true,
+            Action::Resize(w, _) => {
+                self.shared.width = w;
+                self.dirty = true;
+            }
             Action::Disconnected(why) => {
                 self.shared.mode = crate::backend::Mode::Disconnected;
                 self.shared.flash(
@@ -386,6 +475,25 @@ impl App {
                 }
                 return;
             }
+            Some(Popup::Text {
+                scroll, max_scroll, ..
+            }) => {
+                let max = max_scroll.get();
+                let cur = (*scroll).min(max);
+                match cmd {
+                    Command::Back | Command::Quit | Command::Select | Command::Messages => {
+                        self.popup = None
+                    }
+                    Command::Down => *scroll = (cur + 1).min(max),
+                    Command::Up => *scroll = cur.saturating_sub(1),
+                    Command::PageDown => *scroll = (cur + 10).min(max),
+                    Command::PageUp => *scroll = cur.saturating_sub(10),
+                    Command::Top => *scroll = 0,
+                    Command::Bottom => *scroll = max,
+                    _ => {}
+                }
+                return;
+            }
             Some(Popup::QuitWhileRunning | Popup::QuitUnsaved(_)) => {
                 match cmd {
                     Command::Yes => {
@@ -424,6 +532,7 @@ impl App {
                 }
             }
             Command::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Command::Messages => self.popup = Some(self.messages_popup()),
             Command::Palette => {
                 self.popup = Some(Popup::Palette {
                     input: Box::default(),

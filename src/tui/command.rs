@@ -71,11 +71,13 @@ pub enum Command {
     No,
     /// Clear the text field's line.
     ClearLine,
+    /// Every status-bar message of this session (`:messages`).
+    Messages,
 }
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 55] = [
+    pub const ALL: [Command; 56] = [
         Command::Quit,
         Command::Back,
         Command::Help,
@@ -131,6 +133,7 @@ impl Command {
         Command::Yes,
         Command::No,
         Command::ClearLine,
+        Command::Messages,
     ];
 
     /// What it does, for the help overlay, the palette and the README.
@@ -177,7 +180,7 @@ impl Command {
             Command::CycleLevel => "filter by level",
             Command::CycleJob => "filter by job",
             Command::ToggleArchived => "show archived: all / only / none",
-            Command::CycleSort => "sort by SKU, title, quantity or last update",
+            Command::CycleSort => "cycle the sort order",
             Command::ReverseSort => "reverse the sort",
             Command::Retry => "retry the FR",
             Command::Release => "release the FR's hold",
@@ -191,6 +194,7 @@ impl Command {
             Command::Yes => "yes, do it",
             Command::No => "no, change nothing",
             Command::ClearLine => "clear the line",
+            Command::Messages => "the messages of this session, in full",
         }
     }
 

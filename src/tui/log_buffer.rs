@@ -11,8 +11,10 @@ pub struct LogEntry {
     pub seq: u64,
     pub at: String,
     pub run: u64,
+    /// Empty for the app's own lines (messages).
     pub source: String,
-    pub kind: Integration,
+    /// `None` for the app's own lines (an error shown in the status bar).
+    pub kind: Option<Integration>,
     pub level: Level,
     pub line: String,
 }

@@ -186,6 +186,10 @@ impl Driver {
         if !self.app.take_dirty() {
             return Ok(false);
         }
+        // Whether a message fits the status bar depends on the width drawn at.
+        if let Ok(size) = term.size() {
+            self.app.shared.width = size.width;
+        }
         term.draw(|f| view::draw(f, &self.app, theme))?;
         self.draws += 1;
         Ok(true)

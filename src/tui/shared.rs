@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use super::log_buffer::{LogBuffer, LogEntry};
 use crate::engine::{EngineEvent, Integration};
+use crate::jobs::events::Level;
 use crate::jobs::{Counts, JobEvent, Outcome};
 use crate::source::Source;
 
@@ -75,6 +76,25 @@ pub fn short_duration(d: std::time::Duration) -> String {
     }
 }
 
+/// A status-bar message as the message history keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// RFC 3339, from the front end's clock.
+    pub at: String,
+    pub kind: Flash,
+    pub text: String,
+}
+
+/// A text for the app to show in a scrollable popup (a report too long for the bar).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextPopup {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// Messages kept for `:messages`; older ones are dropped.
+pub const MESSAGES_KEPT: usize = 500;
+
 #[derive(Debug, Default)]
 pub struct Shared {
     pub sources: Vec<Source>,
@@ -92,6 +112,22 @@ pub struct Shared {
     pub now: String,
     /// Start-up notes (keys.toml problems, the demo's paths).
     pub notes: Vec<String>,
+    /// Every status-bar message of this session, oldest first (`:messages`).
+    pub messages: std::collections::VecDeque<Message>,
+    /// Counts status-bar messages, so the app can tell a new one arrived.
+    pub flash_seq: u64,
+    /// The terminal's width at the last draw (0 before the first), to tell whether a
+    /// message fits the status bar.
+    pub width: u16,
+    /// `flash_seq` of the last error a pane shows in full itself (at its row or field), so
+    /// the app does not open it again in a popup.
+    pub shown_seq: u64,
+    /// A text a pane asks the app to open in a popup (the app takes it after each action).
+    pub show: Option<TextPopup>,
+    /// Runs asked for from this front end (source name, integration) that have not started:
+    /// a refusal of one answers the user and opens whole; a scheduled run's refusal only
+    /// uses the bar, so a monitor left open is never blocked by a popup.
+    pub asked_to_run: Vec<(String, Integration)>,
 }
 
 impl Shared {
@@ -100,8 +136,77 @@ impl Shared {
         crate::frs::model::parse_time(&self.now).unwrap_or_else(std::time::SystemTime::now)
     }
 
+    /// Shows `msg` in the status bar and keeps it in the message history; an error also
+    /// goes to the Log, one entry per line.
     pub fn flash(&mut self, kind: Flash, msg: impl Into<String>) {
-        self.flash = Some((kind, msg.into()));
+        let msg = msg.into();
+        if kind == Flash::Error {
+            self.log_lines(Level::Error, &msg);
+        }
+        if self.messages.len() >= MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(Message {
+            at: self.now.clone(),
+            kind,
+            text: msg.clone(),
+        });
+        self.flash_seq += 1;
+        self.flash = Some((kind, msg));
+    }
+
+    /// The app's own lines in the Log (no job, no source), one entry per line of `text`.
+    pub fn log_lines(&mut self, level: Level, text: &str) {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            self.log.push(LogEntry {
+                seq: 0,
+                at: self.now.clone(),
+                run: 0,
+                source: String::new(),
+                kind: None,
+                level,
+                line: line.to_string(),
+            });
+        }
+    }
+
+    /// A report: its first line in the status bar (and history), every line in the Log
+    /// (`level`) and in a popup titled `title`.
+    pub fn report(&mut self, kind: Flash, title: &str, level: Level, text: &str) {
+        if kind != Flash::Error {
+            self.log_lines(level, text);
+        }
+        self.flash(kind, text);
+        self.show = Some(TextPopup {
+            title: title.to_string(),
+            lines: text.lines().map(str::to_string).collect(),
+        });
+    }
+
+    /// A run this front end asked for: its refusal, if one comes, is the user's to read whole.
+    pub fn ask_to_run(&mut self, source: &str, kind: Integration) {
+        self.asked_to_run
+            .retain(|(s, k)| !(s == source && *k == kind));
+        self.asked_to_run.push((source.to_string(), kind));
+    }
+
+    /// A job refused: in the bar (and the history, the Log), and whole in a popup when the
+    /// user asked for that run and the bar would cut the reason.
+    pub fn refused(&mut self, source: &str, kind: Integration, reason: &str) {
+        self.flash(Flash::Error, reason);
+        let asked = self
+            .asked_to_run
+            .iter()
+            .position(|(s, k)| s == source && *k == kind);
+        if let Some(i) = asked {
+            self.asked_to_run.remove(i);
+            if !super::view::flash_fits(self, reason) {
+                self.show = Some(TextPopup {
+                    title: "Refused".into(),
+                    lines: reason.lines().map(str::to_string).collect(),
+                });
+            }
+        }
     }
 
     pub fn current_source(&self) -> Option<&Source> {
@@ -135,6 +240,8 @@ impl Shared {
         let key = (*source, *kind);
         match event {
             JobEvent::Started { run, dry_run, .. } => {
+                self.asked_to_run
+                    .retain(|(s, k)| !(*s == name && k == kind));
                 self.jobs.insert(
                     key,
                     JobView {
@@ -200,7 +307,7 @@ impl Shared {
                     at: self.now.clone(),
                     run: *run,
                     source: name,
-                    kind: *kind,
+                    kind: Some(*kind),
                     level: *level,
                     line: line.clone(),
                 });

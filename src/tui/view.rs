@@ -11,8 +11,9 @@ use super::app::{palette_matches, App, Popup};
 use super::command::Command;
 use super::keymap::Context;
 use super::panes::{PaneId, Ui};
-use super::shared::Flash;
+use super::shared::{Flash, Shared};
 use super::theme::Theme;
+use super::widgets::form::wrap;
 
 /// Below this the panes cannot be drawn legibly; a message asks for more room.
 pub const MIN_WIDTH: u16 = 60;
@@ -37,6 +38,14 @@ mod text {
     }
     pub const CONFIRM_TITLE: &str = " Confirm ";
     pub const FROZEN: &str = " FROZEN ";
+    pub fn text_keys(k: &Keymap) -> String {
+        format!(
+            "({} closes, {}/{} scroll)",
+            k.shown(Context::Popup, Command::Back),
+            k.shown(Context::Popup, Command::Down),
+            k.shown(Context::Popup, Command::Up)
+        )
+    }
     pub fn quit_unsaved(what: &[&str], k: &Keymap) -> String {
         format!(
             "Unsaved changes in {}. Quit and drop them? ({} goes back; {} saves)",
@@ -155,6 +164,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Some(Popup::QuitUnsaved(what)) => {
             draw_question(f, app, theme, &text::quit_unsaved(what, &app.keymap), area)
         }
+        Some(p @ Popup::Text { .. }) => draw_text_popup(f, app, theme, p),
         None => {}
     }
 }
@@ -228,34 +238,129 @@ fn draw_tabs(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The status bar before the message: mode, source, jobs running, frozen.
+fn status_prefix(s: &Shared) -> [String; 4] {
+    let running = s.running_jobs();
+    [
+        format!(" {} ", s.mode),
+        format!(" source: {} ", s.source.as_deref().unwrap_or("(none)")),
+        format!(
+            " {running} job{} running ",
+            if running == 1 { "" } else { "s" }
+        ),
+        if s.frozen {
+            text::FROZEN.to_string()
+        } else {
+            String::new()
+        },
+    ]
+}
+
+/// Columns left for the message in the status bar (before the first draw: 80 columns).
+fn flash_room(s: &Shared) -> usize {
+    let width = if s.width == 0 { 80 } else { s.width } as usize;
+    let used: usize = status_prefix(s)
+        .iter()
+        .map(|p| Span::raw(p.as_str()).width())
+        .sum();
+    // The leading space before the message.
+    width.saturating_sub(used + 1)
+}
+
+/// Whether `msg` fits the status bar whole (one line, not cut).
+pub fn flash_fits(s: &Shared, msg: &str) -> bool {
+    !msg.contains('\n') && Span::raw(msg).width() <= flash_room(s)
+}
+
 fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let s = &app.shared;
     let running = s.running_jobs();
+    let [mode, source, jobs, frozen] = status_prefix(s);
     let mut spans = vec![
-        Span::styled(format!(" {} ", s.mode), theme.bar),
-        Span::styled(
-            format!(" source: {} ", s.source.as_deref().unwrap_or("(none)")),
-            theme.text,
-        ),
-        Span::styled(
-            format!(
-                " {running} job{} running ",
-                if running == 1 { "" } else { "s" }
-            ),
-            if running > 0 { theme.accent } else { theme.dim },
-        ),
+        Span::styled(mode, theme.bar),
+        Span::styled(source, theme.text),
+        Span::styled(jobs, if running > 0 { theme.accent } else { theme.dim }),
     ];
     if s.frozen {
-        spans.push(Span::styled(text::FROZEN, theme.warn));
+        spans.push(Span::styled(frozen, theme.warn));
     }
     if let Some((kind, msg)) = &s.flash {
         let st = match kind {
             Flash::Info => theme.ok,
             Flash::Error => theme.error,
         };
-        spans.push(Span::styled(format!(" {msg}"), st));
+        // Cut with an ellipsis, never mid-word without a mark; the whole text is in the
+        // popup it opened and in the message history (m).
+        let room = flash_room(s);
+        let first = msg.lines().next().unwrap_or("");
+        let shown = if first.len() < msg.len() && Span::raw(first).width() < room {
+            format!("{first}…")
+        } else {
+            first.to_string()
+        };
+        let shown = super::panes::log::fit(&shown, room);
+        spans.push(Span::styled(format!(" {}", shown.trim_end()), st));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_text_popup(f: &mut Frame, app: &App, theme: &Theme, popup: &Popup) {
+    let Popup::Text {
+        title,
+        lines,
+        scroll,
+        max_scroll,
+    } = popup
+    else {
+        return;
+    };
+    let area = f.area();
+    let w = area.width.saturating_sub(4).min(110);
+    let inner_w = w.saturating_sub(2) as usize;
+    let mut wrapped: Vec<String> = Vec::new();
+    for l in lines {
+        // Keep a line's indentation (continuations of a message, report details).
+        let indent: String = l.chars().take_while(|c| *c == ' ').collect();
+        for (i, part) in wrap(l, inner_w.saturating_sub(indent.len()).max(1))
+            .into_iter()
+            .enumerate()
+        {
+            if i == 0 || indent.is_empty() {
+                wrapped.push(format!("{indent}{part}"));
+            } else {
+                wrapped.push(format!("{indent}  {part}"));
+            }
+        }
+    }
+    let h = (wrapped.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let r = centered(area, w, h);
+    let visible = r.height.saturating_sub(2) as usize;
+    let max = wrapped.len().saturating_sub(visible);
+    max_scroll.set(max);
+    let scroll = (*scroll).min(max);
+    let more = if max > 0 {
+        format!(" {}–{} of {} ", scroll + 1, scroll + visible, wrapped.len())
+    } else {
+        String::new()
+    };
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(
+            wrapped
+                .into_iter()
+                .skip(scroll)
+                .take(visible)
+                .map(|l| Line::styled(l, theme.text))
+                .collect::<Vec<_>>(),
+        )
+        .block(
+            Block::bordered()
+                .title(format!(" {title} {} ", text::text_keys(&app.keymap)))
+                .title_bottom(more)
+                .border_style(theme.border_focused),
+        ),
+        r,
+    );
 }
 
 fn draw_hints(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {

@@ -1067,7 +1067,7 @@ async fn connection_test_tells_rate_limited_from_timed_out() {
 
     // One 429 that asks for two minutes: rate limited until then, said at once when the time is up.
     let started = Instant::now();
-    let out = lsb_async(&test("long", "2", false), &[], None).await;
+    let out = lsb_async(&test("long", "1", false), &[], None).await;
     assert_one_error_line("long Retry-After", &out, 1, &["rate limited until "]);
     let until = chrono::Utc::now() + chrono::Duration::seconds(118);
     let shown = until.format("%H:%M").to_string();
@@ -1088,10 +1088,10 @@ async fn connection_test_tells_rate_limited_from_timed_out() {
     assert_eq!(long_hits.load(Ordering::SeqCst), 1, "held, not retried");
 
     // A store that accepts and never answers: a timeout.
-    let out = lsb_async(&test("silent", "2", false), &[], None).await;
+    let out = lsb_async(&test("silent", "1", false), &[], None).await;
     assert_one_error_line("silent store", &out, 1, &["timed out"]);
     assert!(!out.stderr.contains("rate limited"), "{out:?}");
-    let json = lsb_async(&test("silent", "2", true), &[], None).await;
+    let json = lsb_async(&test("silent", "1", true), &[], None).await;
     assert_json_failure("silent store", &out, &json);
 }
 
@@ -1527,11 +1527,19 @@ async fn wait_after_429(retry_after: &str) -> (Duration, usize) {
             .call::<Collection<Product>>(Req::get("/products"))
             .await
     });
-    // The one wait: move the clock to the time the client is waiting for.
-    let until = match rx.recv().await {
-        Some(ClientNotice::WaitingForRateLimit { until }) => until,
-        other => panic!("expected a rate-limit wait, got {other:?}"),
+    // The one wait: move the clock to the time the client is waiting for. The 429 itself
+    // is reported first (for the live log), with the same time.
+    let mut said_429 = None;
+    let until = loop {
+        match rx.recv().await {
+            Some(ClientNotice::RateLimited { until, .. }) if said_429.is_none() => {
+                said_429 = Some(until)
+            }
+            Some(ClientNotice::WaitingForRateLimit { until }) => break until,
+            other => panic!("expected a rate-limit wait, got {other:?}"),
+        }
     };
+    assert_eq!(said_429, Some(until), "the 429 is reported with its wait");
     clock.set(until);
     let res = call.await.expect("the client panicked");
     assert_eq!(

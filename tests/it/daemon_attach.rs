@@ -498,7 +498,58 @@ async fn cli_commands_attach_to_the_running_daemon() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("name = \"big\""));
     let o = cli(&["template", "list"]).await.unwrap();
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let o = cli(&["fr", "list"]).await.unwrap();
+    // The store's options are read through the daemon's engine too.
+    let o = cli(&["source", "options", "big", "--json"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let options: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        options["registers"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "{options}"
+    );
+    // The FR commands go through the daemon's engine, worded as in-process.
+    let o = cli(&["fr", "list", "--search", "AT-1"]).await.unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("AT-1"), "{o:?}");
+    let o = cli(&["fr", "show", "AT-1", "--source", "big"])
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("AT-1"), "{o:?}");
+    let o = cli(&[
+        "fr",
+        "cancel",
+        "AT-1",
+        "--source",
+        "big",
+        "--reason",
+        "customer called",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("FR AT-1: ") && said.contains("Canceled") && said.contains("customer called"),
+        "{said}"
+    );
+    let o = cli(&["fr", "show", "AT-9", "--source", "big"])
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    // The inbox moves the files it reads, so it still needs the store to itself.
+    let inbox: &'static str = Box::leak(
+        dir.path()
+            .join("inbox")
+            .display()
+            .to_string()
+            .into_boxed_str(),
+    );
+    std::fs::create_dir_all(inbox).unwrap();
+    let args: &'static [&'static str] =
+        Box::leak(Box::new(["fr", "inbox", inbox, "--source", "big"]));
+    let o = cli(args).await.unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("is in use by the lsbridge daemon"), "{err}");

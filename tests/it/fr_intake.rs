@@ -955,3 +955,61 @@ fn fr_inbox_once_and_watching() {
     let list = procs::ok(dir, &["fr", "list", "--source", "harbor"]);
     assert_eq!(list.lines().count(), 1 + 10, "{list}");
 }
+
+/// `fr list --search` and `--sort`: the same search and orders as the TUI's FRs pane.
+#[test]
+fn fr_list_searches_by_number_customer_or_sku_and_sorts() {
+    use crate::support::procs;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let d = tmp.path();
+    procs::ok(d, &["source", "add", "--name", "harbor"]);
+    procs::ok(
+        d,
+        &[
+            "fr",
+            "import",
+            "fixtures/frs/sample.json",
+            "--source",
+            "harbor",
+        ],
+    );
+    let numbers = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["fr", "list", "--json"];
+        all.extend_from_slice(args);
+        let out = procs::ok(d, &all);
+        serde_json::from_str::<serde_json::Value>(&out)
+            .expect("json")
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|f| f["number"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(numbers(&["--search", "10003"]), ["WEB-10003"]);
+    assert_eq!(numbers(&["--search", "okafor FUEL"]), ["WEB-10001"]);
+    assert_eq!(numbers(&["--search", "hp-t"]), ["WEB-10004"]);
+    assert_eq!(
+        numbers(&["--sort", "customer"]),
+        [
+            "WEB-10002",
+            "WEB-10005",
+            "WEB-10001",
+            "WEB-10003",
+            "WEB-10004"
+        ]
+    );
+    assert_eq!(
+        numbers(&["--sort", "created", "--descending"]),
+        [
+            "WEB-10005",
+            "WEB-10004",
+            "WEB-10003",
+            "WEB-10002",
+            "WEB-10001"
+        ]
+    );
+    let listed = procs::ok(d, &["fr", "list", "--json", "--search", "10002"]);
+    assert!(listed.contains("\"customer\":\"Daniel Reyes\""), "{listed}");
+    let none = procs::ok(d, &["fr", "list", "--search", "no-such-thing"]);
+    assert!(none.contains("no FRs match"), "{none}");
+}

@@ -62,7 +62,7 @@ async fn default_templates_import_the_demo_store_with_zero_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secondary_follows_changes_with_requests_that_grow_with_changes_not_catalog() {
     let mut requests = Vec::new();
-    for n in [2_000u64, 8_000] {
+    for n in [1_000u64, 4_000] {
         let sim = sim(StoreSpec::Synthetic {
             products: n,
             seed: 3,

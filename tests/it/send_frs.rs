@@ -784,6 +784,26 @@ async fn reconciliation_trusts_only_the_frs_own_sale() {
             // A second run that still gets the lie changes nothing.
             let s = send(&e, false).await;
             assert_eq!(s.counts.unresolved, 1, "{lie}: {}", s.message);
+            // The run's log says it asked the store, and why the FR stays unresolved.
+            let lines = lsbridge::jobs::Runs::open(&e.store)
+                .unwrap()
+                .lines(s.run)
+                .unwrap();
+            let asked = format!("FR {number}: reconciling: asking the store for sale {sid}");
+            assert!(
+                lines.iter().any(|l| l.line.contains(&asked)),
+                "{lie}: {:?}",
+                lines.iter().map(|l| &l.line).collect::<Vec<_>>()
+            );
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.level == lsbridge::jobs::events::Level::Warn
+                        && l.line.starts_with(&format!("FR {number}: "))
+                        && l.line.contains("next run")),
+                "{lie}: {:?}",
+                lines.iter().map(|l| &l.line).collect::<Vec<_>>()
+            );
             assert_eq!(status_of(&e, &number), FrStatus::Processing, "{lie}");
             assert_eq!(sales_of(&sim, &number).len(), usize::from(reached));
 

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use crossterm::event::KeyCode;
 use lsbridge::clock::ManualClock;
-use lsbridge::engine::{EngineEvent, JobKind, Request, Response};
+use lsbridge::engine::{EngineEvent, Integration, Request, Response};
 use lsbridge::jobs::events::Level;
 use lsbridge::jobs::runs::{LogLine, RunRecord, Runs};
 use lsbridge::jobs::{Counts, JobEvent, Outcome};
@@ -22,7 +22,7 @@ fn noon() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_773_144_000)
 }
 
-fn job(t: &mut tui::Tui, kind: JobKind, event: JobEvent) {
+fn job(t: &mut tui::Tui, kind: Integration, event: JobEvent) {
     let source = t.driver.app.shared.sources[0].id;
     t.driver.dispatch(Action::Engine(EngineEvent::Job {
         source,
@@ -80,11 +80,11 @@ async fn overview_idle_running_waiting_and_failed() {
     snap!("overview_idle_80x24", t.screen(80, 24));
 
     // A run that knows its total: percentage, rate and ETA.
-    job(&mut t, JobKind::Primary, started(41));
+    job(&mut t, Integration::Primary, started(41));
     clock.advance(Duration::from_secs(10));
     job(
         &mut t,
-        JobKind::Primary,
+        Integration::Primary,
         JobEvent::Progress {
             run: 41,
             phase: lsbridge::jobs::Phase::Products,
@@ -108,7 +108,7 @@ async fn overview_idle_running_waiting_and_failed() {
     // Held by the rate limit.
     job(
         &mut t,
-        JobKind::Primary,
+        Integration::Primary,
         JobEvent::WaitingForRateLimit {
             run: 41,
             until: noon() + Duration::from_secs(95),
@@ -122,7 +122,7 @@ async fn overview_idle_running_waiting_and_failed() {
     // The store goes away: retries are shown, not silence.
     job(
         &mut t,
-        JobKind::Primary,
+        Integration::Primary,
         JobEvent::Retrying {
             run: 41,
             retry: 3,
@@ -174,7 +174,7 @@ async fn overview_idle_running_waiting_and_failed() {
     clock.advance(Duration::from_secs(10));
     job(
         &mut t,
-        JobKind::Primary,
+        Integration::Primary,
         JobEvent::Finished {
             run: 41,
             outcome: Outcome::Failed,
@@ -184,7 +184,7 @@ async fn overview_idle_running_waiting_and_failed() {
     );
     t.driver.dispatch(Action::Engine(EngineEvent::Idle {
         source: source.id,
-        kind: JobKind::Primary,
+        kind: Integration::Primary,
     }));
     t.settle().await;
     let failed = t.screen(120, 40);
@@ -221,11 +221,11 @@ async fn jobs_pane_shows_percentage_and_eta() {
     let clock = ManualClock::new(noon());
     let mut t = tui::demo_at(std::sync::Arc::new(clock.clone())).await;
     t.press("5").await;
-    job(&mut t, JobKind::SendFrs, started(5));
+    job(&mut t, Integration::SendFrs, started(5));
     clock.advance(Duration::from_secs(4));
     job(
         &mut t,
-        JobKind::SendFrs,
+        Integration::SendFrs,
         JobEvent::Progress {
             run: 5,
             phase: lsbridge::jobs::Phase::SendingFrs,

@@ -115,10 +115,16 @@ async fn pool_browse_filter_archived_and_detail_with_history() {
     t.press("g").await;
     assert!(t.screen(W, H).contains("row 1 of 323"));
 
-    // Filter by SKU or title.
+    // Filter by SKU or title, as you type: the list narrows before Enter.
     t.press("/").await;
     t.keys("fuel");
-    snap!("pool_filter_typing", t.screen(W, H));
+    t.settle().await;
+    let typing = t.screen(W, H);
+    assert!(
+        typing.contains("matching \"fuel\"") && !typing.contains("323 items"),
+        "{typing}"
+    );
+    snap!("pool_filter_typing", typing);
     t.key(KeyCode::Enter);
     t.settle().await;
     let filtered = t.screen(W, H);

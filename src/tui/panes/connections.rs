@@ -23,10 +23,14 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 use crate::tui::widgets::columns::{clip, fit, sized};
+use crate::tui::widgets::filter_line::{self, FilterLine, Filtered};
 use crate::tui::widgets::form::{Field, Form};
 
 mod text {
     pub const TITLE: &str = " Connections ";
+    pub fn no_match(filter: &str, clear: &str) -> String {
+        format!("No connection matches \"{filter}\". {clear} clears the filter.")
+    }
     pub fn empty(add_key: &str) -> String {
         format!("No connections yet. Press {add_key} to add one: a name, your store's domain prefix and a personal token.")
     }
@@ -206,6 +210,40 @@ pub struct ConnectionsPane {
     editing: Option<(String, String)>,
     /// The change whose test failed, kept for "save anyway".
     untested: Option<(String, ConnectionChange)>,
+    /// `/`: name, domain prefix or endpoint.
+    filter: FilterLine,
+}
+
+impl ConnectionsPane {
+    /// Indices of the connections the filter shows, in order.
+    fn visible(&self) -> Vec<usize> {
+        self.list
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                self.filter
+                    .matches(&[&c.name, &c.domain_prefix, &c.endpoint])
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The selected connection, if the filter shows it.
+    fn current(&self) -> Option<&ConnectionView> {
+        self.visible()
+            .contains(&self.selected)
+            .then(|| self.list.get(self.selected))
+            .flatten()
+    }
+
+    fn reselect(&mut self) {
+        let visible = self.visible();
+        self.selected = filter_line::reselect(self.selected, &visible);
+    }
+
+    fn step(&mut self, delta: isize) {
+        self.selected = filter_line::step(self.selected, &self.visible(), delta);
+    }
 }
 
 impl ConnectionsPane {
@@ -422,8 +460,12 @@ impl Pane for ConnectionsPane {
         if self.form.is_some() {
             Context::Text
         } else {
-            Context::Connections
+            self.filter.context(Context::Connections)
         }
+    }
+
+    fn has_filter(&self) -> bool {
+        true
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
@@ -434,24 +476,31 @@ impl Pane for ConnectionsPane {
         if self.form.is_some() {
             return self.form_command(cmd, ctx);
         }
-        let n = self.list.len();
+        match self.filter.command(cmd) {
+            Filtered::Changed => {
+                self.reselect();
+                return true;
+            }
+            Filtered::Same => return true,
+            Filtered::NotMine => {}
+        }
         match cmd {
-            Command::Up => self.selected = self.selected.saturating_sub(1),
-            Command::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
-            Command::Top => self.selected = 0,
-            Command::Bottom => self.selected = n.saturating_sub(1),
+            Command::Up => self.step(-1),
+            Command::Down => self.step(1),
+            Command::Top => self.step(isize::MIN / 2),
+            Command::Bottom => self.step(isize::MAX / 2),
             Command::New => {
                 self.editing = None;
                 self.form = Some(new_form());
             }
             Command::Edit => {
-                if let Some(c) = self.list.get(self.selected) {
+                if let Some(c) = self.current().cloned() {
                     self.editing = Some((c.name.clone(), c.domain_prefix.clone()));
-                    self.form = Some(edit_form(c));
+                    self.form = Some(edit_form(&c));
                 }
             }
             Command::TestConnection => {
-                if let Some(c) = self.list.get(self.selected) {
+                if let Some(c) = self.current().cloned() {
                     self.testing = Some(c.name.clone());
                     ctx.info(text::testing(&c.name));
                     ctx.call(
@@ -463,7 +512,7 @@ impl Pane for ConnectionsPane {
                 }
             }
             Command::Delete => {
-                if let Some(c) = self.list.get(self.selected) {
+                if let Some(c) = self.current() {
                     ctx.confirm(CONFIRM_REMOVE, text::remove_prompt(&c.name));
                 }
             }
@@ -475,6 +524,19 @@ impl Pane for ConnectionsPane {
     fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
         if let Some(form) = &mut self.form {
             form.key(key);
+            return;
+        }
+        match self.filter.key(key) {
+            Filtered::Changed => self.reselect(),
+            Filtered::Same => {}
+            // The arrows move the list while the filter line has focus.
+            Filtered::NotMine => match key.code {
+                crossterm::event::KeyCode::Up => self.step(-1),
+                crossterm::event::KeyCode::Down => self.step(1),
+                crossterm::event::KeyCode::PageUp => self.step(-10),
+                crossterm::event::KeyCode::PageDown => self.step(10),
+                _ => {}
+            },
         }
     }
 
@@ -516,15 +578,20 @@ impl Pane for ConnectionsPane {
                     }
                 }
                 self.selected = self.selected.min(self.list.len().saturating_sub(1));
+                self.reselect();
             }
             (Reply::Test, r) => {
                 let name = self.testing.take();
                 match r {
                     Response::Error(e) => {
+                        // The detail under the list shows a tested connection's reason
+                        // whole: no popup for it.
                         if let Some(n) = name {
                             self.results.insert(n, (false, e.to_string()));
+                            ctx.error_shown(e.to_string());
+                        } else {
+                            ctx.error(e.to_string());
                         }
-                        ctx.error(e.to_string());
                     }
                     // The store's name arrives with the engine's ConnectionTested event.
                     Response::Message(m) => ctx.info(m),
@@ -618,7 +685,13 @@ impl Pane for ConnectionsPane {
             return;
         }
         let t = ui.theme;
-        let block = pane_block(text::TITLE, t);
+        let note = self.filter.title_note();
+        let title = if note.is_empty() {
+            text::TITLE.to_string()
+        } else {
+            format!("{}{note}", text::TITLE)
+        };
+        let block = pane_block(title, t);
         if self.list.is_empty() {
             let key = ui
                 .keymap
@@ -641,10 +714,26 @@ impl Pane for ConnectionsPane {
             .unwrap_or_default();
         let inner = block.inner(area);
         f.render_widget(block, area);
+        let inner = self.filter.render(f, inner, t);
+        let visible = self.visible();
+        if visible.is_empty() {
+            let clear = ui.keymap.shown(Context::Connections, Command::Back);
+            f.render_widget(
+                Paragraph::new(text::no_match(self.filter.text(), &clear))
+                    .style(t.dim)
+                    .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
         let [list, detail] =
             Layout::vertical([Constraint::Min(2), Constraint::Length(7)]).areas(inner);
         let h = list.height.saturating_sub(1) as usize;
-        let first = self.selected.saturating_sub(h.saturating_sub(1));
+        let at = visible
+            .iter()
+            .position(|&i| i == self.selected)
+            .unwrap_or(0);
+        let first = at.saturating_sub(h.saturating_sub(1));
         let status = |c: &ConnectionView| -> Span {
             if self.testing.as_deref() == Some(c.name.as_str()) {
                 return Span::styled(text::TESTING, t.accent);
@@ -658,9 +747,9 @@ impl Pane for ConnectionsPane {
                 ),
             }
         };
-        let cells: Vec<Vec<Span>> = self
-            .list
+        let cells: Vec<Vec<Span>> = visible
             .iter()
+            .filter_map(|&i| self.list.get(i))
             .skip(first)
             .take(h)
             .map(|c| {
@@ -699,11 +788,7 @@ impl Pane for ConnectionsPane {
                         .map(|(sp, w)| Cell::from(Span::styled(clip(&sp.content, *w), sp.style)))
                         .collect::<Vec<_>>(),
                 )
-                .style(if first + n == self.selected {
-                    t.selected
-                } else {
-                    t.text
-                })
+                .style(if first + n == at { t.selected } else { t.text })
             })
             .collect();
         f.render_widget(
@@ -718,7 +803,7 @@ impl Pane for ConnectionsPane {
             ),
             list,
         );
-        if let Some(c) = self.list.get(self.selected) {
+        if let Some(c) = self.current() {
             let testing = self.testing.as_deref() == Some(c.name.as_str());
             let mut last = vec![Span::styled(text::LAST_TEST, t.dim)];
             if let (Some(at), false) = (&c.last_test_at, testing) {

@@ -140,6 +140,7 @@ impl Pane for JobsPane {
                     ctx.error(text::NO_ROW);
                     return true;
                 };
+                ctx.shared.ask_to_run(&source, kind);
                 ctx.call(
                     Reply::Start,
                     Request::StartJob {
@@ -230,7 +231,14 @@ impl Pane for JobsPane {
                 ctx.call(Reply::Schedules, Request::Schedules);
             }
             EngineEvent::DataChanged { .. } => ctx.call(Reply::Schedules, Request::Schedules),
-            EngineEvent::Refused { reason, .. } => ctx.error(reason.clone()),
+            EngineEvent::Refused {
+                source,
+                kind,
+                reason,
+            } => {
+                ctx.shared.refused(source, *kind, reason);
+                ctx.effects.push(crate::tui::action::Effect::Bell);
+            }
             _ => {}
         }
     }

@@ -200,6 +200,13 @@ impl Ctx<'_> {
         self.keys.shown(self.pane.context(), command)
     }
 
+    /// An error the pane also shows in full where it belongs (a row, a field): the status
+    /// bar, the message history and the Log get it, but no popup.
+    pub fn error_shown(&mut self, msg: impl Into<String>) {
+        self.error(msg);
+        self.shared.shown_seq = self.shared.flash_seq;
+    }
+
     pub fn confirm(&mut self, token: u32, prompt: impl Into<String>) {
         *self.confirm = Some(Confirm {
             pane: self.pane,

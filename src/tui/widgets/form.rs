@@ -350,6 +350,22 @@ impl<I: Copy + PartialEq> Form<I> {
         }
     }
 
+    /// Sets a text field's text as if the user typed it (a value picked from a list).
+    pub fn set_text(&mut self, id: I, text: &str) {
+        if let Some(f) = self.field_mut(id) {
+            if let Value::Text { area, .. } = &mut f.value {
+                let masked = area.mask_char();
+                let mut fresh = single_line(text);
+                if let Some(m) = masked {
+                    fresh.set_mask_char(m);
+                }
+                **area = fresh;
+                f.touched = true;
+                f.error = None;
+            }
+        }
+    }
+
     pub fn set_help(&mut self, id: I, help: Option<String>) {
         if let Some(f) = self.field_mut(id) {
             f.help = help;

@@ -2,6 +2,7 @@
 //! prompt field and the pick list.
 
 pub mod columns;
+pub mod filter_line;
 pub mod form;
 pub mod pick;
 pub mod progress;

@@ -6,15 +6,28 @@
 //! character. Enter picks, Esc closes without changing anything (the owner decides that).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::Frame;
 use tui_textarea::TextArea;
 
 use crate::tui::command::Command;
 use crate::tui::keymap::{Context, Keymap};
+use crate::tui::theme::Theme;
+
+mod text {
+    pub const FILTER: &str = "filter: ";
+    pub const NO_MATCH: &str = "nothing matches; Backspace widens the filter";
+    pub const EMPTY: &str = "nothing to pick from";
+}
 
 pub struct PickItem {
     pub key: String,
     pub label: String,
     pub detail: String,
+    /// Why it cannot be picked (a disabled payment type): shown, and refused when picked.
+    pub refused: Option<String>,
 }
 
 impl PickItem {
@@ -27,6 +40,7 @@ impl PickItem {
             key: key.into(),
             label: label.into(),
             detail: detail.into(),
+            refused: None,
         }
     }
 }
@@ -39,6 +53,8 @@ pub struct PickList {
     pub filtering: bool,
     /// Index into [`PickList::visible`].
     pub selected: usize,
+    /// The popup's width (at most the screen's).
+    pub width: u16,
 }
 
 const PAGE: isize = 10;
@@ -54,6 +70,7 @@ impl PickList {
             filter: TextArea::default(),
             filtering: false,
             selected,
+            width: 76,
         }
     }
 
@@ -158,6 +175,83 @@ impl PickList {
         }
     }
 
+    /// The list as a popup centred in `area`: the filter line, the items, the key line.
+    pub fn render(&self, f: &mut Frame, area: Rect, t: &Theme, keys: &Keymap) {
+        // Sized by the whole list, so it keeps its size while the filter narrows it.
+        let r = crate::tui::view::centered(
+            area,
+            self.width.min(area.width.saturating_sub(4)),
+            (self.items.len().min(16) as u16 + 4).min(area.height.saturating_sub(2)),
+        );
+        f.render_widget(Clear, r);
+        let block = Block::bordered()
+            .title(format!(" {} ", self.title))
+            .border_style(t.border_focused);
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let [filter, list, area_keys] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        // The bar shows where typing goes: only the focused filter line has it.
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(text::FILTER, t.accent),
+                Span::styled(self.filter_text(), t.text),
+                Span::styled(if self.filtering { "▏" } else { "" }, t.accent),
+            ])),
+            filter,
+        );
+        let visible = self.visible();
+        if visible.is_empty() {
+            let msg = if self.items.is_empty() {
+                text::EMPTY
+            } else {
+                text::NO_MATCH
+            };
+            f.render_widget(Paragraph::new(msg).style(t.dim), list);
+        } else {
+            let sel = self.selected_index(&visible);
+            let lw = self
+                .items
+                .iter()
+                .map(|i| i.label.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(40)
+                + 2;
+            let height = (list.height as usize).max(1);
+            let first = sel.saturating_sub(height - 1);
+            let shown: Vec<Line> = (first..(first + height).min(visible.len()))
+                .filter_map(|k| visible.get(k).map(|&i| (k, i)))
+                .filter_map(|(k, i)| self.items.get(i).map(|it| (k, it)))
+                .map(|(k, it)| {
+                    let st = if k == sel {
+                        t.selected
+                    } else if it.refused.is_some() {
+                        t.dim
+                    } else {
+                        t.text
+                    };
+                    let detail = match &it.refused {
+                        Some(why) if it.detail.is_empty() => format!("({why})"),
+                        Some(why) => format!("{} ({why})", it.detail),
+                        None => it.detail.clone(),
+                    };
+                    Line::from(vec![
+                        Span::styled(if k == sel { "› " } else { "  " }, st),
+                        Span::styled(pad(&it.label, lw), st),
+                        Span::styled(detail, if k == sel { st } else { t.dim }),
+                    ])
+                })
+                .collect();
+            f.render_widget(Paragraph::new(shown), list);
+        }
+        f.render_widget(Paragraph::new(self.keys_line(keys)).style(t.dim), area_keys);
+    }
+
     /// The key line under the list, from the registry.
     pub fn keys_line(&self, keys: &Keymap) -> String {
         if self.filtering {
@@ -183,6 +277,16 @@ impl PickList {
                 ],
             )
         }
+    }
+}
+
+/// `s` padded to `w` columns, with at least one space after it.
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n + 1 >= w {
+        format!("{s} ")
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
     }
 }
 

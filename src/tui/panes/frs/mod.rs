@@ -7,9 +7,9 @@ use super::{Fresh, ReplyId};
 use std::cell::Cell as Shown;
 
 use crossterm::event::KeyEvent;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 use tui_textarea::TextArea;
 
@@ -22,6 +22,8 @@ use crate::tui::view::pane_block;
 use crate::tui::widgets::prompt::prompt_line;
 
 mod detail;
+mod filter;
+mod table;
 
 mod text {
     use crate::frs::FrStatus;
@@ -29,14 +31,17 @@ mod text {
     use crate::tui::keymap::{Context, Keymap};
 
     pub const TITLE: &str = " FRs ";
+    /// Kept as the FR's reason when it is canceled from this pane.
+    pub const CANCEL_REASON: &str = "canceled in the TUI";
     pub const NO_SOURCE: &str =
         "No source selected. Add or pick one in Sources (1); its fulfillment requests show here.";
     pub const LOADING: &str = "Loading fulfillment requests…";
-    pub const HEADER: [&str; 6] = [
+    pub const HEADER: [&str; 7] = [
         "Number",
         "Status",
+        "Customer",
         "Items",
-        "Earliest send (UTC)",
+        "Send after (UTC)",
         "Sale",
         "Reason",
     ];
@@ -50,6 +55,7 @@ mod text {
         )
     }
     pub const PATH_PROMPT: &str = "path: ";
+    pub const IMPORT_REPORT: &str = "FR import";
     pub const NO_PATH: &str = "type the path of a JSON or CSV file first";
     pub const NO_ROW: &str = "no FR selected";
     pub const SAMPLE_MARKER: &str = "sample FRs: ";
@@ -153,6 +159,8 @@ pub struct FrsPane {
     /// The FR a pending cancel confirmation is about.
     cancel: Option<(u32, String)>,
     next_token: u32,
+    /// The search and the order of the rows.
+    query: filter::Query,
     /// The FR an action was sent for, and what it was.
     acting: Option<(String, FrAction)>,
 }
@@ -175,6 +183,7 @@ impl Default for FrsPane {
             prompt: None,
             cancel: None,
             next_token: 0,
+            query: filter::Query::default(),
             acting: None,
         }
     }
@@ -252,17 +261,17 @@ impl FrsPane {
 
     /// Recomputes counts and the filtered rows, keeping the selected FR selected.
     fn reindex(&mut self, keep: Option<String>) {
-        self.counts = [0; FrStatus::ALL.len()];
-        for f in &self.frs {
-            self.counts[status_index(f.status)] += 1;
-        }
+        // The counts are of the FRs the search matches; the rows also pass the status filter.
+        let (matching, counts) = self.query.rows(&self.frs);
+        self.counts = counts;
         let want = self.status_filter();
-        self.visible = self
-            .frs
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| want.is_none_or(|s| f.status == s))
-            .map(|(i, _)| i)
+        self.visible = matching
+            .into_iter()
+            .filter(|i| {
+                self.frs
+                    .get(*i)
+                    .is_some_and(|f| want.is_none_or(|s| f.status == s))
+            })
             .collect();
         if let Some(n) = keep {
             if let Some(pos) = self
@@ -293,6 +302,7 @@ impl FrsPane {
                 source,
                 number,
                 action,
+                reason: (action == FrAction::Cancel).then(|| text::CANCEL_REASON.to_string()),
             },
         );
     }
@@ -332,12 +342,12 @@ impl FrsPane {
                     );
                 }
             }
-            Command::Back if self.filter != 0 => {
+            Command::Back if self.filter != 0 && !self.query.is_filtered() => {
                 self.filter = 0;
                 self.reindex(self.selected_fr().map(|f| f.number.clone()));
                 ctx.info(text::filter(None));
             }
-            _ => return false,
+            c => return self.query_command(c, ctx),
         }
         self.top = clamp_top(self.top, self.selected, page, n);
         true
@@ -386,6 +396,7 @@ impl FrsPane {
                     return Some(true);
                 };
                 let dry_run = cmd == Command::DryRun;
+                ctx.shared.ask_to_run(&source, Integration::SendFrs);
                 ctx.call(
                     self.tag(Reply::Send),
                     Request::StartJob {
@@ -409,12 +420,19 @@ impl FrsPane {
     fn render_list(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let title = match &self.source {
-            Some(s) if self.loaded => text::title(s, self.frs.len()),
+            Some(s) if self.loaded => {
+                format!(
+                    "{}{} ",
+                    text::title(s, self.frs.len()).trim_end(),
+                    self.query.describe()
+                )
+            }
             _ => text::TITLE.to_string(),
         };
         let block = pane_block(title, t);
         let inner = block.inner(area);
         f.render_widget(block, area);
+        let inner = self.query.render_line(f, inner, ui);
         let message = |f: &mut Frame, msg: String, style: ratatui::style::Style, r: Rect| {
             f.render_widget(
                 Paragraph::new(msg).style(style).wrap(Wrap { trim: true }),
@@ -441,6 +459,10 @@ impl FrsPane {
         ])
         .areas(inner);
         f.render_widget(Paragraph::new(bar_lines), bar);
+        if self.visible.is_empty() && self.query.is_filtered() {
+            let back = ui.keymap.shown(Context::Frs, Command::Back);
+            return message(f, self.query.no_match(&back), t.dim, list);
+        }
         if self.visible.is_empty() {
             let status = self.status_filter().unwrap_or(FrStatus::Unprocessed);
             return message(f, text::none_in(status), t.dim, list);
@@ -448,53 +470,7 @@ impl FrsPane {
         let h = list.height.saturating_sub(1) as usize;
         self.page.set(h.max(1));
         let top = clamp_top(self.top, self.selected, h, self.visible.len());
-        let rows: Vec<Row> = self
-            .visible
-            .iter()
-            .enumerate()
-            .skip(top)
-            .take(h)
-            .filter_map(|(pos, i)| self.frs.get(*i).map(|fr| (pos, fr)))
-            .map(|(pos, fr)| {
-                let status_style = match fr.status {
-                    FrStatus::Processed | FrStatus::Acknowledged => t.ok,
-                    FrStatus::Failed | FrStatus::AdditionalInfoRequired => t.error,
-                    FrStatus::Canceled | FrStatus::DuplicateFrNumber => t.dim,
-                    FrStatus::Unprocessed | FrStatus::Processing => t.accent,
-                };
-                let sale = fr
-                    .invoice_number
-                    .clone()
-                    .or_else(|| fr.sale_id.as_ref().map(|s| s.chars().take(8).collect()))
-                    .unwrap_or_default();
-                let row = Row::new(vec![
-                    Cell::from(fr.number.as_str()),
-                    Cell::from(Span::styled(fr.status.label(), status_style)),
-                    Cell::from(Line::from(fr.items.len().to_string()).alignment(Alignment::Right)),
-                    Cell::from(short_time(&fr.earliest_send)),
-                    Cell::from(sale),
-                    Cell::from(fr.reason.as_str()),
-                ]);
-                if pos == self.selected {
-                    row.style(t.selected)
-                } else {
-                    row.style(t.text)
-                }
-            })
-            .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(16),
-                Constraint::Length(24),
-                Constraint::Length(5),
-                Constraint::Length(19),
-                Constraint::Length(12),
-                Constraint::Min(10),
-            ],
-        )
-        .header(Row::new(text::HEADER.map(Cell::from)).style(t.title));
-        f.render_widget(table, list);
+        self.render_table(f, list, ui, top, h);
     }
 
     /// The status filter with a count per status; the current stop highlighted. A label
@@ -508,7 +484,8 @@ impl FrsPane {
         let mut used = indent;
         for i in 0..STOPS {
             let (label, n) = match stop(i) {
-                None => (text::ALL, self.frs.len()),
+                // The FRs the search matches (all of them without one).
+                None => (text::ALL, self.counts.iter().sum()),
                 Some(s) => (s.label(), self.counts[status_index(s)]),
             };
             let style = if i == self.filter {
@@ -559,8 +536,12 @@ impl Pane for FrsPane {
         PaneId::Frs
     }
 
+    fn has_filter(&self) -> bool {
+        true
+    }
+
     fn context(&self) -> Context {
-        if self.prompt.is_some() {
+        if self.prompt.is_some() || self.query.editing() {
             Context::Text
         } else {
             Context::Frs
@@ -604,6 +585,9 @@ impl Pane for FrsPane {
             }
             return true;
         }
+        if self.query.editing() {
+            return self.query_command(cmd, ctx);
+        }
         if let Some(done) = self.action_command(cmd, ctx) {
             return done;
         }
@@ -614,15 +598,21 @@ impl Pane for FrsPane {
                     true
                 }
                 Command::Select | Command::Timeline => true,
+                Command::Filter | Command::CycleSort | Command::ReverseSort => {
+                    self.detail = None;
+                    self.query_command(cmd, ctx)
+                }
                 c => d.scroll(c),
             };
         }
         self.list_command(cmd, ctx)
     }
 
-    fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
+    fn text_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         if let Some(t) = &mut self.prompt {
             t.input(key);
+        } else if self.query.editing() {
+            self.filter_key(key, ctx);
         }
     }
 
@@ -645,7 +635,7 @@ impl Pane for FrsPane {
                     d.set_timeline(events);
                 }
             }
-            (_, Response::Done) if reply == Reply::Action => {
+            (_, Response::Fr(_)) if reply == Reply::Action => {
                 if let Some((number, action)) = self.acting.take() {
                     let what = match action {
                         FrAction::Retry => {
@@ -656,6 +646,16 @@ impl Pane for FrsPane {
                     };
                     ctx.info(text::action_done(&number, &what));
                 }
+            }
+            // An import's report: every line not imported with its reason, in a popup and
+            // in the Log.
+            (_, Response::Message(m)) if reply == Reply::Import && m.contains('\n') => {
+                ctx.shared.report(
+                    crate::tui::shared::Flash::Info,
+                    text::IMPORT_REPORT,
+                    crate::jobs::events::Level::Warn,
+                    &m,
+                )
             }
             (_, Response::Message(m))
                 if matches!(reply, Reply::Import | Reply::Action | Reply::Send) =>

@@ -596,57 +596,7 @@ fn editor_line<'a>(
 }
 
 fn pick(f: &mut Frame, area: Rect, t: &Theme, keys: &Keymap, p: &Pick) {
-    // Sized by the whole list, so it keeps its size while the filter narrows it.
-    let r = popup(area, 76, p.items.len().min(16) as u16 + 4);
-    f.render_widget(Clear, r);
-    let block = Block::bordered()
-        .title(format!(" {} ", p.title))
-        .border_style(t.border_focused);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let [filter, list, area_keys] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    // The bar shows where typing goes: only the focused filter line has it.
-    f.render_widget(
-        Paragraph::new(TextLine::from(vec![
-            Span::styled(text::FILTER, t.accent),
-            Span::styled(p.filter_text(), t.text),
-            Span::styled(if p.filtering { "▏" } else { "" }, t.accent),
-        ])),
-        filter,
-    );
-    let visible = p.visible();
-    if visible.is_empty() {
-        f.render_widget(Paragraph::new(text::NO_MATCH).style(t.dim), list);
-    } else {
-        let sel = p.selected_index(&visible);
-        let lw = p
-            .items
-            .iter()
-            .map(|i| i.label.chars().count())
-            .max()
-            .unwrap_or(0)
-            .min(40)
-            + 2;
-        let shown: Vec<TextLine> = window(sel, list.height as usize, visible.len())
-            .filter_map(|k| visible.get(k).map(|&i| (k, i)))
-            .filter_map(|(k, i)| p.items.get(i).map(|it| (k, it)))
-            .map(|(k, it)| {
-                let st = if k == sel { t.selected } else { t.text };
-                TextLine::from(vec![
-                    Span::styled(if k == sel { "› " } else { "  " }, st),
-                    Span::styled(pad(&it.label, lw), st),
-                    Span::styled(it.detail.clone(), if k == sel { st } else { t.dim }),
-                ])
-            })
-            .collect();
-        f.render_widget(Paragraph::new(shown), list);
-    }
-    f.render_widget(Paragraph::new(p.keys_line(keys)).style(t.dim), area_keys);
+    p.list.render(f, area, t, keys);
 }
 
 fn input(f: &mut Frame, area: Rect, t: &Theme, keys: &Keymap, i: &Input) {

@@ -191,8 +191,6 @@ mod text {
     }
 
     // Pick lists and inputs.
-    pub const FILTER: &str = "filter: ";
-    pub const NO_MATCH: &str = "nothing matches; Backspace widens the filter";
     pub fn input_keys(k: &Keymap) -> String {
         k.line(
             Context::Text,
@@ -897,7 +895,7 @@ impl Pane for MappingPane {
                 if let Some(g) = &mut self.grid {
                     g.save_failed(&e);
                 }
-                ctx.error(text::save_refused(&e.to_string()));
+                ctx.error_shown(text::save_refused(&e.to_string()));
             }
             (Reply::SaveSet, Response::Done) => {
                 if let Some(se) = &mut self.sets_editor {
@@ -912,7 +910,7 @@ impl Pane for MappingPane {
                     se.sending = None;
                     se.error = Some(e.to_string());
                 }
-                ctx.error(e.to_string());
+                ctx.error_shown(e.to_string());
             }
             (w, r) if w.sample_index().is_some() => {
                 let k = w.sample_index().unwrap_or_default();

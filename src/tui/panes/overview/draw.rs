@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use super::state::{self, OverviewState};
 use super::text;
-use crate::engine::{JobKind, RateLimitView};
+use crate::engine::{Integration, RateLimitView};
 use crate::jobs::runs::RunRecord;
 use crate::jobs::Outcome;
 use crate::tui::panes::Ui;
@@ -47,11 +47,11 @@ impl Rows {
     }
 }
 
-pub fn short_label(k: JobKind) -> &'static str {
+pub fn short_label(k: Integration) -> &'static str {
     match k {
-        JobKind::Primary => "Primary",
-        JobKind::Secondary => "Secondary",
-        JobKind::SendFrs => "Send FRs",
+        Integration::Primary => "Primary",
+        Integration::Secondary => "Secondary",
+        Integration::SendFrs => "Send FRs",
     }
 }
 
@@ -91,10 +91,10 @@ fn outcome_style(o: Outcome, t: &Theme) -> Style {
 }
 
 /// `Ok 14:00 · new 3 upd 2 same 300 skip 0 err 0`, and the reason when not Ok.
-fn last_run(r: &RunRecord, k: JobKind) -> String {
+fn last_run(r: &RunRecord, k: Integration) -> String {
     let at = r.started_at.get(11..16).unwrap_or(&r.started_at);
     let c = &r.counts;
-    let counts = if k == JobKind::SendFrs {
+    let counts = if k == Integration::SendFrs {
         format!(
             "sent {} held {} failed {} info {}",
             c.sent, c.held, c.failed, c.info_required
@@ -147,7 +147,7 @@ fn integrations(s: &OverviewState, f: &mut Frame, area: Rect, ui: &Ui) {
     let now = ui.shared.clock_now();
     let mut cells = Vec::new();
     for src in &ui.shared.sources {
-        for k in JobKind::ALL {
+        for k in Integration::ALL {
             let last = s.last.get(&(src.name.clone(), k));
             let running = ui.shared.jobs.get(&(src.id, k)).filter(|j| j.running());
             let (state_cell, progress_cell) = match running {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use crate::engine::{JobKind, RateLimitView};
+use crate::engine::{Integration, RateLimitView};
 use crate::frs::{Fr, FrStatus};
 use crate::jobs::runs::{LogLine, RunRecord};
 use crate::jobs::Outcome;
@@ -16,9 +16,9 @@ pub const FAILURES: usize = 8;
 #[derive(Debug, Default)]
 pub struct OverviewState {
     /// Newest run per (source name, kind).
-    pub last: BTreeMap<(String, JobKind), RunRecord>,
+    pub last: BTreeMap<(String, Integration), RunRecord>,
     /// Next scheduled run per (source name, kind).
-    pub next: BTreeMap<(String, JobKind), SystemTime>,
+    pub next: BTreeMap<(String, Integration), SystemTime>,
     /// One per connection (so an empty list is a data dir without connections).
     pub rates: Vec<RateLimitView>,
     pub rates_loaded: bool,

@@ -1,6 +1,7 @@
 //! A pool variant's detail: every mapped field (options, custom fields and images grouped),
 //! the parent SKU, the archived flag, the units committed to open FRs and what is available
-//! to sell, and the change history (run, field, old → new).
+//! to sell, the stock per outlet (by the outlet names the store gives), and the change
+//! history (run, field, old → new).
 
 use std::cell::Cell as Shown;
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::engine::OutletView;
 use crate::mapping::FieldValue;
 use crate::pool::PoolItem;
 use crate::tui::command::Command;
@@ -41,6 +43,15 @@ mod text {
     pub const NOTHING: &str = "  (none)";
     pub const EMPTY_VALUE: &str = "(empty)";
     pub const HISTORY_HEADER: [&str; 3] = ["run", "field", "old → new"];
+    pub const STOCK: &str = "Stock per outlet";
+    pub const NO_STOCK: &str = "  No stock record read for this variant.";
+    pub const NAMES_LOADING: &str = "  (reading the outlet names from the store…)";
+    pub const DELETED: &str = " (deleted)";
+    pub const TOTAL: &str = "Total";
+
+    pub fn names_failed(why: &str) -> String {
+        format!("  (outlet names unavailable: {why})")
+    }
 
     pub fn title(sku: &str, k: &Keymap) -> String {
         format!(
@@ -65,6 +76,7 @@ enum DLine {
     Pair((&'static str, String), (&'static str, String)),
     Plain(String),
     Dim(&'static str),
+    Note(String),
     History {
         run: String,
         field: String,
@@ -76,6 +88,7 @@ enum DLine {
 
 pub struct Detail {
     pub item: PoolItem,
+    outlets: Option<Result<Vec<OutletView>, String>>,
     lines: Vec<DLine>,
     scroll: usize,
     page: Shown<usize>,
@@ -94,7 +107,55 @@ fn slot(name: &str) -> Option<(&str, u32)> {
     Some((prefix, n.parse().ok()?))
 }
 
-fn content(item: &PoolItem) -> Vec<DLine> {
+/// The stock per outlet: one line per outlet the item has a level for, named when the
+/// store's outlet list is in, then the total.
+fn stock_lines(item: &PoolItem, outlets: Option<&Result<Vec<OutletView>, String>>) -> Vec<DLine> {
+    let mut out = vec![DLine::Heading(text::STOCK)];
+    if item.stock.0.is_empty() {
+        out.push(DLine::Dim(text::NO_STOCK));
+        return out;
+    }
+    let number = |n: f64| FieldValue::Number(n).as_text().into_owned();
+    let named = |id: &str| match outlets {
+        Some(Ok(list)) => list.iter().find(|o| o.id == id).map(|o| {
+            let mut s = o.name.clone();
+            if o.deleted {
+                s.push_str(text::DELETED);
+            }
+            s
+        }),
+        _ => None,
+    };
+    let mut rows: Vec<(Option<String>, &str, f64)> = item
+        .stock
+        .0
+        .iter()
+        .map(|(id, level)| (named(id), id.as_str(), *level))
+        .collect();
+    rows.sort_by(|a, b| {
+        let key = |r: &(Option<String>, &str, f64)| r.0.as_deref().unwrap_or(r.1).to_lowercase();
+        key(a).cmp(&key(b))
+    });
+    for (name, id, level) in rows {
+        out.push(match name {
+            // A long name is cut so it never runs into its level.
+            Some(n) => DLine::Field(crate::tui::widgets::columns::clip(&n, 21), number(level)),
+            // An id is shown whole (it is what the store and the CLI name the outlet by).
+            None => DLine::Plain(format!("  {id}  {}", number(level))),
+        });
+    }
+    if let Some(total) = item.stock.quantity(None) {
+        out.push(DLine::Field(text::TOTAL.to_string(), number(total)));
+    }
+    match outlets {
+        None => out.push(DLine::Note(text::NAMES_LOADING.to_string())),
+        Some(Err(why)) => out.push(DLine::Note(text::names_failed(why))),
+        Some(Ok(_)) => {}
+    }
+    out
+}
+
+fn content(item: &PoolItem, outlets: Option<&Result<Vec<OutletView>, String>>) -> Vec<DLine> {
     let mut out = Vec::new();
     let field = |l: &str, v: String| DLine::Field(l.to_string(), v);
     let yes_no = |b: bool| if b { text::YES } else { text::NO }.to_string();
@@ -121,6 +182,9 @@ fn content(item: &PoolItem) -> Vec<DLine> {
             (text::AVAILABLE, available),
         ));
     }
+
+    out.push(DLine::Blank);
+    out.extend(stock_lines(item, outlets));
 
     out.push(DLine::Blank);
     out.push(DLine::Heading(text::HISTORY));
@@ -199,16 +263,23 @@ fn content(item: &PoolItem) -> Vec<DLine> {
 impl Detail {
     pub fn new(item: PoolItem) -> Detail {
         Detail {
-            lines: content(&item),
+            lines: content(&item, None),
             item,
+            outlets: None,
             scroll: 0,
             page: Shown::new(20),
         }
     }
 
     pub fn set_item(&mut self, item: PoolItem) {
-        self.lines = content(&item);
+        self.lines = content(&item, self.outlets.as_ref());
         self.item = item;
+    }
+
+    /// The store's outlets (names for the stock per outlet), or why they could not be read.
+    pub fn set_outlets(&mut self, outlets: Option<Result<Vec<OutletView>, String>>) {
+        self.outlets = outlets;
+        self.lines = content(&self.item, self.outlets.as_ref());
     }
 
     fn max_scroll(&self) -> usize {
@@ -258,6 +329,7 @@ impl Detail {
                 ]),
                 DLine::Plain(s) => Line::styled(s.clone(), t.text),
                 DLine::Dim(s) => Line::styled(*s, t.dim),
+                DLine::Note(s) => Line::styled(s.clone(), t.dim),
                 DLine::History {
                     run,
                     field,

@@ -7,24 +7,23 @@
 use super::{Fresh, ReplyId};
 use std::cell::Cell as Shown;
 
-use crossterm::event::KeyEvent;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{
     Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table, Wrap,
 };
 use ratatui::Frame;
-use tui_textarea::TextArea;
 
 use super::{Ctx, Pane, PaneId, Ui};
-use crate::engine::{EngineEvent, Integration, Request, Response};
+use crate::engine::{EngineEvent, Integration, OutletView, Request, Response};
 use crate::mapping::FieldValue;
 use crate::pool::{PoolItem, PoolSort};
 use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 use crate::tui::widgets::columns::{clip, fit_filling, Col};
-use crate::tui::widgets::prompt::prompt_line;
+use crate::tui::widgets::filter_line::{FilterLine, Filtered};
 
 mod detail;
 
@@ -38,9 +37,10 @@ mod text {
         "No source selected. Add or pick one in Sources (1); its inventory pool shows here.";
     pub const LOADING: &str = "Loading the pool…";
     pub const LOADING_ROW: &str = "…";
-    pub const HEADER: [&str; 10] = [
+    pub const HEADER: [&str; 11] = [
         "SKU",
         "Title",
+        "Options",
         "Quantity",
         "Committed",
         "Available",
@@ -133,6 +133,7 @@ super::reply_ids! {
     enum Reply {
         Count = 1,
         Page = 2,
+        Outlets = 3,
     }
 }
 
@@ -144,8 +145,9 @@ const DEFAULT_PAGE: usize = 20;
 pub struct PoolPane {
     /// The source the cache belongs to.
     source: Option<String>,
-    /// Applied filter (SKU or title substring); empty means none.
-    filter: String,
+    /// The `/` line; its text (SKU or title substring) is the engine's filter, asked again
+    /// with every key typed (the pool index answers in milliseconds at a million items).
+    filter: FilterLine,
     /// `None` all, `Some(true)` only archived, `Some(false)` hide archived.
     archived: Option<bool>,
     sort: PoolSort,
@@ -164,15 +166,17 @@ pub struct PoolPane {
     /// (request id, offset) of the window in flight.
     pending_page: Option<(Fresh<Reply>, usize)>,
     error: Option<String>,
-    editing: Option<TextArea<'static>>,
     detail: Option<detail::Detail>,
+    /// The source's outlets by name (asked for when a detail first opens), or why not.
+    outlets: Option<Result<Vec<OutletView>, String>>,
+    pending_outlets: Option<Fresh<Reply>>,
 }
 
 impl Default for PoolPane {
     fn default() -> Self {
         PoolPane {
             source: None,
-            filter: String::new(),
+            filter: FilterLine::with_prompt(text::FILTER_PROMPT),
             archived: None,
             sort: PoolSort::Sku,
             descending: false,
@@ -186,8 +190,9 @@ impl Default for PoolPane {
             pending_count: None,
             pending_page: None,
             error: None,
-            editing: None,
             detail: None,
+            outlets: None,
+            pending_outlets: None,
         }
     }
 }
@@ -224,6 +229,18 @@ pub(super) fn commit_cells(item: &PoolItem) -> (String, String) {
         ),
         None => (String::new(), String::new()),
     }
+}
+
+/// A variant's options in `room` cells: "Color: Black / Size: S" when the column has room
+/// for the names (`named`), else the values alone ("Black / S"); cut with … when longer.
+fn options_cell(item: &PoolItem, room: u16, named: bool) -> String {
+    use crate::pool::options::{options_line, values_line};
+    let line = if named {
+        options_line(item)
+    } else {
+        values_line(item)
+    };
+    clip(&line, room)
 }
 
 impl PoolPane {
@@ -296,7 +313,8 @@ impl PoolPane {
     }
 
     fn filter_arg(&self) -> Option<String> {
-        (!self.filter.is_empty()).then(|| self.filter.clone())
+        let typed = self.filter.text().trim();
+        (!typed.is_empty()).then(|| typed.to_string())
     }
 
     /// Where a window serving rows `top..top + height` starts: the view in its middle.
@@ -381,15 +399,18 @@ impl PoolPane {
                     return true;
                 }
                 match self.row(self.selected) {
-                    Some(item) => self.detail = Some(detail::Detail::new(item.clone())),
+                    Some(item) => {
+                        let mut d = detail::Detail::new(item.clone());
+                        d.set_outlets(self.outlets.clone());
+                        self.detail = Some(d);
+                        self.ask_outlets(ctx);
+                    }
                     None => ctx.info(text::NOT_LOADED),
                 }
                 return true;
             }
             Command::Filter => {
-                let mut t = TextArea::default();
-                t.insert_str(&self.filter);
-                self.editing = Some(t);
+                self.filter.command(cmd);
                 return true;
             }
             Command::ToggleArchived => {
@@ -412,8 +433,8 @@ impl PoolPane {
                 self.requery(ctx);
                 return true;
             }
-            Command::Back if !self.filter.is_empty() || self.archived.is_some() => {
-                self.filter.clear();
+            Command::Back if !self.filter.text().is_empty() || self.archived.is_some() => {
+                self.filter.command(Command::Back);
                 self.archived = None;
                 ctx.info(text::FILTER_CLEARED);
                 self.requery(ctx);
@@ -427,7 +448,7 @@ impl PoolPane {
 
     fn render_list(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let mut filter = text::filter_desc(&self.filter, self.archived);
+        let mut filter = text::filter_desc(self.filter.text().trim(), self.archived);
         filter.push_str(&text::sort_desc(self.sort, self.descending));
         let title = match &self.source {
             Some(s) => text::title(s, self.total, &filter, self.selected + 1),
@@ -436,15 +457,7 @@ impl PoolPane {
         let block = pane_block(title, t);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let (list, field) = if self.editing.is_some() {
-            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-            (a, Some(b))
-        } else {
-            (inner, None)
-        };
-        if let (Some(field), Some(ta)) = (field, &self.editing) {
-            f.render_widget(prompt_line(text::FILTER_PROMPT, ta, ui.theme), field);
-        }
+        let list = self.filter.render(f, inner, ui.theme);
         let message = |f: &mut Frame, msg: String, style: ratatui::style::Style| {
             f.render_widget(
                 Paragraph::new(msg).style(style).wrap(Wrap { trim: true }),
@@ -472,26 +485,54 @@ impl PoolPane {
         let top = clamp_top(self.top, self.selected, h, total);
         let end = (top + h).min(total);
         let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
-        // Narrow terminals keep SKU, title and quantity; brand, money and the last run give
-        // way before the stock columns. Numbers are never cut, so a column that cannot show its
-        // header whole is left out.
-        let widths = fit_filling(
-            &[
-                Col::new(10, 18, 0),
-                Col::new(20, 20, 1),
-                Col::new(8, 8, 2),
-                Col::new(9, 9, 5),
-                Col::new(9, 9, 4),
-                Col::new(8, 8, 6),
-                Col::new(8, 8, 7),
-                Col::new(6, 12, 8),
-                Col::new(4, 4, 3),
-                Col::new(8, 8, 9),
-            ],
-            list.width.saturating_sub(1),
-            1,
-            Some(1),
+        // Narrow terminals keep SKU, title, quantity and the variant's options; brand, money
+        // and the last run give way before the stock columns. Numbers are never cut, so a
+        // column that cannot show its header whole is left out. The options column is as wide
+        // as the rows on screen need (none without options): whole ("Color: Black / Size: S")
+        // unless that would push Available out, then the values alone ("Black / S").
+        let widest = |line: fn(&PoolItem) -> String| {
+            (top..end)
+                .filter_map(|i| self.row(i))
+                .map(|item| crate::tui::widgets::columns::width(&line(item)))
+                .max()
+                .map_or(0, |w| w.clamp(text::HEADER[2].len(), 28) as u16)
+        };
+        // SKUs are not cut while there is room for the widest on screen.
+        let sku = (top..end)
+            .filter_map(|i| self.row(i))
+            .map(|item| crate::tui::widgets::columns::width(&item.sku))
+            .max()
+            .map_or(10, |w| w.clamp(10, 18) as u16);
+        let (full, compact) = (
+            widest(crate::pool::options::options_line),
+            widest(crate::pool::options::values_line),
         );
+        let fit_with = |options: u16| {
+            fit_filling(
+                &[
+                    Col::new(sku, 18, 0),
+                    Col::new(20, 20, 1),
+                    Col::new(options, full, 3),
+                    Col::new(8, 8, 2),
+                    Col::new(9, 9, 6),
+                    Col::new(9, 9, 5),
+                    Col::new(8, 8, 7),
+                    Col::new(8, 8, 8),
+                    Col::new(6, 12, 9),
+                    Col::new(4, 4, 4),
+                    Col::new(8, 8, 10),
+                ],
+                list.width.saturating_sub(1),
+                1,
+                Some(1),
+            )
+        };
+        let mut widths = fit_with(full);
+        if widths[5] == 0 {
+            widths = fit_with(compact);
+        }
+        // One form for the whole column, so rows line up.
+        let named = widths[2] >= full;
         let rows: Vec<Row> = (top..end)
             .map(|i| {
                 let style = if i == self.selected {
@@ -507,12 +548,13 @@ impl PoolPane {
                 let cells = [
                     Cell::from(clip(&item.sku, widths[0])),
                     Cell::from(clip(&plain(f.get("Title")), widths[1])),
+                    Cell::from(options_cell(item, widths[2], named)),
                     right(plain(f.get("Quantity"))),
                     right(committed),
                     right(available),
                     right(money(f.get("Cost"))),
                     right(money(f.get("MSRP"))),
-                    Cell::from(clip(&plain(f.get("Brand")), widths[7])),
+                    Cell::from(clip(&plain(f.get("Brand")), widths[8])),
                     Cell::from(if item.archived { text::ARCHIVED } else { "" }),
                     right(match item.last_seen_run {
                         0 => String::new(),
@@ -540,7 +582,7 @@ impl PoolPane {
                 .enumerate()
                 .filter(|(i, _)| widths[*i] > 0)
                 .map(|(i, h)| {
-                    if (2..=6).contains(&i) || i == 9 {
+                    if (3..=7).contains(&i) || i == 10 {
                         Cell::from(Line::from(*h).alignment(Alignment::Right))
                     } else {
                         Cell::from(*h)
@@ -585,11 +627,7 @@ impl Pane for PoolPane {
     }
 
     fn context(&self) -> Context {
-        if self.editing.is_some() {
-            Context::Text
-        } else {
-            Context::Pool
-        }
+        self.filter.context(Context::Pool)
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
@@ -598,6 +636,8 @@ impl Pane for PoolPane {
             self.source = source;
             self.detail = None;
             self.error = None;
+            self.outlets = None;
+            self.pending_outlets = None;
             self.requery(ctx);
         } else {
             self.reload(ctx);
@@ -605,21 +645,20 @@ impl Pane for PoolPane {
     }
 
     fn command(&mut self, cmd: Command, ctx: &mut Ctx) -> bool {
-        if let Some(ta) = &mut self.editing {
-            match cmd {
-                Command::ClearLine => crate::tui::widgets::prompt::clear_line(ta),
-                Command::Select | Command::Save => {
-                    let typed = ta.lines().join("").trim().to_string();
-                    self.editing = None;
-                    if typed != self.filter {
-                        self.filter = typed;
-                        self.requery(ctx);
-                    }
+        if self.filter.is_editing() {
+            let cmd = if cmd == Command::Save {
+                Command::Select
+            } else {
+                cmd
+            };
+            return match self.filter.command(cmd) {
+                Filtered::NotMine => false,
+                Filtered::Same => true,
+                Filtered::Changed => {
+                    self.requery(ctx);
+                    true
                 }
-                Command::Back => self.editing = None,
-                _ => return false,
-            }
-            return true;
+            };
         }
         if let Some(d) = &mut self.detail {
             match cmd {
@@ -636,9 +675,21 @@ impl Pane for PoolPane {
         self.list_command(cmd, ctx)
     }
 
-    fn text_key(&mut self, key: KeyEvent, _ctx: &mut Ctx) {
-        if let Some(t) = &mut self.editing {
-            t.input(key);
+    fn text_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        match self.filter.key(key) {
+            Filtered::Changed => self.requery(ctx),
+            // The arrows move the list while the line keeps focus.
+            Filtered::NotMine => {
+                let cmd = match key.code {
+                    KeyCode::Up => Command::Up,
+                    KeyCode::Down => Command::Down,
+                    KeyCode::PageUp => Command::PageUp,
+                    KeyCode::PageDown => Command::PageDown,
+                    _ => return,
+                };
+                self.list_command(cmd, ctx);
+            }
+            Filtered::Same => {}
         }
     }
 
@@ -646,7 +697,18 @@ impl Pane for PoolPane {
         let Some(what) = Fresh::<Reply>::from_id(what) else {
             return;
         };
-        if self.pending_count == Some(what) {
+        if self.pending_outlets == Some(what) {
+            self.pending_outlets = None;
+            let got = match response {
+                Response::Outlets(o) => Ok(o),
+                Response::Error(e) => Err(e.to_string()),
+                _ => return,
+            };
+            self.outlets = Some(got);
+            if let Some(d) = &mut self.detail {
+                d.set_outlets(self.outlets.clone());
+            }
+        } else if self.pending_count == Some(what) {
             self.pending_count = None;
             match response {
                 Response::Count(n) => {
@@ -706,6 +768,20 @@ impl Pane for PoolPane {
 }
 
 impl PoolPane {
+    /// Asks for the source's outlet names once per source (a failure is asked again on the
+    /// next detail).
+    fn ask_outlets(&mut self, ctx: &mut Ctx) {
+        let Some(source) = self.source.clone() else {
+            return;
+        };
+        if matches!(self.outlets, Some(Ok(_))) || self.pending_outlets.is_some() {
+            return;
+        }
+        let what = self.tag(Reply::Outlets);
+        self.pending_outlets = Some(what);
+        ctx.call(what, Request::Outlets { source });
+    }
+
     fn failed(&mut self, e: String, ctx: &mut Ctx) {
         if !self.rows.is_empty() {
             ctx.error(text::error(&e, ctx.keys));
@@ -849,7 +925,7 @@ mod tests {
         serve(&mut p, &mut shared, 7, new);
         assert_eq!(p.total, Some(7));
         assert_eq!(p.rows.len(), 7);
-        assert_eq!(p.filter, "x");
+        assert_eq!(p.filter.text(), "x");
     }
 
     #[test]

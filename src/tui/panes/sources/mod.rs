@@ -19,12 +19,16 @@ use crate::tui::command::Command;
 use crate::tui::keymap::Context;
 use crate::tui::view::pane_block;
 use crate::tui::widgets::columns::{clip, fit, sized};
+use crate::tui::widgets::filter_line::{self, FilterLine, Filtered};
 use crate::tui::widgets::form::wrap;
-use wizard::Wizard;
+use wizard::{PickNeed, Wizard};
 
 mod text {
     pub const QUIT_UNSAVED: &str = "the source wizard in Sources (1)";
     pub const TITLE: &str = " Sources ";
+    pub fn no_match(filter: &str, clear: &str) -> String {
+        format!("No source matches \"{filter}\". {clear} clears the filter.")
+    }
     pub fn empty(add_key: &str) -> String {
         format!("No sources yet. Press {add_key} to add one with the wizard: source type, order processing, shipping, Ship From, connection, and the three integrations.")
     }
@@ -89,6 +93,8 @@ super::reply_ids! {
     Connections = 2,
     Templates = 3,
     Save = 4,
+    /// The store's lists for the wizard's pick lists.
+    Options = 5,
     }
 }
 
@@ -98,6 +104,10 @@ pub struct SourcesPane {
     wizard: Option<Wizard>,
     /// The name being saved, to select it once saved.
     saving: Option<String>,
+    /// The connection whose store's lists are being read.
+    fetching: Option<String>,
+    /// `/`: name, type or connection.
+    filter: FilterLine,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -206,6 +216,43 @@ fn settings_lines(s: &Source) -> Vec<String> {
 }
 
 impl SourcesPane {
+    /// Indices of the sources the filter shows, in order.
+    fn visible(&self, sources: &[Source]) -> Vec<usize> {
+        sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                self.filter.matches(&[
+                    &s.name,
+                    s.source_type.label(),
+                    s.connection.as_deref().unwrap_or(text::NO_CONNECTION),
+                ])
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The selected source's index, if the filter shows it.
+    fn current(&self, sources: &[Source]) -> Option<usize> {
+        (self.selected < sources.len() && self.visible(sources).contains(&self.selected))
+            .then_some(self.selected)
+    }
+
+    /// After the filter changed: the selection onto a shown source.
+    fn reselect(&mut self, ctx: &mut Ctx) {
+        let visible = self.visible(&ctx.shared.sources);
+        if !visible.is_empty() {
+            let i = filter_line::reselect(self.selected, &visible);
+            self.select(i, ctx);
+        }
+    }
+
+    fn step(&mut self, delta: isize, ctx: &mut Ctx) {
+        let visible = self.visible(&ctx.shared.sources);
+        let i = filter_line::step(self.selected, &visible, delta);
+        self.select(i, ctx);
+    }
+
     fn select(&mut self, i: usize, ctx: &mut Ctx) {
         self.selected = i.min(ctx.shared.sources.len().saturating_sub(1));
         ctx.shared.source = ctx
@@ -245,6 +292,25 @@ impl SourcesPane {
         let Some(w) = &mut self.wizard else {
             return false;
         };
+        if w.picking().is_some() {
+            w.pick_command(cmd);
+            return true;
+        }
+        if cmd == Command::Select {
+            match w.pick() {
+                PickNeed::NotAList => {}
+                PickNeed::Opened => return true,
+                PickNeed::Fetch(conn) => {
+                    self.fetching = Some(conn.clone());
+                    ctx.call(Reply::Options, Request::StoreOptions { connection: conn });
+                    return true;
+                }
+                PickNeed::NoConnection => {
+                    ctx.effects.push(Effect::Bell);
+                    return true;
+                }
+            }
+        }
         let others = &ctx.shared.sources;
         match cmd {
             Command::Right => w.next_field(others),
@@ -280,11 +346,17 @@ impl Pane for SourcesPane {
     }
 
     fn context(&self) -> Context {
-        if self.wizard.is_some() {
+        if let Some(c) = self.wizard.as_ref().and_then(Wizard::picking) {
+            c
+        } else if self.wizard.is_some() {
             Context::Text
         } else {
-            Context::Sources
+            self.filter.context(Context::Sources)
         }
+    }
+
+    fn has_filter(&self) -> bool {
+        true
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {
@@ -295,14 +367,25 @@ impl Pane for SourcesPane {
         if self.wizard.is_some() {
             return self.wizard_command(cmd, ctx);
         }
-        let n = ctx.shared.sources.len();
+        match self.filter.command(cmd) {
+            Filtered::Changed => {
+                self.reselect(ctx);
+                return true;
+            }
+            Filtered::Same => return true,
+            Filtered::NotMine => {}
+        }
+        let current = self
+            .current(&ctx.shared.sources)
+            .and_then(|i| ctx.shared.sources.get(i))
+            .cloned();
         match cmd {
-            Command::Up => self.select(self.selected.saturating_sub(1), ctx),
-            Command::Down => self.select((self.selected + 1).min(n.saturating_sub(1)), ctx),
-            Command::Top => self.select(0, ctx),
-            Command::Bottom => self.select(n.saturating_sub(1), ctx),
+            Command::Up => self.step(-1, ctx),
+            Command::Down => self.step(1, ctx),
+            Command::Top => self.step(isize::MIN / 2, ctx),
+            Command::Bottom => self.step(isize::MAX / 2, ctx),
             Command::New => self.open(Wizard::add(), ctx),
-            Command::Edit | Command::Select => match ctx.shared.sources.get(self.selected) {
+            Command::Edit | Command::Select => match &current {
                 Some(s) => {
                     let w = Wizard::edit(s);
                     self.open(w, ctx);
@@ -313,7 +396,7 @@ impl Pane for SourcesPane {
                 }
             },
             Command::Delete => {
-                if let Some(s) = ctx.shared.sources.get(self.selected) {
+                if let Some(s) = current {
                     let prompt = text::remove_prompt(&s.name);
                     ctx.confirm(CONFIRM_REMOVE, prompt);
                 }
@@ -325,7 +408,24 @@ impl Pane for SourcesPane {
 
     fn text_key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         if let Some(w) = &mut self.wizard {
-            w.key(key, &ctx.shared.sources);
+            if w.picking().is_some() {
+                w.pick_key(key);
+            } else {
+                w.key(key, &ctx.shared.sources);
+            }
+            return;
+        }
+        match self.filter.key(key) {
+            Filtered::Changed => self.reselect(ctx),
+            Filtered::Same => {}
+            // The arrows move the list while the filter line has focus.
+            Filtered::NotMine => match key.code {
+                crossterm::event::KeyCode::Up => self.step(-1, ctx),
+                crossterm::event::KeyCode::Down => self.step(1, ctx),
+                crossterm::event::KeyCode::PageUp => self.step(-10, ctx),
+                crossterm::event::KeyCode::PageDown => self.step(10, ctx),
+                _ => {}
+            },
         }
     }
 
@@ -363,6 +463,9 @@ impl Pane for SourcesPane {
                     .position(|s| Some(&s.name) == ctx.shared.source.as_ref())
                 {
                     self.selected = i;
+                }
+                if !self.filter.text().is_empty() {
+                    self.reselect(ctx);
                 }
             }
             (Reply::Remove, Response::Done) => {
@@ -405,6 +508,19 @@ impl Pane for SourcesPane {
                 }
                 self.refresh(ctx);
             }
+            (Reply::Options, Response::StoreOptions(o)) => {
+                if let (Some(w), Some(conn)) = (&mut self.wizard, self.fetching.take()) {
+                    w.set_store_options(conn, o);
+                }
+            }
+            (Reply::Options, Response::Error(e)) => {
+                self.fetching = None;
+                let e = e.to_string();
+                if let Some(w) = &mut self.wizard {
+                    w.store_options_failed(e.clone());
+                }
+                ctx.error(e);
+            }
             (Reply::Connections | Reply::Templates, Response::Error(e)) => {
                 if let Some(w) = &mut self.wizard {
                     w.engine_error(&e);
@@ -436,7 +552,13 @@ impl Pane for SourcesPane {
             return;
         }
         let t = ui.theme;
-        let block = pane_block(text::TITLE, t);
+        let note = self.filter.title_note();
+        let title = if note.is_empty() {
+            text::TITLE.to_string()
+        } else {
+            format!("{}{note}", text::TITLE)
+        };
+        let block = pane_block(title, t);
         let sources = &ui.shared.sources;
         if sources.is_empty() {
             let key = ui
@@ -455,6 +577,18 @@ impl Pane for SourcesPane {
         }
         let inner = block.inner(area);
         f.render_widget(block, area);
+        let inner = self.filter.render(f, inner, t);
+        let visible = self.visible(sources);
+        if visible.is_empty() {
+            let clear = ui.keymap.shown(Context::Sources, Command::Back);
+            f.render_widget(
+                Paragraph::new(text::no_match(self.filter.text(), &clear))
+                    .style(t.dim)
+                    .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
         // The settings, wrapped to the width (only what fits is drawn).
         let details: Option<Vec<String>> = self.selected_source(ui).map(|s| {
             settings_lines(s)
@@ -469,9 +603,14 @@ impl Pane for SourcesPane {
         ])
         .areas(inner);
         let h = list.height.saturating_sub(1) as usize;
-        let first = self.selected.saturating_sub(h.saturating_sub(1));
-        let cells: Vec<Vec<String>> = sources
+        let at = visible
             .iter()
+            .position(|&i| i == self.selected)
+            .unwrap_or(0);
+        let first = at.saturating_sub(h.saturating_sub(1));
+        let cells: Vec<Vec<String>> = visible
+            .iter()
+            .filter_map(|&i| sources.get(i))
             .skip(first)
             .take(h)
             .map(|s| {
@@ -506,11 +645,7 @@ impl Pane for SourcesPane {
                         .map(|&c| Cell::from(clip(&r[c], widths[c])))
                         .collect::<Vec<_>>(),
                 )
-                .style(if first + n == self.selected {
-                    t.selected
-                } else {
-                    t.text
-                })
+                .style(if first + n == at { t.selected } else { t.text })
             })
             .collect();
         f.render_widget(
@@ -541,6 +676,7 @@ impl Pane for SourcesPane {
 
 impl SourcesPane {
     fn selected_source<'a>(&self, ui: &'a Ui) -> Option<&'a Source> {
-        ui.shared.sources.get(self.selected)
+        self.current(&ui.shared.sources)
+            .and_then(|i| ui.shared.sources.get(i))
     }
 }

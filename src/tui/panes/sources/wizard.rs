@@ -13,12 +13,14 @@ use super::Ui;
 use crate::engine::{scheduler, ConnectionView};
 use crate::engine::{EngineError, FieldId, Thing};
 use crate::mapping::{Integration, Template};
+use crate::source::send_settings::StoreOptions;
 use crate::source::{
     Address, AutoProcessing, BusinessHours, CommitRelease, QuantityFrom, Schedule,
     ShippingEstimation, ShippingMethod, Source, SourceType,
 };
 use crate::tui::view::pane_block;
 use crate::tui::widgets::form::{Choice, Field, Form};
+use crate::tui::widgets::pick::{PickItem, PickList};
 
 pub(crate) mod text {
     pub const ADD_TITLE: &str = " Add source ";
@@ -67,7 +69,7 @@ pub(crate) mod text {
         use crate::tui::command::Command as C;
         let key = |c| k.shown(crate::tui::keymap::Context::Text, c);
         let (enter, pages) = if last {
-            ("saves", "PgUp previous step")
+            ("picks / saves", "PgUp back")
         } else {
             ("next step", "PgUp/PgDn step")
         };
@@ -115,7 +117,7 @@ pub(crate) mod text {
     pub const TAX: &str = "Tax ID";
     pub const PAYMENT: &str = "Payment Type ID";
     pub const SHIPPING: &str = "Shipping Product ID";
-    pub const SHIPPING_HELP: &str = "The product whose line carries an FR's shipping cost (lsbridge source options lists the store's SHIPPING products); needed to send FRs with a shipping cost.";
+    pub const SHIPPING_HELP: &str = "The product whose line carries an FR's shipping cost (Enter lists the store's shipping products); needed to send FRs with a shipping cost.";
     pub const HOLD: &str = "Hold for X hours";
     pub const HOURS: &str = "Business hours";
 
@@ -172,9 +174,21 @@ pub(crate) mod text {
         "every 15m, every 2h, every 1d, or a cron expression in UTC (min hour day month weekday)";
     pub const CREATE_VARIANT_HELP: &str =
         "Create variants that appear between Primary runs. No unless you expect new variants.";
-    pub const IDS_HELP: &str = "The valid id in Lightspeed (see lsbridge source options NAME).";
+    pub const IDS_HELP: &str =
+        "Enter lists the store's registers, users and taxes by name to pick from.";
+    pub const OUTLET_HELP: &str = "Enter lists the store's outlets by name to pick from.";
+    pub const PICK_NO_CONNECTION: &str =
+        "Choose a connection first (step 5): the lists come from its store.";
+    pub fn loading(conn: &str) -> String {
+        format!("reading the store's lists through connection {conn}…")
+    }
+    pub fn pick_title(label: &str, conn: &str) -> String {
+        format!("{label} · from the store of {conn}")
+    }
+    pub const DISABLED: &str = "disabled in the store: cannot be used";
+    pub const DEFAULT_TAX: &str = "default";
     pub const PAYMENT_HELP: &str =
-        "Optional: pays FRs whose payment method is not a payment type of the store.";
+        "Optional: pays FRs whose payment method is not a payment type of the store (Enter lists them).";
     pub const HOLD_HELP: &str = "Hold FRs this many hours before sending (0 sends at once).";
     pub const HOURS_PLACEHOLDER: &str = "empty = send at any time";
     pub const HOURS_HELP: &str = "Only Send During Business Hours: DAYS HH:MM-HH:MM TIME_ZONE, e.g. mon-fri 09:00-17:00 America/New_York";
@@ -361,6 +375,25 @@ pub struct Wizard {
     connections: Vec<ConnectionView>,
     /// A save is in flight.
     pub saving: bool,
+    /// The store's lists, and the connection they were read through.
+    store_options: Option<(String, StoreOptions)>,
+    /// The lists are being read for this field (it opens its pick list when they come).
+    pub loading: Option<W>,
+    /// The open pick list and the field it fills.
+    picker: Option<(W, PickList)>,
+}
+
+/// What Enter on a field needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickNeed {
+    /// Not a field with a list: Enter means what it always does.
+    NotAList,
+    /// The pick list opened.
+    Opened,
+    /// Read the store's lists through this connection first.
+    Fetch(String),
+    /// No connection chosen: said on the form.
+    NoConnection,
 }
 
 fn yes_no(id: W, step: usize, label: &'static str, v: bool) -> Field<W> {
@@ -522,7 +555,9 @@ impl Wizard {
                 ],
                 qty_sel,
             ),
-            Field::text(W::POutlet, 5, text::OUTLET, &outlet).placeholder(text::OUTLET_PLACEHOLDER),
+            Field::text(W::POutlet, 5, text::OUTLET, &outlet)
+                .placeholder(text::OUTLET_PLACEHOLDER)
+                .help(text::OUTLET_HELP),
             Field::text(
                 W::PLimit,
                 5,
@@ -574,9 +609,11 @@ impl Wizard {
             .placeholder(text::REQUIRED_TO_SEND)
             .help(text::IDS_HELP),
             Field::text(W::User, 7, text::USER, f.user_id.as_deref().unwrap_or(""))
-                .placeholder(text::REQUIRED_TO_SEND),
+                .placeholder(text::REQUIRED_TO_SEND)
+                .help(text::IDS_HELP),
             Field::text(W::Tax, 7, text::TAX, f.tax_id.as_deref().unwrap_or(""))
-                .placeholder(text::REQUIRED_TO_SEND),
+                .placeholder(text::REQUIRED_TO_SEND)
+                .help(text::IDS_HELP),
             Field::text(
                 W::Payment,
                 7,
@@ -611,6 +648,9 @@ impl Wizard {
             original,
             connections: Vec::new(),
             saving: false,
+            store_options: None,
+            loading: None,
+            picker: None,
         };
         w.update_help();
         w
@@ -701,6 +741,185 @@ impl Wizard {
                 .to_string(),
             ),
         );
+    }
+
+    /// The field's label, for a pick list's title.
+    fn label(id: W) -> &'static str {
+        match id {
+            W::Register => text::REGISTER,
+            W::User => text::USER,
+            W::Tax => text::TAX,
+            W::Payment => text::PAYMENT,
+            W::Shipping => text::SHIPPING,
+            _ => text::OUTLET,
+        }
+    }
+
+    /// The store's values for a field with a list, named.
+    fn items(id: W, o: &StoreOptions) -> Option<Vec<PickItem>> {
+        // The id last, so the list answers "which id is that" too.
+        let item = |value: &str, label: &str, detail: String| {
+            let detail = if detail.is_empty() {
+                value.to_string()
+            } else {
+                format!("{detail}  {value}")
+            };
+            PickItem::new(value, label, detail)
+        };
+        Some(match id {
+            W::Register => o
+                .registers
+                .iter()
+                .map(|r| {
+                    let outlet = r.outlet_name.as_deref().unwrap_or(&r.outlet_id);
+                    item(&r.id, &r.name, format!("outlet {outlet}"))
+                })
+                .collect(),
+            W::User => o
+                .users
+                .iter()
+                .map(|u| {
+                    item(
+                        &u.id,
+                        &u.name,
+                        format!("{}, {}", u.username, u.account_type),
+                    )
+                })
+                .collect(),
+            W::Tax => o
+                .taxes
+                .iter()
+                .map(|t| {
+                    let rate = format!("{:.3}", t.rate * 100.0);
+                    let rate = rate.trim_end_matches('0').trim_end_matches('.');
+                    let default = if t.is_default {
+                        format!(", {}", text::DEFAULT_TAX)
+                    } else {
+                        String::new()
+                    };
+                    item(&t.id, &t.name, format!("{rate}%{default}"))
+                })
+                .collect(),
+            W::Payment => o
+                .payment_types
+                .iter()
+                .map(|p| PickItem {
+                    refused: p.disabled.then(|| text::DISABLED.to_string()),
+                    ..item(&p.id, &p.name, String::new())
+                })
+                .collect(),
+            W::Shipping => o
+                .shipping_products
+                .iter()
+                .map(|p| item(&p.id, &p.name, format!("SKU {}", p.sku)))
+                .collect(),
+            W::POutlet => o
+                .outlets
+                .iter()
+                .map(|x| item(&x.id, &x.name, String::new()))
+                .collect(),
+            _ => return None,
+        })
+    }
+
+    /// Whether a pick list is open (its keys come first).
+    pub fn picking(&self) -> Option<crate::tui::keymap::Context> {
+        self.picker.as_ref().map(|(_, p)| p.context())
+    }
+
+    /// Enter on the focused field: opens its pick list when it has one.
+    pub fn pick(&mut self) -> PickNeed {
+        let Some(id) = self.form.focused() else {
+            return PickNeed::NotAList;
+        };
+        if Self::items(id, &StoreOptions::default()).is_none() {
+            return PickNeed::NotAList;
+        }
+        let Some(conn) = self
+            .form
+            .selected_label(W::Connection)
+            .filter(|c| *c != text::NONE)
+            .map(str::to_string)
+        else {
+            self.form.set_error(id, text::PICK_NO_CONNECTION);
+            return PickNeed::NoConnection;
+        };
+        match &self.store_options {
+            Some((c, o)) if *c == conn => {
+                let items = Self::items(id, o).unwrap_or_default();
+                let current = self.form.text(id);
+                let mut list = PickList::new(
+                    text::pick_title(Self::label(id), &conn),
+                    items,
+                    Some(&current),
+                );
+                list.width = 100;
+                self.picker = Some((id, list));
+                PickNeed::Opened
+            }
+            _ => {
+                self.loading = Some(id);
+                self.form.error = None;
+                PickNeed::Fetch(conn)
+            }
+        }
+    }
+
+    /// The store's lists arrived: open the pick list of the field that asked.
+    pub fn set_store_options(&mut self, conn: String, o: StoreOptions) {
+        self.store_options = Some((conn, o));
+        if let Some(id) = self.loading.take() {
+            if self.form.focused() == Some(id) {
+                self.pick();
+            }
+        }
+    }
+
+    /// The lists could not be read: said at the field.
+    pub fn store_options_failed(&mut self, msg: String) {
+        if let Some(id) = self.loading.take() {
+            self.form.set_error(id, msg);
+        } else {
+            self.form.error = Some(msg);
+        }
+    }
+
+    /// A command while the pick list is open.
+    pub fn pick_command(&mut self, cmd: crate::tui::command::Command) {
+        use crate::tui::command::Command;
+        let Some((id, p)) = &mut self.picker else {
+            return;
+        };
+        let id = *id;
+        if p.command(cmd) {
+            return;
+        }
+        match cmd {
+            Command::Select => {
+                let Some(item) = p.chosen() else { return };
+                if let Some(why) = &item.refused {
+                    let msg = format!("{}: {why}", Self::label(id));
+                    self.form.set_error(id, msg);
+                    return;
+                }
+                let value = item.key.clone();
+                self.picker = None;
+                self.form.set_text(id, &value);
+                if id == W::POutlet {
+                    // Picking an outlet means quantities from that one outlet.
+                    self.form.set_selected(W::PQtyFrom, 1);
+                }
+            }
+            Command::Back | Command::Quit => self.picker = None,
+            _ => {}
+        }
+    }
+
+    /// Typing into the pick list's filter.
+    pub fn pick_key(&mut self, k: KeyEvent) {
+        if let Some((_, p)) = &mut self.picker {
+            p.key(k);
+        }
     }
 
     /// Reads the form into a source. Every problem is returned with its field.
@@ -1063,6 +1282,13 @@ impl Wizard {
         self.form.render(f, fields, t);
         if self.saving {
             f.render_widget(Paragraph::new(Line::styled(text::SAVING, t.accent)), error);
+        } else if let (Some(_), Some(conn)) =
+            (self.loading, self.form.selected_label(W::Connection))
+        {
+            f.render_widget(
+                Paragraph::new(Line::styled(text::loading(conn), t.accent)),
+                error,
+            );
         } else if let Some(e) = &self.form.error {
             f.render_widget(
                 Paragraph::new(Line::styled(format!("{}{e}", text::ERROR_MARK), t.error)),
@@ -1071,6 +1297,9 @@ impl Wizard {
         }
         let keys_text = text::keys(ui.keymap, self.form.is_last_section());
         f.render_widget(Paragraph::new(Line::styled(keys_text, t.dim)), keys);
+        if let Some((_, p)) = &self.picker {
+            p.render(f, area, t, ui.keymap);
+        }
     }
 }
 

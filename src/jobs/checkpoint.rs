@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::counts::Counts;
-use crate::lightspeed::pager::Cursor;
+use crate::lightspeed::pager::{Cursor, ReadRange};
 use crate::store::{keys, trees, Record, Store, StoreError, Table};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,13 +15,21 @@ pub enum PrimaryPhase {
         #[serde(default)]
         after: Cursor,
     },
-    /// Reading products; `after` is the product cursor (`None`: from the start).
+    /// Reading products with one cursor (checkpoints of earlier builds); `after` is the
+    /// cursor (`None`: from the start).
     Products {
         #[serde(default)]
         after: Cursor,
     },
     /// Every page is committed; archiving (if on) is next.
     Archive,
+    /// Reading products as version ranges side by side: each range's cursor, and the version
+    /// every row had reached when the read began (see [`crate::lightspeed::pager::RangeMerge`]).
+    ProductRanges {
+        ranges: Vec<ReadRange>,
+        #[serde(default)]
+        floor: Cursor,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,10 +94,17 @@ impl Record for Checkpoint {
                         PrimaryPhase::Inventory { after } | PrimaryPhase::Products { after } => {
                             start(after)
                         }
+                        PrimaryPhase::ProductRanges { ranges, floor } => {
+                            for r in ranges {
+                                start(&mut r.after);
+                            }
+                            start(floor);
+                        }
                         PrimaryPhase::Archive => {}
                     }
                 }
                 Checkpoint::Secondary(s) => start(&mut s.after),
+                // A store sequence number, not a version.
                 Checkpoint::StockRead(_) => {}
             }
         }

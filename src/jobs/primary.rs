@@ -1,9 +1,9 @@
 //! Get Inventory (Primary): the full catalog and quantities into the pool.
 //!
 //! Phases:
-//! 1. stock levels (`POST /inventory`, ascending), read whole into memory ([`StockMap`]):
-//!    nothing is written for them until their product is, which halves the writes of a
-//!    first import;
+//! 1. stock levels (`POST /inventory`, ascending), read whole into a [`StockMap`] (sorted
+//!    runs in a scratch file, so memory stays flat in the catalog's size): nothing is
+//!    written for them until their product is, which halves the writes of a first import;
 //! 2. products (`GET /products`), mapped through the template, diffed against the pool and
 //!    written a page at a time, each item with its stock per outlet; a checkpoint follows
 //!    every committed page;
@@ -28,18 +28,23 @@ use super::sku_filter::SkuFilter;
 use super::source_record::{product_record_taking, Lookups};
 use super::JobError;
 use crate::clock;
-use crate::lightspeed::models::Brand;
+use crate::lightspeed::models::{Brand, ProductCategory};
 use crate::lightspeed::pager::{
-    inventory_ranges, CategoryPager, Cursor, InventoryPager, Page, Pager, StockRecord, VersionPager,
+    first_page, inventory_plan, plan_ranges, CategoryPager, Cursor, InventoryPager, Page,
+    RangeMerge, RangedRead, ReadRange, ReaderHook, StockRecord, StuckCount, VersionPager,
 };
 use crate::lightspeed::product_row::ProductRow;
 use crate::lightspeed::ApiError;
+use crate::lightspeed::Client;
 use crate::mapping::{CompiledTemplate, FieldValue, MappedRecord, Outcome as FieldOutcome};
 use crate::pool::{Pool, PoolItem, PoolWrite, StockLevels, StockMap};
 use crate::source::{QuantityFrom, Source};
 
-/// Version ranges of the stock feed read side by side (see [`inventory_ranges`]).
+/// Version ranges of the stock feed read side by side (see [`inventory_plan`]).
 const STOCK_RANGES: u64 = 4;
+
+/// Version ranges of the products read side by side (see [`plan_ranges`]).
+const PRODUCT_RANGES: u64 = 4;
 
 /// Most per-record problems written to the run log one by one; the rest are counted.
 const LOGGED_PROBLEMS: u64 = 200;
@@ -72,60 +77,24 @@ pub struct RunSummary {
     pub resumed: bool,
 }
 
-type PageResult<T> = Result<Option<Page<T>>, ApiError>;
-
-/// Pulls `pager`'s pages into `tx`, each wrapped by `tag`, so the next page is fetched while
-/// the current one is processed; stops after the last page, at an error, or when the
-/// receiver has gone. `hook` is the test hook ([`PanicPoint`]) of this task.
-async fn pump<P: Pager, M>(
-    mut pager: P,
-    tx: tokio::sync::mpsc::Sender<M>,
-    tag: impl Fn(PageResult<P::Item>) -> M,
-    hook: (PanicPoint, Option<PanicPoint>),
-) {
-    loop {
-        hook.0.check(hook.1);
-        let r = pager.next_page().await;
-        let more = matches!(r, Ok(Some(_)));
-        if tx.send(tag(r)).await.is_err() || !more {
-            break;
-        }
-    }
+/// The summary bucket a row was counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bucket {
+    New,
+    Updated,
+    Unchanged,
+    /// Counted under errors (a mapping error), in no other bucket.
+    Errors,
 }
 
-/// The products feed, fetched a page ahead of the mapping on a task of its own.
-struct Prefetch<T> {
-    rx: tokio::sync::mpsc::Receiver<PageResult<T>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl<T: Send + 'static> Prefetch<T> {
-    fn start<P: Pager<Item = T>>(pager: P, hook: Option<PanicPoint>) -> Self {
-        let (tx, rx) = tokio::sync::mpsc::channel(2);
-        let task = tokio::spawn(pump(
-            pager,
-            tx,
-            |r| r,
-            (PanicPoint::PrimaryProductReader, hook),
-        ));
-        Prefetch {
-            rx,
-            task: Some(task),
-        }
-    }
-
-    /// The next page; `None` after the last. A reader that stopped without reaching the end
-    /// (it panicked) is an error, never the end of the feed: a partial read must not look
-    /// complete, or archiving would follow it.
-    async fn next(&mut self) -> Result<Option<Page<T>>, JobError> {
-        match self.rx.recv().await {
-            Some(r) => Ok(r?),
-            None => match self.task.take() {
-                Some(task) => Err(task_failure(task, "the products read").await),
-                None => Ok(None),
-            },
-        }
-    }
+/// A SKU's key in [`Run::sku_versions`]: a hash, so the map costs 24 bytes a product
+/// whatever the SKUs' lengths. It is only consulted once a SKU is known to be taken twice
+/// in this run, to order the two rows.
+fn sku_key(sku: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    sku.hash(&mut h);
+    h.finish()
 }
 
 /// Items of the pages not yet surely committed (the current one included), newest first:
@@ -187,18 +156,29 @@ struct Run<'a> {
     /// The stock feed, read in full before the products (in memory: nothing of it is written
     /// until its product is).
     stock: StockMap,
+    /// Records the stock feed held (for the products' range plan).
+    stock_records: u64,
     /// When the run began on an empty pool (and was not resumed): the SKUs it has staged, so
     /// that a SKU it has not staged is known to be new without asking sled (whose reads,
     /// racing the writer thread, cost about as much as the writes).
     staged: Option<SkuFilter>,
     /// Variants whose parent row had not been seen when they were mapped.
     pending_parents: Vec<(String, String)>,
+    /// SKU key → version of the row that took the SKU in this run, and its bucket.
+    sku_versions: FxHashMap<u64, (i64, Bucket)>,
     /// The store's discount product (`GET /retailer`), left out with the other not-stock
     /// products unless the source includes them.
     discount_product: Option<String>,
     /// Why the products read cannot be trusted to be complete (null rows, `data: null`, an
     /// empty feed while the pool holds items): the run is Partial and archives nothing.
     incomplete: Option<String>,
+}
+
+/// The stock levels' scratch files (see [`StockMap`]) could not be written or read.
+fn scratch_failed(e: std::io::Error) -> JobError {
+    JobError::Setup(format!(
+        "the stock levels' scratch file in the data dir failed: {e}; check the disk's free space and the data dir's permissions, then run again"
+    ))
 }
 
 /// Where a page ends, for progress lines.
@@ -270,29 +250,66 @@ impl Run<'_> {
     /// Reads the whole stock feed into memory, as [`STOCK_RANGES`] version ranges side by
     /// side. Returns the highest inventory version seen.
     async fn stock(&mut self) -> Result<Cursor, JobError> {
-        let ranges = inventory_ranges(&self.ctx.client, STOCK_RANGES, false).await?;
+        let plan = inventory_plan::<StockRecord>(&self.ctx.client, STOCK_RANGES, false).await?;
+        let mut done = 0u64;
+        let mut version: Cursor = None;
+        let Some(first) = plan.first else {
+            // An empty feed: its first page was its end.
+            return Ok(None);
+        };
+        self.apply_stock(0, &first.items, &mut done, &mut version)?;
+        let ranges = &plan.ranges;
+        let stuck = StuckCount::default();
         let top = ranges.len().saturating_sub(1) as u8;
-        let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len());
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2 * ranges.len().max(1));
         let hook = (PanicPoint::PrimaryStockReader, self.ctx.panic_at);
         let mut readers = Vec::with_capacity(ranges.len());
+        // Most records a page has had: a full page.
+        let full = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         for (rank, (after, before)) in ranges.iter().enumerate() {
-            let pager = InventoryPager::new(&self.ctx.client, *after)
+            // Asked up to the next range's end (the feed's top for the range below the last),
+            // so a lower range's last page runs past its own end and ends it.
+            let ask = match ranges.get(rank + 1) {
+                Some((_, Some(next))) => Some(*next),
+                Some((_, None)) => plan.top.map(|t| t.saturating_add(1)),
+                None => None,
+            };
+            let mut pager = InventoryPager::new(&self.ctx.client, *after)
                 .before(*before)
+                .ask_before(ask)
+                .stuck_count(stuck.clone())
                 .records::<StockRecord>();
             let rank = rank as u8;
-            readers.push(tokio::spawn(pump(
-                pager,
-                tx.clone(),
-                move |r| (rank, r),
-                hook,
-            )));
+            let (tx, full) = (tx.clone(), full.clone());
+            let open = stuck.open();
+            readers.push(tokio::spawn(async move {
+                let _open = open;
+                loop {
+                    hook.0.check(hook.1);
+                    let r = pager.next_page().await;
+                    let (more, short) = match &r {
+                        Ok(Some(p)) => {
+                            let most = full.fetch_max(p.rows, std::sync::atomic::Ordering::Relaxed);
+                            (true, p.rows < most)
+                        }
+                        _ => (false, false),
+                    };
+                    if tx.send((rank, r)).await.is_err() || !more {
+                        break;
+                    }
+                    // The top range stops at a short page (most likely the feed's end): the
+                    // pass below asks for what follows, once the other ranges are done.
+                    if rank == top && short {
+                        let _ = tx.send((rank, Ok(None))).await;
+                        break;
+                    }
+                }
+            }));
         }
         drop(tx);
         let mut open = ranges.len();
-        // Where the open-ended top range got to.
-        let mut top_after = ranges.last().and_then(|r| r.0);
-        let mut done = 0u64;
-        let mut version: Cursor = None;
+        // Where the open-ended top range got to (the first page's end when it was all).
+        let mut top_after = ranges.last().map_or(first.next_after, |r| r.0);
         while open > 0 {
             let Some((rank, page)) = rx.recv().await else {
                 // Every reader has ended, one without reaching its end: say why.
@@ -318,13 +335,16 @@ impl Run<'_> {
         }
         // The top range can end while a lower one still reads. A record changed after that
         // left the lower range's span and landed past the top range's end: one more pass
-        // over the top range (one empty page when nothing changed) reads it, as a single
-        // cursor would have.
+        // over the top range (one empty page when nothing changed: the feed's end, which the
+        // top range did not ask for after a short page) reads it, as a single cursor would
+        // have.
         let mut catch_up =
             InventoryPager::new(&self.ctx.client, top_after).records::<StockRecord>();
         while let Some(page) = catch_up.next_page().await? {
             self.apply_stock(top, &page.items, &mut done, &mut version)?;
         }
+        self.stock_records = done;
+        self.stock.seal().map_err(scratch_failed)?;
         Ok(version)
     }
 
@@ -338,7 +358,8 @@ impl Run<'_> {
         for r in items {
             let level = (!r.is_deleted()).then_some(r.current_inventory_level);
             self.stock
-                .set_ranked(rank, &r.product_id, &r.outlet_id, level);
+                .set_ranked(rank, &r.product_id, &r.outlet_id, level)
+                .map_err(scratch_failed)?;
             *version = (*version).max(Some(r.version));
         }
         *done += items.len() as u64;
@@ -363,13 +384,13 @@ impl Run<'_> {
     }
 
     /// A product's stock, and its quantity as the source's setting reads it.
-    fn quantity(&self, p: &ProductRow) -> (StockLevels, Option<f64>) {
+    fn quantity(&self, p: &ProductRow) -> Result<(StockLevels, Option<f64>), JobError> {
         if p.is_family_parent() || !p.has_inventory {
-            return (StockLevels::default(), None);
+            return Ok((StockLevels::default(), None));
         }
-        let levels = self.stock.get(&p.id);
+        let levels = self.stock.get(&p.id).map_err(scratch_failed)?;
         let qty = levels.quantity(outlet_filter(self.source));
-        (levels, qty)
+        Ok((levels, qty))
     }
 
     /// Applies one mapped record to the pool item it belongs to.
@@ -436,25 +457,24 @@ impl Run<'_> {
         (item, kind)
     }
 
-    async fn products(&mut self, after: Cursor, inventory_version: Cursor) -> Result<(), JobError> {
-        let pager = VersionPager::<ProductRow>::new(&self.ctx.client, "/products", after);
+    /// Reads the products as version ranges side by side (each range's next page is fetched
+    /// while a page is processed), from `merge`'s cursors; a checkpoint of every range's
+    /// cursor goes with each page's write.
+    async fn products(
+        &mut self,
+        pages: RangedRead<ProductRow>,
+        extras: Extras,
+        inventory_version: Cursor,
+    ) -> Result<(), JobError> {
+        let floor = pages.floor();
+        let panic_at = self.ctx.panic_at;
+        let hook: ReaderHook =
+            std::sync::Arc::new(move || PanicPoint::PrimaryProductReader.check(panic_at));
+        let mut pages = pages.hook(Some(hook));
+        pages.start();
         let mut done = 0u64;
-        // Product rows embed their brand and category; these fill in when a row has only ids.
-        let brands: Vec<Brand> = VersionPager::new(&self.ctx.client, "/brands", None)
-            .collect_all()
-            .await?;
-        let cats = CategoryPager::new(&self.ctx.client).collect_all().await?;
-        let lookups = Lookups::new(&brands, &cats);
-        if !self.source.primary.include_not_stock {
-            self.discount_product = self
-                .ctx
-                .client
-                .retailer()
-                .await?
-                .discount_product_id
-                .filter(|id| !id.is_empty());
-        }
-        let mut pages = Prefetch::start(pager, self.ctx.panic_at);
+        let lookups = Lookups::new(&extras.brands, &extras.cats);
+        self.discount_product = extras.discount_product;
         let mut mapped = MappedRecord::new();
         let mut writer = (!self.opts.dry_run).then(|| {
             PageWriter::spawn(
@@ -466,7 +486,15 @@ impl Run<'_> {
         });
         let mut recent = Recent::default();
         let result = async {
-            while let Some(page) = pages.next().await? {
+            while let Some(page) = match pages.next_page().await {
+                Ok(p) => p,
+                Err(e) => {
+                    return Err(match pages.take_failed() {
+                        Some(task) => task_failure(task, "the products read").await,
+                        None => e.into(),
+                    })
+                }
+            } {
                 let mut page = page;
                 if page.null_data {
                     self.incomplete = Some(format!(
@@ -490,8 +518,9 @@ impl Run<'_> {
                 }
                 let write = self.page(&mut page.items, &lookups, &mut mapped, &mut recent)?;
                 done += page.items.len() as u64;
-                let phase = PrimaryPhase::Products {
-                    after: page.next_after,
+                let phase = PrimaryPhase::ProductRanges {
+                    ranges: pages.ranges().to_vec(),
+                    floor,
                 };
                 if let Some(w) = writer.as_mut() {
                     w.send(write, self.checkpoint_record(phase, inventory_version))
@@ -562,7 +591,7 @@ impl Run<'_> {
                     None => self.sku_of(recent, pid)?,
                 },
             };
-            let (stock, qty) = self.quantity(p);
+            let (stock, qty) = self.quantity(p)?;
             let record = product_record_taking(p, qty, parent_sku.as_deref(), lookups);
             self.template.apply_into(&record, mapped);
             let had_errors = !mapped.is_ok();
@@ -594,6 +623,37 @@ impl Run<'_> {
                 s.insert(&sku);
             }
             let run = self.run;
+            let key = sku_key(&sku);
+            // Ranges are read side by side, so of two rows with one SKU the one the feed lists
+            // first (the lower version) can come second: it takes the SKU over, and the other
+            // becomes the duplicate, counted as such instead of in its first bucket.
+            let taken_by_later = existing.as_ref().is_some_and(|e| {
+                e.last_seen_run == run && e.product_id != p.id && !e.product_id.is_empty()
+            }) && self
+                .sku_versions
+                .get(&key)
+                .is_some_and(|(v, _)| p.version < *v);
+            if taken_by_later {
+                if let (Some(e), Some((_, bucket))) = (&existing, self.sku_versions.get(&key)) {
+                    match bucket {
+                        Bucket::New => self.counts.new -= 1,
+                        Bucket::Updated => self.counts.updated -= 1,
+                        Bucket::Unchanged => self.counts.unchanged -= 1,
+                        Bucket::Errors => {}
+                    }
+                    if *bucket != Bucket::Errors {
+                        self.counts.duplicates += 1;
+                    }
+                    self.problem(format!(
+                        "duplicate SKU {sku}: products {} and {}; kept the first",
+                        p.id, e.product_id
+                    ));
+                }
+                if let Some(e) = existing.as_mut() {
+                    // Merged as if the item were this run's first sight of the SKU.
+                    e.last_seen_run = 0;
+                }
+            }
             if let Some(first) = existing.take_if(|e| {
                 e.last_seen_run == run && e.product_id != p.id && !e.product_id.is_empty()
             }) {
@@ -625,12 +685,19 @@ impl Run<'_> {
                 _ => false,
             };
             let (item, kind) = self.merge(p, mapped, parent_sku, existing, &sku, stock);
-            match kind {
-                _ if had_errors => {}
-                "new" => self.counts.new += 1,
-                "updated" => self.counts.updated += 1,
-                _ => self.counts.unchanged += 1,
+            let bucket = match kind {
+                _ if had_errors => Bucket::Errors,
+                "new" => Bucket::New,
+                "updated" => Bucket::Updated,
+                _ => Bucket::Unchanged,
+            };
+            match bucket {
+                Bucket::Errors => {}
+                Bucket::New => self.counts.new += 1,
+                Bucket::Updated => self.counts.updated += 1,
+                Bucket::Unchanged => self.counts.unchanged += 1,
             }
+            self.sku_versions.insert(key, (p.version, bucket));
             if !self.opts.dry_run {
                 self.pool
                     .stage_with(&mut write, self.source.id, &item, !indexed)?;
@@ -778,18 +845,22 @@ pub async fn run(
         counts: resume.as_ref().map(|c| c.counts).unwrap_or_default(),
         problems: 0,
         diffs: Vec::new(),
-        stock: StockMap::default(),
+        stock: StockMap::spilling_to(ctx.store.dir()),
+        stock_records: 0,
         staged: None,
         pending_parents: resume
             .as_ref()
             .map(|c| c.pending_parents.clone())
             .unwrap_or_default(),
+        sku_versions: FxHashMap::default(),
         discount_product: None,
         incomplete: None,
     };
     if resumed {
-        job.log
-            .info(format!("resuming run {run} from its last committed page"));
+        job.log.info(format!(
+            "resuming run {run} from its last committed page{}",
+            resume.as_ref().map(resume_detail).unwrap_or_default()
+        ));
     } else {
         job.log.info(format!(
             "Get Inventory (Primary) for {}{}",
@@ -845,6 +916,58 @@ pub async fn run(
     })
 }
 
+/// Where a resumed run's product ranges stand, for its log line.
+fn resume_detail(c: &PrimaryCheckpoint) -> String {
+    let PrimaryPhase::ProductRanges { ranges, .. } = &c.phase else {
+        return String::new();
+    };
+    // A range starts where the one below it ends.
+    let mut start: Cursor = None;
+    let (mut under_way, mut finished) = (0, 0);
+    for r in ranges {
+        if r.done {
+            finished += 1;
+        } else if r.after > start {
+            under_way += 1;
+        }
+        start = r.upto.or(start);
+    }
+    format!(
+        " (product ranges: {} in all, {under_way} under way, {finished} finished)",
+        ranges.len()
+    )
+}
+
+/// What product rows are mapped with besides themselves: brands and categories (rows embed
+/// theirs, and these fill in when a row has only ids) and the store's discount product
+/// (asked for only when not-stock products are left out). Read while the stock feed is.
+struct Extras {
+    brands: Vec<Brand>,
+    cats: Vec<ProductCategory>,
+    discount_product: Option<String>,
+}
+
+async fn read_extras(client: &Client, discount: bool) -> Result<Extras, ApiError> {
+    let brands = VersionPager::<Brand>::new(client, "/brands", None).collect_all();
+    let cats = CategoryPager::new(client).collect_all();
+    let retailer = async {
+        if !discount {
+            return Ok(None);
+        }
+        Ok(client
+            .retailer()
+            .await?
+            .discount_product_id
+            .filter(|id| !id.is_empty()))
+    };
+    let (brands, cats, discount_product) = tokio::try_join!(brands, cats, retailer)?;
+    Ok(Extras {
+        brands,
+        cats,
+        discount_product,
+    })
+}
+
 async fn drive(
     job: &mut Run<'_>,
     resume: Option<PrimaryCheckpoint>,
@@ -855,9 +978,13 @@ async fn drive(
         None => (PrimaryPhase::Inventory { after: None }, None),
     };
     let mut inventory_version = saved_version;
-    let products_after = match phase {
+    // `Some(None)`: the product ranges are still to be planned.
+    let products_from = match phase {
         PrimaryPhase::Inventory { .. } => Some(None),
-        PrimaryPhase::Products { after } => Some(after),
+        PrimaryPhase::Products { after } => {
+            Some(Some(RangeMerge::new(vec![ReadRange::open(after)], after)))
+        }
+        PrimaryPhase::ProductRanges { ranges, floor } => Some(Some(RangeMerge::new(ranges, floor))),
         PrimaryPhase::Archive => None,
     };
     if fresh && job.pool.iter(job.source.id).next().is_none() {
@@ -874,17 +1001,79 @@ async fn drive(
     // later counts as not yet read). A resumed run wrote its first pages from an earlier
     // read, so only a fresh run says.
     let stock_seq = (fresh && !job.opts.dry_run).then_some(job.run);
-    if let Some(after) = products_after {
+    if let Some(from) = products_from {
+        let products_fresh = from.is_none();
         // The stock feed is read whole on every start, resumed or not: it lives in memory.
         // A resumed run keeps the version its first read reached, so Secondary re-applies
         // (as absolute levels, harmlessly) whatever changed since then, including changes to
         // products committed before the interruption.
-        let read = job.stock().await?;
+        // The lookups, and a fresh run's first product page, are read at the same time.
+        let client = job.ctx.client.clone();
+        let page_size = client.options().page_size;
+        let discount = !job.source.primary.include_not_stock;
+        let first = async {
+            match from {
+                None => first_page::<ProductRow>(&client, "/products", page_size, false)
+                    .await
+                    .map(Some),
+                Some(_) => Ok(None),
+            }
+        };
+        let (read, extras, first) =
+            tokio::join!(job.stock(), read_extras(&client, discount), first);
+        let read = read?;
+        let (extras, first) = (extras?, first?);
         if saved_version.is_none() {
             inventory_version = read;
         }
-        job.checkpoint(PrimaryPhase::Products { after }, inventory_version)?;
-        job.products(after, inventory_version).await?;
+        let pages = match (from, first) {
+            (Some(m), _) => RangedRead::new(&job.ctx.client, "/products", m),
+            (None, first) => {
+                // Versions are global to the store, so the stock feed's top is a likely bound
+                // for the products' top.
+                // The catalog's size, from the stock feed: its records over those of the
+                // first page's products, times that page's rows.
+                let (stock, records) = (&job.stock, job.stock_records);
+                let estimate = |page: &Page<ProductRow>| {
+                    let sample: u64 = page
+                        .items
+                        .iter()
+                        // Only an estimate: a scratch file that cannot be read fails
+                        // the product's own lookup later, with its error.
+                        .map(|p| stock.get(&p.id).map_or(0, |l| l.0.len() as u64))
+                        .sum();
+                    (sample > 0).then(|| {
+                        let n = u128::from(records) * u128::from(page.rows) / u128::from(sample);
+                        u64::try_from(n).unwrap_or(u64::MAX)
+                    })
+                };
+                let plan = plan_ranges::<ProductRow>(
+                    first.flatten(),
+                    PRODUCT_RANGES,
+                    read,
+                    estimate,
+                    page_size,
+                    false,
+                );
+                RangedRead::from_plan(&job.ctx.client, "/products", plan)
+            }
+        };
+        // Before the first page is committed, a resumed run reads it again: the first range
+        // then starts at the start.
+        let mut ranges = pages.ranges().to_vec();
+        if let Some(r) = ranges.first_mut() {
+            if products_fresh {
+                r.after = None;
+            }
+        }
+        job.checkpoint(
+            PrimaryPhase::ProductRanges {
+                ranges,
+                floor: pages.floor(),
+            },
+            inventory_version,
+        )?;
+        job.products(pages, extras, inventory_version).await?;
     }
     job.checkpoint(PrimaryPhase::Archive, inventory_version)?;
     job.resolve_parents()?;

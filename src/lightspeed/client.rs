@@ -156,6 +156,10 @@ struct Inner {
     /// Page sizes the store accepted after refusing a larger one, by endpoint. Kept per
     /// client (a connection's jobs each build one), so a run learns it once and logs it once.
     page_sizes: Mutex<HashMap<String, u64>>,
+    /// Pages that came after stale (non-advancing) answers: evidence that the store is
+    /// slow to catch up rather than stuck (see `pager::advanced`). Kept per client, as
+    /// `page_sizes`.
+    stale_recoveries: std::sync::atomic::AtomicU32,
 }
 
 /// A store's API. Cheap to clone; clones share the governor and counters.
@@ -456,6 +460,7 @@ impl Client {
                 governor,
                 opts,
                 requests: AtomicU64::new(0),
+                stale_recoveries: std::sync::atomic::AtomicU32::new(0),
                 page_sizes: Mutex::new(HashMap::new()),
             }),
         })
@@ -471,6 +476,14 @@ impl Client {
         &self.inner.opts
     }
     /// HTTP exchanges attempted so far (including retries and 429s).
+    /// Pages this client read after stale answers (see `pager::advanced`).
+    pub(crate) fn stale_recoveries(&self) -> u32 {
+        self.inner.stale_recoveries.load(Ordering::Relaxed)
+    }
+    pub(crate) fn stale_recovered(&self) {
+        self.inner.stale_recoveries.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn requests_sent(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
     }

@@ -1,6 +1,7 @@
 //! The API's endpoints over the simulated store. Each answers as the 2026-07 spec and the
 //! docs describe; see `API-NOTES.md` for the sources.
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use rand_chacha::ChaCha8Rng;
@@ -15,7 +16,7 @@ use super::config::{
 use super::reply::{Params, Reply};
 use super::sales;
 use super::state::SimStore;
-use super::table::{Row, Table};
+use super::table::{Catalog, Row, Table};
 use crate::lightspeed::models::{InventoryRecord, InventoryRequest, Product, VersionRange};
 
 /// Settings routes need (the rest of `SimConfig` is for the transport).
@@ -54,13 +55,13 @@ pub struct Call<'a> {
 }
 
 #[derive(Serialize)]
-struct Envelope<'a, T> {
-    data: Vec<&'a T>,
+struct Envelope<'a, T: Clone + Serialize> {
+    data: Vec<Cow<'a, T>>,
     version: VersionRange,
 }
 
-fn envelope<T: Row + Serialize>(rows: Vec<&T>) -> Reply {
-    let v = |r: &&T| i64::try_from(r.row_version()).unwrap_or(i64::MAX);
+fn envelope<T: Row + Serialize>(rows: Vec<Cow<'_, T>>) -> Reply {
+    let v = |r: &Cow<'_, T>| i64::try_from(r.row_version()).unwrap_or(i64::MAX);
     let version = VersionRange {
         min: rows.first().map(v),
         max: rows.last().map(v),
@@ -71,10 +72,49 @@ fn envelope<T: Row + Serialize>(rows: Vec<&T>) -> Reply {
     })
 }
 
+/// What a version-cursor list pages through: a [`Table`] or a [`Catalog`].
+trait Pages<T: Clone> {
+    fn page(&self, after: u64, before: Option<u64>, limit: usize, deleted: bool)
+        -> Vec<Cow<'_, T>>;
+    fn page_ending_at(&self, upto: u64, limit: usize, deleted: bool) -> Vec<Cow<'_, T>>;
+}
+
+impl<T: Row> Pages<T> for Table<T> {
+    fn page(
+        &self,
+        after: u64,
+        before: Option<u64>,
+        limit: usize,
+        deleted: bool,
+    ) -> Vec<Cow<'_, T>> {
+        let rows = Table::page(self, after, before, limit, deleted);
+        rows.into_iter().map(Cow::Borrowed).collect()
+    }
+    fn page_ending_at(&self, upto: u64, limit: usize, deleted: bool) -> Vec<Cow<'_, T>> {
+        let rows = Table::page_ending_at(self, upto, limit, deleted);
+        rows.into_iter().map(Cow::Borrowed).collect()
+    }
+}
+
+impl<T: Row> Pages<T> for Catalog<T> {
+    fn page(
+        &self,
+        after: u64,
+        before: Option<u64>,
+        limit: usize,
+        deleted: bool,
+    ) -> Vec<Cow<'_, T>> {
+        Catalog::page(self, after, before, limit, deleted)
+    }
+    fn page_ending_at(&self, upto: u64, limit: usize, deleted: bool) -> Vec<Cow<'_, T>> {
+        Catalog::page_ending_at(self, upto, limit, deleted)
+    }
+}
+
 /// A version-cursor list: `after < version ≤ before` (or `< before`, see [`BeforeBound`]),
 /// ascending, capped page size.
 fn list<T: Row + Serialize>(
-    t: &Table<T>,
+    t: &impl Pages<T>,
     q: &Params,
     ctx: &Ctx,
     cap: u64,
@@ -168,7 +208,7 @@ fn dispatch(ctx: &mut Ctx, call: &Call) -> Result<Reply, Reply> {
         ("GET", ["brands"]) => list(&ctx.store.brands, q, ctx, cap, true),
         ("GET", ["product_categories"]) => categories(ctx, q),
         ("GET", ["products"]) => products(ctx, q),
-        ("GET", ["products", id]) => Ok(single(ctx.store.products.get(id), "product")),
+        ("GET", ["products", id]) => Ok(single(ctx.store.products.get(id).as_deref(), "product")),
         ("POST", ["inventory"]) if !legacy => inventory(ctx, call.body),
         ("GET", ["inventory"]) if legacy => list(&ctx.store.inventory, q, ctx, cap, true),
         ("GET", ["inventory", id]) => inventory_of(ctx, id, q),
@@ -217,7 +257,7 @@ fn products(ctx: &Ctx, q: &Params) -> Result<Reply, Reply> {
     // `sku`, `name` and `family_name` short-circuit every other parameter.
     let deleted = q.bool("deleted")?;
     if let Some(sku) = q.get("sku") {
-        let rows: Vec<&Product> = ctx
+        let rows: Vec<Cow<'_, Product>> = ctx
             .store
             .products_by_sku(sku)
             .into_iter()
@@ -226,7 +266,7 @@ fn products(ctx: &Ctx, q: &Params) -> Result<Reply, Reply> {
         return Ok(envelope(rows));
     }
     if let Some(name) = q.get("name").or_else(|| q.get("family_name")) {
-        let rows: Vec<&Product> = ctx
+        let rows: Vec<Cow<'_, Product>> = ctx
             .store
             .products
             .iter()
@@ -312,9 +352,9 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
     let deleted = req.include_deleted.unwrap_or(false);
     let limit = size as usize;
     let t = &ctx.store.inventory;
-    let rows: Vec<&InventoryRecord> = if let Some(pid) = &req.product_id {
-        let ids = family_ids(ctx.store, pid, req.variants.unwrap_or(false));
-        let mut v: Vec<&InventoryRecord> = ids
+    let rows: Vec<Cow<'_, InventoryRecord>> = if let Some(pid) = &req.product_id {
+        let ids = ctx.store.family_ids(pid, req.variants.unwrap_or(false));
+        let mut v: Vec<Cow<'_, InventoryRecord>> = ids
             .iter()
             .flat_map(|id| ctx.store.inventory_of(id))
             .filter(|r| r.row_version() > after && before.is_none_or(|b| r.row_version() <= b))
@@ -334,23 +374,6 @@ fn inventory(ctx: &Ctx, body: &[u8]) -> Result<Reply, Reply> {
         t.page(after, before, limit, deleted)
     };
     Ok(Reply::ok(&rows))
-}
-
-fn family_ids(store: &SimStore, pid: &str, variants: bool) -> Vec<String> {
-    if !variants {
-        return vec![pid.to_string()];
-    }
-    let fam = store
-        .products
-        .get(pid)
-        .and_then(|p| p.family_id.clone())
-        .unwrap_or_else(|| pid.to_string());
-    store
-        .products
-        .iter()
-        .filter(|p| p.family_id.as_deref() == Some(&fam) || p.id == pid)
-        .map(|p| p.id.clone())
-        .collect()
 }
 
 fn inventory_of(ctx: &Ctx, pid: &str, q: &Params) -> Result<Reply, Reply> {
@@ -374,7 +397,9 @@ fn inventory_of(ctx: &Ctx, pid: &str, q: &Params) -> Result<Reply, Reply> {
     if ctx.store.products.get(pid).is_none() {
         return Err(Reply::not_found("product"));
     }
-    let mut v: Vec<&InventoryRecord> = family_ids(ctx.store, pid, q.bool("variants")?)
+    let mut v: Vec<Cow<'_, InventoryRecord>> = ctx
+        .store
+        .family_ids(pid, q.bool("variants")?)
         .iter()
         .flat_map(|id| ctx.store.inventory_of(id))
         .filter(|r| r.row_version() > after && before.is_none_or(|b| r.row_version() <= b))

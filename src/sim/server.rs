@@ -103,16 +103,22 @@ pub struct SimHandle {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
-fn load_seed(spec: &StoreSpec, registers: usize) -> Result<super::state::Seed, String> {
-    match spec {
-        StoreSpec::Demo => fixtures::demo(),
-        StoreSpec::DemoInclusive => fixtures::demo_inclusive(),
-        StoreSpec::Dir(d) => fixtures::from_dir(d),
+fn load_store(
+    spec: &StoreSpec,
+    registers: usize,
+    gap: u64,
+    rng: &mut ChaCha8Rng,
+) -> Result<SimStore, String> {
+    let seed = match spec {
+        StoreSpec::Demo => fixtures::demo()?,
+        StoreSpec::DemoInclusive => fixtures::demo_inclusive()?,
+        StoreSpec::Dir(d) => fixtures::from_dir(d)?,
         StoreSpec::Synthetic { products, seed } => {
-            Ok(synthetic::generate(*products, *seed, registers))
+            return Ok(SimStore::synthetic(*products, *seed, registers, gap, rng))
         }
-        StoreSpec::Empty => Ok(synthetic::reference_data(registers)),
-    }
+        StoreSpec::Empty => synthetic::reference_data(registers),
+    };
+    Ok(SimStore::from_seed(seed, gap, rng))
 }
 
 impl SimHandle {
@@ -126,9 +132,8 @@ impl SimHandle {
         let gap = cfg.version_gap;
         let seed = cfg.seed;
         let store = tokio::task::spawn_blocking(move || {
-            let s = load_seed(&spec, 2)?;
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let store = SimStore::from_seed(s, gap, &mut rng);
+            let store = load_store(&spec, 2, gap, &mut rng)?;
             Ok::<_, String>(Data { store, rng })
         })
         .await

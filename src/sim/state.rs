@@ -1,14 +1,17 @@
 //! The simulated store's data: one global version counter, versioned tables, and the live
 //! mutations tests use to change the catalog while a client is paging through it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
 use super::sale_money::SaleMoney;
-use super::table::{Row, Table};
+use super::synthetic::{self, Synthetic};
+use super::table::{Catalog, Entry, Row, Table};
 use crate::lightspeed::models::{InventoryRecord, Product};
 
 #[derive(Debug, Clone)]
@@ -24,8 +27,8 @@ pub struct SimStore {
     pub brands: Table<Value>,
     /// Sorted by full path, paged by id (`page_info`), not versioned.
     pub categories: Vec<Value>,
-    pub products: Table<Product>,
-    pub inventory: Table<InventoryRecord>,
+    pub products: Catalog<Product>,
+    pub inventory: Catalog<InventoryRecord>,
     pub customers: Table<Value>,
     pub sales: Table<Value>,
     /// The last request body each sale was created or updated from.
@@ -38,8 +41,12 @@ pub struct SimStore {
     /// `fulfillment_details[].shipping_address_token`.
     pub address_tokens: HashMap<String, u64>,
     next_address_id: u64,
+    /// (product, outlet) → inventory record id, for rows not in [`SimStore::synthetic`].
     inv_key: HashMap<(String, String), String>,
+    /// Lowercased SKU → product ids, for SKUs not in [`SimStore::synthetic`].
     sku_index: HashMap<String, Vec<String>>,
+    /// The rows a `synthetic:N` store was built with, made when served.
+    synthetic: Option<Arc<Synthetic>>,
 }
 
 /// Reference data and catalog before versions are assigned.
@@ -95,8 +102,8 @@ impl SimStore {
             payment_types: Table::default(),
             brands: Table::default(),
             categories: seed.categories,
-            products: Table::default(),
-            inventory: Table::default(),
+            products: Catalog::default(),
+            inventory: Catalog::default(),
             customers: Table::default(),
             sales: Table::default(),
             sale_requests: HashMap::new(),
@@ -106,6 +113,7 @@ impl SimStore {
             next_address_id: 4_100_000,
             inv_key: HashMap::new(),
             sku_index: HashMap::new(),
+            synthetic: None,
         };
         s.categories.sort_by_key(path_key);
         let gap = s.version_gap;
@@ -139,6 +147,26 @@ impl SimStore {
         s
     }
 
+    /// `synthetic:N[:seed]` with `registers` registers: the same store as loading its rows
+    /// one by one would give (same rows, same versions, same random stream after), built as
+    /// compact tables whose rows are made when served.
+    pub fn synthetic(
+        n: u64,
+        seed: u64,
+        registers: usize,
+        version_gap: u64,
+        rng: &mut ChaCha8Rng,
+    ) -> SimStore {
+        let mut syn = Synthetic::generate(n, seed);
+        let mut s = SimStore::from_seed(synthetic::reference_data(registers), version_gap, rng);
+        syn.set_versions(|| s.bump(rng));
+        let syn = Arc::new(syn);
+        s.products = Catalog::with_base(syn.clone());
+        s.inventory = Catalog::with_base(syn.clone());
+        s.synthetic = Some(syn);
+        s
+    }
+
     pub fn bump(&mut self, rng: &mut ChaCha8Rng) -> u64 {
         self.version += rng.gen_range(1..=self.version_gap);
         self.version
@@ -155,27 +183,71 @@ impl SimStore {
         }
     }
 
-    pub fn products_by_sku(&self, sku: &str) -> Vec<&Product> {
-        self.sku_index
-            .get(&sku.to_lowercase())
-            .map(|ids| ids.iter().filter_map(|id| self.products.get(id)).collect())
-            .unwrap_or_default()
+    /// Every product the SKU was ever given to (the index is not pruned when a SKU changes),
+    /// the store's own first.
+    pub fn products_by_sku(&self, sku: &str) -> Vec<Cow<'_, Product>> {
+        let key = sku.to_lowercase();
+        let mut ids: Vec<String> = self
+            .synthetic
+            .as_ref()
+            .and_then(|syn| syn.sku_row(&key).map(|r| syn.product_id(r)))
+            .into_iter()
+            .collect();
+        for id in self.sku_index.get(&key).into_iter().flatten() {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        ids.iter().filter_map(|id| self.products.get(id)).collect()
     }
 
-    pub fn inventory_id(&self, product_id: &str, outlet_id: &str) -> Option<&String> {
-        self.inv_key
+    pub fn inventory_id(&self, product_id: &str, outlet_id: &str) -> Option<String> {
+        if let Some(id) = self
+            .inv_key
             .get(&(product_id.to_string(), outlet_id.to_string()))
+        {
+            return Some(id.clone());
+        }
+        self.synthetic.as_ref()?.inventory_id(product_id, outlet_id)
     }
 
-    pub fn inventory_of(&self, product_id: &str) -> Vec<&InventoryRecord> {
-        let mut v: Vec<&InventoryRecord> = self
+    pub fn inventory_of(&self, product_id: &str) -> Vec<Cow<'_, InventoryRecord>> {
+        let mut v: Vec<Cow<'_, InventoryRecord>> = self
             .outlets
             .iter()
             .filter_map(|o| self.inventory_id(product_id, o.row_id()))
-            .filter_map(|id| self.inventory.get(id))
+            .filter_map(|id| self.inventory.get(&id))
             .collect();
         v.sort_by_key(|r| r.version);
         v
+    }
+
+    /// `pid` and, with `variants`, every product of its family, in version order.
+    pub fn family_ids(&self, pid: &str, variants: bool) -> Vec<String> {
+        if !variants {
+            return vec![pid.to_string()];
+        }
+        let fam = self
+            .products
+            .get(pid)
+            .and_then(|p| p.family_id.clone())
+            .unwrap_or_else(|| pid.to_string());
+        let syn = self.synthetic.as_deref();
+        // The store's own rows answer from their tables, without being made.
+        let base_family = syn.and_then(|s| s.family_named(&fam));
+        let base_row = syn.and_then(|s| s.product_row(pid));
+        self.products
+            .entries()
+            .filter_map(|e| match (e, syn) {
+                (Entry::Base(i), Some(s)) => (base_family == Some(s.family_of(i))
+                    || base_row == Some(i))
+                .then(|| s.product_id(i)),
+                (Entry::Held(p), _) => (p.family_id.as_deref() == Some(fam.as_str())
+                    || p.id == pid)
+                    .then(|| p.id.clone()),
+                (Entry::Base(_), None) => None,
+            })
+            .collect()
     }
 
     /// A fresh `CustomerAddress.id`.
@@ -213,13 +285,35 @@ impl SimStore {
         self.registers.iter().filter(|r| !r.is_deleted()).count() as u64
     }
 
-    /// Products that stock can live on (not family parents, not deleted).
-    fn stock_rows(&self) -> Vec<String> {
+    /// Whether stock can live on a product (not a family parent, not deleted).
+    fn is_stock_row(&self, e: &Entry<'_, Product>) -> bool {
+        match (e, self.synthetic.as_deref()) {
+            (Entry::Base(i), Some(s)) => s.is_stock_row(*i),
+            (Entry::Base(_), None) => false,
+            (Entry::Held(p), _) => !p.is_deleted() && p.has_inventory && !p.is_family_parent(),
+        }
+    }
+
+    /// The `k`-th product that stock can live on, in version order, and how many there are
+    /// (counted without making the store's own rows).
+    fn stock_rows(&self) -> usize {
         self.products
-            .iter()
-            .filter(|p| !p.is_deleted() && p.has_inventory && !p.is_family_parent())
-            .map(|p| p.id.clone())
-            .collect()
+            .entries()
+            .filter(|e| self.is_stock_row(e))
+            .count()
+    }
+
+    fn stock_row(&self, k: usize) -> Option<String> {
+        let e = self
+            .products
+            .entries()
+            .filter(|e| self.is_stock_row(e))
+            .nth(k)?;
+        match (e, self.synthetic.as_deref()) {
+            (Entry::Base(i), Some(s)) => Some(s.product_id(i)),
+            (Entry::Held(p), _) => Some(p.id.clone()),
+            (Entry::Base(_), None) => None,
+        }
     }
 
     // ---- mutations -----------------------------------------------------------------
@@ -231,7 +325,7 @@ impl SimStore {
         level: f64,
         rng: &mut ChaCha8Rng,
     ) -> bool {
-        let Some(id) = self.inventory_id(product_id, outlet_id).cloned() else {
+        let Some(id) = self.inventory_id(product_id, outlet_id) else {
             return false;
         };
         let v = self.bump(rng);
@@ -246,7 +340,7 @@ impl SimStore {
         delta: f64,
         rng: &mut ChaCha8Rng,
     ) {
-        if let Some(id) = self.inventory_id(product_id, outlet_id).cloned() {
+        if let Some(id) = self.inventory_id(product_id, outlet_id) {
             let v = self.bump(rng);
             self.inventory
                 .update(&id, v, |r| r.current_inventory_level += delta);
@@ -325,7 +419,7 @@ impl SimStore {
             .products
             .update(product_id, v, |p| p.sku = sku.to_string());
         if ok {
-            if let Some(p) = self.products.get(product_id).cloned() {
+            if let Some(p) = self.products.get(product_id).map(Cow::into_owned) {
                 self.index_sku(&p);
             }
         }
@@ -372,10 +466,10 @@ impl SimStore {
     pub fn mutate_random(&mut self, rng: &mut ChaCha8Rng) -> Option<Mutation> {
         let roll: u32 = rng.gen_range(0..100);
         let rows = self.stock_rows();
-        if rows.is_empty() {
+        if rows == 0 {
             return None;
         }
-        let pick = rows[rng.gen_range(0..rows.len())].clone();
+        let pick = self.stock_row(rng.gen_range(0..rows))?;
         match roll {
             0..=59 => {
                 let outlets: Vec<String> = self

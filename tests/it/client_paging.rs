@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::support::simkit;
 use lsbridge::lightspeed::models::{InventoryRecord, Product};
-use lsbridge::lightspeed::pager::{inventory_ranges, InventoryPager, VersionPager};
+use lsbridge::lightspeed::pager::{
+    inventory_ranges, version_ranges, InventoryPager, RangedRead, VersionPager,
+};
 use lsbridge::lightspeed::ApiError;
 use lsbridge::sim::{BeforeBound, Faults, SimHandle, StoreSpec};
 
@@ -76,19 +78,50 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
     sim.set_faults(faults);
     let client = simkit::client(sim, simkit::TOKEN, simkit::client_opts(sim.clock()));
 
+    // Products as Primary reads them: four version ranges side by side, then from where the
+    // open one ended. (The hint is the store's top version, as the stock feed's would be, and
+    // the estimate its row count, as Primary's from the stock feed.)
+    let (hint, rows) = sim.with_store(|s, _| {
+        (
+            i64::try_from(s.current_version()).ok(),
+            s.products.len() as u64,
+        )
+    });
+    let plan = version_ranges::<Product>(
+        &client,
+        "/products",
+        4,
+        hint,
+        |_| Some(rows),
+        page_size,
+        true,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{what}: first page: {e}"));
+    assert_eq!(plan.ranges.len(), 4, "{what}: {:?}", plan.ranges);
+    let ranges = plan.ranges.clone();
+    let mut read = RangedRead::from_plan(&client, "/products", plan);
     let mut seen = Seen::default();
-    let mut pager = VersionPager::<Product>::new(&client, "/products", None)
-        .include_deleted(true)
-        .page_size(page_size);
     let mut pages = 0;
-    while let Some(page) = pager
+    let mut ranks = std::collections::BTreeSet::new();
+    while let Some(page) = read
         .next_page()
         .await
         .unwrap_or_else(|e| panic!("{what}: {e}"))
     {
+        // The first page (read to find where the feed starts) lies below the first range.
+        let range = ranges[page.rank];
+        let from = if pages == 0 { None } else { range.after };
         for p in &page.items {
+            assert!(
+                Some(p.version) > from && range.upto.is_none_or(|u| p.version <= u),
+                "{what}: range {} delivered version {} outside {range:?}",
+                page.rank,
+                p.version
+            );
             seen.add(&p.id, p.version);
         }
+        ranks.insert(page.rank);
         pages += 1;
         assert!(pages < 10_000, "{what}: pager does not end");
         // The store changes while the catalog is read. (A store that never stops changing
@@ -98,6 +131,12 @@ async fn scan(sim: &SimHandle, faults: Faults, page_size: u64, mutate: usize, wh
         }
     }
     sim.set_faults(Faults::none());
+    // Rows added and changed by earlier cases sit far above the rest, so on a changed store
+    // the cuts (equal slices of the span) can leave a range empty.
+    assert!(
+        ranks.len() >= 2,
+        "{what}: ranges read side by side: {ranks:?} of {ranges:?}"
+    );
     eprintln!("  {what}: products scanned ({pages} pages)");
     assert_exact(&seen, &product_truth(sim), &format!("{what} products"));
 
@@ -286,6 +325,35 @@ async fn a_cursor_that_never_advances_is_an_error_not_a_loop() {
     sim.set_faults(faults(|f| f.p_stuck = 1.0));
     let err = inv.next_page().await.expect_err("must fail");
     assert!(matches!(err, ApiError::CursorStuck { .. }), "{err}");
+}
+
+/// A ranged read bears more stale answers in a row than a single cursor (three per open
+/// range), but a store stuck for good still ends it with an error, after about as many
+/// requests per range as a single cursor makes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ranged_read_whose_cursors_never_advance_is_an_error_not_a_loop() {
+    let sim = sim_n().await;
+    let client = simkit::default_client(&sim);
+    let hint = sim.with_store(|s, _| i64::try_from(s.current_version()).ok());
+    let plan = version_ranges::<Product>(&client, "/products", 4, hint, |_| Some(N), 1000, true)
+        .await
+        .unwrap();
+    assert_eq!(plan.ranges.len(), 4, "{:?}", plan.ranges);
+    let mut read = RangedRead::from_plan(&client, "/products", plan);
+    // Every answer from now on is stale; the first page, read for the plan, is handed out.
+    sim.set_faults(faults(|f| f.p_stuck = 1.0));
+    let before = client.requests_sent();
+    assert!(read.next_page().await.unwrap().is_some());
+    let err = match read.next_page().await {
+        Ok(Some(_)) => panic!("a stale page was delivered"),
+        Ok(None) => panic!("the read ended without an error"),
+        Err(e) => e,
+    };
+    assert!(matches!(err, ApiError::CursorStuck { .. }), "{err}");
+    // 3 stale answers per open range in a row, the one over the budget, and at most one
+    // more from each other range still asking.
+    let sent = client.requests_sent() - before;
+    assert!(sent <= 4 * 3 + 1 + 3, "gave up too late: {sent} requests");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

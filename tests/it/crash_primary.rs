@@ -74,6 +74,19 @@ fn is_page(v: &Value) -> bool {
     })
 }
 
+/// From a resume line's "(product ranges: 4 in all, 2 under way, 1 finished)": the ranges
+/// partly read when the run was killed.
+fn ranges_under_way(line: &str) -> usize {
+    line.split("product ranges: ")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(", ")
+                .find_map(|part| part.strip_suffix(" under way"))
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn archived(p: &BTreeMap<String, Value>) -> usize {
     p.values()
         .filter(|v| v["archived"] == Value::Bool(true))
@@ -98,6 +111,9 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8_000);
     let mut kills = 0;
     let mut resumed = 0;
+    // Issue 15: resumes whose checkpoint had two or more product ranges partly read, i.e.
+    // kills that landed while the ranges were read side by side.
+    let mut across_ranges = 0;
     let mut trial = 0;
     while kills < 10 {
         trial += 1;
@@ -116,6 +132,11 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
                 .is_some_and(|l| l["line"].as_str().unwrap_or("").starts_with("resuming run"))
             {
                 resumed += 1;
+            }
+            if job_event(&v, "log")
+                .is_some_and(|l| ranges_under_way(l["line"].as_str().unwrap_or("")) >= 2)
+            {
+                across_ranges += 1;
             }
             if is_page(&v) {
                 seen += 1;
@@ -141,6 +162,10 @@ fn sigkill_at_random_points_then_resume_equals_an_uninterrupted_run() {
     assert!(
         resumed >= 5,
         "runs did not resume from checkpoints ({resumed})"
+    );
+    assert!(
+        across_ranges >= 1,
+        "no kill landed while two or more product ranges were partly read"
     );
     let last = procs::ok(dir.path(), &["run", "primary", "--source", "big"]);
     assert!(

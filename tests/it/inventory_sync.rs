@@ -306,7 +306,7 @@ async fn variants_get_their_parent_sku_when_the_parent_comes_later_in_the_feed()
             .iter()
             .find(|p| p.has_variants && p.deleted_at.is_none())
             .unwrap()
-            .clone();
+            .into_owned();
         s.set_price(&p.id, 99.0, rng);
         p
     });
@@ -438,7 +438,7 @@ async fn a_sku_changed_and_changed_back_is_still_found_by_secondary() {
             .products
             .iter()
             .find(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
-            .cloned()
+            .map(std::borrow::Cow::into_owned)
             .expect("a simple product");
         let outlet = s.inventory_of(&p.id)[0].outlet_id.clone();
         (p.id, p.sku, outlet)
@@ -631,7 +631,7 @@ async fn a_deleted_product_in_the_change_feed_is_not_reported_missing() {
         s.products
             .iter()
             .find(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
-            .cloned()
+            .map(std::borrow::Cow::into_owned)
             .unwrap()
     });
     let id = sim.with_store(|s, rng| {

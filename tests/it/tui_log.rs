@@ -506,7 +506,7 @@ async fn the_log_shows_retries_429s_waits_and_names_products_by_sku_and_title() 
             .products
             .iter()
             .find(|p| p.deleted_at.is_none() && !p.has_variants && p.has_inventory)
-            .cloned()
+            .map(std::borrow::Cow::into_owned)
             .unwrap();
         p.id = "0a0a0a0a-0000-4000-8000-0000000000aa".into();
         p.sku = "NEW-IN-STORE-1".into();

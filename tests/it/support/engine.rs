@@ -143,7 +143,7 @@ pub fn assert_pool_matches(sim: &SimHandle, pool: &HashMap<String, PoolItem>, ch
                 } else {
                     None
                 };
-                (p.clone(), q)
+                (p.into_owned(), q)
             })
             .collect();
         all.into_iter().partition(|(p, _)| p.deleted_at.is_none())

@@ -258,13 +258,7 @@ pub fn run(cmd: FrCmd, store: &Store) -> Result<u8, Failure> {
                 Some(name) => Some(sources.by_name(name)?),
                 None => None,
             };
-            let status = match status {
-                Some(s) => Some(
-                    s.parse::<FrStatus>()
-                        .map_err(|e| Failure::usage(say::bad_status(&e)))?,
-                ),
-                None => None,
-            };
+            let status = parse_status(status)?;
             let all_sources = sources.list()?;
             let name_of = |id: u64| {
                 all_sources
@@ -386,6 +380,16 @@ fn print_list(
     } else {
         print_table(list, &name_of);
     }
+}
+
+/// `--status`, as typed, to a status (bad input names the statuses there are).
+fn parse_status(status: Option<String>) -> Result<Option<FrStatus>, Failure> {
+    status
+        .map(|s| {
+            s.parse::<FrStatus>()
+                .map_err(|e| Failure::usage(say::bad_status(&e)))
+        })
+        .transpose()
 }
 
 fn check_reason(reason: Option<&str>) -> Result<(), Failure> {
@@ -670,13 +674,7 @@ pub fn run_attached(cmd: FrCmd, session: &crate::cli::session::Session) -> Resul
             descending,
             json,
         } => {
-            let status = match status {
-                Some(s) => Some(
-                    s.parse::<FrStatus>()
-                        .map_err(|e| Failure::usage(say::bad_status(&e)))?,
-                ),
-                None => None,
-            };
+            let status = parse_status(status)?;
             let all_sources = match session.call(Request::ListSources)? {
                 Response::Sources(s) => s,
                 other => return Err(unexpected("ListSources", &other)),

@@ -674,16 +674,21 @@ pub fn run(cmd: SourceCmd, store: &Store) -> Result<u8, Failure> {
                         s.connection.as_deref().unwrap_or("")
                     ))
                 })?;
-            if json {
-                outln!(
-                    "{}",
-                    serde_json::to_string(&options).unwrap_or_else(|_| "{}".into())
-                );
-            } else {
-                print_options(&options);
-            }
+            show_options(&options, json);
             Ok(exit::OK)
         }
+    }
+}
+
+/// `source options`' output, in-process or attached.
+fn show_options(options: &send_settings::StoreOptions, json: bool) {
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string(options).unwrap_or_else(|_| "{}".into())
+        );
+    } else {
+        print_options(options);
     }
 }
 
@@ -943,14 +948,7 @@ pub fn run_attached(cmd: SourceCmd, session: &crate::cli::session::Session) -> R
                 Response::StoreOptions(o) => o,
                 other => return Err(crate::cli::session::unexpected("StoreOptions", &other)),
             };
-            if json {
-                outln!(
-                    "{}",
-                    serde_json::to_string(&options).unwrap_or_else(|_| "{}".into())
-                );
-            } else {
-                print_options(&options);
-            }
+            show_options(&options, json);
             Ok(exit::OK)
         }
     }
